@@ -1,0 +1,38 @@
+//! Typed async client for the Autodesk Platform Services (APS) Authentication API.
+//!
+//! The models and one method per operation are generated from the OpenAPI 3.1 document in
+//! `spec/` into [`generated`] (never edit those files: run `cargo xtask generate`). Beside them
+//! sits a small hand-written runtime: [`Client`], [`Error`], [`ApiResponse`] and [`SecretString`].
+//!
+//! ```no_run
+//! use aps_auth_generated::{Client, GetTokenRequest, GetTokenRequestGrantType, Scope, SecretString};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::new()?;
+//! let token = client
+//!     .get_token(&GetTokenRequest {
+//!         grant_type: GetTokenRequestGrantType::ClientCredentials,
+//!         client_id: Some("my-client-id".into()),
+//!         client_secret: Some(SecretString::new("my-client-secret")),
+//!         scope: Some([Scope::DataRead, Scope::BucketRead].into_iter().collect()),
+//!         code: None,
+//!         redirect_uri: None,
+//!         refresh_token: None,
+//!         code_verifier: None,
+//!     })
+//!     .await?;
+//! println!("expires in {:?} s, scopes {:?}", token.expires_in, token.scope);
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+pub mod generated;
+mod runtime;
+
+pub use generated::types;
+pub use generated::types::*;
+pub use runtime::client::{Client, ClientBuilder, ConfigError};
+pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};
+pub use runtime::response::{ApiResponse, RateLimit};
+pub use runtime::secret::SecretString;

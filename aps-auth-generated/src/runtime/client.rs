@@ -1,0 +1,401 @@
+//! [`Client`]: base URL, HTTP client and timeout, plus the send/decode helpers every generated
+//! operation calls.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::{ApiError, DecodeError, Error, RAW_BODY_CAP, RawBody, StatusError};
+use super::redact::scrub_message;
+use super::response::ApiResponse;
+
+/// The timeout applied to each request unless [`ClientBuilder::timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A client for the API. Cheap to clone (the HTTP connection pool is shared).
+///
+/// Every operation of the document is a method: `async` for calls, plain for browser redirects
+/// (which build a [`Url`] and send nothing).
+#[derive(Clone)]
+pub struct Client {
+    base_url: Url,
+    http: reqwest::Client,
+    timeout: Option<Duration>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url.as_str())
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// Why a [`Client`] could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The base URL is not usable.
+    #[error("invalid base URL `{url}`: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The document declares no server and no base URL was given.
+    #[error(
+        "no base URL: the document declares no server, so one must be given with ClientBuilder::base_url"
+    )]
+    MissingBaseUrl,
+    /// The HTTP client could not be created (TLS initialisation).
+    #[error("cannot create the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
+/// Builds a [`Client`].
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    http: Option<reqwest::Client>,
+    timeout: Option<Option<Duration>>,
+}
+
+impl ClientBuilder {
+    /// The base URL (default: the document's first server). It must be `https`, or `http` on a
+    /// loopback host (`127.0.0.1`, `[::1]`, `localhost`) for local testing.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Uses this HTTP client instead of the default one (rustls, no redirect following). Keep
+    /// redirects off on it: API answers are never meant to be followed.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The per-request timeout (default: [`DEFAULT_TIMEOUT`]); `None` for no timeout.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Validates the settings and builds the client.
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let raw = match self.base_url {
+            Some(url) => url,
+            None => crate::generated::DEFAULT_BASE_URL
+                .ok_or(ConfigError::MissingBaseUrl)?
+                .to_owned(),
+        };
+        let base_url = parse_base_url(&raw)?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!(
+                    env!("CARGO_PKG_NAME"),
+                    "/",
+                    env!("CARGO_PKG_VERSION")
+                ))
+                .build()
+                .map_err(ConfigError::Http)?,
+        };
+        Ok(Client {
+            base_url,
+            http,
+            timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
+        })
+    }
+}
+
+fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
+        url: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(invalid("it has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("a base URL cannot have a query or a fragment"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(invalid(
+            "plain http is only allowed for loopback hosts; use https",
+        )),
+        _ => Err(invalid("the scheme must be https")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost")
+                || d.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+        None => false,
+    }
+}
+
+impl Client {
+    /// A client for the document's default server with default settings.
+    pub fn new() -> Result<Self, ConfigError> {
+        ClientBuilder::default().build()
+    }
+
+    /// A builder to set the base URL, HTTP client or timeout.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL every path is appended to.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The base URL with `segments` appended (each one percent-encoded) and `query` added
+    /// (form-urlencoded).
+    pub(crate) fn endpoint(&self, segments: &[&str], query: &[(&str, String)]) -> Url {
+        let mut url = self.base_url.clone();
+        // The base URL has a host (checked when the client was built), so it has path segments.
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        url
+    }
+
+    /// A request with the client's timeout applied.
+    pub(crate) fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        let request = self.http.request(method, url);
+        match self.timeout {
+            Some(timeout) => request.timeout(timeout),
+            None => request,
+        }
+    }
+
+    /// Sends; a success status yields the raw answer, an error status the decoded error.
+    async fn execute<E: DeserializeOwned>(&self, request: RequestBuilder) -> Result<Raw, Error<E>> {
+        let response = request.send().await.map_err(Error::Transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        if status.is_success() {
+            let body = response.bytes().await.map_err(Error::Transport)?.to_vec();
+            return Ok(Raw {
+                status,
+                headers,
+                body,
+            });
+        }
+        let (body, truncated) = read_capped(response, RAW_BODY_CAP)
+            .await
+            .map_err(Error::Transport)?;
+        Err(decode_error(status, headers, &body, truncated))
+    }
+
+    /// Sends and decodes a JSON answer.
+    pub(crate) async fn send_json<T: DeserializeOwned, E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<T>, Error<E>> {
+        let raw = self.execute(request).await?;
+        let content_type = content_type(&raw.headers);
+        let fail = |reason: String| {
+            Error::Decode(Box::new(DecodeError {
+                status: raw.status,
+                content_type: content_type.clone(),
+                reason,
+                body: RawBody::new(&raw.body, false),
+            }))
+        };
+        if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
+            return Err(fail(format!(
+                "expected a JSON body (application/json), got `{ct}`"
+            )));
+        }
+        if raw.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(fail("expected a JSON body, got an empty body".into()));
+        }
+        match serde_json::from_slice(&raw.body) {
+            Ok(body) => Ok(ApiResponse::new(raw.status, raw.headers, body)),
+            Err(e) => Err(fail(scrub_message(&e.to_string()))),
+        }
+    }
+
+    /// Sends; any body of a success answer is ignored.
+    pub(crate) async fn send_empty<E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<()>, Error<E>> {
+        let raw = self.execute(request).await?;
+        Ok(ApiResponse::new(raw.status, raw.headers, ()))
+    }
+
+    /// Sends and returns a text answer.
+    // The generated code for a given document may use only some of the `send_*` helpers.
+    #[allow(dead_code)]
+    pub(crate) async fn send_text<E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<String>, Error<E>> {
+        let raw = self.execute(request).await?;
+        match String::from_utf8(raw.body) {
+            Ok(text) => Ok(ApiResponse::new(raw.status, raw.headers, text)),
+            Err(e) => Err(Error::Decode(Box::new(DecodeError {
+                status: raw.status,
+                content_type: content_type(&raw.headers),
+                reason: format!("the text body is not UTF-8: {}", e.utf8_error()),
+                body: RawBody::new(e.as_bytes(), false),
+            }))),
+        }
+    }
+
+    /// Sends and returns the answer's bytes.
+    #[allow(dead_code)]
+    pub(crate) async fn send_bytes<E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<Vec<u8>>, Error<E>> {
+        let raw = self.execute(request).await?;
+        Ok(ApiResponse::new(raw.status, raw.headers, raw.body))
+    }
+}
+
+/// A success answer before decoding.
+struct Raw {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+fn decode_error<E: DeserializeOwned>(
+    status: StatusCode,
+    headers: HeaderMap,
+    body: &[u8],
+    truncated: bool,
+) -> Error<E> {
+    let content_type = content_type(&headers);
+    let reason = if body.iter().all(u8::is_ascii_whitespace) {
+        "the body is empty".to_owned()
+    } else if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
+        format!("expected a JSON error body, got `{ct}`")
+    } else if truncated {
+        format!("the body is larger than {RAW_BODY_CAP} bytes")
+    } else {
+        match serde_json::from_slice::<E>(body) {
+            Ok(parsed) => {
+                return Error::Api(Box::new(ApiError {
+                    status,
+                    body: parsed,
+                    raw: RawBody::new(body, false),
+                    headers,
+                }));
+            }
+            Err(e) => format!(
+                "the body is not the documented error type: {}",
+                scrub_message(&e.to_string())
+            ),
+        }
+    };
+    Error::Status(Box::new(StatusError {
+        status,
+        content_type,
+        reason,
+        body: RawBody::new(body, truncated),
+        headers,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_must_be_https_unless_loopback() {
+        for ok in [
+            "https://developer.api.autodesk.com",
+            "http://127.0.0.1:8080",
+            "http://localhost:1/prefix",
+            "http://[::1]:9",
+        ] {
+            assert!(parse_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://example.com",
+            "ftp://127.0.0.1",
+            "not a url",
+            "https://h/?q=1",
+            "mailto:a@b",
+        ] {
+            assert!(
+                matches!(parse_base_url(bad), Err(ConfigError::InvalidBaseUrl { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn endpoints_keep_the_base_path_and_encode_segments_and_query() {
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:1/base/")
+            .build()
+            .unwrap();
+        let url = client.endpoint(
+            &["users", "a/b c", "@me"],
+            &[("scope", "data:read data:write".into())],
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:1/base/users/a%2Fb%20c/@me?scope=data%3Aread+data%3Awrite"
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! [`Error`]: everything a generated operation can fail with. It keeps the HTTP status, the
+//! documented error body when the server sent one, and otherwise the raw body (size-capped, with
+//! token values redacted), so no answer is lost and none causes a panic.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use super::response::RateLimit;
+
+/// How much of a body an error keeps.
+pub(crate) const RAW_BODY_CAP: usize = 16 * 1024;
+
+/// The failure of an operation. `E` is the error body the document declares for it
+/// (`serde_json::Value` when it declares none).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The server answered with an error status and a body of the documented error type.
+    Api(Box<ApiError<E>>),
+    /// The server answered with an error status, but the body is not the documented error
+    /// type (an HTML page, an empty body, other JSON).
+    Status(Box<StatusError>),
+    /// The server answered with a success status, but the body does not decode as documented.
+    Decode(Box<DecodeError>),
+    /// The request was not sent or the answer not read: connection, TLS, timeout, redirect...
+    Transport(reqwest::Error),
+    /// A parameter value cannot be sent (a header value with a line break, for example).
+    InvalidRequest(String),
+}
+
+impl<E> Error<E> {
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Status(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            Error::Transport(e) => e.status(),
+            Error::InvalidRequest(_) => None,
+        }
+    }
+
+    /// The raw body of the answer (redacted and capped), when there was one.
+    pub fn raw_body(&self) -> Option<&RawBody> {
+        match self {
+            Error::Api(e) => Some(&e.raw),
+            Error::Status(e) => Some(&e.body),
+            Error::Decode(e) => Some(&e.body),
+            Error::Transport(_) | Error::InvalidRequest(_) => None,
+        }
+    }
+}
+
+impl<E> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => write!(f, "HTTP {}: {}", e.status, e.raw.preview()),
+            Error::Status(e) => write!(
+                f,
+                "HTTP {}: {} (body: {})",
+                e.status,
+                e.reason,
+                e.body.preview()
+            ),
+            Error::Decode(e) => write!(
+                f,
+                "HTTP {}: undecodable answer: {} (body: {})",
+                e.status,
+                e.reason,
+                e.body.preview()
+            ),
+            Error::Transport(e) => write!(f, "request failed: {e}"),
+            Error::InvalidRequest(msg) => write!(f, "invalid request: {msg}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug> std::error::Error for Error<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An error answer with the documented error body.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError<E> {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The decoded error body.
+    pub body: E,
+    /// The body as sent (redacted, capped): it keeps fields the error type does not declare,
+    /// such as OAuth's `error` and `error_description`.
+    pub raw: RawBody,
+    /// The answer's headers.
+    pub headers: HeaderMap,
+}
+
+impl<E> ApiError<E> {
+    /// The `X-RateLimit-*` headers of the answer.
+    pub fn rate_limit(&self) -> RateLimit {
+        RateLimit::from_headers(&self.headers)
+    }
+}
+
+/// An error answer whose body is not the documented error type.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct StatusError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// Why the body was not decoded.
+    pub reason: String,
+    /// The body as sent (redacted, capped).
+    pub body: RawBody,
+    /// The answer's headers.
+    pub headers: HeaderMap,
+}
+
+/// A success answer whose body does not decode as documented.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// What is wrong with it (decoder messages have quoted values removed).
+    pub reason: String,
+    /// The body as sent (redacted, capped).
+    pub body: RawBody,
+}
+
+/// An answer's body as text: at most 16 KiB, invalid UTF-8 replaced, and the values of
+/// `access_token`, `refresh_token`, `id_token` (and other secret keys) replaced by `[redacted]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawBody {
+    text: String,
+    truncated: bool,
+}
+
+impl RawBody {
+    pub(crate) fn new(bytes: &[u8], truncated: bool) -> Self {
+        let capped = &bytes[..bytes.len().min(RAW_BODY_CAP)];
+        let text = super::redact::redact_body(&String::from_utf8_lossy(capped));
+        RawBody {
+            text,
+            truncated: truncated || bytes.len() > RAW_BODY_CAP,
+        }
+    }
+
+    /// The (redacted) text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the body was longer than what is kept.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Whether the body was empty.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    fn preview(&self) -> String {
+        const MAX: usize = 200;
+        if self.text.is_empty() {
+            return "<empty>".into();
+        }
+        let mut end = self.text.len().min(MAX);
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let more = if end < self.text.len() || self.truncated {
+            "..."
+        } else {
+            ""
+        };
+        format!("{}{more}", self.text[..end].trim())
+    }
+}

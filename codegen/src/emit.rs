@@ -1,0 +1,707 @@
+//! Stage 3: intermediate model -> token streams, one per generated file.
+//!
+//! The emitter only renders what [`crate::model`] decided. Generated code calls a few helpers of
+//! the hand-written runtime in `aps-auth-generated` (`crate::Client::{endpoint, request, send_*}`,
+//! `crate::runtime::Pairs`, `crate::SecretString`), so the generated files stay small.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::docs::sanitize;
+use crate::model::*;
+
+/// Parses an identifier chosen by [`crate::naming`] (possibly raw, `r#type`).
+fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// `#[doc = ...]` attributes for a text, one per line.
+fn doc_attrs(text: &str) -> TokenStream {
+    let text = sanitize(text);
+    let lines = text.lines().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
+    quote! { #( #[doc = #lines] )* }
+}
+
+fn deprecated_attr(deprecated: bool) -> TokenStream {
+    if deprecated {
+        quote!(#[deprecated])
+    } else {
+        quote!()
+    }
+}
+
+/// The Rust type for a type reference, as seen from the `types` module.
+fn ty(t: &TypeRef) -> TokenStream {
+    match t {
+        TypeRef::String => quote!(String),
+        TypeRef::Secret => quote!(crate::SecretString),
+        TypeRef::Scopes => quote!(Scopes),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F32 => quote!(f32),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Bytes => quote!(Vec<u8>),
+        TypeRef::Named(n) => {
+            let n = ident(n);
+            quote!(#n)
+        }
+        TypeRef::Array(inner) => {
+            let inner = ty(inner);
+            quote!(Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = ty(inner);
+            quote!(std::collections::BTreeMap<String, #inner>)
+        }
+        TypeRef::Boxed(inner) => {
+            let inner = ty(inner);
+            quote!(Box<#inner>)
+        }
+    }
+}
+
+// ---- mod.rs -----------------------------------------------------------------------------------
+
+/// The generated module root: docs, constants, submodules.
+pub fn module(api: &Api, source_name: &str) -> TokenStream {
+    let mut doc = format!(
+        "Generated from `{source_name}`: {} {}.",
+        api.title, api.version
+    );
+    if let Some(d) = &api.description {
+        doc.push_str("\n\n");
+        doc.push_str(d);
+    }
+    let doc = sanitize(&doc);
+    let lines = doc.lines().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
+    let base = match &api.default_server {
+        Some(url) => quote!(Some(#url)),
+        None => quote!(None),
+    };
+    let title = &api.title;
+    let version = &api.version;
+    quote! {
+        #( #![doc = #lines] )*
+        // Deprecated items are still defined and used here; users see the warnings.
+        #![allow(deprecated)]
+        // Descriptions are prose from the document, not hand-written markdown.
+        #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
+
+        pub mod types;
+        mod operations;
+
+        /// The first `servers` entry of the document: the base URL a [`crate::Client`] uses unless told otherwise.
+        pub const DEFAULT_BASE_URL: Option<&str> = #base;
+        /// `info.title` of the document.
+        pub const API_TITLE: &str = #title;
+        /// `info.version` of the document.
+        pub const API_VERSION: &str = #version;
+    }
+}
+
+// ---- types.rs ---------------------------------------------------------------------------------
+
+/// All models: component schemas, inline types, parameter structs, scopes.
+pub fn types(api: &Api) -> TokenStream {
+    let defs = api.types.iter().map(type_def);
+    let params = api
+        .operations
+        .iter()
+        .filter_map(|op| op.params.as_ref().map(|p| params_struct(op, p)));
+    let scopes = if api.scopes.is_empty() {
+        quote!()
+    } else {
+        scopes(&api.scopes)
+    };
+    quote! {
+        //! Models for the document's schemas, the parameters of its operations and its OAuth 2.0 scopes.
+        #( #defs )*
+        #( #params )*
+        #scopes
+    }
+}
+
+fn type_def(def: &TypeDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(&def.doc);
+    let deprecated = deprecated_attr(def.deprecated);
+    match &def.kind {
+        TypeKind::Alias(t) => {
+            let t = ty(t);
+            quote! { #doc #deprecated pub type #name = #t; }
+        }
+        TypeKind::Struct { fields } => {
+            let fields = fields.iter().map(field);
+            quote! {
+                #doc
+                #deprecated
+                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                pub struct #name { #( #fields )* }
+            }
+        }
+        TypeKind::StringEnum { variants } => string_enum(&name, &doc, &deprecated, variants),
+    }
+}
+
+fn field(f: &Field) -> TokenStream {
+    let name = ident(&f.rust_name);
+    let doc = doc_attrs(&f.doc);
+    let deprecated = deprecated_attr(f.deprecated);
+    let inner = ty(&f.ty);
+    let mut serde_args = Vec::new();
+    if f.flatten {
+        serde_args.push(quote!(flatten));
+    } else if crate::naming::unraw(&f.rust_name) != f.wire_name {
+        let wire = &f.wire_name;
+        serde_args.push(quote!(rename = #wire));
+    }
+    let field_ty = if f.optional() {
+        if !f.required {
+            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
+        }
+        quote!(Option<#inner>)
+    } else {
+        inner
+    };
+    let serde_attr = if serde_args.is_empty() {
+        quote!()
+    } else {
+        quote!(#[serde(#(#serde_args),*)])
+    };
+    quote! { #doc #deprecated #serde_attr pub #name: #field_ty, }
+}
+
+fn string_enum(
+    name: &Ident,
+    doc: &TokenStream,
+    deprecated: &TokenStream,
+    variants: &[Variant],
+) -> TokenStream {
+    let single = variants.len() == 1;
+    let defs = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let wire = &v.wire_value;
+        let vdoc = format!(" `{wire}`");
+        let default = if single { quote!(#[default]) } else { quote!() };
+        quote! { #[doc = #vdoc] #[serde(rename = #wire)] #default #vname, }
+    });
+    let arms = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let wire = &v.wire_value;
+        quote! { #name::#vname => #wire, }
+    });
+    let default_derive = if single { quote!(Default,) } else { quote!() };
+    quote! {
+        #doc
+        #deprecated
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #default_derive serde::Serialize, serde::Deserialize)]
+        pub enum #name { #( #defs )* }
+
+        impl #name {
+            /// The value as it is written on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self { #( #arms )* }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}
+
+fn params_struct(op: &Operation, p: &ParamsStruct) -> TokenStream {
+    let name = ident(&p.name);
+    let doc = format!(
+        " Parameters of [`crate::Client::{}`].",
+        crate::naming::unraw(&op.fn_name)
+    );
+    let fields = p.params.iter().map(|param| {
+        let fname = ident(&param.rust_name);
+        let where_ = match param.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+        };
+        let pdoc = doc_attrs(&format!(
+            "{}\n\n{where_} parameter `{}`.",
+            param.doc, param.wire_name
+        ));
+        let deprecated = deprecated_attr(param.deprecated);
+        let t = ty(&param.ty);
+        let t = if param.required {
+            t
+        } else {
+            quote!(Option<#t>)
+        };
+        quote! { #pdoc #deprecated pub #fname: #t, }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name { #( #fields )* }
+    }
+}
+
+fn scopes(scopes: &[ScopeDef]) -> TokenStream {
+    let variants = scopes.iter().map(|s| {
+        let v = ident(&s.rust_name);
+        let doc = doc_attrs(&format!("`{}`: {}", s.value, s.doc));
+        quote! { #doc #v, }
+    });
+    let to_str = scopes.iter().map(|s| {
+        let v = ident(&s.rust_name);
+        let value = &s.value;
+        quote! { Scope::#v => #value, }
+    });
+    let from_str = scopes.iter().map(|s| {
+        let v = ident(&s.rust_name);
+        let value = &s.value;
+        quote! { #value => Scope::#v, }
+    });
+    let known = scopes.iter().map(|s| {
+        let v = ident(&s.rust_name);
+        quote!(Scope::#v)
+    });
+    quote! {
+        /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
+        /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Scope {
+            #( #variants )*
+            /// A scope the document does not declare.
+            Other(String),
+        }
+
+        impl Scope {
+            /// The scopes the document declares, in document order.
+            pub const KNOWN: &'static [Scope] = &[ #( #known ),* ];
+
+            /// The scope as it is written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( #to_str )*
+                    Scope::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<&str> for Scope {
+            fn from(s: &str) -> Self {
+                match s {
+                    #( #from_str )*
+                    other => Scope::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::str::FromStr for Scope {
+            type Err = std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(Scope::from(s))
+            }
+        }
+
+        impl std::fmt::Display for Scope {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for Scope {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for Scope {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(deserializer)?;
+                Ok(Scope::from(s.as_str()))
+            }
+        }
+
+        /// A list of scopes, written on the wire as one space-separated string (`data:read data:write`).
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+        pub struct Scopes(pub Vec<Scope>);
+
+        impl Scopes {
+            /// An empty list.
+            pub fn new() -> Self {
+                Scopes(Vec::new())
+            }
+
+            /// Whether the list holds `scope`.
+            pub fn contains(&self, scope: &Scope) -> bool {
+                self.0.contains(scope)
+            }
+
+            /// The scopes in order.
+            pub fn iter(&self) -> std::slice::Iter<'_, Scope> {
+                self.0.iter()
+            }
+
+            /// The number of scopes.
+            pub fn len(&self) -> usize {
+                self.0.len()
+            }
+
+            /// Whether the list is empty.
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+        }
+
+        impl<S: Into<Scope>> FromIterator<S> for Scopes {
+            fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+                Scopes(iter.into_iter().map(Into::into).collect())
+            }
+        }
+
+        impl<'a> IntoIterator for &'a Scopes {
+            type Item = &'a Scope;
+            type IntoIter = std::slice::Iter<'a, Scope>;
+            fn into_iter(self) -> Self::IntoIter {
+                self.0.iter()
+            }
+        }
+
+        impl std::str::FromStr for Scopes {
+            type Err = std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(s.split_ascii_whitespace().map(Scope::from).collect())
+            }
+        }
+
+        impl std::fmt::Display for Scopes {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                for (i, scope) in self.0.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    f.write_str(scope.as_str())?;
+                }
+                Ok(())
+            }
+        }
+
+        impl serde::Serialize for Scopes {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for Scopes {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(deserializer)?;
+                Ok(s.split_ascii_whitespace().map(Scope::from).collect())
+            }
+        }
+    }
+}
+
+// ---- operations.rs ----------------------------------------------------------------------------
+
+/// One method on `crate::Client` per operation.
+pub fn operations(api: &Api) -> TokenStream {
+    let methods = api.operations.iter().map(operation);
+    quote! {
+        //! One method on [`crate::Client`] per operation of the document.
+        #[allow(unused_imports)]
+        use super::types::*;
+
+        impl crate::Client {
+            #( #methods )*
+        }
+    }
+}
+
+/// An owned `String` expression for a scalar value behind a reference `value`.
+fn scalar_string(value: &TokenStream, t: &TypeRef) -> TokenStream {
+    match t {
+        TypeRef::String => quote!(#value.clone()),
+        TypeRef::Secret => quote!(#value.expose_secret().to_owned()),
+        _ => quote!(#value.to_string()),
+    }
+}
+
+/// An owned `String` for a parameter value (`value` is a reference to it).
+fn param_string(value: &TokenStream, t: &TypeRef, style: ArrayStyle) -> TokenStream {
+    match (t, style) {
+        (TypeRef::Array(inner), ArrayStyle::Join(sep)) => {
+            let sep = sep.to_string();
+            let item = scalar_string(&quote!(item), inner);
+            quote!(#value.iter().map(|item| #item).collect::<Vec<String>>().join(#sep))
+        }
+        _ => scalar_string(value, t),
+    }
+}
+
+/// Statements that push a parameter onto `target` (`query` or `headers`).
+fn push_param(target: &Ident, p: &Param) -> TokenStream {
+    let field = ident(&p.rust_name);
+    let wire = &p.wire_name;
+    let push_value = |value: TokenStream| match (&p.ty, p.array_style) {
+        (TypeRef::Array(inner), ArrayStyle::Repeat) => {
+            let item = scalar_string(&quote!(item), inner);
+            quote! { for item in #value.iter() { #target.push(#wire, #item); } }
+        }
+        _ => {
+            let s = param_string(&value, &p.ty, p.array_style);
+            quote! { #target.push(#wire, #s); }
+        }
+    };
+    if p.required {
+        push_value(quote!(params.#field))
+    } else {
+        let inner = push_value(quote!(value));
+        quote! { if let Some(value) = &params.#field { #inner } }
+    }
+}
+
+fn segment_expr(segment: &Segment) -> TokenStream {
+    match segment.as_slice() {
+        [SegmentPart::Literal(text)] => quote!(#text),
+        [
+            SegmentPart::Param {
+                field,
+                ty: TypeRef::String,
+            },
+        ] => {
+            let field = ident(field);
+            quote!(params.#field.as_str())
+        }
+        [SegmentPart::Param { field, ty }] => {
+            let field = ident(field);
+            let s = param_string(&quote!(params.#field), ty, ArrayStyle::Join(','));
+            quote!(&#s)
+        }
+        parts => {
+            let mut fmt = String::new();
+            let mut args = Vec::new();
+            for part in parts {
+                match part {
+                    SegmentPart::Literal(text) => {
+                        fmt.push_str(&text.replace('{', "{{").replace('}', "}}"))
+                    }
+                    SegmentPart::Param { field, ty } => {
+                        fmt.push_str("{}");
+                        let field = ident(field);
+                        args.push(param_string(
+                            &quote!(params.#field),
+                            ty,
+                            ArrayStyle::Join(','),
+                        ));
+                    }
+                }
+            }
+            quote!(&format!(#fmt, #( #args ),*))
+        }
+    }
+}
+
+fn operation(op: &Operation) -> TokenStream {
+    let name = ident(&op.fn_name);
+    let deprecated = deprecated_attr(op.deprecated);
+    let mut doc = format!("{}\n\n`{} {}`", op.doc, op.method, op.path);
+    if op.kind == OperationKind::Redirect {
+        doc.push_str(
+            "\n\nThis is a browser redirect: this method builds the URL to send the user to, with every \
+             query parameter encoded. It sends no request.",
+        );
+    }
+    let doc = doc_attrs(&doc);
+
+    let mut args = Vec::new();
+    if let Some(p) = &op.params {
+        let pname = ident(&p.name);
+        args.push(quote!(params: &#pname));
+    }
+    let segments = op.segments.iter().map(segment_expr);
+
+    let query_params: Vec<&Param> = op
+        .params
+        .iter()
+        .flat_map(|p| &p.params)
+        .filter(|p| p.location == ParamLocation::Query)
+        .collect();
+    let header_params: Vec<&Param> = op
+        .params
+        .iter()
+        .flat_map(|p| &p.params)
+        .filter(|p| p.location == ParamLocation::Header)
+        .collect();
+    let query_id = format_ident!("query");
+    let headers_id = format_ident!("headers");
+
+    let mut query_pushes: Vec<TokenStream> = query_params
+        .iter()
+        .map(|p| push_param(&query_id, p))
+        .collect();
+    let mut auth_stmt = quote!();
+    match &op.auth {
+        Auth::None => {}
+        Auth::Bearer { optional } => {
+            if *optional {
+                args.push(quote!(bearer_token: Option<&str>));
+                auth_stmt = quote! {
+                    let request = match bearer_token {
+                        Some(token) => request.bearer_auth(token),
+                        None => request,
+                    };
+                };
+            } else {
+                args.push(quote!(bearer_token: &str));
+                auth_stmt = quote! { let request = request.bearer_auth(bearer_token); };
+            }
+        }
+        Auth::ApiKey {
+            name: key_name,
+            in_header,
+            optional,
+        } => {
+            let arg_ty = if *optional {
+                quote!(Option<&str>)
+            } else {
+                quote!(&str)
+            };
+            args.push(quote!(api_key: #arg_ty));
+            let value = if *optional {
+                quote!(key)
+            } else {
+                quote!(api_key)
+            };
+            let apply = if *in_header {
+                quote!(request.header(#key_name, #value))
+            } else {
+                quote!(request.query(&[(#key_name, #value)]))
+            };
+            auth_stmt = if *optional {
+                quote! { let request = match api_key { Some(key) => #apply, None => request }; }
+            } else {
+                quote! { let request = #apply; }
+            };
+            if !in_header && op.kind == OperationKind::Redirect {
+                let push = if *optional {
+                    quote! { if let Some(key) = api_key { query.push(#key_name, key.to_owned()); } }
+                } else {
+                    quote! { query.push(#key_name, api_key.to_owned()); }
+                };
+                query_pushes.push(push);
+                auth_stmt = quote!();
+            }
+        }
+    }
+
+    let (query_setup, query_ref) = if query_pushes.is_empty() {
+        (quote!(), quote!(&[]))
+    } else {
+        (
+            quote! {
+                let mut query = crate::runtime::Pairs::new();
+                #( #query_pushes )*
+            },
+            quote!(query.as_slice()),
+        )
+    };
+    let url_expr = quote!(self.endpoint(&[ #( #segments ),* ], #query_ref));
+
+    let success_ty;
+    let error_ty;
+    let send;
+    match &op.kind {
+        OperationKind::Redirect => {
+            return quote! {
+                #doc
+                #deprecated
+                pub fn #name(&self, #( #args ),*) -> url::Url {
+                    #query_setup
+                    #url_expr
+                }
+            };
+        }
+        OperationKind::Call { success, error } => {
+            error_ty = error
+                .as_ref()
+                .map(ty)
+                .unwrap_or_else(|| quote!(serde_json::Value));
+            (success_ty, send) = match success {
+                ResponseBody::Empty => (quote!(()), quote!(send_empty)),
+                ResponseBody::Json(t) => (ty(t), quote!(send_json)),
+                ResponseBody::Text => (quote!(String), quote!(send_text)),
+                ResponseBody::Binary => (quote!(Vec<u8>), quote!(send_bytes)),
+            };
+        }
+    }
+
+    let mut body_stmt = quote!();
+    if let Some(body) = &op.body {
+        let (arg_ty, apply) = match body.media {
+            Media::Form => {
+                let t = ty(&body.ty);
+                (quote!(&#t), quote!(request.form(body)))
+            }
+            Media::Json => {
+                let t = ty(&body.ty);
+                (quote!(&#t), quote!(request.json(body)))
+            }
+            Media::Text => (quote!(&str), quote!(request.body(body.to_owned()))),
+            Media::Binary => (quote!(&[u8]), quote!(request.body(body.to_vec()))),
+        };
+        if body.required {
+            args.push(quote!(body: #arg_ty));
+            body_stmt = quote! { let request = #apply; };
+        } else {
+            args.push(quote!(body: Option<#arg_ty>));
+            body_stmt =
+                quote! { let request = match body { Some(body) => #apply, None => request }; };
+        }
+    }
+
+    let header_stmt = if header_params.is_empty() {
+        quote!()
+    } else {
+        let pushes = header_params.iter().map(|p| push_param(&headers_id, p));
+        quote! {
+            let mut headers = crate::runtime::Pairs::new();
+            #( #pushes )*
+            let request = crate::runtime::with_headers(request, &headers)?;
+        }
+    };
+
+    // `oas3` only knows the eight standard methods, each a `reqwest::Method` constant.
+    let method = format_ident!("{}", op.method.to_ascii_uppercase());
+    let method_expr = quote!(reqwest::Method::#method);
+    quote! {
+        #doc
+        #deprecated
+        pub async fn #name(&self, #( #args ),*) -> Result<crate::ApiResponse<#success_ty>, crate::Error<#error_ty>> {
+            #query_setup
+            let url = #url_expr;
+            let request = self.request(#method_expr, url);
+            #header_stmt
+            #auth_stmt
+            #body_stmt
+            self.#send(request).await
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Stage 1: text -> parsed document.
+//!
+//! The text (YAML or JSON) is read into a `serde_json::Value` first, so that every later error can
+//! name a JSON pointer, then deserialized into the `oas3` model through `serde_path_to_error`.
+//! When `oas3` rejects a schema (its schema types are untagged enums, which lose the path), the raw
+//! value is walked again to find the exact schema that is wrong and say why.
+
+use serde_json::Value;
+
+use crate::error::{ErrorKind, Pointer, SpecError};
+
+/// A loaded document: the raw JSON value (for pointers and diagnostics) and the typed model.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The document as plain JSON data, after 3.0 -> 3.1 normalisation.
+    pub raw: Value,
+    /// The typed OpenAPI model.
+    pub spec: oas3::Spec,
+}
+
+/// Parses YAML or JSON text into a [`Document`].
+pub fn load(text: &str) -> Result<Document, SpecError> {
+    let mut raw = parse_text(text)?;
+    let version = check_version(&raw)?;
+    if version.starts_with("3.0") {
+        normalize_3_0(&mut raw);
+    }
+    let spec: oas3::Spec = serde_path_to_error::deserialize(&raw).map_err(|err| {
+        let pointer = path_to_pointer(err.path());
+        diagnose(&raw, &pointer).unwrap_or_else(|| {
+            SpecError::new(pointer, ErrorKind::Structure(err.into_inner().to_string()))
+        })
+    })?;
+    Ok(Document { raw, spec })
+}
+
+fn parse_text(text: &str) -> Result<Value, SpecError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let value = if trimmed.starts_with('{') {
+        serde_json::from_str::<Value>(trimmed).map_err(|e| {
+            SpecError::new(
+                Pointer::root(),
+                ErrorKind::Syntax(format!("line {} column {}: {e}", e.line(), e.column())),
+            )
+        })?
+    } else {
+        yaml_serde::from_str::<Value>(trimmed)
+            .map_err(|e| SpecError::new(Pointer::root(), ErrorKind::Syntax(e.to_string())))?
+    };
+    if !value.is_object() {
+        return Err(SpecError::new(
+            Pointer::root(),
+            ErrorKind::Structure(format!(
+                "the document must be a mapping, found {}",
+                kind_of(&value)
+            )),
+        ));
+    }
+    Ok(value)
+}
+
+fn check_version(raw: &Value) -> Result<String, SpecError> {
+    match raw.get("openapi") {
+        Some(Value::String(v))
+            if v.starts_with("3.1.") || v.starts_with("3.0.") || v == "3.1" || v == "3.0" =>
+        {
+            Ok(v.clone())
+        }
+        Some(Value::String(v)) => Err(SpecError::new(
+            Pointer::root().push("openapi"),
+            ErrorKind::UnsupportedVersion(v.clone()),
+        )),
+        Some(other) => Err(SpecError::new(
+            Pointer::root().push("openapi"),
+            ErrorKind::Structure(format!(
+                "`openapi` must be a string, found {}",
+                kind_of(other)
+            )),
+        )),
+        None => match raw.get("swagger") {
+            Some(v) => Err(SpecError::new(
+                Pointer::root().push("swagger"),
+                ErrorKind::UnsupportedVersion(format!("swagger {}", v.as_str().unwrap_or("?"))),
+            )),
+            None => Err(SpecError::new(
+                Pointer::root(),
+                ErrorKind::Structure("missing the `openapi` version field".into()),
+            )),
+        },
+    }
+}
+
+/// Rewrites the two 3.0 schema forms that 3.1 changed into their 3.1 shape: `nullable: true`
+/// becomes a `'null'` entry in `type`, and boolean `exclusiveMinimum`/`exclusiveMaximum` become
+/// numbers.
+fn normalize_3_0(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                if let Some(Value::String(t)) = map.get("type").cloned() {
+                    map.insert(
+                        "type".into(),
+                        Value::Array(vec![Value::String(t), "null".into()]),
+                    );
+                    map.remove("nullable");
+                }
+            } else if map.get("nullable") == Some(&Value::Bool(false)) {
+                map.remove("nullable");
+            }
+            for (flag, bound) in [
+                ("exclusiveMinimum", "minimum"),
+                ("exclusiveMaximum", "maximum"),
+            ] {
+                if let Some(Value::Bool(exclusive)) = map.get(flag).cloned() {
+                    map.remove(flag);
+                    if exclusive {
+                        if let Some(limit) = map.remove(bound) {
+                            map.insert(flag.into(), limit);
+                        }
+                    }
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                if key != "example" && key != "examples" && key != "default" {
+                    normalize_3_0(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalize_3_0),
+        _ => {}
+    }
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> Pointer {
+    use serde_path_to_error::Segment;
+    path.iter().fold(Pointer::root(), |ptr, seg| match seg {
+        Segment::Seq { index } => ptr.push(index.to_string()),
+        Segment::Map { key } => ptr.push(key),
+        Segment::Enum { .. } | Segment::Unknown => ptr,
+    })
+}
+
+/// Names the JSON kind of a value, for messages.
+pub(crate) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+const KNOWN_TYPES: [&str; 7] = [
+    "string", "integer", "number", "boolean", "array", "object", "null",
+];
+
+/// Finds the precise schema problem under `at` (or anywhere, failing that).
+fn diagnose(raw: &Value, at: &Pointer) -> Option<SpecError> {
+    let tokens: Vec<String> = at.tokens().collect();
+    let at_schema = tokens.len() >= 3
+        && tokens[tokens.len() - 3] == "components"
+        && tokens[tokens.len() - 2] == "schemas";
+    if let Some(value) = at.lookup(raw) {
+        let found = if at_schema {
+            check_schema(value, at)
+        } else {
+            find_schemas(value, at, false)
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    find_schemas(raw, &Pointer::root(), false)
+}
+
+/// Walks any part of the document, checking every value that sits where a schema belongs.
+fn find_schemas(value: &Value, ptr: &Pointer, parent_is_components: bool) -> Option<SpecError> {
+    match value {
+        Value::Object(map) => map.iter().find_map(|(key, child)| {
+            let child_ptr = ptr.push(key);
+            match key.as_str() {
+                "schema" => check_schema(child, &child_ptr),
+                "schemas" if parent_is_components => match child {
+                    Value::Object(schemas) => schemas
+                        .iter()
+                        .find_map(|(name, s)| check_schema(s, &child_ptr.push(name))),
+                    _ => None,
+                },
+                "example" | "examples" | "default" => None,
+                _ => find_schemas(child, &child_ptr, key == "components"),
+            }
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| find_schemas(item, &ptr.push(i.to_string()), false)),
+        _ => None,
+    }
+}
+
+/// Checks one schema and its subschemas.
+pub(crate) fn check_schema(value: &Value, ptr: &Pointer) -> Option<SpecError> {
+    let map = match value {
+        Value::Bool(_) => return None,
+        Value::Object(map) => map,
+        other => {
+            return Some(SpecError::new(
+                ptr.clone(),
+                ErrorKind::SchemaNotObject(kind_of(other).into()),
+            ));
+        }
+    };
+    if let Some(t) = map.get("type") {
+        let type_ptr = ptr.push("type");
+        match t {
+            Value::String(s) if !KNOWN_TYPES.contains(&s.as_str()) => {
+                return Some(SpecError::new(type_ptr, ErrorKind::UnknownType(s.clone())));
+            }
+            Value::String(_) => {}
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::String(s) if KNOWN_TYPES.contains(&s.as_str()) => {}
+                        Value::String(s) => {
+                            return Some(SpecError::new(
+                                type_ptr.push(i.to_string()),
+                                ErrorKind::UnknownType(s.clone()),
+                            ));
+                        }
+                        other => {
+                            return Some(SpecError::new(
+                                type_ptr.push(i.to_string()),
+                                ErrorKind::UnknownType(other.to_string()),
+                            ));
+                        }
+                    }
+                }
+            }
+            other => {
+                return Some(SpecError::new(
+                    type_ptr,
+                    ErrorKind::UnknownType(other.to_string()),
+                ));
+            }
+        }
+    }
+    for key in [
+        "items",
+        "additionalProperties",
+        "not",
+        "contains",
+        "propertyNames",
+        "if",
+        "then",
+        "else",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    ] {
+        if let Some(child) = map.get(key) {
+            if let Some(err) = check_schema(child, &ptr.push(key)) {
+                return Some(err);
+            }
+        }
+    }
+    for key in [
+        "properties",
+        "patternProperties",
+        "$defs",
+        "dependentSchemas",
+    ] {
+        if let Some(Value::Object(children)) = map.get(key) {
+            let base = ptr.push(key);
+            if let Some(err) = children
+                .iter()
+                .find_map(|(name, s)| check_schema(s, &base.push(name)))
+            {
+                return Some(err);
+            }
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf", "prefixItems"] {
+        if let Some(Value::Array(children)) = map.get(key) {
+            let base = ptr.push(key);
+            if let Some(err) = children
+                .iter()
+                .enumerate()
+                .find_map(|(i, s)| check_schema(s, &base.push(i.to_string())))
+            {
+                return Some(err);
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,1189 @@
+//! Stage 2: parsed document -> intermediate model ([`crate::model`]).
+//!
+//! This is where every decision about the document is made: `$ref`s are resolved (a dangling one
+//! is an error), inline schemas get stable derived names (parent name + property name), Rust
+//! identifiers are chosen and de-duplicated, and constructs the emitter cannot express are either
+//! refused with a [`SpecError`] or accepted with a [`Warning`] saying what was done instead.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use oas3::spec::{
+    ObjectOrReference, ObjectSchema, Operation as OasOperation, Parameter, ParameterIn,
+    ParameterStyle, Schema, SchemaType as Type, SchemaTypeSet as TypeSet, SecurityScheme,
+};
+use serde_json::Value;
+
+use crate::Options;
+use crate::error::{ErrorKind, Pointer, SpecError, Warning};
+use crate::load::Document;
+use crate::model::*;
+use crate::naming::{self, Namespace, RESERVED_TYPE_NAMES};
+
+type Result<T> = std::result::Result<T, SpecError>;
+
+/// Lowers a loaded document into the intermediate model.
+pub fn lower(doc: &Document, options: &Options) -> Result<(Api, Vec<Warning>)> {
+    let mut lowerer = Lowerer {
+        doc,
+        options,
+        types: Vec::new(),
+        type_ns: Namespace::with_reserved(RESERVED_TYPE_NAMES),
+        components: BTreeMap::new(),
+        warnings: Vec::new(),
+        has_scopes: false,
+    };
+    let scopes = lowerer.scopes()?;
+    lowerer.has_scopes = !scopes.is_empty();
+    lowerer.components()?;
+    let operations = lowerer.operations()?;
+    box_recursive_fields(&mut lowerer.types);
+    let spec = &doc.spec;
+    let api = Api {
+        title: spec.info.title.clone(),
+        version: spec.info.version.clone(),
+        description: spec.info.description.clone(),
+        default_server: spec.servers.first().map(|server| {
+            server
+                .variables
+                .iter()
+                .fold(server.url.clone(), |url, (name, var)| {
+                    url.replace(&format!("{{{name}}}"), &var.default)
+                })
+        }),
+        types: lowerer.types,
+        operations,
+        scopes,
+    };
+    Ok((api, lowerer.warnings))
+}
+
+struct Lowerer<'a> {
+    doc: &'a Document,
+    options: &'a Options,
+    types: Vec<TypeDef>,
+    type_ns: Namespace,
+    /// Component schema name -> Rust type name.
+    components: BTreeMap<String, String>,
+    warnings: Vec<Warning>,
+    has_scopes: bool,
+}
+
+/// A lowered schema: its type, whether it admits `null`, and docs from a `$ref`'s siblings or the
+/// schema itself.
+struct Lowered {
+    ty: TypeRef,
+    nullable: bool,
+    doc: Option<String>,
+    deprecated: bool,
+}
+
+impl Lowered {
+    fn plain(ty: TypeRef) -> Self {
+        Lowered {
+            ty,
+            nullable: false,
+            doc: None,
+            deprecated: false,
+        }
+    }
+}
+
+impl Lowerer<'_> {
+    fn warn(&mut self, pointer: &Pointer, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            pointer: pointer.clone(),
+            message: message.into(),
+        });
+    }
+
+    // ---- security schemes and scopes -------------------------------------------------------
+
+    fn scopes(&mut self) -> Result<Vec<ScopeDef>> {
+        let spec = &self.doc.spec;
+        let mut seen: Vec<(String, String)> = Vec::new();
+        let Some(components) = &spec.components else {
+            return Ok(Vec::new());
+        };
+        for (name, scheme) in &components.security_schemes {
+            let ptr = Pointer::root()
+                .push("components")
+                .push("securitySchemes")
+                .push(name);
+            let scheme = self.resolve(scheme, &ptr)?;
+            if let SecurityScheme::OAuth2 { flows, .. } = scheme {
+                let maps = [
+                    flows.implicit.as_ref().map(|f| &f.scopes),
+                    flows.password.as_ref().map(|f| &f.scopes),
+                    flows.client_credentials.as_ref().map(|f| &f.scopes),
+                    flows.authorization_code.as_ref().map(|f| &f.scopes),
+                ];
+                for (value, doc) in maps.into_iter().flatten().flatten() {
+                    if !seen.iter().any(|(v, _)| v == value) {
+                        seen.push((value.clone(), doc.clone()));
+                    }
+                }
+            }
+        }
+        let mut ns = Namespace::with_reserved(&["Other"]);
+        let wire: Vec<&str> = seen.iter().map(|(v, _)| v.as_str()).collect();
+        let names = naming::assign(&wire, naming::camel, &mut ns);
+        Ok(seen
+            .into_iter()
+            .zip(names)
+            .map(|((value, doc), rust_name)| ScopeDef {
+                rust_name,
+                value,
+                doc,
+            })
+            .collect())
+    }
+
+    fn resolve<T: oas3::spec::FromRef>(
+        &self,
+        item: &ObjectOrReference<T>,
+        ptr: &Pointer,
+    ) -> Result<T>
+    where
+        T: Clone,
+    {
+        match item {
+            ObjectOrReference::Object(t) => Ok(t.clone()),
+            ObjectOrReference::Ref { ref_path, .. } => {
+                let ref_ptr = ptr.push("$ref");
+                if !ref_path.starts_with('#') {
+                    return Err(SpecError::new(
+                        ref_ptr,
+                        ErrorKind::Unsupported(format!(
+                            "external $ref `{ref_path}` (only local `#/...` refs)"
+                        )),
+                    ));
+                }
+                let exists = Pointer::from_fragment(ref_path)
+                    .and_then(|p| p.lookup(&self.doc.raw))
+                    .is_some();
+                if !exists {
+                    return Err(SpecError::new(
+                        ref_ptr,
+                        ErrorKind::DanglingRef(ref_path.clone()),
+                    ));
+                }
+                item.resolve(&self.doc.spec).map_err(|e| {
+                    SpecError::new(
+                        ref_ptr,
+                        ErrorKind::Structure(format!("cannot follow `{ref_path}`: {e}")),
+                    )
+                })
+            }
+        }
+    }
+
+    // ---- schemas ---------------------------------------------------------------------------
+
+    fn components(&mut self) -> Result<()> {
+        let Some(components) = &self.doc.spec.components else {
+            return Ok(());
+        };
+        let names: Vec<&str> = components.schemas.keys().map(String::as_str).collect();
+        let rust_names = naming::assign(&names, naming::camel, &mut self.type_ns);
+        self.components = names
+            .iter()
+            .map(|n| (*n).to_owned())
+            .zip(rust_names)
+            .collect();
+        for (name, schema) in &components.schemas {
+            let ptr = Pointer::root()
+                .push("components")
+                .push("schemas")
+                .push(name);
+            let rust_name = self.components[name].clone();
+            let lowered = self.lower_schema(schema, &ptr, &rust_name, Some(&rust_name))?;
+            if lowered.ty != TypeRef::Named(rust_name.clone()) {
+                // A primitive, array or map component: an alias keeps its name usable.
+                let ty = if lowered.nullable {
+                    TypeRef::Json
+                } else {
+                    lowered.ty
+                };
+                self.types.push(TypeDef {
+                    name: rust_name.clone(),
+                    pointer: ptr.to_string(),
+                    doc: lowered
+                        .doc
+                        .unwrap_or_else(|| format!("The `{name}` schema.")),
+                    deprecated: lowered.deprecated,
+                    kind: TypeKind::Alias(ty),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn schema_ref(&self, ref_path: &str, ptr: &Pointer) -> Result<String> {
+        let ref_ptr = ptr.push("$ref");
+        if let Some(name) = ref_path.strip_prefix("#/components/schemas/") {
+            let name = name.replace("~1", "/").replace("~0", "~");
+            if let Some(rust) = self.components.get(&name) {
+                return Ok(rust.clone());
+            }
+        }
+        if !ref_path.starts_with('#') {
+            return Err(SpecError::new(
+                ref_ptr,
+                ErrorKind::Unsupported(format!(
+                    "external $ref `{ref_path}` (only local `#/...` refs)"
+                )),
+            ));
+        }
+        let exists = Pointer::from_fragment(ref_path)
+            .and_then(|p| p.lookup(&self.doc.raw))
+            .is_some();
+        if exists {
+            Err(SpecError::new(
+                ref_ptr,
+                ErrorKind::Unsupported(format!(
+                    "schema $ref `{ref_path}` (schema refs must name `#/components/schemas/<name>`)"
+                )),
+            ))
+        } else {
+            Err(SpecError::new(
+                ref_ptr,
+                ErrorKind::DanglingRef(ref_path.to_owned()),
+            ))
+        }
+    }
+
+    /// Lowers a schema. `hint` names an inline struct or enum if one is needed; `fixed` is the
+    /// already-claimed name to use instead (component schemas).
+    fn lower_schema(
+        &mut self,
+        schema: &Schema,
+        ptr: &Pointer,
+        hint: &str,
+        fixed: Option<&str>,
+    ) -> Result<Lowered> {
+        match schema {
+            Schema::Boolean(b) if b.0 => Ok(Lowered::plain(TypeRef::Json)),
+            Schema::Boolean(_) => Err(SpecError::new(
+                ptr.clone(),
+                ErrorKind::Unsupported(
+                    "the `false` schema, which no value satisfies, as a value type".into(),
+                ),
+            )),
+            Schema::Object(obj) => match obj.as_ref() {
+                ObjectOrReference::Ref {
+                    ref_path,
+                    description,
+                    summary,
+                } => {
+                    let name = self.schema_ref(ref_path, ptr)?;
+                    Ok(Lowered {
+                        ty: TypeRef::Named(name),
+                        nullable: false,
+                        doc: description.clone().or_else(|| summary.clone()),
+                        deprecated: false,
+                    })
+                }
+                ObjectOrReference::Object(s) => self.lower_object_schema(s, ptr, hint, fixed),
+            },
+        }
+    }
+
+    fn lower_object_schema(
+        &mut self,
+        s: &ObjectSchema,
+        ptr: &Pointer,
+        hint: &str,
+        fixed: Option<&str>,
+    ) -> Result<Lowered> {
+        let doc = s.description.clone().or_else(|| s.title.clone());
+        let deprecated = s.deprecated == Some(true);
+        let with = |ty: TypeRef, nullable: bool| Lowered {
+            ty,
+            nullable,
+            doc: doc.clone(),
+            deprecated,
+        };
+
+        // Composition: the nullable idiom and single-element wrappers are unwrapped; the rest is
+        // kept as JSON, with a warning.
+        if !s.all_of.is_empty() || !s.one_of.is_empty() || !s.any_of.is_empty() {
+            let (alts, key) = if !s.one_of.is_empty() {
+                (&s.one_of, "oneOf")
+            } else {
+                (&s.any_of, "anyOf")
+            };
+            let is_null = |x: &Schema| matches!(x, Schema::Object(o) if matches!(o.as_ref(), ObjectOrReference::Object(os) if os.schema_type == Some(TypeSet::Single(Type::Null))));
+            let non_null: Vec<(usize, &Schema)> = alts
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| !is_null(x))
+                .collect();
+            let simple = s.properties.is_empty() && s.enum_values.is_empty();
+            if simple
+                && s.all_of.is_empty()
+                && (s.one_of.is_empty() || s.any_of.is_empty())
+                && non_null.len() == 1
+            {
+                let (i, inner) = non_null[0];
+                let mut l =
+                    self.lower_schema(inner, &ptr.push(key).push(i.to_string()), hint, fixed)?;
+                l.nullable = l.nullable || non_null.len() < alts.len();
+                l.doc = doc.clone().or(l.doc);
+                return Ok(l);
+            }
+            if simple && s.one_of.is_empty() && s.any_of.is_empty() && s.all_of.len() == 1 {
+                let mut l =
+                    self.lower_schema(&s.all_of[0], &ptr.push("allOf").push("0"), hint, fixed)?;
+                l.doc = doc.clone().or(l.doc);
+                return Ok(l);
+            }
+            self.warn(
+                ptr,
+                "allOf/oneOf/anyOf composition is represented as `serde_json::Value`",
+            );
+            return Ok(with(TypeRef::Json, false));
+        }
+
+        // String enums become Rust enums.
+        if !s.enum_values.is_empty() {
+            let nullable = s.enum_values.iter().any(Value::is_null);
+            let strings: Option<Vec<&str>> = s
+                .enum_values
+                .iter()
+                .filter(|v| !v.is_null())
+                .map(Value::as_str)
+                .collect();
+            if let Some(values) = strings.filter(|v| !v.is_empty()) {
+                let name = self.type_name(hint, fixed);
+                let mut ns = Namespace::default();
+                let rust_names = naming::assign(&values, naming::camel, &mut ns);
+                let variants = values
+                    .iter()
+                    .zip(rust_names)
+                    .map(|(v, rust_name)| Variant {
+                        rust_name,
+                        wire_value: (*v).to_owned(),
+                    })
+                    .collect();
+                self.types.push(TypeDef {
+                    name: name.clone(),
+                    pointer: ptr.to_string(),
+                    doc: doc
+                        .clone()
+                        .unwrap_or_else(|| format!("One of the values of `{ptr}`.")),
+                    deprecated,
+                    kind: TypeKind::StringEnum { variants },
+                });
+                return Ok(with(TypeRef::Named(name), nullable));
+            }
+        }
+
+        let (types, nullable) = match &s.schema_type {
+            None => (Vec::new(), false),
+            Some(TypeSet::Single(t)) => (vec![*t], false),
+            Some(TypeSet::Multiple(ts)) => (
+                ts.iter().copied().filter(|t| *t != Type::Null).collect(),
+                ts.contains(&Type::Null),
+            ),
+        };
+        let single = match types.as_slice() {
+            [] if !s.properties.is_empty() || s.additional_properties.is_some() => {
+                Some(Type::Object)
+            }
+            [] if s.items.is_some() || !s.prefix_items.is_empty() => Some(Type::Array),
+            [] => None,
+            [t] => Some(*t),
+            [_, ..] => {
+                self.warn(
+                    ptr,
+                    "a schema with several non-null types is represented as `serde_json::Value`",
+                );
+                return Ok(with(TypeRef::Json, nullable));
+            }
+        };
+        let ty = match single {
+            None | Some(Type::Null) => TypeRef::Json,
+            Some(Type::String) => TypeRef::String,
+            Some(Type::Boolean) => TypeRef::Bool,
+            Some(Type::Integer) => match s.format.as_deref() {
+                Some("int32") => TypeRef::I32,
+                _ => TypeRef::I64,
+            },
+            Some(Type::Number) => match s.format.as_deref() {
+                Some("float") => TypeRef::F32,
+                _ => TypeRef::F64,
+            },
+            Some(Type::Array) => {
+                if !s.prefix_items.is_empty() {
+                    self.warn(
+                        ptr,
+                        "`prefixItems` (tuples) are represented as `Vec<serde_json::Value>`",
+                    );
+                    TypeRef::Array(Box::new(TypeRef::Json))
+                } else if let Some(items) = &s.items {
+                    let item =
+                        self.lower_schema(items, &ptr.push("items"), &format!("{hint}Item"), None)?;
+                    TypeRef::Array(Box::new(item.ty))
+                } else {
+                    TypeRef::Array(Box::new(TypeRef::Json))
+                }
+            }
+            Some(Type::Object) => {
+                return self
+                    .lower_object(s, ptr, hint, fixed)
+                    .map(|ty| with(ty, nullable));
+            }
+        };
+        Ok(with(ty, nullable))
+    }
+
+    fn type_name(&mut self, hint: &str, fixed: Option<&str>) -> String {
+        match fixed {
+            Some(name) => name.to_owned(),
+            None => self.type_ns.claim(&naming::camel(hint)),
+        }
+    }
+
+    fn lower_object(
+        &mut self,
+        s: &ObjectSchema,
+        ptr: &Pointer,
+        hint: &str,
+        fixed: Option<&str>,
+    ) -> Result<TypeRef> {
+        let additional = match &s.additional_properties {
+            Some(Schema::Boolean(b)) if !b.0 => None,
+            Some(Schema::Boolean(_)) => Some(TypeRef::Json),
+            Some(schema) => Some(
+                self.lower_schema(
+                    schema,
+                    &ptr.push("additionalProperties"),
+                    &format!("{hint}Value"),
+                    None,
+                )?
+                .ty,
+            ),
+            None => None,
+        };
+        if s.properties.is_empty() {
+            return Ok(TypeRef::Map(Box::new(additional.unwrap_or(TypeRef::Json))));
+        }
+        let name = self.type_name(hint, fixed);
+        // Reserve the slot so a parent is emitted before the inline types of its fields.
+        let slot = self.types.len();
+        self.types.push(TypeDef {
+            name: name.clone(),
+            pointer: ptr.to_string(),
+            doc: String::new(),
+            deprecated: false,
+            kind: TypeKind::Struct { fields: Vec::new() },
+        });
+        let wire: Vec<&str> = s.properties.keys().map(String::as_str).collect();
+        let mut field_ns = Namespace::default();
+        let mut rust_names = naming::assign(&wire, naming::snake, &mut field_ns);
+        let mut fields = Vec::new();
+        for ((wire_name, schema), rust_name) in s.properties.iter().zip(rust_names.drain(..)) {
+            let prop_ptr = ptr.push("properties").push(wire_name);
+            let prop_hint = format!("{name}{}", naming::camel(wire_name));
+            let lowered = self.lower_property(wire_name, schema, &prop_ptr, &prop_hint)?;
+            fields.push(Field {
+                doc: lowered
+                    .doc
+                    .unwrap_or_else(|| format!("The `{wire_name}` property.")),
+                rust_name,
+                wire_name: wire_name.clone(),
+                ty: lowered.ty,
+                required: s.required.contains(wire_name),
+                nullable: lowered.nullable,
+                flatten: false,
+                deprecated: lowered.deprecated,
+            });
+        }
+        if let Some(ty) = additional {
+            fields.push(Field {
+                rust_name: field_ns.claim("additional_properties"),
+                wire_name: String::new(),
+                doc: "Properties not listed in the schema (`additionalProperties`).".into(),
+                ty: TypeRef::Map(Box::new(ty)),
+                required: true,
+                nullable: false,
+                flatten: true,
+                deprecated: false,
+            });
+        }
+        self.types[slot] = TypeDef {
+            name: name.clone(),
+            pointer: ptr.to_string(),
+            doc: s
+                .description
+                .clone()
+                .or_else(|| s.title.clone())
+                .unwrap_or_else(|| match fixed {
+                    Some(_) => format!("The `{}` schema.", ptr.tokens().last().unwrap_or_default()),
+                    None => format!("The object at `{ptr}`."),
+                }),
+            deprecated: s.deprecated == Some(true),
+            kind: TypeKind::Struct { fields },
+        };
+        Ok(TypeRef::Named(name))
+    }
+
+    /// Lowers a property, applying the OAuth conventions to plain strings: secret-bearing names
+    /// become `SecretString`, scope lists become `Scopes`.
+    fn lower_property(
+        &mut self,
+        wire: &str,
+        schema: &Schema,
+        ptr: &Pointer,
+        hint: &str,
+    ) -> Result<Lowered> {
+        let mut lowered = self.lower_schema(schema, ptr, hint, None)?;
+        if lowered.ty == TypeRef::String {
+            if self.options.secret_fields.iter().any(|f| f == wire) {
+                lowered.ty = TypeRef::Secret;
+            } else if self.has_scopes && self.options.scope_fields.iter().any(|f| f == wire) {
+                lowered.ty = TypeRef::Scopes;
+            }
+        }
+        Ok(lowered)
+    }
+
+    // ---- operations ------------------------------------------------------------------------
+
+    fn operations(&mut self) -> Result<Vec<Operation>> {
+        let doc = self.doc;
+        let Some(paths) = &doc.spec.paths else {
+            return Ok(Vec::new());
+        };
+        let mut ops = Vec::new();
+        let mut ids: BTreeMap<String, Pointer> = BTreeMap::new();
+        let mut fn_ns = Namespace::default();
+        for (path, item) in paths {
+            let path_ptr = Pointer::root().push("paths").push(path);
+            if let Some(r) = &item.reference {
+                return Err(SpecError::new(
+                    path_ptr.push("$ref"),
+                    ErrorKind::Unsupported(format!("path item $ref `{r}`")),
+                ));
+            }
+            for (method, op) in item.methods() {
+                let method = method.as_str().to_owned();
+                let op_ptr = path_ptr.push(method.to_ascii_lowercase());
+                let id = match &op.operation_id {
+                    Some(id) => {
+                        if let Some(first) = ids.get(id) {
+                            return Err(SpecError::new(
+                                op_ptr.push("operationId"),
+                                ErrorKind::DuplicateOperationId {
+                                    id: id.clone(),
+                                    first: first.clone(),
+                                },
+                            ));
+                        }
+                        ids.insert(id.clone(), op_ptr.clone());
+                        id.clone()
+                    }
+                    None => format!(
+                        "{} {}",
+                        method.to_ascii_lowercase(),
+                        path.replace(['{', '}'], "")
+                    ),
+                };
+                if let Some(mut op) =
+                    self.operation(path, &method, op, &item.parameters, &op_ptr, id)?
+                {
+                    // A redirect builds a URL rather than calling: its name says so.
+                    let suffix = if op.kind == OperationKind::Redirect {
+                        "_url"
+                    } else {
+                        ""
+                    };
+                    op.fn_name = fn_ns.claim(&naming::snake(&format!("{}{suffix}", op.id)));
+                    ops.push(op);
+                }
+            }
+        }
+        Ok(ops)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn operation(
+        &mut self,
+        path: &str,
+        method: &str,
+        op: &OasOperation,
+        path_level: &[ObjectOrReference<Parameter>],
+        ptr: &Pointer,
+        id: String,
+    ) -> Result<Option<Operation>> {
+        let base = naming::camel(&id);
+        let mut doc = [op.summary.as_deref(), op.description.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        if doc.is_empty() {
+            doc = format!("Calls `{method} {path}`.");
+        }
+
+        // Request body first: an unsupported media type skips the operation.
+        let body = match &op.request_body {
+            None => None,
+            Some(rb) => {
+                let rb_ptr = ptr.push("requestBody");
+                let rb = self.resolve(rb, &rb_ptr)?;
+                let chosen = rb
+                    .content
+                    .iter()
+                    .filter_map(|(mime, mt)| classify_media(mime).map(|m| (m, mime, mt)))
+                    .min_by_key(|(m, _, _)| media_rank(*m));
+                let Some((media, mime, mt)) = chosen else {
+                    let kinds: Vec<&str> = rb.content.keys().map(String::as_str).collect();
+                    self.warn(
+                        &rb_ptr,
+                        format!(
+                            "operation skipped: request body media type(s) {kinds:?} not supported"
+                        ),
+                    );
+                    return Ok(None);
+                };
+                let content_ptr = rb_ptr.push("content").push(mime);
+                let ty = match (media, &mt.schema) {
+                    (Media::Json | Media::Form, Some(schema)) => {
+                        let before = self.types.len();
+                        let hint = format!("{base}Request");
+                        let lowered =
+                            self.lower_schema(schema, &content_ptr.push("schema"), &hint, None)?;
+                        if media == Media::Form {
+                            self.mark_form_secrets(before, &lowered.ty);
+                        }
+                        lowered.ty
+                    }
+                    (Media::Json, None) => TypeRef::Json,
+                    (Media::Form, None) => {
+                        return Err(SpecError::new(
+                            content_ptr,
+                            ErrorKind::Unsupported(
+                                "a form-urlencoded body without a schema".into(),
+                            ),
+                        ));
+                    }
+                    (Media::Text, _) => TypeRef::String,
+                    (Media::Binary, _) => TypeRef::Bytes,
+                };
+                if media == Media::Form && !matches!(ty, TypeRef::Named(_)) {
+                    return Err(SpecError::new(
+                        content_ptr.push("schema"),
+                        ErrorKind::Unsupported(
+                            "a form-urlencoded body whose schema is not an object".into(),
+                        ),
+                    ));
+                }
+                Some(RequestBody {
+                    media,
+                    ty,
+                    required: rb.required == Some(true),
+                    doc: rb
+                        .description
+                        .clone()
+                        .unwrap_or_else(|| "The request body.".into()),
+                })
+            }
+        };
+
+        let (segments, params) = self.parameters(path, op, path_level, ptr, &base)?;
+        let auth = self.auth(op, ptr)?;
+        let kind = self.responses(op, ptr, &base, method, body.is_some())?;
+        Ok(Some(Operation {
+            fn_name: String::new(),
+            id,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            pointer: ptr.to_string(),
+            doc,
+            deprecated: op.deprecated == Some(true),
+            segments,
+            params,
+            body,
+            auth,
+            kind,
+        }))
+    }
+
+    /// Form bodies carry credentials as plain fields (`code`, ...): the struct defined for an inline
+    /// form body (at index `from` or later) gets `SecretString` for the names in
+    /// [`Options::secret_form_fields`].
+    fn mark_form_secrets(&mut self, from: usize, ty: &TypeRef) {
+        let TypeRef::Named(name) = ty else { return };
+        let secret = &self.options.secret_form_fields;
+        for def in self.types[from..].iter_mut().filter(|d| &d.name == name) {
+            if let TypeKind::Struct { fields } = &mut def.kind {
+                for f in fields.iter_mut().filter(|f| f.ty == TypeRef::String) {
+                    if secret.iter().any(|s| *s == f.wire_name) {
+                        f.ty = TypeRef::Secret;
+                    }
+                }
+            }
+        }
+    }
+
+    fn parameters(
+        &mut self,
+        path: &str,
+        op: &OasOperation,
+        path_level: &[ObjectOrReference<Parameter>],
+        ptr: &Pointer,
+        base: &str,
+    ) -> Result<(Vec<Segment>, Option<ParamsStruct>)> {
+        // Path-level parameters first, overridden by operation-level ones with the same name and place.
+        let path_ptr = ptr.parent();
+        let mut declared: Vec<(Parameter, Pointer)> = Vec::new();
+        for (i, p) in path_level.iter().enumerate() {
+            let p_ptr = path_ptr.push("parameters").push(i.to_string());
+            declared.push((self.resolve(p, &p_ptr)?, p_ptr));
+        }
+        for (i, p) in op.parameters.iter().enumerate() {
+            let p_ptr = ptr.push("parameters").push(i.to_string());
+            let p = self.resolve(p, &p_ptr)?;
+            declared.retain(|(q, _)| !(q.name == p.name && q.location == p.location));
+            declared.push((p, p_ptr));
+        }
+
+        let mut kept: Vec<(Parameter, Pointer, ParamLocation)> = Vec::new();
+        for (p, p_ptr) in declared {
+            let location = match p.location {
+                ParameterIn::Path => ParamLocation::Path,
+                ParameterIn::Query => ParamLocation::Query,
+                ParameterIn::Header => ParamLocation::Header,
+                ParameterIn::Cookie => {
+                    if p.required == Some(true) {
+                        return Err(SpecError::new(
+                            p_ptr,
+                            ErrorKind::Unsupported(format!(
+                                "required cookie parameter `{}`",
+                                p.name
+                            )),
+                        ));
+                    }
+                    self.warn(
+                        &p_ptr,
+                        format!("optional cookie parameter `{}` is not generated", p.name),
+                    );
+                    continue;
+                }
+            };
+            kept.push((p, p_ptr, location));
+        }
+
+        let wire: Vec<&str> = kept.iter().map(|(p, _, _)| p.name.as_str()).collect();
+        let mut ns = Namespace::default();
+        let rust_names = naming::assign(&wire, naming::snake, &mut ns);
+        let mut params = Vec::new();
+        for ((p, p_ptr, location), rust_name) in kept.iter().zip(rust_names) {
+            let hint = format!("{base}{}", naming::camel(&p.name));
+            let schema = match (&p.schema, &p.content) {
+                (Some(s), _) => Some((s, p_ptr.push("schema"))),
+                (None, Some(content)) => content.iter().next().and_then(|(mime, mt)| {
+                    mt.schema
+                        .as_ref()
+                        .map(|s| (s, p_ptr.push("content").push(mime).push("schema")))
+                }),
+                (None, None) => None,
+            };
+            let lowered = match schema {
+                Some((s, s_ptr)) => self.lower_property(&p.name, s, &s_ptr, &hint)?,
+                None => Lowered::plain(TypeRef::String),
+            };
+            let ty = match lowered.ty {
+                TypeRef::Secret => TypeRef::String,
+                other => other,
+            };
+            if !self.is_scalar(&ty)
+                && !matches!(&ty, TypeRef::Array(inner) if self.is_scalar(inner))
+            {
+                return Err(SpecError::new(
+                    p_ptr.clone(),
+                    ErrorKind::Unsupported(format!(
+                        "parameter `{}` whose schema is an object or nested array",
+                        p.name
+                    )),
+                ));
+            }
+            let array_style = match (p.style, p.explode, location) {
+                (Some(ParameterStyle::DeepObject), _, _) => {
+                    return Err(SpecError::new(
+                        p_ptr.push("style"),
+                        ErrorKind::Unsupported("`deepObject` parameter style".into()),
+                    ));
+                }
+                (Some(ParameterStyle::SpaceDelimited), _, _) => ArrayStyle::Join(' '),
+                (Some(ParameterStyle::PipeDelimited), _, _) => ArrayStyle::Join('|'),
+                (None | Some(ParameterStyle::Form), None | Some(true), ParamLocation::Query) => {
+                    ArrayStyle::Repeat
+                }
+                _ => ArrayStyle::Join(','),
+            };
+            params.push(Param {
+                rust_name,
+                wire_name: p.name.clone(),
+                doc: p
+                    .description
+                    .clone()
+                    .or(lowered.doc)
+                    .unwrap_or_else(|| format!("The `{}` parameter.", p.name)),
+                location: *location,
+                ty,
+                required: p.required == Some(true) || *location == ParamLocation::Path,
+                array_style,
+                deprecated: p.deprecated == Some(true),
+            });
+        }
+
+        // Split the path template into segments, checking every `{name}` is declared.
+        let mut segments = Vec::new();
+        for raw_segment in path.trim_start_matches('/').split('/') {
+            if path == "/" {
+                break;
+            }
+            let mut parts = Vec::new();
+            let mut rest = raw_segment;
+            while let Some(open) = rest.find('{') {
+                let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+                    break;
+                };
+                if open > 0 {
+                    parts.push(SegmentPart::Literal(rest[..open].to_owned()));
+                }
+                let name = &rest[open + 1..close];
+                let Some(param) = params
+                    .iter()
+                    .find(|p| p.location == ParamLocation::Path && p.wire_name == name)
+                else {
+                    return Err(SpecError::new(
+                        ptr.clone(),
+                        ErrorKind::UndeclaredPathParameter(name.to_owned()),
+                    ));
+                };
+                parts.push(SegmentPart::Param {
+                    field: param.rust_name.clone(),
+                    ty: param.ty.clone(),
+                });
+                rest = &rest[close + 1..];
+            }
+            if !rest.is_empty() || parts.is_empty() {
+                parts.push(SegmentPart::Literal(rest.to_owned()));
+            }
+            segments.push(parts);
+        }
+        for p in params.iter().filter(|p| p.location == ParamLocation::Path) {
+            if !path.contains(&format!("{{{}}}", p.wire_name)) {
+                self.warn(
+                    ptr,
+                    format!(
+                        "path parameter `{}` does not appear in the path template",
+                        p.wire_name
+                    ),
+                );
+            }
+        }
+        params.retain(|p| {
+            p.location != ParamLocation::Path || path.contains(&format!("{{{}}}", p.wire_name))
+        });
+
+        let params = if params.is_empty() {
+            None
+        } else {
+            Some(ParamsStruct {
+                name: self.type_ns.claim(&format!("{base}Params")),
+                params,
+            })
+        };
+        Ok((segments, params))
+    }
+
+    fn is_scalar(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::String
+            | TypeRef::Secret
+            | TypeRef::Scopes
+            | TypeRef::Bool
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::F32
+            | TypeRef::F64 => true,
+            TypeRef::Named(name) => self.types.iter().any(|t| {
+                &t.name == name
+                    && match &t.kind {
+                        TypeKind::StringEnum { .. } => true,
+                        TypeKind::Alias(inner) => self.is_scalar(inner),
+                        TypeKind::Struct { .. } => false,
+                    }
+            }),
+            TypeRef::Json
+            | TypeRef::Bytes
+            | TypeRef::Array(_)
+            | TypeRef::Map(_)
+            | TypeRef::Boxed(_) => false,
+        }
+    }
+
+    fn auth(&mut self, op: &OasOperation, ptr: &Pointer) -> Result<Auth> {
+        // `security: []` on an operation (no auth) differs from no `security` key (inherit).
+        let own = ptr
+            .lookup(&self.doc.raw)
+            .and_then(|o| o.get("security"))
+            .is_some();
+        let (requirements, req_ptr) = match own {
+            true => (op.security.clone(), ptr.push("security")),
+            false => (
+                self.doc.spec.security.clone(),
+                Pointer::root().push("security"),
+            ),
+        };
+        if requirements.is_empty() {
+            return Ok(Auth::None);
+        }
+        let optional = requirements.iter().any(|r| r.0.is_empty());
+        let Some((i, req)) = requirements
+            .iter()
+            .enumerate()
+            .find(|(_, r)| !r.0.is_empty())
+        else {
+            return Ok(Auth::None);
+        };
+        let schemes = self
+            .doc
+            .spec
+            .components
+            .as_ref()
+            .map(|c| &c.security_schemes);
+        let mut found = Vec::new();
+        for name in req.0.keys() {
+            let scheme_ptr = Pointer::root()
+                .push("components")
+                .push("securitySchemes")
+                .push(name);
+            let Some(scheme) = schemes.and_then(|s| s.get(name)) else {
+                return Err(SpecError::new(
+                    req_ptr.push(i.to_string()).push(name),
+                    ErrorKind::DanglingRef(format!("#/components/securitySchemes/{name}")),
+                ));
+            };
+            found.push(self.resolve(scheme, &scheme_ptr)?);
+        }
+        for scheme in found {
+            match scheme {
+                SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIdConnect { .. } => {
+                    return Ok(Auth::Bearer { optional });
+                }
+                SecurityScheme::Http { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
+                    return Ok(Auth::Bearer { optional });
+                }
+                SecurityScheme::ApiKey { name, location, .. }
+                    if location == "header" || location == "query" =>
+                {
+                    return Ok(Auth::ApiKey {
+                        name,
+                        in_header: location == "header",
+                        optional,
+                    });
+                }
+                other => {
+                    let what = match other {
+                        SecurityScheme::Http { scheme, .. } => format!("http `{scheme}`"),
+                        SecurityScheme::ApiKey { location, .. } => {
+                            format!("apiKey in `{location}`")
+                        }
+                        _ => "this security scheme".into(),
+                    };
+                    self.warn(&req_ptr, format!("{what} authentication is not generated; add it with a custom reqwest client"));
+                }
+            }
+        }
+        Ok(Auth::None)
+    }
+
+    fn responses(
+        &mut self,
+        op: &OasOperation,
+        ptr: &Pointer,
+        base: &str,
+        method: &str,
+        has_body: bool,
+    ) -> Result<OperationKind> {
+        let mut success: Vec<ResponseBody> = Vec::new();
+        let mut errors: Vec<Option<TypeRef>> = Vec::new();
+        let mut redirects = 0;
+        let responses_ptr = ptr.push("responses");
+        for (code, resp) in op.responses.iter().flatten() {
+            let r_ptr = responses_ptr.push(code);
+            let class = match code.as_str() {
+                "default" => b'4',
+                c if c.len() == 3
+                    && (c.bytes().all(|b| b.is_ascii_digit())
+                        || c[1..].eq_ignore_ascii_case("XX")) =>
+                {
+                    c.as_bytes()[0]
+                }
+                _ => {
+                    return Err(SpecError::new(
+                        r_ptr,
+                        ErrorKind::Structure(format!(
+                            "`{code}` is not an HTTP status code, range (`4XX`) or `default`"
+                        )),
+                    ));
+                }
+            };
+            let resp = self.resolve(resp, &r_ptr)?;
+            let hint = if class == b'2' {
+                format!("{base}Response")
+            } else {
+                format!("{base}Error")
+            };
+            let chosen = resp
+                .content
+                .iter()
+                .filter_map(|(mime, mt)| classify_media(mime).map(|m| (m, mime, mt)))
+                .min_by_key(|(m, _, _)| media_rank(*m));
+            let body = match chosen {
+                None if resp.content.is_empty() => ResponseBody::Empty,
+                None => ResponseBody::Binary,
+                Some((Media::Json | Media::Form, mime, mt)) => match &mt.schema {
+                    Some(schema) => {
+                        let l = self.lower_schema(
+                            schema,
+                            &r_ptr.push("content").push(mime).push("schema"),
+                            &hint,
+                            None,
+                        )?;
+                        ResponseBody::Json(l.ty)
+                    }
+                    None => ResponseBody::Json(TypeRef::Json),
+                },
+                Some((Media::Text, _, _)) => ResponseBody::Text,
+                Some((Media::Binary, _, _)) => ResponseBody::Binary,
+            };
+            match class {
+                b'2' => {
+                    if !success.contains(&body) {
+                        success.push(body);
+                    }
+                }
+                b'3' => redirects += 1,
+                b'4' | b'5' => errors.push(match body {
+                    ResponseBody::Json(t) => Some(t),
+                    _ => None,
+                }),
+                _ => {}
+            }
+        }
+        if success.is_empty() && redirects > 0 && method == "GET" && !has_body {
+            return Ok(OperationKind::Redirect);
+        }
+        let success = match success.len() {
+            0 => ResponseBody::Empty,
+            1 => success.remove(0),
+            _ => {
+                let bodies: Vec<ResponseBody> = success
+                    .into_iter()
+                    .filter(|b| *b != ResponseBody::Empty)
+                    .collect();
+                if bodies.len() == 1 {
+                    bodies.into_iter().next().unwrap_or(ResponseBody::Empty)
+                } else {
+                    self.warn(&responses_ptr, "several success answers with different bodies: decoded as `serde_json::Value`");
+                    ResponseBody::Json(TypeRef::Json)
+                }
+            }
+        };
+        let distinct: BTreeSet<String> =
+            errors.iter().flatten().map(|t| format!("{t:?}")).collect();
+        let error = if distinct.len() == 1 {
+            errors.into_iter().flatten().next()
+        } else {
+            None
+        };
+        Ok(OperationKind::Call { success, error })
+    }
+}
+
+fn classify_media(mime: &str) -> Option<Media> {
+    let essence = mime
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        Some(Media::Json)
+    } else if essence == "application/x-www-form-urlencoded" {
+        Some(Media::Form)
+    } else if essence.starts_with("multipart/") {
+        None
+    } else if essence.starts_with("text/") || essence.ends_with("/xml") || essence.ends_with("+xml")
+    {
+        Some(Media::Text)
+    } else {
+        Some(Media::Binary)
+    }
+}
+
+fn media_rank(media: Media) -> u8 {
+    match media {
+        Media::Json => 0,
+        Media::Form => 1,
+        Media::Text => 2,
+        Media::Binary => 3,
+    }
+}
+
+/// Boxes struct fields whose type leads back to the struct itself without passing through a
+/// `Vec` or map (which already allocate), so recursive schemas compile.
+fn box_recursive_fields(types: &mut [TypeDef]) {
+    let direct: BTreeMap<String, Vec<String>> = types
+        .iter()
+        .map(|t| {
+            let targets = match &t.kind {
+                TypeKind::Struct { fields } => {
+                    fields.iter().filter_map(|f| direct_name(&f.ty)).collect()
+                }
+                TypeKind::Alias(ty) => direct_name(ty).into_iter().collect(),
+                TypeKind::StringEnum { .. } => Vec::new(),
+            };
+            (t.name.clone(), targets)
+        })
+        .collect();
+    let reaches = |from: &str, to: &str| {
+        let mut stack = vec![from.to_owned()];
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n.clone()) {
+                stack.extend(direct.get(&n).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    for t in types.iter_mut() {
+        let name = t.name.clone();
+        if let TypeKind::Struct { fields } = &mut t.kind {
+            for f in fields.iter_mut() {
+                if let Some(target) = direct_name(&f.ty) {
+                    if reaches(&target, &name) {
+                        f.ty = TypeRef::Boxed(Box::new(f.ty.clone()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn direct_name(ty: &TypeRef) -> Option<String> {
+    match ty {
+        TypeRef::Named(n) => Some(n.clone()),
+        _ => None,
+    }
+}

@@ -1,0 +1,305 @@
+//! Stage 2 output: the intermediate model. Everything here is validated and fully named: refs are
+//! resolved to type names, every identifier is a valid, collision-free Rust identifier, and docs
+//! are plain text taken from the document. The emitter makes no decisions about the document.
+
+/// One API, ready to emit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The first `servers` entry, used as the client's default base URL.
+    pub default_server: Option<String>,
+    /// Named types in emission order (component schemas, then inline types as discovered).
+    pub types: Vec<TypeDef>,
+    /// Operations in document order.
+    pub operations: Vec<Operation>,
+    /// OAuth 2.0 scopes declared by the security schemes, deduplicated, in document order.
+    pub scopes: Vec<ScopeDef>,
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// The Rust type name.
+    pub name: String,
+    /// Where the schema is.
+    pub pointer: String,
+    /// Documentation text.
+    pub doc: String,
+    /// Whether the schema is `deprecated`.
+    pub deprecated: bool,
+    /// The shape.
+    pub kind: TypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// An object with known properties.
+    Struct {
+        /// The properties, in document order.
+        fields: Vec<Field>,
+    },
+    /// A closed set of strings.
+    StringEnum {
+        /// The values, in document order.
+        variants: Vec<Variant>,
+    },
+    /// Another name for a type (`type Foo = String`).
+    Alias(TypeRef),
+}
+
+/// A struct field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The Rust identifier (possibly `r#type`).
+    pub rust_name: String,
+    /// The JSON / form property name.
+    pub wire_name: String,
+    /// Documentation text.
+    pub doc: String,
+    /// The value type, without the `Option` that `required`/`nullable` add.
+    pub ty: TypeRef,
+    /// Listed in `required`.
+    pub required: bool,
+    /// The schema allows `null`.
+    pub nullable: bool,
+    /// Holds the additional properties of the object (`#[serde(flatten)]`).
+    pub flatten: bool,
+    /// Whether the property is `deprecated`.
+    pub deprecated: bool,
+}
+
+impl Field {
+    /// Whether the Rust type is wrapped in `Option`.
+    pub fn optional(&self) -> bool {
+        !self.flatten && (!self.required || self.nullable)
+    }
+}
+
+/// A string enum variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// The Rust identifier.
+    pub rust_name: String,
+    /// The value on the wire.
+    pub wire_value: String,
+}
+
+/// A reference to a type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// A string that holds a secret (`SecretString`, redacted `Debug`).
+    Secret,
+    /// A space-separated OAuth 2.0 scope list (`Scopes`).
+    Scopes,
+    /// `bool`.
+    Bool,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// Any JSON value.
+    Json,
+    /// Raw bytes (`Vec<u8>`), for binary request bodies.
+    Bytes,
+    /// A named type from [`Api::types`].
+    Named(String),
+    /// `Vec<T>`.
+    Array(Box<TypeRef>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+    /// `Box<T>`, to break a recursive type.
+    Boxed(Box<TypeRef>),
+}
+
+/// An OAuth 2.0 scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeDef {
+    /// The Rust variant name.
+    pub rust_name: String,
+    /// The scope string.
+    pub value: String,
+    /// The description from the security scheme.
+    pub doc: String,
+}
+
+/// One operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// The Rust method name.
+    pub fn_name: String,
+    /// The operationId, or the name derived from method and path.
+    pub id: String,
+    /// The HTTP method, upper case.
+    pub method: String,
+    /// The path template as written.
+    pub path: String,
+    /// Where the operation is.
+    pub pointer: String,
+    /// Documentation text.
+    pub doc: String,
+    /// Whether the operation is `deprecated`.
+    pub deprecated: bool,
+    /// The path, split into segments.
+    pub segments: Vec<Segment>,
+    /// The parameters struct, when the operation has parameters.
+    pub params: Option<ParamsStruct>,
+    /// The request body.
+    pub body: Option<RequestBody>,
+    /// How the operation authenticates.
+    pub auth: Auth,
+    /// A request, or a browser redirect for which a URL is built.
+    pub kind: OperationKind,
+}
+
+/// One path segment: literal text and parameters.
+pub type Segment = Vec<SegmentPart>;
+
+/// Part of a path segment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SegmentPart {
+    /// Literal text.
+    Literal(String),
+    /// The value of the parameter with this Rust field name in the parameters struct.
+    Param {
+        /// Field name.
+        field: String,
+        /// Its type.
+        ty: TypeRef,
+    },
+}
+
+/// The struct that carries an operation's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamsStruct {
+    /// Type name.
+    pub name: String,
+    /// The parameters, in declaration order.
+    pub params: Vec<Param>,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// In the path.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a header.
+    Header,
+}
+
+/// How an array query parameter is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrayStyle {
+    /// `a=1&a=2` (form, explode).
+    Repeat,
+    /// Values joined with this separator (`a=1,2`).
+    Join(char),
+}
+
+/// An operation parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The Rust field name.
+    pub rust_name: String,
+    /// The name on the wire.
+    pub wire_name: String,
+    /// Documentation text.
+    pub doc: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Its type (scalar, or an array of scalars).
+    pub ty: TypeRef,
+    /// Whether it must be given.
+    pub required: bool,
+    /// How arrays are serialized.
+    pub array_style: ArrayStyle,
+    /// Whether the parameter is `deprecated`.
+    pub deprecated: bool,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestBody {
+    /// Encoding.
+    pub media: Media,
+    /// Value type: a named struct for forms, any type for JSON, `String` for text, `Bytes` otherwise.
+    pub ty: TypeRef,
+    /// Whether it must be given.
+    pub required: bool,
+    /// The body's documentation.
+    pub doc: String,
+}
+
+/// A body encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// `application/json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `text/*`.
+    Text,
+    /// Anything else: raw bytes.
+    Binary,
+}
+
+/// What a response body decodes into.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseBody {
+    /// No body (`()`).
+    Empty,
+    /// JSON of this type.
+    Json(TypeRef),
+    /// Text.
+    Text,
+    /// Bytes.
+    Binary,
+}
+
+/// Authentication an operation needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    /// None.
+    None,
+    /// `Authorization: Bearer <token>` (oauth2, openIdConnect, http bearer).
+    Bearer {
+        /// The requirement list allows calling without it.
+        optional: bool,
+    },
+    /// An API key.
+    ApiKey {
+        /// Header or query parameter name.
+        name: String,
+        /// In a header (true) or the query (false).
+        in_header: bool,
+        /// The requirement list allows calling without it.
+        optional: bool,
+    },
+}
+
+/// The kind of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperationKind {
+    /// An HTTP call.
+    Call {
+        /// The body of 2xx answers.
+        success: ResponseBody,
+        /// The JSON type of documented error answers, when they share one.
+        error: Option<TypeRef>,
+    },
+    /// A browser redirect (all documented answers are 3xx): a URL is built, nothing is sent.
+    Redirect,
+}

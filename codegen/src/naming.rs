@@ -1,0 +1,198 @@
+//! Rust identifiers for names taken from the document: case conversion (`heck`), keywords,
+//! invalid starts, and deterministic collision resolution.
+
+use std::collections::BTreeSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Words that are keywords in some Rust edition.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "union",
+];
+
+/// Keywords that cannot be written as raw identifiers.
+const NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
+
+/// Type names the generated code or the hand-written layer use unqualified, or that shadow the
+/// prelude; a schema that maps to one of these gets a suffix.
+pub const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Default",
+    "Clone",
+    "Copy",
+    "Send",
+    "Sync",
+    "Sized",
+    "Debug",
+    "Display",
+    "Serialize",
+    "Deserialize",
+    "Client",
+    "ClientBuilder",
+    "Error",
+    "ApiError",
+    "ApiResponse",
+    "RateLimit",
+    "SecretString",
+    "Url",
+    "Scope",
+    "Scopes",
+    "Value",
+    "Map",
+    "BTreeMap",
+    "HashMap",
+    "Self",
+];
+
+/// Keeps the characters a Rust identifier may hold; everything else becomes a word break.
+fn words(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+/// A `snake_case` identifier for a field, function or parameter name (`2FaEnabled` -> `_2_fa_enabled`,
+/// `type` -> `r#type`).
+pub fn snake(name: &str) -> String {
+    let mut s = words(name).to_snake_case();
+    if s.is_empty() {
+        s = "field".into();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    escape_keyword(s)
+}
+
+/// An `UpperCamelCase` identifier for a type or variant. A name that is already a valid Rust type
+/// name (`JWKSResponse`) is kept as written, so users find the schema's own name.
+pub fn camel(name: &str) -> String {
+    let already_ok = name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric());
+    let mut s = if already_ok {
+        name.to_owned()
+    } else {
+        words(name).to_upper_camel_case()
+    };
+    if s.is_empty() {
+        s = "Empty".into();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, 'V');
+    }
+    escape_keyword(s)
+}
+
+fn escape_keyword(s: String) -> String {
+    if NOT_RAW.contains(&s.as_str()) {
+        format!("{s}_")
+    } else if KEYWORDS.contains(&s.as_str()) {
+        format!("r#{s}")
+    } else {
+        s
+    }
+}
+
+/// The name serde sees for a Rust identifier (without `r#`).
+pub fn unraw(ident: &str) -> &str {
+    ident.strip_prefix("r#").unwrap_or(ident)
+}
+
+/// A set of identifiers in one scope. Claiming a taken name yields the next free `name2`, `name3`,
+/// ... (or `name_2` for snake case names), so the outcome depends only on claim order.
+#[derive(Debug, Default, Clone)]
+pub struct Namespace {
+    taken: BTreeSet<String>,
+}
+
+impl Namespace {
+    /// A namespace in which `reserved` are already taken.
+    pub fn with_reserved(reserved: &[&str]) -> Self {
+        Namespace {
+            taken: reserved.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// Claims `candidate` or the first free variant of it.
+    pub fn claim(&mut self, candidate: &str) -> String {
+        if self.taken.insert(candidate.to_owned()) {
+            return candidate.to_owned();
+        }
+        let base = unraw(candidate);
+        let sep = if base.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+            ""
+        } else {
+            "_"
+        };
+        (2..)
+            .map(|n| format!("{base}{sep}{n}"))
+            .find(|name| self.taken.insert(name.clone()))
+            .unwrap_or_default()
+    }
+}
+
+/// Chooses identifiers for a list of wire names in one scope. Names whose conversion is exact
+/// (the wire name already equals the identifier) are claimed first, so `user_id` keeps `user_id`
+/// even when `userId` comes earlier; the rest are claimed in document order.
+pub fn assign(wire_names: &[&str], convert: fn(&str) -> String, ns: &mut Namespace) -> Vec<String> {
+    let candidates: Vec<String> = wire_names.iter().map(|w| convert(w)).collect();
+    let mut out: Vec<Option<String>> = vec![None; wire_names.len()];
+    for (i, (wire, cand)) in wire_names.iter().zip(&candidates).enumerate() {
+        if unraw(cand) == *wire {
+            out[i] = Some(ns.claim(cand));
+        }
+    }
+    for (i, cand) in candidates.iter().enumerate() {
+        if out[i].is_none() {
+            out[i] = Some(ns.claim(cand));
+        }
+    }
+    out.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(snake("2FaEnabled"), "_2_fa_enabled");
+        assert_eq!(snake("more info"), "more_info");
+        assert_eq!(snake("use"), "r#use");
+        assert_eq!(snake("type"), "r#type");
+        assert_eq!(snake("self"), "self_");
+        assert_eq!(snake("userId"), "user_id");
+        assert_eq!(camel("JWKSResponse"), "JWKSResponse");
+        assert_eq!(camel("data:read"), "DataRead");
+        assert_eq!(camel("user-profile:read"), "UserProfileRead");
+        assert_eq!(camel("1"), "V1");
+        assert_eq!(camel("not ok"), "NotOk");
+        assert_eq!(camel("Self"), "Self_");
+    }
+
+    #[test]
+    fn collisions_resolve_by_exact_match_then_order() {
+        let mut ns = Namespace::default();
+        assert_eq!(
+            assign(&["userId", "user_id"], snake, &mut ns),
+            ["user_id_2", "user_id"]
+        );
+        let mut ns = Namespace::with_reserved(RESERVED_TYPE_NAMES);
+        assert_eq!(
+            assign(&["foo", "Foo", "Option"], camel, &mut ns),
+            ["Foo2", "Foo", "Option2"]
+        );
+    }
+}
