@@ -27,6 +27,7 @@
 //! ```
 #![deny(missing_docs)]
 
+#[rustfmt::skip] // formatted by prettyplease, checked by `cargo xtask check`
 pub mod generated;
 mod runtime;
 

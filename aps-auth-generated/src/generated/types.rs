@@ -87,25 +87,13 @@ pub struct UserProfile {
     #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Whether the email has been verified.
-    #[serde(
-        rename = "emailVerified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "emailVerified", default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
     /// Whether two-factor authentication is enabled.
-    #[serde(
-        rename = "2FaEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "2FaEnabled", default, skip_serializing_if = "Option::is_none")]
     pub _2fa_enabled: Option<bool>,
     /// URLs of the user's profile images.
-    #[serde(
-        rename = "profileImages",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "profileImages", default, skip_serializing_if = "Option::is_none")]
     pub profile_images: Option<UserProfileProfileImages>,
 }
 /// URLs of the user's profile images.
@@ -153,11 +141,7 @@ pub struct ErrorResponse {
     )]
     pub developer_message: Option<String>,
     /// A user-facing error message.
-    #[serde(
-        rename = "userMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "userMessage", default, skip_serializing_if = "Option::is_none")]
     pub user_message: Option<String>,
     /// An error code.
     #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
@@ -178,7 +162,7 @@ pub struct ErrorResponse {
     Ord,
     Default,
     serde::Serialize,
-    serde::Deserialize,
+    serde::Deserialize
 )]
 pub enum AuthorizeResponseType {
     /// `code`
@@ -211,7 +195,7 @@ impl std::fmt::Display for AuthorizeResponseType {
     Ord,
     Default,
     serde::Serialize,
-    serde::Deserialize,
+    serde::Deserialize
 )]
 pub enum AuthorizePrompt {
     /// `login`
@@ -261,7 +245,16 @@ pub struct GetTokenRequest {
 }
 /// The grant type for the token request.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
 )]
 pub enum GetTokenRequestGrantType {
     /// `client_credentials`
@@ -304,7 +297,16 @@ pub struct RevokeTokenRequest {
 }
 /// The type of the token being revoked.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
 )]
 pub enum RevokeTokenRequestTokenTypeHint {
     /// `access_token`
@@ -482,7 +484,9 @@ impl serde::Serialize for Scope {
     }
 }
 impl<'de> serde::Deserialize<'de> for Scope {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let s = <String as serde::Deserialize>::deserialize(deserializer)?;
         Ok(Scope::from(s.as_str()))
     }
@@ -547,7 +551,9 @@ impl serde::Serialize for Scopes {
     }
 }
 impl<'de> serde::Deserialize<'de> for Scopes {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let s = <String as serde::Deserialize>::deserialize(deserializer)?;
         Ok(s.split_ascii_whitespace().map(Scope::from).collect())
     }
