@@ -33,7 +33,7 @@ mod runtime;
 
 pub use generated::types;
 pub use generated::types::*;
-pub use runtime::client::{Client, ClientBuilder, ConfigError};
+pub use runtime::client::{Client, ClientBuilder, ConfigError, DEFAULT_TIMEOUT};
 pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};
 pub use runtime::response::{ApiResponse, RateLimit};
 pub use runtime::secret::SecretString;

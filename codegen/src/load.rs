@@ -113,11 +113,10 @@ fn normalize_3_0(value: &mut Value) {
             ] {
                 if let Some(Value::Bool(exclusive)) = map.get(flag).cloned() {
                     map.remove(flag);
-                    if exclusive {
-                        if let Some(limit) = map.remove(bound) {
+                    if exclusive
+                        && let Some(limit) = map.remove(bound) {
                             map.insert(flag.into(), limit);
                         }
-                    }
                 }
             }
             for (key, child) in map.iter_mut() {
@@ -258,11 +257,10 @@ pub(crate) fn check_schema(value: &Value, ptr: &Pointer) -> Option<SpecError> {
         "unevaluatedItems",
         "unevaluatedProperties",
     ] {
-        if let Some(child) = map.get(key) {
-            if let Some(err) = check_schema(child, &ptr.push(key)) {
+        if let Some(child) = map.get(key)
+            && let Some(err) = check_schema(child, &ptr.push(key)) {
                 return Some(err);
             }
-        }
     }
     for key in [
         "properties",

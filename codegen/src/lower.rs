@@ -138,14 +138,11 @@ impl Lowerer<'_> {
             .collect())
     }
 
-    fn resolve<T: oas3::spec::FromRef>(
+    fn resolve<T: oas3::spec::FromRef + Clone>(
         &self,
         item: &ObjectOrReference<T>,
         ptr: &Pointer,
-    ) -> Result<T>
-    where
-        T: Clone,
-    {
+    ) -> Result<T> {
         match item {
             ObjectOrReference::Object(t) => Ok(t.clone()),
             ObjectOrReference::Ref { ref_path, .. } => {
@@ -720,7 +717,7 @@ impl Lowerer<'_> {
         for def in self.types[from..].iter_mut().filter(|d| &d.name == name) {
             if let TypeKind::Struct { fields } = &mut def.kind {
                 for f in fields.iter_mut().filter(|f| f.ty == TypeRef::String) {
-                    if secret.iter().any(|s| *s == f.wire_name) {
+                    if secret.contains(&f.wire_name) {
                         f.ty = TypeRef::Secret;
                     }
                 }
@@ -1065,11 +1062,10 @@ impl Lowerer<'_> {
                 Some((Media::Binary, _, _)) => ResponseBody::Binary,
             };
             match class {
-                b'2' => {
-                    if !success.contains(&body) {
+                b'2'
+                    if !success.contains(&body) => {
                         success.push(body);
                     }
-                }
                 b'3' => redirects += 1,
                 b'4' | b'5' => errors.push(match body {
                     ResponseBody::Json(t) => Some(t),
@@ -1171,11 +1167,10 @@ fn box_recursive_fields(types: &mut [TypeDef]) {
         let name = t.name.clone();
         if let TypeKind::Struct { fields } = &mut t.kind {
             for f in fields.iter_mut() {
-                if let Some(target) = direct_name(&f.ty) {
-                    if reaches(&target, &name) {
+                if let Some(target) = direct_name(&f.ty)
+                    && reaches(&target, &name) {
                         f.ty = TypeRef::Boxed(Box::new(f.ty.clone()));
                     }
-                }
             }
         }
     }

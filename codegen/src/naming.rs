@@ -63,7 +63,7 @@ fn words(name: &str) -> String {
         .collect()
 }
 
-/// A `snake_case` identifier for a field, function or parameter name (`2FaEnabled` -> `_2_fa_enabled`,
+/// A `snake_case` identifier for a field, function or parameter name (`2FaEnabled` -> `_2fa_enabled`,
 /// `type` -> `r#type`).
 pub fn snake(name: &str) -> String {
     let mut s = words(name).to_snake_case();
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn identifiers() {
-        assert_eq!(snake("2FaEnabled"), "_2_fa_enabled");
+        assert_eq!(snake("2FaEnabled"), "_2fa_enabled");
         assert_eq!(snake("more info"), "more_info");
         assert_eq!(snake("use"), "r#use");
         assert_eq!(snake("type"), "r#type");
