@@ -6,7 +6,7 @@
 //! 1. [`load`]: YAML/JSON text -> `oas3` model (parse errors carry a JSON pointer);
 //! 2. [`lower`]: `oas3` model -> [`model::Api`], validated and fully named;
 //! 3. [`emit`]: model -> `proc_macro2::TokenStream` per file, with `quote`;
-//! 4. [`format`]: tokens -> source text with `prettyplease` and an `@generated` header.
+//! 4. [`mod@format`]: tokens -> source text with `prettyplease` and an `@generated` header.
 //!
 //! The library does no I/O: it takes the document's text and returns the files' contents.
 
