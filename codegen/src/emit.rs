@@ -449,6 +449,9 @@ fn param_string(value: &TokenStream, t: &TypeRef, style: ArrayStyle) -> TokenStr
     match (t, style) {
         (TypeRef::Array(inner), ArrayStyle::Join(sep)) => {
             let sep = sep.to_string();
+            if **inner == TypeRef::String {
+                return quote!(#value.join(#sep));
+            }
             let item = scalar_string(&quote!(item), inner);
             quote!(#value.iter().map(|item| #item).collect::<Vec<String>>().join(#sep))
         }
@@ -506,11 +509,13 @@ fn segment_expr(segment: &Segment) -> TokenStream {
                     SegmentPart::Param { field, ty } => {
                         fmt.push_str("{}");
                         let field = ident(field);
-                        args.push(param_string(
-                            &quote!(params.#field),
-                            ty,
-                            ArrayStyle::Join(','),
-                        ));
+                        args.push(match ty {
+                            TypeRef::Array(_) => {
+                                param_string(&quote!(params.#field), ty, ArrayStyle::Join(','))
+                            }
+                            // Every other path parameter type implements `Display`.
+                            _ => quote!(params.#field),
+                        });
                     }
                 }
             }

@@ -113,10 +113,9 @@ fn normalize_3_0(value: &mut Value) {
             ] {
                 if let Some(Value::Bool(exclusive)) = map.get(flag).cloned() {
                     map.remove(flag);
-                    if exclusive
-                        && let Some(limit) = map.remove(bound) {
-                            map.insert(flag.into(), limit);
-                        }
+                    if exclusive && let Some(limit) = map.remove(bound) {
+                        map.insert(flag.into(), limit);
+                    }
                 }
             }
             for (key, child) in map.iter_mut() {
@@ -258,9 +257,10 @@ pub(crate) fn check_schema(value: &Value, ptr: &Pointer) -> Option<SpecError> {
         "unevaluatedProperties",
     ] {
         if let Some(child) = map.get(key)
-            && let Some(err) = check_schema(child, &ptr.push(key)) {
-                return Some(err);
-            }
+            && let Some(err) = check_schema(child, &ptr.push(key))
+        {
+            return Some(err);
+        }
     }
     for key in [
         "properties",

@@ -554,7 +554,6 @@ impl Lowerer<'_> {
         };
         let mut ops = Vec::new();
         let mut ids: BTreeMap<String, Pointer> = BTreeMap::new();
-        let mut fn_ns = Namespace::default();
         for (path, item) in paths {
             let path_ptr = Pointer::root().push("paths").push(path);
             if let Some(r) = &item.reference {
@@ -586,19 +585,28 @@ impl Lowerer<'_> {
                         path.replace(['{', '}'], "")
                     ),
                 };
-                if let Some(mut op) =
+                if let Some(op) =
                     self.operation(path, &method, op, &item.parameters, &op_ptr, id)?
                 {
-                    // A redirect builds a URL rather than calling: its name says so.
-                    let suffix = if op.kind == OperationKind::Redirect {
-                        "_url"
-                    } else {
-                        ""
-                    };
-                    op.fn_name = fn_ns.claim(&naming::snake(&format!("{}{suffix}", op.id)));
                     ops.push(op);
                 }
             }
+        }
+        // A redirect builds a URL rather than calling: its name says so.
+        let wanted: Vec<String> = ops
+            .iter()
+            .map(|op| match op.kind {
+                OperationKind::Redirect => format!("{}_url", op.id),
+                OperationKind::Call { .. } => op.id.clone(),
+            })
+            .collect();
+        let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        let mut fn_ns = Namespace::default();
+        for (op, name) in ops
+            .iter_mut()
+            .zip(naming::assign(&wanted, naming::snake, &mut fn_ns))
+        {
+            op.fn_name = name;
         }
         Ok(ops)
     }
@@ -1062,10 +1070,9 @@ impl Lowerer<'_> {
                 Some((Media::Binary, _, _)) => ResponseBody::Binary,
             };
             match class {
-                b'2'
-                    if !success.contains(&body) => {
-                        success.push(body);
-                    }
+                b'2' if !success.contains(&body) => {
+                    success.push(body);
+                }
                 b'3' => redirects += 1,
                 b'4' | b'5' => errors.push(match body {
                     ResponseBody::Json(t) => Some(t),
@@ -1168,9 +1175,10 @@ fn box_recursive_fields(types: &mut [TypeDef]) {
         if let TypeKind::Struct { fields } = &mut t.kind {
             for f in fields.iter_mut() {
                 if let Some(target) = direct_name(&f.ty)
-                    && reaches(&target, &name) {
-                        f.ty = TypeRef::Boxed(Box::new(f.ty.clone()));
-                    }
+                    && reaches(&target, &name)
+                {
+                    f.ty = TypeRef::Boxed(Box::new(f.ty.clone()));
+                }
             }
         }
     }

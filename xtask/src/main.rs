@@ -3,6 +3,11 @@
 //! - `cargo xtask generate`: regenerate `aps-auth-generated/src/generated/` from `spec/`, writing
 //!   only files whose contents changed (so cargo rebuilds nothing when nothing changed).
 //! - `cargo xtask check`: fail with a short diff when the committed generated code is stale.
+//! - `cargo xtask check-generated [SPEC...]`: generate each document (default: the fixtures in
+//!   `tests/fixtures/`) into a scratch copy of the `aps-auth-generated` crate under `target/` and
+//!   run `cargo clippy -D warnings` on it, printing a table of the results.
+
+mod check_generated;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,9 +24,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("generate") => run(Mode::Write),
         Some("check") => run(Mode::Check),
+        Some("check-generated") => check_generated::run(&workspace_root(), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <generate|check>\n\n  generate  regenerate {OUT_DIR} from {SPEC}\n  check     fail if the committed generated code is stale"
+                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} from {SPEC}\n  check                     fail if the committed generated code is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it"
             );
             return ExitCode::from(2);
         }

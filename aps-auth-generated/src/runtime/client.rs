@@ -166,7 +166,12 @@ impl Client {
     pub fn base_url(&self) -> &Url {
         &self.base_url
     }
+}
 
+/// The helpers generated operations call. Which of them a given document's code uses depends on
+/// the document, hence `dead_code` is allowed here.
+#[allow(dead_code)]
+impl Client {
     /// The base URL with `segments` appended (each one percent-encoded) and `query` added
     /// (form-urlencoded).
     pub(crate) fn endpoint(&self, segments: &[&str], query: &[(&str, String)]) -> Url {
@@ -249,8 +254,6 @@ impl Client {
     }
 
     /// Sends and returns a text answer.
-    // The generated code for a given document may use only some of the `send_*` helpers.
-    #[allow(dead_code)]
     pub(crate) async fn send_text<E: DeserializeOwned>(
         &self,
         request: RequestBuilder,
@@ -268,7 +271,6 @@ impl Client {
     }
 
     /// Sends and returns the answer's bytes.
-    #[allow(dead_code)]
     pub(crate) async fn send_bytes<E: DeserializeOwned>(
         &self,
         request: RequestBuilder,

@@ -11,6 +11,8 @@ pub mod secret;
 #[derive(Debug, Default)]
 pub(crate) struct Pairs(Vec<(&'static str, String)>);
 
+// Used by generated code only when the document has query or header parameters.
+#[allow(dead_code)]
 impl Pairs {
     pub(crate) fn new() -> Self {
         Pairs(Vec::new())

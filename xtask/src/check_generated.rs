@@ -1,0 +1,261 @@
+//! `cargo xtask check-generated`: proves that generated code compiles warning-free, for documents
+//! other than the one the crate is built from.
+//!
+//! Each document is generated into `target/check-generated/<name>/`, a copy of the
+//! `aps-auth-generated` crate (hand-written runtime included) whose `src/generated/` is replaced,
+//! then checked with `cargo clippy --all-targets -- -D warnings`. All copies share the workspace's
+//! `target/` directory and `Cargo.lock`, so dependencies are not built again.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use aps_auth_codegen::{Options, generate};
+
+/// One document's outcome.
+struct Row {
+    name: String,
+    operations: usize,
+    types: usize,
+    lines: usize,
+    result: Result<(), String>,
+    seconds: f64,
+}
+
+pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    let specs: Vec<PathBuf> = if args.is_empty() {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures"))
+            .map_err(|e| format!("cannot list tests/fixtures: {e}"))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml" | "json")
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    } else {
+        args.iter().map(PathBuf::from).collect()
+    };
+    let template = crate_template(root)?;
+    let mut rows = Vec::new();
+    for spec in &specs {
+        let started = Instant::now();
+        let name = spec
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("spec")
+            .to_owned();
+        let mut row = Row {
+            name: name.clone(),
+            operations: 0,
+            types: 0,
+            lines: 0,
+            result: Ok(()),
+            seconds: 0.0,
+        };
+        row.result = check_one(root, spec, &name, &template, &mut row);
+        row.seconds = started.elapsed().as_secs_f64();
+        rows.push(row);
+    }
+    println!(
+        "\n| document | operations | types | lines | result | time (s) |\n|---|---:|---:|---:|---|---:|"
+    );
+    for r in &rows {
+        let result = match &r.result {
+            Ok(()) => "ok".to_owned(),
+            Err(e) => format!("FAILED: {}", e.lines().next().unwrap_or_default()),
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {:.1} |",
+            r.name, r.operations, r.types, r.lines, result, r.seconds
+        );
+    }
+    let failed: Vec<&Row> = rows.iter().filter(|r| r.result.is_err()).collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        for r in &failed {
+            if let Err(e) = &r.result {
+                eprintln!("\n== {} ==\n{e}", r.name);
+            }
+        }
+        Err(format!(
+            "{} of {} documents failed",
+            failed.len(),
+            rows.len()
+        ))
+    }
+}
+
+fn check_one(
+    root: &Path,
+    spec: &Path,
+    name: &str,
+    template: &str,
+    row: &mut Row,
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(spec)
+        .map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    let source_name = spec
+        .strip_prefix(root)
+        .unwrap_or(spec)
+        .display()
+        .to_string();
+    let options = Options {
+        source_name,
+        ..Options::default()
+    };
+    let output = generate(&text, &options).map_err(|e| format!("refused: {e}"))?;
+    for warning in &output.warnings {
+        eprintln!("{}: {warning}", spec.display());
+    }
+    row.lines = output
+        .files
+        .iter()
+        .map(|f| f.contents.lines().count())
+        .sum();
+    row.operations = output
+        .files
+        .iter()
+        .map(|f| {
+            f.contents.matches("    pub async fn ").count()
+                + f.contents.matches("    pub fn ").count()
+        })
+        .sum::<usize>()
+        .saturating_sub(count_runtime_like_fns(&output.files));
+    row.types = output
+        .files
+        .iter()
+        .map(|f| {
+            f.contents
+                .lines()
+                .filter(|l| {
+                    l.starts_with("pub struct ")
+                        || l.starts_with("pub enum ")
+                        || l.starts_with("pub type ")
+                })
+                .count()
+        })
+        .sum();
+
+    let dir = root.join("target/check-generated").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&root.join("aps-auth-generated/src"), &dir.join("src"))?;
+    let generated = dir.join("src/generated");
+    let _ = std::fs::remove_dir_all(&generated);
+    std::fs::create_dir_all(&generated).map_err(|e| e.to_string())?;
+    for file in &output.files {
+        std::fs::write(generated.join(&file.path), &file.contents).map_err(|e| e.to_string())?;
+    }
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        template.replace("@NAME@", &format!("check-{name}")),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["clippy", "--quiet", "--all-targets", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(root.join("target"))
+        .args(["--", "-D", "warnings"])
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "cargo clippy failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// Methods of the Scope helpers that the operation count must not include.
+fn count_runtime_like_fns(files: &[aps_auth_codegen::GeneratedFile]) -> usize {
+    files
+        .iter()
+        .filter(|f| f.path != "operations.rs")
+        .map(|f| {
+            f.contents.matches("    pub async fn ").count()
+                + f.contents.matches("    pub fn ").count()
+        })
+        .sum()
+}
+
+/// The scratch crate's manifest: `aps-auth-generated`'s, with workspace inheritance resolved
+/// from the root manifest (`@NAME@` stands for the package name).
+fn crate_template(root: &Path) -> Result<String, String> {
+    let read = |p: &str| {
+        std::fs::read_to_string(root.join(p)).map_err(|e| format!("cannot read {p}: {e}"))
+    };
+    let workspace = read("Cargo.toml")?;
+    let member = read("aps-auth-generated/Cargo.toml")?;
+    let field = |section: &str, key: &str| -> Option<String> {
+        let start = workspace.find(&format!("[{section}]"))?;
+        workspace[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.starts_with('['))
+            .find(|l| l.split('=').next().is_some_and(|k| k.trim() == key))
+            .map(str::to_owned)
+    };
+    let mut out = String::from(
+        "# Scratch crate written by `cargo xtask check-generated`.\n[package]\nname = \"@NAME@\"\nversion = \"0.0.0\"\npublish = false\n",
+    );
+    for key in ["edition", "rust-version"] {
+        out.push_str(
+            &field("workspace.package", key).ok_or(format!("workspace.package.{key} missing"))?,
+        );
+        out.push('\n');
+    }
+    out.push_str("\n[dependencies]\n");
+    let deps = member
+        .split("[dependencies]")
+        .nth(1)
+        .ok_or("aps-auth-generated has no [dependencies]")?;
+    for line in deps
+        .lines()
+        .take_while(|l| !l.starts_with('['))
+        .filter(|l| !l.trim().is_empty())
+    {
+        match line.split_once(".workspace = true") {
+            Some((dep, _)) => {
+                out.push_str(
+                    &field("workspace.dependencies", dep.trim())
+                        .ok_or(format!("workspace dependency {dep} missing"))?,
+                );
+                out.push('\n');
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str("\n[workspace]\n");
+    Ok(out)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    for entry in std::fs::read_dir(from)
+        .map_err(|e| format!("cannot list {}: {e}", from.display()))?
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()))?;
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name()))
+                .map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
