@@ -125,16 +125,18 @@ fn undeclared_path_parameter() {
     assert_eq!(err.kind, ErrorKind::UndeclaredPathParameter("kid".into()));
 }
 
+type Mutation = fn(&mut Value);
+
 #[test]
 fn other_refusals_name_their_place() {
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str, &str)> = vec![
+    let cases: Vec<(Mutation, &str, &str)> = vec![
         (
-            Box::new(|d| *at(d, "/openapi") = json!("2.0")),
+            (|d| *at(d, "/openapi") = json!("2.0")),
             "#/openapi",
             "unsupported OpenAPI version `2.0`",
         ),
         (
-            Box::new(|d| {
+            (|d| {
                 *at(
                     d,
                     "/components/schemas/UserProfile/properties/profileImages/properties/sizeX20",
@@ -144,7 +146,7 @@ fn other_refusals_name_their_place() {
             "external $ref",
         ),
         (
-            Box::new(|d| {
+            (|d| {
                 *at(
                     d,
                     "/paths/~1authentication~1v2~1authorize/get/parameters/0/in",
@@ -154,7 +156,7 @@ fn other_refusals_name_their_place() {
             "required cookie parameter `response_type`",
         ),
         (
-            Box::new(|d| {
+            (|d| {
                 *at(
                     d,
                     "/paths/~1authentication~1v2~1token/post/responses/200/content/application~1json/schema/$ref",
