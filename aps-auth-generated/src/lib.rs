@@ -37,3 +37,8 @@ pub use runtime::client::{Client, ClientBuilder, ConfigError, DEFAULT_TIMEOUT};
 pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};
 pub use runtime::response::{ApiResponse, RateLimit};
 pub use runtime::secret::SecretString;
+
+/// The README's examples, compiled as doctests so the quickstart stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
