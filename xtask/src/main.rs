@@ -71,6 +71,7 @@ fn run(mode: Mode) -> Result<(), String> {
 
     let out_dir = root.join(OUT_DIR);
     let mut stale = Vec::new();
+    let mut changed = 0;
     for file in &files {
         let path = out_dir.join(&file.path);
         let current = std::fs::read_to_string(&path).ok();
@@ -84,6 +85,7 @@ fn run(mode: Mode) -> Result<(), String> {
                 std::fs::write(&path, &file.contents)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 println!("updated {OUT_DIR}/{}", file.path);
+                changed += 1;
             }
             Mode::Check => stale.push(short_diff(
                 &format!("{OUT_DIR}/{}", file.path),
@@ -102,13 +104,19 @@ fn run(mode: Mode) -> Result<(), String> {
                     std::fs::remove_file(entry.path())
                         .map_err(|e| format!("cannot remove {name}: {e}"))?;
                     println!("removed {OUT_DIR}/{name}");
+                    changed += 1;
                 }
                 Mode::Check => stale.push(format!("{OUT_DIR}/{name}: no longer generated")),
             }
         }
     }
     match mode {
-        Mode::Write => Ok(()),
+        Mode::Write => {
+            if changed == 0 {
+                println!("{OUT_DIR} already matches {SPEC}: nothing written");
+            }
+            Ok(())
+        }
         Mode::Check if stale.is_empty() => {
             println!("{OUT_DIR} is up to date with {SPEC}");
             Ok(())
