@@ -32,6 +32,7 @@ pub mod generated;
 mod runtime;
 
 pub use generated::types;
+#[allow(unused_imports)] // a document may declare no types
 pub use generated::types::*;
 pub use runtime::client::{Client, ClientBuilder, ConfigError, DEFAULT_TIMEOUT};
 pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};

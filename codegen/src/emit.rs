@@ -20,7 +20,11 @@ fn ident(name: &str) -> Ident {
 
 /// `#[doc = ...]` attributes for a text, one per line.
 fn doc_attrs(text: &str) -> TokenStream {
-    let text = sanitize(text);
+    let mut text = sanitize(text);
+    if text.trim().is_empty() {
+        // `lower` gives every item a fallback doc; this guards `missing_docs` all the same.
+        text = "Undocumented in the source document.".into();
+    }
     let lines = text.lines().map(|l| {
         if l.is_empty() {
             String::new()

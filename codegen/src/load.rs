@@ -21,10 +21,10 @@ pub struct Document {
 /// Parses YAML or JSON text into a [`Document`].
 pub fn load(text: &str) -> Result<Document, SpecError> {
     let mut raw = parse_text(text)?;
-    let version = check_version(&raw)?;
-    if version.starts_with("3.0") {
-        normalize_3_0(&mut raw);
-    }
+    check_version(&raw)?;
+    // 3.0 forms are rewritten in 3.1 documents too: real documents that say 3.1 still use them,
+    // and in 3.1 they are either invalid (boolean `exclusiveMinimum`) or meaningless (`nullable`).
+    normalize_3_0(&mut raw);
     let spec: oas3::Spec = serde_path_to_error::deserialize(&raw).map_err(|err| {
         let pointer = path_to_pointer(err.path());
         diagnose(&raw, &pointer).unwrap_or_else(|| {
@@ -44,7 +44,8 @@ fn parse_text(text: &str) -> Result<Value, SpecError> {
             )
         })?
     } else {
-        yaml_serde::from_str::<Value>(trimmed)
+        yaml_serde::from_str::<YamlValue>(trimmed)
+            .map(|v| v.0)
             .map_err(|e| SpecError::new(Pointer::root(), ErrorKind::Syntax(e.to_string())))?
     };
     if !value.is_object() {
@@ -291,4 +292,103 @@ pub(crate) fn check_schema(value: &Value, ptr: &Pointer) -> Option<SpecError> {
         }
     }
     None
+}
+
+/// A `serde_json::Value` read from YAML, where integers beyond 64 bits (which `serde_json` cannot
+/// hold without `arbitrary_precision`) become the nearest `f64`, as `serde_json` itself does for
+/// JSON text. They only occur in keywords like `minimum` and in examples.
+struct YamlValue(Value);
+
+impl<'de> serde::Deserialize<'de> for YamlValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(YamlVisitor).map(YamlValue)
+    }
+}
+
+struct YamlVisitor;
+
+impl<'de> serde::de::Visitor<'de> for YamlVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(i64::try_from(v)
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(v as f64)))
+    }
+
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(u64::try_from(v)
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(v as f64)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(YamlValue(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some((YamlKey(k), YamlValue(v))) = map.next_entry()? {
+            out.insert(k, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// A mapping key: YAML allows non-string keys (`200:` unquoted), JSON does not; they become
+/// their text.
+struct YamlKey(String);
+
+impl<'de> serde::Deserialize<'de> for YamlKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match <YamlValue as serde::Deserialize>::deserialize(deserializer)?.0 {
+            Value::String(s) => Ok(YamlKey(s)),
+            Value::Null => Ok(YamlKey("null".into())),
+            other => Ok(YamlKey(other.to_string())),
+        }
+    }
 }

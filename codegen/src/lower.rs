@@ -276,7 +276,7 @@ impl Lowerer<'_> {
                     Ok(Lowered {
                         ty: TypeRef::Named(name),
                         nullable: false,
-                        doc: description.clone().or_else(|| summary.clone()),
+                        doc: prose(description).or_else(|| prose(summary)),
                         deprecated: false,
                     })
                 }
@@ -292,7 +292,7 @@ impl Lowerer<'_> {
         hint: &str,
         fixed: Option<&str>,
     ) -> Result<Lowered> {
-        let doc = s.description.clone().or_else(|| s.title.clone());
+        let doc = prose(&s.description).or_else(|| prose(&s.title));
         let deprecated = s.deprecated == Some(true);
         let with = |ty: TypeRef, nullable: bool| Lowered {
             ty,
@@ -511,10 +511,8 @@ impl Lowerer<'_> {
         self.types[slot] = TypeDef {
             name: name.clone(),
             pointer: ptr.to_string(),
-            doc: s
-                .description
-                .clone()
-                .or_else(|| s.title.clone())
+            doc: prose(&s.description)
+                .or_else(|| prose(&s.title))
                 .unwrap_or_else(|| match fixed {
                     Some(_) => format!("The `{}` schema.", ptr.tokens().last().unwrap_or_default()),
                     None => format!("The object at `{ptr}`."),
@@ -689,10 +687,7 @@ impl Lowerer<'_> {
                     media,
                     ty,
                     required: rb.required == Some(true),
-                    doc: rb
-                        .description
-                        .clone()
-                        .unwrap_or_else(|| "The request body.".into()),
+                    doc: prose(&rb.description).unwrap_or_else(|| "The request body.".into()),
                 })
             }
         };
@@ -800,28 +795,44 @@ impl Lowerer<'_> {
                 Some((s, s_ptr)) => self.lower_property(&p.name, s, &s_ptr, &hint)?,
                 None => Lowered::plain(TypeRef::String),
             };
-            let ty = match lowered.ty {
+            let mut ty = match lowered.ty {
                 TypeRef::Secret => TypeRef::String,
                 other => other,
             };
+            let object_valued = matches!(&ty, TypeRef::Map(_))
+                || matches!(&ty, TypeRef::Named(_) if !self.is_scalar(&ty))
+                || p.style == Some(ParameterStyle::DeepObject);
+            if object_valued {
+                // Object parameters spread into several query keys; not generated.
+                if p.required == Some(true) || *location == ParamLocation::Path {
+                    return Err(SpecError::new(
+                        p_ptr.clone(),
+                        ErrorKind::Unsupported(format!("object-valued parameter `{}`", p.name)),
+                    ));
+                }
+                self.warn(
+                    p_ptr,
+                    format!(
+                        "optional object-valued parameter `{}` is not generated",
+                        p.name
+                    ),
+                );
+                continue;
+            }
             if !self.is_scalar(&ty)
                 && !matches!(&ty, TypeRef::Array(inner) if self.is_scalar(inner))
             {
-                return Err(SpecError::new(
-                    p_ptr.clone(),
-                    ErrorKind::Unsupported(format!(
-                        "parameter `{}` whose schema is an object or nested array",
+                self.warn(
+                    p_ptr,
+                    format!(
+                        "parameter `{}` has a schema without a simple Rust type (composition or nested array); \
+                         it is generated as a `String` that the caller writes in the wire format",
                         p.name
-                    )),
-                ));
+                    ),
+                );
+                ty = TypeRef::String;
             }
             let array_style = match (p.style, p.explode, location) {
-                (Some(ParameterStyle::DeepObject), _, _) => {
-                    return Err(SpecError::new(
-                        p_ptr.push("style"),
-                        ErrorKind::Unsupported("`deepObject` parameter style".into()),
-                    ));
-                }
                 (Some(ParameterStyle::SpaceDelimited), _, _) => ArrayStyle::Join(' '),
                 (Some(ParameterStyle::PipeDelimited), _, _) => ArrayStyle::Join('|'),
                 (None | Some(ParameterStyle::Form), None | Some(true), ParamLocation::Query) => {
@@ -832,9 +843,7 @@ impl Lowerer<'_> {
             params.push(Param {
                 rust_name,
                 wire_name: p.name.clone(),
-                doc: p
-                    .description
-                    .clone()
+                doc: prose(&p.description)
                     .or(lowered.doc)
                     .unwrap_or_else(|| format!("The `{}` parameter.", p.name)),
                 location: *location,
@@ -1109,6 +1118,11 @@ impl Lowerer<'_> {
         };
         Ok(OperationKind::Call { success, error })
     }
+}
+
+/// A description or title, unless it is blank (which would leave an item undocumented).
+fn prose(text: &Option<String>) -> Option<String> {
+    text.as_ref().filter(|t| !t.trim().is_empty()).cloned()
 }
 
 fn classify_media(mime: &str) -> Option<Media> {

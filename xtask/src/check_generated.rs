@@ -48,7 +48,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("spec")
-            .to_owned();
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>();
         let mut row = Row {
             name: name.clone(),
             operations: 0,
