@@ -29,6 +29,8 @@
 
 #[rustfmt::skip] // formatted by prettyplease, checked by `cargo xtask check`
 pub mod generated;
+#[cfg(feature = "oauth")]
+pub mod oauth;
 mod runtime;
 
 pub use generated::types;

@@ -191,57 +191,42 @@ fn count_runtime_like_fns(files: &[aps_auth_codegen::GeneratedFile]) -> usize {
         .sum()
 }
 
-/// The scratch crate's manifest: `aps-auth-generated`'s, with workspace inheritance resolved
-/// from the root manifest (`@NAME@` stands for the package name).
+/// The scratch crate's manifest: `aps-auth-generated`'s dependency sections, in a one-package
+/// workspace that carries the root manifest's `[workspace.package]` and `[workspace.dependencies]`
+/// (minus path dependencies), so `workspace = true` entries resolve as they do here.
+/// `@NAME@` stands for the package name.
 fn crate_template(root: &Path) -> Result<String, String> {
     let read = |p: &str| {
         std::fs::read_to_string(root.join(p)).map_err(|e| format!("cannot read {p}: {e}"))
     };
     let workspace = read("Cargo.toml")?;
     let member = read("aps-auth-generated/Cargo.toml")?;
-    let field = |section: &str, key: &str| -> Option<String> {
-        let start = workspace.find(&format!("[{section}]"))?;
-        workspace[start..]
+    let section = |text: &str, header: &str| -> Option<String> {
+        let start = text.find(&format!("\n{header}\n"))? + 1;
+        let body: Vec<&str> = text[start..]
             .lines()
-            .skip(1)
-            .take_while(|l| !l.starts_with('['))
-            .find(|l| l.split('=').next().is_some_and(|k| k.trim() == key))
-            .map(str::to_owned)
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || !l.starts_with('['))
+            .map(|(_, l)| l)
+            .filter(|l| !l.contains("path ="))
+            .collect();
+        Some(body.join("\n") + "\n")
     };
+    let deps_start = member
+        .find("[dependencies]")
+        .ok_or("aps-auth-generated has no [dependencies]")?;
     let mut out = String::from(
-        "# Scratch crate written by `cargo xtask check-generated`.\n[package]\nname = \"@NAME@\"\nversion = \"0.0.0\"\npublish = false\n",
+        "# Scratch crate written by `cargo xtask check-generated`.\n[package]\nname = \"@NAME@\"\nversion = \"0.0.0\"\n\
+         edition.workspace = true\nrust-version.workspace = true\npublish = false\n\n",
     );
-    for key in ["edition", "rust-version"] {
-        out.push_str(
-            &field("workspace.package", key).ok_or(format!("workspace.package.{key} missing"))?,
-        );
+    // No `oauth` feature by default: that layer is written against the APS document's types.
+    out.push_str("[features]\noauth = []\n\n");
+    out.push_str(&member[deps_start..]);
+    out.push_str("\n[workspace]\n\n");
+    for header in ["[workspace.package]", "[workspace.dependencies]"] {
+        out.push_str(&section(&workspace, header).ok_or(format!("no {header} in Cargo.toml"))?);
         out.push('\n');
     }
-    out.push_str("\n[dependencies]\n");
-    let deps = member
-        .split("[dependencies]")
-        .nth(1)
-        .ok_or("aps-auth-generated has no [dependencies]")?;
-    for line in deps
-        .lines()
-        .take_while(|l| !l.starts_with('['))
-        .filter(|l| !l.trim().is_empty())
-    {
-        match line.split_once(".workspace = true") {
-            Some((dep, _)) => {
-                out.push_str(
-                    &field("workspace.dependencies", dep.trim())
-                        .ok_or(format!("workspace dependency {dep} missing"))?,
-                );
-                out.push('\n');
-            }
-            None => {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-    }
-    out.push_str("\n[workspace]\n");
     Ok(out)
 }
 

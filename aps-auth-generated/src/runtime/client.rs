@@ -26,6 +26,9 @@ pub struct Client {
     base_url: Url,
     http: reqwest::Client,
     timeout: Option<Duration>,
+    /// An `Authorization` header sent with every request (client authentication of the OAuth
+    /// layer's token-endpoint client). Marked sensitive; never printed.
+    authorization: Option<reqwest::header::HeaderValue>,
 }
 
 impl fmt::Debug for Client {
@@ -113,6 +116,7 @@ impl ClientBuilder {
             base_url,
             http,
             timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
+            authorization: None,
         })
     }
 }
@@ -187,13 +191,25 @@ impl Client {
         url
     }
 
-    /// A request with the client's timeout applied.
-    pub(crate) fn request(&self, method: Method, url: Url) -> RequestBuilder {
-        let request = self.http.request(method, url);
-        match self.timeout {
-            Some(timeout) => request.timeout(timeout),
-            None => request,
+    /// A copy of this client that sends `value` as the `Authorization` header of every request.
+    pub(crate) fn with_authorization(&self, mut value: reqwest::header::HeaderValue) -> Client {
+        value.set_sensitive(true);
+        Client {
+            authorization: Some(value),
+            ..self.clone()
         }
+    }
+
+    /// A request with the client's timeout (and `Authorization` header, if any) applied.
+    pub(crate) fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        let mut request = self.http.request(method, url);
+        if let Some(timeout) = self.timeout {
+            request = request.timeout(timeout);
+        }
+        if let Some(value) = &self.authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, value.clone());
+        }
+        request
     }
 
     /// Sends; a success status yields the raw answer, an error status the decoded error.

@@ -42,6 +42,15 @@ impl<E> Error<E> {
         }
     }
 
+    /// The headers of an error answer, when there was one.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        match self {
+            Error::Api(e) => Some(&e.headers),
+            Error::Status(e) => Some(&e.headers),
+            Error::Decode(_) | Error::Transport(_) | Error::InvalidRequest(_) => None,
+        }
+    }
+
     /// The raw body of the answer (redacted and capped), when there was one.
     pub fn raw_body(&self) -> Option<&RawBody> {
         match self {

@@ -1,0 +1,247 @@
+//! [`OAuthError`]: what the OAuth flows fail with, keeping the server's `error` and
+//! `error_description` (RFC 6749 section 5.2) and APS's own error fields.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+
+use crate::{Error, ErrorResponse, RateLimit};
+
+/// An OAuth 2.0 error code (RFC 6749 sections 4.1.2.1 and 5.2, RFC 7009, OpenID Connect).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OAuthErrorCode {
+    /// `invalid_request`
+    InvalidRequest,
+    /// `invalid_client`: client authentication failed.
+    InvalidClient,
+    /// `invalid_grant`: the code, refresh token or PKCE verifier is wrong, used or expired.
+    InvalidGrant,
+    /// `unauthorized_client`
+    UnauthorizedClient,
+    /// `unsupported_grant_type`
+    UnsupportedGrantType,
+    /// `invalid_scope`
+    InvalidScope,
+    /// `access_denied`: the user (or the server) refused consent.
+    AccessDenied,
+    /// `unsupported_response_type`
+    UnsupportedResponseType,
+    /// `server_error`
+    ServerError,
+    /// `temporarily_unavailable`
+    TemporarilyUnavailable,
+    /// `login_required` (and other OpenID Connect codes are in `Other`).
+    LoginRequired,
+    /// Any other code, as sent.
+    Other(String),
+}
+
+impl OAuthErrorCode {
+    /// Reads a code as the server wrote it.
+    pub fn parse(code: &str) -> Self {
+        match code {
+            "invalid_request" => Self::InvalidRequest,
+            "invalid_client" => Self::InvalidClient,
+            "invalid_grant" => Self::InvalidGrant,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "unsupported_grant_type" => Self::UnsupportedGrantType,
+            "invalid_scope" => Self::InvalidScope,
+            "access_denied" => Self::AccessDenied,
+            "unsupported_response_type" => Self::UnsupportedResponseType,
+            "server_error" => Self::ServerError,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
+            "login_required" => Self::LoginRequired,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// The code as written on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::LoginRequired => "login_required",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for OAuthErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The failure of an OAuth flow.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum OAuthError {
+    /// The server refused the request with an error answer (wrong secret, used code, wrong
+    /// verifier...).
+    Refused(Box<Refusal>),
+    /// The authorization redirect carried an error (`error`, `error_description`): the user
+    /// denied consent, or the request was invalid.
+    Authorization {
+        /// The `error` parameter.
+        error: OAuthErrorCode,
+        /// The `error_description` parameter.
+        description: Option<String>,
+    },
+    /// The redirect's `state` is not the one this authorization request sent: possible CSRF.
+    /// Nothing was sent to the server.
+    StateMismatch,
+    /// The redirect URL is not a valid answer to this authorization request.
+    InvalidRedirect(String),
+    /// The token answer lacks something a token needs (`access_token`).
+    InvalidTokenResponse(String),
+    /// The request failed below OAuth: transport, timeout, an HTML page, an undecodable body.
+    Http(Error<ErrorResponse>),
+    /// No random numbers from the OS.
+    Random(getrandom::Error),
+}
+
+/// An error answer from the server, with both the OAuth and the APS error fields.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Refusal {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// OAuth's `error`, when present.
+    pub error: Option<OAuthErrorCode>,
+    /// OAuth's `error_description`, when present.
+    pub error_description: Option<String>,
+    /// APS's error body fields (`developerMessage`, `errorCode`, ...).
+    pub aps: ErrorResponse,
+    /// The answer's rate-limit headers.
+    pub rate_limit: RateLimit,
+}
+
+impl OAuthError {
+    /// The OAuth error code, from a refusal or from the redirect.
+    pub fn code(&self) -> Option<&OAuthErrorCode> {
+        match self {
+            OAuthError::Refused(r) => r.error.as_ref(),
+            OAuthError::Authorization { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            OAuthError::Refused(r) => Some(r.status),
+            OAuthError::Http(e) => e.status(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OAuthError::Refused(r) => {
+                write!(f, "the server refused the request (HTTP {})", r.status)?;
+                if let Some(code) = &r.error {
+                    write!(f, ": {code}")?;
+                }
+                if let Some(d) = r
+                    .error_description
+                    .as_ref()
+                    .or(r.aps.developer_message.as_ref())
+                {
+                    write!(f, ": {d}")?;
+                }
+                Ok(())
+            }
+            OAuthError::Authorization { error, description } => {
+                write!(f, "authorization failed: {error}")?;
+                if let Some(d) = description {
+                    write!(f, ": {d}")?;
+                }
+                Ok(())
+            }
+            OAuthError::StateMismatch => f.write_str(
+                "the redirect's `state` does not match the authorization request (possible CSRF)",
+            ),
+            OAuthError::InvalidRedirect(why) => write!(f, "invalid authorization redirect: {why}"),
+            OAuthError::InvalidTokenResponse(why) => write!(f, "invalid token answer: {why}"),
+            OAuthError::Http(e) => write!(f, "{e}"),
+            OAuthError::Random(e) => write!(f, "no randomness from the OS: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for OAuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            OAuthError::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<Error<ErrorResponse>> for OAuthError {
+    /// An error answer becomes a [`Refusal`] (its raw body is where OAuth's `error` lives: the
+    /// APS error schema does not declare it); anything else stays an HTTP error.
+    fn from(err: Error<ErrorResponse>) -> Self {
+        match err {
+            Error::Api(api) => {
+                let raw: serde_json::Value =
+                    serde_json::from_str(api.raw.as_str()).unwrap_or_default();
+                let text = |k: &str| raw.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+                OAuthError::Refused(Box::new(Refusal {
+                    status: api.status,
+                    error: text("error").map(|c| OAuthErrorCode::parse(&c)),
+                    error_description: text("error_description"),
+                    rate_limit: api.rate_limit(),
+                    aps: api.body,
+                }))
+            }
+            other => OAuthError::Http(other),
+        }
+    }
+}
+
+impl From<getrandom::Error> for OAuthError {
+    fn from(err: getrandom::Error) -> Self {
+        OAuthError::Random(err)
+    }
+}
+
+/// An operation whose errors the document leaves untyped (`get_keys`) reports them as the APS
+/// error body too, so [`OAuthError`] has one shape.
+pub(crate) fn untyped_to_aps(err: Error<serde_json::Value>) -> Error<ErrorResponse> {
+    match err {
+        Error::Api(api) => {
+            let api = *api;
+            match serde_json::from_value::<ErrorResponse>(api.body) {
+                Ok(body) => Error::Api(Box::new(crate::ApiError {
+                    status: api.status,
+                    body,
+                    raw: api.raw,
+                    headers: api.headers,
+                })),
+                Err(e) => Error::Status(Box::new(crate::StatusError {
+                    status: api.status,
+                    content_type: None,
+                    reason: format!("the body is not an APS error body: {e}"),
+                    body: api.raw,
+                    headers: api.headers,
+                })),
+            }
+        }
+        Error::Status(e) => Error::Status(e),
+        Error::Decode(e) => Error::Decode(e),
+        Error::Transport(e) => Error::Transport(e),
+        Error::InvalidRequest(e) => Error::InvalidRequest(e),
+    }
+}

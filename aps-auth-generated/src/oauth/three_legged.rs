@@ -1,0 +1,219 @@
+//! The three-legged flow: [`AuthorizationRequest`] (PKCE S256, `state`, `nonce`, the authorize
+//! URL), reading the redirect, exchanging the code, and [`UserSession`], which refreshes once
+//! for all concurrent callers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use url::Url;
+
+use super::client::OAuthClient;
+use super::error::{OAuthError, OAuthErrorCode};
+use super::retry::Repeat;
+use super::secrets::{AuthorizationCode, CsrfState, PkceVerifier, random_unreserved};
+use super::token::Token;
+use crate::{AuthorizeParams, AuthorizeResponseType, GetTokenRequestGrantType, Scopes};
+
+/// A started authorization: send the user to [`AuthorizationRequest::url`], keep this value
+/// (it holds the PKCE verifier and the `state`), and give it the redirect when the user comes back.
+#[derive(Debug, Clone)]
+pub struct AuthorizationRequest {
+    url: Url,
+    redirect_uri: String,
+    state: CsrfState,
+    nonce: String,
+    verifier: PkceVerifier,
+    scopes: Scopes,
+}
+
+impl OAuthClient {
+    /// Starts a three-legged authorization: a new PKCE verifier (S256), `state` and `nonce`
+    /// from the OS CSPRNG, and the authorize URL with every parameter encoded.
+    pub fn start_authorization(
+        &self,
+        redirect_uri: &str,
+        scopes: &Scopes,
+    ) -> Result<AuthorizationRequest, OAuthError> {
+        let state = CsrfState::generate()?;
+        let nonce = random_unreserved(32)?;
+        let verifier = PkceVerifier::generate()?;
+        let mut url = self.api().authorize_url(&AuthorizeParams {
+            response_type: AuthorizeResponseType::Code,
+            client_id: self.credentials().client_id().to_owned(),
+            redirect_uri: redirect_uri.to_owned(),
+            scope: scopes.clone(),
+            state: Some(state.secret().to_owned()),
+            nonce: Some(nonce.clone()),
+            prompt: None,
+        });
+        // PKCE is not in the document's parameter list; APS documents it in its guides.
+        url.query_pairs_mut()
+            .append_pair("code_challenge", &verifier.challenge_s256())
+            .append_pair("code_challenge_method", "S256");
+        Ok(AuthorizationRequest {
+            url,
+            redirect_uri: redirect_uri.to_owned(),
+            state,
+            nonce,
+            verifier,
+            scopes: scopes.clone(),
+        })
+    }
+
+    /// Exchanges the code from the redirect for tokens, with the same `redirect_uri` and the PKCE
+    /// verifier. A code is single-use: this request is sent once and never retried.
+    pub async fn exchange_code(
+        &self,
+        request: &AuthorizationRequest,
+        code: AuthorizationCode,
+    ) -> Result<Token, OAuthError> {
+        let mut body = self.token_request(GetTokenRequestGrantType::AuthorizationCode);
+        body.code = Some(code.to_secret_string());
+        body.redirect_uri = Some(request.redirect_uri.clone());
+        body.code_verifier = Some(request.verifier.to_secret_string());
+        self.request_token(body, Repeat::Never, Some(&request.scopes))
+            .await
+    }
+
+    /// A session around a three-legged token, which refreshes it when needed.
+    pub fn session(&self, token: Token) -> UserSession {
+        UserSession {
+            inner: Arc::new(SessionInner {
+                client: self.clone(),
+                generation: AtomicU64::new(0),
+                token: tokio::sync::Mutex::new(token),
+            }),
+        }
+    }
+}
+
+impl AuthorizationRequest {
+    /// Where to send the user.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The `state` sent (compared with the redirect's in [`AuthorizationRequest::callback`]).
+    pub fn state(&self) -> &CsrfState {
+        &self.state
+    }
+
+    /// The `nonce` sent (to check an ID token's `nonce` claim against).
+    pub fn nonce(&self) -> &str {
+        &self.nonce
+    }
+
+    /// The redirect URI sent.
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// Reads the redirect the user came back with (the full URL, or just its path and query).
+    /// Checks, without sending anything: the `state` matches (in constant time), the URL is the
+    /// redirect URI, then reports an `error` the server put there, or returns the `code`.
+    pub fn callback(&self, redirect: &str) -> Result<AuthorizationCode, OAuthError> {
+        let expected = Url::parse(&self.redirect_uri).map_err(|e| {
+            OAuthError::InvalidRedirect(format!("the redirect URI is not a URL: {e}"))
+        })?;
+        let url = expected
+            .join(redirect)
+            .map_err(|e| OAuthError::InvalidRedirect(format!("not a URL: {e}")))?;
+        let mut state = None;
+        let (mut code, mut error, mut description) = (None, None, None);
+        for (key, value) in url.query_pairs() {
+            let slot = match &*key {
+                "state" => &mut state,
+                "code" => &mut code,
+                "error" => &mut error,
+                "error_description" => &mut description,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(OAuthError::InvalidRedirect(format!(
+                    "`{key}` appears twice"
+                )));
+            }
+            *slot = Some(value.into_owned());
+        }
+        // The state is checked first: an answer to someone else's request is not ours to read.
+        if state.map(CsrfState::new).as_ref() != Some(&self.state) {
+            return Err(OAuthError::StateMismatch);
+        }
+        if url.scheme() != expected.scheme()
+            || url.host() != expected.host()
+            || url.path() != expected.path()
+        {
+            return Err(OAuthError::InvalidRedirect(format!(
+                "it goes to {}://{}{}, not to the redirect URI",
+                url.scheme(),
+                url.host_str().unwrap_or(""),
+                url.path()
+            )));
+        }
+        if let Some(error) = error {
+            return Err(OAuthError::Authorization {
+                error: OAuthErrorCode::parse(&error),
+                description,
+            });
+        }
+        match code {
+            Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code)),
+            _ => Err(OAuthError::InvalidRedirect(
+                "no `code` and no `error`".into(),
+            )),
+        }
+    }
+}
+
+/// A signed-in user's tokens. [`UserSession::access_token`] refreshes the token when it is about
+/// to expire; concurrent callers share one refresh (refresh tokens rotate: a second refresh with
+/// the same token would fail). Cheap to clone; clones share the session.
+#[derive(Debug, Clone)]
+pub struct UserSession {
+    inner: Arc<SessionInner>,
+}
+
+#[derive(Debug)]
+struct SessionInner {
+    client: OAuthClient,
+    /// Bumped by every refresh; lets a waiter see that the refresh it wanted already happened.
+    generation: AtomicU64,
+    token: tokio::sync::Mutex<Token>,
+}
+
+impl UserSession {
+    /// The current token, refreshed first when it expires within the client's expiry margin.
+    pub async fn access_token(&self) -> Result<Token, OAuthError> {
+        let mut token = self.inner.token.lock().await;
+        if token.expires_within(self.inner.client.expiry_margin()) {
+            *token = self.refresh_locked(&token).await?;
+        }
+        Ok(token.clone())
+    }
+
+    /// Refreshes now. Callers that ask while a refresh is under way get its result instead of
+    /// starting another.
+    pub async fn refresh(&self) -> Result<Token, OAuthError> {
+        let seen = self.inner.generation.load(Ordering::Acquire);
+        let mut token = self.inner.token.lock().await;
+        if self.inner.generation.load(Ordering::Acquire) != seen {
+            return Ok(token.clone());
+        }
+        *token = self.refresh_locked(&token).await?;
+        Ok(token.clone())
+    }
+
+    /// The current token, as it is (no refresh).
+    pub async fn current(&self) -> Token {
+        self.inner.token.lock().await.clone()
+    }
+
+    async fn refresh_locked(&self, token: &Token) -> Result<Token, OAuthError> {
+        let refresh_token = token.refresh_token().ok_or_else(|| {
+            OAuthError::InvalidTokenResponse("the token has no refresh token".into())
+        })?;
+        let fresh = self.inner.client.refresh(refresh_token).await?;
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(fresh)
+    }
+}

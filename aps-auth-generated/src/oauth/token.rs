@@ -1,0 +1,105 @@
+//! [`Token`]: an access token with the instant it expires, its scopes and its refresh token.
+
+use std::time::{Duration, Instant};
+
+use super::error::OAuthError;
+use super::secrets::{AccessToken, RefreshToken};
+use crate::{ApiResponse, RateLimit, Scopes, TokenResponse};
+
+/// The lifetime assumed when a token answer has no `expires_in` (RFC 6749 makes it optional).
+pub const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
+
+/// A token from the token endpoint. `Debug` shows everything but the secrets.
+#[derive(Debug, Clone)]
+pub struct Token {
+    access_token: AccessToken,
+    token_type: String,
+    expires_at: Instant,
+    scopes: Scopes,
+    refresh_token: Option<RefreshToken>,
+    rate_limit: RateLimit,
+}
+
+impl Token {
+    /// Reads a token answer. `received` is when the answer arrived (expiry counts from there);
+    /// `requested` are the scopes asked for, which RFC 6749 says were granted when the answer
+    /// names none.
+    pub(crate) fn from_response(
+        answer: ApiResponse<TokenResponse>,
+        received: Instant,
+        requested: Option<&Scopes>,
+    ) -> Result<Token, OAuthError> {
+        let rate_limit = answer.rate_limit();
+        let body = answer.into_inner();
+        let access_token = body.access_token.ok_or_else(|| {
+            OAuthError::InvalidTokenResponse("the answer has no `access_token`".into())
+        })?;
+        let token_type = body.token_type.unwrap_or_else(|| "Bearer".into());
+        if !token_type.eq_ignore_ascii_case("bearer") {
+            return Err(OAuthError::InvalidTokenResponse(format!(
+                "token_type `{token_type}` is not Bearer"
+            )));
+        }
+        let lifetime = match body.expires_in {
+            Some(seconds) => Duration::from_secs(u64::try_from(seconds).unwrap_or(0)),
+            None => ASSUMED_LIFETIME,
+        };
+        Ok(Token {
+            access_token: access_token.into(),
+            token_type,
+            expires_at: received + lifetime,
+            scopes: body
+                .scope
+                .or_else(|| requested.cloned())
+                .unwrap_or_default(),
+            refresh_token: body.refresh_token.map(RefreshToken::from),
+            rate_limit,
+        })
+    }
+
+    /// The access token.
+    pub fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    /// `Bearer`.
+    pub fn token_type(&self) -> &str {
+        &self.token_type
+    }
+
+    /// When the token expires, computed when the answer arrived.
+    pub fn expires_at(&self) -> Instant {
+        self.expires_at
+    }
+
+    /// The time left before expiry (zero once expired).
+    pub fn expires_in(&self) -> Duration {
+        self.expires_at.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether the token expires within `margin` from now.
+    pub fn expires_within(&self, margin: Duration) -> bool {
+        Instant::now() + margin >= self.expires_at
+    }
+
+    /// The granted scopes.
+    pub fn scopes(&self) -> &Scopes {
+        &self.scopes
+    }
+
+    /// The refresh token (three-legged flows).
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    /// The rate-limit headers of the answer that brought this token.
+    pub fn rate_limit(&self) -> RateLimit {
+        self.rate_limit
+    }
+
+    pub(crate) fn keep_refresh_token(&mut self, previous: Option<&RefreshToken>) {
+        if self.refresh_token.is_none() {
+            self.refresh_token = previous.cloned();
+        }
+    }
+}
