@@ -16,7 +16,8 @@ use crate::{AuthorizeParams, AuthorizeResponseType, GetTokenRequestGrantType, Sc
 
 /// A started authorization: send the user to [`AuthorizationRequest::url`], keep this value
 /// (it holds the PKCE verifier and the `state`), and give it the redirect when the user comes back.
-#[derive(Debug, Clone)]
+/// `Debug` leaves out the URL, which carries the `state`.
+#[derive(Clone)]
 pub struct AuthorizationRequest {
     url: Url,
     redirect_uri: String,
@@ -84,6 +85,17 @@ impl OAuthClient {
                 token: tokio::sync::Mutex::new(token),
             }),
         }
+    }
+}
+
+impl std::fmt::Debug for AuthorizationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationRequest")
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scopes", &self.scopes.to_string())
+            .field("state", &self.state)
+            .field("verifier", &self.verifier)
+            .finish_non_exhaustive()
     }
 }
 

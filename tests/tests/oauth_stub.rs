@@ -1,0 +1,358 @@
+//! The OAuth layer against a local stub server (`wiremock` on 127.0.0.1): client
+//! authentication, caching, single-flight, refusals, and fault injection (429 with
+//! Retry-After, 503, HTML 500, slow answers, truncated JSON).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aps_auth_generated::oauth::{
+    AuthorizationCode, ClientAuthMethod, ClientSecret, Credentials, OAuthClient, OAuthError, OAuthErrorCode,
+    RetryPolicy,
+};
+use aps_auth_generated::{Error, Scopes};
+use base64::Engine as _;
+use serde_json::json;
+use wiremock::matchers::{body_string, body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.dG9wLXNlY3JldC1hY2Nlc3M.c2ln";
+const REFRESH: &str = "refresh-secret-0001";
+const SECRET: &str = "s3cr+t/:%&= x";
+
+fn scopes(s: &str) -> Scopes {
+    s.parse().unwrap()
+}
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        max_elapsed: Duration::from_secs(10),
+    }
+}
+
+fn oauth(server: &MockServer, credentials: Credentials) -> OAuthClient {
+    OAuthClient::builder(credentials)
+        .base_url(server.uri())
+        .retry(quick_retries())
+        .timeout(Some(Duration::from_secs(5)))
+        .build()
+        .unwrap()
+}
+
+fn confidential() -> Credentials {
+    Credentials::confidential("my id", ClientSecret::new(SECRET))
+}
+
+fn token_answer(expires_in: u64, scope: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .set_body_raw(
+            json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": expires_in, "scope": scope}).to_string(),
+            "application/json",
+        )
+        .insert_header("X-RateLimit-Remaining", "41")
+}
+
+fn no_authorization_header(req: &Request) -> bool {
+    !req.headers.contains_key("authorization")
+}
+
+#[tokio::test]
+async fn two_legged_uses_basic_auth_with_form_encoded_credentials() {
+    let server = MockServer::start().await;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("my+id:s3cr%2Bt%2F%3A%25%26%3D+x")
+    );
+    Mock::given(method("POST"))
+        .and(path("/authentication/v2/token"))
+        .and(header("authorization", expected.as_str()))
+        .and(body_string("grant_type=client_credentials&scope=data%3Aread"))
+        .respond_with(token_answer(3600, "data:read"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let token = oauth(&server, confidential()).two_legged().token(&scopes("data:read")).await.unwrap();
+    assert_eq!(token.access_token().secret(), TOKEN);
+    assert_eq!(token.scopes().to_string(), "data:read");
+    assert!(token.expires_in() > Duration::from_secs(3500));
+    assert_eq!(token.rate_limit().remaining, Some(41));
+    let debug = format!("{token:?}");
+    assert!(!debug.contains(TOKEN), "{debug}");
+}
+
+#[tokio::test]
+async fn two_legged_can_send_the_secret_in_the_body_instead() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/authentication/v2/token"))
+        .and(no_authorization_header)
+        .and(body_string(
+            "grant_type=client_credentials&client_id=my+id&client_secret=s3cr%2Bt%2F%3A%25%26%3D+x&scope=data%3Aread",
+        ))
+        .respond_with(token_answer(3600, "data:read"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let credentials = confidential().with_auth_method(ClientAuthMethod::RequestBody);
+    oauth(&server, credentials).two_legged().token(&scopes("data:read")).await.unwrap();
+}
+
+#[tokio::test]
+async fn tokens_are_cached_per_scope_set_and_renewed_ahead_of_expiry() {
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("scope=data%3Aread+bucket%3Aread"))
+        .respond_with(token_answer(3600, "data:read bucket:read"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Expires within the 60 s margin: fetched again on every call.
+    Mock::given(body_string_contains("scope=code%3Aall"))
+        .respond_with(token_answer(30, "code:all"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let provider = oauth(&server, confidential()).two_legged();
+    let clone = provider.clone();
+    provider.token(&scopes("data:read bucket:read")).await.unwrap();
+    clone.token(&scopes("bucket:read data:read")).await.unwrap();
+    provider.token(&scopes("code:all")).await.unwrap();
+    provider.token(&scopes("code:all")).await.unwrap();
+}
+
+#[tokio::test]
+async fn concurrent_callers_on_a_cold_cache_cause_one_request() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(token_answer(3600, "data:read").set_delay(Duration::from_millis(200)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = oauth(&server, confidential()).two_legged();
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let provider = provider.clone();
+            tokio::spawn(async move { provider.token(&scopes("data:read")).await.map(|t| t.access_token().clone()) })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap().secret(), TOKEN);
+    }
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_the_retry_after_delay() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/authentication/v2/token")).respond_with(token_answer(3600, "data:read")).expect(1).mount(&server).await;
+    let started = Instant::now();
+    oauth(&server, confidential()).two_legged().token(&scopes("data:read")).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
+}
+
+#[tokio::test]
+async fn a_503_html_page_is_retried_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(ResponseTemplate::new(503).set_body_raw("<html>maintenance</html>", "text/html"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(path("/authentication/v2/token")).respond_with(token_answer(3600, "data:read")).expect(1).mount(&server).await;
+    oauth(&server, confidential()).two_legged().token(&scopes("data:read")).await.unwrap();
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_attempt_limit() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/introspect"))
+        .respond_with(ResponseTemplate::new(500).set_body_raw("<html>oops</html>", "text/html"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let err = oauth(&server, confidential()).introspect("some-token").await.unwrap_err();
+    let OAuthError::Http(Error::Status(status)) = &err else { panic!("{err:?}") };
+    assert_eq!(status.status, 500);
+    assert!(status.body.as_str().contains("oops"));
+}
+
+#[tokio::test]
+async fn a_code_exchange_is_never_retried() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(ResponseTemplate::new(500).set_body_raw("<html>oops</html>", "text/html"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = oauth(&server, confidential());
+    let request = client.start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read")).unwrap();
+    let err = client.exchange_code(&request, AuthorizationCode::new("single-use")).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out_and_is_retried_within_bounds() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/keys"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(10)))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = OAuthClient::builder(confidential())
+        .base_url(server.uri())
+        .retry(quick_retries())
+        .timeout(Some(Duration::from_millis(150)))
+        .build()
+        .unwrap();
+    let err = client.keys().await.unwrap_err();
+    let OAuthError::Http(Error::Transport(e)) = &err else { panic!("{err:?}") };
+    assert!(e.is_timeout());
+}
+
+#[tokio::test]
+async fn truncated_json_is_an_error_that_shows_no_token() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            format!(r#"{{"access_token":"{TOKEN}","refresh_token":"{REFRESH}","expires_"#),
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = oauth(&server, confidential()).two_legged().token(&scopes("data:read")).await.unwrap_err();
+    assert!(matches!(err, OAuthError::Http(Error::Decode(_))), "{err:?}");
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains(TOKEN) && !shown.contains(REFRESH) && !shown.contains(SECRET), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn refusals_keep_the_oauth_error_and_description() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            json!({"error": "invalid_client", "error_description": "client authentication failed"}).to_string(),
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = oauth(&server, confidential()).two_legged().token(&scopes("data:read")).await.unwrap_err();
+    assert_eq!(err.code(), Some(&OAuthErrorCode::InvalidClient));
+    let OAuthError::Refused(refusal) = &err else { panic!("{err:?}") };
+    assert_eq!(refusal.status, 401);
+    assert_eq!(refusal.error_description.as_deref(), Some("client authentication failed"));
+    assert!(err.to_string().contains("invalid_client: client authentication failed"), "{err}");
+}
+
+#[tokio::test]
+async fn a_session_refreshes_once_for_concurrent_callers() {
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("grant_type=authorization_code"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            json!({"access_token": "a1", "refresh_token": REFRESH, "expires_in": 3600}).to_string(),
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains(format!("refresh_token={REFRESH}").as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(
+                    json!({"access_token": "a2", "refresh_token": "rotated", "expires_in": 3600}).to_string(),
+                    "application/json",
+                )
+                .set_delay(Duration::from_millis(200)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = oauth(&server, Credentials::public("spa"));
+    let request = client.start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read")).unwrap();
+    let token = client.exchange_code(&request, AuthorizationCode::new("c")).await.unwrap();
+    let session = Arc::new(client.session(token));
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move { session.refresh().await.map(|t| t.access_token().secret().to_owned()) })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap(), "a2");
+    }
+    let current = session.current().await;
+    assert_eq!(current.refresh_token().unwrap().secret(), "rotated");
+}
+
+#[test]
+fn authorization_requests_carry_pkce_state_and_nonce() {
+    let client = OAuthClient::new(Credentials::public("spa")).unwrap();
+    let a = client.start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read user-profile:read")).unwrap();
+    let b = client.start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read")).unwrap();
+    let query: std::collections::HashMap<String, String> = a.url().query_pairs().into_owned().collect();
+    assert_eq!(a.url().path(), "/authentication/v2/authorize");
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["client_id"], "spa");
+    assert_eq!(query["redirect_uri"], "http://127.0.0.1:8080/callback");
+    assert_eq!(query["scope"], "data:read user-profile:read");
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert_eq!(query["code_challenge"].len(), 43);
+    assert_eq!(query["state"], a.state().secret());
+    assert_eq!(query["nonce"], a.nonce());
+    assert_ne!(a.state(), b.state());
+    assert_ne!(a.nonce(), b.nonce());
+    let b_query: std::collections::HashMap<String, String> = b.url().query_pairs().into_owned().collect();
+    assert_ne!(query["code_challenge"], b_query["code_challenge"]);
+    assert!(!format!("{a:?}").contains(a.state().secret()));
+}
+
+#[test]
+fn callbacks_are_checked_locally() {
+    let client = OAuthClient::new(Credentials::public("spa")).unwrap();
+    let request = client.start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read")).unwrap();
+    let state = request.state().secret().to_owned();
+
+    let code = request.callback(&format!("http://127.0.0.1:8080/callback?code=abc&state={state}")).unwrap();
+    assert_eq!(code.secret(), "abc");
+    // A path and query alone, as a callback listener sees them.
+    assert!(request.callback(&format!("/callback?code=abc&state={state}")).is_ok());
+
+    let err = request.callback("http://127.0.0.1:8080/callback?code=abc&state=forged").unwrap_err();
+    assert!(matches!(err, OAuthError::StateMismatch), "{err:?}");
+    let err = request.callback("http://127.0.0.1:8080/callback?code=abc").unwrap_err();
+    assert!(matches!(err, OAuthError::StateMismatch), "{err:?}");
+
+    let err = request
+        .callback(&format!("http://127.0.0.1:8080/callback?error=access_denied&error_description=User+said+no&state={state}"))
+        .unwrap_err();
+    let OAuthError::Authorization { error, description } = &err else { panic!("{err:?}") };
+    assert_eq!(*error, OAuthErrorCode::AccessDenied);
+    assert_eq!(description.as_deref(), Some("User said no"));
+
+    let err = request.callback(&format!("http://127.0.0.1:8080/elsewhere?code=abc&state={state}")).unwrap_err();
+    assert!(matches!(err, OAuthError::InvalidRedirect(_)), "{err:?}");
+    let err = request.callback(&format!("http://127.0.0.1:8080/callback?state={state}")).unwrap_err();
+    assert!(matches!(err, OAuthError::InvalidRedirect(_)), "{err:?}");
+    let err = request.callback(&format!("/callback?code=a&code=b&state={state}")).unwrap_err();
+    assert!(matches!(err, OAuthError::InvalidRedirect(_)), "{err:?}");
+}
+
+#[test]
+fn credentials_never_show_the_secret() {
+    let shown = format!("{:?}", confidential());
+    assert!(!shown.contains(SECRET) && shown.contains("[redacted]"), "{shown}");
+    let client = OAuthClient::new(confidential()).unwrap();
+    let shown = format!("{client:?}");
+    assert!(!shown.contains(SECRET) && !shown.contains("czNjcit0"), "{shown}");
+}
