@@ -45,3 +45,8 @@ pub use runtime::secret::SecretString;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+/// MIGRATION.md's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../MIGRATION.md")]
+struct MigrationDoctests;
