@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aps_auth_generated::oauth::{
-    AuthorizationCode, ClientAuthMethod, ClientSecret, Credentials, OAuthClient, OAuthError, OAuthErrorCode,
-    RetryPolicy,
+    AuthorizationCode, ClientAuthMethod, ClientSecret, Credentials, OAuthClient, OAuthError,
+    OAuthErrorCode, RetryPolicy,
 };
 use aps_auth_generated::{Error, Scopes};
 use base64::Engine as _;
@@ -68,12 +68,18 @@ async fn two_legged_uses_basic_auth_with_form_encoded_credentials() {
     Mock::given(method("POST"))
         .and(path("/authentication/v2/token"))
         .and(header("authorization", expected.as_str()))
-        .and(body_string("grant_type=client_credentials&scope=data%3Aread"))
+        .and(body_string(
+            "grant_type=client_credentials&scope=data%3Aread",
+        ))
         .respond_with(token_answer(3600, "data:read"))
         .expect(1)
         .mount(&server)
         .await;
-    let token = oauth(&server, confidential()).two_legged().token(&scopes("data:read")).await.unwrap();
+    let token = oauth(&server, confidential())
+        .two_legged()
+        .token(&scopes("data:read"))
+        .await
+        .unwrap();
     assert_eq!(token.access_token().secret(), TOKEN);
     assert_eq!(token.scopes().to_string(), "data:read");
     assert!(token.expires_in() > Duration::from_secs(3500));
@@ -96,7 +102,11 @@ async fn two_legged_can_send_the_secret_in_the_body_instead() {
         .mount(&server)
         .await;
     let credentials = confidential().with_auth_method(ClientAuthMethod::RequestBody);
-    oauth(&server, credentials).two_legged().token(&scopes("data:read")).await.unwrap();
+    oauth(&server, credentials)
+        .two_legged()
+        .token(&scopes("data:read"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -115,7 +125,10 @@ async fn tokens_are_cached_per_scope_set_and_renewed_ahead_of_expiry() {
         .await;
     let provider = oauth(&server, confidential()).two_legged();
     let clone = provider.clone();
-    provider.token(&scopes("data:read bucket:read")).await.unwrap();
+    provider
+        .token(&scopes("data:read bucket:read"))
+        .await
+        .unwrap();
     clone.token(&scopes("bucket:read data:read")).await.unwrap();
     provider.token(&scopes("code:all")).await.unwrap();
     provider.token(&scopes("code:all")).await.unwrap();
@@ -133,7 +146,12 @@ async fn concurrent_callers_on_a_cold_cache_cause_one_request() {
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let provider = provider.clone();
-            tokio::spawn(async move { provider.token(&scopes("data:read")).await.map(|t| t.access_token().clone()) })
+            tokio::spawn(async move {
+                provider
+                    .token(&scopes("data:read"))
+                    .await
+                    .map(|t| t.access_token().clone())
+            })
         })
         .collect();
     for task in tasks {
@@ -151,24 +169,45 @@ async fn a_429_is_retried_after_the_retry_after_delay() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(path("/authentication/v2/token")).respond_with(token_answer(3600, "data:read")).expect(1).mount(&server).await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(token_answer(3600, "data:read"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let started = Instant::now();
-    oauth(&server, confidential()).two_legged().token(&scopes("data:read")).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
+    oauth(&server, confidential())
+        .two_legged()
+        .token(&scopes("data:read"))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was not honoured"
+    );
 }
 
 #[tokio::test]
 async fn a_503_html_page_is_retried_then_succeeds() {
     let server = MockServer::start().await;
     Mock::given(path("/authentication/v2/token"))
-        .respond_with(ResponseTemplate::new(503).set_body_raw("<html>maintenance</html>", "text/html"))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_raw("<html>maintenance</html>", "text/html"),
+        )
         .up_to_n_times(2)
         .with_priority(1)
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(path("/authentication/v2/token")).respond_with(token_answer(3600, "data:read")).expect(1).mount(&server).await;
-    oauth(&server, confidential()).two_legged().token(&scopes("data:read")).await.unwrap();
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(token_answer(3600, "data:read"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    oauth(&server, confidential())
+        .two_legged()
+        .token(&scopes("data:read"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -179,8 +218,13 @@ async fn retries_stop_at_the_attempt_limit() {
         .expect(3)
         .mount(&server)
         .await;
-    let err = oauth(&server, confidential()).introspect("some-token").await.unwrap_err();
-    let OAuthError::Http(Error::Status(status)) = &err else { panic!("{err:?}") };
+    let err = oauth(&server, confidential())
+        .introspect("some-token")
+        .await
+        .unwrap_err();
+    let OAuthError::Http(Error::Status(status)) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(status.status, 500);
     assert!(status.body.as_str().contains("oops"));
 }
@@ -194,8 +238,13 @@ async fn a_code_exchange_is_never_retried() {
         .mount(&server)
         .await;
     let client = oauth(&server, confidential());
-    let request = client.start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read")).unwrap();
-    let err = client.exchange_code(&request, AuthorizationCode::new("single-use")).await.unwrap_err();
+    let request = client
+        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+        .unwrap();
+    let err = client
+        .exchange_code(&request, AuthorizationCode::new("single-use"))
+        .await
+        .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
 }
 
@@ -214,7 +263,9 @@ async fn a_slow_answer_times_out_and_is_retried_within_bounds() {
         .build()
         .unwrap();
     let err = client.keys().await.unwrap_err();
-    let OAuthError::Http(Error::Transport(e)) = &err else { panic!("{err:?}") };
+    let OAuthError::Http(Error::Transport(e)) = &err else {
+        panic!("{err:?}")
+    };
     assert!(e.is_timeout());
 }
 
@@ -229,10 +280,17 @@ async fn truncated_json_is_an_error_that_shows_no_token() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = oauth(&server, confidential()).two_legged().token(&scopes("data:read")).await.unwrap_err();
+    let err = oauth(&server, confidential())
+        .two_legged()
+        .token(&scopes("data:read"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, OAuthError::Http(Error::Decode(_))), "{err:?}");
     for shown in [err.to_string(), format!("{err:?}")] {
-        assert!(!shown.contains(TOKEN) && !shown.contains(REFRESH) && !shown.contains(SECRET), "{shown}");
+        assert!(
+            !shown.contains(TOKEN) && !shown.contains(REFRESH) && !shown.contains(SECRET),
+            "{shown}"
+        );
     }
 }
 
@@ -247,12 +305,25 @@ async fn refusals_keep_the_oauth_error_and_description() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = oauth(&server, confidential()).two_legged().token(&scopes("data:read")).await.unwrap_err();
+    let err = oauth(&server, confidential())
+        .two_legged()
+        .token(&scopes("data:read"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(&OAuthErrorCode::InvalidClient));
-    let OAuthError::Refused(refusal) = &err else { panic!("{err:?}") };
+    let OAuthError::Refused(refusal) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(refusal.status, 401);
-    assert_eq!(refusal.error_description.as_deref(), Some("client authentication failed"));
-    assert!(err.to_string().contains("invalid_client: client authentication failed"), "{err}");
+    assert_eq!(
+        refusal.error_description.as_deref(),
+        Some("client authentication failed")
+    );
+    assert!(
+        err.to_string()
+            .contains("invalid_client: client authentication failed"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -266,26 +337,39 @@ async fn a_session_refreshes_once_for_concurrent_callers() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(body_string_contains(format!("refresh_token={REFRESH}").as_str()))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(
-                    json!({"access_token": "a2", "refresh_token": "rotated", "expires_in": 3600}).to_string(),
-                    "application/json",
-                )
-                .set_delay(Duration::from_millis(200)),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    Mock::given(body_string_contains(
+        format!("refresh_token={REFRESH}").as_str(),
+    ))
+    .respond_with(
+        ResponseTemplate::new(200)
+            .set_body_raw(
+                json!({"access_token": "a2", "refresh_token": "rotated", "expires_in": 3600})
+                    .to_string(),
+                "application/json",
+            )
+            .set_delay(Duration::from_millis(200)),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
     let client = oauth(&server, Credentials::public("spa"));
-    let request = client.start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read")).unwrap();
-    let token = client.exchange_code(&request, AuthorizationCode::new("c")).await.unwrap();
+    let request = client
+        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+        .unwrap();
+    let token = client
+        .exchange_code(&request, AuthorizationCode::new("c"))
+        .await
+        .unwrap();
     let session = Arc::new(client.session(token));
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let session = session.clone();
-            tokio::spawn(async move { session.refresh().await.map(|t| t.access_token().secret().to_owned()) })
+            tokio::spawn(async move {
+                session
+                    .refresh()
+                    .await
+                    .map(|t| t.access_token().secret().to_owned())
+            })
         })
         .collect();
     for task in tasks {
@@ -298,9 +382,17 @@ async fn a_session_refreshes_once_for_concurrent_callers() {
 #[test]
 fn authorization_requests_carry_pkce_state_and_nonce() {
     let client = OAuthClient::new(Credentials::public("spa")).unwrap();
-    let a = client.start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read user-profile:read")).unwrap();
-    let b = client.start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read")).unwrap();
-    let query: std::collections::HashMap<String, String> = a.url().query_pairs().into_owned().collect();
+    let a = client
+        .start_authorization(
+            "http://127.0.0.1:8080/callback",
+            &scopes("data:read user-profile:read"),
+        )
+        .unwrap();
+    let b = client
+        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+        .unwrap();
+    let query: std::collections::HashMap<String, String> =
+        a.url().query_pairs().into_owned().collect();
     assert_eq!(a.url().path(), "/authentication/v2/authorize");
     assert_eq!(query["response_type"], "code");
     assert_eq!(query["client_id"], "spa");
@@ -312,7 +404,8 @@ fn authorization_requests_carry_pkce_state_and_nonce() {
     assert_eq!(query["nonce"], a.nonce());
     assert_ne!(a.state(), b.state());
     assert_ne!(a.nonce(), b.nonce());
-    let b_query: std::collections::HashMap<String, String> = b.url().query_pairs().into_owned().collect();
+    let b_query: std::collections::HashMap<String, String> =
+        b.url().query_pairs().into_owned().collect();
     assert_ne!(query["code_challenge"], b_query["code_challenge"]);
     assert!(!format!("{a:?}").contains(a.state().secret()));
 }
@@ -320,39 +413,159 @@ fn authorization_requests_carry_pkce_state_and_nonce() {
 #[test]
 fn callbacks_are_checked_locally() {
     let client = OAuthClient::new(Credentials::public("spa")).unwrap();
-    let request = client.start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read")).unwrap();
+    let request = client
+        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+        .unwrap();
     let state = request.state().secret().to_owned();
 
-    let code = request.callback(&format!("http://127.0.0.1:8080/callback?code=abc&state={state}")).unwrap();
+    let code = request
+        .callback(&format!(
+            "http://127.0.0.1:8080/callback?code=abc&state={state}"
+        ))
+        .unwrap();
     assert_eq!(code.secret(), "abc");
     // A path and query alone, as a callback listener sees them.
-    assert!(request.callback(&format!("/callback?code=abc&state={state}")).is_ok());
+    assert!(
+        request
+            .callback(&format!("/callback?code=abc&state={state}"))
+            .is_ok()
+    );
 
-    let err = request.callback("http://127.0.0.1:8080/callback?code=abc&state=forged").unwrap_err();
+    let err = request
+        .callback("http://127.0.0.1:8080/callback?code=abc&state=forged")
+        .unwrap_err();
     assert!(matches!(err, OAuthError::StateMismatch), "{err:?}");
-    let err = request.callback("http://127.0.0.1:8080/callback?code=abc").unwrap_err();
+    let err = request
+        .callback("http://127.0.0.1:8080/callback?code=abc")
+        .unwrap_err();
     assert!(matches!(err, OAuthError::StateMismatch), "{err:?}");
 
     let err = request
         .callback(&format!("http://127.0.0.1:8080/callback?error=access_denied&error_description=User+said+no&state={state}"))
         .unwrap_err();
-    let OAuthError::Authorization { error, description } = &err else { panic!("{err:?}") };
+    let OAuthError::Authorization { error, description } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(*error, OAuthErrorCode::AccessDenied);
     assert_eq!(description.as_deref(), Some("User said no"));
 
-    let err = request.callback(&format!("http://127.0.0.1:8080/elsewhere?code=abc&state={state}")).unwrap_err();
+    let err = request
+        .callback(&format!(
+            "http://127.0.0.1:8080/elsewhere?code=abc&state={state}"
+        ))
+        .unwrap_err();
     assert!(matches!(err, OAuthError::InvalidRedirect(_)), "{err:?}");
-    let err = request.callback(&format!("http://127.0.0.1:8080/callback?state={state}")).unwrap_err();
+    let err = request
+        .callback(&format!("http://127.0.0.1:8080/callback?state={state}"))
+        .unwrap_err();
     assert!(matches!(err, OAuthError::InvalidRedirect(_)), "{err:?}");
-    let err = request.callback(&format!("/callback?code=a&code=b&state={state}")).unwrap_err();
+    let err = request
+        .callback(&format!("/callback?code=a&code=b&state={state}"))
+        .unwrap_err();
     assert!(matches!(err, OAuthError::InvalidRedirect(_)), "{err:?}");
 }
 
 #[test]
 fn credentials_never_show_the_secret() {
     let shown = format!("{:?}", confidential());
-    assert!(!shown.contains(SECRET) && shown.contains("[redacted]"), "{shown}");
+    assert!(
+        !shown.contains(SECRET) && shown.contains("[redacted]"),
+        "{shown}"
+    );
     let client = OAuthClient::new(confidential()).unwrap();
     let shown = format!("{client:?}");
-    assert!(!shown.contains(SECRET) && !shown.contains("czNjcit0"), "{shown}");
+    assert!(
+        !shown.contains(SECRET) && !shown.contains("czNjcit0"),
+        "{shown}"
+    );
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn tracing_output_never_contains_a_secret() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("grant_type=client_credentials"))
+        .respond_with(token_answer(3600, "data:read"))
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains("grant_type=authorization_code"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(
+                json!({"access_token": TOKEN, "refresh_token": REFRESH, "expires_in": 3600})
+                    .to_string(),
+                "application/json",
+            ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains("grant_type=refresh_token"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/authentication/v2/introspect"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
+        .mount(&server)
+        .await;
+
+    let client = oauth(&server, confidential());
+    client
+        .two_legged()
+        .token(&scopes("data:read"))
+        .await
+        .unwrap();
+    let request = client
+        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+        .unwrap();
+    let token = client
+        .exchange_code(&request, AuthorizationCode::new("the-code-value"))
+        .await
+        .unwrap();
+    let refresh_err = client
+        .refresh(token.refresh_token().unwrap())
+        .await
+        .unwrap_err();
+    let introspect_err = client.introspect(TOKEN).await.unwrap_err();
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("token request") && log.contains("retrying"),
+        "{log}"
+    );
+    let everything = format!(
+        "{log}\n{refresh_err}\n{refresh_err:?}\n{introspect_err}\n{introspect_err:?}\n{token:?}\n{request:?}"
+    );
+    for secret in [
+        TOKEN,
+        REFRESH,
+        SECRET,
+        "the-code-value",
+        request.state().secret(),
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "`{secret}` leaked:\n{everything}"
+        );
+    }
 }
