@@ -13,7 +13,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use aps_auth_generated::Scopes;
-use aps_auth_generated::oauth::{AuthorizationCode, AuthorizationRequest, ClientSecret, Credentials, OAuthClient};
+use aps_auth_generated::oauth::{
+    AuthorizationCode, AuthorizationRequest, ClientSecret, Credentials, OAuthClient,
+};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -40,18 +42,31 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let client = builder.build()?;
 
-    let port: u16 = std::env::var("APS_CALLBACK_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
+    let port: u16 = std::env::var("APS_CALLBACK_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(8080);
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-    let redirect_uri = format!("http://127.0.0.1:{}/callback", listener.local_addr()?.port());
+    let redirect_uri = format!(
+        "http://127.0.0.1:{}/callback",
+        listener.local_addr()?.port()
+    );
     let scopes: Scopes = "data:read user-profile:read".parse()?;
     let request = client.start_authorization(&redirect_uri, &scopes)?;
-    println!("Open this URL in your browser and sign in:\n\n  {}\n", request.url());
+    println!(
+        "Open this URL in your browser and sign in:\n\n  {}\n",
+        request.url()
+    );
 
     let code = tokio::time::timeout(Duration::from_secs(300), wait_for_code(&listener, &request))
         .await
         .map_err(|_| "no callback within 5 minutes")??;
     let token = client.exchange_code(&request, code).await?;
-    println!("signed in: token expires in {} s, scopes {}", token.expires_in().as_secs(), token.scopes());
+    println!(
+        "signed in: token expires in {} s, scopes {}",
+        token.expires_in().as_secs(),
+        token.scopes()
+    );
 
     let profile = client.user_profile(token.access_token()).await?;
     println!(
@@ -78,7 +93,11 @@ async fn wait_for_code(
         // "GET /callback?code=...&state=... HTTP/1.1"
         let target = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
         if !target.starts_with("/callback") {
-            write.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await?;
+            write
+                .write_all(
+                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
+                .await?;
             continue;
         }
         let result = request.callback(&target);

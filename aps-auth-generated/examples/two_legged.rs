@@ -26,14 +26,19 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let id = std::env::var("APS_CLIENT_ID").map_err(|_| "set APS_CLIENT_ID")?;
     let secret = std::env::var("APS_CLIENT_SECRET").map_err(|_| "set APS_CLIENT_SECRET")?;
-    let mut builder = OAuthClient::builder(Credentials::confidential(id, ClientSecret::new(secret)));
+    let mut builder =
+        OAuthClient::builder(Credentials::confidential(id, ClientSecret::new(secret)));
     if let Ok(base) = std::env::var("APS_BASE_URL") {
         builder = builder.base_url(base);
     }
     let client = builder.build()?;
 
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let scopes: Scopes = if args.is_empty() { "data:read".parse()? } else { args.join(" ").parse()? };
+    let scopes: Scopes = if args.is_empty() {
+        "data:read".parse()?
+    } else {
+        args.join(" ").parse()?
+    };
     let token = client.two_legged().token(&scopes).await?;
     println!("token type: {}", token.token_type());
     println!("expires in: {} s", token.expires_in().as_secs());

@@ -1,5 +1,7 @@
 //! Shared helpers for the workspace's snapshot and integration tests (in `tests/`).
 
+pub mod oidc;
+
 use std::path::{Path, PathBuf};
 
 /// The workspace root.

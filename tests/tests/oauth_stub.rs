@@ -382,26 +382,33 @@ async fn a_session_refreshes_once_for_concurrent_callers() {
 #[test]
 fn authorization_requests_carry_pkce_state_and_nonce() {
     let client = OAuthClient::new(Credentials::public("spa")).unwrap();
+    let callback = "http://127.0.0.1:8080/callback";
     let a = client
-        .start_authorization(
-            "http://127.0.0.1:8080/callback",
-            &scopes("data:read user-profile:read"),
-        )
+        .start_authorization(callback, &scopes("openid data:read user-profile:read"))
         .unwrap();
     let b = client
-        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+        .start_authorization(callback, &scopes("openid data:read"))
         .unwrap();
+    let c = client
+        .start_authorization(callback, &scopes("data:read"))
+        .unwrap();
+    assert_eq!(
+        c.nonce(),
+        None,
+        "OpenID Connect servers refuse a nonce without `openid`"
+    );
+    assert!(!c.url().query_pairs().any(|(k, _)| k == "nonce"));
     let query: std::collections::HashMap<String, String> =
         a.url().query_pairs().into_owned().collect();
     assert_eq!(a.url().path(), "/authentication/v2/authorize");
     assert_eq!(query["response_type"], "code");
     assert_eq!(query["client_id"], "spa");
     assert_eq!(query["redirect_uri"], "http://127.0.0.1:8080/callback");
-    assert_eq!(query["scope"], "data:read user-profile:read");
+    assert_eq!(query["scope"], "openid data:read user-profile:read");
     assert_eq!(query["code_challenge_method"], "S256");
     assert_eq!(query["code_challenge"].len(), 43);
     assert_eq!(query["state"], a.state().secret());
-    assert_eq!(query["nonce"], a.nonce());
+    assert_eq!(Some(query["nonce"].as_str()), a.nonce());
     assert_ne!(a.state(), b.state());
     assert_ne!(a.nonce(), b.nonce());
     let b_query: std::collections::HashMap<String, String> =

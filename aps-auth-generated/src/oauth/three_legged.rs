@@ -22,21 +22,26 @@ pub struct AuthorizationRequest {
     url: Url,
     redirect_uri: String,
     state: CsrfState,
-    nonce: String,
+    nonce: Option<String>,
     verifier: PkceVerifier,
     scopes: Scopes,
 }
 
 impl OAuthClient {
-    /// Starts a three-legged authorization: a new PKCE verifier (S256), `state` and `nonce`
-    /// from the OS CSPRNG, and the authorize URL with every parameter encoded.
+    /// Starts a three-legged authorization: a new PKCE verifier (S256) and `state` from the OS
+    /// CSPRNG, and the authorize URL with every parameter encoded. When the scopes include
+    /// `openid`, a random `nonce` is sent too (OpenID Connect ties it to the ID token and refuses
+    /// it without `openid`).
     pub fn start_authorization(
         &self,
         redirect_uri: &str,
         scopes: &Scopes,
     ) -> Result<AuthorizationRequest, OAuthError> {
         let state = CsrfState::generate()?;
-        let nonce = random_unreserved(32)?;
+        let nonce = match scopes.iter().any(|s| s.as_str() == "openid") {
+            true => Some(random_unreserved(32)?),
+            false => None,
+        };
         let verifier = PkceVerifier::generate()?;
         let mut url = self.api().authorize_url(&AuthorizeParams {
             response_type: AuthorizeResponseType::Code,
@@ -44,7 +49,7 @@ impl OAuthClient {
             redirect_uri: redirect_uri.to_owned(),
             scope: scopes.clone(),
             state: Some(state.secret().to_owned()),
-            nonce: Some(nonce.clone()),
+            nonce: nonce.clone(),
             prompt: None,
         });
         // PKCE is not in the document's parameter list; APS documents it in its guides.
@@ -110,9 +115,15 @@ impl AuthorizationRequest {
         &self.state
     }
 
-    /// The `nonce` sent (to check an ID token's `nonce` claim against).
-    pub fn nonce(&self) -> &str {
-        &self.nonce
+    /// The `nonce` sent, if any (to check an ID token's `nonce` claim against).
+    pub fn nonce(&self) -> Option<&str> {
+        self.nonce.as_deref()
+    }
+
+    /// The PKCE verifier, for a code exchange made some other way than
+    /// [`OAuthClient::exchange_code`].
+    pub fn pkce_verifier(&self) -> &PkceVerifier {
+        &self.verifier
     }
 
     /// The redirect URI sent.
