@@ -576,3 +576,13 @@ async fn tracing_output_never_contains_a_secret() {
         );
     }
 }
+
+#[test]
+fn handles_are_cheap_to_clone_and_shareable_across_tasks() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<OAuthClient>();
+    shareable::<aps_auth_generated::oauth::TwoLeggedProvider>();
+    shareable::<aps_auth_generated::oauth::UserSession>();
+    shareable::<aps_auth_generated::oauth::Token>();
+    shareable::<aps_auth_generated::Client>();
+}
