@@ -211,6 +211,37 @@ pub(crate) fn check_schema(value: &Value, ptr: &Pointer) -> Option<SpecError> {
             ));
         }
     };
+    // Keywords whose value has a fixed JSON shape.
+    let shapes: [(&str, fn(&Value) -> bool, &str); 9] = [
+        ("properties", Value::is_object, "a mapping of schemas"),
+        (
+            "patternProperties",
+            Value::is_object,
+            "a mapping of schemas",
+        ),
+        ("$defs", Value::is_object, "a mapping of schemas"),
+        ("allOf", Value::is_array, "a list of schemas"),
+        ("anyOf", Value::is_array, "a list of schemas"),
+        ("oneOf", Value::is_array, "a list of schemas"),
+        ("prefixItems", Value::is_array, "a list of schemas"),
+        ("enum", Value::is_array, "a list of values"),
+        (
+            "required",
+            |v| v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            "a list of property names",
+        ),
+    ];
+    for (key, ok, expected) in shapes {
+        if let Some(value) = map.get(key).filter(|v| !ok(v)) {
+            return Some(SpecError::new(
+                ptr.push(key),
+                ErrorKind::Structure(format!(
+                    "`{key}` must be {expected}, found {}",
+                    kind_of(value)
+                )),
+            ));
+        }
+    }
     if let Some(t) = map.get("type") {
         let type_ptr = ptr.push("type");
         match t {

@@ -90,6 +90,36 @@ fn schema_that_is_not_an_object_in_a_parameter() {
 }
 
 #[test]
+fn keywords_of_the_wrong_shape() {
+    let mut doc = aps_spec();
+    *at(
+        &mut doc,
+        "/components/schemas/UserProfile/properties/profileImages/properties",
+    ) = json!("sizeX20");
+    let err = refuse(&doc);
+    assert_eq!(
+        err.pointer.to_string(),
+        "#/components/schemas/UserProfile/properties/profileImages/properties"
+    );
+    assert!(
+        err.to_string()
+            .contains("`properties` must be a mapping of schemas, found a string"),
+        "{err}"
+    );
+
+    let mut doc = aps_spec();
+    *at(
+        &mut doc,
+        "/paths/~1authentication~1v2~1revoke/post/requestBody/content/application~1x-www-form-urlencoded/schema/required",
+    ) = json!("token");
+    let err = refuse(&doc);
+    assert_eq!(
+        err.pointer.to_string(),
+        "#/paths/~1authentication~1v2~1revoke/post/requestBody/content/application~1x-www-form-urlencoded/schema/required"
+    );
+}
+
+#[test]
 fn duplicate_operation_id() {
     let mut doc = aps_spec();
     *at(
