@@ -122,24 +122,53 @@ pub fn module(api: &Api, source_name: &str) -> TokenStream {
 
 // ---- types.rs ---------------------------------------------------------------------------------
 
-/// All models: component schemas, inline types, parameter structs, scopes.
-pub fn types(api: &Api) -> TokenStream {
-    let defs = api.types.iter().map(type_def);
-    let params = api
-        .operations
-        .iter()
-        .filter_map(|op| op.params.as_ref().map(|p| params_struct(op, p)));
-    let scopes = if api.scopes.is_empty() {
-        quote!()
-    } else {
-        scopes(&api.scopes)
-    };
+/// One top-level item of `types.rs`. Items are independent, so the file can be emitted and
+/// formatted in parallel chunks (see [`crate::format::format_items`]).
+#[derive(Debug, Clone, Copy)]
+pub enum TypesItem<'a> {
+    /// A named type from the model.
+    Type(&'a TypeDef),
+    /// The parameters struct of an operation.
+    Params(&'a Operation, &'a ParamsStruct),
+    /// `Scope` and `Scopes`.
+    Scopes(&'a [ScopeDef]),
+}
+
+/// The items of `types.rs`, in output order.
+pub fn types_items(api: &Api) -> Vec<TypesItem<'_>> {
+    let mut items: Vec<TypesItem<'_>> = api.types.iter().map(TypesItem::Type).collect();
+    items.extend(
+        api.operations
+            .iter()
+            .filter_map(|op| op.params.as_ref().map(|p| TypesItem::Params(op, p))),
+    );
+    if !api.scopes.is_empty() {
+        items.push(TypesItem::Scopes(&api.scopes));
+    }
+    items
+}
+
+/// The start of `types.rs` (its module doc).
+pub fn types_prelude() -> TokenStream {
     quote! {
         //! Models for the document's schemas, the parameters of its operations and its OAuth 2.0 scopes.
-        #( #defs )*
-        #( #params )*
-        #scopes
     }
+}
+
+/// The tokens of one item of `types.rs`.
+pub fn types_item(item: &TypesItem<'_>) -> TokenStream {
+    match item {
+        TypesItem::Type(def) => type_def(def),
+        TypesItem::Params(op, p) => params_struct(op, p),
+        TypesItem::Scopes(defs) => scopes(defs),
+    }
+}
+
+/// All of `types.rs` as one token stream: models, parameter structs, scopes.
+pub fn types(api: &Api) -> TokenStream {
+    let mut tokens = types_prelude();
+    tokens.extend(types_items(api).iter().map(types_item));
+    tokens
 }
 
 fn type_def(def: &TypeDef) -> TokenStream {

@@ -34,7 +34,8 @@ pub fn load(text: &str) -> Result<Document, SpecError> {
     Ok(Document { raw, spec })
 }
 
-fn parse_text(text: &str) -> Result<Value, SpecError> {
+/// Stage 1a: YAML or JSON text -> `serde_json::Value` (the benchmark floor).
+pub fn parse_text(text: &str) -> Result<Value, SpecError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let value = if trimmed.starts_with('{') {
         serde_json::from_str::<Value>(trimmed).map_err(|e| {
