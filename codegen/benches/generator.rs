@@ -39,29 +39,49 @@ fn main() {
         return;
     }
     let full = args.iter().any(|a| a == "--bench");
-    let named: Vec<PathBuf> = args.iter().filter(|a| !a.starts_with("--")).map(PathBuf::from).collect();
+    let named: Vec<PathBuf> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(PathBuf::from)
+        .collect();
     let documents: Vec<PathBuf> = if !named.is_empty() {
         named
     } else if full {
-        DOCUMENTS.iter().map(|d| root().join(d)).filter(|p| p.exists()).collect()
+        DOCUMENTS
+            .iter()
+            .map(|d| root().join(d))
+            .filter(|p| p.exists())
+            .collect()
     } else {
-        vec![root().join(DOCUMENTS[0]), root().join("tests/fixtures/types.yaml")]
+        vec![
+            root().join(DOCUMENTS[0]),
+            root().join("tests/fixtures/types.yaml"),
+        ]
     };
-    let budget = if full { Duration::from_secs(3) } else { Duration::ZERO };
+    let budget = if full {
+        Duration::from_secs(3)
+    } else {
+        Duration::ZERO
+    };
 
     println!(
         "| document | size | floor (parse to Value) | load | lower | emit | format | total, sequential | total, `generate` | total / floor | peak RSS (floor) |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for path in documents {
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let stages = measure(budget, || stages(&text));
         let total = median(budget, || {
             generate(&text, &Options::default()).expect("generates");
         });
         let floor = stages.floor;
         let sequential = stages.load + stages.lower + stages.emit + stages.format;
-        let peak = |what: &str| peak_of(what, &path).map_or("?".to_owned(), |kib| format!("{:.0} MiB", kib as f64 / 1024.0));
+        let peak = |what: &str| {
+            peak_of(what, &path).map_or("?".to_owned(), |kib| {
+                format!("{:.0} MiB", kib as f64 / 1024.0)
+            })
+        };
         println!(
             "| {} | {:.0} KiB | {} | {} | {} | {} | {} | {} | {} | {:.1}x | {} ({}) |",
             path.file_name().unwrap_or_default().to_string_lossy(),
@@ -102,14 +122,24 @@ fn stages(text: &str) -> Stages {
     let (api, _) = lower::lower(&doc, &Options::default()).expect("lowers");
     let lower = t.elapsed();
     let t = Instant::now();
-    let tokens = [emit::module(&api, "x"), emit::types(&api), emit::operations(&api)];
+    let tokens = [
+        emit::module(&api, "x"),
+        emit::types(&api),
+        emit::operations(&api),
+    ];
     let emit = t.elapsed();
     let t = Instant::now();
     for tokens in tokens {
         format::format_file(tokens, "").expect("formats");
     }
     let format = t.elapsed();
-    Stages { floor, load, lower, emit, format }
+    Stages {
+        floor,
+        load,
+        lower,
+        emit,
+        format,
+    }
 }
 
 /// Repeats `run` for about `budget` (at least once, at most 50 times): the median of each stage.
@@ -124,7 +154,13 @@ fn measure(budget: Duration, mut run: impl FnMut() -> Stages) -> Stages {
         v.sort();
         v[v.len() / 2]
     };
-    Stages { floor: med(|s| s.floor), load: med(|s| s.load), lower: med(|s| s.lower), emit: med(|s| s.emit), format: med(|s| s.format) }
+    Stages {
+        floor: med(|s| s.floor),
+        load: med(|s| s.load),
+        lower: med(|s| s.lower),
+        emit: med(|s| s.emit),
+        format: med(|s| s.format),
+    }
 }
 
 fn median(budget: Duration, mut run: impl FnMut()) -> Duration {

@@ -200,6 +200,9 @@ fn find_schemas(value: &Value, ptr: &Pointer, parent_is_components: bool) -> Opt
     }
 }
 
+/// A keyword, a test of its value's JSON shape, and the shape in words.
+type ShapeRule = (&'static str, fn(&Value) -> bool, &'static str);
+
 /// Checks one schema and its subschemas.
 pub(crate) fn check_schema(value: &Value, ptr: &Pointer) -> Option<SpecError> {
     let map = match value {
@@ -213,7 +216,7 @@ pub(crate) fn check_schema(value: &Value, ptr: &Pointer) -> Option<SpecError> {
         }
     };
     // Keywords whose value has a fixed JSON shape.
-    let shapes: [(&str, fn(&Value) -> bool, &str); 9] = [
+    let shapes: [ShapeRule; 9] = [
         ("properties", Value::is_object, "a mapping of schemas"),
         (
             "patternProperties",

@@ -144,21 +144,13 @@ fn check_one(
         })
         .sum();
 
-    let dir = root.join("target/check-generated").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&root.join("aps-auth-generated/src"), &dir.join("src"))?;
-    let generated = dir.join("src/generated");
-    let _ = std::fs::remove_dir_all(&generated);
-    std::fs::create_dir_all(&generated).map_err(|e| e.to_string())?;
-    for file in &output.files {
-        std::fs::write(generated.join(&file.path), &file.contents).map_err(|e| e.to_string())?;
-    }
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        template.replace("@NAME@", &format!("check-{name}")),
-    )
-    .map_err(|e| e.to_string())?;
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let dir = write_scratch_crate(
+        root,
+        &root.join("target/check-generated").join(name),
+        name,
+        &output.files,
+        template,
+    )?;
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
@@ -179,6 +171,31 @@ fn check_one(
     }
 }
 
+/// Writes a copy of `aps-auth-generated` at `dir` whose `src/generated/` holds `files`.
+pub fn write_scratch_crate(
+    root: &Path,
+    dir: &Path,
+    name: &str,
+    files: &[aps_auth_codegen::GeneratedFile],
+    template: &str,
+) -> Result<PathBuf, String> {
+    let _ = std::fs::remove_dir_all(dir);
+    copy_dir(&root.join("aps-auth-generated/src"), &dir.join("src"))?;
+    let generated = dir.join("src/generated");
+    let _ = std::fs::remove_dir_all(&generated);
+    std::fs::create_dir_all(&generated).map_err(|e| e.to_string())?;
+    for file in files {
+        std::fs::write(generated.join(&file.path), &file.contents).map_err(|e| e.to_string())?;
+    }
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        template.replace("@NAME@", &format!("check-{name}")),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    Ok(dir.to_path_buf())
+}
+
 /// Methods of the Scope helpers that the operation count must not include.
 fn count_runtime_like_fns(files: &[aps_auth_codegen::GeneratedFile]) -> usize {
     files
@@ -195,7 +212,7 @@ fn count_runtime_like_fns(files: &[aps_auth_codegen::GeneratedFile]) -> usize {
 /// workspace that carries the root manifest's `[workspace.package]` and `[workspace.dependencies]`
 /// (minus path dependencies), so `workspace = true` entries resolve as they do here.
 /// `@NAME@` stands for the package name.
-fn crate_template(root: &Path) -> Result<String, String> {
+pub fn crate_template(root: &Path) -> Result<String, String> {
     let read = |p: &str| {
         std::fs::read_to_string(root.join(p)).map_err(|e| format!("cannot read {p}: {e}"))
     };

@@ -6,7 +6,11 @@
 //! - `cargo xtask check-generated [SPEC...]`: generate each document (default: the fixtures in
 //!   `tests/fixtures/`) into a scratch copy of the `aps-auth-generated` crate under `target/` and
 //!   run `cargo clippy -D warnings` on it, printing a table of the results.
+//! - `cargo xtask bench [--quick]`: the benchmarks (see BENCHMARKS.md).
+//!
+//! `generate` and `check` take `--spec PATH` and `--out DIR` to work on another document.
 
+mod bench;
 mod check_generated;
 
 use std::path::{Path, PathBuf};
@@ -22,12 +26,15 @@ const OUT_DIR: &str = "aps-auth-generated/src/generated";
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("generate") => run(Mode::Write),
-        Some("check") => run(Mode::Check),
+        Some("generate") => Target::from_args(&args[1..]).and_then(|t| run(Mode::Write, &t)),
+        Some("check") => Target::from_args(&args[1..]).and_then(|t| run(Mode::Check, &t)),
+        Some("bench") => bench::run(&workspace_root(), &args[1..]),
+        // Starts and exits: the baseline of `bench`'s end-to-end timings.
+        Some("noop") => Ok(()),
         Some("check-generated") => check_generated::run(&workspace_root(), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} from {SPEC}\n  check                     fail if the committed generated code is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it"
+                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} from {SPEC}\n  check                     fail if the committed generated code is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  bench [--quick]           run the benchmarks (BENCHMARKS.md)\n\n  generate and check take --spec PATH --out DIR to work on another document"
             );
             return ExitCode::from(2);
         }
@@ -54,22 +61,57 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-fn run(mode: Mode) -> Result<(), String> {
-    let root = workspace_root();
-    let spec_path = root.join(SPEC);
-    let text = std::fs::read_to_string(&spec_path)
-        .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
+/// Which document to generate, and where.
+struct Target {
+    /// The spec as named in messages and in the `@generated` header.
+    spec_name: String,
+    spec_path: PathBuf,
+    out_name: String,
+    out_dir: PathBuf,
+}
+
+impl Target {
+    fn from_args(args: &[String]) -> Result<Target, String> {
+        let root = workspace_root();
+        let mut target = Target {
+            spec_name: SPEC.to_owned(),
+            spec_path: root.join(SPEC),
+            out_name: OUT_DIR.to_owned(),
+            out_dir: root.join(OUT_DIR),
+        };
+        let mut args = args.iter();
+        while let Some(flag) = args.next() {
+            let value = args.next().ok_or(format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--spec" => {
+                    target.spec_name = value.clone();
+                    target.spec_path = PathBuf::from(value);
+                }
+                "--out" => {
+                    target.out_name = value.clone();
+                    target.out_dir = PathBuf::from(value);
+                }
+                other => return Err(format!("unknown option {other}")),
+            }
+        }
+        Ok(target)
+    }
+}
+
+fn run(mode: Mode, target: &Target) -> Result<(), String> {
+    let (spec_name, out_name, out_dir) = (&target.spec_name, &target.out_name, &target.out_dir);
+    let text = std::fs::read_to_string(&target.spec_path)
+        .map_err(|e| format!("cannot read {}: {e}", target.spec_path.display()))?;
     let options = Options {
-        source_name: SPEC.to_owned(),
+        source_name: spec_name.clone(),
         ..Options::default()
     };
     let Output { files, warnings } =
-        generate(&text, &options).map_err(|e| format!("{SPEC}: {e}"))?;
+        generate(&text, &options).map_err(|e| format!("{spec_name}: {e}"))?;
     for warning in &warnings {
-        eprintln!("{SPEC}: {warning}");
+        eprintln!("{spec_name}: {warning}");
     }
 
-    let out_dir = root.join(OUT_DIR);
     let mut stale = Vec::new();
     let mut changed = 0;
     for file in &files {
@@ -80,15 +122,15 @@ fn run(mode: Mode) -> Result<(), String> {
         }
         match mode {
             Mode::Write => {
-                std::fs::create_dir_all(&out_dir)
+                std::fs::create_dir_all(out_dir)
                     .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
                 std::fs::write(&path, &file.contents)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                println!("updated {OUT_DIR}/{}", file.path);
+                println!("updated {out_name}/{}", file.path);
                 changed += 1;
             }
             Mode::Check => stale.push(short_diff(
-                &format!("{OUT_DIR}/{}", file.path),
+                &format!("{out_name}/{}", file.path),
                 current.as_deref(),
                 &file.contents,
             )),
@@ -96,29 +138,29 @@ fn run(mode: Mode) -> Result<(), String> {
     }
     // Files the generator no longer produces.
     let expected: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    for entry in std::fs::read_dir(&out_dir).into_iter().flatten().flatten() {
+    for entry in std::fs::read_dir(out_dir).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".rs") && !expected.contains(&name.as_str()) {
             match mode {
                 Mode::Write => {
                     std::fs::remove_file(entry.path())
                         .map_err(|e| format!("cannot remove {name}: {e}"))?;
-                    println!("removed {OUT_DIR}/{name}");
+                    println!("removed {out_name}/{name}");
                     changed += 1;
                 }
-                Mode::Check => stale.push(format!("{OUT_DIR}/{name}: no longer generated")),
+                Mode::Check => stale.push(format!("{out_name}/{name}: no longer generated")),
             }
         }
     }
     match mode {
         Mode::Write => {
             if changed == 0 {
-                println!("{OUT_DIR} already matches {SPEC}: nothing written");
+                println!("{out_name} already matches {spec_name}: nothing written");
             }
             Ok(())
         }
         Mode::Check if stale.is_empty() => {
-            println!("{OUT_DIR} is up to date with {SPEC}");
+            println!("{out_name} is up to date with {spec_name}");
             Ok(())
         }
         Mode::Check => Err(format!(

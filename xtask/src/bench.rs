@@ -1,0 +1,222 @@
+//! `cargo xtask bench`: runs every benchmark and prints its tables (see BENCHMARKS.md).
+//!
+//! - the generator per stage against its floor (`codegen/benches/generator.rs`);
+//! - the generated client against hand-written `reqwest`, and the token provider
+//!   (`aps-auth-generated/benches/client.rs`);
+//! - `cargo xtask generate` end to end, with and without a spec change;
+//! - the cost of the generated code: lines, and `cargo check` time after a spec change.
+//!
+//! `--quick` is the smoke mode CI runs: a few iterations, debug builds, no `cargo check` timings.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use aps_auth_codegen::{Options, generate};
+
+use crate::check_generated::{crate_template, write_scratch_crate};
+
+pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    let quick = args.iter().any(|a| a == "--quick");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let verb = if quick { "test" } else { "bench" };
+
+    println!("## Generator, per stage (floor: parsing the text into a serde_json::Value)\n");
+    run_bench(&cargo, root, verb, "aps-auth-codegen", "generator")?;
+    println!("\n## Generated client and token provider (local server on 127.0.0.1)\n");
+    run_bench(&cargo, root, verb, "aps-auth-generated", "client")?;
+    println!("\n## `cargo xtask generate`, end to end\n");
+    generate_end_to_end(root, if quick { 1 } else { 10 })?;
+    if quick {
+        println!("\n(--quick: `cargo check` timings of the generated crate skipped)");
+    } else {
+        println!("\n## Cost of the generated code\n");
+        crate_cost(&cargo, root)?;
+    }
+    Ok(())
+}
+
+fn run_bench(
+    cargo: &str,
+    root: &Path,
+    verb: &str,
+    package: &str,
+    bench: &str,
+) -> Result<(), String> {
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args([verb, "--quiet", "-p", package, "--bench", bench])
+        .stderr(Stdio::inherit())
+        .stdout(Stdio::inherit())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the {bench} benchmark failed"))
+    }
+}
+
+/// Runs this xtask binary with `args`, `runs` times; the median wall time.
+fn time_xtask(args: &[&str], runs: usize) -> Result<Duration, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let out = Command::new(&exe)
+            .args(args)
+            .output()
+            .map_err(|e| e.to_string())?;
+        times.push(started.elapsed());
+        if !out.status.success() {
+            return Err(format!(
+                "xtask {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+fn generate_end_to_end(root: &Path, runs: usize) -> Result<(), String> {
+    let out_dir = root.join("aps-auth-generated/src/generated");
+    let mtimes = || -> Vec<Option<SystemTime>> {
+        ["mod.rs", "types.rs", "operations.rs"]
+            .iter()
+            .map(|f| {
+                std::fs::metadata(out_dir.join(f))
+                    .and_then(|m| m.modified())
+                    .ok()
+            })
+            .collect()
+    };
+    let before = mtimes();
+    let baseline = time_xtask(&["noop"], runs.max(3))?;
+    let unchanged = time_xtask(&["generate"], runs)?;
+    let untouched = mtimes() == before;
+
+    // A changed spec, generated into a scratch directory that holds the current output.
+    let scratch = root.join("target/bench");
+    let changed_out = scratch.join("generated");
+    std::fs::create_dir_all(&changed_out).map_err(|e| e.to_string())?;
+    let spec = std::fs::read_to_string(root.join("spec/aps-authentication-v2.yaml"))
+        .map_err(|e| e.to_string())?;
+    let changed_spec = scratch.join("spec-changed.yaml");
+    std::fs::write(
+        &changed_spec,
+        spec.replace("version: 2.0.0", "version: 2.0.1"),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        for f in ["mod.rs", "types.rs", "operations.rs"] {
+            std::fs::copy(out_dir.join(f), changed_out.join(f)).map_err(|e| e.to_string())?;
+        }
+        let spec_arg = changed_spec.display().to_string();
+        let out_arg = changed_out.display().to_string();
+        times.push(time_xtask(
+            &["generate", "--spec", &spec_arg, "--out", &out_arg],
+            1,
+        )?);
+    }
+    times.sort();
+    let changed = times[times.len() / 2];
+
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    let ratio = |d: Duration| format!("{:.2}x", d.as_secs_f64() / baseline.as_secs_f64());
+    println!("| run | time | ratio to baseline |");
+    println!("|---|---:|---:|");
+    println!(
+        "| baseline: start the xtask binary and exit | {} | 1.00x |",
+        ms(baseline)
+    );
+    println!(
+        "| nothing changed (files written: {}) | {} | {} |",
+        if untouched { "none" } else { "SOME" },
+        ms(unchanged),
+        ratio(unchanged)
+    );
+    println!(
+        "| spec changed (3 files rewritten) | {} | {} |",
+        ms(changed),
+        ratio(changed)
+    );
+    if untouched {
+        Ok(())
+    } else {
+        Err("`cargo xtask generate` rewrote files although nothing changed".into())
+    }
+}
+
+/// `cargo check` of a scratch copy of the crate after its generated code changes, against the
+/// same crate generated from an empty document (the hand-written runtime alone).
+fn crate_cost(cargo: &str, root: &Path) -> Result<(), String> {
+    let template = crate_template(root)?;
+    let empty = "openapi: 3.1.0\ninfo:\n  title: Empty\n  version: '0'\npaths: {}\n";
+    let documents = [
+        ("runtime alone (empty document)", empty.to_owned(), "empty"),
+        (
+            "APS spec",
+            std::fs::read_to_string(root.join("spec/aps-authentication-v2.yaml"))
+                .map_err(|e| e.to_string())?,
+            "aps",
+        ),
+        (
+            "discord-openapi.json",
+            std::fs::read_to_string(root.join("../shared/specs/discord-openapi.json"))
+                .unwrap_or_default(),
+            "discord",
+        ),
+    ];
+    println!(
+        "| generated from | generated lines | `cargo check` after a spec change | ratio to runtime alone |"
+    );
+    println!("|---|---:|---:|---:|");
+    let mut baseline = None;
+    for (label, text, name) in documents {
+        if text.is_empty() {
+            continue;
+        }
+        let output = generate(&text, &Options::default()).map_err(|e| format!("{label}: {e}"))?;
+        let lines: usize = output
+            .files
+            .iter()
+            .map(|f| f.contents.lines().count())
+            .sum();
+        let dir = write_scratch_crate(
+            root,
+            &root.join("target/bench/crate").join(name),
+            name,
+            &output.files,
+            &template,
+        )?;
+        let check = || -> Result<Duration, String> {
+            let started = Instant::now();
+            let status = Command::new(cargo)
+                .args(["check", "--quiet", "--lib", "--manifest-path"])
+                .arg(dir.join("Cargo.toml"))
+                .arg("--target-dir")
+                .arg(root.join("target/bench/target"))
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err(format!("cargo check of {label} failed"));
+            }
+            Ok(started.elapsed())
+        };
+        check()?; // dependencies
+        // A spec change rewrites the generated files: touch them and check again.
+        let types = dir.join("src/generated/types.rs");
+        let contents = std::fs::read_to_string(&types).map_err(|e| e.to_string())?;
+        std::fs::write(&types, contents + "\n").map_err(|e| e.to_string())?;
+        let time = check()?;
+        let base = *baseline.get_or_insert(time);
+        println!(
+            "| {label} | {lines} | {:.2} s | {:.2}x |",
+            time.as_secs_f64(),
+            time.as_secs_f64() / base.as_secs_f64()
+        );
+    }
+    Ok(())
+}
