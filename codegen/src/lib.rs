@@ -89,24 +89,30 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, SpecError> {
             contents,
         })
     };
+    // operations.rs is emitted and formatted on its own thread while types.rs is done in chunks.
+    let (types, operations) = std::thread::scope(|scope| {
+        let operations = scope.spawn(|| format::format_file(emit::operations(&api), &header));
+        let types = format::format_items(
+            &header,
+            emit::types_prelude,
+            &emit::types_items(&api),
+            &emit::types_item,
+        );
+        let operations = operations.join().unwrap_or_else(|_| {
+            Err(SpecError::new(
+                Pointer::root(),
+                ErrorKind::Internal("a formatting thread panicked".into()),
+            ))
+        });
+        (types, operations)
+    });
     let files = vec![
         file(
             "mod.rs",
             format::format_file(emit::module(&api, &options.source_name), &header),
         )?,
-        file(
-            "types.rs",
-            format::format_items(
-                &header,
-                emit::types_prelude,
-                &emit::types_items(&api),
-                &emit::types_item,
-            ),
-        )?,
-        file(
-            "operations.rs",
-            format::format_file(emit::operations(&api), &header),
-        )?,
+        file("types.rs", types)?,
+        file("operations.rs", operations)?,
     ];
     Ok(Output { files, warnings })
 }

@@ -238,7 +238,17 @@ pub fn crate_template(root: &Path) -> Result<String, String> {
     );
     // No `oauth` feature by default: that layer is written against the APS document's types.
     out.push_str("[features]\noauth = []\n\n");
-    out.push_str(&member[deps_start..]);
+    // Only the dependency tables: the member's bench and example targets are not copied.
+    let mut keep = false;
+    for line in member[deps_start..].lines() {
+        if line.starts_with('[') {
+            keep = matches!(line.trim(), "[dependencies]" | "[dev-dependencies]");
+        }
+        if keep {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
     out.push_str("\n[workspace]\n\n");
     for header in ["[workspace.package]", "[workspace.dependencies]"] {
         out.push_str(&section(&workspace, header).ok_or(format!("no {header} in Cargo.toml"))?);
