@@ -189,7 +189,17 @@ fn type_def(def: &TypeDef) -> TokenStream {
                 pub struct #name { #( #fields )* }
             }
         }
-        TypeKind::StringEnum { variants } => string_enum(&name, &doc, &deprecated, variants),
+        TypeKind::StringEnum {
+            variants,
+            open: false,
+        } => string_enum(&name, &doc, &deprecated, variants),
+        TypeKind::StringEnum {
+            variants,
+            open: true,
+        } => open_string_enum(&name, &doc, &deprecated, variants),
+        TypeKind::Union { variants, tag } => {
+            union(&name, &doc, &deprecated, variants, tag.as_deref())
+        }
     }
 }
 
@@ -257,6 +267,161 @@ fn string_enum(
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+    }
+}
+
+/// A string enum reachable from a response: `Other(String)` keeps unlisted values.
+fn open_string_enum(
+    name: &Ident,
+    doc: &TokenStream,
+    deprecated: &TokenStream,
+    variants: &[Variant],
+) -> TokenStream {
+    let defs = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let vdoc = format!(" `{}`", v.wire_value);
+        quote! { #[doc = #vdoc] #vname, }
+    });
+    let to_str = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let wire = &v.wire_value;
+        quote! { #name::#vname => #wire, }
+    });
+    let from_str = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let wire = &v.wire_value;
+        quote! { #wire => #name::#vname, }
+    });
+    quote! {
+        #doc
+        #deprecated
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #( #defs )*
+            /// A value the document does not list, kept as sent.
+            Other(String),
+        }
+
+        impl #name {
+            /// The value as it is written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( #to_str )*
+                    #name::Other(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #from_str )*
+                    other => #name::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <String as serde::Deserialize>::deserialize(deserializer)?;
+                Ok(#name::from(value.as_str()))
+            }
+        }
+    }
+}
+
+/// Whether a union variant's type is boxed (structs and unions can be large).
+fn boxed_variant(ty: &TypeRef) -> bool {
+    matches!(ty, TypeRef::Named(_))
+}
+
+/// A `oneOf`/`anyOf`: untagged, or dispatched on the discriminator property when there is one.
+fn union(
+    name: &Ident,
+    doc: &TokenStream,
+    deprecated: &TokenStream,
+    variants: &[UnionVariant],
+    tag: Option<&str>,
+) -> TokenStream {
+    let defs = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let vdoc = doc_attrs(&v.doc);
+        let inner = ty(&v.ty);
+        let inner = if boxed_variant(&v.ty) {
+            quote!(Box<#inner>)
+        } else {
+            inner
+        };
+        quote! { #vdoc #vname(#inner), }
+    });
+    let Some(tag) = tag else {
+        return quote! {
+            #doc
+            #deprecated
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #( #defs )*
+                /// A value that matches none of the alternatives, kept as JSON.
+                Other(serde_json::Value),
+            }
+        };
+    };
+    let arms = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let value = v.tag_value.as_deref().unwrap_or_default();
+        let wrap = if boxed_variant(&v.ty) { quote!(|v| #name::#vname(Box::new(v))) } else { quote!(#name::#vname) };
+        quote! { Some(#value) => serde_json::from_value(value).map(#wrap).map_err(serde::de::Error::custom), }
+    });
+    let ser = variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        quote! { #name::#vname(value) => serde::Serialize::serialize(value, serializer), }
+    });
+    let tag_doc =
+        format!(" Told apart by the `{tag}` property; an unknown `{tag}` is kept in `Other`.");
+    quote! {
+        #doc
+        #[doc = ""]
+        #[doc = #tag_doc]
+        #deprecated
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #( #defs )*
+            /// A value with an unknown or missing tag, kept as JSON.
+            Other(serde_json::Value),
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #( #ser )*
+                    #name::Other(value) => serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                let tag = value.get(#tag).and_then(serde_json::Value::as_str).map(str::to_owned);
+                match tag.as_deref() {
+                    #( #arms )*
+                    _ => Ok(#name::Other(value)),
+                }
             }
         }
     }

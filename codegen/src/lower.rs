@@ -36,7 +36,9 @@ pub fn lower(doc: &Document, options: &Options) -> Result<(Api, Vec<Warning>)> {
     lowerer.has_scopes = !scopes.is_empty();
     lowerer.components()?;
     let operations = lowerer.operations()?;
+    lowerer.webhooks()?;
     box_recursive_fields(&mut lowerer.types);
+    open_response_enums(&mut lowerer.types, &operations);
     let spec = &doc.spec;
     let api = Api {
         title: spec.info.title.clone(),
@@ -301,44 +303,8 @@ impl Lowerer<'_> {
             deprecated,
         };
 
-        // Composition: the nullable idiom and single-element wrappers are unwrapped; the rest is
-        // kept as JSON, with a warning.
         if !s.all_of.is_empty() || !s.one_of.is_empty() || !s.any_of.is_empty() {
-            let (alts, key) = if !s.one_of.is_empty() {
-                (&s.one_of, "oneOf")
-            } else {
-                (&s.any_of, "anyOf")
-            };
-            let is_null = |x: &Schema| matches!(x, Schema::Object(o) if matches!(o.as_ref(), ObjectOrReference::Object(os) if os.schema_type == Some(TypeSet::Single(Type::Null))));
-            let non_null: Vec<(usize, &Schema)> = alts
-                .iter()
-                .enumerate()
-                .filter(|(_, x)| !is_null(x))
-                .collect();
-            let simple = s.properties.is_empty() && s.enum_values.is_empty();
-            if simple
-                && s.all_of.is_empty()
-                && (s.one_of.is_empty() || s.any_of.is_empty())
-                && non_null.len() == 1
-            {
-                let (i, inner) = non_null[0];
-                let mut l =
-                    self.lower_schema(inner, &ptr.push(key).push(i.to_string()), hint, fixed)?;
-                l.nullable = l.nullable || non_null.len() < alts.len();
-                l.doc = doc.clone().or(l.doc);
-                return Ok(l);
-            }
-            if simple && s.one_of.is_empty() && s.any_of.is_empty() && s.all_of.len() == 1 {
-                let mut l =
-                    self.lower_schema(&s.all_of[0], &ptr.push("allOf").push("0"), hint, fixed)?;
-                l.doc = doc.clone().or(l.doc);
-                return Ok(l);
-            }
-            self.warn(
-                ptr,
-                "allOf/oneOf/anyOf composition is represented as `serde_json::Value`",
-            );
-            return Ok(with(TypeRef::Json, false));
+            return self.lower_composition(s, ptr, hint, fixed, doc, deprecated);
         }
 
         // String enums become Rust enums.
@@ -352,7 +318,8 @@ impl Lowerer<'_> {
                 .collect();
             if let Some(values) = strings.filter(|v| !v.is_empty()) {
                 let name = self.type_name(hint, fixed);
-                let mut ns = Namespace::default();
+                // `Other` is kept free for the catch-all of open (response) enums.
+                let mut ns = Namespace::with_reserved(&["Other"]);
                 let rust_names = naming::assign(&values, naming::camel, &mut ns);
                 let variants = values
                     .iter()
@@ -369,7 +336,10 @@ impl Lowerer<'_> {
                         .clone()
                         .unwrap_or_else(|| format!("One of the values of `{ptr}`.")),
                     deprecated,
-                    kind: TypeKind::StringEnum { variants },
+                    kind: TypeKind::StringEnum {
+                        variants,
+                        open: false,
+                    },
                 });
                 return Ok(with(TypeRef::Named(name), nullable));
             }
@@ -432,6 +402,262 @@ impl Lowerer<'_> {
             }
         };
         Ok(with(ty, nullable))
+    }
+
+    /// `allOf`, `oneOf`, `anyOf`: the nullable idiom and single-element wrappers unwrap; an
+    /// `allOf` of objects merges into one struct; a `oneOf`/`anyOf` becomes an enum (untagged,
+    /// or dispatched on its `discriminator`); anything else is kept as JSON with a warning.
+    fn lower_composition(
+        &mut self,
+        s: &ObjectSchema,
+        ptr: &Pointer,
+        hint: &str,
+        fixed: Option<&str>,
+        doc: Option<String>,
+        deprecated: bool,
+    ) -> Result<Lowered> {
+        let with = |ty: TypeRef, nullable: bool| Lowered {
+            ty,
+            nullable,
+            doc: doc.clone(),
+            deprecated,
+        };
+        let (alts, key) = if !s.one_of.is_empty() {
+            (&s.one_of, "oneOf")
+        } else {
+            (&s.any_of, "anyOf")
+        };
+        let non_null: Vec<(usize, &Schema)> = alts
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| !is_null_schema(x))
+            .collect();
+        let simple = s.properties.is_empty() && s.enum_values.is_empty();
+        let one_kind = s.one_of.is_empty() || s.any_of.is_empty();
+        if simple && s.all_of.is_empty() && one_kind && non_null.len() == 1 {
+            let (i, inner) = non_null[0];
+            let mut l =
+                self.lower_schema(inner, &ptr.push(key).push(i.to_string()), hint, fixed)?;
+            l.nullable = l.nullable || non_null.len() < alts.len();
+            l.doc = doc.clone().or(l.doc);
+            return Ok(l);
+        }
+        if simple && s.one_of.is_empty() && s.any_of.is_empty() && s.all_of.len() == 1 {
+            let mut l =
+                self.lower_schema(&s.all_of[0], &ptr.push("allOf").push("0"), hint, fixed)?;
+            l.doc = doc.clone().or(l.doc);
+            return Ok(l);
+        }
+        let nullable = s.is_nullable() == Some(true);
+        if s.one_of.is_empty() && s.any_of.is_empty() {
+            if let Some(merged) = self.merge_all_of(s, ptr, 0)? {
+                let ty = self.lower_object(&merged, ptr, hint, fixed)?;
+                return Ok(with(ty, nullable));
+            }
+            self.warn(
+                ptr,
+                "an allOf whose parts are not all objects is represented as `serde_json::Value`",
+            );
+            return Ok(with(TypeRef::Json, nullable));
+        }
+        if simple && s.all_of.is_empty() && one_kind {
+            let (ty, has_null) = self.lower_union(s, alts, key, ptr, hint, fixed)?;
+            return Ok(with(ty, nullable || has_null));
+        }
+        self.warn(ptr, "a schema that mixes allOf/oneOf/anyOf with properties is represented as `serde_json::Value`");
+        Ok(with(TypeRef::Json, nullable))
+    }
+
+    /// The object schema an `allOf` of objects amounts to: properties and `required` of every part
+    /// (first definition wins), or `None` when a part is not an object.
+    fn merge_all_of(
+        &self,
+        s: &ObjectSchema,
+        ptr: &Pointer,
+        depth: usize,
+    ) -> Result<Option<ObjectSchema>> {
+        if depth > 16 {
+            return Ok(None);
+        }
+        let mut merged = ObjectSchema {
+            all_of: Vec::new(),
+            ..s.clone()
+        };
+        for (i, part) in s.all_of.iter().enumerate() {
+            let part_ptr = ptr.push("allOf").push(i.to_string());
+            let os = match part {
+                Schema::Boolean(b) if b.0 => continue,
+                Schema::Boolean(_) => return Ok(None),
+                Schema::Object(o) => match o.as_ref() {
+                    ObjectOrReference::Object(os) => os.clone(),
+                    ObjectOrReference::Ref { ref_path, .. } => {
+                        self.schema_ref(ref_path, &part_ptr)?; // refuses a dangling ref
+                        match self.component_object(ref_path, 0) {
+                            Some(os) => os,
+                            None => return Ok(None),
+                        }
+                    }
+                },
+            };
+            let os = if os.all_of.is_empty() {
+                os
+            } else {
+                match self.merge_all_of(&os, &part_ptr, depth + 1)? {
+                    Some(m) => m,
+                    None => return Ok(None),
+                }
+            };
+            let object_like = match &os.schema_type {
+                Some(TypeSet::Single(Type::Object)) => true,
+                Some(TypeSet::Multiple(ts)) => {
+                    ts.iter().all(|t| matches!(t, Type::Object | Type::Null))
+                }
+                Some(_) => false,
+                None => os.items.is_none() && os.enum_values.is_empty(),
+            };
+            if !object_like || !os.one_of.is_empty() || !os.any_of.is_empty() {
+                return Ok(None);
+            }
+            for (name, schema) in os.properties.iter() {
+                if !merged.properties.contains_key(name) {
+                    merged.properties.insert(name.clone(), schema.clone());
+                }
+            }
+            for name in os.required {
+                if !merged.required.contains(&name) {
+                    merged.required.push(name);
+                }
+            }
+            if merged.additional_properties.is_none() {
+                merged.additional_properties = os.additional_properties;
+            }
+            if prose(&merged.description).is_none() {
+                merged.description = os.description;
+            }
+        }
+        Ok(Some(merged))
+    }
+
+    /// The inline object schema a component `$ref` names (following refs).
+    fn component_object(&self, ref_path: &str, depth: usize) -> Option<ObjectSchema> {
+        let name = ref_path
+            .strip_prefix("#/components/schemas/")?
+            .replace("~1", "/")
+            .replace("~0", "~");
+        let schema = self.doc.spec.components.as_ref()?.schemas.get(&name)?;
+        match schema {
+            Schema::Object(o) => match o.as_ref() {
+                ObjectOrReference::Object(os) => Some(os.clone()),
+                ObjectOrReference::Ref { ref_path, .. } if depth < 16 => {
+                    self.component_object(ref_path, depth + 1)
+                }
+                ObjectOrReference::Ref { .. } => None,
+            },
+            Schema::Boolean(_) => None,
+        }
+    }
+
+    /// A `oneOf`/`anyOf` as an enum with one variant per alternative (struct variants boxed) and
+    /// an `Other(serde_json::Value)` that keeps anything else. Returns the type and whether a
+    /// `null` alternative was dropped (the caller makes the type optional).
+    fn lower_union(
+        &mut self,
+        s: &ObjectSchema,
+        alts: &[Schema],
+        key: &str,
+        ptr: &Pointer,
+        hint: &str,
+        fixed: Option<&str>,
+    ) -> Result<(TypeRef, bool)> {
+        let name = self.type_name(hint, fixed);
+        let slot = self.types.len();
+        self.types.push(TypeDef {
+            name: name.clone(),
+            pointer: ptr.to_string(),
+            doc: String::new(),
+            deprecated: false,
+            kind: TypeKind::Union {
+                variants: Vec::new(),
+                tag: None,
+            },
+        });
+        let mut ns = Namespace::with_reserved(&["Other"]);
+        let mut variants = Vec::new();
+        let mut has_null = false;
+        let mut refs = Vec::new();
+        for (i, alt) in alts.iter().enumerate() {
+            if is_null_schema(alt) {
+                has_null = true;
+                continue;
+            }
+            let alt_ptr = ptr.push(key).push(i.to_string());
+            let lowered =
+                self.lower_schema(alt, &alt_ptr, &format!("{name}Variant{}", i + 1), None)?;
+            let base = match &lowered.ty {
+                TypeRef::Named(n) => n.clone(),
+                TypeRef::String | TypeRef::Secret => "String".into(),
+                TypeRef::Scopes => "Scopes".into(),
+                TypeRef::I32 | TypeRef::I64 => "Integer".into(),
+                TypeRef::F32 | TypeRef::F64 => "Number".into(),
+                TypeRef::Bool => "Boolean".into(),
+                TypeRef::Array(_) => "Array".into(),
+                TypeRef::Map(_) => "Object".into(),
+                TypeRef::Json | TypeRef::Bytes | TypeRef::Boxed(_) => "Value".into(),
+            };
+            refs.push(match alt {
+                Schema::Object(o) => match o.as_ref() {
+                    ObjectOrReference::Ref { ref_path, .. } => Some(ref_path.clone()),
+                    ObjectOrReference::Object(_) => None,
+                },
+                Schema::Boolean(_) => None,
+            });
+            variants.push(UnionVariant {
+                rust_name: ns.claim(&base),
+                ty: lowered.ty,
+                doc: lowered
+                    .doc
+                    .unwrap_or_else(|| format!("Alternative {} of `{ptr}`.", i + 1)),
+                tag_value: None,
+            });
+        }
+        let mut tag = None;
+        if let Some(d) = &s.discriminator {
+            // The tag value of each alternative: the mapping's key for its $ref, or the schema name.
+            let values: Option<Vec<String>> = refs
+                .iter()
+                .map(|r| {
+                    let r = r.as_ref()?;
+                    let mapped = d.mapping.as_ref().and_then(|m| {
+                        m.iter()
+                            .find(|(_, target)| *target == r || r.ends_with(&format!("/{target}")))
+                            .map(|(k, _)| k.clone())
+                    });
+                    mapped.or_else(|| r.rsplit('/').next().map(str::to_owned))
+                })
+                .collect();
+            match values {
+                Some(values) => {
+                    for (variant, value) in variants.iter_mut().zip(values) {
+                        variant.tag_value = Some(value);
+                    }
+                    tag = Some(d.property_name.clone());
+                }
+                None => self.warn(
+                    &ptr.push("discriminator"),
+                    "a discriminator over inline alternatives is ignored: the enum is untagged",
+                ),
+            }
+        }
+        self.types[slot] = TypeDef {
+            name: name.clone(),
+            pointer: ptr.to_string(),
+            doc: prose(&s.description)
+                .or_else(|| prose(&s.title))
+                .unwrap_or_else(|| format!("One of the alternatives of `{ptr}`.")),
+            deprecated: s.deprecated == Some(true),
+            kind: TypeKind::Union { variants, tag },
+        };
+        Ok((TypeRef::Named(name), has_null))
     }
 
     fn type_name(&mut self, hint: &str, fixed: Option<&str>) -> String {
@@ -607,6 +833,47 @@ impl Lowerer<'_> {
             op.fn_name = name;
         }
         Ok(ops)
+    }
+
+    /// Webhooks are calls the API makes to you: their payload schemas become models (no client
+    /// methods), named after the webhook (`newPet` -> `NewPetPayload`).
+    fn webhooks(&mut self) -> Result<()> {
+        let doc = self.doc;
+        for (name, item) in &doc.spec.webhooks {
+            let item_ptr = Pointer::root().push("webhooks").push(name);
+            for (method, op) in item.methods() {
+                let op_ptr = item_ptr.push(method.as_str().to_ascii_lowercase());
+                let Some(body) = &op.request_body else {
+                    continue;
+                };
+                let body_ptr = op_ptr.push("requestBody");
+                let body = self.resolve(body, &body_ptr)?;
+                let chosen = body
+                    .content
+                    .iter()
+                    .filter(|(mime, _)| {
+                        matches!(classify_media(mime), Some(Media::Json | Media::Form))
+                    })
+                    .find_map(|(mime, mt)| mt.schema.as_ref().map(|s| (mime, s)));
+                match chosen {
+                    Some((mime, schema)) => {
+                        let hint = format!("{}Payload", naming::camel(name));
+                        self.lower_schema(
+                            schema,
+                            &body_ptr.push("content").push(mime).push("schema"),
+                            &hint,
+                            None,
+                        )?;
+                    }
+                    None if !body.content.is_empty() => self.warn(
+                        &body_ptr,
+                        "a webhook payload that is not JSON or a form has no model",
+                    ),
+                    None => {}
+                }
+            }
+        }
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -930,6 +1197,7 @@ impl Lowerer<'_> {
                 &t.name == name
                     && match &t.kind {
                         TypeKind::StringEnum { .. } => true,
+                        TypeKind::Union { .. } => false,
                         TypeKind::Alias(inner) => self.is_scalar(inner),
                         TypeKind::Struct { .. } => false,
                     }
@@ -1120,6 +1388,11 @@ impl Lowerer<'_> {
     }
 }
 
+/// `{type: 'null'}`.
+fn is_null_schema(schema: &Schema) -> bool {
+    matches!(schema, Schema::Object(o) if matches!(o.as_ref(), ObjectOrReference::Object(os) if os.schema_type == Some(TypeSet::Single(Type::Null))))
+}
+
 /// A description or title, unless it is blank (which would leave an item undocumented).
 fn prose(text: &Option<String>) -> Option<String> {
     text.as_ref().filter(|t| !t.trim().is_empty()).cloned()
@@ -1155,6 +1428,54 @@ fn media_rank(media: Media) -> u8 {
     }
 }
 
+/// String enums reachable from a response become open: an answer with a value the document
+/// does not list (yet) still decodes.
+fn open_response_enums(types: &mut [TypeDef], operations: &[Operation]) {
+    let mut stack: Vec<String> = Vec::new();
+    for op in operations {
+        if let OperationKind::Call { success, error } = &op.kind {
+            if let ResponseBody::Json(ty) = success {
+                collect_names(ty, &mut stack);
+            }
+            if let Some(ty) = error {
+                collect_names(ty, &mut stack);
+            }
+        }
+    }
+    let index: BTreeMap<String, usize> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some(name) = stack.pop() {
+        let Some(&i) = index.get(&name) else { continue };
+        if !seen.insert(name) {
+            continue;
+        }
+        match &mut types[i].kind {
+            TypeKind::StringEnum { open, .. } => *open = true,
+            TypeKind::Struct { fields } => {
+                fields.iter().for_each(|f| collect_names(&f.ty, &mut stack))
+            }
+            TypeKind::Alias(ty) => collect_names(ty, &mut stack),
+            TypeKind::Union { variants, .. } => variants
+                .iter()
+                .for_each(|v| collect_names(&v.ty, &mut stack)),
+        }
+    }
+}
+
+fn collect_names(ty: &TypeRef, out: &mut Vec<String>) {
+    match ty {
+        TypeRef::Named(n) => out.push(n.clone()),
+        TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => {
+            collect_names(inner, out)
+        }
+        _ => {}
+    }
+}
+
 /// Boxes struct fields whose type leads back to the struct itself without passing through a
 /// `Vec` or map (which already allocate), so recursive schemas compile.
 fn box_recursive_fields(types: &mut [TypeDef]) {
@@ -1166,6 +1487,9 @@ fn box_recursive_fields(types: &mut [TypeDef]) {
                     fields.iter().filter_map(|f| direct_name(&f.ty)).collect()
                 }
                 TypeKind::Alias(ty) => direct_name(ty).into_iter().collect(),
+                TypeKind::Union { variants, .. } => {
+                    variants.iter().filter_map(|v| direct_name(&v.ty)).collect()
+                }
                 TypeKind::StringEnum { .. } => Vec::new(),
             };
             (t.name.clone(), targets)

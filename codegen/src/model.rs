@@ -44,13 +44,36 @@ pub enum TypeKind {
         /// The properties, in document order.
         fields: Vec<Field>,
     },
-    /// A closed set of strings.
+    /// A set of strings.
     StringEnum {
         /// The values, in document order.
         variants: Vec<Variant>,
+        /// Reachable from a response: an `Other(String)` variant keeps values the document does
+        /// not list instead of failing.
+        open: bool,
     },
     /// Another name for a type (`type Foo = String`).
     Alias(TypeRef),
+    /// One of several alternatives (`oneOf`/`anyOf`), plus `Other` for anything else.
+    Union {
+        /// The alternatives, in document order.
+        variants: Vec<UnionVariant>,
+        /// The discriminator property, when the alternatives are told apart by it.
+        tag: Option<String>,
+    },
+}
+
+/// An alternative of a union.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// The Rust variant name.
+    pub rust_name: String,
+    /// The value type.
+    pub ty: TypeRef,
+    /// Documentation text.
+    pub doc: String,
+    /// The discriminator value that selects it.
+    pub tag_value: Option<String>,
 }
 
 /// A struct field.
