@@ -121,11 +121,12 @@ fn stages(text: &str) -> Stages {
     let t = Instant::now();
     let (api, _) = lower::lower(&doc, &Options::default()).expect("lowers");
     let lower = t.elapsed();
+    let layout = aps_auth_codegen::Layout::default();
     let t = Instant::now();
     let tokens = [
-        emit::module(&api, "x"),
-        emit::types(&api),
-        emit::operations(&api),
+        emit::module(&api, "x", &layout),
+        emit::types(&api, &layout),
+        emit::operations(&api, &layout),
     ];
     let emit = t.elapsed();
     let t = Instant::now();

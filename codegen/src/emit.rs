@@ -77,8 +77,47 @@ fn ty(t: &TypeRef) -> TokenStream {
 
 // ---- mod.rs -----------------------------------------------------------------------------------
 
+/// Where a document's generated module sits in the crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// `src/generated/`: the operations are methods of the runtime's `crate::Client`, and the
+    /// other documents of `spec/` are declared as `submodules`.
+    Root {
+        /// Module names of the other documents.
+        submodules: Vec<String>,
+    },
+    /// `src/generated/<name>/`: the document gets a `Client` of its own that wraps
+    /// `crate::Client`, so two APIs never share a method namespace or a base URL.
+    Nested,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout::Root {
+            submodules: Vec::new(),
+        }
+    }
+}
+
+impl Layout {
+    /// The path of the client type, seen from the document's modules.
+    fn client_path(&self) -> TokenStream {
+        match self {
+            Layout::Root { .. } => quote!(crate::Client),
+            Layout::Nested => quote!(super::Client),
+        }
+    }
+
+    fn client_doc_path(&self) -> &'static str {
+        match self {
+            Layout::Root { .. } => "crate::Client",
+            Layout::Nested => "super::Client",
+        }
+    }
+}
+
 /// The generated module root: docs, constants, submodules.
-pub fn module(api: &Api, source_name: &str) -> TokenStream {
+pub fn module(api: &Api, source_name: &str, layout: &Layout) -> TokenStream {
     let mut doc = format!(
         "Generated from `{source_name}`: {} {}.",
         api.title, api.version
@@ -101,6 +140,47 @@ pub fn module(api: &Api, source_name: &str) -> TokenStream {
     };
     let title = &api.title;
     let version = &api.version;
+    let base_doc = match layout {
+        Layout::Root { .. } => {
+            " The first `servers` entry of the document: the base URL a [`crate::Client`] uses unless told otherwise."
+        }
+        Layout::Nested => {
+            " The first `servers` entry of the document: the base URL [`Client::new`] uses."
+        }
+    };
+    let (submodules, client) = match layout {
+        Layout::Root { submodules } => {
+            let names = submodules.iter().map(|m| ident(m));
+            (quote! { #( pub mod #names; )* }, quote!())
+        }
+        Layout::Nested => (
+            quote!(),
+            quote! {
+                /// A client for this document's operations: the crate's [`crate::Client`] (base
+                /// URL, HTTP client, timeout) with this API's methods.
+                #[derive(Debug, Clone)]
+                pub struct Client(crate::Client);
+
+                impl Client {
+                    /// A client for the document's first server, with default settings.
+                    pub fn new() -> Result<Self, crate::ConfigError> {
+                        let base = DEFAULT_BASE_URL.ok_or(crate::ConfigError::MissingBaseUrl)?;
+                        crate::Client::builder().base_url(base).build().map(Client)
+                    }
+
+                    /// Uses a configured runtime client (its base URL must be this API's).
+                    pub fn from_client(client: crate::Client) -> Self {
+                        Client(client)
+                    }
+
+                    /// The runtime client underneath.
+                    pub fn inner(&self) -> &crate::Client {
+                        &self.0
+                    }
+                }
+            },
+        ),
+    };
     quote! {
         #( #![doc = #lines] )*
         // Deprecated items are still defined and used here; users see the warnings.
@@ -110,13 +190,16 @@ pub fn module(api: &Api, source_name: &str) -> TokenStream {
 
         pub mod types;
         mod operations;
+        #submodules
 
-        /// The first `servers` entry of the document: the base URL a [`crate::Client`] uses unless told otherwise.
+        #[doc = #base_doc]
         pub const DEFAULT_BASE_URL: Option<&str> = #base;
         /// `info.title` of the document.
         pub const API_TITLE: &str = #title;
         /// `info.version` of the document.
         pub const API_VERSION: &str = #version;
+
+        #client
     }
 }
 
@@ -156,18 +239,18 @@ pub fn types_prelude() -> TokenStream {
 }
 
 /// The tokens of one item of `types.rs`.
-pub fn types_item(item: &TypesItem<'_>) -> TokenStream {
+pub fn types_item(item: &TypesItem<'_>, layout: &Layout) -> TokenStream {
     match item {
         TypesItem::Type(def) => type_def(def),
-        TypesItem::Params(op, p) => params_struct(op, p),
+        TypesItem::Params(op, p) => params_struct(op, p, layout),
         TypesItem::Scopes(defs) => scopes(defs),
     }
 }
 
 /// All of `types.rs` as one token stream: models, parameter structs, scopes.
-pub fn types(api: &Api) -> TokenStream {
+pub fn types(api: &Api, layout: &Layout) -> TokenStream {
     let mut tokens = types_prelude();
-    tokens.extend(types_items(api).iter().map(types_item));
+    tokens.extend(types_items(api).iter().map(|item| types_item(item, layout)));
     tokens
 }
 
@@ -427,10 +510,11 @@ fn union(
     }
 }
 
-fn params_struct(op: &Operation, p: &ParamsStruct) -> TokenStream {
+fn params_struct(op: &Operation, p: &ParamsStruct, layout: &Layout) -> TokenStream {
     let name = ident(&p.name);
     let doc = format!(
-        " Parameters of [`crate::Client::{}`].",
+        " Parameters of [`{}::{}`].",
+        layout.client_doc_path(),
         crate::naming::unraw(&op.fn_name)
     );
     let fields = p.params.iter().map(|param| {
@@ -619,15 +703,24 @@ fn scopes(scopes: &[ScopeDef]) -> TokenStream {
 
 // ---- operations.rs ----------------------------------------------------------------------------
 
-/// One method on `crate::Client` per operation.
-pub fn operations(api: &Api) -> TokenStream {
-    let methods = api.operations.iter().map(operation);
+/// One method on the client per operation.
+pub fn operations(api: &Api, layout: &Layout) -> TokenStream {
+    let client = layout.client_path();
+    let receiver = match layout {
+        Layout::Root { .. } => quote!(self),
+        Layout::Nested => quote!(self.0),
+    };
+    let module_doc = format!(
+        " One method on [`{}`] per operation of the document.",
+        layout.client_doc_path()
+    );
+    let methods = api.operations.iter().map(|op| operation(op, &receiver));
     quote! {
-        //! One method on [`crate::Client`] per operation of the document.
+        #![doc = #module_doc]
         #[allow(unused_imports)]
         use super::types::*;
 
-        impl crate::Client {
+        impl #client {
             #( #methods )*
         }
     }
@@ -722,7 +815,7 @@ fn segment_expr(segment: &Segment) -> TokenStream {
     }
 }
 
-fn operation(op: &Operation) -> TokenStream {
+fn operation(op: &Operation, receiver: &TokenStream) -> TokenStream {
     let name = ident(&op.fn_name);
     let deprecated = deprecated_attr(op.deprecated);
     let mut doc = format!("{}\n\n`{} {}`", op.doc, op.method, op.path);
@@ -826,7 +919,7 @@ fn operation(op: &Operation) -> TokenStream {
             quote!(query.as_slice()),
         )
     };
-    let url_expr = quote!(self.endpoint(&[ #( #segments ),* ], #query_ref));
+    let url_expr = quote!(#receiver.endpoint(&[ #( #segments ),* ], #query_ref));
 
     let success_ty;
     let error_ty;
@@ -900,11 +993,11 @@ fn operation(op: &Operation) -> TokenStream {
         pub async fn #name(&self, #( #args ),*) -> Result<crate::ApiResponse<#success_ty>, crate::Error<#error_ty>> {
             #query_setup
             let url = #url_expr;
-            let request = self.request(#method_expr, url);
+            let request = #receiver.request(#method_expr, url);
             #header_stmt
             #auth_stmt
             #body_stmt
-            self.#send(request).await
+            #receiver.#send(request).await
         }
     }
 }

@@ -102,14 +102,15 @@ mod tests {
         ] {
             let doc = load::load(text).unwrap();
             let (api, _) = lower::lower(&doc, &Options::default()).unwrap();
-            let whole = format_file(emit::types(&api), "// h").unwrap();
+            let layout = emit::Layout::default();
+            let whole = format_file(emit::types(&api, &layout), "// h").unwrap();
             let items = emit::types_items(&api);
             for chunk in [1, 2, 3, 100] {
                 let chunked = format_chunked(
                     "// h",
                     emit::types_prelude,
                     &items,
-                    &emit::types_item,
+                    &|item| emit::types_item(item, &layout),
                     chunk,
                 )
                 .unwrap();

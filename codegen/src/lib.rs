@@ -19,6 +19,7 @@ pub mod lower;
 pub mod model;
 pub mod naming;
 
+pub use emit::Layout;
 pub use error::{ErrorKind, Pointer, SpecError, Warning};
 
 /// Generator settings.
@@ -35,6 +36,8 @@ pub struct Options {
     /// String properties and parameters that hold a space-separated OAuth 2.0 scope list; they
     /// become `Scopes` when the document declares OAuth 2.0 scopes.
     pub scope_fields: Vec<String>,
+    /// Where the generated module sits: the crate's root document, or one of several.
+    pub layout: Layout,
 }
 
 impl Default for Options {
@@ -53,6 +56,7 @@ impl Default for Options {
             ]),
             secret_form_fields: strings(&["code"]),
             scope_fields: strings(&["scope"]),
+            layout: Layout::default(),
         }
     }
 }
@@ -91,12 +95,13 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, SpecError> {
     };
     // operations.rs is emitted and formatted on its own thread while types.rs is done in chunks.
     let (types, operations) = std::thread::scope(|scope| {
-        let operations = scope.spawn(|| format::format_file(emit::operations(&api), &header));
+        let operations =
+            scope.spawn(|| format::format_file(emit::operations(&api, &options.layout), &header));
         let types = format::format_items(
             &header,
             emit::types_prelude,
             &emit::types_items(&api),
-            &emit::types_item,
+            &|item| emit::types_item(item, &options.layout),
         );
         let operations = operations.join().unwrap_or_else(|_| {
             Err(SpecError::new(
@@ -109,7 +114,10 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, SpecError> {
     let files = vec![
         file(
             "mod.rs",
-            format::format_file(emit::module(&api, &options.source_name), &header),
+            format::format_file(
+                emit::module(&api, &options.source_name, &options.layout),
+                &header,
+            ),
         )?,
         file("types.rs", types)?,
         file("operations.rs", operations)?,

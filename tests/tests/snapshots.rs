@@ -28,7 +28,7 @@ fn aps_spec_snapshots() {
 
 #[test]
 fn fixture_snapshots() {
-    for fixture in ["naming", "types"] {
+    for fixture in ["naming", "types", "composition"] {
         let relative = format!("tests/fixtures/{fixture}.yaml");
         let options = Options {
             source_name: relative.clone(),
@@ -41,6 +41,38 @@ fn fixture_snapshots() {
         }
         let warnings: Vec<String> = output.warnings.iter().map(ToString::to_string).collect();
         insta::assert_snapshot!(format!("{fixture}__warnings"), warnings.join("\n"));
+    }
+}
+
+/// Two documents side by side, as `spec/` with a second API dropped in: the first is the root
+/// module, the second a submodule with its own `Client`.
+#[test]
+fn multi_document_snapshots() {
+    use aps_auth_codegen::Layout;
+    let cases = [
+        (
+            "a-main.yaml",
+            Layout::Root {
+                submodules: vec!["second_api".into()],
+            },
+        ),
+        ("second-api.json", Layout::Nested),
+    ];
+    for (file, layout) in cases {
+        let relative = format!("tests/fixtures/multi/{file}");
+        let options = Options {
+            source_name: relative.clone(),
+            layout,
+            ..Options::default()
+        };
+        let output =
+            generate(&read(&relative), &options).unwrap_or_else(|e| panic!("{relative}: {e}"));
+        for generated in &output.files {
+            insta::assert_snapshot!(
+                format!("multi__{file}__{}", generated.path),
+                generated.contents
+            );
+        }
     }
 }
 

@@ -28,11 +28,13 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             .map_err(|e| format!("cannot list tests/fixtures: {e}"))?
             .flatten()
             .map(|e| e.path())
+            // A directory is a multi-document fixture, generated as `spec/` would be.
             .filter(|p| {
-                matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml" | "json")
-                )
+                p.is_dir()
+                    || matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("yaml" | "yml" | "json")
+                    )
             })
             .collect();
         found.sort();
@@ -100,21 +102,31 @@ fn check_one(
     template: &str,
     row: &mut Row,
 ) -> Result<(), String> {
-    let text = std::fs::read_to_string(spec)
-        .map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
-    let source_name = spec
+    let shown = spec
         .strip_prefix(root)
         .unwrap_or(spec)
         .display()
         .to_string();
-    let options = Options {
-        source_name,
-        ..Options::default()
+    let files = if spec.is_dir() {
+        let docs = crate::documents::discover(spec, &shown)?;
+        crate::documents::generate_all(&docs).map_err(|e| format!("refused: {e}"))?
+    } else {
+        let text = std::fs::read_to_string(spec)
+            .map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+        let options = Options {
+            source_name: shown.clone(),
+            ..Options::default()
+        };
+        let output = generate(&text, &options).map_err(|e| format!("refused: {e}"))?;
+        for warning in &output.warnings {
+            eprintln!("{shown}: {warning}");
+        }
+        output.files
     };
-    let output = generate(&text, &options).map_err(|e| format!("refused: {e}"))?;
-    for warning in &output.warnings {
-        eprintln!("{}: {warning}", spec.display());
-    }
+    let output = aps_auth_codegen::Output {
+        files,
+        warnings: Vec::new(),
+    };
     row.lines = output
         .files
         .iter()
@@ -185,7 +197,11 @@ pub fn write_scratch_crate(
     let _ = std::fs::remove_dir_all(&generated);
     std::fs::create_dir_all(&generated).map_err(|e| e.to_string())?;
     for file in files {
-        std::fs::write(generated.join(&file.path), &file.contents).map_err(|e| e.to_string())?;
+        let path = generated.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&path, &file.contents).map_err(|e| e.to_string())?;
     }
     std::fs::write(
         dir.join("Cargo.toml"),
@@ -200,7 +216,7 @@ pub fn write_scratch_crate(
 fn count_runtime_like_fns(files: &[aps_auth_codegen::GeneratedFile]) -> usize {
     files
         .iter()
-        .filter(|f| f.path != "operations.rs")
+        .filter(|f| !f.path.ends_with("operations.rs"))
         .map(|f| {
             f.contents.matches("    pub async fn ").count()
                 + f.contents.matches("    pub fn ").count()

@@ -12,14 +12,13 @@
 
 mod bench;
 mod check_generated;
+mod documents;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use aps_auth_codegen::{Options, Output, generate};
-
-/// The document the `aps-auth-generated` crate is generated from, relative to the workspace root.
-const SPEC: &str = "spec/aps-authentication-v2.yaml";
+/// The documents the `aps-auth-generated` crate is generated from, relative to the workspace root.
+const SPEC_DIR: &str = "spec";
 /// Where its generated module lives, relative to the workspace root.
 const OUT_DIR: &str = "aps-auth-generated/src/generated";
 
@@ -34,7 +33,7 @@ fn main() -> ExitCode {
         Some("check-generated") => check_generated::run(&workspace_root(), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} from {SPEC}\n  check                     fail if the committed generated code is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  bench [--quick]           run the benchmarks (BENCHMARKS.md)\n\n  generate and check take --spec PATH --out DIR to work on another document"
+                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} from the documents in {SPEC_DIR}/\n  check                     fail if the committed generated code is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  bench [--quick]           run the benchmarks (BENCHMARKS.md)\n\n  generate and check take --spec PATH --out DIR to work on another document"
             );
             return ExitCode::from(2);
         }
@@ -61,11 +60,9 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// Which document to generate, and where.
+/// Which documents to generate, and where.
 struct Target {
-    /// The spec as named in messages and in the `@generated` header.
-    spec_name: String,
-    spec_path: PathBuf,
+    docs: Vec<documents::Document>,
     out_name: String,
     out_dir: PathBuf,
 }
@@ -73,44 +70,47 @@ struct Target {
 impl Target {
     fn from_args(args: &[String]) -> Result<Target, String> {
         let root = workspace_root();
-        let mut target = Target {
-            spec_name: SPEC.to_owned(),
-            spec_path: root.join(SPEC),
-            out_name: OUT_DIR.to_owned(),
-            out_dir: root.join(OUT_DIR),
-        };
+        let mut spec: Option<String> = None;
+        let mut out: Option<String> = None;
         let mut args = args.iter();
         while let Some(flag) = args.next() {
             let value = args.next().ok_or(format!("{flag} needs a value"))?;
             match flag.as_str() {
-                "--spec" => {
-                    target.spec_name = value.clone();
-                    target.spec_path = PathBuf::from(value);
-                }
-                "--out" => {
-                    target.out_name = value.clone();
-                    target.out_dir = PathBuf::from(value);
-                }
+                "--spec" => spec = Some(value.clone()),
+                "--out" => out = Some(value.clone()),
                 other => return Err(format!("unknown option {other}")),
             }
         }
-        Ok(target)
+        let docs = match spec {
+            // One document, alone: it generates the root module.
+            Some(spec) => vec![documents::Document {
+                path: PathBuf::from(&spec),
+                source_name: spec,
+                module: None,
+            }],
+            None => documents::discover(&root.join(SPEC_DIR), SPEC_DIR)?,
+        };
+        let (out_name, out_dir) = match out {
+            Some(out) => (out.clone(), PathBuf::from(out)),
+            None => (OUT_DIR.to_owned(), root.join(OUT_DIR)),
+        };
+        Ok(Target {
+            docs,
+            out_name,
+            out_dir,
+        })
     }
 }
 
 fn run(mode: Mode, target: &Target) -> Result<(), String> {
-    let (spec_name, out_name, out_dir) = (&target.spec_name, &target.out_name, &target.out_dir);
-    let text = std::fs::read_to_string(&target.spec_path)
-        .map_err(|e| format!("cannot read {}: {e}", target.spec_path.display()))?;
-    let options = Options {
-        source_name: spec_name.clone(),
-        ..Options::default()
-    };
-    let Output { files, warnings } =
-        generate(&text, &options).map_err(|e| format!("{spec_name}: {e}"))?;
-    for warning in &warnings {
-        eprintln!("{spec_name}: {warning}");
-    }
+    let (out_name, out_dir) = (&target.out_name, &target.out_dir);
+    let spec_name = target
+        .docs
+        .iter()
+        .map(|d| d.source_name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let files = documents::generate_all(&target.docs)?;
 
     let mut stale = Vec::new();
     let mut changed = 0;
@@ -122,8 +122,9 @@ fn run(mode: Mode, target: &Target) -> Result<(), String> {
         }
         match mode {
             Mode::Write => {
-                std::fs::create_dir_all(out_dir)
-                    .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+                let parent = path.parent().unwrap_or(out_dir);
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
                 std::fs::write(&path, &file.contents)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 println!("updated {out_name}/{}", file.path);
@@ -136,15 +137,18 @@ fn run(mode: Mode, target: &Target) -> Result<(), String> {
             )),
         }
     }
-    // Files the generator no longer produces.
+    // Files the generator no longer produces (a document removed from spec/, say).
     let expected: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    for entry in std::fs::read_dir(out_dir).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".rs") && !expected.contains(&name.as_str()) {
+    for name in rust_files(out_dir, "") {
+        if !expected.contains(&name.as_str()) {
             match mode {
                 Mode::Write => {
-                    std::fs::remove_file(entry.path())
+                    let path = out_dir.join(&name);
+                    std::fs::remove_file(&path)
                         .map_err(|e| format!("cannot remove {name}: {e}"))?;
+                    if let Some(parent) = path.parent().filter(|p| *p != out_dir.as_path()) {
+                        let _ = std::fs::remove_dir(parent); // only succeeds once empty
+                    }
                     println!("removed {out_name}/{name}");
                     changed += 1;
                 }
@@ -168,6 +172,26 @@ fn run(mode: Mode, target: &Target) -> Result<(), String> {
             stale.join("\n")
         )),
     }
+}
+
+/// The `.rs` files under `dir`, as `/`-separated paths relative to it, in name order.
+fn rust_files(dir: &Path, prefix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if entry.path().is_dir() {
+            out.extend(rust_files(&entry.path(), &format!("{name}/")));
+        } else if name.ends_with(".rs") {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// The first differing lines of a file, for a readable failure.
