@@ -263,6 +263,16 @@ fn type_def(def: &TypeDef) -> TokenStream {
             let t = ty(t);
             quote! { #doc #deprecated pub type #name = #t; }
         }
+        TypeKind::Newtype(t) => {
+            let t = ty(t);
+            quote! {
+                #doc
+                #deprecated
+                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #t);
+            }
+        }
         TypeKind::Struct { fields } => {
             let fields = fields.iter().map(field);
             quote! {

@@ -31,12 +31,14 @@ pub fn lower(doc: &Document, options: &Options) -> Result<(Api, Vec<Warning>)> {
         components: BTreeMap::new(),
         warnings: Vec::new(),
         has_scopes: false,
+        merging: Vec::new(),
     };
     let scopes = lowerer.scopes()?;
     lowerer.has_scopes = !scopes.is_empty();
     lowerer.components()?;
     let operations = lowerer.operations()?;
     lowerer.webhooks()?;
+    newtype_recursive_aliases(&mut lowerer.types);
     box_recursive_fields(&mut lowerer.types);
     open_response_enums(&mut lowerer.types, &operations);
     let spec = &doc.spec;
@@ -68,6 +70,8 @@ struct Lowerer<'a> {
     components: BTreeMap<String, String>,
     warnings: Vec<Warning>,
     has_scopes: bool,
+    /// The component `$ref`s of the `allOf`s being merged right now (see `lower_composition`).
+    merging: Vec<String>,
 }
 
 /// A lowered schema: its type, whether it admits `null`, and docs from a `$ref`'s siblings or the
@@ -196,6 +200,15 @@ impl Lowerer<'_> {
                 .push(name);
             let rust_name = self.components[name].clone();
             let lowered = self.lower_schema(schema, &ptr, &rust_name, Some(&rust_name))?;
+            // It names itself without defining anything (`$ref` to itself, maybe through a
+            // nullable wrapper): there is no schema to generate.
+            let undefined = !self.types.iter().any(|t| t.name == rust_name);
+            if undefined && lowered.ty == TypeRef::Named(rust_name.clone()) {
+                return Err(SpecError::new(
+                    ptr,
+                    ErrorKind::Unsupported("a schema that is only a `$ref` to itself".into()),
+                ));
+            }
             if lowered.ty != TypeRef::Named(rust_name.clone()) {
                 // A primitive, array or map component: an alias keeps its name usable.
                 let ty = if lowered.nullable {
@@ -212,6 +225,31 @@ impl Lowerer<'_> {
                     deprecated: lowered.deprecated,
                     kind: TypeKind::Alias(ty),
                 });
+            }
+        }
+        self.check_alias_cycles()
+    }
+
+    /// Refuses components that are only `$ref`s to each other, in a cycle: no schema to generate.
+    fn check_alias_cycles(&self) -> Result<()> {
+        for start in &self.types {
+            let mut current = start;
+            for _ in 0..=self.types.len() {
+                let TypeKind::Alias(TypeRef::Named(next)) = &current.kind else {
+                    break;
+                };
+                let Some(next) = self.types.iter().find(|t| &t.name == next) else {
+                    break;
+                };
+                if next.name == start.name {
+                    return Err(SpecError::new(
+                        Pointer::from_fragment(&start.pointer).unwrap_or_default(),
+                        ErrorKind::Unsupported(
+                            "a cycle of `$ref`s that never reaches a schema".into(),
+                        ),
+                    ));
+                }
+                current = next;
             }
         }
         Ok(())
@@ -310,12 +348,17 @@ impl Lowerer<'_> {
         // String enums become Rust enums.
         if !s.enum_values.is_empty() {
             let nullable = s.enum_values.iter().any(Value::is_null);
-            let strings: Option<Vec<&str>> = s
+            let mut strings: Option<Vec<&str>> = s
                 .enum_values
                 .iter()
                 .filter(|v| !v.is_null())
                 .map(Value::as_str)
                 .collect();
+            if let Some(values) = &mut strings {
+                // A value listed twice is one variant.
+                let mut seen = BTreeSet::new();
+                values.retain(|v| seen.insert(*v));
+            }
             if let Some(values) = strings.filter(|v| !v.is_empty()) {
                 let name = self.type_name(hint, fixed);
                 // `Other` is kept free for the catch-all of open (response) enums.
@@ -451,8 +494,14 @@ impl Lowerer<'_> {
         let nullable = s.is_nullable() == Some(true);
         if s.one_of.is_empty() && s.any_of.is_empty() {
             if let Some(merged) = self.merge_all_of(s, ptr, 0)? {
-                let ty = self.lower_object(&merged, ptr, hint, fixed)?;
-                return Ok(with(ty, nullable));
+                // While the merged struct's properties are lowered, the components merged into it
+                // may not be merged again (a property that refers back would recurse forever).
+                let refs = all_of_refs(s);
+                let depth = self.merging.len();
+                self.merging.extend(refs);
+                let ty = self.lower_object(&merged, ptr, hint, fixed);
+                self.merging.truncate(depth);
+                return Ok(with(ty?, nullable));
             }
             self.warn(
                 ptr,
@@ -492,6 +541,9 @@ impl Lowerer<'_> {
                     ObjectOrReference::Object(os) => os.clone(),
                     ObjectOrReference::Ref { ref_path, .. } => {
                         self.schema_ref(ref_path, &part_ptr)?; // refuses a dangling ref
+                        if self.merging.contains(ref_path) {
+                            return Ok(None);
+                        }
                         match self.component_object(ref_path, 0) {
                             Some(os) => os,
                             None => return Ok(None),
@@ -1067,7 +1119,7 @@ impl Lowerer<'_> {
                 other => other,
             };
             let object_valued = matches!(&ty, TypeRef::Map(_))
-                || matches!(&ty, TypeRef::Named(_) if !self.is_scalar(&ty))
+                || self.is_struct(&ty)
                 || p.style == Some(ParameterStyle::DeepObject);
             if object_valued {
                 // Object parameters spread into several query keys; not generated.
@@ -1176,14 +1228,41 @@ impl Lowerer<'_> {
             None
         } else {
             Some(ParamsStruct {
-                name: self.type_ns.claim(&format!("{base}Params")),
+                name: self.type_ns.claim(&naming::camel(&format!("{base}Params"))),
                 params,
             })
         };
         Ok((segments, params))
     }
 
+    fn is_struct(&self, ty: &TypeRef) -> bool {
+        self.is_struct_at(ty, 0)
+    }
+
+    fn is_struct_at(&self, ty: &TypeRef, depth: usize) -> bool {
+        match ty {
+            TypeRef::Named(name) if depth < 32 => self.types.iter().any(|t| {
+                &t.name == name
+                    && match &t.kind {
+                        TypeKind::Struct { .. } => true,
+                        TypeKind::Alias(inner) => self.is_struct_at(inner, depth + 1),
+                        TypeKind::StringEnum { .. }
+                        | TypeKind::Union { .. }
+                        | TypeKind::Newtype(_) => false,
+                    }
+            }),
+            _ => false,
+        }
+    }
+
     fn is_scalar(&self, ty: &TypeRef) -> bool {
+        self.is_scalar_at(ty, 0)
+    }
+
+    fn is_scalar_at(&self, ty: &TypeRef, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
         match ty {
             TypeRef::String
             | TypeRef::Secret
@@ -1197,8 +1276,8 @@ impl Lowerer<'_> {
                 &t.name == name
                     && match &t.kind {
                         TypeKind::StringEnum { .. } => true,
-                        TypeKind::Union { .. } => false,
-                        TypeKind::Alias(inner) => self.is_scalar(inner),
+                        TypeKind::Union { .. } | TypeKind::Newtype(_) => false,
+                        TypeKind::Alias(inner) => self.is_scalar_at(inner, depth + 1),
                         TypeKind::Struct { .. } => false,
                     }
             }),
@@ -1388,6 +1467,20 @@ impl Lowerer<'_> {
     }
 }
 
+/// The `$ref`s among an `allOf`'s parts.
+fn all_of_refs(s: &ObjectSchema) -> Vec<String> {
+    s.all_of
+        .iter()
+        .filter_map(|part| match part {
+            Schema::Object(o) => match o.as_ref() {
+                ObjectOrReference::Ref { ref_path, .. } => Some(ref_path.clone()),
+                ObjectOrReference::Object(_) => None,
+            },
+            Schema::Boolean(_) => None,
+        })
+        .collect()
+}
+
 /// `{type: 'null'}`.
 fn is_null_schema(schema: &Schema) -> bool {
     matches!(schema, Schema::Object(o) if matches!(o.as_ref(), ObjectOrReference::Object(os) if os.schema_type == Some(TypeSet::Single(Type::Null))))
@@ -1428,6 +1521,41 @@ fn media_rank(media: Media) -> u8 {
     }
 }
 
+/// Rust type aliases cannot refer to themselves (`type Tree = Vec<Tree>`): such an alias becomes
+/// a transparent newtype struct instead.
+fn newtype_recursive_aliases(types: &mut [TypeDef]) {
+    let aliases: BTreeMap<String, TypeRef> = types
+        .iter()
+        .filter_map(|t| match &t.kind {
+            TypeKind::Alias(ty) => Some((t.name.clone(), ty.clone())),
+            _ => None,
+        })
+        .collect();
+    for t in types.iter_mut() {
+        let TypeKind::Alias(ty) = &t.kind else {
+            continue;
+        };
+        let mut stack = Vec::new();
+        collect_names(ty, &mut stack);
+        let mut seen = BTreeSet::new();
+        let mut recursive = false;
+        while let Some(name) = stack.pop() {
+            if name == t.name {
+                recursive = true;
+                break;
+            }
+            if seen.insert(name.clone())
+                && let Some(next) = aliases.get(&name)
+            {
+                collect_names(next, &mut stack);
+            }
+        }
+        if recursive {
+            t.kind = TypeKind::Newtype(ty.clone());
+        }
+    }
+}
+
 /// String enums reachable from a response become open: an answer with a value the document
 /// does not list (yet) still decodes.
 fn open_response_enums(types: &mut [TypeDef], operations: &[Operation]) {
@@ -1458,7 +1586,7 @@ fn open_response_enums(types: &mut [TypeDef], operations: &[Operation]) {
             TypeKind::Struct { fields } => {
                 fields.iter().for_each(|f| collect_names(&f.ty, &mut stack))
             }
-            TypeKind::Alias(ty) => collect_names(ty, &mut stack),
+            TypeKind::Alias(ty) | TypeKind::Newtype(ty) => collect_names(ty, &mut stack),
             TypeKind::Union { variants, .. } => variants
                 .iter()
                 .for_each(|v| collect_names(&v.ty, &mut stack)),
@@ -1486,7 +1614,9 @@ fn box_recursive_fields(types: &mut [TypeDef]) {
                 TypeKind::Struct { fields } => {
                     fields.iter().filter_map(|f| direct_name(&f.ty)).collect()
                 }
-                TypeKind::Alias(ty) => direct_name(ty).into_iter().collect(),
+                TypeKind::Alias(ty) | TypeKind::Newtype(ty) => {
+                    direct_name(ty).into_iter().collect()
+                }
                 TypeKind::Union { variants, .. } => {
                     variants.iter().filter_map(|v| direct_name(&v.ty)).collect()
                 }

@@ -54,6 +54,8 @@ pub enum TypeKind {
     },
     /// Another name for a type (`type Foo = String`).
     Alias(TypeRef),
+    /// A transparent wrapper (`struct Foo(pub Vec<Foo>)`), for an alias that refers to itself.
+    Newtype(TypeRef),
     /// One of several alternatives (`oneOf`/`anyOf`), plus `Other` for anything else.
     Union {
         /// The alternatives, in document order.

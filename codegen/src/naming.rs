@@ -130,7 +130,9 @@ impl Namespace {
         if self.taken.insert(candidate.to_owned()) {
             return candidate.to_owned();
         }
-        let base = unraw(candidate);
+        // `self_` + 2 is `self_2`, not `self__2` (and `Self_` + 2 is `Self2`).
+        let base = unraw(candidate).trim_end_matches('_');
+        let base = if base.is_empty() { "field" } else { base };
         let sep = if base.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
             ""
         } else {

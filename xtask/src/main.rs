@@ -6,6 +6,7 @@
 //! - `cargo xtask check-generated [SPEC...]`: generate each document (default: the fixtures in
 //!   `tests/fixtures/`) into a scratch copy of the `aps-auth-generated` crate under `target/` and
 //!   run `cargo clippy -D warnings` on it, printing a table of the results.
+//! - `cargo xtask corpus`: `check-generated` over the real-world documents in `../shared/specs/`.
 //! - `cargo xtask bench [--quick]`: the benchmarks (see BENCHMARKS.md).
 //!
 //! `generate` and `check` take `--spec PATH` and `--out DIR` to work on another document.
@@ -13,6 +14,7 @@
 mod bench;
 mod check_generated;
 mod documents;
+mod random_spec;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,9 +33,10 @@ fn main() -> ExitCode {
         // Starts and exits: the baseline of `bench`'s end-to-end timings.
         Some("noop") => Ok(()),
         Some("check-generated") => check_generated::run(&workspace_root(), &args[1..]),
+        Some("corpus") => check_generated::corpus(&workspace_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} from the documents in {SPEC_DIR}/\n  check                     fail if the committed generated code is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  bench [--quick]           run the benchmarks (BENCHMARKS.md)\n\n  generate and check take --spec PATH --out DIR to work on another document"
+                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} from the documents in {SPEC_DIR}/\n  check                     fail if the committed generated code is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  check-generated --random N   the same for N seeded random documents\n  corpus                    check-generated over the real-world documents in ../shared/specs/\n  bench [--quick]           run the benchmarks (BENCHMARKS.md)\n\n  generate and check take --spec PATH --out DIR to work on another document"
             );
             return ExitCode::from(2);
         }
