@@ -953,6 +953,10 @@ fn operation(op: &Operation, receiver: &TokenStream) -> TokenStream {
             (success_ty, send) = match success {
                 ResponseBody::Empty => (quote!(()), quote!(send_empty)),
                 ResponseBody::Json(t) => (ty(t), quote!(send_json)),
+                ResponseBody::OptionalJson(t) => {
+                    let t = ty(t);
+                    (quote!(Option<#t>), quote!(send_json_optional))
+                }
                 ResponseBody::Text => (quote!(String), quote!(send_text)),
                 ResponseBody::Binary => (quote!(Vec<u8>), quote!(send_bytes)),
             };

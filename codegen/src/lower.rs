@@ -345,6 +345,18 @@ impl Lowerer<'_> {
             return self.lower_composition(s, ptr, hint, fixed, doc, deprecated);
         }
 
+        // A string `const` is a one-value enum, so the value is in the type.
+        if let Some(Value::String(value)) = &s.const_value
+            && s.enum_values.is_empty()
+        {
+            let as_enum = ObjectSchema {
+                enum_values: vec![Value::String(value.clone())],
+                const_value: None,
+                ..s.clone()
+            };
+            return self.lower_object_schema(&as_enum, ptr, hint, fixed);
+        }
+
         // String enums become Rust enums.
         if !s.enum_values.is_empty() {
             let nullable = s.enum_values.iter().any(Value::is_null);
@@ -645,17 +657,7 @@ impl Lowerer<'_> {
             let alt_ptr = ptr.push(key).push(i.to_string());
             let lowered =
                 self.lower_schema(alt, &alt_ptr, &format!("{name}Variant{}", i + 1), None)?;
-            let base = match &lowered.ty {
-                TypeRef::Named(n) => n.clone(),
-                TypeRef::String | TypeRef::Secret => "String".into(),
-                TypeRef::Scopes => "Scopes".into(),
-                TypeRef::I32 | TypeRef::I64 => "Integer".into(),
-                TypeRef::F32 | TypeRef::F64 => "Number".into(),
-                TypeRef::Bool => "Boolean".into(),
-                TypeRef::Array(_) => "Array".into(),
-                TypeRef::Map(_) => "Object".into(),
-                TypeRef::Json | TypeRef::Bytes | TypeRef::Boxed(_) => "Value".into(),
-            };
+            let base = variant_base(&lowered.ty);
             refs.push(match alt {
                 Schema::Object(o) => match o.as_ref() {
                     ObjectOrReference::Ref { ref_path, .. } => Some(ref_path.clone()),
@@ -761,14 +763,20 @@ impl Lowerer<'_> {
             let prop_ptr = ptr.push("properties").push(wire_name);
             let prop_hint = format!("{name}{}", naming::camel(wire_name));
             let lowered = self.lower_property(wire_name, schema, &prop_ptr, &prop_hint)?;
+            let annotations = Annotations::of(schema);
+            let doc = lowered
+                .doc
+                .unwrap_or_else(|| format!("The `{wire_name}` property."));
             fields.push(Field {
-                doc: lowered
-                    .doc
-                    .unwrap_or_else(|| format!("The `{wire_name}` property.")),
+                doc: annotations.append_to(doc),
                 rust_name,
                 wire_name: wire_name.clone(),
                 ty: lowered.ty,
-                required: s.required.contains(wire_name),
+                // A read-only property is required in answers only, a write-only one in requests
+                // only: one Rust type serves both, so it is optional.
+                required: s.required.contains(wire_name)
+                    && !annotations.read_only
+                    && !annotations.write_only,
                 nullable: lowered.nullable,
                 flatten: false,
                 deprecated: lowered.deprecated,
@@ -1110,6 +1118,7 @@ impl Lowerer<'_> {
                 }),
                 (None, None) => None,
             };
+            let annotations = schema.as_ref().map(|(s, _)| Annotations::of(s));
             let lowered = match schema {
                 Some((s, s_ptr)) => self.lower_property(&p.name, s, &s_ptr, &hint)?,
                 None => Lowered::plain(TypeRef::String),
@@ -1162,9 +1171,15 @@ impl Lowerer<'_> {
             params.push(Param {
                 rust_name,
                 wire_name: p.name.clone(),
-                doc: prose(&p.description)
-                    .or(lowered.doc)
-                    .unwrap_or_else(|| format!("The `{}` parameter.", p.name)),
+                doc: {
+                    let doc = prose(&p.description)
+                        .or(lowered.doc)
+                        .unwrap_or_else(|| format!("The `{}` parameter.", p.name));
+                    match &annotations {
+                        Some(a) => a.append_to(doc),
+                        None => doc,
+                    }
+                },
                 location: *location,
                 ty,
                 required: p.required == Some(true) || *location == ParamLocation::Path,
@@ -1365,6 +1380,71 @@ impl Lowerer<'_> {
         Ok(Auth::None)
     }
 
+    /// What a call's 2xx answers decode into. Several JSON bodies become an untagged enum
+    /// `<Operation>Response`; a JSON body beside an empty one (`200` and `204`) becomes optional.
+    fn success_body(
+        &mut self,
+        success: Vec<ResponseBody>,
+        ptr: &Pointer,
+        base: &str,
+    ) -> Result<ResponseBody> {
+        let has_empty = success.contains(&ResponseBody::Empty);
+        let mut bodies: Vec<ResponseBody> = success
+            .into_iter()
+            .filter(|b| *b != ResponseBody::Empty)
+            .collect();
+        let json: Vec<TypeRef> = bodies
+            .iter()
+            .filter_map(|b| match b {
+                ResponseBody::Json(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        let ty = match bodies.len() {
+            0 => return Ok(ResponseBody::Empty),
+            1 if json.is_empty() => return Ok(bodies.remove(0)),
+            1 => json[0].clone(),
+            _ if json.len() == bodies.len() => {
+                let name = self
+                    .type_ns
+                    .claim(&naming::camel(&format!("{base}Response")));
+                let mut ns = Namespace::with_reserved(&["Other"]);
+                let variants = json
+                    .iter()
+                    .map(|t| UnionVariant {
+                        rust_name: ns.claim(&variant_base(t)),
+                        ty: t.clone(),
+                        doc: format!("A success answer with a `{}` body.", variant_base(t)),
+                        tag_value: None,
+                    })
+                    .collect();
+                self.types.push(TypeDef {
+                    name: name.clone(),
+                    pointer: ptr.to_string(),
+                    doc: format!("The success answers of `{ptr}`, told apart by their shape."),
+                    deprecated: false,
+                    kind: TypeKind::Union {
+                        variants,
+                        tag: None,
+                    },
+                });
+                TypeRef::Named(name)
+            }
+            _ => {
+                self.warn(
+                    ptr,
+                    "success answers of different media types: decoded as `serde_json::Value`",
+                );
+                TypeRef::Json
+            }
+        };
+        Ok(if has_empty {
+            ResponseBody::OptionalJson(ty)
+        } else {
+            ResponseBody::Json(ty)
+        })
+    }
+
     fn responses(
         &mut self,
         op: &OasOperation,
@@ -1440,22 +1520,7 @@ impl Lowerer<'_> {
         if success.is_empty() && redirects > 0 && method == "GET" && !has_body {
             return Ok(OperationKind::Redirect);
         }
-        let success = match success.len() {
-            0 => ResponseBody::Empty,
-            1 => success.remove(0),
-            _ => {
-                let bodies: Vec<ResponseBody> = success
-                    .into_iter()
-                    .filter(|b| *b != ResponseBody::Empty)
-                    .collect();
-                if bodies.len() == 1 {
-                    bodies.into_iter().next().unwrap_or(ResponseBody::Empty)
-                } else {
-                    self.warn(&responses_ptr, "several success answers with different bodies: decoded as `serde_json::Value`");
-                    ResponseBody::Json(TypeRef::Json)
-                }
-            }
-        };
+        let success = self.success_body(success, &responses_ptr, base)?;
         let distinct: BTreeSet<String> =
             errors.iter().flatten().map(|t| format!("{t:?}")).collect();
         let error = if distinct.len() == 1 {
@@ -1464,6 +1529,81 @@ impl Lowerer<'_> {
             None
         };
         Ok(OperationKind::Call { success, error })
+    }
+}
+
+/// Keywords that do not change a property's Rust type but must not be lost: they go into its
+/// docs (`const`, `default`, `format`, `readOnly`, `writeOnly`, bounds).
+struct Annotations {
+    notes: Vec<String>,
+    read_only: bool,
+    write_only: bool,
+}
+
+impl Annotations {
+    fn of(schema: &Schema) -> Annotations {
+        let mut out = Annotations {
+            notes: Vec::new(),
+            read_only: false,
+            write_only: false,
+        };
+        let Schema::Object(o) = schema else {
+            return out;
+        };
+        let ObjectOrReference::Object(s) = o.as_ref() else {
+            return out;
+        };
+        let json = |v: &Value| v.to_string();
+        if let Some(c) = &s.const_value {
+            out.notes.push(format!("Always `{}`.", json(c)));
+        }
+        if let Some(d) = &s.default {
+            out.notes.push(format!("Default: `{}`.", json(d)));
+        }
+        if let Some(f) = &s.format {
+            let mapping = match f.as_str() {
+                "int32" => " (`i32`)",
+                "int64" => " (`i64`)",
+                "float" => " (`f32`)",
+                "double" => " (`f64`)",
+                "date-time" | "date" | "time" | "uri" | "uuid" | "email" | "binary" | "byte" => {
+                    " (kept as a `String`)"
+                }
+                _ => "",
+            };
+            out.notes.push(format!("Format: `{f}`{mapping}."));
+        }
+        let bounds: Vec<String> = [
+            ("minimum", s.minimum.as_ref()),
+            ("exclusiveMinimum", s.exclusive_minimum.as_ref()),
+            ("maximum", s.maximum.as_ref()),
+            ("exclusiveMaximum", s.exclusive_maximum.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| format!("`{k}` {v}")))
+        .collect();
+        if !bounds.is_empty() {
+            out.notes.push(format!("Bounds: {}.", bounds.join(", ")));
+        }
+        if s.read_only == Some(true) {
+            out.read_only = true;
+            out.notes
+                .push("Read-only: sent by the server; leave it `None` in requests.".into());
+        }
+        if s.write_only == Some(true) {
+            out.write_only = true;
+            out.notes
+                .push("Write-only: sent in requests; never in answers.".into());
+        }
+        out
+    }
+
+    fn append_to(&self, doc: String) -> String {
+        if self.notes.is_empty() {
+            doc
+        } else {
+            format!("{doc}\n\n{}", self.notes.join(" "))
+        }
     }
 }
 
@@ -1479,6 +1619,21 @@ fn all_of_refs(s: &ObjectSchema) -> Vec<String> {
             Schema::Boolean(_) => None,
         })
         .collect()
+}
+
+/// The Rust name of a type as a union variant (`Dog`, `String`, `Integer`...).
+fn variant_base(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(n) => n.clone(),
+        TypeRef::String | TypeRef::Secret => "String".into(),
+        TypeRef::Scopes => "Scopes".into(),
+        TypeRef::I32 | TypeRef::I64 => "Integer".into(),
+        TypeRef::F32 | TypeRef::F64 => "Number".into(),
+        TypeRef::Bool => "Boolean".into(),
+        TypeRef::Array(_) => "Array".into(),
+        TypeRef::Map(_) => "Object".into(),
+        TypeRef::Json | TypeRef::Bytes | TypeRef::Boxed(_) => "Value".into(),
+    }
 }
 
 /// `{type: 'null'}`.
@@ -1562,7 +1717,7 @@ fn open_response_enums(types: &mut [TypeDef], operations: &[Operation]) {
     let mut stack: Vec<String> = Vec::new();
     for op in operations {
         if let OperationKind::Call { success, error } = &op.kind {
-            if let ResponseBody::Json(ty) = success {
+            if let ResponseBody::Json(ty) | ResponseBody::OptionalJson(ty) = success {
                 collect_names(ty, &mut stack);
             }
             if let Some(ty) = error {

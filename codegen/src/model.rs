@@ -288,6 +288,8 @@ pub enum ResponseBody {
     Empty,
     /// JSON of this type.
     Json(TypeRef),
+    /// JSON of this type, or nothing (a `204` beside a `200`): `Option<T>`.
+    OptionalJson(TypeRef),
     /// Text.
     Text,
     /// Bytes.

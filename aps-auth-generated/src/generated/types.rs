@@ -231,6 +231,8 @@ pub struct GetTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<crate::SecretString>,
     /// The redirect URI used in the authorization request. Required when grant_type is authorization_code.
+    ///
+    /// Format: `uri` (kept as a `String`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
     /// Space-separated list of scopes. Required for client_credentials grant type.
@@ -355,6 +357,8 @@ pub struct AuthorizeParams {
     pub client_id: String,
     /// The URI that Autodesk redirects the user to after granting consent. Must match a redirect URI registered with the application.
     ///
+    /// Format: `uri` (kept as a `String`).
+    ///
     /// query parameter `redirect_uri`.
     pub redirect_uri: String,
     /// Space-separated list of scopes requested. Common scopes include data:read, data:write, data:create, account:read, account:write.
@@ -378,6 +382,8 @@ pub struct AuthorizeParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogoutParams {
     /// URI to redirect the user to after logout.
+    ///
+    /// Format: `uri` (kept as a `String`).
     ///
     /// query parameter `post_logout_redirect_uri`.
     pub post_logout_redirect_uri: Option<String>,

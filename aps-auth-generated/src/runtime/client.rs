@@ -236,28 +236,23 @@ impl Client {
         &self,
         request: RequestBuilder,
     ) -> Result<ApiResponse<T>, Error<E>> {
+        decode_json(self.execute(request).await?)
+    }
+
+    /// Sends and decodes a JSON answer that may also be empty (`204 No Content`, or a `200`
+    /// without a body): `None` then.
+    pub(crate) async fn send_json_optional<T: DeserializeOwned, E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<Option<T>>, Error<E>> {
         let raw = self.execute(request).await?;
-        let content_type = content_type(&raw.headers);
-        let fail = |reason: String| {
-            Error::Decode(Box::new(DecodeError {
-                status: raw.status,
-                content_type: content_type.clone(),
-                reason,
-                body: RawBody::new(&raw.body, false),
-            }))
-        };
-        if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
-            return Err(fail(format!(
-                "expected a JSON body (application/json), got `{ct}`"
-            )));
+        if raw.status == StatusCode::NO_CONTENT || raw.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(ApiResponse::new(raw.status, raw.headers, None));
         }
-        if raw.body.iter().all(u8::is_ascii_whitespace) {
-            return Err(fail("expected a JSON body, got an empty body".into()));
-        }
-        match serde_json::from_slice(&raw.body) {
-            Ok(body) => Ok(ApiResponse::new(raw.status, raw.headers, body)),
-            Err(e) => Err(fail(scrub_message(&e.to_string()))),
-        }
+        decode_json::<T, E>(raw).map(|answer| {
+            let (status, headers) = (answer.status(), answer.headers().clone());
+            ApiResponse::new(status, headers, Some(answer.into_inner()))
+        })
     }
 
     /// Sends; any body of a success answer is ignored.
@@ -293,6 +288,32 @@ impl Client {
     ) -> Result<ApiResponse<Vec<u8>>, Error<E>> {
         let raw = self.execute(request).await?;
         Ok(ApiResponse::new(raw.status, raw.headers, raw.body))
+    }
+}
+
+/// Decodes a success answer's JSON body; a wrong content type, an empty body or JSON of the wrong
+/// shape is a [`DecodeError`].
+fn decode_json<T: DeserializeOwned, E>(raw: Raw) -> Result<ApiResponse<T>, Error<E>> {
+    let content_type = content_type(&raw.headers);
+    let fail = |reason: String| {
+        Error::Decode(Box::new(DecodeError {
+            status: raw.status,
+            content_type: content_type.clone(),
+            reason,
+            body: RawBody::new(&raw.body, false),
+        }))
+    };
+    if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
+        return Err(fail(format!(
+            "expected a JSON body (application/json), got `{ct}`"
+        )));
+    }
+    if raw.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(fail("expected a JSON body, got an empty body".into()));
+    }
+    match serde_json::from_slice(&raw.body) {
+        Ok(body) => Ok(ApiResponse::new(raw.status, raw.headers, body)),
+        Err(e) => Err(fail(scrub_message(&e.to_string()))),
     }
 }
 
