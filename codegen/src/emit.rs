@@ -533,6 +533,7 @@ fn params_struct(op: &Operation, p: &ParamsStruct, layout: &Layout) -> TokenStre
             ParamLocation::Path => "path",
             ParamLocation::Query => "query",
             ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
         };
         let pdoc = doc_attrs(&format!(
             "{}\n\n{where_} parameter `{}`.",
@@ -764,8 +765,9 @@ fn param_string(value: &TokenStream, t: &TypeRef, style: ArrayStyle) -> TokenStr
 fn push_param(target: &Ident, p: &Param) -> TokenStream {
     let field = ident(&p.rust_name);
     let wire = &p.wire_name;
-    let push_value = |value: TokenStream| match (&p.ty, p.array_style) {
-        (TypeRef::Array(inner), ArrayStyle::Repeat) => {
+    let push_value = |value: TokenStream| match (&p.ty, p.array_style, &p.object) {
+        (_, _, Some(object)) => push_object(target, wire, object, &value, &p.ty),
+        (TypeRef::Array(inner), ArrayStyle::Repeat, None) => {
             let item = scalar_string(&quote!(item), inner);
             quote! { for item in #value.iter() { #target.push(#wire, #item); } }
         }
@@ -779,6 +781,72 @@ fn push_param(target: &Ident, p: &Param) -> TokenStream {
     } else {
         let inner = push_value(quote!(value));
         quote! { if let Some(value) = &params.#field { #inner } }
+    }
+}
+
+/// Statements that spread an object-valued query parameter (`value` is a place of its value).
+fn push_object(
+    target: &Ident,
+    name: &str,
+    object: &ObjectParam,
+    value: &TokenStream,
+    ty: &TypeRef,
+) -> TokenStream {
+    let inner = match ty {
+        TypeRef::Map(inner) => (**inner).clone(),
+        _ => TypeRef::String,
+    };
+    match (object.style, &object.fields) {
+        (ObjectStyle::Explode | ObjectStyle::DeepObject, Some(fields)) => {
+            let pushes = fields.iter().map(|f| {
+                let field = ident(&f.rust_name);
+                let key = match object.style {
+                    ObjectStyle::DeepObject => format!("{name}[{}]", f.wire_name),
+                    _ => f.wire_name.clone(),
+                };
+                if f.optional {
+                    let s = scalar_string(&quote!(item), &f.ty);
+                    quote! { if let Some(item) = &#value.#field { #target.push(#key, #s); } }
+                } else {
+                    let s = scalar_string(&quote!(#value.#field), &f.ty);
+                    quote! { #target.push(#key, #s); }
+                }
+            });
+            quote! { #( #pushes )* }
+        }
+        (ObjectStyle::Join, Some(fields)) => {
+            let parts = fields.iter().map(|f| {
+                let field = ident(&f.rust_name);
+                let wire = &f.wire_name;
+                if f.optional {
+                    let s = scalar_string(&quote!(item), &f.ty);
+                    quote! { if let Some(item) = &#value.#field { parts.extend([String::from(#wire), #s]); } }
+                } else {
+                    let s = scalar_string(&quote!(#value.#field), &f.ty);
+                    quote! { parts.extend([String::from(#wire), #s]); }
+                }
+            });
+            quote! {
+                let mut parts: Vec<String> = Vec::new();
+                #( #parts )*
+                #target.push(#name, parts.join(","));
+            }
+        }
+        (ObjectStyle::Explode, None) => {
+            let s = scalar_string(&quote!(item), &inner);
+            quote! { for (key, item) in #value.iter() { #target.push(key.clone(), #s); } }
+        }
+        (ObjectStyle::DeepObject, None) => {
+            let s = scalar_string(&quote!(item), &inner);
+            let pattern = format!("{name}[{{key}}]");
+            quote! { for (key, item) in #value.iter() { #target.push(format!(#pattern), #s); } }
+        }
+        (ObjectStyle::Join, None) => {
+            let s = scalar_string(&quote!(item), &inner);
+            quote! {
+                #target.push(#name, #value.iter().flat_map(|(key, item)| [key.clone(), #s]).collect::<Vec<String>>().join(","));
+            }
+        }
     }
 }
 
@@ -856,8 +924,15 @@ fn operation(op: &Operation, receiver: &TokenStream) -> TokenStream {
         .flat_map(|p| &p.params)
         .filter(|p| p.location == ParamLocation::Header)
         .collect();
+    let cookie_params: Vec<&Param> = op
+        .params
+        .iter()
+        .flat_map(|p| &p.params)
+        .filter(|p| p.location == ParamLocation::Cookie)
+        .collect();
     let query_id = format_ident!("query");
     let headers_id = format_ident!("headers");
+    let cookies_id = format_ident!("cookies");
 
     let mut query_pushes: Vec<TokenStream> = query_params
         .iter()
@@ -997,6 +1072,16 @@ fn operation(op: &Operation, receiver: &TokenStream) -> TokenStream {
             let request = crate::runtime::with_headers(request, &headers)?;
         }
     };
+    let cookie_stmt = if cookie_params.is_empty() {
+        quote!()
+    } else {
+        let pushes = cookie_params.iter().map(|p| push_param(&cookies_id, p));
+        quote! {
+            let mut cookies = crate::runtime::Pairs::new();
+            #( #pushes )*
+            let request = crate::runtime::with_cookies(request, &cookies)?;
+        }
+    };
 
     // `oas3` only knows the eight standard methods, each a `reqwest::Method` constant.
     let method = format_ident!("{}", op.method.to_ascii_uppercase());
@@ -1009,6 +1094,7 @@ fn operation(op: &Operation, receiver: &TokenStream) -> TokenStream {
             let url = #url_expr;
             let request = #receiver.request(#method_expr, url);
             #header_stmt
+            #cookie_stmt
             #auth_stmt
             #body_stmt
             #receiver.#send(request).await

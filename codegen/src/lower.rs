@@ -1083,22 +1083,7 @@ impl Lowerer<'_> {
                 ParameterIn::Path => ParamLocation::Path,
                 ParameterIn::Query => ParamLocation::Query,
                 ParameterIn::Header => ParamLocation::Header,
-                ParameterIn::Cookie => {
-                    if p.required == Some(true) {
-                        return Err(SpecError::new(
-                            p_ptr,
-                            ErrorKind::Unsupported(format!(
-                                "required cookie parameter `{}`",
-                                p.name
-                            )),
-                        ));
-                    }
-                    self.warn(
-                        &p_ptr,
-                        format!("optional cookie parameter `{}` is not generated", p.name),
-                    );
-                    continue;
-                }
+                ParameterIn::Cookie => ParamLocation::Cookie,
             };
             kept.push((p, p_ptr, location));
         }
@@ -1130,8 +1115,12 @@ impl Lowerer<'_> {
             let object_valued = matches!(&ty, TypeRef::Map(_))
                 || self.is_struct(&ty)
                 || p.style == Some(ParameterStyle::DeepObject);
-            if object_valued {
-                // Object parameters spread into several query keys; not generated.
+            let mut object = None;
+            if object_valued && *location == ParamLocation::Query {
+                object = self.object_param(&ty, p.style, p.explode);
+            }
+            if object_valued && object.is_none() {
+                // Object parameters outside the query, or with nested values: not generated.
                 if p.required == Some(true) || *location == ParamLocation::Path {
                     return Err(SpecError::new(
                         p_ptr.clone(),
@@ -1147,7 +1136,8 @@ impl Lowerer<'_> {
                 );
                 continue;
             }
-            if !self.is_scalar(&ty)
+            if object.is_none()
+                && !self.is_scalar(&ty)
                 && !matches!(&ty, TypeRef::Array(inner) if self.is_scalar(inner))
             {
                 self.warn(
@@ -1184,6 +1174,7 @@ impl Lowerer<'_> {
                 ty,
                 required: p.required == Some(true) || *location == ParamLocation::Path,
                 array_style,
+                object,
                 deprecated: p.deprecated == Some(true),
             });
         }
@@ -1248,6 +1239,50 @@ impl Lowerer<'_> {
             })
         };
         Ok((segments, params))
+    }
+
+    /// How an object-valued query parameter spreads over the query string, when its values are
+    /// scalars (a struct of scalar fields, or a map of scalars).
+    fn object_param(
+        &self,
+        ty: &TypeRef,
+        style: Option<ParameterStyle>,
+        explode: Option<bool>,
+    ) -> Option<ObjectParam> {
+        let style = match (style, explode) {
+            (Some(ParameterStyle::DeepObject), _) => ObjectStyle::DeepObject,
+            (None | Some(ParameterStyle::Form), None | Some(true)) => ObjectStyle::Explode,
+            (None | Some(ParameterStyle::Form), Some(false)) => ObjectStyle::Join,
+            _ => return None,
+        };
+        match ty {
+            TypeRef::Map(inner) if self.is_scalar(inner) => Some(ObjectParam {
+                style,
+                fields: None,
+            }),
+            TypeRef::Named(name) => {
+                let def = self.types.iter().find(|t| &t.name == name)?;
+                let TypeKind::Struct { fields } = &def.kind else {
+                    return None;
+                };
+                let fields = fields
+                    .iter()
+                    .map(|f| {
+                        (!f.flatten && self.is_scalar(&f.ty)).then(|| ObjectField {
+                            rust_name: f.rust_name.clone(),
+                            wire_name: f.wire_name.clone(),
+                            ty: f.ty.clone(),
+                            optional: f.optional(),
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some(ObjectParam {
+                    style,
+                    fields: Some(fields),
+                })
+            }
+            _ => None,
+        }
     }
 
     fn is_struct(&self, ty: &TypeRef) -> bool {

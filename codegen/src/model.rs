@@ -223,6 +223,41 @@ pub enum ParamLocation {
     Query,
     /// In a header.
     Header,
+    /// In the `Cookie` header.
+    Cookie,
+}
+
+/// How an object-valued query parameter is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectStyle {
+    /// `form`, exploded: each property is its own query key (`a=1&b=2`).
+    Explode,
+    /// `form`, not exploded: `name=a,1,b,2`.
+    Join,
+    /// `deepObject`: `name[a]=1&name[b]=2`.
+    DeepObject,
+}
+
+/// An object-valued query parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectParam {
+    /// How it is written.
+    pub style: ObjectStyle,
+    /// The struct's scalar fields, or `None` for a map.
+    pub fields: Option<Vec<ObjectField>>,
+}
+
+/// A scalar field of an object-valued parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectField {
+    /// The Rust field name.
+    pub rust_name: String,
+    /// The property name on the wire.
+    pub wire_name: String,
+    /// Its type.
+    pub ty: TypeRef,
+    /// Whether the field is an `Option`.
+    pub optional: bool,
 }
 
 /// How an array query parameter is written.
@@ -251,6 +286,8 @@ pub struct Param {
     pub required: bool,
     /// How arrays are serialized.
     pub array_style: ArrayStyle,
+    /// How an object value is serialized (query parameters only).
+    pub object: Option<ObjectParam>,
     /// Whether the parameter is `deprecated`.
     pub deprecated: bool,
 }

@@ -178,7 +178,7 @@ impl Client {
 impl Client {
     /// The base URL with `segments` appended (each one percent-encoded) and `query` added
     /// (form-urlencoded).
-    pub(crate) fn endpoint(&self, segments: &[&str], query: &[(&str, String)]) -> Url {
+    pub(crate) fn endpoint(&self, segments: &[&str], query: &[(String, String)]) -> Url {
         let mut url = self.base_url.clone();
         // The base URL has a host (checked when the client was built), so it has path segments.
         if let Ok(mut path) = url.path_segments_mut() {
@@ -186,7 +186,7 @@ impl Client {
         }
         if !query.is_empty() {
             url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+                .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         }
         url
     }
@@ -430,7 +430,7 @@ mod tests {
             .unwrap();
         let url = client.endpoint(
             &["users", "a/b c", "@me"],
-            &[("scope", "data:read data:write".into())],
+            &[("scope".into(), "data:read data:write".into())],
         );
         assert_eq!(
             url.as_str(),

@@ -9,7 +9,7 @@ pub mod secret;
 
 /// Name/value pairs collected by generated code for a query string or headers.
 #[derive(Debug, Default)]
-pub(crate) struct Pairs(Vec<(&'static str, String)>);
+pub(crate) struct Pairs(Vec<(String, String)>);
 
 // Used by generated code only when the document has query or header parameters.
 #[allow(dead_code)]
@@ -18,11 +18,11 @@ impl Pairs {
         Pairs(Vec::new())
     }
 
-    pub(crate) fn push(&mut self, name: &'static str, value: String) {
-        self.0.push((name, value));
+    pub(crate) fn push(&mut self, name: impl Into<String>, value: String) {
+        self.0.push((name.into(), value));
     }
 
-    pub(crate) fn as_slice(&self) -> &[(&'static str, String)] {
+    pub(crate) fn as_slice(&self) -> &[(String, String)] {
         &self.0
     }
 }
@@ -41,7 +41,38 @@ pub(crate) fn with_headers<E>(
                 "the value of header `{name}` contains characters a header cannot carry"
             ))
         })?;
-        request = request.header(*name, value);
+        request = request.header(name.as_str(), value);
     }
     Ok(request)
+}
+
+/// Adds cookie parameters as one `Cookie` header, percent-encoding what a cookie value cannot
+/// hold (RFC 6265: controls, space, `"`, `,`, `;`, `\`, and `%` itself).
+// Used by generated code only when the document has cookie parameters.
+#[allow(dead_code)]
+pub(crate) fn with_cookies<E>(
+    request: reqwest::RequestBuilder,
+    cookies: &Pairs,
+) -> Result<reqwest::RequestBuilder, error::Error<E>> {
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'!' | b'#'..=b'$' | b'&'..=b'+' | b'-'..=b':' | b'<'..=b'[' | b']'..=b'~'
+                    if b != b'%' =>
+                {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    let header = cookies
+        .as_slice()
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let value = reqwest::header::HeaderValue::from_str(&header)
+        .map_err(|_| error::Error::InvalidRequest("a cookie parameter cannot be sent".into()))?;
+    Ok(request.header(reqwest::header::COOKIE, value))
 }
