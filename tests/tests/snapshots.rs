@@ -28,7 +28,7 @@ fn aps_spec_snapshots() {
 
 #[test]
 fn fixture_snapshots() {
-    for fixture in ["naming", "types", "composition"] {
+    for fixture in ["naming", "types", "composition", "operations"] {
         let relative = format!("tests/fixtures/{fixture}.yaml");
         let options = Options {
             source_name: relative.clone(),

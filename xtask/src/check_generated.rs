@@ -21,6 +21,8 @@ struct Row {
     result: Result<(), String>,
     /// A refusal with a JSON pointer, accepted as a correct answer (random documents).
     refused: Option<String>,
+    /// Behaviour tests ran (and passed) against the generated code.
+    behaviour: bool,
     seconds: f64,
 }
 
@@ -107,6 +109,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             lines: 0,
             result: Ok(()),
             refused: None,
+            behaviour: false,
             seconds: 0.0,
         };
         row.result = match check_one(root, spec, &name, &template, &mut row) {
@@ -128,6 +131,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
                 "refused, as expected: {}",
                 r.refused.as_deref().unwrap_or_default()
             ),
+            Ok(()) if r.behaviour => "ok, behaviour tests pass".to_owned(),
             Ok(()) => "ok".to_owned(),
             Err(e) => format!("FAILED: {}", e.lines().next().unwrap_or_default()),
         };
@@ -231,14 +235,37 @@ fn check_one(
         .args(["--", "-D", "warnings"])
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
+    if !out.status.success() {
+        return Err(format!(
             "cargo clippy failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
-        ))
+        ));
     }
+    // Behaviour tests written for a fixture (`tests/fixtures/<name>.rs`) run against its code.
+    let behaviour = spec.with_extension("rs");
+    if spec.is_file() && behaviour.is_file() {
+        let tests_dir = dir.join("tests");
+        std::fs::create_dir_all(&tests_dir).map_err(|e| e.to_string())?;
+        std::fs::copy(&behaviour, tests_dir.join("behaviour.rs")).map_err(|e| e.to_string())?;
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .args(["test", "--quiet", "--test", "behaviour", "--manifest-path"])
+            .arg(dir.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(root.join("target"))
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "behaviour tests ({}) failed:\n{}{}",
+                behaviour.display(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        row.behaviour = true;
+    }
+    Ok(())
 }
 
 /// Writes a copy of `aps-auth-generated` at `dir` whose `src/generated/` holds `files`.
