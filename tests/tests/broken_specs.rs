@@ -177,13 +177,13 @@ fn other_refusals_name_their_place() {
         ),
         (
             (|d| {
-                *at(
-                    d,
-                    "/paths/~1authentication~1v2~1authorize/get/parameters/0/in",
-                ) = json!("cookie")
+                *at(d, "/paths/~1authentication~1v2~1authorize/get/parameters/1") = json!({
+                    "name": "client_id", "in": "header", "required": true,
+                    "schema": {"type": "object", "properties": {"id": {"type": "string"}}}
+                })
             }),
-            "#/paths/~1authentication~1v2~1authorize/get/parameters/0",
-            "required cookie parameter `response_type`",
+            "#/paths/~1authentication~1v2~1authorize/get/parameters/1",
+            "object-valued parameter `client_id`",
         ),
         (
             (|d| {
