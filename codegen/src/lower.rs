@@ -153,23 +153,7 @@ impl Lowerer<'_> {
             ObjectOrReference::Object(t) => Ok(t.clone()),
             ObjectOrReference::Ref { ref_path, .. } => {
                 let ref_ptr = ptr.push("$ref");
-                if !ref_path.starts_with('#') {
-                    return Err(SpecError::new(
-                        ref_ptr,
-                        ErrorKind::Unsupported(format!(
-                            "external $ref `{ref_path}` (only local `#/...` refs)"
-                        )),
-                    ));
-                }
-                let exists = Pointer::from_fragment(ref_path)
-                    .and_then(|p| p.lookup(&self.doc.raw))
-                    .is_some();
-                if !exists {
-                    return Err(SpecError::new(
-                        ref_ptr,
-                        ErrorKind::DanglingRef(ref_path.clone()),
-                    ));
-                }
+                self.check_local_ref(ref_path, &ref_ptr)?;
                 item.resolve(&self.doc.spec).map_err(|e| {
                     SpecError::new(
                         ref_ptr,
@@ -263,29 +247,31 @@ impl Lowerer<'_> {
                 return Ok(rust.clone());
             }
         }
+        self.check_local_ref(ref_path, &ref_ptr)?;
+        Err(SpecError::new(
+            ref_ptr,
+            ErrorKind::Unsupported(format!(
+                "schema $ref `{ref_path}` (schema refs must name `#/components/schemas/<name>`)"
+            )),
+        ))
+    }
+
+    /// Refuses an external `$ref` and one that points at nothing in the document.
+    fn check_local_ref(&self, ref_path: &str, ref_ptr: &Pointer) -> Result<()> {
         if !ref_path.starts_with('#') {
             return Err(SpecError::new(
-                ref_ptr,
+                ref_ptr.clone(),
                 ErrorKind::Unsupported(format!(
                     "external $ref `{ref_path}` (only local `#/...` refs)"
                 )),
             ));
         }
-        let exists = Pointer::from_fragment(ref_path)
-            .and_then(|p| p.lookup(&self.doc.raw))
-            .is_some();
-        if exists {
-            Err(SpecError::new(
-                ref_ptr,
-                ErrorKind::Unsupported(format!(
-                    "schema $ref `{ref_path}` (schema refs must name `#/components/schemas/<name>`)"
-                )),
-            ))
-        } else {
-            Err(SpecError::new(
-                ref_ptr,
+        match Pointer::from_fragment(ref_path).and_then(|p| p.lookup(&self.doc.raw)) {
+            Some(_) => Ok(()),
+            None => Err(SpecError::new(
+                ref_ptr.clone(),
                 ErrorKind::DanglingRef(ref_path.to_owned()),
-            ))
+            )),
         }
     }
 
