@@ -620,17 +620,7 @@ impl Lowerer<'_> {
         fixed: Option<&str>,
     ) -> Result<(TypeRef, bool)> {
         let name = self.type_name(hint, fixed);
-        let slot = self.types.len();
-        self.types.push(TypeDef {
-            name: name.clone(),
-            pointer: ptr.to_string(),
-            doc: String::new(),
-            deprecated: false,
-            kind: TypeKind::Union {
-                variants: Vec::new(),
-                tag: None,
-            },
-        });
+        let slot = self.reserve_slot(&name, ptr);
         let mut ns = Namespace::with_reserved(&["Other"]);
         let mut variants = Vec::new();
         let mut has_null = false;
@@ -700,6 +690,19 @@ impl Lowerer<'_> {
         Ok((TypeRef::Named(name), has_null))
     }
 
+    /// Takes the place of a type in emission order before lowering its members, so a parent is
+    /// emitted before the inline types of its fields; the caller fills it in.
+    fn reserve_slot(&mut self, name: &str, ptr: &Pointer) -> usize {
+        self.types.push(TypeDef {
+            name: name.to_owned(),
+            pointer: ptr.to_string(),
+            doc: String::new(),
+            deprecated: false,
+            kind: TypeKind::Struct { fields: Vec::new() },
+        });
+        self.types.len() - 1
+    }
+
     fn type_name(&mut self, hint: &str, fixed: Option<&str>) -> String {
         match fixed {
             Some(name) => name.to_owned(),
@@ -732,15 +735,7 @@ impl Lowerer<'_> {
             return Ok(TypeRef::Map(Box::new(additional.unwrap_or(TypeRef::Json))));
         }
         let name = self.type_name(hint, fixed);
-        // Reserve the slot so a parent is emitted before the inline types of its fields.
-        let slot = self.types.len();
-        self.types.push(TypeDef {
-            name: name.clone(),
-            pointer: ptr.to_string(),
-            doc: String::new(),
-            deprecated: false,
-            kind: TypeKind::Struct { fields: Vec::new() },
-        });
+        let slot = self.reserve_slot(&name, ptr);
         let wire: Vec<&str> = s.properties.keys().map(String::as_str).collect();
         let mut field_ns = Namespace::default();
         let mut rust_names = naming::assign(&wire, naming::snake, &mut field_ns);
