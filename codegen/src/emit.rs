@@ -850,6 +850,20 @@ fn push_object(
     }
 }
 
+/// Collects header or cookie parameters into `target` and applies them with the runtime's
+/// `apply` (`with_headers`, `with_cookies`); nothing when there are none.
+fn pairs_stmt(target: &Ident, params: &[&Param], apply: TokenStream) -> TokenStream {
+    if params.is_empty() {
+        return quote!();
+    }
+    let pushes = params.iter().map(|p| push_param(target, p));
+    quote! {
+        let mut #target = crate::runtime::Pairs::new();
+        #( #pushes )*
+        let request = crate::runtime::#apply(request, &#target)?;
+    }
+}
+
 fn segment_expr(segment: &Segment) -> TokenStream {
     match segment.as_slice() {
         [SegmentPart::Literal(text)] => quote!(#text),
@@ -1062,26 +1076,8 @@ fn operation(op: &Operation, receiver: &TokenStream) -> TokenStream {
         }
     }
 
-    let header_stmt = if header_params.is_empty() {
-        quote!()
-    } else {
-        let pushes = header_params.iter().map(|p| push_param(&headers_id, p));
-        quote! {
-            let mut headers = crate::runtime::Pairs::new();
-            #( #pushes )*
-            let request = crate::runtime::with_headers(request, &headers)?;
-        }
-    };
-    let cookie_stmt = if cookie_params.is_empty() {
-        quote!()
-    } else {
-        let pushes = cookie_params.iter().map(|p| push_param(&cookies_id, p));
-        quote! {
-            let mut cookies = crate::runtime::Pairs::new();
-            #( #pushes )*
-            let request = crate::runtime::with_cookies(request, &cookies)?;
-        }
-    };
+    let header_stmt = pairs_stmt(&headers_id, &header_params, quote!(with_headers));
+    let cookie_stmt = pairs_stmt(&cookies_id, &cookie_params, quote!(with_cookies));
 
     // `oas3` only knows the eight standard methods, each a `reqwest::Method` constant.
     let method = format_ident!("{}", op.method.to_ascii_uppercase());
