@@ -170,8 +170,8 @@ fn check_one(
         .display()
         .to_string();
     let files = if spec.is_dir() {
-        let docs = crate::documents::discover(spec, &shown)?;
-        crate::documents::generate_all(&docs).map_err(|e| format!("refused: {e}"))?
+        let docs = xtask::documents::discover(spec, &shown)?;
+        xtask::documents::generate_all(&docs).map_err(|e| format!("refused: {e}"))?
     } else {
         let text = std::fs::read_to_string(spec)
             .map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
