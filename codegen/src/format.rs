@@ -104,13 +104,14 @@ mod tests {
             let (api, _) = lower::lower(&doc, &Options::default()).unwrap();
             let layout = emit::Layout::default();
             let whole = format_file(emit::types(&api, &layout), "// h").unwrap();
-            let items = emit::types_items(&api);
+            let emitter = emit::Emitter::new(&api, &layout);
+            let items = emitter.types_items();
             for chunk in [1, 2, 3, 100] {
                 let chunked = format_chunked(
                     "// h",
                     emit::types_prelude,
                     &items,
-                    &|item| emit::types_item(item, &layout),
+                    &|item| emitter.types_item(item),
                     chunk,
                 )
                 .unwrap();

@@ -94,14 +94,15 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, SpecError> {
         })
     };
     // operations.rs is emitted and formatted on its own thread while types.rs is done in chunks.
+    let emitter = emit::Emitter::new(&api, &options.layout);
     let (types, operations) = std::thread::scope(|scope| {
         let operations =
             scope.spawn(|| format::format_file(emit::operations(&api, &options.layout), &header));
         let types = format::format_items(
             &header,
             emit::types_prelude,
-            &emit::types_items(&api),
-            &|item| emit::types_item(item, &options.layout),
+            &emitter.types_items(),
+            &|item| emitter.types_item(item),
         );
         let operations = operations.join().unwrap_or_else(|_| {
             Err(SpecError::new(

@@ -1,6 +1,7 @@
 //! Stage 2 output: the intermediate model. Everything here is validated and fully named: refs are
-//! resolved to type names, every identifier is a valid, collision-free Rust identifier, and docs
-//! are plain text taken from the document. The emitter makes no decisions about the document.
+//! resolved to [`TypeId`]s, every identifier is a valid, collision-free Rust identifier, and docs
+//! are plain text taken from the document. The emitter makes no decisions about the document: what
+//! is boxed, where a key goes, which error type an operation has, all of it is decided here.
 
 /// One API, ready to emit.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,13 +14,25 @@ pub struct Api {
     pub description: Option<String>,
     /// The first `servers` entry, used as the client's default base URL.
     pub default_server: Option<String>,
-    /// Named types in emission order (component schemas, then inline types as discovered).
+    /// Named types in emission order (component schemas, then inline types as discovered);
+    /// [`TypeId`] indexes this list.
     pub types: Vec<TypeDef>,
     /// Operations in document order.
     pub operations: Vec<Operation>,
     /// OAuth 2.0 scopes declared by the security schemes, deduplicated, in document order.
     pub scopes: Vec<ScopeDef>,
 }
+
+impl Api {
+    /// The type a [`TypeId`] names.
+    pub fn type_def(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.0]
+    }
+}
+
+/// A named type: an index into [`Api::types`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(pub usize);
 
 /// A named type.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +83,7 @@ pub enum TypeKind {
 pub struct UnionVariant {
     /// The Rust variant name.
     pub rust_name: String,
-    /// The value type.
+    /// The value type (structs and unions come [`TypeRef::Boxed`]: they can be large).
     pub ty: TypeRef,
     /// Documentation text.
     pub doc: String,
@@ -139,7 +152,7 @@ pub enum TypeRef {
     /// Raw bytes (`Vec<u8>`), for binary request bodies.
     Bytes,
     /// A named type from [`Api::types`].
-    Named(String),
+    Named(TypeId),
     /// `Vec<T>`.
     Array(Box<TypeRef>),
     /// `BTreeMap<String, T>`.
@@ -200,8 +213,8 @@ pub enum SegmentPart {
     Param {
         /// Field name.
         field: String,
-        /// Its type.
-        ty: TypeRef,
+        /// Its shape (a scalar, or an array joined with `,`).
+        shape: ParamShape,
     },
 }
 
@@ -238,13 +251,13 @@ pub enum ObjectStyle {
     DeepObject,
 }
 
-/// An object-valued query parameter.
+/// How an object-valued query parameter's properties are known.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ObjectParam {
-    /// How it is written.
-    pub style: ObjectStyle,
-    /// The struct's scalar fields, or `None` for a map.
-    pub fields: Option<Vec<ObjectField>>,
+pub enum ObjectFields {
+    /// A map: every key is a property; the values have this scalar type.
+    Map(TypeRef),
+    /// A struct of scalar fields.
+    Struct(Vec<ObjectField>),
 }
 
 /// A scalar field of an object-valued parameter.
@@ -260,13 +273,46 @@ pub struct ObjectField {
     pub optional: bool,
 }
 
-/// How an array query parameter is written.
+/// How an array parameter is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArrayStyle {
-    /// `a=1&a=2` (form, explode).
+    /// `a=1&a=2` (form, explode; query parameters only).
     Repeat,
     /// Values joined with this separator (`a=1,2`).
     Join(char),
+}
+
+/// What a parameter holds and how it is written: one of three shapes, never a mix.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamShape {
+    /// One scalar value (a string, number, boolean, string enum or scope list).
+    Scalar(TypeRef),
+    /// A list of scalars.
+    Array {
+        /// The item type (a scalar).
+        item: TypeRef,
+        /// How the items are written.
+        style: ArrayStyle,
+    },
+    /// An object spread over the query string (query parameters only).
+    Object {
+        /// The Rust type of the value (a struct or a map).
+        ty: TypeRef,
+        /// How it is written.
+        style: ObjectStyle,
+        /// Its properties.
+        fields: ObjectFields,
+    },
+}
+
+impl ParamShape {
+    /// The Rust type of the parameter's value.
+    pub fn rust_type(&self) -> TypeRef {
+        match self {
+            ParamShape::Scalar(ty) | ParamShape::Object { ty, .. } => ty.clone(),
+            ParamShape::Array { item, .. } => TypeRef::Array(Box::new(item.clone())),
+        }
+    }
 }
 
 /// An operation parameter.
@@ -280,14 +326,10 @@ pub struct Param {
     pub doc: String,
     /// Where it goes.
     pub location: ParamLocation,
-    /// Its type (scalar, or an array of scalars).
-    pub ty: TypeRef,
+    /// What it holds and how it is written.
+    pub shape: ParamShape,
     /// Whether it must be given.
     pub required: bool,
-    /// How arrays are serialized.
-    pub array_style: ArrayStyle,
-    /// How an object value is serialized (query parameters only).
-    pub object: Option<ObjectParam>,
     /// Whether the parameter is `deprecated`.
     pub deprecated: bool,
 }
@@ -347,11 +389,22 @@ pub enum Auth {
     ApiKey {
         /// Header or query parameter name.
         name: String,
-        /// In a header (true) or the query (false).
-        in_header: bool,
+        /// Where the key goes.
+        placement: KeyPlacement,
         /// The requirement list allows calling without it.
         optional: bool,
     },
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPlacement {
+    /// A request header.
+    Header,
+    /// The query string of the request, after the operation's own parameters.
+    Query,
+    /// The query string of a URL built for a browser redirect, after the operation's parameters.
+    UrlQuery,
 }
 
 /// The kind of an operation.
@@ -361,8 +414,8 @@ pub enum OperationKind {
     Call {
         /// The body of 2xx answers.
         success: ResponseBody,
-        /// The JSON type of documented error answers, when they share one.
-        error: Option<TypeRef>,
+        /// The JSON type of documented error answers: their shared type, or [`TypeRef::Json`].
+        error: TypeRef,
     },
     /// A browser redirect (all documented answers are 3xx): a URL is built, nothing is sent.
     Redirect,

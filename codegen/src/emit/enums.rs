@@ -1,0 +1,285 @@
+//! String enums: closed ones (requests only; `as_str`, `Display`), open ones (reachable from an
+//! answer; `Other(String)` keeps unlisted values), and the `Scope`/`Scopes` pair built from the
+//! security schemes' scopes.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::{Emitter, doc_attrs, ident};
+use crate::model::{ScopeDef, Variant};
+
+impl Emitter<'_> {
+    /// A closed string enum: unknown values fail to decode (used only in requests).
+    pub(super) fn string_enum(
+        &self,
+        name: &Ident,
+        doc: &TokenStream,
+        deprecated: &TokenStream,
+        variants: &[Variant],
+    ) -> TokenStream {
+        let single = variants.len() == 1;
+        let defs = variants.iter().map(|v| {
+            let vname = ident(&v.rust_name);
+            let wire = &v.wire_value;
+            let vdoc = format!(" `{wire}`");
+            let default = if single { quote!(#[default]) } else { quote!() };
+            quote! { #[doc = #vdoc] #[serde(rename = #wire)] #default #vname, }
+        });
+        let arms = variants.iter().map(|v| {
+            let vname = ident(&v.rust_name);
+            let wire = &v.wire_value;
+            quote! { #name::#vname => #wire, }
+        });
+        let default_derive = if single { quote!(Default,) } else { quote!() };
+        quote! {
+            #doc
+            #deprecated
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #default_derive serde::Serialize, serde::Deserialize)]
+            pub enum #name { #( #defs )* }
+
+            impl #name {
+                /// The value as it is written on the wire.
+                pub const fn as_str(self) -> &'static str {
+                    match self { #( #arms )* }
+                }
+            }
+
+            impl std::fmt::Display for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+        }
+    }
+
+    /// A string enum reachable from a response: `Other(String)` keeps unlisted values.
+    pub(super) fn open_string_enum(
+        &self,
+        name: &Ident,
+        doc: &TokenStream,
+        deprecated: &TokenStream,
+        variants: &[Variant],
+    ) -> TokenStream {
+        let defs = variants.iter().map(|v| {
+            let vname = ident(&v.rust_name);
+            let vdoc = format!(" `{}`", v.wire_value);
+            quote! { #[doc = #vdoc] #vname, }
+        });
+        let to_str = variants.iter().map(|v| {
+            let vname = ident(&v.rust_name);
+            let wire = &v.wire_value;
+            quote! { #name::#vname => #wire, }
+        });
+        let from_str = variants.iter().map(|v| {
+            let vname = ident(&v.rust_name);
+            let wire = &v.wire_value;
+            quote! { #wire => #name::#vname, }
+        });
+        quote! {
+            #doc
+            #deprecated
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum #name {
+                #( #defs )*
+                /// A value the document does not list, kept as sent.
+                Other(String),
+            }
+
+            impl #name {
+                /// The value as it is written on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #( #to_str )*
+                        #name::Other(value) => value,
+                    }
+                }
+            }
+
+            impl From<&str> for #name {
+                fn from(value: &str) -> Self {
+                    match value {
+                        #( #from_str )*
+                        other => #name::Other(other.to_owned()),
+                    }
+                }
+            }
+
+            impl std::fmt::Display for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let value = <String as serde::Deserialize>::deserialize(deserializer)?;
+                    Ok(#name::from(value.as_str()))
+                }
+            }
+        }
+    }
+
+    /// `Scope` (the declared scopes, open) and `Scopes` (a space-separated list of them).
+    pub(super) fn scopes(&self, scopes: &[ScopeDef]) -> TokenStream {
+        let variants = scopes.iter().map(|s| {
+            let v = ident(&s.rust_name);
+            let doc = doc_attrs(&format!("`{}`: {}", s.value, s.doc));
+            quote! { #doc #v, }
+        });
+        let to_str = scopes.iter().map(|s| {
+            let v = ident(&s.rust_name);
+            let value = &s.value;
+            quote! { Scope::#v => #value, }
+        });
+        let from_str = scopes.iter().map(|s| {
+            let v = ident(&s.rust_name);
+            let value = &s.value;
+            quote! { #value => Scope::#v, }
+        });
+        let known = scopes.iter().map(|s| {
+            let v = ident(&s.rust_name);
+            quote!(Scope::#v)
+        });
+        quote! {
+            /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
+            /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum Scope {
+                #( #variants )*
+                /// A scope the document does not declare.
+                Other(String),
+            }
+
+            impl Scope {
+                /// The scopes the document declares, in document order.
+                pub const KNOWN: &'static [Scope] = &[ #( #known ),* ];
+
+                /// The scope as it is written on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #( #to_str )*
+                        Scope::Other(s) => s,
+                    }
+                }
+            }
+
+            impl From<&str> for Scope {
+                fn from(s: &str) -> Self {
+                    match s {
+                        #( #from_str )*
+                        other => Scope::Other(other.to_owned()),
+                    }
+                }
+            }
+
+            impl std::str::FromStr for Scope {
+                type Err = std::convert::Infallible;
+                fn from_str(s: &str) -> Result<Self, Self::Err> {
+                    Ok(Scope::from(s))
+                }
+            }
+
+            impl std::fmt::Display for Scope {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl serde::Serialize for Scope {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> serde::Deserialize<'de> for Scope {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let s = <String as serde::Deserialize>::deserialize(deserializer)?;
+                    Ok(Scope::from(s.as_str()))
+                }
+            }
+
+            /// A list of scopes, written on the wire as one space-separated string (`data:read data:write`).
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+            pub struct Scopes(pub Vec<Scope>);
+
+            impl Scopes {
+                /// An empty list.
+                pub fn new() -> Self {
+                    Scopes(Vec::new())
+                }
+
+                /// Whether the list holds `scope`.
+                pub fn contains(&self, scope: &Scope) -> bool {
+                    self.0.contains(scope)
+                }
+
+                /// The scopes in order.
+                pub fn iter(&self) -> std::slice::Iter<'_, Scope> {
+                    self.0.iter()
+                }
+
+                /// The number of scopes.
+                pub fn len(&self) -> usize {
+                    self.0.len()
+                }
+
+                /// Whether the list is empty.
+                pub fn is_empty(&self) -> bool {
+                    self.0.is_empty()
+                }
+            }
+
+            impl<S: Into<Scope>> FromIterator<S> for Scopes {
+                fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+                    Scopes(iter.into_iter().map(Into::into).collect())
+                }
+            }
+
+            impl<'a> IntoIterator for &'a Scopes {
+                type Item = &'a Scope;
+                type IntoIter = std::slice::Iter<'a, Scope>;
+                fn into_iter(self) -> Self::IntoIter {
+                    self.0.iter()
+                }
+            }
+
+            impl std::str::FromStr for Scopes {
+                type Err = std::convert::Infallible;
+                fn from_str(s: &str) -> Result<Self, Self::Err> {
+                    Ok(s.split_ascii_whitespace().map(Scope::from).collect())
+                }
+            }
+
+            impl std::fmt::Display for Scopes {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    for (i, scope) in self.0.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(" ")?;
+                        }
+                        f.write_str(scope.as_str())?;
+                    }
+                    Ok(())
+                }
+            }
+
+            impl serde::Serialize for Scopes {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.collect_str(self)
+                }
+            }
+
+            impl<'de> serde::Deserialize<'de> for Scopes {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let s = <String as serde::Deserialize>::deserialize(deserializer)?;
+                    Ok(s.split_ascii_whitespace().map(Scope::from).collect())
+                }
+            }
+        }
+    }
+}

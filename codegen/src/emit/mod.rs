@@ -1,0 +1,188 @@
+//! Stage 3: intermediate model -> token streams, one per generated file.
+//!
+//! The emitter only renders what [`crate::model`] decided; it makes no decision about the
+//! document. One [`Emitter`] (the model plus the module's [`Layout`]) is spread over files by
+//! concept:
+//!
+//! | file | renders |
+//! |---|---|
+//! | `module.rs` | `mod.rs`: module docs, `DEFAULT_BASE_URL`, submodules, a nested `Client` |
+//! | `types.rs` | `types.rs`: its items in order, structs, fields, aliases, newtypes |
+//! | `enums.rs` | string enums (closed and open) and the `Scope` enum |
+//! | `unions.rs` | `oneOf`/`anyOf` enums, untagged or dispatched on a tag |
+//! | `params.rs` | parameter structs and how each parameter shape is written |
+//! | `operations.rs` | `operations.rs`: one method per operation, or a URL builder |
+//!
+//! Generated code calls only the runtime contract of `aps-auth-generated`
+//! (`crate::runtime::contract`, plus the crate's public `Client`, `Error`, `ApiResponse`,
+//! `SecretString`), so the generated files stay small.
+
+mod enums;
+mod module;
+mod operations;
+mod params;
+mod types;
+mod unions;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::docs::sanitize;
+use crate::model::{Api, TypeRef};
+
+pub use types::TypesItem;
+
+/// Where a document's generated module sits in the crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// `src/generated/`: the operations are methods of the runtime's `crate::Client`, and the
+    /// other documents of `spec/` are declared as `submodules`.
+    Root {
+        /// Module names of the other documents.
+        submodules: Vec<String>,
+    },
+    /// `src/generated/<name>/`: the document gets a `Client` of its own that wraps
+    /// `crate::Client`, so two APIs never share a method namespace or a base URL.
+    Nested,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout::Root {
+            submodules: Vec::new(),
+        }
+    }
+}
+
+impl Layout {
+    /// The path of the client type, seen from the document's modules.
+    fn client_path(&self) -> TokenStream {
+        match self {
+            Layout::Root { .. } => quote!(crate::Client),
+            Layout::Nested => quote!(super::Client),
+        }
+    }
+
+    /// The same path, as rustdoc links it.
+    fn client_doc_path(&self) -> &'static str {
+        match self {
+            Layout::Root { .. } => "crate::Client",
+            Layout::Nested => "super::Client",
+        }
+    }
+}
+
+/// Renders one document's model.
+#[derive(Debug, Clone, Copy)]
+pub struct Emitter<'a> {
+    api: &'a Api,
+    layout: &'a Layout,
+}
+
+impl<'a> Emitter<'a> {
+    /// An emitter for `api`, generated into `layout`.
+    pub fn new(api: &'a Api, layout: &'a Layout) -> Self {
+        Emitter { api, layout }
+    }
+
+    /// The Rust type for a type reference, as seen from the document's modules.
+    fn ty(&self, t: &TypeRef) -> TokenStream {
+        match t {
+            TypeRef::String => quote!(String),
+            TypeRef::Secret => quote!(crate::SecretString),
+            TypeRef::Scopes => quote!(Scopes),
+            TypeRef::Bool => quote!(bool),
+            TypeRef::I32 => quote!(i32),
+            TypeRef::I64 => quote!(i64),
+            TypeRef::F32 => quote!(f32),
+            TypeRef::F64 => quote!(f64),
+            TypeRef::Json => quote!(serde_json::Value),
+            TypeRef::Bytes => quote!(Vec<u8>),
+            TypeRef::Named(id) => {
+                let n = ident(&self.api.type_def(*id).name);
+                quote!(#n)
+            }
+            TypeRef::Array(inner) => {
+                let inner = self.ty(inner);
+                quote!(Vec<#inner>)
+            }
+            TypeRef::Map(inner) => {
+                let inner = self.ty(inner);
+                quote!(std::collections::BTreeMap<String, #inner>)
+            }
+            TypeRef::Boxed(inner) => {
+                let inner = self.ty(inner);
+                quote!(Box<#inner>)
+            }
+        }
+    }
+}
+
+/// The generated module root (`mod.rs`).
+pub fn module(api: &Api, source_name: &str, layout: &Layout) -> TokenStream {
+    Emitter::new(api, layout).module(source_name)
+}
+
+/// All of `types.rs` as one token stream: models, parameter structs, scopes.
+pub fn types(api: &Api, layout: &Layout) -> TokenStream {
+    let emitter = Emitter::new(api, layout);
+    let mut tokens = types::prelude();
+    tokens.extend(
+        emitter
+            .types_items()
+            .iter()
+            .map(|item| emitter.types_item(item)),
+    );
+    tokens
+}
+
+/// `operations.rs`: one method on the client per operation.
+pub fn operations(api: &Api, layout: &Layout) -> TokenStream {
+    Emitter::new(api, layout).operations()
+}
+
+/// The start of `types.rs` (its module doc), for chunked formatting.
+pub fn types_prelude() -> TokenStream {
+    types::prelude()
+}
+
+/// Parses an identifier chosen by [`crate::naming`] (possibly raw, `r#type`).
+fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// `#[doc = ...]` attributes for a text, one per line.
+fn doc_attrs(text: &str) -> TokenStream {
+    let mut text = sanitize(text);
+    if text.trim().is_empty() {
+        // `lower` gives every item a fallback doc; this guards `missing_docs` all the same.
+        text = "Undocumented in the source document.".into();
+    }
+    let lines = doc_lines(&text);
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// The lines of a (sanitized) doc text as `#[doc]` values: a space after `///`, none on blanks.
+fn doc_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!(" {l}")
+            }
+        })
+        .collect()
+}
+
+/// `#[deprecated]` when the item is.
+fn deprecated_attr(deprecated: bool) -> TokenStream {
+    if deprecated {
+        quote!(#[deprecated])
+    } else {
+        quote!()
+    }
+}

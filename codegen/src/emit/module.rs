@@ -1,0 +1,92 @@
+//! `mod.rs` of a generated module: the document's title and description as module docs,
+//! `DEFAULT_BASE_URL`, `API_TITLE`, `API_VERSION`, the other documents' submodules (root layout)
+//! or the document's own `Client` (nested layout).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Emitter, Layout, doc_lines, ident};
+use crate::docs::sanitize;
+
+impl Emitter<'_> {
+    /// The generated module root: docs, constants, submodules.
+    pub(super) fn module(&self, source_name: &str) -> TokenStream {
+        let (api, layout) = (self.api, self.layout);
+        let mut doc = format!(
+            "Generated from `{source_name}`: {} {}.",
+            api.title, api.version
+        );
+        if let Some(d) = &api.description {
+            doc.push_str("\n\n");
+            doc.push_str(d);
+        }
+        let lines = doc_lines(&sanitize(&doc));
+        let base = match &api.default_server {
+            Some(url) => quote!(Some(#url)),
+            None => quote!(None),
+        };
+        let title = &api.title;
+        let version = &api.version;
+        let base_doc = match layout {
+            Layout::Root { .. } => {
+                " The first `servers` entry of the document: the base URL a [`crate::Client`] uses unless told otherwise."
+            }
+            Layout::Nested => {
+                " The first `servers` entry of the document: the base URL [`Client::new`] uses."
+            }
+        };
+        let (submodules, client) = match layout {
+            Layout::Root { submodules } => {
+                let names = submodules.iter().map(|m| ident(m));
+                (quote! { #( pub mod #names; )* }, quote!())
+            }
+            Layout::Nested => (
+                quote!(),
+                quote! {
+                    /// A client for this document's operations: the crate's [`crate::Client`] (base
+                    /// URL, HTTP client, timeout) with this API's methods.
+                    #[derive(Debug, Clone)]
+                    pub struct Client(crate::Client);
+
+                    impl Client {
+                        /// A client for the document's first server, with default settings.
+                        pub fn new() -> Result<Self, crate::ConfigError> {
+                            let base = DEFAULT_BASE_URL.ok_or(crate::ConfigError::MissingBaseUrl)?;
+                            crate::Client::builder().base_url(base).build().map(Client)
+                        }
+
+                        /// Uses a configured runtime client (its base URL must be this API's).
+                        pub fn from_client(client: crate::Client) -> Self {
+                            Client(client)
+                        }
+
+                        /// The runtime client underneath.
+                        pub fn inner(&self) -> &crate::Client {
+                            &self.0
+                        }
+                    }
+                },
+            ),
+        };
+        quote! {
+            #( #![doc = #lines] )*
+            // Deprecated items are still defined and used here; users see the warnings.
+            #![allow(deprecated)]
+            // Descriptions are prose from the document, not hand-written markdown.
+            #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
+
+            pub mod types;
+            mod operations;
+            #submodules
+
+            #[doc = #base_doc]
+            pub const DEFAULT_BASE_URL: Option<&str> = #base;
+            /// `info.title` of the document.
+            pub const API_TITLE: &str = #title;
+            /// `info.version` of the document.
+            pub const API_VERSION: &str = #version;
+
+            #client
+        }
+    }
+}

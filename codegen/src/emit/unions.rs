@@ -1,0 +1,84 @@
+//! `oneOf`/`anyOf` enums: one variant per alternative plus `Other(serde_json::Value)`; untagged
+//! (serde tries each in order), or dispatched on the discriminator property's value.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::{Emitter, doc_attrs, ident};
+use crate::model::{TypeRef, UnionVariant};
+
+impl Emitter<'_> {
+    /// A `oneOf`/`anyOf`: untagged, or dispatched on the discriminator property when there is one.
+    pub(super) fn union(
+        &self,
+        name: &Ident,
+        doc: &TokenStream,
+        deprecated: &TokenStream,
+        variants: &[UnionVariant],
+        tag: Option<&str>,
+    ) -> TokenStream {
+        let defs = variants.iter().map(|v| {
+            let vname = ident(&v.rust_name);
+            let vdoc = doc_attrs(&v.doc);
+            let inner = self.ty(&v.ty);
+            quote! { #vdoc #vname(#inner), }
+        });
+        let Some(tag) = tag else {
+            return quote! {
+                #doc
+                #deprecated
+                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[serde(untagged)]
+                pub enum #name {
+                    #( #defs )*
+                    /// A value that matches none of the alternatives, kept as JSON.
+                    Other(serde_json::Value),
+                }
+            };
+        };
+        let arms = variants.iter().map(|v| {
+            let vname = ident(&v.rust_name);
+            let value = v.tag_value.as_deref().unwrap_or_default();
+            let wrap = if matches!(v.ty, TypeRef::Boxed(_)) { quote!(|v| #name::#vname(Box::new(v))) } else { quote!(#name::#vname) };
+            quote! { Some(#value) => serde_json::from_value(value).map(#wrap).map_err(serde::de::Error::custom), }
+        });
+        let ser = variants.iter().map(|v| {
+            let vname = ident(&v.rust_name);
+            quote! { #name::#vname(value) => serde::Serialize::serialize(value, serializer), }
+        });
+        let tag_doc =
+            format!(" Told apart by the `{tag}` property; an unknown `{tag}` is kept in `Other`.");
+        quote! {
+            #doc
+            #[doc = ""]
+            #[doc = #tag_doc]
+            #deprecated
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum #name {
+                #( #defs )*
+                /// A value with an unknown or missing tag, kept as JSON.
+                Other(serde_json::Value),
+            }
+
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    match self {
+                        #( #ser )*
+                        #name::Other(value) => serde::Serialize::serialize(value, serializer),
+                    }
+                }
+            }
+
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                    let tag = value.get(#tag).and_then(serde_json::Value::as_str).map(str::to_owned);
+                    match tag.as_deref() {
+                        #( #arms )*
+                        _ => Ok(#name::Other(value)),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Security schemes: the OAuth 2.0 scopes they declare (the `Scope` enum), how each operation
+//! authenticates (bearer token, API key in a header or the query, or nothing), and where an API
+//! key goes when the operation is a browser redirect (into the URL it builds).
+
+use oas3::spec::{Operation as OasOperation, SecurityScheme};
+
+use super::{Lowerer, Result};
+use crate::error::{ErrorKind, Pointer, SpecError};
+use crate::model::{Auth, KeyPlacement, OperationKind, ScopeDef};
+use crate::naming::{self, Namespace};
+
+impl Lowerer<'_> {
+    /// The OAuth 2.0 scopes every security scheme's flows declare, each once, in document order.
+    pub(super) fn scopes(&mut self) -> Result<Vec<ScopeDef>> {
+        let spec = &self.doc.spec;
+        let mut seen: Vec<(String, String)> = Vec::new();
+        let Some(components) = &spec.components else {
+            return Ok(Vec::new());
+        };
+        for (name, scheme) in &components.security_schemes {
+            let ptr = Pointer::root()
+                .push("components")
+                .push("securitySchemes")
+                .push(name);
+            let scheme = self.resolve(scheme, &ptr)?;
+            if let SecurityScheme::OAuth2 { flows, .. } = scheme {
+                let maps = [
+                    flows.implicit.as_ref().map(|f| &f.scopes),
+                    flows.password.as_ref().map(|f| &f.scopes),
+                    flows.client_credentials.as_ref().map(|f| &f.scopes),
+                    flows.authorization_code.as_ref().map(|f| &f.scopes),
+                ];
+                for (value, doc) in maps.into_iter().flatten().flatten() {
+                    if !seen.iter().any(|(v, _)| v == value) {
+                        seen.push((value.clone(), doc.clone()));
+                    }
+                }
+            }
+        }
+        let mut ns = Namespace::with_reserved(&["Other"]);
+        let wire: Vec<&str> = seen.iter().map(|(v, _)| v.as_str()).collect();
+        let names = naming::assign(&wire, naming::camel, &mut ns);
+        Ok(seen
+            .into_iter()
+            .zip(names)
+            .map(|((value, doc), rust_name)| ScopeDef {
+                rust_name,
+                value,
+                doc,
+            })
+            .collect())
+    }
+
+    /// How the operation authenticates: its own `security`, else the document's; the first
+    /// requirement with a scheme the client can apply wins.
+    pub(super) fn auth(&mut self, op: &OasOperation, ptr: &Pointer) -> Result<Auth> {
+        // `security: []` on an operation (no auth) differs from no `security` key (inherit).
+        let own = ptr
+            .lookup(&self.doc.raw)
+            .and_then(|o| o.get("security"))
+            .is_some();
+        let (requirements, req_ptr) = match own {
+            true => (op.security.clone(), ptr.push("security")),
+            false => (
+                self.doc.spec.security.clone(),
+                Pointer::root().push("security"),
+            ),
+        };
+        if requirements.is_empty() {
+            return Ok(Auth::None);
+        }
+        let optional = requirements.iter().any(|r| r.0.is_empty());
+        let Some((i, req)) = requirements
+            .iter()
+            .enumerate()
+            .find(|(_, r)| !r.0.is_empty())
+        else {
+            return Ok(Auth::None);
+        };
+        let schemes = self
+            .doc
+            .spec
+            .components
+            .as_ref()
+            .map(|c| &c.security_schemes);
+        let mut found = Vec::new();
+        for name in req.0.keys() {
+            let scheme_ptr = Pointer::root()
+                .push("components")
+                .push("securitySchemes")
+                .push(name);
+            let Some(scheme) = schemes.and_then(|s| s.get(name)) else {
+                return Err(SpecError::new(
+                    req_ptr.push(i.to_string()).push(name),
+                    ErrorKind::DanglingRef(format!("#/components/securitySchemes/{name}")),
+                ));
+            };
+            found.push(self.resolve(scheme, &scheme_ptr)?);
+        }
+        for scheme in found {
+            match scheme {
+                SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIdConnect { .. } => {
+                    return Ok(Auth::Bearer { optional });
+                }
+                SecurityScheme::Http { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
+                    return Ok(Auth::Bearer { optional });
+                }
+                SecurityScheme::ApiKey { name, location, .. }
+                    if location == "header" || location == "query" =>
+                {
+                    let placement = if location == "header" {
+                        KeyPlacement::Header
+                    } else {
+                        KeyPlacement::Query
+                    };
+                    return Ok(Auth::ApiKey {
+                        name,
+                        placement,
+                        optional,
+                    });
+                }
+                other => {
+                    let what = match other {
+                        SecurityScheme::Http { scheme, .. } => format!("http `{scheme}`"),
+                        SecurityScheme::ApiKey { location, .. } => {
+                            format!("apiKey in `{location}`")
+                        }
+                        _ => "this security scheme".into(),
+                    };
+                    self.warn(&req_ptr, format!("{what} authentication is not generated; add it with a custom reqwest client"));
+                }
+            }
+        }
+        Ok(Auth::None)
+    }
+}
+
+/// A query API key of a browser redirect cannot be sent with a request: it goes into the query
+/// of the URL the method builds.
+pub(super) fn for_kind(auth: Auth, kind: &OperationKind) -> Auth {
+    match auth {
+        Auth::ApiKey {
+            name,
+            placement: KeyPlacement::Query,
+            optional,
+        } if *kind == OperationKind::Redirect => Auth::ApiKey {
+            name,
+            placement: KeyPlacement::UrlQuery,
+            optional,
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,70 @@
+//! Request bodies: the preferred supported media type (JSON, then form, text, bytes), its type,
+//! and the OAuth form-body secrets. Form bodies must be objects; multipart skips the operation.
+
+use oas3::spec::{ObjectOrReference, RequestBody as OasRequestBody};
+
+use super::media::{classify_media, media_rank};
+use super::{Lowerer, Result, prose};
+use crate::error::{ErrorKind, Pointer, SpecError};
+use crate::model::{Media, RequestBody, TypeRef};
+
+impl Lowerer<'_> {
+    /// The operation's body, or `None` (with a warning) when no media type is supported and the
+    /// operation is skipped.
+    pub(super) fn request_body(
+        &mut self,
+        rb: &ObjectOrReference<OasRequestBody>,
+        rb_ptr: &Pointer,
+        base: &str,
+    ) -> Result<Option<RequestBody>> {
+        let rb = self.resolve(rb, rb_ptr)?;
+        let chosen = rb
+            .content
+            .iter()
+            .filter_map(|(mime, mt)| classify_media(mime).map(|m| (m, mime, mt)))
+            .min_by_key(|(m, _, _)| media_rank(*m));
+        let Some((media, mime, mt)) = chosen else {
+            let kinds: Vec<&str> = rb.content.keys().map(String::as_str).collect();
+            self.warn(
+                rb_ptr,
+                format!("operation skipped: request body media type(s) {kinds:?} not supported"),
+            );
+            return Ok(None);
+        };
+        let content_ptr = rb_ptr.push("content").push(mime);
+        let schema_ptr = content_ptr.push("schema");
+        let ty = match (media, &mt.schema) {
+            (Media::Json | Media::Form, Some(schema)) => {
+                let hint = format!("{base}Request");
+                let ty = self.lower_schema(schema, &schema_ptr, &hint, None)?.ty;
+                if media == Media::Form {
+                    self.form_body_secrets(&ty, &schema_ptr);
+                }
+                ty
+            }
+            (Media::Json, None) => TypeRef::Json,
+            (Media::Form, None) => {
+                return Err(SpecError::new(
+                    content_ptr,
+                    ErrorKind::Unsupported("a form-urlencoded body without a schema".into()),
+                ));
+            }
+            (Media::Text, _) => TypeRef::String,
+            (Media::Binary, _) => TypeRef::Bytes,
+        };
+        if media == Media::Form && !matches!(ty, TypeRef::Named(_)) {
+            return Err(SpecError::new(
+                schema_ptr,
+                ErrorKind::Unsupported(
+                    "a form-urlencoded body whose schema is not an object".into(),
+                ),
+            ));
+        }
+        Ok(Some(RequestBody {
+            media,
+            ty,
+            required: rb.required == Some(true),
+            doc: prose(&rb.description).unwrap_or_else(|| "The request body.".into()),
+        }))
+    }
+}

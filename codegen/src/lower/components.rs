@@ -1,0 +1,82 @@
+//! Component schemas: each gets its claimed name and id up front, then is lowered in document
+//! order; a component that is only `$ref`s (to itself, or in a cycle) is refused.
+
+use super::{Lowerer, Result};
+use crate::error::{ErrorKind, Pointer, SpecError};
+use crate::model::{TypeDef, TypeKind, TypeRef};
+use crate::naming;
+
+impl Lowerer<'_> {
+    /// Names every component schema, then lowers each one under its name.
+    pub(super) fn components(&mut self) -> Result<()> {
+        let Some(components) = &self.doc.spec.components else {
+            return Ok(());
+        };
+        let names: Vec<&str> = components.schemas.keys().map(String::as_str).collect();
+        let rust_names = naming::assign(&names, naming::camel, &mut self.type_ns);
+        for (name, rust_name) in names.iter().zip(rust_names) {
+            let id = self.new_type(rust_name);
+            self.components.insert((*name).to_owned(), id);
+        }
+        for (name, schema) in &components.schemas {
+            let ptr = Pointer::root()
+                .push("components")
+                .push("schemas")
+                .push(name);
+            let id = self.components[name];
+            let rust_name = self.name_of(id).to_owned();
+            let lowered = self.lower_schema(schema, &ptr, &rust_name, Some(id))?;
+            // It names itself without defining anything (`$ref` to itself, maybe through a
+            // nullable wrapper): there is no schema to generate.
+            if !self.is_defined(id) && lowered.ty == TypeRef::Named(id) {
+                return Err(SpecError::new(
+                    ptr,
+                    ErrorKind::Unsupported("a schema that is only a `$ref` to itself".into()),
+                ));
+            }
+            if lowered.ty != TypeRef::Named(id) {
+                // A primitive, array or map component: an alias keeps its name usable.
+                let ty = if lowered.nullable {
+                    TypeRef::Json
+                } else {
+                    lowered.ty
+                };
+                self.define(
+                    id,
+                    TypeDef {
+                        name: rust_name,
+                        pointer: ptr.to_string(),
+                        doc: lowered
+                            .doc
+                            .unwrap_or_else(|| format!("The `{name}` schema.")),
+                        deprecated: lowered.deprecated,
+                        kind: TypeKind::Alias(ty),
+                    },
+                );
+            }
+        }
+        self.check_alias_cycles()
+    }
+
+    /// Refuses components that are only `$ref`s to each other, in a cycle: no schema to generate.
+    fn check_alias_cycles(&self) -> Result<()> {
+        for &start in &self.order {
+            let mut current = start;
+            for _ in 0..=self.types.len() {
+                let TypeKind::Alias(TypeRef::Named(next)) = &self.types[current.0].kind else {
+                    break;
+                };
+                if *next == start {
+                    return Err(SpecError::new(
+                        Pointer::from_fragment(&self.types[start.0].pointer).unwrap_or_default(),
+                        ErrorKind::Unsupported(
+                            "a cycle of `$ref`s that never reaches a schema".into(),
+                        ),
+                    ));
+                }
+                current = *next;
+            }
+        }
+        Ok(())
+    }
+}

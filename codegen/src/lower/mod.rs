@@ -1,0 +1,255 @@
+//! Stage 2: parsed document -> intermediate model ([`crate::model`]).
+//!
+//! This is where every decision about the document is made: `$ref`s are resolved (a dangling one
+//! is an error), inline schemas get stable derived names (parent name + property name), Rust
+//! identifiers are chosen and de-duplicated, and constructs the emitter cannot express are either
+//! refused with a [`SpecError`] or accepted with a [`Warning`] saying what was done instead.
+//!
+//! One `impl Lowerer` is spread over files by concept, each owning its rule end to end:
+//!
+//! | file | concept |
+//! |---|---|
+//! | `components.rs` | component schemas and their names |
+//! | `refs.rs` | following `$ref`s, refusing external and dangling ones |
+//! | `schema.rs` | one schema -> one type: primitives, arrays, string enums |
+//! | `object.rs` | structs, maps, `additionalProperties` |
+//! | `compose.rs` | `allOf` merging, nullable wrappers |
+//! | `union.rs` | `oneOf`/`anyOf` enums and discriminators |
+//! | `annotations.rs` | `const`, `default`, `format`, bounds, `readOnly`/`writeOnly` into docs |
+//! | `oauth.rs` | the OAuth conventions: secret fields, scope lists, form-body secrets |
+//! | `operations.rs` | paths, methods, names of methods, webhooks |
+//! | `body.rs` | request bodies and their media types (`media.rs`) |
+//! | `params.rs` | parameters and their shapes; `path.rs`: path templates |
+//! | `responses.rs` | success bodies, error types, redirects |
+//! | `auth.rs` | security schemes, scopes, how an operation authenticates |
+//! | `fixups.rs` | whole-model passes: recursion, open enums, boxing, final type order |
+
+mod annotations;
+mod auth;
+mod body;
+mod components;
+mod compose;
+mod enums;
+mod fixups;
+mod media;
+mod oauth;
+mod object;
+mod operations;
+mod params;
+mod path;
+mod refs;
+mod responses;
+mod schema;
+mod union;
+
+use std::collections::BTreeMap;
+
+use crate::Options;
+use crate::error::{Pointer, SpecError, Warning};
+use crate::load::Document;
+use crate::model::*;
+use crate::naming::{self, Namespace, RESERVED_TYPE_NAMES};
+
+type Result<T> = std::result::Result<T, SpecError>;
+
+/// Lowers a loaded document into the intermediate model.
+pub fn lower(doc: &Document, options: &Options) -> Result<(Api, Vec<Warning>)> {
+    let mut lowerer = Lowerer {
+        doc,
+        options,
+        types: Vec::new(),
+        order: Vec::new(),
+        type_ns: Namespace::with_reserved(RESERVED_TYPE_NAMES),
+        components: BTreeMap::new(),
+        warnings: Vec::new(),
+        has_scopes: false,
+        merging: Vec::new(),
+    };
+    let scopes = lowerer.scopes()?;
+    lowerer.has_scopes = !scopes.is_empty();
+    lowerer.components()?;
+    let mut operations = lowerer.operations()?;
+    lowerer.webhooks()?;
+    let types = fixups::run(lowerer.types, &lowerer.order, &mut operations)?;
+    let spec = &doc.spec;
+    let api = Api {
+        title: spec.info.title.clone(),
+        version: spec.info.version.clone(),
+        description: spec.info.description.clone(),
+        default_server: spec.servers.first().map(|server| {
+            server
+                .variables
+                .iter()
+                .fold(server.url.clone(), |url, (name, var)| {
+                    url.replace(&format!("{{{name}}}"), &var.default)
+                })
+        }),
+        types,
+        operations,
+        scopes,
+    };
+    Ok((api, lowerer.warnings))
+}
+
+/// The lowering state: the document, the types defined so far, the names taken.
+struct Lowerer<'a> {
+    doc: &'a Document,
+    options: &'a Options,
+    /// Every type by id, in the order ids were handed out (see [`Lowerer::new_type`]).
+    types: Vec<TypeDef>,
+    /// Emission order: a type's place is taken when lowering it starts, so a parent comes before
+    /// the inline types of its fields.
+    order: Vec<TypeId>,
+    type_ns: Namespace,
+    /// Component schema name -> its type, handed out before any schema is lowered so `$ref`s
+    /// (recursive ones included) resolve at once.
+    components: BTreeMap<String, TypeId>,
+    warnings: Vec<Warning>,
+    has_scopes: bool,
+    /// The component `$ref`s of the `allOf`s being merged right now (see `lower_composition`).
+    merging: Vec<String>,
+}
+
+/// A lowered schema: its type, whether it admits `null`, and docs from a `$ref`'s siblings or the
+/// schema itself.
+struct Lowered {
+    ty: TypeRef,
+    nullable: bool,
+    doc: Option<String>,
+    deprecated: bool,
+}
+
+impl Lowered {
+    fn plain(ty: TypeRef) -> Self {
+        Lowered {
+            ty,
+            nullable: false,
+            doc: None,
+            deprecated: false,
+        }
+    }
+}
+
+/// The type registry: ids, names, emission order, and questions about a type's shape.
+impl Lowerer<'_> {
+    fn warn(&mut self, pointer: &Pointer, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            pointer: pointer.clone(),
+            message: message.into(),
+        });
+    }
+
+    /// Hands out an id for a type named `name`; it is emitted once placed ([`Lowerer::place`]).
+    fn new_type(&mut self, name: String) -> TypeId {
+        self.types.push(TypeDef {
+            name,
+            pointer: String::new(),
+            doc: String::new(),
+            deprecated: false,
+            kind: TypeKind::Struct { fields: Vec::new() },
+        });
+        TypeId(self.types.len() - 1)
+    }
+
+    /// The id for a type about to be defined: `fixed` for a component schema, else a new one
+    /// named after `hint`.
+    fn type_for(&mut self, hint: &str, fixed: Option<TypeId>) -> TypeId {
+        match fixed {
+            Some(id) => id,
+            None => {
+                let name = self.type_ns.claim(&naming::camel(hint));
+                self.new_type(name)
+            }
+        }
+    }
+
+    /// Takes the type's place in emission order (before its members are lowered).
+    fn place(&mut self, id: TypeId, ptr: &Pointer) {
+        if !self.order.contains(&id) {
+            self.order.push(id);
+        }
+        self.types[id.0].pointer = ptr.to_string();
+    }
+
+    /// Defines a type (placing it now unless it already has its place).
+    fn define(&mut self, id: TypeId, def: TypeDef) {
+        if !self.order.contains(&id) {
+            self.order.push(id);
+        }
+        self.types[id.0] = def;
+    }
+
+    /// The name of a type.
+    fn name_of(&self, id: TypeId) -> &str {
+        &self.types[id.0].name
+    }
+
+    /// Whether a type has been defined (placed) yet.
+    fn is_defined(&self, id: TypeId) -> bool {
+        self.order.contains(&id)
+    }
+
+    /// The definition behind a type reference, following aliases (whose chains `components`
+    /// proved acyclic; the walk stops after as many steps as there are types all the same).
+    fn kind_behind(&self, ty: &TypeRef) -> Option<&TypeKind> {
+        let mut ty = ty;
+        for _ in 0..=self.types.len() {
+            let TypeRef::Named(id) = ty else { return None };
+            match &self.types[id.0].kind {
+                TypeKind::Alias(inner) => ty = inner,
+                kind => return Some(kind),
+            }
+        }
+        None
+    }
+
+    /// Whether a type is a struct (through aliases).
+    fn is_struct(&self, ty: &TypeRef) -> bool {
+        matches!(self.kind_behind(ty), Some(TypeKind::Struct { .. }))
+    }
+
+    /// Whether a type is written as one string: primitives, string enums (through aliases).
+    fn is_scalar(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::String
+            | TypeRef::Secret
+            | TypeRef::Scopes
+            | TypeRef::Bool
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::F32
+            | TypeRef::F64 => true,
+            TypeRef::Named(_) => match self.kind_behind(ty) {
+                Some(TypeKind::StringEnum { .. }) => true,
+                // An alias to a primitive.
+                None => self.alias_target(ty).is_some_and(|t| self.is_scalar(&t)),
+                Some(_) => false,
+            },
+            TypeRef::Json
+            | TypeRef::Bytes
+            | TypeRef::Array(_)
+            | TypeRef::Map(_)
+            | TypeRef::Boxed(_) => false,
+        }
+    }
+
+    /// The first non-named type an alias chain reaches (`type A = B; type B = i64` -> `i64`).
+    fn alias_target(&self, ty: &TypeRef) -> Option<TypeRef> {
+        let mut ty = ty;
+        for _ in 0..=self.types.len() {
+            match ty {
+                TypeRef::Named(id) => match &self.types[id.0].kind {
+                    TypeKind::Alias(inner) => ty = inner,
+                    _ => return None,
+                },
+                other => return Some(other.clone()),
+            }
+        }
+        None
+    }
+}
+
+/// A description or title, unless it is blank (which would leave an item undocumented).
+fn prose(text: &Option<String>) -> Option<String> {
+    text.as_ref().filter(|t| !t.trim().is_empty()).cloned()
+}

@@ -1,0 +1,52 @@
+//! The OAuth conventions, applied by property name (configurable in [`crate::Options`]): plain
+//! string properties that hold secrets become `SecretString`, scope lists become `Scopes`, and
+//! in the struct a form body defines, OAuth's `code` is a secret too.
+
+use oas3::spec::Schema;
+
+use super::{Lowered, Lowerer, Result};
+use crate::error::Pointer;
+use crate::model::{TypeKind, TypeRef};
+
+impl Lowerer<'_> {
+    /// Lowers a property, applying the OAuth conventions to plain strings.
+    pub(super) fn lower_property(
+        &mut self,
+        wire: &str,
+        schema: &Schema,
+        ptr: &Pointer,
+        hint: &str,
+    ) -> Result<Lowered> {
+        let mut lowered = self.lower_schema(schema, ptr, hint, None)?;
+        if lowered.ty == TypeRef::String {
+            if self.options.secret_fields.iter().any(|f| f == wire) {
+                lowered.ty = TypeRef::Secret;
+            } else if self.has_scopes && self.options.scope_fields.iter().any(|f| f == wire) {
+                lowered.ty = TypeRef::Scopes;
+            }
+        }
+        Ok(lowered)
+    }
+
+    /// Form bodies carry credentials as plain fields (`code`, ...): the struct a form body's own
+    /// schema (at `schema_ptr`) defines gets `SecretString` for the names in
+    /// [`crate::Options::secret_form_fields`]. A `$ref`'d component is shared with other uses and
+    /// keeps its types.
+    pub(super) fn form_body_secrets(&mut self, ty: &TypeRef, schema_ptr: &Pointer) {
+        let TypeRef::Named(id) = ty else { return };
+        let own = schema_ptr.to_string();
+        let def = &mut self.types[id.0];
+        let inside = def.pointer == own || def.pointer.starts_with(&format!("{own}/"));
+        if !inside {
+            return;
+        }
+        let secret = &self.options.secret_form_fields;
+        if let TypeKind::Struct { fields } = &mut def.kind {
+            for f in fields.iter_mut().filter(|f| f.ty == TypeRef::String) {
+                if secret.contains(&f.wire_name) {
+                    f.ty = TypeRef::Secret;
+                }
+            }
+        }
+    }
+}

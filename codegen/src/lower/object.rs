@@ -1,0 +1,109 @@
+//! Object schemas: a struct with one field per property (optional unless `required`, renamed to
+//! a Rust identifier), a flattened map for `additionalProperties` beside them, or a plain map when
+//! there are no properties.
+
+use oas3::spec::{ObjectSchema, Schema};
+
+use super::annotations::Annotations;
+use super::{Lowerer, Result, prose};
+use crate::error::Pointer;
+use crate::model::{Field, TypeDef, TypeId, TypeKind, TypeRef};
+use crate::naming::{self, Namespace};
+
+impl Lowerer<'_> {
+    /// A struct for an object with properties, else a `BTreeMap` of its additional properties.
+    pub(super) fn lower_object(
+        &mut self,
+        s: &ObjectSchema,
+        ptr: &Pointer,
+        hint: &str,
+        fixed: Option<TypeId>,
+    ) -> Result<TypeRef> {
+        let additional = match &s.additional_properties {
+            Some(Schema::Boolean(b)) if !b.0 => None,
+            Some(Schema::Boolean(_)) => Some(TypeRef::Json),
+            Some(schema) => Some(
+                self.lower_schema(
+                    schema,
+                    &ptr.push("additionalProperties"),
+                    &format!("{hint}Value"),
+                    None,
+                )?
+                .ty,
+            ),
+            None => None,
+        };
+        if s.properties.is_empty() {
+            return Ok(TypeRef::Map(Box::new(additional.unwrap_or(TypeRef::Json))));
+        }
+        let id = self.type_for(hint, fixed);
+        let name = self.name_of(id).to_owned();
+        self.place(id, ptr);
+        let fields = self.fields(s, ptr, &name, additional)?;
+        let def = TypeDef {
+            name,
+            pointer: ptr.to_string(),
+            doc: prose(&s.description)
+                .or_else(|| prose(&s.title))
+                .unwrap_or_else(|| match fixed {
+                    Some(_) => format!("The `{}` schema.", ptr.tokens().last().unwrap_or_default()),
+                    None => format!("The object at `{ptr}`."),
+                }),
+            deprecated: s.deprecated == Some(true),
+            kind: TypeKind::Struct { fields },
+        };
+        self.define(id, def);
+        Ok(TypeRef::Named(id))
+    }
+
+    /// The fields of struct `name`: its properties in document order, then the flattened map of
+    /// additional properties.
+    fn fields(
+        &mut self,
+        s: &ObjectSchema,
+        ptr: &Pointer,
+        name: &str,
+        additional: Option<TypeRef>,
+    ) -> Result<Vec<Field>> {
+        let wire: Vec<&str> = s.properties.keys().map(String::as_str).collect();
+        let mut field_ns = Namespace::default();
+        let rust_names = naming::assign(&wire, naming::snake, &mut field_ns);
+        let mut fields = Vec::new();
+        for ((wire_name, schema), rust_name) in s.properties.iter().zip(rust_names) {
+            let prop_ptr = ptr.push("properties").push(wire_name);
+            let prop_hint = format!("{name}{}", naming::camel(wire_name));
+            let lowered = self.lower_property(wire_name, schema, &prop_ptr, &prop_hint)?;
+            let annotations = Annotations::of(schema);
+            let doc = lowered
+                .doc
+                .unwrap_or_else(|| format!("The `{wire_name}` property."));
+            fields.push(Field {
+                doc: annotations.append_to(doc),
+                rust_name,
+                wire_name: wire_name.clone(),
+                ty: lowered.ty,
+                // A read-only property is required in answers only, a write-only one in requests
+                // only: one Rust type serves both, so it is optional.
+                required: s.required.contains(wire_name)
+                    && !annotations.read_only
+                    && !annotations.write_only,
+                nullable: lowered.nullable,
+                flatten: false,
+                deprecated: lowered.deprecated,
+            });
+        }
+        if let Some(ty) = additional {
+            fields.push(Field {
+                rust_name: field_ns.claim("additional_properties"),
+                wire_name: String::new(),
+                doc: "Properties not listed in the schema (`additionalProperties`).".into(),
+                ty: TypeRef::Map(Box::new(ty)),
+                required: true,
+                nullable: false,
+                flatten: true,
+                deprecated: false,
+            });
+        }
+        Ok(fields)
+    }
+}

@@ -1,0 +1,183 @@
+//! Paths and webhooks: one [`Operation`] per method of each path, with its name (the
+//! `operationId`, or one derived from method and path; `_url` for browser redirects), docs,
+//! body, parameters, auth and answers. Webhooks get models for their payloads, no methods.
+
+use std::collections::BTreeMap;
+
+use oas3::spec::{ObjectOrReference, Operation as OasOperation, Parameter};
+
+use super::media::classify_media;
+use super::{Lowerer, Result};
+use crate::error::{ErrorKind, Pointer, SpecError};
+use crate::model::{Media, Operation, OperationKind};
+use crate::naming::{self, Namespace};
+
+impl Lowerer<'_> {
+    /// Every operation of `paths`, in document order, with collision-free method names.
+    pub(super) fn operations(&mut self) -> Result<Vec<Operation>> {
+        let doc = self.doc;
+        let Some(paths) = &doc.spec.paths else {
+            return Ok(Vec::new());
+        };
+        let mut ops = Vec::new();
+        let mut ids: BTreeMap<String, Pointer> = BTreeMap::new();
+        for (path, item) in paths {
+            let path_ptr = Pointer::root().push("paths").push(path);
+            if let Some(r) = &item.reference {
+                return Err(SpecError::new(
+                    path_ptr.push("$ref"),
+                    ErrorKind::Unsupported(format!("path item $ref `{r}`")),
+                ));
+            }
+            for (method, op) in item.methods() {
+                let method = method.as_str().to_owned();
+                let op_ptr = path_ptr.push(method.to_ascii_lowercase());
+                let id = operation_id(op, &method, path, &op_ptr, &mut ids)?;
+                if let Some(op) =
+                    self.operation(path, &method, op, &item.parameters, &op_ptr, id)?
+                {
+                    ops.push(op);
+                }
+            }
+        }
+        name_methods(&mut ops);
+        Ok(ops)
+    }
+
+    /// Webhooks are calls the API makes to you: their payload schemas become models (no client
+    /// methods), named after the webhook (`newPet` -> `NewPetPayload`).
+    pub(super) fn webhooks(&mut self) -> Result<()> {
+        let doc = self.doc;
+        for (name, item) in &doc.spec.webhooks {
+            let item_ptr = Pointer::root().push("webhooks").push(name);
+            for (method, op) in item.methods() {
+                let op_ptr = item_ptr.push(method.as_str().to_ascii_lowercase());
+                let Some(body) = &op.request_body else {
+                    continue;
+                };
+                let body_ptr = op_ptr.push("requestBody");
+                let body = self.resolve(body, &body_ptr)?;
+                let chosen = body
+                    .content
+                    .iter()
+                    .filter(|(mime, _)| {
+                        matches!(classify_media(mime), Some(Media::Json | Media::Form))
+                    })
+                    .find_map(|(mime, mt)| mt.schema.as_ref().map(|s| (mime, s)));
+                match chosen {
+                    Some((mime, schema)) => {
+                        let hint = format!("{}Payload", naming::camel(name));
+                        self.lower_schema(
+                            schema,
+                            &body_ptr.push("content").push(mime).push("schema"),
+                            &hint,
+                            None,
+                        )?;
+                    }
+                    None if !body.content.is_empty() => self.warn(
+                        &body_ptr,
+                        "a webhook payload that is not JSON or a form has no model",
+                    ),
+                    None => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One operation; `None` when it is skipped (with a warning) for an unsupported body.
+    fn operation(
+        &mut self,
+        path: &str,
+        method: &str,
+        op: &OasOperation,
+        path_level: &[ObjectOrReference<Parameter>],
+        ptr: &Pointer,
+        id: String,
+    ) -> Result<Option<Operation>> {
+        let base = naming::camel(&id);
+        let mut doc = [op.summary.as_deref(), op.description.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        if doc.is_empty() {
+            doc = format!("Calls `{method} {path}`.");
+        }
+        // Request body first: an unsupported media type skips the operation.
+        let body = match &op.request_body {
+            None => None,
+            Some(rb) => match self.request_body(rb, &ptr.push("requestBody"), &base)? {
+                Some(body) => Some(body),
+                None => return Ok(None),
+            },
+        };
+        let (segments, params) = self.parameters(path, op, path_level, ptr, &base)?;
+        let auth = self.auth(op, ptr)?;
+        let kind = self.responses(op, ptr, &base, method, body.is_some())?;
+        let auth = super::auth::for_kind(auth, &kind);
+        Ok(Some(Operation {
+            fn_name: String::new(),
+            id,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            pointer: ptr.to_string(),
+            doc,
+            deprecated: op.deprecated == Some(true),
+            segments,
+            params,
+            body,
+            auth,
+            kind,
+        }))
+    }
+}
+
+/// The operation's `operationId` (refusing a duplicate), or `<method> <path>` without one.
+fn operation_id(
+    op: &OasOperation,
+    method: &str,
+    path: &str,
+    op_ptr: &Pointer,
+    ids: &mut BTreeMap<String, Pointer>,
+) -> Result<String> {
+    let Some(id) = &op.operation_id else {
+        return Ok(format!(
+            "{} {}",
+            method.to_ascii_lowercase(),
+            path.replace(['{', '}'], "")
+        ));
+    };
+    if let Some(first) = ids.get(id) {
+        return Err(SpecError::new(
+            op_ptr.push("operationId"),
+            ErrorKind::DuplicateOperationId {
+                id: id.clone(),
+                first: first.clone(),
+            },
+        ));
+    }
+    ids.insert(id.clone(), op_ptr.clone());
+    Ok(id.clone())
+}
+
+/// Method names: the id in snake case, collision-free; a redirect builds a URL rather than
+/// calling, and its name says so (`authorize_url`).
+fn name_methods(ops: &mut [Operation]) {
+    let wanted: Vec<String> = ops
+        .iter()
+        .map(|op| match op.kind {
+            OperationKind::Redirect => format!("{}_url", op.id),
+            OperationKind::Call { .. } => op.id.clone(),
+        })
+        .collect();
+    let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    let mut fn_ns = Namespace::default();
+    for (op, name) in ops
+        .iter_mut()
+        .zip(naming::assign(&wanted, naming::snake, &mut fn_ns))
+    {
+        op.fn_name = name;
+    }
+}

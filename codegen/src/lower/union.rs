@@ -1,0 +1,128 @@
+//! `oneOf`/`anyOf` as an enum: one variant per alternative, named after its type, plus `Other`
+//! for anything else; told apart by shape (untagged) or by the `discriminator` property when every
+//! alternative is a `$ref`. A `null` alternative makes the enum optional instead. Named variants
+//! are boxed at the end of lowering (`fixups.rs`), once recursion is known.
+
+use oas3::spec::{
+    ObjectOrReference, ObjectSchema, Schema, SchemaType as Type, SchemaTypeSet as TypeSet,
+};
+
+use super::{Lowerer, Result, prose};
+use crate::error::Pointer;
+use crate::model::{TypeDef, TypeId, TypeKind, TypeRef, UnionVariant};
+use crate::naming::Namespace;
+
+impl Lowerer<'_> {
+    /// A `oneOf`/`anyOf` as an enum with one variant per alternative and an
+    /// `Other(serde_json::Value)` that keeps anything else. Returns the type and whether a `null`
+    /// alternative was dropped (the caller makes the type optional).
+    pub(super) fn lower_union(
+        &mut self,
+        s: &ObjectSchema,
+        alts: &[Schema],
+        key: &str,
+        ptr: &Pointer,
+        hint: &str,
+        fixed: Option<TypeId>,
+    ) -> Result<(TypeRef, bool)> {
+        let id = self.type_for(hint, fixed);
+        let name = self.name_of(id).to_owned();
+        self.place(id, ptr);
+        let mut ns = Namespace::with_reserved(&["Other"]);
+        let mut variants = Vec::new();
+        let mut has_null = false;
+        let mut refs = Vec::new();
+        for (i, alt) in alts.iter().enumerate() {
+            if is_null_schema(alt) {
+                has_null = true;
+                continue;
+            }
+            let alt_ptr = ptr.push(key).push(i.to_string());
+            let lowered =
+                self.lower_schema(alt, &alt_ptr, &format!("{name}Variant{}", i + 1), None)?;
+            let base = self.variant_base(&lowered.ty);
+            refs.push(match alt {
+                Schema::Object(o) => match o.as_ref() {
+                    ObjectOrReference::Ref { ref_path, .. } => Some(ref_path.clone()),
+                    ObjectOrReference::Object(_) => None,
+                },
+                Schema::Boolean(_) => None,
+            });
+            variants.push(UnionVariant {
+                rust_name: ns.claim(&base),
+                ty: lowered.ty,
+                doc: lowered
+                    .doc
+                    .unwrap_or_else(|| format!("Alternative {} of `{ptr}`.", i + 1)),
+                tag_value: None,
+            });
+        }
+        let tag = self.discriminator(s, &refs, &mut variants, ptr);
+        let def = TypeDef {
+            name,
+            pointer: ptr.to_string(),
+            doc: prose(&s.description)
+                .or_else(|| prose(&s.title))
+                .unwrap_or_else(|| format!("One of the alternatives of `{ptr}`.")),
+            deprecated: s.deprecated == Some(true),
+            kind: TypeKind::Union { variants, tag },
+        };
+        self.define(id, def);
+        Ok((TypeRef::Named(id), has_null))
+    }
+
+    /// The discriminator property, with each variant's tag value set: the mapping's key for its
+    /// `$ref`, or the schema name. `None` (with a warning) when an alternative is inline.
+    fn discriminator(
+        &mut self,
+        s: &ObjectSchema,
+        refs: &[Option<String>],
+        variants: &mut [UnionVariant],
+        ptr: &Pointer,
+    ) -> Option<String> {
+        let d = s.discriminator.as_ref()?;
+        let values: Option<Vec<String>> = refs
+            .iter()
+            .map(|r| {
+                let r = r.as_ref()?;
+                let mapped = d.mapping.as_ref().and_then(|m| {
+                    m.iter()
+                        .find(|(_, target)| *target == r || r.ends_with(&format!("/{target}")))
+                        .map(|(k, _)| k.clone())
+                });
+                mapped.or_else(|| r.rsplit('/').next().map(str::to_owned))
+            })
+            .collect();
+        let Some(values) = values else {
+            self.warn(
+                &ptr.push("discriminator"),
+                "a discriminator over inline alternatives is ignored: the enum is untagged",
+            );
+            return None;
+        };
+        for (variant, value) in variants.iter_mut().zip(values) {
+            variant.tag_value = Some(value);
+        }
+        Some(d.property_name.clone())
+    }
+
+    /// The Rust name of a type as a union variant (`Dog`, `String`, `Integer`...).
+    pub(super) fn variant_base(&self, ty: &TypeRef) -> String {
+        match ty {
+            TypeRef::Named(id) => self.name_of(*id).to_owned(),
+            TypeRef::String | TypeRef::Secret => "String".into(),
+            TypeRef::Scopes => "Scopes".into(),
+            TypeRef::I32 | TypeRef::I64 => "Integer".into(),
+            TypeRef::F32 | TypeRef::F64 => "Number".into(),
+            TypeRef::Bool => "Boolean".into(),
+            TypeRef::Array(_) => "Array".into(),
+            TypeRef::Map(_) => "Object".into(),
+            TypeRef::Json | TypeRef::Bytes | TypeRef::Boxed(_) => "Value".into(),
+        }
+    }
+}
+
+/// `{type: 'null'}`.
+pub(super) fn is_null_schema(schema: &Schema) -> bool {
+    matches!(schema, Schema::Object(o) if matches!(o.as_ref(), ObjectOrReference::Object(os) if os.schema_type == Some(TypeSet::Single(Type::Null))))
+}
