@@ -39,6 +39,7 @@ pub use generated::types::*;
 pub use runtime::client::{Client, ClientBuilder, ConfigError, DEFAULT_TIMEOUT};
 pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};
 pub use runtime::response::{ApiResponse, RateLimit};
+pub use runtime::scopes::ScopeList;
 pub use runtime::secret::SecretString;
 
 /// The README's examples, compiled as doctests so the quickstart stays true.

@@ -17,9 +17,10 @@ const KEYWORDS: &[&str] = &[
 /// Keywords that cannot be written as raw identifiers.
 const NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
 
-/// Type names the generated code or the hand-written layer use unqualified, or that shadow the
-/// prelude; a schema that maps to one of these gets a suffix.
-pub const RESERVED_TYPE_NAMES: &[&str] = &[
+/// Names of the Rust prelude and of derive macros that generated code writes unqualified
+/// (`Option`, `Default`, ...), and the names of the crates' types users import beside the
+/// generated ones (`Value`, `Url`, maps): a schema that maps to one of these gets a suffix.
+pub const PRELUDE_NAMES: &[&str] = &[
     "Option",
     "Result",
     "String",
@@ -39,22 +40,40 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "Display",
     "Serialize",
     "Deserialize",
-    "Client",
-    "ClientBuilder",
-    "Error",
-    "ApiError",
-    "ApiResponse",
-    "RateLimit",
-    "SecretString",
     "Url",
-    "Scope",
-    "Scopes",
     "Value",
     "Map",
     "BTreeMap",
     "HashMap",
     "Self",
 ];
+
+/// The type names `aps-auth-generated` exports at its root from its runtime (its runtime
+/// contract, `runtime/contract.rs`, and the client's builder and error types). The generated
+/// types are glob-re-exported beside them, so none may take one of these names. The
+/// `aps-auth-tests` suite checks this list against the crate's `lib.rs`.
+pub const RUNTIME_NAMES: &[&str] = &[
+    "Client",
+    "ClientBuilder",
+    "ConfigError",
+    "Error",
+    "ApiError",
+    "DecodeError",
+    "RawBody",
+    "StatusError",
+    "ApiResponse",
+    "RateLimit",
+    "ScopeList",
+    "SecretString",
+];
+
+/// Types every generated module defines itself, whatever the document says.
+pub const GENERATED_NAMES: &[&str] = &["Scope", "Scopes"];
+
+/// Every name a schema may not take: [`PRELUDE_NAMES`], [`RUNTIME_NAMES`], [`GENERATED_NAMES`].
+pub fn reserved_type_names() -> Vec<&'static str> {
+    [PRELUDE_NAMES, RUNTIME_NAMES, GENERATED_NAMES].concat()
+}
 
 /// Keeps the characters a Rust identifier may hold; everything else becomes a word break.
 fn words(name: &str) -> String {
@@ -191,7 +210,7 @@ mod tests {
             assign(&["userId", "user_id"], snake, &mut ns),
             ["user_id_2", "user_id"]
         );
-        let mut ns = Namespace::with_reserved(RESERVED_TYPE_NAMES);
+        let mut ns = Namespace::with_reserved(&reserved_type_names());
         assert_eq!(
             assign(&["foo", "Foo", "Option"], camel, &mut ns),
             ["Foo2", "Foo", "Option2"]

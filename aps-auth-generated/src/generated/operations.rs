@@ -12,7 +12,7 @@ impl crate::Client {
     ///
     /// This is a browser redirect: this method builds the URL to send the user to, with every query parameter encoded. It sends no request.
     pub fn authorize_url(&self, params: &AuthorizeParams) -> url::Url {
-        let mut query = crate::runtime::Pairs::new();
+        let mut query = crate::runtime::contract::Pairs::new();
         query.push("response_type", params.response_type.to_string());
         query.push("client_id", params.client_id.clone());
         query.push("redirect_uri", params.redirect_uri.clone());
@@ -104,7 +104,7 @@ impl crate::Client {
     ///
     /// This is a browser redirect: this method builds the URL to send the user to, with every query parameter encoded. It sends no request.
     pub fn logout_url(&self, params: &LogoutParams) -> url::Url {
-        let mut query = crate::runtime::Pairs::new();
+        let mut query = crate::runtime::contract::Pairs::new();
         if let Some(value) = &params.post_logout_redirect_uri {
             query.push("post_logout_redirect_uri", value.clone());
         }

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -172,26 +172,27 @@ impl Client {
     }
 }
 
-/// The helpers generated operations call. Which of them a given document's code uses depends on
-/// the document, hence `dead_code` is allowed here.
-#[allow(dead_code)]
+/// Internals the runtime contract (`contract.rs`) and the OAuth layer build on.
 impl Client {
-    /// The base URL with `segments` appended (each one percent-encoded) and `query` added
-    /// (form-urlencoded).
-    pub(crate) fn endpoint(&self, segments: &[&str], query: &[(String, String)]) -> Url {
-        let mut url = self.base_url.clone();
-        // The base URL has a host (checked when the client was built), so it has path segments.
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        }
-        url
+    /// The base URL every path is appended to, and the HTTP client and settings requests use.
+    pub(super) fn parts(
+        &self,
+    ) -> (
+        &Url,
+        &reqwest::Client,
+        Option<Duration>,
+        Option<&reqwest::header::HeaderValue>,
+    ) {
+        (
+            &self.base_url,
+            &self.http,
+            self.timeout,
+            self.authorization.as_ref(),
+        )
     }
 
     /// A copy of this client that sends `value` as the `Authorization` header of every request.
+    #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
     pub(crate) fn with_authorization(&self, mut value: reqwest::header::HeaderValue) -> Client {
         value.set_sensitive(true);
         Client {
@@ -200,20 +201,11 @@ impl Client {
         }
     }
 
-    /// A request with the client's timeout (and `Authorization` header, if any) applied.
-    pub(crate) fn request(&self, method: Method, url: Url) -> RequestBuilder {
-        let mut request = self.http.request(method, url);
-        if let Some(timeout) = self.timeout {
-            request = request.timeout(timeout);
-        }
-        if let Some(value) = &self.authorization {
-            request = request.header(reqwest::header::AUTHORIZATION, value.clone());
-        }
-        request
-    }
-
     /// Sends; a success status yields the raw answer, an error status the decoded error.
-    async fn execute<E: DeserializeOwned>(&self, request: RequestBuilder) -> Result<Raw, Error<E>> {
+    pub(super) async fn execute<E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<Raw, Error<E>> {
         let response = request.send().await.map_err(Error::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
@@ -230,70 +222,11 @@ impl Client {
             .map_err(Error::Transport)?;
         Err(decode_error(status, headers, &body, truncated))
     }
-
-    /// Sends and decodes a JSON answer.
-    pub(crate) async fn send_json<T: DeserializeOwned, E: DeserializeOwned>(
-        &self,
-        request: RequestBuilder,
-    ) -> Result<ApiResponse<T>, Error<E>> {
-        decode_json(self.execute(request).await?)
-    }
-
-    /// Sends and decodes a JSON answer that may also be empty (`204 No Content`, or a `200`
-    /// without a body): `None` then.
-    pub(crate) async fn send_json_optional<T: DeserializeOwned, E: DeserializeOwned>(
-        &self,
-        request: RequestBuilder,
-    ) -> Result<ApiResponse<Option<T>>, Error<E>> {
-        let raw = self.execute(request).await?;
-        if raw.status == StatusCode::NO_CONTENT || raw.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(ApiResponse::new(raw.status, raw.headers, None));
-        }
-        decode_json::<T, E>(raw).map(|answer| {
-            let (status, headers) = (answer.status(), answer.headers().clone());
-            ApiResponse::new(status, headers, Some(answer.into_inner()))
-        })
-    }
-
-    /// Sends; any body of a success answer is ignored.
-    pub(crate) async fn send_empty<E: DeserializeOwned>(
-        &self,
-        request: RequestBuilder,
-    ) -> Result<ApiResponse<()>, Error<E>> {
-        let raw = self.execute(request).await?;
-        Ok(ApiResponse::new(raw.status, raw.headers, ()))
-    }
-
-    /// Sends and returns a text answer.
-    pub(crate) async fn send_text<E: DeserializeOwned>(
-        &self,
-        request: RequestBuilder,
-    ) -> Result<ApiResponse<String>, Error<E>> {
-        let raw = self.execute(request).await?;
-        match String::from_utf8(raw.body) {
-            Ok(text) => Ok(ApiResponse::new(raw.status, raw.headers, text)),
-            Err(e) => Err(Error::Decode(Box::new(DecodeError {
-                status: raw.status,
-                content_type: content_type(&raw.headers),
-                reason: format!("the text body is not UTF-8: {}", e.utf8_error()),
-                body: RawBody::new(e.as_bytes(), false),
-            }))),
-        }
-    }
-
-    /// Sends and returns the answer's bytes.
-    pub(crate) async fn send_bytes<E: DeserializeOwned>(
-        &self,
-        request: RequestBuilder,
-    ) -> Result<ApiResponse<Vec<u8>>, Error<E>> {
-        let raw = self.execute(request).await?;
-        Ok(ApiResponse::new(raw.status, raw.headers, raw.body))
-    }
 }
 
 /// Decodes a success answer's JSON body; a wrong content type, an empty body or JSON of the wrong
 /// shape is a [`DecodeError`].
-fn decode_json<T: DeserializeOwned, E>(raw: Raw) -> Result<ApiResponse<T>, Error<E>> {
+pub(super) fn decode_json<T: DeserializeOwned, E>(raw: Raw) -> Result<ApiResponse<T>, Error<E>> {
     let content_type = content_type(&raw.headers);
     let fail = |reason: String| {
         Error::Decode(Box::new(DecodeError {
@@ -318,10 +251,10 @@ fn decode_json<T: DeserializeOwned, E>(raw: Raw) -> Result<ApiResponse<T>, Error
 }
 
 /// A success answer before decoding.
-struct Raw {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
+pub(super) struct Raw {
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Vec<u8>,
 }
 
 async fn read_capped(
@@ -340,7 +273,7 @@ async fn read_capped(
     Ok((body, false))
 }
 
-fn content_type(headers: &HeaderMap) -> Option<String> {
+pub(super) fn content_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())

@@ -125,7 +125,7 @@ impl Emitter<'_> {
         }
     }
 
-    /// `Scope` (the declared scopes, open) and `Scopes` (a space-separated list of them).
+    /// `Scope` (the declared scopes, open) and `Scopes`, the runtime's list of them.
     pub(super) fn scopes(&self, scopes: &[ScopeDef]) -> TokenStream {
         let variants = scopes.iter().map(|s| {
             let v = ident(&s.rust_name);
@@ -204,82 +204,14 @@ impl Emitter<'_> {
                 }
             }
 
+            impl AsRef<str> for Scope {
+                fn as_ref(&self) -> &str {
+                    self.as_str()
+                }
+            }
+
             /// A list of scopes, written on the wire as one space-separated string (`data:read data:write`).
-            #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-            pub struct Scopes(pub Vec<Scope>);
-
-            impl Scopes {
-                /// An empty list.
-                pub fn new() -> Self {
-                    Scopes(Vec::new())
-                }
-
-                /// Whether the list holds `scope`.
-                pub fn contains(&self, scope: &Scope) -> bool {
-                    self.0.contains(scope)
-                }
-
-                /// The scopes in order.
-                pub fn iter(&self) -> std::slice::Iter<'_, Scope> {
-                    self.0.iter()
-                }
-
-                /// The number of scopes.
-                pub fn len(&self) -> usize {
-                    self.0.len()
-                }
-
-                /// Whether the list is empty.
-                pub fn is_empty(&self) -> bool {
-                    self.0.is_empty()
-                }
-            }
-
-            impl<S: Into<Scope>> FromIterator<S> for Scopes {
-                fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
-                    Scopes(iter.into_iter().map(Into::into).collect())
-                }
-            }
-
-            impl<'a> IntoIterator for &'a Scopes {
-                type Item = &'a Scope;
-                type IntoIter = std::slice::Iter<'a, Scope>;
-                fn into_iter(self) -> Self::IntoIter {
-                    self.0.iter()
-                }
-            }
-
-            impl std::str::FromStr for Scopes {
-                type Err = std::convert::Infallible;
-                fn from_str(s: &str) -> Result<Self, Self::Err> {
-                    Ok(s.split_ascii_whitespace().map(Scope::from).collect())
-                }
-            }
-
-            impl std::fmt::Display for Scopes {
-                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    for (i, scope) in self.0.iter().enumerate() {
-                        if i > 0 {
-                            f.write_str(" ")?;
-                        }
-                        f.write_str(scope.as_str())?;
-                    }
-                    Ok(())
-                }
-            }
-
-            impl serde::Serialize for Scopes {
-                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    serializer.collect_str(self)
-                }
-            }
-
-            impl<'de> serde::Deserialize<'de> for Scopes {
-                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    let s = <String as serde::Deserialize>::deserialize(deserializer)?;
-                    Ok(s.split_ascii_whitespace().map(Scope::from).collect())
-                }
-            }
+            pub type Scopes = crate::runtime::contract::ScopeList<Scope>;
         }
     }
 }

@@ -82,7 +82,7 @@ impl Emitter<'_> {
         } else {
             (
                 quote! {
-                    let mut query = crate::runtime::Pairs::new();
+                    let mut query = crate::runtime::contract::Pairs::new();
                     #( #query_pushes )*
                 },
                 quote!(query.as_slice()),

@@ -173,9 +173,9 @@ pub(super) fn pairs_stmt(target: &Ident, params: &[&Param], apply: TokenStream) 
     }
     let pushes = params.iter().map(|p| push_param(target, p));
     quote! {
-        let mut #target = crate::runtime::Pairs::new();
+        let mut #target = crate::runtime::contract::Pairs::new();
         #( #pushes )*
-        let request = crate::runtime::#apply(request, &#target)?;
+        let request = crate::runtime::contract::#apply(request, &#target)?;
     }
 }
 

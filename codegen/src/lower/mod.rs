@@ -48,7 +48,7 @@ use crate::Options;
 use crate::error::{Pointer, SpecError, Warning};
 use crate::load::Document;
 use crate::model::*;
-use crate::naming::{self, Namespace, RESERVED_TYPE_NAMES};
+use crate::naming::{self, Namespace};
 
 type Result<T> = std::result::Result<T, SpecError>;
 
@@ -59,7 +59,7 @@ pub fn lower(doc: &Document, options: &Options) -> Result<(Api, Vec<Warning>)> {
         options,
         types: Vec::new(),
         order: Vec::new(),
-        type_ns: Namespace::with_reserved(RESERVED_TYPE_NAMES),
+        type_ns: Namespace::with_reserved(&naming::reserved_type_names()),
         components: BTreeMap::new(),
         warnings: Vec::new(),
         has_scopes: false,

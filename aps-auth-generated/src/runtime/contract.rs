@@ -1,0 +1,183 @@
+//! The runtime contract: everything generated code may use, in one place.
+//!
+//! Generated files (`src/generated/`) call nothing of the runtime but what this module defines or
+//! re-exports; the generator (`aps-auth-codegen`, `emit/`) writes paths to exactly these items.
+//! Changing a signature here is changing the generator's target: regenerate and run the tests.
+//!
+//! | item | used by generated code for |
+//! |---|---|
+//! | methods of `crate::Client`, defined here | `endpoint` (URL from path segments and query pairs), `request`, `send_json` / `send_json_optional` / `send_empty` / `send_text` / `send_bytes` (send and decode) |
+//! | [`Pairs`], [`with_headers`], [`with_cookies`], defined here | query, header and cookie parameters |
+//! | [`ScopeList`] (`crate::ScopeList`) | `pub type Scopes = ScopeList<Scope>` |
+//! | `crate::Error`, `crate::ApiResponse` | every operation's result |
+//! | `crate::SecretString` | secret-bearing fields (`expose_secret` when written into a request) |
+//! | `crate::ConfigError` | `Client::new` of a secondary document's client |
+//!
+//! Public types are named through the crate root, where they are re-exported beside the
+//! generated types; `aps-auth-codegen`'s `naming::RUNTIME_NAMES` lists the root's runtime names
+//! so no generated type shadows one (a test checks the two agree).
+//! Which helpers a document's code uses depends on the document, hence `dead_code` is allowed.
+#![allow(dead_code)]
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::client::{Client, content_type, decode_json};
+use super::error::{DecodeError, Error, RawBody};
+use super::response::ApiResponse;
+pub use super::scopes::ScopeList;
+
+/// The methods generated operations call on the client.
+impl Client {
+    /// The base URL with `segments` appended (each one percent-encoded) and `query` added
+    /// (form-urlencoded).
+    pub(crate) fn endpoint(&self, segments: &[&str], query: &[(String, String)]) -> Url {
+        let mut url = self.parts().0.clone();
+        // The base URL has a host (checked when the client was built), so it has path segments.
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        url
+    }
+
+    /// A request with the client's timeout (and `Authorization` header, if any) applied.
+    pub(crate) fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        let (_, http, timeout, authorization) = self.parts();
+        let mut request = http.request(method, url);
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
+        if let Some(value) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, value.clone());
+        }
+        request
+    }
+
+    /// Sends and decodes a JSON answer.
+    pub(crate) async fn send_json<T: DeserializeOwned, E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<T>, Error<E>> {
+        decode_json(self.execute(request).await?)
+    }
+
+    /// Sends and decodes a JSON answer that may also be empty (`204 No Content`, or a `200`
+    /// without a body): `None` then.
+    pub(crate) async fn send_json_optional<T: DeserializeOwned, E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<Option<T>>, Error<E>> {
+        let raw = self.execute(request).await?;
+        if raw.status == StatusCode::NO_CONTENT || raw.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(ApiResponse::new(raw.status, raw.headers, None));
+        }
+        decode_json::<T, E>(raw).map(|answer| {
+            let (status, headers) = (answer.status(), answer.headers().clone());
+            ApiResponse::new(status, headers, Some(answer.into_inner()))
+        })
+    }
+
+    /// Sends; any body of a success answer is ignored.
+    pub(crate) async fn send_empty<E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<()>, Error<E>> {
+        let raw = self.execute(request).await?;
+        Ok(ApiResponse::new(raw.status, raw.headers, ()))
+    }
+
+    /// Sends and returns a text answer.
+    pub(crate) async fn send_text<E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<String>, Error<E>> {
+        let raw = self.execute(request).await?;
+        match String::from_utf8(raw.body) {
+            Ok(text) => Ok(ApiResponse::new(raw.status, raw.headers, text)),
+            Err(e) => Err(Error::Decode(Box::new(DecodeError {
+                status: raw.status,
+                content_type: content_type(&raw.headers),
+                reason: format!("the text body is not UTF-8: {}", e.utf8_error()),
+                body: RawBody::new(e.as_bytes(), false),
+            }))),
+        }
+    }
+
+    /// Sends and returns the answer's bytes.
+    pub(crate) async fn send_bytes<E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<Vec<u8>>, Error<E>> {
+        let raw = self.execute(request).await?;
+        Ok(ApiResponse::new(raw.status, raw.headers, raw.body))
+    }
+}
+
+/// Name/value pairs collected by generated code for a query string or headers.
+#[derive(Debug, Default)]
+pub(crate) struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    pub(crate) fn new() -> Self {
+        Pairs(Vec::new())
+    }
+
+    pub(crate) fn push(&mut self, name: impl Into<String>, value: String) {
+        self.0.push((name.into(), value));
+    }
+
+    pub(crate) fn as_slice(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+/// Adds header parameters, refusing values that cannot be sent in a header.
+pub(crate) fn with_headers<E>(
+    request: reqwest::RequestBuilder,
+    headers: &Pairs,
+) -> Result<reqwest::RequestBuilder, Error<E>> {
+    let mut request = request;
+    for (name, value) in headers.as_slice() {
+        let value = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+            Error::InvalidRequest(format!(
+                "the value of header `{name}` contains characters a header cannot carry"
+            ))
+        })?;
+        request = request.header(name.as_str(), value);
+    }
+    Ok(request)
+}
+
+/// Adds cookie parameters as one `Cookie` header, percent-encoding what a cookie value cannot
+/// hold (RFC 6265: controls, space, `"`, `,`, `;`, `\`, and `%` itself).
+pub(crate) fn with_cookies<E>(
+    request: reqwest::RequestBuilder,
+    cookies: &Pairs,
+) -> Result<reqwest::RequestBuilder, Error<E>> {
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'!' | b'#'..=b'$' | b'&'..=b'+' | b'-'..=b':' | b'<'..=b'[' | b']'..=b'~'
+                    if b != b'%' =>
+                {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    let header = cookies
+        .as_slice()
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let value = reqwest::header::HeaderValue::from_str(&header)
+        .map_err(|_| Error::InvalidRequest("a cookie parameter cannot be sent".into()))?;
+    Ok(request.header(reqwest::header::COOKIE, value))
+}
