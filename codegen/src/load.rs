@@ -246,40 +246,35 @@ pub(crate) fn check_schema(value: &Value, ptr: &Pointer) -> Option<SpecError> {
             ));
         }
     }
-    if let Some(t) = map.get("type") {
-        let type_ptr = ptr.push("type");
-        match t {
-            Value::String(s) if !KNOWN_TYPES.contains(&s.as_str()) => {
-                return Some(SpecError::new(type_ptr, ErrorKind::UnknownType(s.clone())));
-            }
-            Value::String(_) => {}
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    match item {
-                        Value::String(s) if KNOWN_TYPES.contains(&s.as_str()) => {}
-                        Value::String(s) => {
-                            return Some(SpecError::new(
-                                type_ptr.push(i.to_string()),
-                                ErrorKind::UnknownType(s.clone()),
-                            ));
-                        }
-                        other => {
-                            return Some(SpecError::new(
-                                type_ptr.push(i.to_string()),
-                                ErrorKind::UnknownType(other.to_string()),
-                            ));
-                        }
-                    }
-                }
-            }
-            other => {
-                return Some(SpecError::new(
-                    type_ptr,
-                    ErrorKind::UnknownType(other.to_string()),
-                ));
-            }
-        }
+    if let Some(err) = map
+        .get("type")
+        .and_then(|t| check_type(t, &ptr.push("type")))
+    {
+        return Some(err);
     }
+    check_subschemas(map, ptr)
+}
+
+/// Refuses a `type` that is not a known type name or a list of them.
+fn check_type(t: &Value, type_ptr: &Pointer) -> Option<SpecError> {
+    let unknown =
+        |ptr: Pointer, what: String| Some(SpecError::new(ptr, ErrorKind::UnknownType(what)));
+    match t {
+        Value::String(s) if !KNOWN_TYPES.contains(&s.as_str()) => {
+            unknown(type_ptr.clone(), s.clone())
+        }
+        Value::String(_) => None,
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| match item {
+            Value::String(s) if KNOWN_TYPES.contains(&s.as_str()) => None,
+            Value::String(s) => unknown(type_ptr.push(i.to_string()), s.clone()),
+            other => unknown(type_ptr.push(i.to_string()), other.to_string()),
+        }),
+        other => unknown(type_ptr.clone(), other.to_string()),
+    }
+}
+
+/// Checks every schema nested in this one (`items`, `properties`, `allOf`, ...).
+fn check_subschemas(map: &serde_json::Map<String, Value>, ptr: &Pointer) -> Option<SpecError> {
     for key in [
         "items",
         "additionalProperties",

@@ -503,4 +503,4 @@ impl AsRef<str> for Scope {
     }
 }
 /// A list of scopes, written on the wire as one space-separated string (`data:read data:write`).
-pub type Scopes = crate::runtime::contract::ScopeList<Scope>;
+pub type Scopes = crate::ScopeList<Scope>;

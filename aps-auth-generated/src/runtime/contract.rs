@@ -8,7 +8,7 @@
 //! |---|---|
 //! | methods of `crate::Client`, defined here | `endpoint` (URL from path segments and query pairs), `request`, `send_json` / `send_json_optional` / `send_empty` / `send_text` / `send_bytes` (send and decode) |
 //! | [`Pairs`], [`with_headers`], [`with_cookies`], defined here | query, header and cookie parameters |
-//! | [`ScopeList`] (`crate::ScopeList`) | `pub type Scopes = ScopeList<Scope>` |
+//! | `crate::ScopeList` (`scopes.rs`) | `pub type Scopes = crate::ScopeList<Scope>` |
 //! | `crate::Error`, `crate::ApiResponse` | every operation's result |
 //! | `crate::SecretString` | secret-bearing fields (`expose_secret` when written into a request) |
 //! | `crate::ConfigError` | `Client::new` of a secondary document's client |
@@ -26,7 +26,6 @@ use url::Url;
 use super::client::{Client, content_type, decode_json};
 use super::error::{DecodeError, Error, RawBody};
 use super::response::ApiResponse;
-pub use super::scopes::ScopeList;
 
 /// The methods generated operations call on the client.
 impl Client {

@@ -211,7 +211,28 @@ impl Emitter<'_> {
             }
 
             /// A list of scopes, written on the wire as one space-separated string (`data:read data:write`).
-            pub type Scopes = crate::runtime::contract::ScopeList<Scope>;
+            pub type Scopes = crate::ScopeList<Scope>;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{file, squash};
+
+    const DOC: &str = "components:\n  securitySchemes:\n    o: {type: oauth2, flows: {clientCredentials: {tokenUrl: 'https://x/t', scopes: {'data:read': r}}}}\n  schemas:\n    Mode: {type: string, enum: [fast, slow]}\n    Fixed: {const: only}\npaths:\n  /m:\n    get:\n      operationId: m\n      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Mode'}}}}}\n";
+
+    #[test]
+    fn answer_enums_are_open_and_request_enums_closed() {
+        let types = file(DOC, "types.rs");
+        assert!(types.contains(&squash("pub enum Mode { /// `fast` Fast, /// `slow` Slow, /// A value the document does not list, kept as sent. Other(String), }")), "{types}");
+        assert!(types.contains(&squash("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)] pub enum Fixed")), "{types}");
+    }
+
+    #[test]
+    fn scopes_are_the_runtime_list_of_the_documents_scope_enum() {
+        let types = file(DOC, "types.rs");
+        assert!(types.contains(&squash("pub enum Scope { /// `data:read`: r DataRead, /// A scope the document does not declare. Other(String), }")), "{types}");
+        assert!(types.contains(&squash("pub type Scopes = crate::ScopeList<Scope>;")));
     }
 }

@@ -186,3 +186,29 @@ fn deprecated_attr(deprecated: bool) -> TokenStream {
         quote!()
     }
 }
+
+/// Small documents generated in the unit tests of each emitter file.
+#[cfg(test)]
+mod test_support {
+    use crate::{Options, generate};
+
+    /// The generated file `name` (`mod.rs`, `types.rs`, `operations.rs`) for `openapi: 3.1.0` +
+    /// a minimal `info` + `body`, without whitespace, so tests match tokens whatever the line
+    /// breaks (compare with [`squash`]ed expectations).
+    pub(super) fn generated(body: &str, name: &str, options: Options) -> String {
+        let text = format!("openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\n{body}");
+        let output = generate(&text, &options).unwrap_or_else(|e| panic!("{e}"));
+        let file = output.files.iter().find(|f| f.path == name).expect("file");
+        squash(&file.contents)
+    }
+
+    /// The text without whitespace.
+    pub(super) fn squash(text: &str) -> String {
+        text.split_whitespace().collect()
+    }
+
+    /// [`generated`] with default options.
+    pub(super) fn file(body: &str, name: &str) -> String {
+        generated(body, name, Options::default())
+    }
+}

@@ -90,3 +90,47 @@ impl Emitter<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Layout;
+    use super::super::test_support::{generated, squash};
+    use crate::Options;
+
+    #[test]
+    fn a_nested_document_gets_a_client_of_its_own() {
+        let options = Options {
+            layout: Layout::Nested,
+            ..Options::default()
+        };
+        let module = generated(
+            "servers: [{url: 'https://api.example.com/v1'}]\n",
+            "mod.rs",
+            options,
+        );
+        assert!(
+            module.contains(&squash("pub struct Client(crate::Client);")),
+            "{module}"
+        );
+        assert!(module.contains(&squash(
+            r#"pub const DEFAULT_BASE_URL: Option<&str> = Some("https://api.example.com/v1");"#
+        )));
+    }
+
+    #[test]
+    fn the_root_declares_the_other_documents() {
+        let options = Options {
+            layout: Layout::Root {
+                submodules: vec!["second_api".into()],
+            },
+            ..Options::default()
+        };
+        let module = generated("", "mod.rs", options);
+        assert!(
+            module.contains(&squash(
+                "pub mod types; mod operations; pub mod second_api;"
+            )),
+            "{module}"
+        );
+    }
+}

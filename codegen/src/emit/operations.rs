@@ -76,18 +76,7 @@ impl Emitter<'_> {
         auth(&op.auth, &mut parts);
 
         let segments = op.segments.iter().map(segment_expr);
-        let query_pushes = &parts.query_pushes;
-        let (query_setup, query_ref) = if query_pushes.is_empty() {
-            (quote!(), quote!(&[]))
-        } else {
-            (
-                quote! {
-                    let mut query = crate::runtime::contract::Pairs::new();
-                    #( #query_pushes )*
-                },
-                quote!(query.as_slice()),
-            )
-        };
+        let (query_setup, query_ref) = query_setup(&parts.query_pushes);
         let url_expr = quote!(#receiver.endpoint(&[ #( #segments ),* ], #query_ref));
 
         let OperationKind::Call { success, error } = &op.kind else {
@@ -102,16 +91,7 @@ impl Emitter<'_> {
             };
         };
         let error_ty = self.ty(error);
-        let (success_ty, send) = match success {
-            ResponseBody::Empty => (quote!(()), quote!(send_empty)),
-            ResponseBody::Json(t) => (self.ty(t), quote!(send_json)),
-            ResponseBody::OptionalJson(t) => {
-                let t = self.ty(t);
-                (quote!(Option<#t>), quote!(send_json_optional))
-            }
-            ResponseBody::Text => (quote!(String), quote!(send_text)),
-            ResponseBody::Binary => (quote!(Vec<u8>), quote!(send_bytes)),
-        };
+        let (success_ty, send) = self.success(success);
         let body_stmt = match &op.body {
             Some(body) => self.body(body, &mut parts.args),
             None => quote!(),
@@ -146,6 +126,20 @@ impl Emitter<'_> {
         }
     }
 
+    /// The success type of a call and the runtime method that sends and decodes it.
+    fn success(&self, success: &ResponseBody) -> (TokenStream, TokenStream) {
+        match success {
+            ResponseBody::Empty => (quote!(()), quote!(send_empty)),
+            ResponseBody::Json(t) => (self.ty(t), quote!(send_json)),
+            ResponseBody::OptionalJson(t) => {
+                let t = self.ty(t);
+                (quote!(Option<#t>), quote!(send_json_optional))
+            }
+            ResponseBody::Text => (quote!(String), quote!(send_text)),
+            ResponseBody::Binary => (quote!(Vec<u8>), quote!(send_bytes)),
+        }
+    }
+
     /// The body argument and the statement that attaches it.
     fn body(&self, body: &RequestBody, args: &mut Vec<TokenStream>) -> TokenStream {
         let (arg_ty, apply) = match body.media {
@@ -168,6 +162,18 @@ impl Emitter<'_> {
             quote! { let request = match body { Some(body) => #apply, None => request }; }
         }
     }
+}
+
+/// The statements that collect the query, and the slice expression `endpoint` takes.
+fn query_setup(pushes: &[TokenStream]) -> (TokenStream, TokenStream) {
+    if pushes.is_empty() {
+        return (quote!(), quote!(&[]));
+    }
+    let setup = quote! {
+        let mut query = crate::runtime::contract::Pairs::new();
+        #( #pushes )*
+    };
+    (setup, quote!(query.as_slice()))
 }
 
 /// The operation's parameters in one place, in declaration order.
@@ -231,5 +237,54 @@ fn auth(auth: &Auth, parts: &mut Parts) {
                 quote! { let request = #apply; }
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{file, squash};
+
+    #[test]
+    fn a_redirect_builds_a_url_with_its_query_key() {
+        let out = file(
+            "components: {securitySchemes: {k: {type: apiKey, in: query, name: key}}}\nsecurity: [{k: []}, {}]\npaths:\n  /login:\n    get: {operationId: login, responses: {'302': {description: go}}}\n",
+            "operations.rs",
+        );
+        assert!(
+            out.contains(&squash(
+                "pub fn login_url(&self, api_key: Option<&str>) -> url::Url {"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(
+                r#"if let Some(key) = api_key { query.push("key", key.to_owned()); }"#
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_call_sends_its_body_with_auth_and_decodes_its_answer() {
+        let out = file(
+            "components: {securitySchemes: {b: {type: http, scheme: bearer}}}\npaths:\n  /t:\n    post:\n      operationId: send\n      security: [{b: []}]\n      requestBody: {content: {text/plain: {}}}\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: integer}}}}\n        '400': {description: bad, content: {application/json: {schema: {type: string}}}}\n",
+            "operations.rs",
+        );
+        assert!(
+            out.contains(&squash(
+                "pub async fn send(&self, bearer_token: &str, body: Option<&str>,)"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(
+                "-> Result<crate::ApiResponse<i64>, crate::Error<String>>"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash("self.send_json(request).await")),
+            "{out}"
+        );
     }
 }

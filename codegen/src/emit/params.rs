@@ -232,3 +232,49 @@ fn path_string(value: &TokenStream, shape: &ParamShape) -> TokenStream {
         ParamShape::Scalar(ty) | ParamShape::Object { ty, .. } => scalar_string(value, ty),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{file, squash};
+
+    fn ops(params: &str) -> String {
+        file(
+            &format!(
+                "paths:\n  /items/{{id}}:\n    get:\n      operationId: list\n      parameters:\n{params}      responses: {{'204': {{description: ok}}}}\n"
+            ),
+            "operations.rs",
+        )
+    }
+
+    #[test]
+    fn each_shape_is_written_its_way() {
+        let out = ops(concat!(
+            "        - {name: id, in: path, required: true, schema: {type: array, items: {type: integer}}}\n",
+            "        - {name: tag, in: query, schema: {type: array, items: {type: string}}}\n",
+            "        - {name: q, in: query, style: spaceDelimited, schema: {type: array, items: {type: string}}}\n",
+            "        - {name: f, in: query, style: deepObject, schema: {type: object, additionalProperties: {type: string}}}\n",
+            "        - {name: X-Trace, in: header, schema: {type: integer}}\n",
+        ));
+        assert!(out.contains(&squash(r#"&params.id.iter().map(|item| item.to_string()).collect::<Vec<String>>().join(",")"#)), "{out}");
+        assert!(
+            out.contains(&squash(
+                r#"for item in value.iter() { query.push("tag", item.clone()); }"#
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(r#"query.push("q", value.join(" "));"#)),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(r#"query.push(format!("f[{key}]"), item.clone());"#)),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(
+                "crate::runtime::contract::with_headers(request, &headers)?"
+            )),
+            "{out}"
+        );
+    }
+}

@@ -123,3 +123,37 @@ impl<'a> Emitter<'a> {
         quote! { #doc #deprecated #serde_attr pub #name: #field_ty, }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{file, squash};
+
+    #[test]
+    fn fields_are_renamed_and_optional_ones_skipped_when_absent() {
+        let types = file(
+            "components:\n  schemas:\n    S:\n      type: object\n      required: [userId]\n      properties:\n        userId: {type: string}\n        type: {type: integer}\n",
+            "types.rs",
+        );
+        assert!(
+            types.contains(&squash(
+                "#[serde(rename = \"userId\")] pub user_id: String,"
+            )),
+            "{types}"
+        );
+        assert!(types.contains(&squash("#[serde(default, skip_serializing_if = \"Option::is_none\")] pub r#type: Option<i64>,")), "{types}");
+    }
+
+    #[test]
+    fn a_recursive_alias_is_a_transparent_newtype() {
+        let types = file(
+            "components: {schemas: {Tree: {type: array, items: {$ref: '#/components/schemas/Tree'}}}}",
+            "types.rs",
+        );
+        assert!(
+            types.contains(&squash(
+                "#[serde(transparent)] pub struct Tree(pub Vec<Tree>);"
+            )),
+            "{types}"
+        );
+    }
+}

@@ -82,3 +82,45 @@ impl Emitter<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{file, squash};
+
+    #[test]
+    fn a_tagged_union_dispatches_on_the_tag_and_boxes_structs() {
+        let types = file(
+            "components:\n  schemas:\n    Cat: {type: object, properties: {kind: {type: string}}}\n    Dog: {type: object, properties: {kind: {type: string}}}\n    Two:\n      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]\n      discriminator: {propertyName: kind}\n",
+            "types.rs",
+        );
+        assert!(
+            types.contains(&squash(
+                "pub enum Two { /// Alternative 1 of `#/components/schemas/Two`. Cat(Box<Cat>),"
+            )),
+            "{types}"
+        );
+        assert!(types.contains(&squash("value.get(\"kind\")")), "{types}");
+        assert!(
+            types.contains(&squash(
+                "serde_json::from_value(value).map(|v| Two::Dog(Box::new(v)))"
+            )),
+            "{types}"
+        );
+        assert!(types.contains(&squash("Other(serde_json::Value)")));
+    }
+
+    #[test]
+    fn an_untagged_union_lets_serde_try_each_alternative() {
+        let types = file(
+            "components: {schemas: {U: {anyOf: [{type: string}, {type: integer}]}}}",
+            "types.rs",
+        );
+        assert!(
+            types.contains(&squash("#[serde(untagged)] pub enum U {")),
+            "{types}"
+        );
+        assert!(
+            types.contains(&squash("String(String),")) && types.contains(&squash("Integer(i64),"))
+        );
+    }
+}

@@ -81,3 +81,28 @@ impl Annotations {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Annotations;
+
+    #[test]
+    fn keywords_become_notes() {
+        let schema: oas3::spec::Schema = serde_json::from_str(
+            r#"{"type":"integer","format":"int32","default":5,"minimum":1,"readOnly":true}"#,
+        )
+        .unwrap();
+        let a = Annotations::of(&schema);
+        assert!(a.read_only && !a.write_only);
+        let doc = a.append_to("Count.".into());
+        assert!(doc.starts_with("Count.\n\n"));
+        for note in [
+            "Default: `5`.",
+            "Format: `int32` (`i32`).",
+            "`minimum` 1",
+            "Read-only",
+        ] {
+            assert!(doc.contains(note), "{note} in {doc}");
+        }
+    }
+}

@@ -151,3 +151,55 @@ pub(super) fn for_kind(auth: Auth, kind: &OperationKind) -> Auth {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use crate::model::{Auth, KeyPlacement};
+
+    fn doc(op_security: &str) -> String {
+        format!(
+            "security: [{{k: []}}]\ncomponents:\n  securitySchemes:\n    k: {{type: apiKey, in: query, name: key}}\npaths:\n  /a:\n    get:\n      operationId: a\n{op_security}      responses: {{'200': {{description: ok}}}}\n  /login:\n    get:\n      operationId: login\n      responses: {{'302': {{description: redirect}}}}\n"
+        )
+    }
+
+    #[test]
+    fn operations_inherit_the_document_security_unless_they_say_otherwise() {
+        let (api, _) = lowered(&doc(""));
+        assert!(matches!(
+            api.operations[0].auth,
+            Auth::ApiKey {
+                placement: KeyPlacement::Query,
+                optional: false,
+                ..
+            }
+        ));
+        let (api, _) = lowered(&doc("      security: []\n"));
+        assert_eq!(api.operations[0].auth, Auth::None);
+    }
+
+    #[test]
+    fn a_redirect_carries_its_query_key_in_the_url() {
+        let (api, _) = lowered(&doc(""));
+        assert!(matches!(
+            api.operations[1].auth,
+            Auth::ApiKey {
+                placement: KeyPlacement::UrlQuery,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn declared_scopes_are_collected_once() {
+        let (api, _) = lowered(
+            "components:\n  securitySchemes:\n    a: {type: oauth2, flows: {implicit: {authorizationUrl: 'https://x', scopes: {'data:read': r, other: o}}}}\n    b: {type: oauth2, flows: {clientCredentials: {tokenUrl: 'https://x', scopes: {'data:read': again}}}}\n",
+        );
+        let values: Vec<&str> = api.scopes.iter().map(|s| s.value.as_str()).collect();
+        assert_eq!(values, ["data:read", "other"]);
+        assert_eq!(
+            api.scopes[1].rust_name, "Other2",
+            "`Other` is the catch-all variant"
+        );
+    }
+}

@@ -68,3 +68,43 @@ impl Lowerer<'_> {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use crate::model::{Media, TypeRef};
+
+    fn with_body(content: &str) -> String {
+        format!(
+            "paths:\n  /a:\n    post:\n      operationId: a\n      requestBody: {{required: true, content: {{{content}}}}}\n      responses: {{'204': {{description: ok}}}}\n"
+        )
+    }
+
+    #[test]
+    fn json_is_preferred_over_other_media_types() {
+        let (api, _) = lowered(&with_body(
+            "text/plain: {}, application/json: {schema: {type: integer}}",
+        ));
+        let body = api.operations[0].body.as_ref().expect("body");
+        assert_eq!(
+            (body.media, &body.ty, body.required),
+            (Media::Json, &TypeRef::I64, true)
+        );
+    }
+
+    #[test]
+    fn multipart_skips_the_operation_with_a_warning() {
+        let (api, warnings) = lowered(&with_body("multipart/form-data: {schema: {type: object}}"));
+        assert!(api.operations.is_empty());
+        assert!(warnings[0].message.contains("operation skipped"));
+    }
+
+    #[test]
+    fn a_form_body_must_be_an_object() {
+        let err = lower_doc(&with_body(
+            "application/x-www-form-urlencoded: {schema: {type: string}}",
+        ))
+        .unwrap_err();
+        assert!(err.pointer.to_string().ends_with("/schema"), "{err}");
+    }
+}

@@ -80,3 +80,30 @@ impl Lowerer<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use crate::error::ErrorKind;
+    use crate::model::{TypeKind, TypeRef};
+
+    #[test]
+    fn a_primitive_component_is_an_alias_under_its_own_name() {
+        let (api, _) = lowered("components: {schemas: {user-id: {type: string}}}");
+        assert_eq!(api.types[0].name, "UserId");
+        assert_eq!(api.types[0].kind, TypeKind::Alias(TypeRef::String));
+    }
+
+    #[test]
+    fn refs_that_never_reach_a_schema_are_refused() {
+        let cycle = "components: {schemas: {A: {$ref: '#/components/schemas/B'}, B: {$ref: '#/components/schemas/A'}}}";
+        let err = lower_doc(cycle).unwrap_err();
+        assert!(
+            matches!(err.kind, ErrorKind::Unsupported(ref m) if m.contains("cycle")),
+            "{err}"
+        );
+        let selfish = "components: {schemas: {A: {$ref: '#/components/schemas/A'}}}";
+        let err = lower_doc(selfish).unwrap_err();
+        assert_eq!(err.pointer.to_string(), "#/components/schemas/A");
+    }
+}

@@ -173,3 +173,38 @@ fn part_ref(part: &Schema) -> Option<String> {
 fn all_of_refs(s: &ObjectSchema) -> Vec<String> {
     s.all_of.iter().filter_map(part_ref).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+
+    #[test]
+    fn all_of_objects_merge_into_one_struct() {
+        let (api, _) = lowered(
+            "components:\n  schemas:\n    Base: {type: object, required: [id], properties: {id: {type: string}}}\n    Dog:\n      allOf:\n        - $ref: '#/components/schemas/Base'\n        - {type: object, properties: {bark: {type: boolean}}}\n",
+        );
+        let names: Vec<&str> = fields(&api, "Dog")
+            .iter()
+            .map(|f| f.rust_name.as_str())
+            .collect();
+        assert_eq!(names, ["id", "bark"]);
+        assert!(fields(&api, "Dog")[0].required);
+    }
+
+    #[test]
+    fn a_null_alternative_makes_the_type_optional() {
+        let (api, _) = lowered(
+            "components:\n  schemas:\n    S:\n      type: object\n      properties:\n        v: {oneOf: [{type: string}, {type: 'null'}]}\n",
+        );
+        let v = &fields(&api, "S")[0];
+        assert!(v.nullable && v.optional());
+    }
+
+    #[test]
+    fn an_all_of_of_non_objects_is_json_with_a_warning() {
+        let (_, warnings) = lowered(
+            "components: {schemas: {S: {allOf: [{type: string}, {minLength: 1, type: integer}]}}}",
+        );
+        assert!(warnings.iter().any(|w| w.message.contains("allOf")));
+    }
+}

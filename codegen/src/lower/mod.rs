@@ -253,3 +253,46 @@ impl Lowerer<'_> {
 fn prose(text: &Option<String>) -> Option<String> {
     text.as_ref().filter(|t| !t.trim().is_empty()).cloned()
 }
+
+/// Small documents lowered in the unit tests of each concept file.
+#[cfg(test)]
+mod test_support {
+    use super::*;
+
+    /// Lowers `openapi: 3.1.0` + a minimal `info` + `body` (YAML at the document's top level).
+    pub(super) fn lower_doc(body: &str) -> Result<(Api, Vec<Warning>)> {
+        let text = format!("openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\n{body}");
+        let doc = crate::load::load(&text)?;
+        lower(&doc, &Options::default())
+    }
+
+    /// [`lower_doc`], which must succeed.
+    pub(super) fn lowered(body: &str) -> (Api, Vec<Warning>) {
+        lower_doc(body).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The type named `name`.
+    pub(super) fn type_named<'a>(api: &'a Api, name: &str) -> &'a TypeDef {
+        api.types
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no type {name}"))
+    }
+
+    /// The fields of struct `name`.
+    pub(super) fn fields<'a>(api: &'a Api, name: &str) -> &'a [Field] {
+        match &type_named(api, name).kind {
+            TypeKind::Struct { fields } => fields,
+            other => panic!("{name} is not a struct: {other:?}"),
+        }
+    }
+
+    /// The Rust name of the type a reference names.
+    pub(super) fn name_of<'a>(api: &'a Api, ty: &TypeRef) -> &'a str {
+        match ty {
+            TypeRef::Named(id) => &api.type_def(*id).name,
+            TypeRef::Boxed(inner) => name_of(api, inner),
+            other => panic!("not a named type: {other:?}"),
+        }
+    }
+}

@@ -50,3 +50,32 @@ impl Lowerer<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use crate::model::TypeRef;
+
+    const DOC: &str = "components:\n  securitySchemes:\n    o: {type: oauth2, flows: {clientCredentials: {tokenUrl: 'https://x/t', scopes: {'data:read': r}}}}\n  schemas:\n    T: {type: object, properties: {access_token: {type: string}, scope: {type: string}, code: {type: string}}}\npaths:\n  /token:\n    post:\n      operationId: token\n      requestBody:\n        content:\n          application/x-www-form-urlencoded:\n            schema: {type: object, properties: {code: {type: string}, name: {type: string}}}\n      responses: {'200': {description: ok}}\n";
+
+    #[test]
+    fn secret_and_scope_names_get_their_types() {
+        let (api, _) = lowered(DOC);
+        let t = fields(&api, "T");
+        assert_eq!(t[0].ty, TypeRef::Secret);
+        assert_eq!(t[1].ty, TypeRef::Scopes);
+        assert_eq!(
+            t[2].ty,
+            TypeRef::String,
+            "`code` outside a form body is an error code"
+        );
+    }
+
+    #[test]
+    fn a_form_body_code_is_a_secret() {
+        let (api, _) = lowered(DOC);
+        let body = fields(&api, "TokenRequest");
+        assert_eq!(body[0].ty, TypeRef::Secret);
+        assert_eq!(body[1].ty, TypeRef::String);
+    }
+}

@@ -107,3 +107,39 @@ impl Lowerer<'_> {
         Ok(fields)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use crate::model::TypeRef;
+
+    #[test]
+    fn fields_keep_wire_names_and_extra_properties_flatten() {
+        let (api, _) = lowered(
+            "components:\n  schemas:\n    S:\n      type: object\n      required: [userId, ro]\n      properties:\n        userId: {type: string}\n        ro: {type: string, readOnly: true}\n      additionalProperties: {type: integer}\n",
+        );
+        let f = fields(&api, "S");
+        assert_eq!(
+            (f[0].rust_name.as_str(), f[0].wire_name.as_str()),
+            ("user_id", "userId")
+        );
+        assert!(f[0].required);
+        assert!(
+            !f[1].required,
+            "read-only fields are optional in the one Rust type"
+        );
+        assert!(f[2].flatten);
+        assert_eq!(f[2].ty, TypeRef::Map(Box::new(TypeRef::I64)));
+    }
+
+    #[test]
+    fn an_object_without_properties_is_a_map() {
+        let (api, _) = lowered(
+            "components: {schemas: {M: {type: object, additionalProperties: {type: boolean}}}}",
+        );
+        assert_eq!(
+            type_named(&api, "M").kind,
+            crate::model::TypeKind::Alias(TypeRef::Map(Box::new(TypeRef::Bool)))
+        );
+    }
+}

@@ -181,3 +181,37 @@ fn name_methods(ops: &mut [Operation]) {
         op.fn_name = name;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn methods_are_named_from_ids_or_method_and_path() {
+        let (api, _) = lowered(
+            "paths:\n  /users/{id}:\n    parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n    get: {responses: {'200': {description: ok}}}\n  /authorize:\n    get: {operationId: authorize, responses: {'302': {description: go}}}\n",
+        );
+        let names: Vec<&str> = api.operations.iter().map(|o| o.fn_name.as_str()).collect();
+        assert_eq!(names, ["get_users_id", "authorize_url"]);
+    }
+
+    #[test]
+    fn a_repeated_operation_id_is_refused_where_it_repeats() {
+        let err = lower_doc(
+            "paths:\n  /a: {get: {operationId: x, responses: {'200': {description: ok}}}}\n  /b: {get: {operationId: x, responses: {'200': {description: ok}}}}\n",
+        )
+        .unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::DuplicateOperationId { .. }));
+        assert_eq!(err.pointer.to_string(), "#/paths/~1b/get/operationId");
+    }
+
+    #[test]
+    fn webhook_payloads_become_models() {
+        let (api, _) = lowered(
+            "webhooks:\n  newPet:\n    post:\n      requestBody: {content: {application/json: {schema: {type: object, properties: {id: {type: integer}}}}}}\n      responses: {'200': {description: ok}}\n",
+        );
+        assert!(api.operations.is_empty());
+        assert_eq!(fields(&api, "NewPetPayload")[0].rust_name, "id");
+    }
+}

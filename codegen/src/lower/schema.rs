@@ -147,3 +147,44 @@ impl Lowerer<'_> {
         Ok(TypeRef::Array(Box::new(item)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use crate::model::{TypeKind, TypeRef};
+
+    #[test]
+    fn primitives_follow_type_and_format() {
+        let (api, _) = lowered(
+            "components:\n  schemas:\n    S:\n      type: object\n      properties:\n        a: {type: integer, format: int32}\n        b: {type: number, format: float}\n        c: {type: array, items: {type: boolean}}\n        d: {type: [string, 'null']}\n        e: {}\n",
+        );
+        let f = fields(&api, "S");
+        let tys: Vec<&TypeRef> = f.iter().map(|f| &f.ty).collect();
+        assert_eq!(
+            tys,
+            [
+                &TypeRef::I32,
+                &TypeRef::F32,
+                &TypeRef::Array(Box::new(TypeRef::Bool)),
+                &TypeRef::String,
+                &TypeRef::Json
+            ]
+        );
+        assert!(f[3].nullable);
+    }
+
+    #[test]
+    fn a_string_const_is_a_one_value_enum_and_mixed_types_are_json() {
+        let (api, warnings) =
+            lowered("components: {schemas: {K: {const: fixed}, M: {type: [string, integer]}}}");
+        assert!(
+            matches!(&type_named(&api, "K").kind, TypeKind::StringEnum { variants, .. } if variants.len() == 1)
+        );
+        assert_eq!(type_named(&api, "M").kind, TypeKind::Alias(TypeRef::Json));
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.message.contains("several non-null types"))
+        );
+    }
+}

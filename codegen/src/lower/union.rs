@@ -126,3 +126,46 @@ impl Lowerer<'_> {
 pub(super) fn is_null_schema(schema: &Schema) -> bool {
     matches!(schema, Schema::Object(o) if matches!(o.as_ref(), ObjectOrReference::Object(os) if os.schema_type == Some(TypeSet::Single(Type::Null))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use crate::model::TypeKind;
+
+    const PETS: &str = "components:\n  schemas:\n    Cat: {type: object, properties: {kind: {type: string}}}\n    Dog: {type: object, properties: {kind: {type: string}}}\n    Pet:\n      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]\n      discriminator: {propertyName: kind, mapping: {cat: '#/components/schemas/Cat'}}\n";
+
+    #[test]
+    fn a_discriminator_tags_each_variant_and_named_variants_are_boxed() {
+        let (api, _) = lowered(PETS);
+        let TypeKind::Union { variants, tag } = &type_named(&api, "Pet").kind else {
+            panic!("not a union")
+        };
+        assert_eq!(tag.as_deref(), Some("kind"));
+        let tags: Vec<_> = variants.iter().map(|v| v.tag_value.as_deref()).collect();
+        assert_eq!(tags, [Some("cat"), Some("Dog")]);
+        assert!(
+            variants
+                .iter()
+                .all(|v| matches!(v.ty, crate::model::TypeRef::Boxed(_)))
+        );
+        assert_eq!(name_of(&api, &variants[1].ty), "Dog");
+    }
+
+    #[test]
+    fn inline_alternatives_are_untagged_with_a_warning() {
+        let (api, warnings) = lowered(
+            "components:\n  schemas:\n    U:\n      oneOf: [{type: string}, {type: integer}]\n      discriminator: {propertyName: k}\n",
+        );
+        let TypeKind::Union { variants, tag } = &type_named(&api, "U").kind else {
+            panic!("not a union")
+        };
+        assert!(tag.is_none());
+        let names: Vec<&str> = variants.iter().map(|v| v.rust_name.as_str()).collect();
+        assert_eq!(names, ["String", "Integer"]);
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.pointer.to_string().ends_with("/discriminator"))
+        );
+    }
+}
