@@ -218,10 +218,11 @@ fn check_one(
         })
         .sum();
 
+    let crate_name = crate_name(name);
     let dir = write_scratch_crate(
         root,
-        &root.join("target/check-generated").join(name),
-        name,
+        &root.join("target/check-generated").join(&crate_name),
+        &crate_name,
         &output.files,
         template,
     )?;
@@ -295,6 +296,26 @@ pub fn write_scratch_crate(
     .map_err(|e| e.to_string())?;
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
     Ok(dir.to_path_buf())
+}
+
+/// The scratch crate's name for a document named `name`: lower case, words joined by `-`
+/// (`secureServiceAccount` -> `secure-service-account`), so rustc's `non_snake_case` lint, which
+/// clippy's `-D warnings` makes an error, does not fire on the crate name.
+fn crate_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            out.push('-');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '-'
+        });
+    }
+    out
 }
 
 /// Methods of the Scope helpers that the operation count must not include.
