@@ -2,8 +2,14 @@
 //!
 //! The text (YAML or JSON) is read into a `serde_json::Value` first, so that every later error can
 //! name a JSON pointer, then deserialized into the `oas3` model through `serde_path_to_error`.
-//! When `oas3` rejects a schema (its schema types are untagged enums, which lose the path), the raw
-//! value is walked again to find the exact schema that is wrong and say why.
+//!
+//! - `diagnose.rs` turns a refusal of `oas3` into a sentence: its untagged enums (`Schema`,
+//!   `ObjectOrReference`) lose the inner reason and path, so the raw value at the failing place
+//!   is read again as what belongs there (a parameter, a response, a security scheme...) to say
+//!   exactly what is wrong and where; `schema.rs` holds the shape rules of schemas.
+
+mod diagnose;
+mod schema;
 
 use serde_json::Value;
 
@@ -25,12 +31,8 @@ pub fn load(text: &str) -> Result<Document, SpecError> {
     // 3.0 forms are rewritten in 3.1 documents too: real documents that say 3.1 still use them,
     // and in 3.1 they are either invalid (boolean `exclusiveMinimum`) or meaningless (`nullable`).
     normalize_3_0(&mut raw);
-    let spec: oas3::Spec = serde_path_to_error::deserialize(&raw).map_err(|err| {
-        let pointer = path_to_pointer(err.path());
-        diagnose(&raw, &pointer).unwrap_or_else(|| {
-            SpecError::new(pointer, ErrorKind::Structure(err.into_inner().to_string()))
-        })
-    })?;
+    let spec: oas3::Spec =
+        serde_path_to_error::deserialize(&raw).map_err(|err| diagnose::explain(&raw, err))?;
     Ok(Document { raw, spec })
 }
 
@@ -131,15 +133,6 @@ fn normalize_3_0(value: &mut Value) {
     }
 }
 
-fn path_to_pointer(path: &serde_path_to_error::Path) -> Pointer {
-    use serde_path_to_error::Segment;
-    path.iter().fold(Pointer::root(), |ptr, seg| match seg {
-        Segment::Seq { index } => ptr.push(index.to_string()),
-        Segment::Map { key } => ptr.push(key),
-        Segment::Enum { .. } | Segment::Unknown => ptr,
-    })
-}
-
 /// Names the JSON kind of a value, for messages.
 pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
@@ -150,178 +143,6 @@ pub(crate) fn kind_of(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-const KNOWN_TYPES: [&str; 7] = [
-    "string", "integer", "number", "boolean", "array", "object", "null",
-];
-
-/// Finds the precise schema problem under `at` (or anywhere, failing that).
-fn diagnose(raw: &Value, at: &Pointer) -> Option<SpecError> {
-    let tokens: Vec<String> = at.tokens().collect();
-    let at_schema = tokens.len() >= 3
-        && tokens[tokens.len() - 3] == "components"
-        && tokens[tokens.len() - 2] == "schemas";
-    if let Some(value) = at.lookup(raw) {
-        let found = if at_schema {
-            check_schema(value, at)
-        } else {
-            find_schemas(value, at, false)
-        };
-        if found.is_some() {
-            return found;
-        }
-    }
-    find_schemas(raw, &Pointer::root(), false)
-}
-
-/// Walks any part of the document, checking every value that sits where a schema belongs.
-fn find_schemas(value: &Value, ptr: &Pointer, parent_is_components: bool) -> Option<SpecError> {
-    match value {
-        Value::Object(map) => map.iter().find_map(|(key, child)| {
-            let child_ptr = ptr.push(key);
-            match key.as_str() {
-                "schema" => check_schema(child, &child_ptr),
-                "schemas" if parent_is_components => match child {
-                    Value::Object(schemas) => schemas
-                        .iter()
-                        .find_map(|(name, s)| check_schema(s, &child_ptr.push(name))),
-                    _ => None,
-                },
-                "example" | "examples" | "default" => None,
-                _ => find_schemas(child, &child_ptr, key == "components"),
-            }
-        }),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| find_schemas(item, &ptr.push(i.to_string()), false)),
-        _ => None,
-    }
-}
-
-/// A keyword, a test of its value's JSON shape, and the shape in words.
-type ShapeRule = (&'static str, fn(&Value) -> bool, &'static str);
-
-/// Checks one schema and its subschemas.
-pub(crate) fn check_schema(value: &Value, ptr: &Pointer) -> Option<SpecError> {
-    let map = match value {
-        Value::Bool(_) => return None,
-        Value::Object(map) => map,
-        other => {
-            return Some(SpecError::new(
-                ptr.clone(),
-                ErrorKind::SchemaNotObject(kind_of(other).into()),
-            ));
-        }
-    };
-    // Keywords whose value has a fixed JSON shape.
-    let shapes: [ShapeRule; 9] = [
-        ("properties", Value::is_object, "a mapping of schemas"),
-        (
-            "patternProperties",
-            Value::is_object,
-            "a mapping of schemas",
-        ),
-        ("$defs", Value::is_object, "a mapping of schemas"),
-        ("allOf", Value::is_array, "a list of schemas"),
-        ("anyOf", Value::is_array, "a list of schemas"),
-        ("oneOf", Value::is_array, "a list of schemas"),
-        ("prefixItems", Value::is_array, "a list of schemas"),
-        ("enum", Value::is_array, "a list of values"),
-        (
-            "required",
-            |v| v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
-            "a list of property names",
-        ),
-    ];
-    for (key, ok, expected) in shapes {
-        if let Some(value) = map.get(key).filter(|v| !ok(v)) {
-            return Some(SpecError::new(
-                ptr.push(key),
-                ErrorKind::Structure(format!(
-                    "`{key}` must be {expected}, found {}",
-                    kind_of(value)
-                )),
-            ));
-        }
-    }
-    if let Some(err) = map
-        .get("type")
-        .and_then(|t| check_type(t, &ptr.push("type")))
-    {
-        return Some(err);
-    }
-    check_subschemas(map, ptr)
-}
-
-/// Refuses a `type` that is not a known type name or a list of them.
-fn check_type(t: &Value, type_ptr: &Pointer) -> Option<SpecError> {
-    let unknown =
-        |ptr: Pointer, what: String| Some(SpecError::new(ptr, ErrorKind::UnknownType(what)));
-    match t {
-        Value::String(s) if !KNOWN_TYPES.contains(&s.as_str()) => {
-            unknown(type_ptr.clone(), s.clone())
-        }
-        Value::String(_) => None,
-        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| match item {
-            Value::String(s) if KNOWN_TYPES.contains(&s.as_str()) => None,
-            Value::String(s) => unknown(type_ptr.push(i.to_string()), s.clone()),
-            other => unknown(type_ptr.push(i.to_string()), other.to_string()),
-        }),
-        other => unknown(type_ptr.clone(), other.to_string()),
-    }
-}
-
-/// Checks every schema nested in this one (`items`, `properties`, `allOf`, ...).
-fn check_subschemas(map: &serde_json::Map<String, Value>, ptr: &Pointer) -> Option<SpecError> {
-    for key in [
-        "items",
-        "additionalProperties",
-        "not",
-        "contains",
-        "propertyNames",
-        "if",
-        "then",
-        "else",
-        "unevaluatedItems",
-        "unevaluatedProperties",
-    ] {
-        if let Some(child) = map.get(key)
-            && let Some(err) = check_schema(child, &ptr.push(key))
-        {
-            return Some(err);
-        }
-    }
-    for key in [
-        "properties",
-        "patternProperties",
-        "$defs",
-        "dependentSchemas",
-    ] {
-        if let Some(Value::Object(children)) = map.get(key) {
-            let base = ptr.push(key);
-            if let Some(err) = children
-                .iter()
-                .find_map(|(name, s)| check_schema(s, &base.push(name)))
-            {
-                return Some(err);
-            }
-        }
-    }
-    for key in ["allOf", "anyOf", "oneOf", "prefixItems"] {
-        if let Some(Value::Array(children)) = map.get(key) {
-            let base = ptr.push(key);
-            if let Some(err) = children
-                .iter()
-                .enumerate()
-                .find_map(|(i, s)| check_schema(s, &base.push(i.to_string())))
-            {
-                return Some(err);
-            }
-        }
-    }
-    None
 }
 
 /// A `serde_json::Value` read from YAML, where integers beyond 64 bits (which `serde_json` cannot
