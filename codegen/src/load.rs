@@ -3,37 +3,50 @@
 //! The text (YAML or JSON) is read into a `serde_json::Value` first, so that every later error can
 //! name a JSON pointer, then deserialized into the `oas3` model through `serde_path_to_error`.
 //!
+//! - `repair.rs` reads published documents liberally: defects whose meaning is clear (a relative
+//!   or empty URL in a security scheme, a version written as a number) are repaired in the raw
+//!   value first, each with a [`Warning`] that says what was done.
 //! - `diagnose.rs` turns a refusal of `oas3` into a sentence: its untagged enums (`Schema`,
 //!   `ObjectOrReference`) lose the inner reason and path, so the raw value at the failing place
 //!   is read again as what belongs there (a parameter, a response, a security scheme...) to say
 //!   exactly what is wrong and where; `schema.rs` holds the shape rules of schemas.
 
 mod diagnose;
+mod repair;
 mod schema;
 
 use serde_json::Value;
 
-use crate::error::{ErrorKind, Pointer, SpecError};
+use crate::error::{ErrorKind, Pointer, SpecError, Warning};
 
 /// A loaded document: the raw JSON value (for pointers and diagnostics) and the typed model.
 #[derive(Debug, Clone)]
 pub struct Document {
-    /// The document as plain JSON data, after 3.0 -> 3.1 normalisation.
+    /// The document as plain JSON data, after 3.0 -> 3.1 normalisation and repairs.
     pub raw: Value,
     /// The typed OpenAPI model.
     pub spec: oas3::Spec,
+    /// What was repaired to read the document (see `repair.rs`); lowering passes them on.
+    pub warnings: Vec<Warning>,
 }
 
 /// Parses YAML or JSON text into a [`Document`].
 pub fn load(text: &str) -> Result<Document, SpecError> {
     let mut raw = parse_text(text)?;
+    let mut warnings = Vec::new();
+    repair::version_numbers(&mut raw, &mut warnings);
     check_version(&raw)?;
     // 3.0 forms are rewritten in 3.1 documents too: real documents that say 3.1 still use them,
     // and in 3.1 they are either invalid (boolean `exclusiveMinimum`) or meaningless (`nullable`).
     normalize_3_0(&mut raw);
+    repair::urls(&mut raw, &mut warnings);
     let spec: oas3::Spec =
         serde_path_to_error::deserialize(&raw).map_err(|err| diagnose::explain(&raw, err))?;
-    Ok(Document { raw, spec })
+    Ok(Document {
+        raw,
+        spec,
+        warnings,
+    })
 }
 
 /// Stage 1a: YAML or JSON text -> `serde_json::Value` (the benchmark floor).

@@ -61,7 +61,7 @@ pub fn lower(doc: &Document, options: &Options) -> Result<(Api, Vec<Warning>)> {
         order: Vec::new(),
         type_ns: Namespace::with_reserved(&naming::reserved_type_names()),
         components: BTreeMap::new(),
-        warnings: Vec::new(),
+        warnings: doc.warnings.clone(),
         has_scopes: false,
         merging: Vec::new(),
     };
