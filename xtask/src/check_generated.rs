@@ -5,6 +5,10 @@
 //! `aps-auth-generated` crate (hand-written runtime included) whose `src/generated/` is replaced,
 //! then checked with `cargo clippy --all-targets -- -D warnings`. All copies share the workspace's
 //! `target/` directory and `Cargo.lock`, so dependencies are not built again.
+//!
+//! `check-generated --aps` checks Autodesk's published documents for other APS services
+//! (`../shared/specs/aps/`) as `spec/` would hold them: one multi-document set, beside the
+//! primary document.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,8 +54,51 @@ pub fn corpus(root: &Path) -> Result<(), String> {
     run(root, &docs)
 }
 
+/// Where Autodesk's published documents for other APS services are kept (see its SOURCES.md).
+const APS_DOCUMENTS: &str = "../shared/specs/aps";
+
+/// A multi-document set as `spec/` would hold it: a copy of the primary document beside every
+/// document of `../shared/specs/aps/`, in `target/check-aps/aps/`. `None` when that directory
+/// is not there.
+fn aps_documents(root: &Path) -> Result<Option<PathBuf>, String> {
+    let from = root.join(APS_DOCUMENTS);
+    let Ok(entries) = std::fs::read_dir(&from) else {
+        return Ok(None);
+    };
+    let dir = root.join("target/check-aps/aps");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let primary = xtask::documents::PRIMARY;
+    let copy = |from: &Path, to: &Path| {
+        std::fs::copy(from, to)
+            .map(|_| ())
+            .map_err(|e| format!("cannot copy {}: {e}", from.display()))
+    };
+    copy(&root.join("spec").join(primary), &dir.join(primary))?;
+    for path in entries.flatten().map(|e| e.path()) {
+        let document = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        );
+        if let (true, Some(name)) = (document, path.file_name()) {
+            copy(&path, &dir.join(name))?;
+        }
+    }
+    Ok(Some(dir))
+}
+
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let specs: Vec<PathBuf> = if args.is_empty() {
+    let specs: Vec<PathBuf> = if let [flag] = args
+        && flag == "--aps"
+    {
+        match aps_documents(root)? {
+            Some(dir) => vec![dir],
+            None => {
+                println!("no {APS_DOCUMENTS} beside the checkout: nothing to check");
+                return Ok(());
+            }
+        }
+    } else if args.is_empty() {
         let mut found: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures"))
             .map_err(|e| format!("cannot list tests/fixtures: {e}"))?
             .flatten()
