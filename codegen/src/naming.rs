@@ -144,6 +144,23 @@ impl Namespace {
         }
     }
 
+    /// Takes `name` without claiming a variant of it (a name pinned by the name map, see
+    /// [`crate::names`]): later claims of `name` get `name2`, `name_2`...
+    pub fn reserve(&mut self, name: &str) {
+        self.taken.insert(name.to_owned());
+    }
+
+    /// Frees `name` again, undoing the [`Namespace::claim`] that returned it (a claimed name that
+    /// a pinned one replaces).
+    pub fn release(&mut self, name: &str) {
+        self.taken.remove(name);
+    }
+
+    /// Whether `name` is taken.
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+
     /// Claims `candidate` or the first free variant of it.
     pub fn claim(&mut self, candidate: &str) -> String {
         if self.taken.insert(candidate.to_owned()) {
@@ -161,6 +178,31 @@ impl Namespace {
             .map(|n| format!("{base}{sep}{n}"))
             .find(|name| self.taken.insert(name.clone()))
             .unwrap_or_default()
+    }
+}
+
+/// An ASCII identifier that is not `_`: a letter or `_`, then letters, digits and `_`.
+fn is_plain_identifier(name: &str) -> bool {
+    name != "_"
+        && name.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic())
+        && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// Whether `name` can name a generated type, as a name map may pin it: an identifier that starts
+/// with an upper case letter and is not a keyword (`Foo`, `Foo2`, `V1`, `Self_`, `Self_Call`).
+pub fn is_type_name(name: &str) -> bool {
+    is_plain_identifier(name)
+        && name.starts_with(|c: char| c.is_ascii_uppercase())
+        && !KEYWORDS.contains(&name)
+}
+
+/// Whether `name` can name a generated method, as a name map may pin it: a lower case identifier,
+/// raw when it is a keyword (`get_token`, `get_token_2`, `r#type`, `self_`).
+pub fn is_fn_name(name: &str) -> bool {
+    let lower = !name.chars().any(|c| c.is_ascii_uppercase());
+    match name.strip_prefix("r#") {
+        Some(keyword) => KEYWORDS.contains(&keyword) && !NOT_RAW.contains(&keyword) && lower,
+        None => is_plain_identifier(name) && !KEYWORDS.contains(&name) && lower,
     }
 }
 
@@ -201,6 +243,59 @@ mod tests {
         assert_eq!(camel("1"), "V1");
         assert_eq!(camel("not ok"), "NotOk");
         assert_eq!(camel("Self"), "Self_");
+    }
+
+    #[test]
+    fn names_a_map_may_pin() {
+        for ok in [
+            "Foo",
+            "Foo2",
+            "JWKSResponse",
+            "V1",
+            "Self_",
+            "Self_Call",
+            "Option2",
+        ] {
+            assert!(is_type_name(ok), "{ok}");
+        }
+        for bad in [
+            "", "foo", "_Foo", "1Foo", "Foo Bar", "r#Foo", "Self", "Foo-Bar",
+        ] {
+            assert!(!is_type_name(bad), "{bad}");
+        }
+        for ok in [
+            "get_token",
+            "get_token_2",
+            "r#type",
+            "self_",
+            "_2fa",
+            "authorize_url",
+        ] {
+            assert!(is_fn_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "_",
+            "GetToken",
+            "get-token",
+            "type",
+            "r#get",
+            "r#self",
+            "self",
+        ] {
+            assert!(!is_fn_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reserved_names_are_skipped_and_released_ones_reused() {
+        let mut ns = Namespace::default();
+        ns.reserve("Foo");
+        assert!(ns.is_taken("Foo"));
+        assert_eq!(ns.claim("Foo"), "Foo2");
+        ns.release("Foo2");
+        assert!(!ns.is_taken("Foo2"));
+        assert_eq!(ns.claim("Foo"), "Foo2");
     }
 
     #[test]
