@@ -102,16 +102,10 @@ async fn main() {
 
     // --- the same request, generated vs hand-written ----------------------------------------
     let generated = Client::builder().base_url(&base).build().unwrap();
-    let request = GetTokenRequest {
-        grant_type: GetTokenRequestGrantType::ClientCredentials,
-        client_id: Some("bench-client".into()),
-        client_secret: Some(SecretString::new("bench-secret")),
-        scope: Some("data:read".parse().unwrap()),
-        code: None,
-        redirect_uri: None,
-        refresh_token: None,
-        code_verifier: None,
-    };
+    let request = GetTokenRequest::new(GetTokenRequestGrantType::ClientCredentials)
+        .with_client_id("bench-client")
+        .with_client_secret(SecretString::new("bench-secret"))
+        .with_scope("data:read".parse::<aps_auth_generated::Scopes>().unwrap());
     let raw = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -9,18 +9,14 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new()?;
-//! let token = client
-//!     .get_token(&GetTokenRequest {
-//!         grant_type: GetTokenRequestGrantType::ClientCredentials,
-//!         client_id: Some("my-client-id".into()),
-//!         client_secret: Some(SecretString::new("my-client-secret")),
-//!         scope: Some([Scope::DataRead, Scope::BucketRead].into_iter().collect()),
-//!         code: None,
-//!         redirect_uri: None,
-//!         refresh_token: None,
-//!         code_verifier: None,
-//!     })
-//!     .await?;
+//! // Required inputs in `new`, optional ones with `with_` setters: a document that gains an
+//! // optional field breaks no caller.
+//! let request = GetTokenRequest::new(GetTokenRequestGrantType::ClientCredentials)
+//!     .with_client_id("my-client-id")
+//!     .with_client_secret(SecretString::new("my-client-secret"))
+//!     .with_scope([Scope::DataRead, Scope::BucketRead].into_iter().collect::<aps_auth_generated::Scopes>());
+//! // Each operation returns a call builder: optional parameters are setters; await it to send.
+//! let token = client.get_token(&request).await?;
 //! println!("expires in {:?} s, scopes {:?}", token.expires_in, token.scope);
 //! # Ok(())
 //! # }
@@ -33,10 +29,13 @@ pub mod generated;
 pub mod oauth;
 mod runtime;
 
+#[allow(unused_imports)] // a document may declare no operations
+pub use generated::operations::*;
 pub use generated::types;
 #[allow(unused_imports)] // a document may declare no types
 pub use generated::types::*;
 pub use runtime::client::{Client, ClientBuilder, ConfigError, DEFAULT_TIMEOUT};
+pub use runtime::contract::OperationInfo;
 pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};
 pub use runtime::response::{ApiResponse, RateLimit};
 pub use runtime::scopes::ScopeList;

@@ -191,8 +191,10 @@ pub struct Operation {
     pub deprecated: bool,
     /// The path, split into segments.
     pub segments: Vec<Segment>,
-    /// The parameters struct, when the operation has parameters.
-    pub params: Option<ParamsStruct>,
+    /// The parameters, in declaration order (path-level ones first).
+    pub params: Vec<Param>,
+    /// The type name of the operation's call builder (`GetTokenCall`, `AuthorizeUrl`).
+    pub builder: String,
     /// The request body.
     pub body: Option<RequestBody>,
     /// How the operation authenticates.
@@ -216,15 +218,6 @@ pub enum SegmentPart {
         /// Its shape (a scalar, or an array joined with `,`).
         shape: ParamShape,
     },
-}
-
-/// The struct that carries an operation's parameters.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParamsStruct {
-    /// Type name.
-    pub name: String,
-    /// The parameters, in declaration order.
-    pub params: Vec<Param>,
 }
 
 /// Where a parameter goes.

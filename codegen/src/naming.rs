@@ -65,6 +65,7 @@ pub const RUNTIME_NAMES: &[&str] = &[
     "RateLimit",
     "ScopeList",
     "SecretString",
+    "OperationInfo",
 ];
 
 /// Types every generated module defines itself, whatever the document says.

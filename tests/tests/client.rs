@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use aps_auth_generated::{
-    AuthorizeParams, AuthorizePrompt, AuthorizeResponseType, Client, Error, GetTokenRequest,
-    GetTokenRequestGrantType, IntrospectTokenRequest, LogoutParams, RevokeTokenRequest,
+    AuthorizePrompt, AuthorizeResponseType, Client, Error, GetTokenRequest,
+    GetTokenRequestGrantType, IntrospectTokenRequest, RevokeTokenRequest,
     RevokeTokenRequestTokenTypeHint, Scope, Scopes, SecretString,
 };
 use serde_json::json;
@@ -29,16 +29,10 @@ fn form_content_type() -> wiremock::matchers::HeaderExactMatcher {
 }
 
 fn two_legged(scope: &str) -> GetTokenRequest {
-    GetTokenRequest {
-        grant_type: GetTokenRequestGrantType::ClientCredentials,
-        client_id: Some("my-client".into()),
-        client_secret: Some(SecretString::new("s+/:%&= x")),
-        scope: Some(scope.parse().unwrap()),
-        code: None,
-        redirect_uri: None,
-        refresh_token: None,
-        code_verifier: None,
-    }
+    GetTokenRequest::new(GetTokenRequestGrantType::ClientCredentials)
+        .with_client_id("my-client")
+        .with_client_secret(SecretString::new("s+/:%&= x"))
+        .with_scope(scope.parse::<Scopes>().unwrap())
 }
 
 fn json_answer(status: u16, body: serde_json::Value) -> ResponseTemplate {
@@ -134,16 +128,13 @@ async fn get_token_exchanges_a_code_and_refreshes() {
 
     let client = client(&server);
     let exchanged = client
-        .get_token(&GetTokenRequest {
-            grant_type: GetTokenRequestGrantType::AuthorizationCode,
-            client_id: Some("app".into()),
-            client_secret: None,
-            code: Some("c0de".into()),
-            redirect_uri: Some("http://127.0.0.1:8080/callback".into()),
-            scope: None,
-            refresh_token: None,
-            code_verifier: Some("v3rifier".into()),
-        })
+        .get_token(
+            &GetTokenRequest::new(GetTokenRequestGrantType::AuthorizationCode)
+                .with_client_id("app")
+                .with_code(SecretString::new("c0de"))
+                .with_redirect_uri("http://127.0.0.1:8080/callback")
+                .with_code_verifier(SecretString::new("v3rifier")),
+        )
         .await
         .expect("exchange");
     let refresh = exchanged
@@ -152,16 +143,11 @@ async fn get_token_exchanges_a_code_and_refreshes() {
         .expect("a refresh token");
     assert_eq!(refresh.expose_secret(), REFRESH);
     let refreshed = client
-        .get_token(&GetTokenRequest {
-            grant_type: GetTokenRequestGrantType::RefreshToken,
-            client_id: Some("app".into()),
-            client_secret: None,
-            code: None,
-            redirect_uri: None,
-            scope: None,
-            refresh_token: Some(refresh),
-            code_verifier: None,
-        })
+        .get_token(
+            &GetTokenRequest::new(GetTokenRequestGrantType::RefreshToken)
+                .with_client_id("app")
+                .with_refresh_token(refresh),
+        )
         .await
         .expect("refresh");
     assert_eq!(
@@ -182,12 +168,14 @@ async fn revoke_token_posts_the_form_and_ignores_any_body() {
         .mount(&server)
         .await;
     let answer = client(&server)
-        .revoke_token(&RevokeTokenRequest {
-            token: REFRESH.into(),
-            token_type_hint: RevokeTokenRequestTokenTypeHint::RefreshToken,
-            client_id: "app".into(),
-            client_secret: Some("shh".into()),
-        })
+        .revoke_token(
+            &RevokeTokenRequest::new(
+                SecretString::new(REFRESH),
+                RevokeTokenRequestTokenTypeHint::RefreshToken,
+                "app",
+            )
+            .with_client_secret(SecretString::new("shh")),
+        )
         .await
         .expect("revoked");
     assert_eq!(answer.status(), 200);
@@ -214,11 +202,9 @@ async fn introspect_token_decodes_active_and_inactive() {
         .await;
     let client = client(&server);
     let live = client
-        .introspect_token(&IntrospectTokenRequest {
-            token: "live".into(),
-            client_id: Some("app".into()),
-            client_secret: None,
-        })
+        .introspect_token(
+            &IntrospectTokenRequest::new(SecretString::new("live")).with_client_id("app"),
+        )
         .await
         .expect("introspect");
     assert_eq!(live.active, Some(true));
@@ -226,11 +212,7 @@ async fn introspect_token_decodes_active_and_inactive() {
     assert_eq!(live.userid.as_deref(), Some("U1"));
     assert!(live.scope.as_ref().unwrap().contains(&Scope::DataRead));
     let dead = client
-        .introspect_token(&IntrospectTokenRequest {
-            token: "dead".into(),
-            client_id: None,
-            client_secret: None,
-        })
+        .introspect_token(&IntrospectTokenRequest::new(SecretString::new("dead")))
         .await
         .expect("inactive is an answer, not an error");
     assert_eq!(dead.active, Some(false));
@@ -537,17 +519,19 @@ async fn a_base_url_with_a_path_prefix_is_kept() {
 #[test]
 fn authorize_url_encodes_every_parameter_and_sends_nothing() {
     let client = Client::new().unwrap();
-    let url = client.authorize_url(&AuthorizeParams {
-        response_type: AuthorizeResponseType::Code,
-        client_id: "my client".into(),
-        redirect_uri: "http://127.0.0.1:8080/callback?x=1&y=2".into(),
-        scope: [Scope::DataRead, Scope::DataWrite, Scope::UserProfileRead]
-            .into_iter()
-            .collect::<Scopes>(),
-        state: Some("s+t/a=t&e".into()),
-        nonce: Some("n0nce".into()),
-        prompt: Some(AuthorizePrompt::Login),
-    });
+    let url = client
+        .authorize_url(
+            AuthorizeResponseType::Code,
+            "my client",
+            "http://127.0.0.1:8080/callback?x=1&y=2",
+            [Scope::DataRead, Scope::DataWrite, Scope::UserProfileRead]
+                .into_iter()
+                .collect::<Scopes>(),
+        )
+        .state("s+t/a=t&e")
+        .nonce("n0nce")
+        .prompt(AuthorizePrompt::Login)
+        .url();
     assert_eq!(
         url.as_str(),
         "https://developer.api.autodesk.com/authentication/v2/authorize?response_type=code&client_id=my+client\
@@ -582,18 +566,14 @@ fn optional_parameters_are_left_out_of_urls() {
         .build()
         .unwrap();
     assert_eq!(
-        client
-            .logout_url(&LogoutParams {
-                post_logout_redirect_uri: None
-            })
-            .as_str(),
+        client.logout_url().url().as_str(),
         "http://127.0.0.1:9/base/authentication/v2/logout"
     );
     assert_eq!(
         client
-            .logout_url(&LogoutParams {
-                post_logout_redirect_uri: Some("https://app.example/bye".into())
-            })
+            .logout_url()
+            .post_logout_redirect_uri("https://app.example/bye")
+            .url()
             .as_str(),
         "http://127.0.0.1:9/base/authentication/v2/logout?post_logout_redirect_uri=https%3A%2F%2Fapp.example%2Fbye"
     );

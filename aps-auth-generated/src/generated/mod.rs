@@ -6,10 +6,49 @@
 #![allow(deprecated)]
 #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 pub mod types;
-mod operations;
+pub mod operations;
 /// The first `servers` entry of the document: the base URL a [`crate::Client`] uses unless told otherwise.
 pub const DEFAULT_BASE_URL: Option<&str> = Some("https://developer.api.autodesk.com");
 /// `info.title` of the document.
 pub const API_TITLE: &str = "Autodesk Authentication API";
 /// `info.version` of the document.
 pub const API_VERSION: &str = "2.0.0";
+/// Every operation of the document, in document order: the name of its method, its
+/// HTTP method and its path template.
+pub const OPERATIONS: &[crate::OperationInfo] = &[
+    crate::OperationInfo {
+        name: "authorize_url",
+        method: "GET",
+        path: "/authentication/v2/authorize",
+    },
+    crate::OperationInfo {
+        name: "get_token",
+        method: "POST",
+        path: "/authentication/v2/token",
+    },
+    crate::OperationInfo {
+        name: "revoke_token",
+        method: "POST",
+        path: "/authentication/v2/revoke",
+    },
+    crate::OperationInfo {
+        name: "get_keys",
+        method: "GET",
+        path: "/authentication/v2/keys",
+    },
+    crate::OperationInfo {
+        name: "get_user_profile",
+        method: "GET",
+        path: "/userprofile/v1/users/@me",
+    },
+    crate::OperationInfo {
+        name: "introspect_token",
+        method: "POST",
+        path: "/authentication/v2/introspect",
+    },
+    crate::OperationInfo {
+        name: "logout_url",
+        method: "GET",
+        path: "/authentication/v2/logout",
+    },
+];

@@ -2,7 +2,8 @@
 // Do not edit by hand: edit the spec and run `cargo xtask generate`.
 //! Models for the document's schemas, the parameters of its operations and its OAuth 2.0 scopes.
 /// The `TokenResponse` schema.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenResponse {
     /// The access token string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20,8 +21,47 @@ pub struct TokenResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scopes>,
 }
+impl TokenResponse {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new() -> Self {
+        TokenResponse {
+            access_token: None,
+            token_type: None,
+            expires_in: None,
+            refresh_token: None,
+            scope: None,
+        }
+    }
+    /// Sets `access_token`.
+    pub fn with_access_token(mut self, value: impl Into<crate::SecretString>) -> Self {
+        self.access_token = Some(value.into());
+        self
+    }
+    /// Sets `token_type`.
+    pub fn with_token_type(mut self, value: impl Into<String>) -> Self {
+        self.token_type = Some(value.into());
+        self
+    }
+    /// Sets `expires_in`.
+    pub fn with_expires_in(mut self, value: impl Into<i64>) -> Self {
+        self.expires_in = Some(value.into());
+        self
+    }
+    /// Sets `refresh_token`.
+    pub fn with_refresh_token(mut self, value: impl Into<crate::SecretString>) -> Self {
+        self.refresh_token = Some(value.into());
+        self
+    }
+    /// Sets `scope`.
+    pub fn with_scope(mut self, value: impl Into<Scopes>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+}
 /// The `IntrospectionResponse` schema.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct IntrospectionResponse {
     /// Whether the token is active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,15 +79,67 @@ pub struct IntrospectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
 }
+impl IntrospectionResponse {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new() -> Self {
+        IntrospectionResponse {
+            active: None,
+            scope: None,
+            client_id: None,
+            exp: None,
+            userid: None,
+        }
+    }
+    /// Sets `active`.
+    pub fn with_active(mut self, value: impl Into<bool>) -> Self {
+        self.active = Some(value.into());
+        self
+    }
+    /// Sets `scope`.
+    pub fn with_scope(mut self, value: impl Into<Scopes>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+    /// Sets `client_id`.
+    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = Some(value.into());
+        self
+    }
+    /// Sets `exp`.
+    pub fn with_exp(mut self, value: impl Into<i64>) -> Self {
+        self.exp = Some(value.into());
+        self
+    }
+    /// Sets `userid`.
+    pub fn with_userid(mut self, value: impl Into<String>) -> Self {
+        self.userid = Some(value.into());
+        self
+    }
+}
 /// The `JWKSResponse` schema.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct JWKSResponse {
     /// The `keys` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<JWKSResponseKeysItem>>,
 }
+impl JWKSResponse {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new() -> Self {
+        JWKSResponse { keys: None }
+    }
+    /// Sets `keys`.
+    pub fn with_keys(mut self, value: impl Into<Vec<JWKSResponseKeysItem>>) -> Self {
+        self.keys = Some(value.into());
+        self
+    }
+}
 /// The object at `#/components/schemas/JWKSResponse/properties/keys/items`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct JWKSResponseKeysItem {
     /// The `kty` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,8 +160,53 @@ pub struct JWKSResponseKeysItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alg: Option<String>,
 }
+impl JWKSResponseKeysItem {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new() -> Self {
+        JWKSResponseKeysItem {
+            kty: None,
+            kid: None,
+            r#use: None,
+            n: None,
+            e: None,
+            alg: None,
+        }
+    }
+    /// Sets `kty`.
+    pub fn with_kty(mut self, value: impl Into<String>) -> Self {
+        self.kty = Some(value.into());
+        self
+    }
+    /// Sets `kid`.
+    pub fn with_kid(mut self, value: impl Into<String>) -> Self {
+        self.kid = Some(value.into());
+        self
+    }
+    /// Sets `use`.
+    pub fn with_use(mut self, value: impl Into<String>) -> Self {
+        self.r#use = Some(value.into());
+        self
+    }
+    /// Sets `n`.
+    pub fn with_n(mut self, value: impl Into<String>) -> Self {
+        self.n = Some(value.into());
+        self
+    }
+    /// Sets `e`.
+    pub fn with_e(mut self, value: impl Into<String>) -> Self {
+        self.e = Some(value.into());
+        self
+    }
+    /// Sets `alg`.
+    pub fn with_alg(mut self, value: impl Into<String>) -> Self {
+        self.alg = Some(value.into());
+        self
+    }
+}
 /// The `UserProfile` schema.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserProfile {
     /// The unique identifier of the user.
     #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
@@ -96,8 +233,68 @@ pub struct UserProfile {
     #[serde(rename = "profileImages", default, skip_serializing_if = "Option::is_none")]
     pub profile_images: Option<UserProfileProfileImages>,
 }
+impl UserProfile {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new() -> Self {
+        UserProfile {
+            user_id: None,
+            user_name: None,
+            email_id: None,
+            first_name: None,
+            last_name: None,
+            email_verified: None,
+            _2fa_enabled: None,
+            profile_images: None,
+        }
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+    /// Sets `user_name`.
+    pub fn with_user_name(mut self, value: impl Into<String>) -> Self {
+        self.user_name = Some(value.into());
+        self
+    }
+    /// Sets `email_id`.
+    pub fn with_email_id(mut self, value: impl Into<String>) -> Self {
+        self.email_id = Some(value.into());
+        self
+    }
+    /// Sets `first_name`.
+    pub fn with_first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+    /// Sets `last_name`.
+    pub fn with_last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
+    }
+    /// Sets `email_verified`.
+    pub fn with_email_verified(mut self, value: impl Into<bool>) -> Self {
+        self.email_verified = Some(value.into());
+        self
+    }
+    /// Sets `_2fa_enabled`.
+    pub fn with_2fa_enabled(mut self, value: impl Into<bool>) -> Self {
+        self._2fa_enabled = Some(value.into());
+        self
+    }
+    /// Sets `profile_images`.
+    pub fn with_profile_images(
+        mut self,
+        value: impl Into<UserProfileProfileImages>,
+    ) -> Self {
+        self.profile_images = Some(value.into());
+        self
+    }
+}
 /// URLs of the user's profile images.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserProfileProfileImages {
     /// The `sizeX20` property.
     #[serde(rename = "sizeX20", default, skip_serializing_if = "Option::is_none")]
@@ -130,8 +327,77 @@ pub struct UserProfileProfileImages {
     #[serde(rename = "sizeX360", default, skip_serializing_if = "Option::is_none")]
     pub size_x360: Option<String>,
 }
+impl UserProfileProfileImages {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new() -> Self {
+        UserProfileProfileImages {
+            size_x20: None,
+            size_x40: None,
+            size_x50: None,
+            size_x58: None,
+            size_x80: None,
+            size_x120: None,
+            size_x160: None,
+            size_x176: None,
+            size_x240: None,
+            size_x360: None,
+        }
+    }
+    /// Sets `size_x20`.
+    pub fn with_size_x20(mut self, value: impl Into<String>) -> Self {
+        self.size_x20 = Some(value.into());
+        self
+    }
+    /// Sets `size_x40`.
+    pub fn with_size_x40(mut self, value: impl Into<String>) -> Self {
+        self.size_x40 = Some(value.into());
+        self
+    }
+    /// Sets `size_x50`.
+    pub fn with_size_x50(mut self, value: impl Into<String>) -> Self {
+        self.size_x50 = Some(value.into());
+        self
+    }
+    /// Sets `size_x58`.
+    pub fn with_size_x58(mut self, value: impl Into<String>) -> Self {
+        self.size_x58 = Some(value.into());
+        self
+    }
+    /// Sets `size_x80`.
+    pub fn with_size_x80(mut self, value: impl Into<String>) -> Self {
+        self.size_x80 = Some(value.into());
+        self
+    }
+    /// Sets `size_x120`.
+    pub fn with_size_x120(mut self, value: impl Into<String>) -> Self {
+        self.size_x120 = Some(value.into());
+        self
+    }
+    /// Sets `size_x160`.
+    pub fn with_size_x160(mut self, value: impl Into<String>) -> Self {
+        self.size_x160 = Some(value.into());
+        self
+    }
+    /// Sets `size_x176`.
+    pub fn with_size_x176(mut self, value: impl Into<String>) -> Self {
+        self.size_x176 = Some(value.into());
+        self
+    }
+    /// Sets `size_x240`.
+    pub fn with_size_x240(mut self, value: impl Into<String>) -> Self {
+        self.size_x240 = Some(value.into());
+        self
+    }
+    /// Sets `size_x360`.
+    pub fn with_size_x360(mut self, value: impl Into<String>) -> Self {
+        self.size_x360 = Some(value.into());
+        self
+    }
+}
 /// The `ErrorResponse` schema.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ErrorResponse {
     /// A developer-facing error message.
     #[serde(
@@ -150,6 +416,38 @@ pub struct ErrorResponse {
     #[serde(rename = "more info", default, skip_serializing_if = "Option::is_none")]
     pub more_info: Option<String>,
 }
+impl ErrorResponse {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new() -> Self {
+        ErrorResponse {
+            developer_message: None,
+            user_message: None,
+            error_code: None,
+            more_info: None,
+        }
+    }
+    /// Sets `developer_message`.
+    pub fn with_developer_message(mut self, value: impl Into<String>) -> Self {
+        self.developer_message = Some(value.into());
+        self
+    }
+    /// Sets `user_message`.
+    pub fn with_user_message(mut self, value: impl Into<String>) -> Self {
+        self.user_message = Some(value.into());
+        self
+    }
+    /// Sets `error_code`.
+    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
+        self.error_code = Some(value.into());
+        self
+    }
+    /// Sets `more_info`.
+    pub fn with_more_info(mut self, value: impl Into<String>) -> Self {
+        self.more_info = Some(value.into());
+        self
+    }
+}
 /// One of the values of `#/paths/~1authentication~1v2~1authorize/get/parameters/0/schema`.
 #[derive(
     Debug,
@@ -164,6 +462,7 @@ pub struct ErrorResponse {
     serde::Serialize,
     serde::Deserialize
 )]
+#[non_exhaustive]
 pub enum AuthorizeResponseType {
     /// `code`
     #[serde(rename = "code")]
@@ -197,6 +496,7 @@ impl std::fmt::Display for AuthorizeResponseType {
     serde::Serialize,
     serde::Deserialize
 )]
+#[non_exhaustive]
 pub enum AuthorizePrompt {
     /// `login`
     #[serde(rename = "login")]
@@ -218,6 +518,7 @@ impl std::fmt::Display for AuthorizePrompt {
 }
 /// The object at `#/paths/~1authentication~1v2~1token/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GetTokenRequest {
     /// The grant type for the token request.
     pub grant_type: GetTokenRequestGrantType,
@@ -245,6 +546,57 @@ pub struct GetTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_verifier: Option<crate::SecretString>,
 }
+impl GetTokenRequest {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new(grant_type: impl Into<GetTokenRequestGrantType>) -> Self {
+        GetTokenRequest {
+            grant_type: grant_type.into(),
+            client_id: None,
+            client_secret: None,
+            code: None,
+            redirect_uri: None,
+            scope: None,
+            refresh_token: None,
+            code_verifier: None,
+        }
+    }
+    /// Sets `client_id`.
+    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = Some(value.into());
+        self
+    }
+    /// Sets `client_secret`.
+    pub fn with_client_secret(mut self, value: impl Into<crate::SecretString>) -> Self {
+        self.client_secret = Some(value.into());
+        self
+    }
+    /// Sets `code`.
+    pub fn with_code(mut self, value: impl Into<crate::SecretString>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `redirect_uri`.
+    pub fn with_redirect_uri(mut self, value: impl Into<String>) -> Self {
+        self.redirect_uri = Some(value.into());
+        self
+    }
+    /// Sets `scope`.
+    pub fn with_scope(mut self, value: impl Into<Scopes>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+    /// Sets `refresh_token`.
+    pub fn with_refresh_token(mut self, value: impl Into<crate::SecretString>) -> Self {
+        self.refresh_token = Some(value.into());
+        self
+    }
+    /// Sets `code_verifier`.
+    pub fn with_code_verifier(mut self, value: impl Into<crate::SecretString>) -> Self {
+        self.code_verifier = Some(value.into());
+        self
+    }
+}
 /// The grant type for the token request.
 #[derive(
     Debug,
@@ -258,6 +610,7 @@ pub struct GetTokenRequest {
     serde::Serialize,
     serde::Deserialize
 )]
+#[non_exhaustive]
 pub enum GetTokenRequestGrantType {
     /// `client_credentials`
     #[serde(rename = "client_credentials")]
@@ -286,6 +639,7 @@ impl std::fmt::Display for GetTokenRequestGrantType {
 }
 /// The object at `#/paths/~1authentication~1v2~1revoke/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct RevokeTokenRequest {
     /// The token to revoke.
     pub token: crate::SecretString,
@@ -296,6 +650,27 @@ pub struct RevokeTokenRequest {
     /// The Client Secret of your application. Required for confidential clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<crate::SecretString>,
+}
+impl RevokeTokenRequest {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new(
+        token: impl Into<crate::SecretString>,
+        token_type_hint: impl Into<RevokeTokenRequestTokenTypeHint>,
+        client_id: impl Into<String>,
+    ) -> Self {
+        RevokeTokenRequest {
+            token: token.into(),
+            token_type_hint: token_type_hint.into(),
+            client_id: client_id.into(),
+            client_secret: None,
+        }
+    }
+    /// Sets `client_secret`.
+    pub fn with_client_secret(mut self, value: impl Into<crate::SecretString>) -> Self {
+        self.client_secret = Some(value.into());
+        self
+    }
 }
 /// The type of the token being revoked.
 #[derive(
@@ -310,6 +685,7 @@ pub struct RevokeTokenRequest {
     serde::Serialize,
     serde::Deserialize
 )]
+#[non_exhaustive]
 pub enum RevokeTokenRequestTokenTypeHint {
     /// `access_token`
     #[serde(rename = "access_token")]
@@ -334,6 +710,7 @@ impl std::fmt::Display for RevokeTokenRequestTokenTypeHint {
 }
 /// The object at `#/paths/~1authentication~1v2~1introspect/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct IntrospectTokenRequest {
     /// The token to introspect.
     pub token: crate::SecretString,
@@ -344,53 +721,31 @@ pub struct IntrospectTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<crate::SecretString>,
 }
-/// Parameters of [`crate::Client::authorize_url`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuthorizeParams {
-    /// Must be set to `code` for authorization code flow.
-    ///
-    /// query parameter `response_type`.
-    pub response_type: AuthorizeResponseType,
-    /// The Client ID of your APS application.
-    ///
-    /// query parameter `client_id`.
-    pub client_id: String,
-    /// The URI that Autodesk redirects the user to after granting consent. Must match a redirect URI registered with the application.
-    ///
-    /// Format: `uri` (kept as a `String`).
-    ///
-    /// query parameter `redirect_uri`.
-    pub redirect_uri: String,
-    /// Space-separated list of scopes requested. Common scopes include data:read, data:write, data:create, account:read, account:write.
-    ///
-    /// query parameter `scope`.
-    pub scope: Scopes,
-    /// An opaque value that the application uses to maintain state between the request and callback. Used to prevent CSRF attacks.
-    ///
-    /// query parameter `state`.
-    pub state: Option<String>,
-    /// A random string used to associate a client session with an ID token.
-    ///
-    /// query parameter `nonce`.
-    pub nonce: Option<String>,
-    /// Controls the authentication experience presented to the user.
-    ///
-    /// query parameter `prompt`.
-    pub prompt: Option<AuthorizePrompt>,
-}
-/// Parameters of [`crate::Client::logout_url`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogoutParams {
-    /// URI to redirect the user to after logout.
-    ///
-    /// Format: `uri` (kept as a `String`).
-    ///
-    /// query parameter `post_logout_redirect_uri`.
-    pub post_logout_redirect_uri: Option<String>,
+impl IntrospectTokenRequest {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new(token: impl Into<crate::SecretString>) -> Self {
+        IntrospectTokenRequest {
+            token: token.into(),
+            client_id: None,
+            client_secret: None,
+        }
+    }
+    /// Sets `client_id`.
+    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = Some(value.into());
+        self
+    }
+    /// Sets `client_secret`.
+    pub fn with_client_secret(mut self, value: impl Into<crate::SecretString>) -> Self {
+        self.client_secret = Some(value.into());
+        self
+    }
 }
 /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
 /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Scope {
     /// `data:read`: Read access to data
     DataRead,

@@ -5,18 +5,34 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use reqwest::Method;
 use reqwest::header::HeaderValue;
+use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::error::OAuthError;
+use super::error::{OAuthError, as_protocol_error};
+use super::protocol::{ErrorBody, Form, Introspection, JsonWebKeySet, TokenAnswer, TokenTypeHint};
 use super::retry::{Repeat, RetryPolicy, with_retry};
 use super::secrets::{AccessToken, ClientSecret, RefreshToken};
 use super::token::Token;
-use crate::{
-    Client, ClientBuilder, ConfigError, GetTokenRequest, GetTokenRequestGrantType,
-    IntrospectTokenRequest, IntrospectionResponse, JWKSResponse, LogoutParams, RevokeTokenRequest,
-    RevokeTokenRequestTokenTypeHint, Scopes, UserProfile,
-};
+use crate::{ApiResponse, Client, ClientBuilder, ConfigError, Error, Scopes, UserProfile};
+
+/// The operations of the generated API the layer finds its endpoints by (method names, pinned by
+/// the name map). `cargo xtask generate` checks the document still has them.
+pub(crate) mod ops {
+    /// The token endpoint (RFC 6749 section 3.2).
+    pub const TOKEN: &str = "get_token";
+    /// The revocation endpoint (RFC 7009).
+    pub const REVOKE: &str = "revoke_token";
+    /// The introspection endpoint (RFC 7662).
+    pub const INTROSPECT: &str = "introspect_token";
+    /// The key set (RFC 7517).
+    pub const KEYS: &str = "get_keys";
+    /// The authorization endpoint (RFC 6749 section 3.1), a browser redirect.
+    pub const AUTHORIZE: &str = "authorize_url";
+    /// The end-session endpoint (OpenID Connect RP-initiated logout), a browser redirect.
+    pub const LOGOUT: &str = "logout_url";
+}
 
 /// How a confidential client proves its identity at the token endpoint. Never both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,15 +101,22 @@ impl Credentials {
     }
 
     /// `client_id` and `client_secret` for a form body, as the auth method says.
-    fn body_fields(&self) -> (Option<String>, Option<crate::SecretString>) {
+    fn body_fields(&self) -> (Option<String>, Option<String>) {
         match (&self.client_secret, self.method) {
             (Some(_), ClientAuthMethod::Basic) => (None, None),
             (Some(secret), ClientAuthMethod::RequestBody) => (
                 Some(self.client_id.clone()),
-                Some(secret.to_secret_string()),
+                Some(secret.secret().to_owned()),
             ),
             (None, _) => (Some(self.client_id.clone()), None),
         }
+    }
+
+    /// Adds the client authentication fields a form body carries (none with HTTP Basic).
+    fn authenticate(&self, form: &mut Form) {
+        let (client_id, client_secret) = self.body_fields();
+        form.set_opt("client_id", client_id)
+            .set_opt("client_secret", client_secret);
     }
 }
 
@@ -206,36 +229,59 @@ impl OAuthClient {
         self.inner.expiry_margin
     }
 
-    /// A token request with the client authentication fields filled in.
-    pub(crate) fn token_request(&self, grant_type: GetTokenRequestGrantType) -> GetTokenRequest {
-        let (client_id, client_secret) = self.inner.credentials.body_fields();
-        GetTokenRequest {
-            grant_type,
-            client_id,
-            client_secret,
-            code: None,
-            redirect_uri: None,
-            scope: None,
-            refresh_token: None,
-            code_verifier: None,
-        }
+    /// The URL of a generated operation, looked up by method name in the `OPERATIONS` table.
+    pub(crate) fn endpoint(&self, operation: &'static str) -> Result<Url, OAuthError> {
+        let info = crate::generated::OPERATIONS
+            .iter()
+            .find(|op| op.name == operation)
+            .filter(|op| !op.path.contains('{'))
+            .ok_or(OAuthError::MissingOperation(operation))?;
+        let segments: Vec<&str> = info.path.trim_start_matches('/').split('/').collect();
+        Ok(self.inner.api.endpoint(&segments, &[]))
+    }
+
+    /// A token request for `grant_type` with the client authentication fields filled in.
+    pub(crate) fn token_form(&self, grant_type: &'static str) -> Form {
+        let mut form = Form::default();
+        form.set("grant_type", grant_type);
+        self.inner.credentials.authenticate(&mut form);
+        form
+    }
+
+    /// POSTs a form to a token-endpoint-like operation (with client authentication) and decodes
+    /// the answer as `T`, retrying as `repeat` allows.
+    async fn post_form<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        form: &Form,
+        repeat: Repeat,
+    ) -> Result<ApiResponse<T>, Error<ErrorBody>> {
+        let url = self
+            .endpoint(operation)
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let api = &self.inner.token_api;
+        with_retry(&self.inner.retry, repeat, operation, || {
+            let request = api.request(Method::POST, url.clone()).form(form.pairs());
+            api.send_json::<T, ErrorBody>(request)
+        })
+        .await
     }
 
     /// Sends a token request and reads the token.
     pub(crate) async fn request_token(
         &self,
-        request: GetTokenRequest,
+        form: Form,
         repeat: Repeat,
         requested: Option<&Scopes>,
     ) -> Result<Token, OAuthError> {
-        tracing::debug!(grant_type = %request.grant_type, scope = ?request.scope.as_ref().map(ToString::to_string), "token request");
-        let answer = with_retry(&self.inner.retry, repeat, "token", || {
-            self.inner.token_api.get_token(&request)
-        })
-        .await;
+        let grant_type = form.get("grant_type").unwrap_or_default().to_owned();
+        tracing::debug!(grant_type = %grant_type, scope = ?form.get("scope"), "token request");
+        let answer = self
+            .post_form::<TokenAnswer>(ops::TOKEN, &form, repeat)
+            .await;
         let received = Instant::now();
         let token = Token::from_response(answer?, received, requested)?;
-        tracing::debug!(grant_type = %request.grant_type, expires_in_s = token.expires_in().as_secs(), "token received");
+        tracing::debug!(grant_type = %grant_type, expires_in_s = token.expires_in().as_secs(), "token received");
         Ok(token)
     }
 
@@ -244,28 +290,26 @@ impl OAuthClient {
     /// refresh token may already be spent. For concurrent callers, use a
     /// [`super::UserSession`], which refreshes once for all of them.
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token, OAuthError> {
-        let mut request = self.token_request(GetTokenRequestGrantType::RefreshToken);
-        request.refresh_token = Some(refresh_token.to_secret_string());
-        let mut token = self.request_token(request, Repeat::Never, None).await?;
+        let mut form = self.token_form("refresh_token");
+        form.set("refresh_token", refresh_token.secret());
+        let mut token = self.request_token(form, Repeat::Never, None).await?;
         token.keep_refresh_token(Some(refresh_token));
         Ok(token)
     }
 
     /// Revokes a token (RFC 7009). Any 200 answer is success, whatever its body.
-    pub async fn revoke(
-        &self,
-        token: &str,
-        hint: RevokeTokenRequestTokenTypeHint,
-    ) -> Result<(), OAuthError> {
-        let (_, client_secret) = self.inner.credentials.body_fields();
-        let request = RevokeTokenRequest {
-            token: token.into(),
-            token_type_hint: hint,
-            client_id: self.inner.credentials.client_id.clone(),
-            client_secret,
-        };
-        with_retry(&self.inner.retry, Repeat::Safe, "revoke", || {
-            self.inner.token_api.revoke_token(&request)
+    pub async fn revoke(&self, token: &str, hint: TokenTypeHint) -> Result<(), OAuthError> {
+        let mut form = Form::default();
+        form.set("token", token)
+            .set("token_type_hint", hint.as_str());
+        // RFC 7009 identifies the client as the token endpoint does; APS also wants `client_id`.
+        form.set("client_id", self.inner.credentials.client_id.clone());
+        self.inner.credentials.authenticate(&mut form);
+        let url = self.endpoint(ops::REVOKE)?;
+        let api = &self.inner.token_api;
+        with_retry(&self.inner.retry, Repeat::Safe, ops::REVOKE, || {
+            let request = api.request(Method::POST, url.clone()).form(form.pairs());
+            api.send_empty::<ErrorBody>(request)
         })
         .await?;
         Ok(())
@@ -273,62 +317,63 @@ impl OAuthClient {
 
     /// Revokes an access token.
     pub async fn revoke_access_token(&self, token: &AccessToken) -> Result<(), OAuthError> {
-        self.revoke(token.secret(), RevokeTokenRequestTokenTypeHint::AccessToken)
+        self.revoke(token.secret(), TokenTypeHint::AccessToken)
             .await
     }
 
     /// Revokes a refresh token.
     pub async fn revoke_refresh_token(&self, token: &RefreshToken) -> Result<(), OAuthError> {
-        self.revoke(
-            token.secret(),
-            RevokeTokenRequestTokenTypeHint::RefreshToken,
-        )
-        .await
+        self.revoke(token.secret(), TokenTypeHint::RefreshToken)
+            .await
     }
 
-    /// Introspects a token (RFC 7662). An inactive token is a normal answer
-    /// (`active: Some(false)`), not an error.
-    pub async fn introspect(&self, token: &str) -> Result<IntrospectionResponse, OAuthError> {
-        let (client_id, client_secret) = self.inner.credentials.body_fields();
-        let request = IntrospectTokenRequest {
-            token: token.into(),
-            client_id,
-            client_secret,
-        };
-        let answer = with_retry(&self.inner.retry, Repeat::Safe, "introspect", || {
-            self.inner.token_api.introspect_token(&request)
-        })
-        .await?;
+    /// Introspects a token (RFC 7662). An inactive token is a normal answer (`active: false`),
+    /// not an error.
+    pub async fn introspect(&self, token: &str) -> Result<Introspection, OAuthError> {
+        let mut form = Form::default();
+        form.set("token", token);
+        self.inner.credentials.authenticate(&mut form);
+        let answer = self
+            .post_form::<Introspection>(ops::INTROSPECT, &form, Repeat::Safe)
+            .await?;
         Ok(answer.into_inner())
     }
 
-    /// The signed-in user's profile.
+    /// The signed-in user's profile (the document's own operation and model).
     pub async fn user_profile(
         &self,
         access_token: &AccessToken,
     ) -> Result<UserProfile, OAuthError> {
-        let answer = with_retry(&self.inner.retry, Repeat::Safe, "profile", || {
-            self.inner.api.get_user_profile(access_token.secret())
+        let answer = with_retry(&self.inner.retry, Repeat::Safe, "profile", || async {
+            self.inner
+                .api
+                .get_user_profile(access_token.secret())
+                .await
+                .map_err(as_protocol_error)
         })
         .await?;
         Ok(answer.into_inner())
     }
 
     /// The public keys that sign APS JWTs.
-    pub async fn keys(&self) -> Result<JWKSResponse, OAuthError> {
+    pub async fn keys(&self) -> Result<JsonWebKeySet, OAuthError> {
+        let url = self.endpoint(ops::KEYS)?;
+        let api = &self.inner.api;
         let answer = with_retry(&self.inner.retry, Repeat::Safe, "keys", || {
-            self.inner.api.get_keys()
+            api.send_json::<JsonWebKeySet, ErrorBody>(api.request(Method::GET, url.clone()))
         })
-        .await
-        .map_err(super::error::untyped_to_aps)?;
+        .await?;
         Ok(answer.into_inner())
     }
 
     /// The URL that ends the user's Autodesk session, optionally sending them on afterwards.
-    pub fn logout_url(&self, post_logout_redirect_uri: Option<&str>) -> Url {
-        self.inner.api.logout_url(&LogoutParams {
-            post_logout_redirect_uri: post_logout_redirect_uri.map(str::to_owned),
-        })
+    pub fn logout_url(&self, post_logout_redirect_uri: Option<&str>) -> Result<Url, OAuthError> {
+        let mut url = self.endpoint(ops::LOGOUT)?;
+        if let Some(uri) = post_logout_redirect_uri {
+            url.query_pairs_mut()
+                .append_pair("post_logout_redirect_uri", uri);
+        }
+        Ok(url)
     }
 }
 
@@ -359,7 +404,7 @@ mod tests {
         assert!(post.basic_header().is_none());
         let (id, secret) = post.body_fields();
         assert_eq!(id.as_deref(), Some("id"));
-        assert_eq!(secret.unwrap().expose_secret(), "s");
+        assert_eq!(secret.as_deref(), Some("s"));
         let public = Credentials::public("id");
         assert!(public.basic_header().is_none());
         assert_eq!(public.body_fields().0.as_deref(), Some("id"));

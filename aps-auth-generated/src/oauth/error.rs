@@ -5,7 +5,8 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use crate::{Error, ErrorResponse, RateLimit};
+use super::protocol::ErrorBody;
+use crate::{Error, RateLimit};
 
 /// An OAuth 2.0 error code (RFC 6749 sections 4.1.2.1 and 5.2, RFC 7009, OpenID Connect).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +105,10 @@ pub enum OAuthError {
     /// The token answer lacks something a token needs (`access_token`).
     InvalidTokenResponse(String),
     /// The request failed below OAuth: transport, timeout, an HTML page, an undecodable body.
-    Http(Error<ErrorResponse>),
+    Http(Error<ErrorBody>),
+    /// The generated API lacks an operation the layer needs (`cargo xtask generate` refuses such
+    /// a document, so this only happens with hand-edited generated code).
+    MissingOperation(&'static str),
     /// No random numbers from the OS.
     Random(getrandom::Error),
 }
@@ -119,8 +123,8 @@ pub struct Refusal {
     pub error: Option<OAuthErrorCode>,
     /// OAuth's `error_description`, when present.
     pub error_description: Option<String>,
-    /// APS's error body fields (`developerMessage`, `errorCode`, ...).
-    pub aps: ErrorResponse,
+    /// The error body: OAuth's fields, APS's (`developerMessage`, `errorCode`, ...) and any other.
+    pub body: ErrorBody,
     /// The answer's rate-limit headers.
     pub rate_limit: RateLimit,
 }
@@ -156,7 +160,7 @@ impl fmt::Display for OAuthError {
                 if let Some(d) = r
                     .error_description
                     .as_ref()
-                    .or(r.aps.developer_message.as_ref())
+                    .or(r.body.developer_message.as_ref())
                 {
                     write!(f, ": {d}")?;
                 }
@@ -176,6 +180,10 @@ impl fmt::Display for OAuthError {
             OAuthError::InvalidTokenResponse(why) => write!(f, "invalid token answer: {why}"),
             OAuthError::Http(e) => write!(f, "{e}"),
             OAuthError::Random(e) => write!(f, "no randomness from the OS: {e}"),
+            OAuthError::MissingOperation(name) => write!(
+                f,
+                "the generated API has no `{name}` operation, which the OAuth layer needs"
+            ),
         }
     }
 }
@@ -189,21 +197,20 @@ impl std::error::Error for OAuthError {
     }
 }
 
-impl From<Error<ErrorResponse>> for OAuthError {
-    /// An error answer becomes a [`Refusal`] (its raw body is where OAuth's `error` lives: the
-    /// APS error schema does not declare it); anything else stays an HTTP error.
-    fn from(err: Error<ErrorResponse>) -> Self {
-        match err {
+impl<E: 'static> From<Error<E>> for OAuthError {
+    /// An error answer (of the layer's requests, or of any generated operation: its body is read
+    /// again as an [`ErrorBody`]) becomes a [`Refusal`]; anything else stays an HTTP error.
+    fn from(err: Error<E>) -> Self {
+        match as_protocol_error(err) {
             Error::Api(api) => {
-                let raw: serde_json::Value =
-                    serde_json::from_str(api.raw.as_str()).unwrap_or_default();
-                let text = |k: &str| raw.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+                let rate_limit = api.rate_limit();
+                let api = *api;
                 OAuthError::Refused(Box::new(Refusal {
                     status: api.status,
-                    error: text("error").map(|c| OAuthErrorCode::parse(&c)),
-                    error_description: text("error_description"),
-                    rate_limit: api.rate_limit(),
-                    aps: api.body,
+                    error: api.body.error.as_deref().map(OAuthErrorCode::parse),
+                    error_description: api.body.error_description.clone(),
+                    rate_limit,
+                    body: api.body,
                 }))
             }
             other => OAuthError::Http(other),
@@ -217,13 +224,19 @@ impl From<getrandom::Error> for OAuthError {
     }
 }
 
-/// An operation whose errors the document leaves untyped (`get_keys`) reports them as the APS
-/// error body too, so [`OAuthError`] has one shape.
-pub(crate) fn untyped_to_aps(err: Error<serde_json::Value>) -> Error<ErrorResponse> {
+/// An error of a generated operation, whatever error type the document gives it, with its body
+/// read as the protocol's [`ErrorBody`] (from the raw body the runtime keeps), so
+/// [`OAuthError`] has one shape however the document describes errors.
+pub(crate) fn as_protocol_error<E: 'static>(err: Error<E>) -> Error<ErrorBody> {
     match err {
         Error::Api(api) => {
             let api = *api;
-            match serde_json::from_value::<ErrorResponse>(api.body) {
+            let body: Box<dyn std::any::Any> = Box::new(api.body);
+            let parsed = match body.downcast::<ErrorBody>() {
+                Ok(own) => Ok(*own),
+                Err(_) => serde_json::from_str::<ErrorBody>(api.raw.as_str()),
+            };
+            match parsed {
                 Ok(body) => Error::Api(Box::new(crate::ApiError {
                     status: api.status,
                     body,
@@ -233,7 +246,7 @@ pub(crate) fn untyped_to_aps(err: Error<serde_json::Value>) -> Error<ErrorRespon
                 Err(e) => Error::Status(Box::new(crate::StatusError {
                     status: api.status,
                     content_type: None,
-                    reason: format!("the body is not an APS error body: {e}"),
+                    reason: format!("the body is not an error body: {e}"),
                     body: api.raw,
                     headers: api.headers,
                 })),

@@ -10,6 +10,12 @@
 //! Every secret is a newtype whose `Debug` is redacted; errors and `tracing` events never carry
 //! one.
 //!
+//! The layer speaks the OAuth 2.0 protocol in its own types (`protocol.rs`): it writes its form
+//! bodies and reads token, error, introspection and key-set answers itself, so a change to the
+//! document's schemas never breaks it. From the generated API it takes the endpoints (the
+//! `OPERATIONS` table) and the user profile; `cargo xtask generate` refuses a document that
+//! lacks what the layer needs.
+//!
 //! ```no_run
 //! use aps_auth_generated::oauth::{ClientSecret, Credentials, OAuthClient};
 //! use aps_auth_generated::Scope;
@@ -26,6 +32,7 @@
 
 mod client;
 mod error;
+mod protocol;
 mod retry;
 mod secrets;
 mod three_legged;
@@ -34,9 +41,12 @@ mod two_legged;
 
 pub use client::{ClientAuthMethod, Credentials, OAuthClient, OAuthClientBuilder};
 pub use error::{OAuthError, OAuthErrorCode, Refusal};
+pub use protocol::{
+    ErrorBody, ExtraFields, Introspection, JsonWebKey, JsonWebKeySet, MAX_LIFETIME, TokenTypeHint,
+};
 pub use retry::RetryPolicy;
 pub use secrets::{
-    AccessToken, AuthorizationCode, ClientSecret, CsrfState, PkceVerifier, RefreshToken,
+    AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, PkceVerifier, RefreshToken,
 };
 pub use three_legged::{AuthorizationRequest, UserSession};
 pub use token::{ASSUMED_LIFETIME, Token};

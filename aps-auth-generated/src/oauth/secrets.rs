@@ -54,6 +54,10 @@ secret_newtype!(
     RefreshToken
 );
 secret_newtype!(
+    /// An OpenID Connect ID token (a JWT about the signed-in user), as the token answer sent it.
+    IdToken
+);
+secret_newtype!(
     /// An authorization code from the redirect of a three-legged flow. Single-use.
     AuthorizationCode
 );

@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use url::Url;
 
-use super::client::OAuthClient;
+use super::client::{OAuthClient, ops};
 use super::error::{OAuthError, OAuthErrorCode};
 use super::retry::Repeat;
 use super::secrets::{AuthorizationCode, CsrfState, PkceVerifier, random_unreserved};
 use super::token::Token;
-use crate::{AuthorizeParams, AuthorizeResponseType, GetTokenRequestGrantType, Scopes};
+use crate::Scopes;
 
 /// A started authorization: send the user to [`AuthorizationRequest::url`], keep this value
 /// (it holds the PKCE verifier and the `state`), and give it the redirect when the user comes back.
@@ -43,19 +43,24 @@ impl OAuthClient {
             false => None,
         };
         let verifier = PkceVerifier::generate()?;
-        let mut url = self.api().authorize_url(&AuthorizeParams {
-            response_type: AuthorizeResponseType::Code,
-            client_id: self.credentials().client_id().to_owned(),
-            redirect_uri: redirect_uri.to_owned(),
-            scope: scopes.clone(),
-            state: Some(state.secret().to_owned()),
-            nonce: nonce.clone(),
-            prompt: None,
-        });
-        // PKCE is not in the document's parameter list; APS documents it in its guides.
-        url.query_pairs_mut()
-            .append_pair("code_challenge", &verifier.challenge_s256())
-            .append_pair("code_challenge_method", "S256");
+        // The protocol's parameters, each once, whatever the document lists (RFC 6749 section
+        // 4.1.1, RFC 7636 section 4.3, OpenID Connect's `nonce`).
+        let mut url = self.endpoint(ops::AUTHORIZE)?;
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", self.credentials().client_id())
+                .append_pair("redirect_uri", redirect_uri)
+                .append_pair("scope", &scopes.to_string())
+                .append_pair("state", state.secret());
+            if let Some(nonce) = &nonce {
+                query.append_pair("nonce", nonce);
+            }
+            query
+                .append_pair("code_challenge", &verifier.challenge_s256())
+                .append_pair("code_challenge_method", "S256");
+        }
         Ok(AuthorizationRequest {
             url,
             redirect_uri: redirect_uri.to_owned(),
@@ -73,11 +78,11 @@ impl OAuthClient {
         request: &AuthorizationRequest,
         code: AuthorizationCode,
     ) -> Result<Token, OAuthError> {
-        let mut body = self.token_request(GetTokenRequestGrantType::AuthorizationCode);
-        body.code = Some(code.to_secret_string());
-        body.redirect_uri = Some(request.redirect_uri.clone());
-        body.code_verifier = Some(request.verifier.to_secret_string());
-        self.request_token(body, Repeat::Never, Some(&request.scopes))
+        let mut form = self.token_form("authorization_code");
+        form.set("code", code.secret())
+            .set("redirect_uri", request.redirect_uri.clone())
+            .set("code_verifier", request.verifier.secret());
+        self.request_token(form, Repeat::Never, Some(&request.scopes))
             .await
     }
 

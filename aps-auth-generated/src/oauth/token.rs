@@ -3,8 +3,9 @@
 use std::time::{Duration, Instant};
 
 use super::error::OAuthError;
-use super::secrets::{AccessToken, RefreshToken};
-use crate::{ApiResponse, RateLimit, Scopes, TokenResponse};
+use super::protocol::{ExtraFields, TokenAnswer};
+use super::secrets::{AccessToken, IdToken, RefreshToken};
+use crate::{ApiResponse, RateLimit, Scopes};
 
 /// The lifetime assumed when a token answer has no `expires_in` (RFC 6749 makes it optional).
 pub const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
@@ -17,6 +18,8 @@ pub struct Token {
     expires_at: Instant,
     scopes: Scopes,
     refresh_token: Option<RefreshToken>,
+    id_token: Option<IdToken>,
+    extra: ExtraFields,
     rate_limit: RateLimit,
 }
 
@@ -25,7 +28,7 @@ impl Token {
     /// `requested` are the scopes asked for, which RFC 6749 says were granted when the answer
     /// names none.
     pub(crate) fn from_response(
-        answer: ApiResponse<TokenResponse>,
+        answer: ApiResponse<TokenAnswer>,
         received: Instant,
         requested: Option<&Scopes>,
     ) -> Result<Token, OAuthError> {
@@ -40,19 +43,22 @@ impl Token {
                 "token_type `{token_type}` is not Bearer"
             )));
         }
+        // Clamped to [0, MAX_LIFETIME]: a server's number never overflows the clock.
         let lifetime = match body.expires_in {
-            Some(seconds) => Duration::from_secs(u64::try_from(seconds).unwrap_or(0)),
+            Some(seconds) => seconds.lifetime(),
             None => ASSUMED_LIFETIME,
         };
         Ok(Token {
-            access_token: access_token.into(),
+            access_token: AccessToken::new(access_token),
             token_type,
-            expires_at: received + lifetime,
+            expires_at: received.checked_add(lifetime).unwrap_or(received),
             scopes: body
                 .scope
                 .or_else(|| requested.cloned())
                 .unwrap_or_default(),
-            refresh_token: body.refresh_token.map(RefreshToken::from),
+            refresh_token: body.refresh_token.map(RefreshToken::new),
+            id_token: body.id_token.map(IdToken::new),
+            extra: body.extra,
             rate_limit,
         })
     }
@@ -79,7 +85,9 @@ impl Token {
 
     /// Whether the token expires within `margin` from now.
     pub fn expires_within(&self, margin: Duration) -> bool {
-        Instant::now() + margin >= self.expires_at
+        Instant::now()
+            .checked_add(margin)
+            .is_none_or(|soon| soon >= self.expires_at)
     }
 
     /// The granted scopes.
@@ -90,6 +98,16 @@ impl Token {
     /// The refresh token (three-legged flows).
     pub fn refresh_token(&self) -> Option<&RefreshToken> {
         self.refresh_token.as_ref()
+    }
+
+    /// The OpenID Connect ID token, when `openid` was asked for (not verified here).
+    pub fn id_token(&self) -> Option<&IdToken> {
+        self.id_token.as_ref()
+    }
+
+    /// Fields of the token answer that OAuth does not name, as sent.
+    pub fn extra(&self) -> &ExtraFields {
+        &self.extra
     }
 
     /// The rate-limit headers of the answer that brought this token.

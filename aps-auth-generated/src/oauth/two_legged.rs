@@ -8,7 +8,7 @@ use super::client::OAuthClient;
 use super::error::OAuthError;
 use super::retry::Repeat;
 use super::token::Token;
-use crate::{GetTokenRequestGrantType, Scopes};
+use crate::Scopes;
 
 /// Two-legged (client credentials) tokens for one application.
 ///
@@ -46,13 +46,13 @@ impl TwoLeggedProvider {
         {
             return Ok(token.clone());
         }
-        let mut request = self
-            .client
-            .token_request(GetTokenRequestGrantType::ClientCredentials);
-        request.scope = Some(scopes.clone());
+        let mut form = self.client.token_form("client_credentials");
+        if !scopes.is_empty() {
+            form.set("scope", scopes.to_string());
+        }
         let token = self
             .client
-            .request_token(request, Repeat::Safe, Some(scopes))
+            .request_token(form, Repeat::Safe, Some(scopes))
             .await?;
         *cached = Some(token.clone());
         Ok(token)

@@ -12,6 +12,7 @@
 //! | `crate::Error`, `crate::ApiResponse` | every operation's result |
 //! | `crate::SecretString` | secret-bearing fields (`expose_secret` when written into a request) |
 //! | `crate::ConfigError` | `Client::new` of a secondary document's client |
+//! | [`OperationInfo`] (`crate::OperationInfo`) | each module's `OPERATIONS` table |
 //!
 //! Public types are named through the crate root, where they are re-exported beside the
 //! generated types; `aps-auth-codegen`'s `naming::RUNTIME_NAMES` lists the root's runtime names
@@ -179,4 +180,16 @@ pub(crate) fn with_cookies<E>(
     let value = reqwest::header::HeaderValue::from_str(&header)
         .map_err(|_| Error::InvalidRequest("a cookie parameter cannot be sent".into()))?;
     Ok(request.header(reqwest::header::COOKIE, value))
+}
+
+/// One operation of a document, as listed in its module's `OPERATIONS` table: what the OAuth
+/// layer (and any code that needs an endpoint without calling it) looks endpoints up by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationInfo {
+    /// The name of its method on the client (`get_token`, `authorize_url`).
+    pub name: &'static str,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path template as the document writes it (`/authentication/v2/token`).
+    pub path: &'static str,
 }

@@ -35,7 +35,8 @@ impl Emitter<'_> {
             #doc
             #deprecated
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #default_derive serde::Serialize, serde::Deserialize)]
-            pub enum #name { #( #defs )* }
+            #[non_exhaustive]
+        pub enum #name { #( #defs )* }
 
             impl #name {
                 /// The value as it is written on the wire.
@@ -79,7 +80,8 @@ impl Emitter<'_> {
             #doc
             #deprecated
             #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-            pub enum #name {
+            #[non_exhaustive]
+        pub enum #name {
                 #( #defs )*
                 /// A value the document does not list, kept as sent.
                 Other(String),
@@ -150,7 +152,8 @@ impl Emitter<'_> {
             /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
             /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
             #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-            pub enum Scope {
+            #[non_exhaustive]
+        pub enum Scope {
                 #( #variants )*
                 /// A scope the document does not declare.
                 Other(String),
@@ -226,7 +229,7 @@ mod tests {
     fn answer_enums_are_open_and_request_enums_closed() {
         let types = file(DOC, "types.rs");
         assert!(types.contains(&squash("pub enum Mode { /// `fast` Fast, /// `slow` Slow, /// A value the document does not list, kept as sent. Other(String), }")), "{types}");
-        assert!(types.contains(&squash("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)] pub enum Fixed")), "{types}");
+        assert!(types.contains(&squash("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)] #[non_exhaustive] pub enum Fixed")), "{types}");
     }
 
     #[test]

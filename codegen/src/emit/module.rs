@@ -1,5 +1,5 @@
 //! `mod.rs` of a generated module: the document's title and description as module docs,
-//! `DEFAULT_BASE_URL`, `API_TITLE`, `API_VERSION`, the other documents' submodules (root layout)
+//! `DEFAULT_BASE_URL`, `API_TITLE`, `API_VERSION`, `OPERATIONS`, the other documents' submodules (root layout)
 //! or the document's own `Client` (nested layout).
 
 use proc_macro2::TokenStream;
@@ -25,6 +25,11 @@ impl Emitter<'_> {
             Some(url) => quote!(Some(#url)),
             None => quote!(None),
         };
+        let operations = api.operations.iter().map(|op| {
+            let name = crate::naming::unraw(&op.fn_name);
+            let (method, path) = (&op.method, &op.path);
+            quote!(crate::OperationInfo { name: #name, method: #method, path: #path })
+        });
         let title = &api.title;
         let version = &api.version;
         let base_doc = match layout {
@@ -76,7 +81,7 @@ impl Emitter<'_> {
             #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
             pub mod types;
-            mod operations;
+            pub mod operations;
             #submodules
 
             #[doc = #base_doc]
@@ -85,6 +90,9 @@ impl Emitter<'_> {
             pub const API_TITLE: &str = #title;
             /// `info.version` of the document.
             pub const API_VERSION: &str = #version;
+            /// Every operation of the document, in document order: the name of its method, its
+            /// HTTP method and its path template.
+            pub const OPERATIONS: &[crate::OperationInfo] = &[ #( #operations ),* ];
 
             #client
         }
@@ -128,7 +136,7 @@ mod tests {
         let module = generated("", "mod.rs", options);
         assert!(
             module.contains(&squash(
-                "pub mod types; mod operations; pub mod second_api;"
+                "pub mod types; pub mod operations; pub mod second_api;"
             )),
             "{module}"
         );

@@ -1,6 +1,9 @@
-//! `operations.rs` of a generated module: one method per operation on the client. A call builds
-//! the URL (path segments, query), the request (headers, cookies, auth, body) and sends it with
-//! the runtime's decoder for its answer; a browser redirect only builds the URL.
+//! `operations.rs` of a generated module: one method per operation on the client, each returning
+//! a call builder. The method takes what the operation requires (path parameters in template
+//! order, the other required parameters in document order, then a required token or key and a
+//! required body); the builder has one setter per optional input, so a document that gains an
+//! optional parameter breaks no caller. A call is sent by awaiting the builder (`IntoFuture`) or
+//! with `send()`; a browser redirect's builder only builds the URL (`url()`).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -9,25 +12,35 @@ use super::params::{pairs_stmt, push_param, segment_expr};
 use super::{Emitter, Layout, deprecated_attr, doc_attrs, ident};
 use crate::model::{
     Auth, KeyPlacement, Media, Operation, OperationKind, Param, ParamLocation, RequestBody,
-    ResponseBody,
+    ResponseBody, SegmentPart,
 };
 
-/// What one method is made of, before it is assembled.
-struct Parts {
-    args: Vec<TokenStream>,
-    query_pushes: Vec<TokenStream>,
-    auth: TokenStream,
+/// One input of a call builder: a field, and either a positional argument of the method that
+/// starts the call (required inputs) or a setter (optional ones).
+struct Input {
+    /// The field (and argument or setter) name.
+    name: TokenStream,
+    /// The field's type.
+    field_ty: TokenStream,
+    /// Required: the argument's type and the expression that stores it (empty: the argument as
+    /// given).
+    required: Option<(TokenStream, TokenStream)>,
+    /// Optional: the setter.
+    setter: TokenStream,
+    /// Whether the field borrows for `'a`.
+    borrows: bool,
 }
 
 impl Emitter<'_> {
-    /// The file: `impl Client { one method per operation }`.
+    /// The file: `impl Client { one method per operation }` and the call builders.
     pub(super) fn operations(&self) -> TokenStream {
         let client = self.layout.client_path();
         let module_doc = format!(
-            " One method on [`{}`] per operation of the document.",
+            " One method on [`{}`] per operation of the document, and the call builders they return.",
             self.layout.client_doc_path()
         );
-        let methods = self.api.operations.iter().map(|op| self.operation(op));
+        let methods = self.api.operations.iter().map(|op| self.start_method(op));
+        let builders = self.api.operations.iter().map(|op| self.builder(op));
         quote! {
             #![doc = #module_doc]
             #[allow(unused_imports)]
@@ -36,66 +49,247 @@ impl Emitter<'_> {
             impl #client {
                 #( #methods )*
             }
+
+            #( #builders )*
         }
     }
 
+    /// The expression for the runtime client inside a builder.
     fn receiver(&self) -> TokenStream {
         match self.layout {
-            Layout::Root { .. } => quote!(self),
-            Layout::Nested => quote!(self.0),
+            Layout::Root { .. } => quote!(self.client),
+            Layout::Nested => quote!(self.client.0),
         }
     }
 
-    fn operation(&self, op: &Operation) -> TokenStream {
+    /// Every input of an operation, required ones in argument order first.
+    fn inputs(&self, op: &Operation) -> Vec<Input> {
+        let mut required = Vec::new();
+        let mut optional = Vec::new();
+        // Path parameters in the order the template names them, then the others.
+        let mut ordered: Vec<&Param> = Vec::new();
+        for part in op.segments.iter().flatten() {
+            if let SegmentPart::Param { field, .. } = part
+                && let Some(p) = op.params.iter().find(|p| &p.rust_name == field)
+                && !ordered.iter().any(|q| q.rust_name == p.rust_name)
+            {
+                ordered.push(p);
+            }
+        }
+        ordered.extend(
+            op.params
+                .iter()
+                .filter(|p| p.location != ParamLocation::Path),
+        );
+        for p in ordered {
+            let input = self.param_input(p);
+            if p.required {
+                required.push(input);
+            } else {
+                optional.push(input);
+            }
+        }
+        for input in auth_inputs(&op.auth).into_iter().chain(self.body_input(op)) {
+            if input.required.is_some() {
+                required.push(input);
+            } else {
+                optional.push(input);
+            }
+        }
+        required.extend(optional);
+        required
+    }
+
+    fn param_input(&self, p: &Param) -> Input {
+        let name = ident(&p.rust_name);
+        let t = self.ty(&p.shape.rust_type());
+        let where_ = match p.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
+        };
+        let doc = doc_attrs(&format!(
+            "{}\n\nThe {where_} parameter `{}`.",
+            p.doc, p.wire_name
+        ));
+        let deprecated = deprecated_attr(p.deprecated);
+        if p.required {
+            return Input {
+                field_ty: t.clone(),
+                required: Some((quote!(impl Into<#t>), quote!(#name.into()))),
+                name: quote!(#name),
+                setter: quote!(),
+                borrows: false,
+            };
+        }
+        Input {
+            field_ty: quote!(Option<#t>),
+            required: None,
+            setter: quote! {
+                #doc
+                #deprecated
+                pub fn #name(mut self, value: impl Into<#t>) -> Self {
+                    self.#name = Some(value.into());
+                    self
+                }
+            },
+            name: quote!(#name),
+            borrows: false,
+        }
+    }
+
+    /// The body as an input (borrowed for the call).
+    fn body_input(&self, op: &Operation) -> Option<Input> {
+        let body = op.body.as_ref()?;
+        let t = match body.media {
+            Media::Form | Media::Json => {
+                let t = self.ty(&body.ty);
+                quote!(&'a #t)
+            }
+            Media::Text => quote!(&'a str),
+            Media::Binary => quote!(&'a [u8]),
+        };
+        Some(borrowed_input(quote!(body), t, body.required, &body.doc))
+    }
+
+    /// `client.<operation>(required...)`: starts a call.
+    fn start_method(&self, op: &Operation) -> TokenStream {
         let name = ident(&op.fn_name);
+        let builder = ident(&op.builder);
         let deprecated = deprecated_attr(op.deprecated);
         let mut doc = format!("{}\n\n`{} {}`", op.doc, op.method, op.path);
-        if op.kind == OperationKind::Redirect {
-            doc.push_str(
-                "\n\nThis is a browser redirect: this method builds the URL to send the user to, with every \
-                 query parameter encoded. It sends no request.",
-            );
-        }
+        doc.push_str(match op.kind {
+            OperationKind::Redirect => {
+                "\n\nThis is a browser redirect: the returned builder takes the optional \
+                 parameters, and its `url()` is the URL to send the user to, with every query \
+                 parameter encoded. It sends no request."
+            }
+            OperationKind::Call { .. } => {
+                "\n\nSet optional inputs on the returned builder, then `.await` it (or call \
+                 `send`)."
+            }
+        });
         let doc = doc_attrs(&doc);
-        let receiver = self.receiver();
-
-        let mut parts = Parts {
-            args: Vec::new(),
-            query_pushes: Vec::new(),
-            auth: quote!(),
+        let inputs = self.inputs(op);
+        let borrows = inputs.iter().any(|i| i.required.is_some() && i.borrows);
+        let args = inputs.iter().filter_map(|i| {
+            let (arg_ty, _) = i.required.as_ref()?;
+            let n = &i.name;
+            Some(quote!(#n: #arg_ty))
+        });
+        let inits = inputs.iter().map(|i| {
+            let n = &i.name;
+            match &i.required {
+                // A borrowed input is stored as given (field init shorthand).
+                Some((_, store)) if store.is_empty() => quote!(#n),
+                Some((_, store)) => quote!(#n: #store),
+                None => quote!(#n: None),
+            }
+        });
+        let arity = inputs.iter().filter(|i| i.required.is_some()).count() + 1;
+        let many = if arity > 7 {
+            quote!(#[allow(clippy::too_many_arguments)])
+        } else {
+            quote!()
         };
-        if let Some(p) = &op.params {
-            let pname = ident(&p.name);
-            parts.args.push(quote!(params: &#pname));
+        let (generics, lifetime) = if borrows {
+            (quote!(<'a>), quote!('a))
+        } else {
+            (quote!(), quote!('_))
+        };
+        let self_ref = if borrows {
+            quote!(&'a self)
+        } else {
+            quote!(&self)
+        };
+        quote! {
+            #doc
+            #deprecated
+            #many
+            pub fn #name #generics (#self_ref, #( #args ),*) -> #builder<#lifetime> {
+                #builder { client: self, #( #inits ),* }
+            }
         }
+    }
+
+    /// The builder type of one operation: its fields, setters, and `send` / `url`.
+    fn builder(&self, op: &Operation) -> TokenStream {
+        let builder = ident(&op.builder);
+        let client = self.layout.client_path();
+        let inputs = self.inputs(op);
+        let fields = inputs.iter().map(|i| {
+            let (n, t) = (&i.name, &i.field_ty);
+            quote!(#n: #t,)
+        });
+        let setters = inputs.iter().map(|i| &i.setter);
+        let doc = format!(
+            " A call of [`{}::{}`]: set optional inputs, then {}.",
+            self.layout.client_doc_path(),
+            crate::naming::unraw(&op.fn_name),
+            match op.kind {
+                OperationKind::Redirect => "build the URL with `url()`",
+                OperationKind::Call { .. } => "`.await` it (or call `send`)",
+            }
+        );
+        let must_use = match op.kind {
+            OperationKind::Redirect => "the builder does nothing until `url()` is called",
+            OperationKind::Call { .. } => "a call does nothing until it is awaited",
+        };
+        let name_text = &op.builder;
+        let (finish, beside) = self.finish(op);
+        quote! {
+            #[doc = #doc]
+            #[must_use = #must_use]
+            pub struct #builder<'a> {
+                client: &'a #client,
+                #( #fields )*
+            }
+
+            // Inputs may hold tokens: only the builder's name is printed.
+            impl std::fmt::Debug for #builder<'_> {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.debug_struct(#name_text).finish_non_exhaustive()
+                }
+            }
+
+            // Setters are named after the document's parameters, whatever their names.
+            #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+            impl<'a> #builder<'a> {
+                #( #setters )*
+                #finish
+            }
+
+            #beside
+        }
+    }
+
+    /// `url()` for a redirect; `send()` and `IntoFuture` for a call: the methods, and the items
+    /// beside the builder's `impl`.
+    fn finish(&self, op: &Operation) -> (TokenStream, TokenStream) {
+        let receiver = self.receiver();
+        let segments = op.segments.iter().map(segment_expr);
         let query_id = format_ident!("query");
-        parts.query_pushes = params_in(op, ParamLocation::Query)
+        let mut query_pushes: Vec<TokenStream> = params_in(op, ParamLocation::Query)
             .iter()
             .map(|p| push_param(&query_id, p))
             .collect();
-        auth(&op.auth, &mut parts);
-
-        let segments = op.segments.iter().map(segment_expr);
-        let (query_setup, query_ref) = query_setup(&parts.query_pushes);
+        let auth_stmt = auth_stmt(&op.auth, &mut query_pushes);
+        let (query_setup, query_ref) = query_setup(&query_pushes);
         let url_expr = quote!(#receiver.endpoint(&[ #( #segments ),* ], #query_ref));
-
         let OperationKind::Call { success, error } = &op.kind else {
-            let args = &parts.args;
-            return quote! {
-                #doc
-                #deprecated
-                pub fn #name(&self, #( #args ),*) -> url::Url {
+            let url_fn = quote! {
+                /// The URL to send the user to.
+                pub fn url(self) -> url::Url {
                     #query_setup
                     #url_expr
                 }
             };
+            return (url_fn, quote!());
         };
         let error_ty = self.ty(error);
         let (success_ty, send) = self.success(success);
-        let body_stmt = match &op.body {
-            Some(body) => self.body(body, &mut parts.args),
-            None => quote!(),
-        };
+        let body_stmt = op.body.as_ref().map(body_stmt).unwrap_or_default();
         let header_stmt = pairs_stmt(
             &format_ident!("headers"),
             &params_in(op, ParamLocation::Header),
@@ -106,14 +300,13 @@ impl Emitter<'_> {
             &params_in(op, ParamLocation::Cookie),
             quote!(with_cookies),
         );
-        let auth_stmt = &parts.auth;
-        let args = &parts.args;
+        let builder = ident(&op.builder);
         // `oas3` only knows the eight standard methods, each a `reqwest::Method` constant.
         let method = format_ident!("{}", op.method.to_ascii_uppercase());
-        quote! {
-            #doc
-            #deprecated
-            pub async fn #name(&self, #( #args ),*) -> Result<crate::ApiResponse<#success_ty>, crate::Error<#error_ty>> {
+        let output = quote!(Result<crate::ApiResponse<#success_ty>, crate::Error<#error_ty>>);
+        let send_fn = quote! {
+            /// Sends the request and decodes the answer (awaiting the builder does the same).
+            pub async fn send(self) -> #output {
                 #query_setup
                 let url = #url_expr;
                 let request = #receiver.request(reqwest::Method::#method, url);
@@ -123,7 +316,17 @@ impl Emitter<'_> {
                 #body_stmt
                 #receiver.#send(request).await
             }
-        }
+        };
+        let into_future = quote! {
+            impl<'a> std::future::IntoFuture for #builder<'a> {
+                type Output = #output;
+                type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = #output> + Send + 'a>>;
+                fn into_future(self) -> Self::IntoFuture {
+                    Box::pin(self.send())
+                }
+            }
+        };
+        (send_fn, into_future)
     }
 
     /// The success type of a call and the runtime method that sends and decodes it.
@@ -139,28 +342,112 @@ impl Emitter<'_> {
             ResponseBody::Binary => (quote!(Vec<u8>), quote!(send_bytes)),
         }
     }
+}
 
-    /// The body argument and the statement that attaches it.
-    fn body(&self, body: &RequestBody, args: &mut Vec<TokenStream>) -> TokenStream {
-        let (arg_ty, apply) = match body.media {
-            Media::Form => {
-                let t = self.ty(&body.ty);
-                (quote!(&#t), quote!(request.form(body)))
-            }
-            Media::Json => {
-                let t = self.ty(&body.ty);
-                (quote!(&#t), quote!(request.json(body)))
-            }
-            Media::Text => (quote!(&str), quote!(request.body(body.to_owned()))),
-            Media::Binary => (quote!(&[u8]), quote!(request.body(body.to_vec()))),
+/// A borrowed input (a token, a key, a body): a positional argument when required, a setter
+/// otherwise.
+fn borrowed_input(name: TokenStream, t: TokenStream, required: bool, doc: &str) -> Input {
+    if required {
+        return Input {
+            field_ty: t.clone(),
+            required: Some((t, quote!())),
+            name,
+            setter: quote!(),
+            borrows: true,
         };
-        if body.required {
-            args.push(quote!(body: #arg_ty));
-            quote! { let request = #apply; }
-        } else {
-            args.push(quote!(body: Option<#arg_ty>));
-            quote! { let request = match body { Some(body) => #apply, None => request }; }
+    }
+    let doc = doc_attrs(doc);
+    Input {
+        field_ty: quote!(Option<#t>),
+        required: None,
+        setter: quote! {
+            #doc
+            pub fn #name(mut self, value: #t) -> Self {
+                self.#name = Some(value);
+                self
+            }
+        },
+        name,
+        borrows: true,
+    }
+}
+
+/// The token or key an operation's security asks for.
+fn auth_inputs(auth: &Auth) -> Option<Input> {
+    match auth {
+        Auth::None => None,
+        Auth::Bearer { optional } => Some(borrowed_input(
+            quote!(bearer_token),
+            quote!(&'a str),
+            !optional,
+            "The access token sent as `Authorization: Bearer`.",
+        )),
+        Auth::ApiKey { name, optional, .. } => Some(borrowed_input(
+            quote!(api_key),
+            quote!(&'a str),
+            !optional,
+            &format!("The API key, sent as `{name}`."),
+        )),
+    }
+}
+
+/// The statement that applies the token or key to the request; a key that belongs in a
+/// redirect's URL is pushed onto its query instead.
+fn auth_stmt(auth: &Auth, query_pushes: &mut Vec<TokenStream>) -> TokenStream {
+    match auth {
+        Auth::None => quote!(),
+        Auth::Bearer { optional: true } => quote! {
+            let request = match self.bearer_token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            };
+        },
+        Auth::Bearer { optional: false } => {
+            quote! { let request = request.bearer_auth(self.bearer_token); }
         }
+        Auth::ApiKey {
+            name,
+            placement,
+            optional,
+        } => {
+            let value = if *optional {
+                quote!(key)
+            } else {
+                quote!(self.api_key)
+            };
+            let apply = match placement {
+                KeyPlacement::Header => quote!(request.header(#name, #value)),
+                KeyPlacement::Query => quote!(request.query(&[(#name, #value)])),
+                KeyPlacement::UrlQuery => {
+                    query_pushes.push(if *optional {
+                        quote! { if let Some(key) = self.api_key { query.push(#name, key.to_owned()); } }
+                    } else {
+                        quote! { query.push(#name, self.api_key.to_owned()); }
+                    });
+                    return quote!();
+                }
+            };
+            if *optional {
+                quote! { let request = match self.api_key { Some(key) => #apply, None => request }; }
+            } else {
+                quote! { let request = #apply; }
+            }
+        }
+    }
+}
+
+/// The statement that attaches the body.
+fn body_stmt(body: &RequestBody) -> TokenStream {
+    let apply = match body.media {
+        Media::Form => quote!(request.form(body)),
+        Media::Json => quote!(request.json(body)),
+        Media::Text => quote!(request.body(body.to_owned())),
+        Media::Binary => quote!(request.body(body.to_vec())),
+    };
+    if body.required {
+        quote! { let body = self.body; let request = #apply; }
+    } else {
+        quote! { let request = match self.body { Some(body) => #apply, None => request }; }
     }
 }
 
@@ -180,64 +467,8 @@ fn query_setup(pushes: &[TokenStream]) -> (TokenStream, TokenStream) {
 fn params_in(op: &Operation, location: ParamLocation) -> Vec<&Param> {
     op.params
         .iter()
-        .flat_map(|p| &p.params)
         .filter(|p| p.location == location)
         .collect()
-}
-
-/// The auth argument, and either the statement that applies it to the request or, for a key in
-/// a redirect's URL, a push onto its query.
-fn auth(auth: &Auth, parts: &mut Parts) {
-    match auth {
-        Auth::None => {}
-        Auth::Bearer { optional: true } => {
-            parts.args.push(quote!(bearer_token: Option<&str>));
-            parts.auth = quote! {
-                let request = match bearer_token {
-                    Some(token) => request.bearer_auth(token),
-                    None => request,
-                };
-            };
-        }
-        Auth::Bearer { optional: false } => {
-            parts.args.push(quote!(bearer_token: &str));
-            parts.auth = quote! { let request = request.bearer_auth(bearer_token); };
-        }
-        Auth::ApiKey {
-            name,
-            placement,
-            optional,
-        } => {
-            let arg_ty = if *optional {
-                quote!(Option<&str>)
-            } else {
-                quote!(&str)
-            };
-            parts.args.push(quote!(api_key: #arg_ty));
-            let value = if *optional {
-                quote!(key)
-            } else {
-                quote!(api_key)
-            };
-            let apply = match placement {
-                KeyPlacement::Header => quote!(request.header(#name, #value)),
-                KeyPlacement::Query => quote!(request.query(&[(#name, #value)])),
-                KeyPlacement::UrlQuery => {
-                    parts.query_pushes.push(if *optional {
-                        quote! { if let Some(key) = api_key { query.push(#name, key.to_owned()); } }
-                    } else {
-                        quote! { query.push(#name, api_key.to_owned()); }
-                    });
-                    return;
-                }
-            };
-            parts.auth = if *optional {
-                quote! { let request = match api_key { Some(key) => #apply, None => request }; }
-            } else {
-                quote! { let request = #apply; }
-            };
-        }
-    }
 }
 
 #[cfg(test)]
@@ -245,45 +476,63 @@ mod tests {
     use super::super::test_support::{file, squash};
 
     #[test]
-    fn a_redirect_builds_a_url_with_its_query_key() {
+    fn a_redirect_builder_takes_optional_inputs_and_builds_the_url() {
         let out = file(
-            "components: {securitySchemes: {k: {type: apiKey, in: query, name: key}}}\nsecurity: [{k: []}, {}]\npaths:\n  /login:\n    get: {operationId: login, responses: {'302': {description: go}}}\n",
+            "components: {securitySchemes: {k: {type: apiKey, in: query, name: key}}}\nsecurity: [{k: []}, {}]\npaths:\n  /login:\n    get:\n      operationId: login\n      parameters: [{name: next, in: query, schema: {type: string}}]\n      responses: {'302': {description: go}}\n",
             "operations.rs",
         );
         assert!(
+            out.contains(&squash("pub fn login_url(&self) -> LoginUrl<'_> {")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash("pub fn api_key(mut self, value: &'a str) -> Self")),
+            "{out}"
+        );
+        assert!(
             out.contains(&squash(
-                "pub fn login_url(&self, api_key: Option<&str>) -> url::Url {"
+                "pub fn next(mut self, value: impl Into<String>) -> Self"
             )),
             "{out}"
         );
         assert!(
             out.contains(&squash(
-                r#"if let Some(key) = api_key { query.push("key", key.to_owned()); }"#
+                r#"if let Some(key) = self.api_key { query.push("key", key.to_owned()); }"#
             )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash("pub fn url(self) -> url::Url")),
             "{out}"
         );
     }
 
     #[test]
-    fn a_call_sends_its_body_with_auth_and_decodes_its_answer() {
+    fn required_inputs_are_arguments_in_path_order_and_a_call_is_awaitable() {
         let out = file(
-            "components: {securitySchemes: {b: {type: http, scheme: bearer}}}\npaths:\n  /t:\n    post:\n      operationId: send\n      security: [{b: []}]\n      requestBody: {content: {text/plain: {}}}\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: integer}}}}\n        '400': {description: bad, content: {application/json: {schema: {type: string}}}}\n",
+            "components: {securitySchemes: {b: {type: http, scheme: bearer}}}\npaths:\n  /a/{second}/{first}:\n    post:\n      operationId: send\n      security: [{b: []}]\n      parameters:\n        - {name: first, in: path, required: true, schema: {type: integer}}\n        - {name: q, in: query, required: true, schema: {type: string}}\n        - {name: second, in: path, required: true, schema: {type: string}}\n      requestBody: {content: {text/plain: {}}}\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: integer}}}}\n        '400': {description: bad, content: {application/json: {schema: {type: string}}}}\n",
             "operations.rs",
         );
+        assert!(out.contains(&squash("pub fn send<'a>(&'a self, second: impl Into<String>, first: impl Into<i64>, q: impl Into<String>, bearer_token: &'a str,) -> SendCall<'a>")), "{out}");
         assert!(
-            out.contains(&squash(
-                "pub async fn send(&self, bearer_token: &str, body: Option<&str>,)"
-            )),
+            out.contains(&squash("pub fn body(mut self, value: &'a str) -> Self")),
             "{out}"
         );
         assert!(
             out.contains(&squash(
-                "-> Result<crate::ApiResponse<i64>, crate::Error<String>>"
+                "pub async fn send(self) -> Result<crate::ApiResponse<i64>, crate::Error<String>>"
             )),
             "{out}"
         );
         assert!(
-            out.contains(&squash("self.send_json(request).await")),
+            out.contains(&squash("impl<'a> std::future::IntoFuture for SendCall<'a>")),
+            "{out}"
+        );
+        // A builder's `Debug` prints no input (a token may be one).
+        assert!(
+            out.contains(&squash(
+                r#"f.debug_struct("SendCall").finish_non_exhaustive()"#
+            )),
             "{out}"
         );
     }

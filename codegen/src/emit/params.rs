@@ -1,53 +1,14 @@
-//! Parameters: the `<Operation>Params` struct, and the statements that write each parameter
-//! shape into the path, the query, headers or the `Cookie` header (through the runtime's
-//! `Pairs`). `value` arguments are token streams of places holding the value.
+//! Parameters: the statements that write each parameter shape (held in a field of the call
+//! builder, `self.<field>`) into the path, the query, headers or the `Cookie` header (through the
+//! runtime contract's `Pairs`). `value` arguments are token streams of places holding the value.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::{Emitter, deprecated_attr, doc_attrs, ident};
+use super::ident;
 use crate::model::{
-    ArrayStyle, ObjectFields, ObjectStyle, Operation, Param, ParamLocation, ParamShape,
-    ParamsStruct, Segment, SegmentPart, TypeRef,
+    ArrayStyle, ObjectFields, ObjectStyle, Param, ParamShape, Segment, SegmentPart, TypeRef,
 };
-
-impl Emitter<'_> {
-    /// The struct holding an operation's parameters.
-    pub(super) fn params_struct(&self, op: &Operation, p: &ParamsStruct) -> TokenStream {
-        let name = ident(&p.name);
-        let doc = format!(
-            " Parameters of [`{}::{}`].",
-            self.layout.client_doc_path(),
-            crate::naming::unraw(&op.fn_name)
-        );
-        let fields = p.params.iter().map(|param| {
-            let fname = ident(&param.rust_name);
-            let where_ = match param.location {
-                ParamLocation::Path => "path",
-                ParamLocation::Query => "query",
-                ParamLocation::Header => "header",
-                ParamLocation::Cookie => "cookie",
-            };
-            let pdoc = doc_attrs(&format!(
-                "{}\n\n{where_} parameter `{}`.",
-                param.doc, param.wire_name
-            ));
-            let deprecated = deprecated_attr(param.deprecated);
-            let t = self.ty(&param.shape.rust_type());
-            let t = if param.required {
-                t
-            } else {
-                quote!(Option<#t>)
-            };
-            quote! { #pdoc #deprecated pub #fname: #t, }
-        });
-        quote! {
-            #[doc = #doc]
-            #[derive(Debug, Clone, PartialEq)]
-            pub struct #name { #( #fields )* }
-        }
-    }
-}
 
 /// An owned `String` expression for a scalar value behind a reference `value`.
 fn scalar_string(value: &TokenStream, t: &TypeRef) -> TokenStream {
@@ -96,10 +57,10 @@ pub(super) fn push_param(target: &Ident, p: &Param) -> TokenStream {
         }
     };
     if p.required {
-        push_value(quote!(params.#field))
+        push_value(quote!(self.#field))
     } else {
         let inner = push_value(quote!(value));
-        quote! { if let Some(value) = &params.#field { #inner } }
+        quote! { if let Some(value) = &self.#field { #inner } }
     }
 }
 
@@ -190,11 +151,11 @@ pub(super) fn segment_expr(segment: &Segment) -> TokenStream {
             },
         ] => {
             let field = ident(field);
-            quote!(params.#field.as_str())
+            quote!(self.#field.as_str())
         }
         [SegmentPart::Param { field, shape }] => {
             let field = ident(field);
-            let s = path_string(&quote!(params.#field), shape);
+            let s = path_string(&quote!(self.#field), shape);
             quote!(&#s)
         }
         parts => {
@@ -209,9 +170,9 @@ pub(super) fn segment_expr(segment: &Segment) -> TokenStream {
                         fmt.push_str("{}");
                         let field = ident(field);
                         args.push(match shape {
-                            ParamShape::Array { .. } => path_string(&quote!(params.#field), shape),
+                            ParamShape::Array { .. } => path_string(&quote!(self.#field), shape),
                             // Every other path parameter type implements `Display`.
-                            _ => quote!(params.#field),
+                            _ => quote!(self.#field),
                         });
                     }
                 }
@@ -255,7 +216,12 @@ mod tests {
             "        - {name: f, in: query, style: deepObject, schema: {type: object, additionalProperties: {type: string}}}\n",
             "        - {name: X-Trace, in: header, schema: {type: integer}}\n",
         ));
-        assert!(out.contains(&squash(r#"&params.id.iter().map(|item| item.to_string()).collect::<Vec<String>>().join(",")"#)), "{out}");
+        assert!(
+            out.contains(&squash(
+                r#"&self.id.iter().map(|item| item.to_string()).collect::<Vec<String>>().join(",")"#
+            )),
+            "{out}"
+        );
         assert!(
             out.contains(&squash(
                 r#"for item in value.iter() { query.push("tag", item.clone()); }"#

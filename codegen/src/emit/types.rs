@@ -1,12 +1,14 @@
-//! `types.rs` of a generated module: its items in output order (models, then parameter structs,
-//! then `Scope`/`Scopes`), and the plain model shapes: structs with their fields, aliases and
-//! transparent newtypes. Enums, unions and parameter structs have files of their own.
+//! `types.rs` of a generated module: its items in output order (models, then `Scope`/`Scopes`),
+//! and the plain model shapes: structs with their fields, aliases and transparent newtypes.
+//! Structs are `#[non_exhaustive]` with `new(required fields)` and a `with_<field>` setter per
+//! optional field, so a document that gains an optional property breaks no caller. Enums and
+//! unions have files of their own.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::{Emitter, deprecated_attr, doc_attrs, ident};
-use crate::model::{Field, Operation, ParamsStruct, ScopeDef, TypeDef, TypeKind};
+use crate::model::{Field, ScopeDef, TypeDef, TypeKind};
 
 /// One top-level item of `types.rs`. Items are independent, so the file can be emitted and
 /// formatted in parallel chunks (see [`crate::format::format_items`]).
@@ -14,8 +16,6 @@ use crate::model::{Field, Operation, ParamsStruct, ScopeDef, TypeDef, TypeKind};
 pub enum TypesItem<'a> {
     /// A named type from the model.
     Type(&'a TypeDef),
-    /// The parameters struct of an operation.
-    Params(&'a Operation, &'a ParamsStruct),
     /// `Scope` and `Scopes`.
     Scopes(&'a [ScopeDef]),
 }
@@ -32,11 +32,6 @@ impl<'a> Emitter<'a> {
     pub fn types_items(&self) -> Vec<TypesItem<'a>> {
         let api = self.api;
         let mut items: Vec<TypesItem<'a>> = api.types.iter().map(TypesItem::Type).collect();
-        items.extend(
-            api.operations
-                .iter()
-                .filter_map(|op| op.params.as_ref().map(|p| TypesItem::Params(op, p))),
-        );
         if !api.scopes.is_empty() {
             items.push(TypesItem::Scopes(&api.scopes));
         }
@@ -47,7 +42,6 @@ impl<'a> Emitter<'a> {
     pub fn types_item(&self, item: &TypesItem<'_>) -> TokenStream {
         match item {
             TypesItem::Type(def) => self.type_def(def),
-            TypesItem::Params(op, p) => self.params_struct(op, p),
             TypesItem::Scopes(defs) => self.scopes(defs),
         }
     }
@@ -72,12 +66,21 @@ impl<'a> Emitter<'a> {
                 }
             }
             TypeKind::Struct { fields } => {
-                let fields = fields.iter().map(|f| self.field(f));
+                let defs = fields.iter().map(|f| self.field(f));
+                let constructors = self.constructors(&name, fields);
+                let default = if fields.iter().any(in_new) {
+                    quote!()
+                } else {
+                    quote!(Default,)
+                };
                 quote! {
                     #doc
                     #deprecated
-                    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-                    pub struct #name { #( #fields )* }
+                    #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+                    #[non_exhaustive]
+                    pub struct #name { #( #defs )* }
+
+                    #constructors
                 }
             }
             TypeKind::StringEnum {
@@ -90,6 +93,72 @@ impl<'a> Emitter<'a> {
             } => self.open_string_enum(&name, &doc, &deprecated, variants),
             TypeKind::Union { variants, tag } => {
                 self.union(&name, &doc, &deprecated, variants, tag.as_deref())
+            }
+        }
+    }
+
+    /// `new` with the required fields and a `with_<field>` setter per other field.
+    fn constructors(&self, name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
+        let mut args = Vec::new();
+        let mut inits = Vec::new();
+        let mut setters = Vec::new();
+        for f in fields {
+            let field = ident(&f.rust_name);
+            let inner = self.ty(&f.ty);
+            if in_new(f) {
+                if f.optional() {
+                    // Required but nullable: `None` is a value the caller chooses.
+                    args.push(quote!(#field: Option<#inner>));
+                    inits.push(quote!(#field));
+                } else {
+                    args.push(quote!(#field: impl Into<#inner>));
+                    inits.push(quote!(#field: #field.into()));
+                }
+                continue;
+            }
+            // `_2fa_enabled` (a name that starts with a digit) -> `with_2fa_enabled`.
+            let setter = format_ident!(
+                "with_{}",
+                crate::naming::unraw(&f.rust_name).trim_start_matches('_')
+            );
+            let deprecated = deprecated_attr(f.deprecated);
+            let doc = format!(" Sets `{}`.", crate::naming::unraw(&f.rust_name));
+            if f.flatten {
+                inits.push(quote!(#field: Default::default()));
+                setters.push(quote! {
+                    #[doc = #doc]
+                    pub fn #setter(mut self, value: #inner) -> Self {
+                        self.#field = value;
+                        self
+                    }
+                });
+            } else {
+                inits.push(quote!(#field: None));
+                setters.push(quote! {
+                    #[doc = #doc]
+                    #deprecated
+                    pub fn #setter(mut self, value: impl Into<#inner>) -> Self {
+                        self.#field = Some(value.into());
+                        self
+                    }
+                });
+            }
+        }
+        let many = if args.len() > 7 {
+            quote!(#[allow(clippy::too_many_arguments)])
+        } else {
+            quote!()
+        };
+        quote! {
+            impl #name {
+                /// A value with the required fields; the others start empty (set them with the
+                /// `with_` methods).
+                #many
+                pub fn new(#( #args ),*) -> Self {
+                    #name { #( #inits ),* }
+                }
+
+                #( #setters )*
             }
         }
     }
@@ -122,6 +191,11 @@ impl<'a> Emitter<'a> {
         };
         quote! { #doc #deprecated #serde_attr pub #name: #field_ty, }
     }
+}
+
+/// Whether a field is an argument of `new`: required (nullable or not), not the flattened map.
+fn in_new(f: &Field) -> bool {
+    f.required && !f.flatten
 }
 
 #[cfg(test)]

@@ -25,16 +25,17 @@ impl Emitter<'_> {
         });
         let Some(tag) = tag else {
             return quote! {
-                #doc
-                #deprecated
-                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-                #[serde(untagged)]
-                pub enum #name {
-                    #( #defs )*
-                    /// A value that matches none of the alternatives, kept as JSON.
-                    Other(serde_json::Value),
-                }
-            };
+                    #doc
+                    #deprecated
+                    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                    #[serde(untagged)]
+                    #[non_exhaustive]
+            pub enum #name {
+                        #( #defs )*
+                        /// A value that matches none of the alternatives, kept as JSON.
+                        Other(serde_json::Value),
+                    }
+                };
         };
         let arms = variants.iter().map(|v| {
             let vname = ident(&v.rust_name);
@@ -54,7 +55,8 @@ impl Emitter<'_> {
             #[doc = #tag_doc]
             #deprecated
             #[derive(Debug, Clone, PartialEq)]
-            pub enum #name {
+            #[non_exhaustive]
+        pub enum #name {
                 #( #defs )*
                 /// A value with an unknown or missing tag, kept as JSON.
                 Other(serde_json::Value),
@@ -116,7 +118,7 @@ mod tests {
             "types.rs",
         );
         assert!(
-            types.contains(&squash("#[serde(untagged)] pub enum U {")),
+            types.contains(&squash("#[serde(untagged)] #[non_exhaustive] pub enum U {")),
             "{types}"
         );
         assert!(

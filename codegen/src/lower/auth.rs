@@ -135,19 +135,24 @@ impl Lowerer<'_> {
     }
 }
 
-/// A query API key of a browser redirect cannot be sent with a request: it goes into the query
-/// of the URL the method builds.
+/// A browser redirect is a URL the user's browser opens: it cannot carry a header, so a query
+/// API key goes into the query of the URL the method builds, and a bearer token or header key
+/// is not asked for at all.
 pub(super) fn for_kind(auth: Auth, kind: &OperationKind) -> Auth {
+    if *kind != OperationKind::Redirect {
+        return auth;
+    }
     match auth {
         Auth::ApiKey {
             name,
             placement: KeyPlacement::Query,
             optional,
-        } if *kind == OperationKind::Redirect => Auth::ApiKey {
+        } => Auth::ApiKey {
             name,
             placement: KeyPlacement::UrlQuery,
             optional,
         },
+        Auth::ApiKey { .. } | Auth::Bearer { .. } => Auth::None,
         other => other,
     }
 }

@@ -1,5 +1,6 @@
-//! Component schemas: each gets its claimed name and id up front, then is lowered in document
-//! order; a component that is only `$ref`s (to itself, or in a cycle) is refused.
+//! Component schemas: each gets its name (the one the name map pins, else a claimed one) and id
+//! up front, then is lowered in document order; a component that is only `$ref`s (to itself, or
+//! in a cycle) is refused.
 
 use super::{Lowerer, Result};
 use crate::error::{ErrorKind, Pointer, SpecError};
@@ -12,11 +13,22 @@ impl Lowerer<'_> {
         let Some(components) = &self.doc.spec.components else {
             return Ok(());
         };
+        // Names the name map pins first (they are reserved), then the others.
+        let pins = self.pins;
         let names: Vec<&str> = components.schemas.keys().map(String::as_str).collect();
-        let rust_names = naming::assign(&names, naming::camel, &mut self.type_ns);
-        for (name, rust_name) in names.iter().zip(rust_names) {
+        let unpinned: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| pins.component(n).is_none())
+            .collect();
+        let mut fresh = naming::assign(&unpinned, naming::camel, &mut self.type_ns).into_iter();
+        for name in names {
+            let rust_name = match pins.component(name) {
+                Some(pinned) => pinned.to_owned(),
+                None => fresh.next().unwrap_or_default(),
+            };
             let id = self.new_type(rust_name);
-            self.components.insert((*name).to_owned(), id);
+            self.components.insert(name.to_owned(), id);
         }
         for (name, schema) in &components.schemas {
             let ptr = Pointer::root()

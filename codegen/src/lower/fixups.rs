@@ -195,12 +195,9 @@ fn for_each_ref_in_operation(op: &mut Operation, f: &mut impl FnMut(&mut TypeRef
             }
         }
     }
-    if let Some(params) = &mut op.params {
-        params
-            .params
-            .iter_mut()
-            .for_each(|p| walk_shape(&mut p.shape, f));
-    }
+    op.params
+        .iter_mut()
+        .for_each(|p| walk_shape(&mut p.shape, f));
     if let Some(body) = &mut op.body {
         walk(&mut body.ty, f);
     }

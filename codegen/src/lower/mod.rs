@@ -48,28 +48,61 @@ use crate::Options;
 use crate::error::{Pointer, SpecError, Warning};
 use crate::load::Document;
 use crate::model::*;
+use crate::names::Pins;
 use crate::naming::{self, Namespace};
 
 type Result<T> = std::result::Result<T, SpecError>;
 
-/// Lowers a loaded document into the intermediate model.
+/// Lowers a loaded document into the intermediate model, every name derived afresh (see
+/// [`crate::names`] for names pinned by a name map).
 pub fn lower(doc: &Document, options: &Options) -> Result<(Api, Vec<Warning>)> {
+    lower_pinned(doc, options, &Pins::default()).map(|(api, warnings, _)| (api, warnings))
+}
+
+/// What a lowering pass tells the name map (see [`crate::names`]) about the types it named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Named {
+    /// The pointer of the type each `new_type` call created, in call order.
+    pub(crate) created: Vec<String>,
+    /// Component schema name -> the index of the `new_type` call that created its type, and the
+    /// type's name.
+    pub(crate) components: BTreeMap<String, (usize, String)>,
+}
+
+/// [`lower`] with the names `pins` pins; also says which types were created and how components
+/// were named, which a second pass uses to pin inline types.
+pub(crate) fn lower_pinned(
+    doc: &Document,
+    options: &Options,
+    pins: &Pins,
+) -> Result<(Api, Vec<Warning>, Named)> {
+    let mut type_ns = Namespace::with_reserved(&naming::reserved_type_names());
+    pins.reserve_types(&mut type_ns);
     let mut lowerer = Lowerer {
         doc,
         options,
         types: Vec::new(),
         order: Vec::new(),
-        type_ns: Namespace::with_reserved(&naming::reserved_type_names()),
+        type_ns,
         components: BTreeMap::new(),
         warnings: doc.warnings.clone(),
         has_scopes: false,
         merging: Vec::new(),
+        pins,
     };
     let scopes = lowerer.scopes()?;
     lowerer.has_scopes = !scopes.is_empty();
     lowerer.components()?;
     let mut operations = lowerer.operations()?;
     lowerer.webhooks()?;
+    let named = Named {
+        created: lowerer.types.iter().map(|t| t.pointer.clone()).collect(),
+        components: lowerer
+            .components
+            .iter()
+            .map(|(c, id)| (c.clone(), (id.0, lowerer.types[id.0].name.clone())))
+            .collect(),
+    };
     let types = fixups::run(lowerer.types, &lowerer.order, &mut operations)?;
     let spec = &doc.spec;
     let api = Api {
@@ -88,7 +121,7 @@ pub fn lower(doc: &Document, options: &Options) -> Result<(Api, Vec<Warning>)> {
         operations,
         scopes,
     };
-    Ok((api, lowerer.warnings))
+    Ok((api, lowerer.warnings, named))
 }
 
 /// The lowering state: the document, the types defined so far, the names taken.
@@ -108,6 +141,8 @@ struct Lowerer<'a> {
     has_scopes: bool,
     /// The component `$ref`s of the `allOf`s being merged right now (see `lower_composition`).
     merging: Vec<String>,
+    /// Names the document's name map pins (reserved in `type_ns`).
+    pins: &'a Pins,
 }
 
 /// A lowered schema: its type, whether it admits `null`, and docs from a `$ref`'s siblings or the
@@ -139,8 +174,10 @@ impl Lowerer<'_> {
         });
     }
 
-    /// Hands out an id for a type named `name`; it is emitted once placed ([`Lowerer::place`]).
+    /// Hands out an id for a type named `name` (or the name the name map pins for it); it is
+    /// emitted once placed ([`Lowerer::place`]).
     fn new_type(&mut self, name: String) -> TypeId {
+        let name = self.pinned_type_name(name);
         self.types.push(TypeDef {
             name,
             pointer: String::new(),
@@ -149,6 +186,19 @@ impl Lowerer<'_> {
             kind: TypeKind::Struct { fields: Vec::new() },
         });
         TypeId(self.types.len() - 1)
+    }
+
+    /// The name the name map pins for the type the next [`Lowerer::new_type`] call creates, the
+    /// freshly claimed `name` given back; else `name`.
+    fn pinned_type_name(&mut self, name: String) -> String {
+        let pins: &Pins = self.pins;
+        match pins.for_call(self.types.len()) {
+            Some(pinned) if pinned != name => {
+                self.type_ns.release(&name);
+                pinned.to_owned()
+            }
+            _ => name,
+        }
     }
 
     /// The id for a type about to be defined: `fixed` for a component schema, else a new one
@@ -171,8 +221,12 @@ impl Lowerer<'_> {
         self.types[id.0].pointer = ptr.to_string();
     }
 
-    /// Defines a type (placing it now unless it already has its place).
-    fn define(&mut self, id: TypeId, def: TypeDef) {
+    /// Defines a type (placing it now unless it already has its place); a pinned type keeps its
+    /// pinned name.
+    fn define(&mut self, id: TypeId, mut def: TypeDef) {
+        if self.pins.for_call(id.0).is_some() {
+            def.name = self.types[id.0].name.clone();
+        }
         if !self.order.contains(&id) {
             self.order.push(id);
         }

@@ -41,6 +41,7 @@ impl Lowerer<'_> {
             }
         }
         name_methods(&mut ops);
+        self.name_builders(&mut ops);
         Ok(ops)
     }
 
@@ -127,10 +128,27 @@ impl Lowerer<'_> {
             deprecated: op.deprecated == Some(true),
             segments,
             params,
+            builder: String::new(),
             body,
             auth,
             kind,
         }))
+    }
+}
+
+impl Lowerer<'_> {
+    /// Each operation's call builder type: `<Operation>Call`, or `<Operation>Url` for a browser
+    /// redirect; named after every schema type, so a schema never loses its name to a builder.
+    fn name_builders(&mut self, ops: &mut [Operation]) {
+        for op in ops.iter_mut() {
+            let suffix = match op.kind {
+                OperationKind::Redirect => "Url",
+                OperationKind::Call { .. } => "Call",
+            };
+            let base = naming::camel(&op.id);
+            let base = base.strip_suffix(suffix).unwrap_or(&base);
+            op.builder = self.type_ns.claim(&format!("{base}{suffix}"));
+        }
     }
 }
 

@@ -12,13 +12,25 @@ use super::annotations::Annotations;
 use super::{Lowered, Lowerer, Result, prose};
 use crate::error::{ErrorKind, Pointer, SpecError};
 use crate::model::{
-    ArrayStyle, ObjectField, ObjectFields, ObjectStyle, Param, ParamLocation, ParamShape,
-    ParamsStruct, Segment, TypeKind, TypeRef,
+    ArrayStyle, ObjectField, ObjectFields, ObjectStyle, Param, ParamLocation, ParamShape, Segment,
+    TypeKind, TypeRef,
 };
 use crate::naming::{self, Namespace};
 
+/// Names a call builder uses for itself (its client, body, auth and finishing methods), which a
+/// parameter's Rust name may not take.
+pub(super) const BUILDER_NAMES: &[&str] = &[
+    "client",
+    "body",
+    "bearer_token",
+    "api_key",
+    "send",
+    "url",
+    "into_future",
+];
+
 impl Lowerer<'_> {
-    /// The operation's path segments and parameters struct (`None` without parameters).
+    /// The operation's path segments and parameters.
     pub(super) fn parameters(
         &mut self,
         path: &str,
@@ -26,7 +38,7 @@ impl Lowerer<'_> {
         path_level: &[ObjectOrReference<Parameter>],
         ptr: &Pointer,
         base: &str,
-    ) -> Result<(Vec<Segment>, Option<ParamsStruct>)> {
+    ) -> Result<(Vec<Segment>, Vec<Param>)> {
         // Path-level parameters first, overridden by operation-level ones with the same name and place.
         let path_ptr = ptr.parent();
         let mut declared: Vec<(Parameter, Pointer)> = Vec::new();
@@ -42,7 +54,8 @@ impl Lowerer<'_> {
         }
 
         let wire: Vec<&str> = declared.iter().map(|(p, _)| p.name.as_str()).collect();
-        let mut ns = Namespace::default();
+        // The call builder's own fields and methods are not free for parameters.
+        let mut ns = Namespace::with_reserved(BUILDER_NAMES);
         let rust_names = naming::assign(&wire, naming::snake, &mut ns);
         let mut params = Vec::new();
         for ((p, p_ptr), rust_name) in declared.iter().zip(rust_names) {
@@ -51,14 +64,6 @@ impl Lowerer<'_> {
             }
         }
         let segments = self.path_segments(path, &mut params, ptr)?;
-        let params = if params.is_empty() {
-            None
-        } else {
-            Some(ParamsStruct {
-                name: self.type_ns.claim(&naming::camel(&format!("{base}Params"))),
-                params,
-            })
-        };
         Ok((segments, params))
     }
 

@@ -1,0 +1,697 @@
+//! The public API surface of a generated module, computed from the model, and what changed
+//! between two surfaces.
+//!
+//! [`surface`] lists, like `cargo public-api`, one line per item and one indented line per
+//! member, in a stable order (methods by name, then types by name; members in declaration
+//! order). It describes the generated API as callers see it:
+//!
+//! - every operation is a method on the client taking its required inputs positionally (path
+//!   parameters in path-template order, the other required parameters in document order, a
+//!   required token or key, a required body) and returning a call builder with one setter per
+//!   optional input, awaited directly (`IntoFuture`) or, for a browser redirect, finished with
+//!   `.url()`:
+//!   `fn get_token(body: &GetTokenRequest) -> TokenResponse, errors ErrorResponse`, then
+//!   `  optional param scope: Scopes`;
+//! - every struct is `#[non_exhaustive]`, built with `new(required fields...)` and a
+//!   `with_<field>` setter per optional field: `struct GetTokenRequest`,
+//!   `  fn new(grant_type: GetTokenRequestGrantType)`,
+//!   `  required field grant_type: GetTokenRequestGrantType`, `  optional field client_id: String`;
+//! - every enum is `#[non_exhaustive]`: `enum Scope`, `  variant DataRead = "data:read"`;
+//! - aliases: `type Scopes = ScopeList<Scope>`.
+//!
+//! A deprecated item or member starts with `#[deprecated] `.
+//!
+//! [`diff`] compares two surfaces (texts, so an old one can be read back from a file) and
+//! classifies each change: removing a method, type, field, variant or parameter, a new required
+//! parameter or field, a changed type, signature or return type break callers; new methods and
+//! types, new optional parameters and fields, and new enum variants (enums are non-exhaustive) do
+//! not.
+
+use std::fmt;
+
+use crate::model::{
+    Api, Auth, Field, Media, Operation, OperationKind, Param, ParamLocation, ResponseBody,
+    SegmentPart, TypeDef, TypeKind, TypeRef, UnionVariant,
+};
+use crate::naming::unraw;
+
+/// The marker of a deprecated item or member.
+const DEPRECATED: &str = "#[deprecated] ";
+
+/// The public API of the module generated from `api`, one line per item or member.
+pub fn surface(api: &Api) -> String {
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    let mut ops: Vec<&Operation> = api.operations.iter().collect();
+    ops.sort_by(|a, b| unraw(&a.fn_name).cmp(unraw(&b.fn_name)));
+    for op in ops {
+        blocks.push(operation(api, op));
+    }
+    let mut types: Vec<(String, Vec<String>)> =
+        api.types.iter().map(|t| type_def(api, t)).collect();
+    if !api.scopes.is_empty() {
+        let mut variants: Vec<String> = api
+            .scopes
+            .iter()
+            .map(|s| format!("variant {} = {:?}", s.rust_name, s.value))
+            .collect();
+        variants.push("variant Other(String)".into());
+        types.push(("enum Scope".into(), variants));
+        types.push(("type Scopes = ScopeList<Scope>".into(), Vec::new()));
+    }
+    types.sort_by(|a, b| item_name(&a.0).cmp(item_name(&b.0)).then(a.0.cmp(&b.0)));
+    blocks.extend(types);
+    let mut out = String::new();
+    for (header, members) in blocks {
+        out.push_str(&header);
+        out.push('\n');
+        for member in members {
+            out.push_str("  ");
+            out.push_str(&member);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The name in an item's line (`fn get_token(...)` -> `get_token`).
+fn item_name(line: &str) -> &str {
+    let line = line.strip_prefix(DEPRECATED).unwrap_or(line);
+    let rest = line.split_once(' ').map_or(line, |(_, rest)| rest);
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '#'))
+        .unwrap_or(rest.len());
+    unraw(&rest[..end])
+}
+
+fn deprecated(yes: bool, line: String) -> String {
+    if yes {
+        format!("{DEPRECATED}{line}")
+    } else {
+        line
+    }
+}
+
+/// A type as the generated code names it.
+fn ty(api: &Api, t: &TypeRef) -> String {
+    match t {
+        TypeRef::String => "String".into(),
+        TypeRef::Secret => "SecretString".into(),
+        TypeRef::Scopes => "Scopes".into(),
+        TypeRef::Bool => "bool".into(),
+        TypeRef::I32 => "i32".into(),
+        TypeRef::I64 => "i64".into(),
+        TypeRef::F32 => "f32".into(),
+        TypeRef::F64 => "f64".into(),
+        TypeRef::Json => "serde_json::Value".into(),
+        TypeRef::Bytes => "Vec<u8>".into(),
+        TypeRef::Named(id) => api.type_def(*id).name.clone(),
+        TypeRef::Array(item) => format!("Vec<{}>", ty(api, item)),
+        TypeRef::Map(value) => format!("BTreeMap<String, {}>", ty(api, value)),
+        TypeRef::Boxed(inner) => format!("Box<{}>", ty(api, inner)),
+    }
+}
+
+/// `fn name(required...) -> T, errors E` and one `optional param` line per setter.
+fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
+    // Path parameters in template order, then the others in document order.
+    let mut ordered: Vec<&Param> = Vec::new();
+    for part in op.segments.iter().flatten() {
+        if let SegmentPart::Param { field, .. } = part
+            && let Some(p) = op.params.iter().find(|p| &p.rust_name == field)
+            && !ordered.iter().any(|q| q.rust_name == p.rust_name)
+        {
+            ordered.push(p);
+        }
+    }
+    ordered.extend(
+        op.params
+            .iter()
+            .filter(|p| p.location != ParamLocation::Path),
+    );
+    let mut required = Vec::new();
+    let mut optional = Vec::new();
+    for p in ordered {
+        let line = format!("{}: {}", p.rust_name, ty(api, &p.shape.rust_type()));
+        if p.required {
+            required.push(line);
+        } else {
+            optional.push(deprecated(p.deprecated, format!("optional param {line}")));
+        }
+    }
+    let auth = match &op.auth {
+        Auth::None => None,
+        Auth::Bearer { optional } => Some(("bearer_token", *optional)),
+        Auth::ApiKey { optional, .. } => Some(("api_key", *optional)),
+    };
+    let body = op.body.as_ref().map(|b| {
+        let t = match b.media {
+            Media::Json | Media::Form => format!("&{}", ty(api, &b.ty)),
+            Media::Text => "&str".into(),
+            Media::Binary => "&[u8]".into(),
+        };
+        (format!("body: {t}"), !b.required)
+    });
+    let inputs = auth
+        .map(|(name, optional)| (format!("{name}: &str"), optional))
+        .into_iter()
+        .chain(body);
+    for (line, is_optional) in inputs {
+        if is_optional {
+            optional.push(format!("optional param {line}"));
+        } else {
+            required.push(line);
+        }
+    }
+    let returns = match &op.kind {
+        OperationKind::Redirect => "Url, browser redirect".to_owned(),
+        OperationKind::Call { success, error } => {
+            let success = match success {
+                ResponseBody::Empty => "()".to_owned(),
+                ResponseBody::Json(t) => ty(api, t),
+                ResponseBody::OptionalJson(t) => format!("Option<{}>", ty(api, t)),
+                ResponseBody::Text => "String".to_owned(),
+                ResponseBody::Binary => "Vec<u8>".to_owned(),
+            };
+            format!("{success}, errors {}", ty(api, error))
+        }
+    };
+    let header = format!("fn {}({}) -> {returns}", op.fn_name, required.join(", "));
+    (deprecated(op.deprecated, header), optional)
+}
+
+/// One type: its line and its members.
+fn type_def(api: &Api, t: &TypeDef) -> (String, Vec<String>) {
+    let name = &t.name;
+    let (header, members) = match &t.kind {
+        TypeKind::Struct { fields } => (format!("struct {name}"), struct_members(api, fields)),
+        TypeKind::Newtype(inner) => (format!("struct {name}({})", ty(api, inner)), Vec::new()),
+        TypeKind::Alias(inner) => (format!("type {name} = {}", ty(api, inner)), Vec::new()),
+        TypeKind::StringEnum { variants, open } => {
+            let mut members: Vec<String> = variants
+                .iter()
+                .map(|v| format!("variant {} = {:?}", v.rust_name, v.wire_value))
+                .collect();
+            if *open {
+                members.push("variant Other(String)".into());
+            }
+            (format!("enum {name}"), members)
+        }
+        TypeKind::Union { variants, .. } => {
+            let mut members: Vec<String> = variants
+                .iter()
+                .map(
+                    |UnionVariant {
+                         rust_name, ty: t, ..
+                     }| { format!("variant {rust_name}({})", ty(api, t)) },
+                )
+                .collect();
+            members.push("variant Other(serde_json::Value)".into());
+            (format!("enum {name}"), members)
+        }
+    };
+    (deprecated(t.deprecated, header), members)
+}
+
+/// `fn new(required...)`, then one line per field.
+fn struct_members(api: &Api, fields: &[Field]) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut members = Vec::new();
+    for f in fields {
+        let t = ty(api, &f.ty);
+        let line = if f.required && !f.flatten {
+            // Required but nullable: `None` is a value the caller passes.
+            let t = if f.optional() {
+                format!("Option<{t}>")
+            } else {
+                t
+            };
+            args.push(format!("{}: {t}", f.rust_name));
+            format!("required field {}: {t}", f.rust_name)
+        } else {
+            format!("optional field {}: {t}", f.rust_name)
+        };
+        members.push(deprecated(f.deprecated, line));
+    }
+    members.insert(0, format!("fn new({})", args.join(", ")));
+    members
+}
+
+/// One change between two surfaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Whether code that compiled against the old surface may not compile against the new one.
+    pub breaking: bool,
+    /// What changed, in Rust terms (`enum Scope: removed variant DataRead = "data:read"`).
+    pub what: String,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mark = if self.breaking {
+            "BREAKING"
+        } else {
+            "        "
+        };
+        write!(f, "{mark}  {}", self.what)
+    }
+}
+
+/// One line of a surface: its text without the deprecation marker, and the marker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Line<'a> {
+    text: &'a str,
+    deprecated: bool,
+}
+
+impl<'a> Line<'a> {
+    fn new(line: &'a str) -> Self {
+        match line.strip_prefix(DEPRECATED) {
+            Some(text) => Line {
+                text,
+                deprecated: true,
+            },
+            None => Line {
+                text: line,
+                deprecated: false,
+            },
+        }
+    }
+
+    /// What identifies the line across versions: `fn get_token`, `struct X`, `field x`,
+    /// `param scope`, `variant DataRead`, `fn new`.
+    fn key(&self) -> String {
+        let text = self
+            .text
+            .strip_prefix("required ")
+            .or_else(|| self.text.strip_prefix("optional "))
+            .unwrap_or(self.text);
+        let (kind, rest) = text.split_once(' ').unwrap_or((text, ""));
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '#'))
+            .unwrap_or(rest.len());
+        format!("{kind} {}", &rest[..end])
+    }
+}
+
+/// A surface read back: items in order, each with its members.
+struct Item<'a> {
+    line: Line<'a>,
+    members: Vec<Line<'a>>,
+}
+
+fn parse(text: &str) -> Vec<Item<'_>> {
+    let mut items: Vec<Item<'_>> = Vec::new();
+    for raw in text.lines() {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        match (raw.strip_prefix("  "), items.last_mut()) {
+            (Some(member), Some(item)) => item.members.push(Line::new(member.trim_start())),
+            _ => items.push(Item {
+                line: Line::new(raw.trim()),
+                members: Vec::new(),
+            }),
+        }
+    }
+    items
+}
+
+/// What changed from the `old` surface to the `new` one, breaking changes first (each group in
+/// the new surface's order, then what was removed).
+pub fn diff(old: &str, new: &str) -> Vec<Change> {
+    let (old, new) = (parse(old), parse(new));
+    let mut changes = Vec::new();
+    let find = |items: &'_ [Item<'_>], key: &str| items.iter().position(|i| i.line.key() == key);
+    for item in &new {
+        match find(&old, &item.line.key()) {
+            None => changes.push(Change {
+                breaking: false,
+                what: format!("added {}", item.line.text),
+            }),
+            Some(i) => compare_items(&old[i], item, &mut changes),
+        }
+    }
+    for item in &old {
+        if find(&new, &item.line.key()).is_none() {
+            changes.push(Change {
+                breaking: true,
+                what: format!("removed {}", item.line.text),
+            });
+        }
+    }
+    changes.sort_by_key(|c| !c.breaking);
+    changes
+}
+
+fn compare_items(old: &Item<'_>, new: &Item<'_>, changes: &mut Vec<Change>) {
+    let key = new.line.key();
+    if old.line.text != new.line.text {
+        if key.starts_with("fn ") {
+            signature_changes(&key, old.line.text, new.line.text, changes);
+        } else {
+            changes.push(Change {
+                breaking: true,
+                what: format!("{key}: now `{}` (was `{}`)", new.line.text, old.line.text),
+            });
+        }
+    }
+    deprecation(&key, old.line, new.line, changes);
+    for member in &new.members {
+        let member_key = member.key();
+        match old.members.iter().find(|m| m.key() == member_key) {
+            None => changes.push(Change {
+                // A required field is a new argument of `new`.
+                breaking: member.text.starts_with("required "),
+                what: format!(
+                    "{key}: {} {}",
+                    if member.text.starts_with("required ") {
+                        "new"
+                    } else {
+                        "added"
+                    },
+                    member.text
+                ),
+            }),
+            Some(was) => {
+                if was.text != member.text {
+                    changes.push(Change {
+                        breaking: true,
+                        what: format!("{key}: now `{}` (was `{}`)", member.text, was.text),
+                    });
+                }
+                deprecation(&format!("{key}: {member_key}"), *was, *member, changes);
+            }
+        }
+    }
+    for member in &old.members {
+        if !new.members.iter().any(|m| m.key() == member.key()) {
+            changes.push(Change {
+                breaking: true,
+                what: format!("{key}: removed {}", member.text),
+            });
+        }
+    }
+}
+
+fn deprecation(what: &str, old: Line<'_>, new: Line<'_>, changes: &mut Vec<Change>) {
+    if old.deprecated != new.deprecated {
+        changes.push(Change {
+            breaking: false,
+            what: format!(
+                "{what}: {}",
+                if new.deprecated {
+                    "now deprecated"
+                } else {
+                    "no longer deprecated"
+                }
+            ),
+        });
+    }
+}
+
+/// `fn name(a: A, b: B) -> R`: the arguments (name, type) and what follows `->`.
+fn split_signature(line: &str) -> Option<(Vec<(&str, &str)>, &str)> {
+    let open = line.find('(')?;
+    let mut depth = 0usize;
+    let mut close = None;
+    for (i, c) in line.char_indices().skip(open) {
+        match c {
+            '(' | '<' | '[' => depth += 1,
+            ')' | '>' | ']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 && c == ')' {
+                    close = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let close = close?;
+    let inner = &line[open + 1..close];
+    let returns = line[close + 1..].trim().strip_prefix("->")?.trim();
+    let mut args = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                args.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !inner.trim().is_empty() {
+        args.push(&inner[start..]);
+    }
+    let args = args
+        .into_iter()
+        .map(|a| a.trim().split_once(": ").map(|(n, t)| (n.trim(), t.trim())))
+        .collect::<Option<Vec<_>>>()?;
+    Some((args, returns))
+}
+
+/// The changes of a method's (or `new`'s) signature: each one breaks callers.
+fn signature_changes(key: &str, old: &str, new: &str, changes: &mut Vec<Change>) {
+    let mut push = |what: String| {
+        changes.push(Change {
+            breaking: true,
+            what: format!("{key}: {what}"),
+        })
+    };
+    let (Some((old_args, old_ret)), Some((new_args, new_ret))) =
+        (split_signature(old), split_signature(new))
+    else {
+        push(format!("now `{new}` (was `{old}`)"));
+        return;
+    };
+    for (name, t) in &new_args {
+        match old_args.iter().find(|(n, _)| n == name) {
+            None => push(format!("new required param {name}: {t}")),
+            Some((_, was)) if was != t => push(format!("param {name}: now {t} (was {was})")),
+            Some(_) => {}
+        }
+    }
+    for (name, t) in &old_args {
+        if !new_args.iter().any(|(n, _)| n == name) {
+            push(format!("removed required param {name}: {t}"));
+        }
+    }
+    let names = |args: &[(&str, &str)], other: &[(&str, &str)]| -> Vec<String> {
+        args.iter()
+            .filter(|(n, _)| other.iter().any(|(m, _)| m == n))
+            .map(|(n, _)| (*n).to_owned())
+            .collect()
+    };
+    if names(&old_args, &new_args) != names(&new_args, &old_args) {
+        push(format!(
+            "required params reordered: ({})",
+            new_args
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if old_ret != new_ret {
+        push(format!("returns {new_ret} (was {old_ret})"));
+    }
+}
+
+/// One line that counts the changes (`3 changes: 2 breaking, 1 non-breaking`), or says there are
+/// none.
+pub fn summary(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return "no change to the public API".into();
+    }
+    let breaking = changes.iter().filter(|c| c.breaking).count();
+    format!(
+        "{} change{}: {breaking} breaking, {} non-breaking",
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" },
+        changes.len() - breaking,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(body: &str) -> Api {
+        let text = format!("openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\n{body}");
+        let doc = crate::load::load(&text).unwrap_or_else(|e| panic!("{e}"));
+        crate::lower::lower(&doc, &crate::Options::default())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .0
+    }
+
+    const DOC: &str = r##"
+paths:
+  /users/{id}/items/{item}:
+    get:
+      operationId: getItem
+      security: [{bearer: []}]
+      parameters:
+        - {name: item, in: path, required: true, schema: {type: integer}}
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: filter, in: query, schema: {type: string}}
+        - {name: X-Trace, in: header, required: true, schema: {type: string}}
+        - {name: old, in: query, deprecated: true, schema: {type: boolean}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Item'}}}}
+        '404': {description: no, content: {application/json: {schema: {$ref: '#/components/schemas/Problem'}}}}
+  /items:
+    post:
+      operationId: createItem
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/Item'}}}}
+      responses: {'204': {description: done}}
+  /authorize:
+    get:
+      operationId: authorize
+      parameters: [{name: client_id, in: query, required: true, schema: {type: string}}]
+      responses: {'302': {description: go}}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+  schemas:
+    Item:
+      type: object
+      required: [name, note]
+      properties:
+        name: {type: string}
+        note: {type: [string, 'null']}
+        kind: {type: string, enum: [a, b-c]}
+        tags: {type: array, items: {type: string}}
+        legacy: {type: string, deprecated: true}
+    Problem: {type: object, properties: {detail: {type: string}}}
+    Id: {type: string}
+    Shape: {oneOf: [{$ref: '#/components/schemas/Item'}, {type: integer}]}
+"##;
+
+    #[test]
+    fn the_surface_lists_methods_then_types_with_their_members() {
+        let surface = surface(&api(DOC));
+        let expected = r#"fn authorize_url(client_id: String) -> Url, browser redirect
+fn create_item(body: &Item) -> (), errors serde_json::Value
+fn get_item(id: String, item: i64, x_trace: String, bearer_token: &str) -> Item, errors Problem
+  optional param filter: String
+  #[deprecated] optional param old: bool
+type Id = String
+struct Item
+  fn new(name: String, note: Option<String>)
+  required field name: String
+  required field note: Option<String>
+  optional field kind: ItemKind
+  optional field tags: Vec<String>
+  #[deprecated] optional field legacy: String
+enum ItemKind
+  variant A = "a"
+  variant BC = "b-c"
+  variant Other(String)
+struct Problem
+  fn new()
+  optional field detail: String
+enum Shape
+  variant Item(Box<Item>)
+  variant Integer(i64)
+  variant Other(serde_json::Value)
+"#;
+        assert_eq!(surface, expected, "\n{surface}");
+    }
+
+    #[test]
+    fn the_surface_is_stable_under_reordering() {
+        let reordered = DOC.replace(
+            "    Problem: {type: object, properties: {detail: {type: string}}}\n    Id: {type: string}\n",
+            "    Id: {type: string}\n    Problem: {type: object, properties: {detail: {type: string}}}\n",
+        );
+        assert_ne!(reordered, DOC);
+        assert_eq!(surface(&api(&reordered)), surface(&api(DOC)));
+    }
+
+    fn changes(old: &str, new: &str) -> Vec<String> {
+        diff(old, new).iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn the_same_surface_has_no_changes() {
+        let s = surface(&api(DOC));
+        assert!(diff(&s, &s).is_empty());
+        assert_eq!(summary(&[]), "no change to the public API");
+    }
+
+    #[test]
+    fn removals_new_requirements_and_changed_types_break_callers() {
+        let old = "fn get(id: String) -> Item, errors E\n  optional param q: String\n  optional param r: i64\nstruct Item\n  fn new(a: String)\n  required field a: String\n  optional field b: String\nenum Kind\n  variant A = \"a\"\n  variant B = \"b\"\ntype Gone = String\n";
+        let new = "fn get(id: i64, extra: bool) -> Vec<Item>, errors E\n  optional param q: bool\nstruct Item\n  fn new(a: String, c: String)\n  required field a: String\n  required field c: String\n  required field b: String\nenum Kind\n  variant A = \"a\"\n";
+        assert_eq!(
+            changes(old, new),
+            [
+                "BREAKING  fn get: param id: now i64 (was String)",
+                "BREAKING  fn get: new required param extra: bool",
+                "BREAKING  fn get: returns Vec<Item>, errors E (was Item, errors E)",
+                "BREAKING  fn get: now `optional param q: bool` (was `optional param q: String`)",
+                "BREAKING  fn get: removed optional param r: i64",
+                "BREAKING  struct Item: now `fn new(a: String, c: String)` (was `fn new(a: String)`)",
+                "BREAKING  struct Item: new required field c: String",
+                "BREAKING  struct Item: now `required field b: String` (was `optional field b: String`)",
+                "BREAKING  enum Kind: removed variant B = \"b\"",
+                "BREAKING  removed type Gone = String",
+            ]
+        );
+    }
+
+    #[test]
+    fn additions_of_optional_things_new_items_and_variants_do_not() {
+        let old = "fn get(id: String) -> Item, errors E\nstruct Item\n  fn new()\nenum Kind\n  variant A = \"a\"\n";
+        let new = "fn get(id: String) -> Item, errors E\n  optional param q: String\nfn put() -> (), errors E\nstruct Item\n  fn new()\n  optional field b: String\nenum Kind\n  variant A = \"a\"\n  variant B = \"b\"\n  variant Other(String)\nstruct New\n  fn new()\n";
+        let found = diff(old, new);
+        assert!(found.iter().all(|c| !c.breaking), "{found:?}");
+        assert_eq!(
+            changes(old, new),
+            [
+                "          fn get: added optional param q: String",
+                "          added fn put() -> (), errors E",
+                "          struct Item: added optional field b: String",
+                "          enum Kind: added variant B = \"b\"",
+                "          enum Kind: added variant Other(String)",
+                "          added struct New",
+            ]
+        );
+        assert_eq!(summary(&found), "6 changes: 0 breaking, 6 non-breaking");
+    }
+
+    #[test]
+    fn reordered_required_params_and_deprecations_are_reported() {
+        let old = "fn get(a: String, b: String) -> (), errors E\nstruct S\n  fn new()\n  optional field x: String\n";
+        let new = "#[deprecated] fn get(b: String, a: String) -> (), errors E\nstruct S\n  fn new()\n  #[deprecated] optional field x: String\n";
+        assert_eq!(
+            changes(old, new),
+            [
+                "BREAKING  fn get: required params reordered: (b, a)",
+                "          fn get: now deprecated",
+                "          struct S: field x: now deprecated",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_removed_or_renamed_operation_is_breaking() {
+        let s = surface(&api(DOC));
+        let renamed = s.replace("fn create_item(", "fn add_item(");
+        let found = changes(&s, &renamed);
+        assert_eq!(
+            found,
+            [
+                "BREAKING  removed fn create_item(body: &Item) -> (), errors serde_json::Value",
+                "          added fn add_item(body: &Item) -> (), errors serde_json::Value",
+            ]
+        );
+        assert_eq!(
+            summary(&diff(&s, &renamed)),
+            "2 changes: 1 breaking, 1 non-breaking"
+        );
+    }
+}
