@@ -4,13 +4,22 @@
 //! `src/generated/` itself, whose operations are methods of the crate's `Client`. Every other
 //! document generates `src/generated/<file name in snake case>/`, with a `Client` of its own, so a
 //! second API is added by dropping its document into `spec/`.
+//!
+//! Each document's name map (the Rust names its items were published under, see
+//! `aps_auth_codegen::names`) is `names/<document file name>.json` beside it
+//! (`spec/names/aps-authentication-v2.yaml.json`): a directory, so [`discover`] never takes a map
+//! for a document.
 
 use std::path::{Path, PathBuf};
 
-use aps_auth_codegen::{GeneratedFile, Layout, Options, generate, naming};
+use aps_auth_codegen::names::NameMap;
+use aps_auth_codegen::{GeneratedFile, Layout, Options, Warning, generate_full, naming};
 
 /// The document the crate is built around.
 pub const PRIMARY: &str = "aps-authentication-v2.yaml";
+
+/// The directory of the name maps, inside the documents' directory.
+pub const NAMES_DIR: &str = "names";
 
 /// One document and the module it generates.
 pub struct Document {
@@ -20,6 +29,45 @@ pub struct Document {
     pub source_name: String,
     /// `None` for the primary document; the submodule name otherwise.
     pub module: Option<String>,
+    /// Where its name map is read from and written to; `None`: names are derived afresh and no
+    /// map is kept.
+    pub names: Option<PathBuf>,
+}
+
+impl Document {
+    /// The document's file name (`aps-authentication-v2.yaml`).
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The name map kept for it, if any: `None` when it has no map file yet.
+    pub fn read_names(&self) -> Result<Option<NameMap>, String> {
+        let Some(path) = &self.names else {
+            return Ok(None);
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => NameMap::from_json(&text)
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+}
+
+/// What one document generates.
+pub struct DocumentOutput {
+    /// Its files, paths relative to the generated directory (`other_api/types.rs`).
+    pub files: Vec<GeneratedFile>,
+    /// The names of its generated items, to pin them.
+    pub names: NameMap,
+    /// Its public API surface (`aps_auth_codegen::surface`).
+    pub surface: String,
+    /// What was accepted but not represented exactly (printed already).
+    pub warnings: Vec<Warning>,
 }
 
 /// The OpenAPI documents (`.yaml`, `.yml`, `.json`) in `dir`, primary first. `shown` is how
@@ -43,16 +91,19 @@ pub fn discover(dir: &Path, shown: &str) -> Result<Vec<Document>, String> {
         names[0].clone()
     };
     names.retain(|n| *n != primary);
+    let map_path = |name: &str| Some(dir.join(NAMES_DIR).join(format!("{name}.json")));
     let mut docs = vec![Document {
         path: dir.join(&primary),
         source_name: format!("{shown}/{primary}"),
         module: None,
+        names: map_path(&primary),
     }];
     let mut taken = naming::Namespace::with_reserved(&["types", "operations", "r#mod"]);
     for name in names {
         let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
         let module = taken.claim(&naming::snake(stem));
         docs.push(Document {
+            names: map_path(&name),
             path: dir.join(&name),
             source_name: format!("{shown}/{name}"),
             module: Some(module),
@@ -64,8 +115,17 @@ pub fn discover(dir: &Path, shown: &str) -> Result<Vec<Document>, String> {
 /// Generates every document; file paths are relative to the generated directory
 /// (`types.rs`, `other_api/types.rs`). Warnings are printed.
 pub fn generate_all(docs: &[Document]) -> Result<Vec<GeneratedFile>, String> {
+    Ok(generate_documents(docs)?
+        .into_iter()
+        .flat_map(|d| d.files)
+        .collect())
+}
+
+/// Generates every document with its name map (when it has one); one output per document, in
+/// the same order. Warnings are printed.
+pub fn generate_documents(docs: &[Document]) -> Result<Vec<DocumentOutput>, String> {
     let submodules: Vec<String> = docs.iter().filter_map(|d| d.module.clone()).collect();
-    let mut files = Vec::new();
+    let mut outputs = Vec::new();
     for doc in docs {
         let text = std::fs::read_to_string(&doc.path)
             .map_err(|e| format!("cannot read {}: {e}", doc.path.display()))?;
@@ -78,18 +138,26 @@ pub fn generate_all(docs: &[Document]) -> Result<Vec<GeneratedFile>, String> {
         let options = Options {
             source_name: doc.source_name.clone(),
             layout,
+            names: doc.read_names()?,
             ..Options::default()
         };
-        let output = generate(&text, &options).map_err(|e| format!("{}: {e}", doc.source_name))?;
-        for warning in &output.warnings {
+        let generated =
+            generate_full(&text, &options).map_err(|e| format!("{}: {e}", doc.source_name))?;
+        for warning in &generated.output.warnings {
             eprintln!("{}: {warning}", doc.source_name);
         }
-        for mut file in output.files {
-            if let Some(module) = &doc.module {
+        let mut files = generated.output.files;
+        if let Some(module) = &doc.module {
+            for file in &mut files {
                 file.path = format!("{}/{}", naming::unraw(module), file.path);
             }
-            files.push(file);
         }
+        outputs.push(DocumentOutput {
+            files,
+            names: generated.names,
+            surface: generated.surface,
+            warnings: generated.output.warnings,
+        });
     }
-    Ok(files)
+    Ok(outputs)
 }

@@ -4,16 +4,18 @@
 //!
 //! [`ensure_file_contents`] handles one file; [`ensure_dir_contents`] a whole generated directory,
 //! including `.rs` files the generator no longer produces; [`Target`] ties the documents of a
-//! `spec/` directory to the directory their code is generated into. In [`Mode::Write`] only files
-//! whose bytes differ are written (so cargo rebuilds nothing when nothing changed); in
-//! [`Mode::Check`] nothing is written and each stale file gets a short diff. Nothing is printed:
-//! results come back as a [`Report`].
+//! `spec/` directory to the directory their code is generated into, and keeps each document's
+//! name map (`spec/names/<document>.json`) the same way. In [`Mode::Write`] only files whose
+//! bytes differ are written (so cargo rebuilds nothing when nothing changed); in [`Mode::Check`]
+//! nothing is written and each stale file gets a short diff. Nothing is printed: results come
+//! back as a [`Report`] (and, for the API changes, [`DocumentReport`]s).
 
 use std::path::{Path, PathBuf};
 
 use aps_auth_codegen::GeneratedFile;
 
-use crate::documents::{self, Document};
+use crate::documents::{self, Document, DocumentOutput, NAMES_DIR};
+use crate::report::{DocumentReport, SURFACE_SNAPSHOTS};
 
 /// The documents the `aps-auth-generated` crate is generated from, relative to the workspace root.
 pub const SPEC_DIR: &str = "spec";
@@ -170,6 +172,8 @@ pub struct Target {
     pub out_name: String,
     /// The generated directory.
     pub out_dir: PathBuf,
+    /// Where the committed API surfaces are (the surface snapshots, see [`crate::report`]).
+    pub surfaces: PathBuf,
 }
 
 impl Target {
@@ -180,6 +184,7 @@ impl Target {
             docs: documents::discover(&root.join(SPEC_DIR), SPEC_DIR)?,
             out_name: OUT_DIR.to_owned(),
             out_dir: root.join(OUT_DIR),
+            surfaces: root.join(SURFACE_SNAPSHOTS),
         })
     }
 
@@ -198,12 +203,99 @@ impl Target {
         documents::generate_all(&self.docs)
     }
 
-    /// Generates the documents and compares the result with `out_dir` (see
-    /// [`ensure_dir_contents`]).
-    pub fn ensure(&self, mode: Mode) -> Result<Report, String> {
-        let files = self.expected_files()?;
-        ensure_dir_contents(&self.out_dir, &self.out_name, &files, mode)
+    /// Generates the documents (with their name maps): one output per document.
+    pub fn generate(&self) -> Result<Vec<DocumentOutput>, String> {
+        documents::generate_documents(&self.docs)
     }
+
+    /// Generates the documents and compares the result with `out_dir` and the name maps (see
+    /// [`Target::apply`]).
+    pub fn ensure(&self, mode: Mode) -> Result<Report, String> {
+        self.apply(&self.generate()?, mode)
+    }
+
+    /// Compares (or makes) `out_dir` and every document's name map with what `outputs`, from
+    /// [`Target::generate`], holds (see [`ensure_dir_contents`]). The map of a document no longer
+    /// in the directory is removed, as its generated code is.
+    pub fn apply(&self, outputs: &[DocumentOutput], mode: Mode) -> Result<Report, String> {
+        let files: Vec<GeneratedFile> = outputs.iter().flat_map(|o| o.files.clone()).collect();
+        let mut report = ensure_dir_contents(&self.out_dir, &self.out_name, &files, mode)?;
+        let mut dirs: Vec<(PathBuf, String)> = Vec::new();
+        let mut kept: Vec<PathBuf> = Vec::new();
+        for (doc, output) in self.docs.iter().zip(outputs) {
+            let Some(path) = &doc.names else { continue };
+            let shown = names_shown(doc);
+            match ensure_file_contents(path, &shown, &output.names.to_json(), mode)? {
+                FileStatus::UpToDate => {}
+                FileStatus::Updated => report.updated.push(shown.clone()),
+                FileStatus::Stale(diff) => report.stale.push(diff),
+            }
+            kept.push(path.clone());
+            if let Some(dir) = path.parent()
+                && !dirs.iter().any(|(d, _)| d == dir)
+            {
+                let dir_shown = shown.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+                dirs.push((dir.to_path_buf(), dir_shown));
+            }
+        }
+        for (dir, dir_shown) in dirs {
+            for name in name_maps(&dir) {
+                let path = dir.join(&name);
+                if kept.contains(&path) {
+                    continue;
+                }
+                let shown = format!("{dir_shown}/{name}");
+                match mode {
+                    Mode::Write => {
+                        std::fs::remove_file(&path)
+                            .map_err(|e| format!("cannot remove {shown}: {e}"))?;
+                        report.removed.push(shown);
+                    }
+                    Mode::Check => report.stale.push(format!("{shown}: no document left")),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The API change report of each document: its surface in `outputs` against the committed
+    /// one (see [`crate::report`]).
+    pub fn reports(&self, outputs: &[DocumentOutput]) -> Vec<DocumentReport> {
+        self.docs
+            .iter()
+            .zip(outputs)
+            .map(|(doc, output)| {
+                DocumentReport::new(doc, &output.surface, &self.surfaces, SURFACE_SNAPSHOTS)
+            })
+            .collect()
+    }
+}
+
+/// How messages name a document's map (`spec/names/aps-authentication-v2.yaml.json`).
+fn names_shown(doc: &Document) -> String {
+    let dir = doc
+        .source_name
+        .rsplit_once('/')
+        .map_or(String::new(), |(dir, _)| format!("{dir}/"));
+    format!("{dir}{NAMES_DIR}/{}.json", doc.file_name())
+}
+
+/// The name maps in `dir` (files named after a document: `<name>.yaml.json`, `.yml.json`,
+/// `.json.json`), in name order.
+fn name_maps(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            [".yaml.json", ".yml.json", ".json.json"]
+                .iter()
+                .any(|s| n.ends_with(s))
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// The `.rs` files under `dir`, as `/`-separated paths relative to it, in name order (a missing
@@ -422,6 +514,63 @@ mod tests {
         assert!(!dir.0.join("api/a").exists());
         assert_eq!(dir.read("api/notes.txt").as_deref(), Some(""));
         assert!(dir.0.exists(), "the generated directory itself stays");
+    }
+
+    #[test]
+    fn name_maps_are_kept_beside_the_documents() {
+        let dir = Scratch::new("names");
+        dir.write(
+            "spec/api.yaml",
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {operationId: getA, responses: {'200': {description: ok}}}}\n",
+        );
+        dir.write("spec/names/gone.yaml.json", "{}\n");
+        dir.write("spec/names/notes.txt", "kept\n");
+        let target = Target {
+            docs: documents::discover(&dir.0.join("spec"), "spec").unwrap(),
+            out_name: "gen".into(),
+            out_dir: dir.0.join("gen"),
+            surfaces: dir.0.join("snapshots"),
+        };
+        let outputs = target.generate().unwrap();
+        let report = target.apply(&outputs, Mode::Check).unwrap();
+        assert!(
+            report
+                .stale
+                .contains(&"spec/names/api.yaml.json: missing".to_owned()),
+            "{report:?}"
+        );
+        assert!(
+            report
+                .stale
+                .contains(&"spec/names/gone.yaml.json: no document left".to_owned())
+        );
+
+        let report = target.apply(&outputs, Mode::Write).unwrap();
+        assert!(
+            report
+                .updated
+                .contains(&"spec/names/api.yaml.json".to_owned())
+        );
+        assert_eq!(report.removed, ["spec/names/gone.yaml.json"]);
+        let map = dir.read("spec/names/api.yaml.json").unwrap();
+        assert!(map.contains("\"GET /a\": \"get_a\""), "{map}");
+        assert_eq!(dir.read("spec/names/notes.txt").as_deref(), Some("kept\n"));
+        assert!(target.ensure(Mode::Check).unwrap().is_up_to_date());
+
+        // The map pins the method name: the operationId can go.
+        dir.write(
+            "spec/api.yaml",
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {responses: {'200': {description: ok}}}}\n",
+        );
+        assert!(target.ensure(Mode::Check).unwrap().is_up_to_date());
+        let reports = target.reports(&target.generate().unwrap());
+        assert_eq!(reports[0].baseline, None, "no snapshot in this directory");
+        assert!(
+            reports[0]
+                .changes
+                .iter()
+                .any(|c| c.what.starts_with("added fn get_a()"))
+        );
     }
 
     #[test]

@@ -1,17 +1,23 @@
 //! `cargo xtask`: repository automation.
 //!
-//! - `cargo xtask generate`: regenerate `aps-auth-generated/src/generated/` from `spec/`, writing
-//!   only files whose contents changed (so cargo rebuilds nothing when nothing changed).
-//! - `cargo xtask check`: fail with a short diff when the committed generated code is stale.
+//! - `cargo xtask generate`: regenerate `aps-auth-generated/src/generated/` and the name maps
+//!   `spec/names/*.json` from `spec/`, writing only files whose contents changed (so cargo
+//!   rebuilds nothing when nothing changed), then print the API change report: what the update
+//!   adds, removes and changes in the public API against the committed surface snapshots, each
+//!   change that breaks callers marked `BREAKING`.
+//! - `cargo xtask report`: print that report without writing anything.
+//! - `cargo xtask check`: fail with a short diff when the committed generated code or a name map
+//!   is stale.
 //! - `cargo xtask check-generated [SPEC...]`: generate each document (default: the fixtures in
 //!   `tests/fixtures/`) into a scratch copy of the `aps-auth-generated` crate under `target/` and
 //!   run `cargo clippy -D warnings` on it, printing a table of the results.
 //! - `cargo xtask corpus`: `check-generated` over the real-world documents in `../shared/specs/`.
 //! - `cargo xtask bench [--quick]`: the benchmarks (see BENCHMARKS.md).
 //!
-//! `generate` and `check` take `--spec PATH` and `--out DIR` to work on another document. Both are
-//! the library's `freshness` module (shared with the snapshot tests), which reports and does not
-//! print; this binary prints.
+//! `generate`, `report` and `check` take `--spec PATH` (one document, no name map) or
+//! `--spec-dir DIR` (the documents of DIR, their maps in DIR/names/) and `--out DIR` to work on
+//! other documents. They are the library's `freshness` and `report` modules (shared with the
+//! tests), which report and do not print; this binary prints.
 
 mod bench;
 mod check_generated;
@@ -28,6 +34,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("generate") => target_from_args(&args[1..]).and_then(|t| generate(&t)),
         Some("check") => target_from_args(&args[1..]).and_then(|t| check(&t)),
+        Some("report") => target_from_args(&args[1..]).and_then(|t| report(&t)),
         Some("bench") => bench::run(&workspace_root(), &args[1..]),
         // Starts and exits: the baseline of `bench`'s end-to-end timings.
         Some("noop") => Ok(()),
@@ -35,7 +42,7 @@ fn main() -> ExitCode {
         Some("corpus") => check_generated::corpus(&workspace_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} from the documents in {SPEC_DIR}/\n  check                     fail if the committed generated code is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  check-generated --random N   the same for N seeded random documents\n  corpus                    check-generated over the real-world documents in ../shared/specs/\n  bench [--quick]           run the benchmarks (BENCHMARKS.md)\n\n  generate and check take --spec PATH --out DIR to work on another document"
+                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} and the name maps from the documents in {SPEC_DIR}/,\n                            then print the API changes (BREAKING ones marked)\n  report                    print the API changes only, writing nothing\n  check                     fail if the committed generated code or a name map is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  check-generated --random N   the same for N seeded random documents\n  corpus                    check-generated over the real-world documents in ../shared/specs/\n  bench [--quick]           run the benchmarks (BENCHMARKS.md)\n\n  generate, report and check take --spec PATH (no name map) or --spec-dir DIR, and --out DIR"
             );
             return ExitCode::from(2);
         }
@@ -52,29 +59,37 @@ fn main() -> ExitCode {
 /// The workspace's documents and generated directory, or those `--spec PATH` and `--out DIR` name.
 fn target_from_args(args: &[String]) -> Result<Target, String> {
     let mut spec: Option<String> = None;
+    let mut spec_dir: Option<String> = None;
     let mut out: Option<String> = None;
     let mut args = args.iter();
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--spec" => spec = Some(value.clone()),
+            "--spec-dir" => spec_dir = Some(value.clone()),
             "--out" => out = Some(value.clone()),
             other => return Err(format!("unknown option {other}")),
         }
     }
-    let mut target = match spec {
-        // One document, alone: it generates the root module.
-        Some(spec) => Target {
-            docs: vec![documents::Document {
+    let root = workspace_root();
+    let mut target = Target::workspace(&root)?;
+    match (spec, spec_dir) {
+        (Some(_), Some(_)) => return Err("--spec and --spec-dir exclude each other".into()),
+        // One document, alone: it generates the root module, without a name map.
+        (Some(spec), None) => {
+            target.docs = vec![documents::Document {
                 path: PathBuf::from(&spec),
                 source_name: spec,
                 module: None,
-            }],
-            out_name: OUT_DIR.to_owned(),
-            out_dir: workspace_root().join(OUT_DIR),
-        },
-        None => Target::workspace(&workspace_root())?,
-    };
+                names: None,
+            }];
+        }
+        // A directory laid out as `spec/`, name maps included.
+        (None, Some(dir)) => {
+            target.docs = documents::discover(&PathBuf::from(&dir), dir.trim_end_matches('/'))?;
+        }
+        (None, None) => {}
+    }
     if let Some(out) = out {
         target.out_dir = PathBuf::from(&out);
         target.out_name = out;
@@ -82,9 +97,10 @@ fn target_from_args(args: &[String]) -> Result<Target, String> {
     Ok(target)
 }
 
-/// `cargo xtask generate`: writes what changed.
+/// `cargo xtask generate`: writes what changed, then prints the API change report.
 fn generate(target: &Target) -> Result<(), String> {
-    let report = target.ensure(Mode::Write)?;
+    let outputs = target.generate()?;
+    let report = target.apply(&outputs, Mode::Write)?;
     for name in &report.updated {
         println!("updated {name}");
     }
@@ -98,7 +114,20 @@ fn generate(target: &Target) -> Result<(), String> {
             target.spec_name()
         );
     }
+    print_reports(target, &outputs);
     Ok(())
+}
+
+/// `cargo xtask report`: the API change report alone.
+fn report(target: &Target) -> Result<(), String> {
+    print_reports(target, &target.generate()?);
+    Ok(())
+}
+
+fn print_reports(target: &Target, outputs: &[documents::DocumentOutput]) {
+    for report in target.reports(outputs) {
+        println!("\n{report}");
+    }
 }
 
 /// `cargo xtask check`: fails with a short diff per stale file.

@@ -234,7 +234,7 @@ fn responses(rng: &mut Rng, names: &[String]) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use aps_auth_codegen::{ErrorKind, Options, generate};
+    use aps_auth_codegen::{ErrorKind, Options, generate, generate_full};
 
     /// Hundreds of adversarial documents: the generator answers each with code or a refusal
     /// (never a panic, never an internal error, and the same bytes twice).
@@ -262,5 +262,26 @@ mod tests {
             }
         }
         assert!(generated > 300, "generated {generated}, refused {refused}");
+    }
+
+    /// The name map of each random document (colliding names, keywords, inline types...), given
+    /// back with the same document, reproduces every name, so the same files, and itself.
+    #[test]
+    fn a_name_map_reproduces_the_names_of_random_documents() {
+        for seed in 0..400 {
+            let text = super::document(seed).to_string();
+            let Ok(first) = generate_full(&text, &Options::default()) else {
+                continue;
+            };
+            let options = Options {
+                names: Some(first.names.clone()),
+                ..Options::default()
+            };
+            let again =
+                generate_full(&text, &options).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            assert_eq!(again.output.files, first.output.files, "seed {seed}");
+            assert_eq!(again.names, first.names, "seed {seed}");
+            assert_eq!(again.surface, first.surface, "seed {seed}");
+        }
     }
 }

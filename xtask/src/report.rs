@@ -1,0 +1,148 @@
+//! The API change report `cargo xtask generate` (and `cargo xtask report`) prints: what a spec
+//! update adds, removes and changes in each generated module's public API, in Rust terms, each
+//! line that breaks callers marked `BREAKING`.
+//!
+//! The previous surface is the committed one: the insta snapshot of `tests/tests/api_surface.rs`
+//! (`tests/tests/snapshots/api_surface__<document file name>.snap`), the file reviewers read in a
+//! PR diff. So the report compares the spec being edited with the API last reviewed and accepted,
+//! however many times `generate` runs before the snapshot is accepted, and nothing stores a second
+//! copy of the surface. The comparison itself is `aps_auth_codegen::surface::diff`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use aps_auth_codegen::surface::{self, Change};
+
+use crate::documents::Document;
+
+/// Where the surface snapshots are, relative to the workspace root.
+pub const SURFACE_SNAPSHOTS: &str = "tests/tests/snapshots";
+
+/// The name `tests/tests/api_surface.rs` gives a document's surface snapshot: its file name.
+pub fn snapshot_name(doc: &Document) -> String {
+    doc.file_name()
+}
+
+/// The snapshot file of a document's surface in `dir` (insta's `<test file>__<name>.snap`).
+pub fn snapshot_file(dir: &Path, doc: &Document) -> PathBuf {
+    dir.join(format!("api_surface__{}.snap", snapshot_name(doc)))
+}
+
+/// The contents of an insta snapshot file, without its `---` header.
+pub fn snapshot_contents(text: &str) -> &str {
+    text.strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(text, |(_, body)| body)
+}
+
+/// One document's API changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentReport {
+    /// The document (`spec/aps-authentication-v2.yaml`).
+    pub source_name: String,
+    /// The committed surface it is compared with, as messages show it; `None` when there is none.
+    pub baseline: Option<String>,
+    /// The changes, breaking ones first.
+    pub changes: Vec<Change>,
+}
+
+impl DocumentReport {
+    /// Compares `surface`, the document's surface now, with the committed one in `snapshots`
+    /// (shown as `shown`).
+    pub fn new(doc: &Document, surface: &str, snapshots: &Path, shown: &str) -> DocumentReport {
+        let file = snapshot_file(snapshots, doc);
+        let previous = std::fs::read_to_string(&file).ok();
+        let old = previous
+            .as_deref()
+            .map(snapshot_contents)
+            .unwrap_or_default();
+        let baseline = previous.as_ref().map(|_| {
+            format!(
+                "{shown}/{}",
+                file.file_name().unwrap_or_default().to_string_lossy()
+            )
+        });
+        DocumentReport {
+            source_name: doc.source_name.clone(),
+            baseline,
+            changes: surface::diff(old, surface),
+        }
+    }
+
+    /// Whether any change breaks callers.
+    pub fn is_breaking(&self) -> bool {
+        self.changes.iter().any(|c| c.breaking)
+    }
+}
+
+impl fmt::Display for DocumentReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let against = match &self.baseline {
+            Some(file) => format!("the committed surface, {file}"),
+            None => "no committed surface: everything is new".to_owned(),
+        };
+        writeln!(f, "public API of {} (against {against}):", self.source_name)?;
+        for change in &self.changes {
+            writeln!(f, "  {change}")?;
+        }
+        write!(f, "  {}", surface::summary(&self.changes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(file: &str) -> Document {
+        Document {
+            path: PathBuf::from("spec").join(file),
+            source_name: format!("spec/{file}"),
+            module: None,
+            names: None,
+        }
+    }
+
+    #[test]
+    fn insta_headers_are_skipped() {
+        let snap = "---\nsource: tests/tests/api_surface.rs\nexpression: surface\n---\nfn a() -> (), errors E\n";
+        assert_eq!(snapshot_contents(snap), "fn a() -> (), errors E\n");
+        assert_eq!(snapshot_contents("fn a() -> ()\n"), "fn a() -> ()\n");
+    }
+
+    #[test]
+    fn the_report_compares_with_the_committed_snapshot() {
+        let dir = std::env::temp_dir().join(format!("xtask-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = doc("api.yaml");
+        assert_eq!(
+            snapshot_file(&dir, &d),
+            dir.join("api_surface__api.yaml.snap")
+        );
+        let new = "fn b() -> (), errors E\nenum K\n  variant A = \"a\"\n  variant B = \"b\"\n";
+
+        let report = DocumentReport::new(&d, new, &dir, "snaps");
+        assert_eq!(report.baseline, None);
+        assert!(!report.is_breaking());
+        assert_eq!(
+            report.to_string(),
+            "public API of spec/api.yaml (against no committed surface: everything is new):\n            added fn b() -> (), errors E\n            added enum K\n  2 changes: 0 breaking, 2 non-breaking"
+        );
+
+        std::fs::write(
+            snapshot_file(&dir, &d),
+            "---\nsource: x\n---\nfn a() -> (), errors E\nenum K\n  variant A = \"a\"\n",
+        )
+        .unwrap();
+        let report = DocumentReport::new(&d, new, &dir, "snaps");
+        assert_eq!(
+            report.baseline.as_deref(),
+            Some("snaps/api_surface__api.yaml.snap")
+        );
+        assert!(report.is_breaking());
+        assert_eq!(
+            report.to_string(),
+            "public API of spec/api.yaml (against the committed surface, snaps/api_surface__api.yaml.snap):\n  BREAKING  removed fn a() -> (), errors E\n            added fn b() -> (), errors E\n            enum K: added variant B = \"b\"\n  3 changes: 1 breaking, 2 non-breaking"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
