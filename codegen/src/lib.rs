@@ -100,6 +100,14 @@ pub struct Generated {
     pub surface: String,
 }
 
+/// The validated model of a document, with the names `options.names` pins: what the generated
+/// code is rendered from (used to check what hand-written code needs from a document).
+pub fn model(text: &str, options: &Options) -> Result<(model::Api, Vec<Warning>), SpecError> {
+    let doc = load::load(text)?;
+    let (api, warnings, _) = names::lower_with_names(&doc, options)?;
+    Ok((api, warnings))
+}
+
 /// Runs the whole pipeline on a document's text.
 pub fn generate(text: &str, options: &Options) -> Result<Output, SpecError> {
     generate_full(text, options).map(|generated| generated.output)

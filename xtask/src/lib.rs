@@ -4,9 +4,12 @@
 //! - [`freshness`]: the one check that committed generated code and name maps match what the
 //!   generator produces now (and the writer that makes it so), used by `cargo xtask generate`,
 //!   `cargo xtask check` and the snapshot tests;
+//! - [`layer`]: what the hand-written OAuth layer needs from the primary document, checked before
+//!   `generate` writes anything;
 //! - [`report`]: the API change report, each document's public API surface against the
 //!   committed one (`tests/tests/snapshots/api_surface__*.snap`).
 
 pub mod documents;
 pub mod freshness;
+pub mod layer;
 pub mod report;

@@ -13,6 +13,7 @@
 //!   run `cargo clippy -D warnings` on it, printing a table of the results.
 //! - `cargo xtask corpus`: `check-generated` over the real-world documents in `../shared/specs/`.
 //! - `cargo xtask bench [--quick]`: the benchmarks (see BENCHMARKS.md).
+//! - `cargo xtask evolve [SCENARIO...]`: the spec-evolution suite (`evolve.rs`).
 //!
 //! `generate`, `report` and `check` take `--spec PATH` (one document, no name map) or
 //! `--spec-dir DIR` (the documents of DIR, their maps in DIR/names/) and `--out DIR` to work on
@@ -21,6 +22,7 @@
 
 mod bench;
 mod check_generated;
+mod evolve;
 mod random_spec;
 
 use std::path::PathBuf;
@@ -40,9 +42,10 @@ fn main() -> ExitCode {
         Some("noop") => Ok(()),
         Some("check-generated") => check_generated::run(&workspace_root(), &args[1..]),
         Some("corpus") => check_generated::corpus(&workspace_root()),
+        Some("evolve") => evolve::run(&workspace_root(), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} and the name maps from the documents in {SPEC_DIR}/,\n                            then print the API changes (BREAKING ones marked)\n  report                    print the API changes only, writing nothing\n  check                     fail if the committed generated code or a name map is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  check-generated --random N   the same for N seeded random documents\n  corpus                    check-generated over the real-world documents in ../shared/specs/\n  bench [--quick]           run the benchmarks (BENCHMARKS.md)\n\n  generate, report and check take --spec PATH (no name map) or --spec-dir DIR, and --out DIR"
+                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} and the name maps from the documents in {SPEC_DIR}/,\n                            then print the API changes (BREAKING ones marked)\n  report                    print the API changes only, writing nothing\n  check                     fail if the committed generated code or a name map is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  check-generated --random N   the same for N seeded random documents\n  corpus                    check-generated over the real-world documents in ../shared/specs/\n  bench [--quick]           run the benchmarks (BENCHMARKS.md)\n  evolve [SCENARIO..]       the spec-evolution suite: realistic updates of the APS document, each generated,\n                            built (OAuth layer, examples, a downstream crate) and reported\n\n  generate, report and check take --spec PATH (no name map) or --spec-dir DIR, and --out DIR"
             );
             return ExitCode::from(2);
         }
@@ -99,6 +102,7 @@ fn target_from_args(args: &[String]) -> Result<Target, String> {
 
 /// `cargo xtask generate`: writes what changed, then prints the API change report.
 fn generate(target: &Target) -> Result<(), String> {
+    layer_check(target)?;
     let outputs = target.generate()?;
     let report = target.apply(&outputs, Mode::Write)?;
     for name in &report.updated {
@@ -132,6 +136,7 @@ fn print_reports(target: &Target, outputs: &[documents::DocumentOutput]) {
 
 /// `cargo xtask check`: fails with a short diff per stale file.
 fn check(target: &Target) -> Result<(), String> {
+    layer_check(target)?;
     let report = target.ensure(Mode::Check)?;
     if let Some(error) = report.stale_error() {
         return Err(error);
@@ -142,4 +147,18 @@ fn check(target: &Target) -> Result<(), String> {
         target.spec_name()
     );
     Ok(())
+}
+
+/// Refuses, before anything is written, a primary document the hand-written OAuth layer cannot
+/// work with (only when generating the crate itself: other targets have no OAuth layer).
+fn layer_check(target: &Target) -> Result<(), String> {
+    if target.out_dir != workspace_root().join(OUT_DIR) {
+        return Ok(());
+    }
+    match target.docs.iter().find(|d| d.module.is_none()) {
+        Some(primary) => xtask::layer::check(primary).map_err(|problems| {
+            format!("the document does not give the OAuth layer what it needs:\n{problems}")
+        }),
+        None => Ok(()),
+    }
 }

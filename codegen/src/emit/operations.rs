@@ -193,6 +193,16 @@ impl Emitter<'_> {
         } else {
             quote!()
         };
+        // A parameter named `1` is `_1`: clippy dislikes that as an argument name.
+        let digits = if op
+            .params
+            .iter()
+            .any(|p| p.required && super::types::just_digits(&p.rust_name))
+        {
+            quote!(#[allow(clippy::just_underscores_and_digits)])
+        } else {
+            quote!()
+        };
         let (generics, lifetime) = if borrows {
             (quote!(<'a>), quote!('a))
         } else {
@@ -207,6 +217,7 @@ impl Emitter<'_> {
             #doc
             #deprecated
             #many
+            #digits
             pub fn #name #generics (#self_ref, #( #args ),*) -> #builder<#lifetime> {
                 #builder { client: self, #( #inits ),* }
             }

@@ -149,11 +149,21 @@ impl<'a> Emitter<'a> {
         } else {
             quote!()
         };
+        // A property named `1` is the field `_1`: a fine name, which clippy dislikes as an argument.
+        let digits = if fields
+            .iter()
+            .any(|f| in_new(f) && just_digits(&f.rust_name))
+        {
+            quote!(#[allow(clippy::just_underscores_and_digits)])
+        } else {
+            quote!()
+        };
         quote! {
             impl #name {
                 /// A value with the required fields; the others start empty (set them with the
                 /// `with_` methods).
                 #many
+                #digits
                 pub fn new(#( #args ),*) -> Self {
                     #name { #( #inits ),* }
                 }
@@ -191,6 +201,11 @@ impl<'a> Emitter<'a> {
         };
         quote! { #doc #deprecated #serde_attr pub #name: #field_ty, }
     }
+}
+
+/// Whether an identifier is only underscores and digits (`_1`, `_1_2`).
+pub(super) fn just_digits(name: &str) -> bool {
+    name.chars().all(|c| c == '_' || c.is_ascii_digit())
 }
 
 /// Whether a field is an argument of `new`: required (nullable or not), not the flattened map.

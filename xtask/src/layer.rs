@@ -1,0 +1,255 @@
+//! What the hand-written OAuth layer (`aps-auth-generated/src/oauth/`) needs from the primary
+//! document, checked before `cargo xtask generate` writes anything: a document that lost an
+//! operation the layer uses, or changed one incompatibly, is refused with one sentence per
+//! problem, instead of a rustc error inside `src/oauth/` later.
+//!
+//! The layer speaks OAuth in its own types (`oauth/protocol.rs`), so it needs little: the
+//! endpoints (found by method name in the generated `OPERATIONS` table; the name map keeps those
+//! names stable), the user-profile call with its model, and the `Scope`/`Scopes` types.
+
+use aps_auth_codegen::model::{Api, Auth, Operation, OperationKind, ResponseBody, TypeRef};
+use aps_auth_codegen::{Options, model};
+
+use crate::documents::Document;
+
+/// One operation the layer uses, and what it must be like.
+struct Need {
+    /// The Rust method name (what `OPERATIONS` lists).
+    name: &'static str,
+    /// What the layer uses it for, in words.
+    role: &'static str,
+    /// Whether it is a browser redirect (a URL builder) rather than a call.
+    redirect: bool,
+    /// The HTTP method.
+    method: &'static str,
+    /// The parameters the layer sends (in the query): a required parameter not in this list is
+    /// one the layer would leave out.
+    sends: &'static [&'static str],
+}
+
+/// What the layer puts in the authorize URL (RFC 6749 4.1.1, RFC 7636 4.3, OpenID Connect).
+const AUTHORIZE_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+const NEEDS: &[Need] = &[
+    Need {
+        name: "authorize_url",
+        role: "the authorization endpoint",
+        redirect: true,
+        method: "GET",
+        sends: AUTHORIZE_PARAMS,
+    },
+    Need {
+        name: "get_token",
+        role: "the token endpoint",
+        redirect: false,
+        method: "POST",
+        sends: &[],
+    },
+    Need {
+        name: "revoke_token",
+        role: "the revocation endpoint",
+        redirect: false,
+        method: "POST",
+        sends: &[],
+    },
+    Need {
+        name: "introspect_token",
+        role: "the introspection endpoint",
+        redirect: false,
+        method: "POST",
+        sends: &[],
+    },
+    Need {
+        name: "get_keys",
+        role: "the key set",
+        redirect: false,
+        method: "GET",
+        sends: &[],
+    },
+    Need {
+        name: "logout_url",
+        role: "the end-session endpoint",
+        redirect: true,
+        method: "GET",
+        sends: &["post_logout_redirect_uri"],
+    },
+    Need {
+        name: "get_user_profile",
+        role: "the user profile",
+        redirect: false,
+        method: "GET",
+        sends: &[],
+    },
+];
+
+/// The user-profile model the layer returns.
+const PROFILE_TYPE: &str = "UserProfile";
+
+/// Checks the document the crate's root module is generated from (with its name map): `Err`
+/// with one line per problem.
+pub fn check(doc: &Document) -> Result<(), String> {
+    let text = std::fs::read_to_string(&doc.path)
+        .map_err(|e| format!("cannot read {}: {e}", doc.path.display()))?;
+    let options = Options {
+        source_name: doc.source_name.clone(),
+        names: doc.read_names()?,
+        ..Options::default()
+    };
+    let (api, _) = model(&text, &options).map_err(|e| format!("{}: {e}", doc.source_name))?;
+    let problems = problems(&api, &doc.source_name);
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(problems.join("\n")),
+    }
+}
+
+/// Every way `api` falls short of what the OAuth layer needs, one sentence each (empty: fine).
+pub fn problems(api: &Api, document: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for need in NEEDS {
+        let Some(op) = api.operations.iter().find(|op| op.fn_name == need.name) else {
+            out.push(format!(
+                "{document}: the OAuth layer needs an operation named `{}` ({}), and the document has none; if it was renamed, pin its old name in the name map",
+                need.name, need.role
+            ));
+            continue;
+        };
+        if let Some(why) = mismatch(need, op, api) {
+            out.push(format!(
+                "{document}: the OAuth layer uses `{}` ({}) as {}, but {why}",
+                need.name,
+                need.role,
+                shape(need)
+            ));
+        }
+    }
+    if api.scopes.is_empty() {
+        out.push(format!(
+            "{document}: the OAuth layer needs the `Scope` and `Scopes` types, which come from the OAuth 2.0 scopes of the document's security schemes, and it declares none"
+        ));
+    }
+    out
+}
+
+/// What the layer relies on, in words.
+fn shape(need: &Need) -> String {
+    match need.redirect {
+        true => format!(
+            "a browser redirect (`{} {{path}}` with only 3xx answers) without path parameters",
+            need.method
+        ),
+        false => format!("a `{}` call without path parameters", need.method),
+    }
+}
+
+/// Why `op` does not fit `need`, if it does not.
+fn mismatch(need: &Need, op: &Operation, api: &Api) -> Option<String> {
+    if op.method != need.method {
+        return Some(format!("it is now `{} {}`", op.method, op.path));
+    }
+    if op.path.contains('{') {
+        return Some(format!("its path `{}` now has parameters", op.path));
+    }
+    let is_redirect = op.kind == OperationKind::Redirect;
+    if is_redirect != need.redirect {
+        return Some(match is_redirect {
+            true => "it is now a browser redirect".into(),
+            false => "it is now a call with a success answer".into(),
+        });
+    }
+    if let Some(p) = op
+        .params
+        .iter()
+        .find(|p| p.required && !need.sends.contains(&p.wire_name.as_str()))
+    {
+        return Some(format!(
+            "it now requires the parameter `{}`, which the layer does not send",
+            p.wire_name
+        ));
+    }
+    if need.name == "get_user_profile" {
+        return profile_mismatch(op, api);
+    }
+    None
+}
+
+/// The profile call is made through the generated method: `get_user_profile(bearer_token)`
+/// answering `UserProfile`.
+fn profile_mismatch(op: &Operation, api: &Api) -> Option<String> {
+    if op.auth != (Auth::Bearer { optional: false }) {
+        return Some("it no longer requires exactly a bearer token".into());
+    }
+    if op.body.as_ref().is_some_and(|b| b.required) {
+        return Some("it now requires a request body".into());
+    }
+    let answers = match &op.kind {
+        OperationKind::Call {
+            success: ResponseBody::Json(TypeRef::Named(id)),
+            ..
+        } => Some(api.type_def(*id).name.as_str()),
+        _ => None,
+    };
+    match answers {
+        Some(PROFILE_TYPE) => None,
+        Some(other) => Some(format!("it now answers `{other}`, not `{PROFILE_TYPE}`")),
+        None => Some(format!("it no longer answers a JSON `{PROFILE_TYPE}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problems;
+    use aps_auth_codegen::{Options, load, lower};
+
+    fn api(text: &str) -> aps_auth_codegen::model::Api {
+        let doc = load::load(text).expect("loads");
+        lower::lower(&doc, &Options::default()).expect("lowers").0
+    }
+
+    fn spec() -> String {
+        std::fs::read_to_string(
+            crate::freshness::workspace_root().join("spec/aps-authentication-v2.yaml"),
+        )
+        .expect("the APS document")
+    }
+
+    #[test]
+    fn the_aps_document_has_what_the_layer_needs() {
+        assert_eq!(problems(&api(&spec()), "spec"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_lost_or_changed_operation_is_named_in_one_sentence() {
+        let mut doc: serde_json::Value = yaml_to_json(&spec());
+        let paths = doc["paths"].as_object_mut().unwrap();
+        paths.remove("/authentication/v2/revoke");
+        let keys = paths.get_mut("/authentication/v2/keys").unwrap();
+        let get = keys.as_object_mut().unwrap().remove("get").unwrap();
+        keys.as_object_mut().unwrap().insert("post".into(), get);
+        let found = problems(&api(&doc.to_string()), "spec/x.yaml");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].contains("`revoke_token`") && found[0].contains("has none"),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[1].contains("`get_keys`") && found[1].contains("now `POST"),
+            "{}",
+            found[1]
+        );
+    }
+
+    fn yaml_to_json(text: &str) -> serde_json::Value {
+        load::parse_text(text).expect("parses")
+    }
+}
