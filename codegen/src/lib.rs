@@ -102,7 +102,10 @@ pub struct Generated {
 
 /// The validated model of a document, with the names `options.names` pins: what the generated
 /// code is rendered from (used to check what hand-written code needs from a document).
-pub fn model(text: &str, options: &Options) -> Result<(model::Api, Vec<Warning>), SpecError> {
+pub fn document_model(
+    text: &str,
+    options: &Options,
+) -> Result<(model::Api, Vec<Warning>), SpecError> {
     let doc = load::load(text)?;
     let (api, warnings, _) = names::lower_with_names(&doc, options)?;
     Ok((api, warnings))

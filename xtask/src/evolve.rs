@@ -372,7 +372,8 @@ fn generate(root: &Path, name: &str, doc: &Value, dir: &Path) -> Result<Generate
         ..Options::default()
     };
     let text = std::fs::read_to_string(&primary.path).map_err(|e| e.to_string())?;
-    let (api, _) = aps_auth_codegen::model(&text, &options).map_err(|e| format!("{name}: {e}"))?;
+    let (api, _) =
+        aps_auth_codegen::document_model(&text, &options).map_err(|e| format!("{name}: {e}"))?;
     let problems = layer::problems(&api, &primary.source_name);
     if !problems.is_empty() {
         return Err(problems.join("\n"));

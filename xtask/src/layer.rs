@@ -8,7 +8,7 @@
 //! names stable), the user-profile call with its model, and the `Scope`/`Scopes` types.
 
 use aps_auth_codegen::model::{Api, Auth, Operation, OperationKind, ResponseBody, TypeRef};
-use aps_auth_codegen::{Options, model};
+use aps_auth_codegen::{Options, document_model};
 
 use crate::documents::Document;
 
@@ -104,7 +104,8 @@ pub fn check(doc: &Document) -> Result<(), String> {
         names: doc.read_names()?,
         ..Options::default()
     };
-    let (api, _) = model(&text, &options).map_err(|e| format!("{}: {e}", doc.source_name))?;
+    let (api, _) =
+        document_model(&text, &options).map_err(|e| format!("{}: {e}", doc.source_name))?;
     let problems = problems(&api, &doc.source_name);
     match problems.is_empty() {
         true => Ok(()),
