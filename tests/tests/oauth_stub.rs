@@ -117,10 +117,11 @@ async fn tokens_are_cached_per_scope_set_and_renewed_ahead_of_expiry() {
         .expect(1)
         .mount(&server)
         .await;
-    // Expires within the 60 s margin: fetched again on every call.
+    // Lives less than the 60 s margin: renewed at half its life (15 s left), so cached, not
+    // fetched again on every call.
     Mock::given(body_string_contains("scope=code%3Aall"))
         .respond_with(token_answer(30, "code:all"))
-        .expect(2)
+        .expect(1)
         .mount(&server)
         .await;
     let provider = oauth(&server, confidential()).two_legged();
@@ -420,24 +421,47 @@ fn authorization_requests_carry_pkce_state_and_nonce() {
 #[test]
 fn callbacks_are_checked_locally() {
     let client = OAuthClient::new(Credentials::public("spa")).unwrap();
-    let request = client
-        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
-        .unwrap();
-    let state = request.state().secret().to_owned();
+    // Each check gets a request of its own: a request takes one answer (`state` is one-time).
+    let fresh = || {
+        let request = client
+            .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+            .unwrap();
+        let state = request.state().secret().to_owned();
+        (request, state)
+    };
 
+    let (request, state) = fresh();
     let code = request
         .callback(&format!(
             "http://127.0.0.1:8080/callback?code=abc&state={state}"
         ))
         .unwrap();
     assert_eq!(code.secret(), "abc");
+    // The same redirect again (a replay, or a second tab): refused.
+    let err = request
+        .callback(&format!(
+            "http://127.0.0.1:8080/callback?code=abc&state={state}"
+        ))
+        .unwrap_err();
+    assert!(matches!(err, OAuthError::InvalidRedirect(_)), "{err:?}");
+    // A clone shares the request: refused too.
+    assert!(
+        request
+            .clone()
+            .callback(&format!("/callback?code=abc&state={state}"))
+            .is_err()
+    );
+
     // A path and query alone, as a callback listener sees them.
+    let (request, state) = fresh();
     assert!(
         request
             .callback(&format!("/callback?code=abc&state={state}"))
             .is_ok()
     );
 
+    // A forged or missing state is refused, and does not use the request up.
+    let (request, state) = fresh();
     let err = request
         .callback("http://127.0.0.1:8080/callback?code=abc&state=forged")
         .unwrap_err();
@@ -446,7 +470,13 @@ fn callbacks_are_checked_locally() {
         .callback("http://127.0.0.1:8080/callback?code=abc")
         .unwrap_err();
     assert!(matches!(err, OAuthError::StateMismatch), "{err:?}");
+    assert!(
+        request
+            .callback(&format!("/callback?code=abc&state={state}"))
+            .is_ok()
+    );
 
+    let (request, state) = fresh();
     let err = request
         .callback(&format!("http://127.0.0.1:8080/callback?error=access_denied&error_description=User+said+no&state={state}"))
         .unwrap_err();
@@ -456,16 +486,27 @@ fn callbacks_are_checked_locally() {
     assert_eq!(*error, OAuthErrorCode::AccessDenied);
     assert_eq!(description.as_deref(), Some("User said no"));
 
-    let err = request
-        .callback(&format!(
-            "http://127.0.0.1:8080/elsewhere?code=abc&state={state}"
-        ))
-        .unwrap_err();
-    assert!(matches!(err, OAuthError::InvalidRedirect(_)), "{err:?}");
+    // Another path, another port: not our redirect URI.
+    for elsewhere in [
+        "http://127.0.0.1:8080/elsewhere",
+        "http://127.0.0.1:9090/callback",
+        "https://127.0.0.1:8080/callback",
+    ] {
+        let (request, state) = fresh();
+        let err = request
+            .callback(&format!("{elsewhere}?code=abc&state={state}"))
+            .unwrap_err();
+        assert!(
+            matches!(err, OAuthError::InvalidRedirect(_)),
+            "{elsewhere}: {err:?}"
+        );
+    }
+    let (request, state) = fresh();
     let err = request
         .callback(&format!("http://127.0.0.1:8080/callback?state={state}"))
         .unwrap_err();
     assert!(matches!(err, OAuthError::InvalidRedirect(_)), "{err:?}");
+    let (request, state) = fresh();
     let err = request
         .callback(&format!("/callback?code=a&code=b&state={state}"))
         .unwrap_err();

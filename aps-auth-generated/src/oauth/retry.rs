@@ -77,7 +77,7 @@ where
         let Some(delay) = retry_delay(policy, attempt, &err) else {
             return Err(err);
         };
-        if started.elapsed() + delay > policy.max_elapsed {
+        if !within_budget(started.elapsed(), delay, policy.max_elapsed) {
             tracing::debug!(what, attempt, "not retrying: the retry budget is spent");
             return Err(err);
         }
@@ -85,6 +85,12 @@ where
         tokio::time::sleep(delay).await;
         attempt += 1;
     }
+}
+
+/// Whether waiting `delay` more keeps the retries within `budget` (a server's huge
+/// `Retry-After` saturates instead of overflowing).
+fn within_budget(elapsed: Duration, delay: Duration, budget: Duration) -> bool {
+    elapsed.saturating_add(delay) <= budget
 }
 
 /// How long to wait before retrying after `err`, or `None` when it is not worth retrying.
@@ -167,6 +173,31 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn a_huge_retry_after_ends_the_retries_instead_of_overflowing() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("18446744073709551615"),
+        );
+        let after = retry_after(&h).unwrap();
+        assert!(!within_budget(
+            Duration::from_secs(1),
+            after,
+            Duration::from_secs(30)
+        ));
+        assert!(!within_budget(
+            Duration::MAX,
+            Duration::MAX,
+            Duration::from_secs(30)
+        ));
+        assert!(within_budget(
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+            Duration::from_secs(30)
+        ));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! for all concurrent callers.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use url::Url;
 
@@ -25,6 +25,9 @@ pub struct AuthorizationRequest {
     nonce: Option<String>,
     verifier: PkceVerifier,
     scopes: Scopes,
+    /// Set by the first redirect that carries this request's `state` (RFC 9700: `state` is
+    /// one-time); shared by clones.
+    answered: Arc<AtomicBool>,
 }
 
 impl OAuthClient {
@@ -68,6 +71,7 @@ impl OAuthClient {
             nonce,
             verifier,
             scopes: scopes.clone(),
+            answered: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -169,14 +173,22 @@ impl AuthorizationRequest {
         }
         if url.scheme() != expected.scheme()
             || url.host() != expected.host()
+            || url.port_or_known_default() != expected.port_or_known_default()
             || url.path() != expected.path()
         {
             return Err(OAuthError::InvalidRedirect(format!(
-                "it goes to {}://{}{}, not to the redirect URI",
+                "it goes to {}://{}{}{}, not to the redirect URI",
                 url.scheme(),
                 url.host_str().unwrap_or(""),
+                url.port().map(|p| format!(":{p}")).unwrap_or_default(),
                 url.path()
             )));
+        }
+        // One answer per request: a replayed redirect (even a genuine one) is refused.
+        if self.answered.swap(true, Ordering::AcqRel) {
+            return Err(OAuthError::InvalidRedirect(
+                "this authorization request was already answered (`state` is one-time)".into(),
+            ));
         }
         if let Some(error) = error {
             return Err(OAuthError::Authorization {

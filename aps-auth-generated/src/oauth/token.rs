@@ -16,6 +16,8 @@ pub struct Token {
     access_token: AccessToken,
     token_type: String,
     expires_at: Instant,
+    /// How long the token lived when it arrived.
+    lifetime: Duration,
     scopes: Scopes,
     refresh_token: Option<RefreshToken>,
     id_token: Option<IdToken>,
@@ -52,6 +54,7 @@ impl Token {
             access_token: AccessToken::new(access_token),
             token_type,
             expires_at: received.checked_add(lifetime).unwrap_or(received),
+            lifetime,
             scopes: body
                 .scope
                 .or_else(|| requested.cloned())
@@ -83,8 +86,11 @@ impl Token {
         self.expires_at.saturating_duration_since(Instant::now())
     }
 
-    /// Whether the token expires within `margin` from now.
+    /// Whether the token should be renewed: it expires within `margin` from now, where the
+    /// margin is at most half the token's lifetime (so a token that lives less than the margin is
+    /// still used for half its life instead of being fetched again on every call).
     pub fn expires_within(&self, margin: Duration) -> bool {
+        let margin = margin.min(self.lifetime / 2);
         Instant::now()
             .checked_add(margin)
             .is_none_or(|soon| soon >= self.expires_at)
@@ -118,6 +124,50 @@ impl Token {
     pub(crate) fn keep_refresh_token(&mut self, previous: Option<&RefreshToken>) {
         if self.refresh_token.is_none() {
             self.refresh_token = previous.cloned();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::protocol::TokenAnswer;
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+
+    fn token(json: &str) -> Token {
+        let answer: TokenAnswer = serde_json::from_str(json).unwrap();
+        let answer = ApiResponse::new(StatusCode::OK, HeaderMap::new(), answer);
+        Token::from_response(answer, Instant::now(), None).unwrap()
+    }
+
+    #[test]
+    fn a_short_lived_token_is_renewed_at_half_its_life_not_at_once() {
+        let short = token(r#"{"access_token":"a","expires_in":10}"#);
+        assert!(!short.expires_within(Duration::from_secs(60)));
+        let long = token(r#"{"access_token":"a","expires_in":3600}"#);
+        assert!(!long.expires_within(Duration::from_secs(60)));
+        // A margin is capped at half the lifetime: renewal comes at 30 minutes left, not sooner.
+        assert!(!long.expires_within(Duration::from_secs(3599)));
+        let dead = token(r#"{"access_token":"a","expires_in":0}"#);
+        assert!(dead.expires_within(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn numbers_from_the_server_never_panic() {
+        for expires_in in [
+            "9223372036854775807",
+            "-1",
+            "1e308",
+            "\"NaN\"",
+            "\"12\"",
+            "null",
+        ] {
+            let t = token(&format!(
+                r#"{{"access_token":"a","expires_in":{expires_in}}}"#
+            ));
+            assert!(t.expires_in() <= crate::oauth::MAX_LIFETIME, "{expires_in}");
+            let _ = t.expires_within(Duration::MAX);
         }
     }
 }

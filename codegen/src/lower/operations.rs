@@ -145,9 +145,13 @@ impl Lowerer<'_> {
                 OperationKind::Redirect => "Url",
                 OperationKind::Call { .. } => "Call",
             };
-            let base = naming::camel(&op.id);
-            let base = base.strip_suffix(suffix).unwrap_or(&base);
-            op.builder = self.type_ns.claim(&format!("{base}{suffix}"));
+            // Converted as one name (`self` -> `SelfCall`, not the escaped `Self_` + `Call`).
+            let whole = naming::camel(&op.id);
+            let name = match whole.ends_with(suffix) {
+                true => whole,
+                false => naming::camel(&format!("{} {suffix}", op.id)),
+            };
+            op.builder = self.type_ns.claim(&name);
         }
     }
 }
@@ -212,6 +216,15 @@ mod tests {
         );
         let names: Vec<&str> = api.operations.iter().map(|o| o.fn_name.as_str()).collect();
         assert_eq!(names, ["get_users_id", "authorize_url"]);
+    }
+
+    #[test]
+    fn builders_are_named_after_the_whole_id() {
+        let (api, _) = lowered(
+            "paths:\n  /a: {get: {operationId: self, responses: {'200': {description: ok}}}}\n  /b: {get: {operationId: getTokenCall, responses: {'200': {description: ok}}}}\n",
+        );
+        let names: Vec<&str> = api.operations.iter().map(|o| o.builder.as_str()).collect();
+        assert_eq!(names, ["SelfCall", "GetTokenCall"]);
     }
 
     #[test]
