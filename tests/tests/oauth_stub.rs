@@ -380,6 +380,53 @@ async fn a_session_refreshes_once_for_concurrent_callers() {
     assert_eq!(current.refresh_token().unwrap().secret(), "rotated");
 }
 
+/// A refresh whose caller is dropped after the request left still completes, and the session
+/// keeps the rotated refresh token (the server has spent the old one).
+#[tokio::test]
+async fn a_refresh_survives_its_caller_being_dropped() {
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("grant_type=authorization_code"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            json!({"access_token": "a1", "refresh_token": REFRESH, "expires_in": 3600}).to_string(),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains(
+        format!("refresh_token={REFRESH}").as_str(),
+    ))
+    .respond_with(
+        ResponseTemplate::new(200)
+            .set_body_raw(
+                json!({"access_token": "a2", "refresh_token": "rotated", "expires_in": 3600})
+                    .to_string(),
+                "application/json",
+            )
+            .set_delay(Duration::from_millis(300)),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
+    let client = oauth(&server, Credentials::public("spa"));
+    let request = client
+        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+        .unwrap();
+    let token = client
+        .exchange_code(&request, AuthorizationCode::new("c"))
+        .await
+        .unwrap();
+    let session = client.session(token);
+    // The caller gives up while the server is still answering.
+    let gave_up = tokio::time::timeout(Duration::from_millis(50), session.refresh()).await;
+    assert!(gave_up.is_err(), "the refresh should still be under way");
+    // `current` waits for the lock the refresh holds, then sees its result.
+    let current = tokio::time::timeout(Duration::from_secs(5), session.current())
+        .await
+        .expect("the refresh finishes");
+    assert_eq!(current.access_token().secret(), "a2");
+    assert_eq!(current.refresh_token().unwrap().secret(), "rotated");
+}
+
 #[test]
 fn authorization_requests_carry_pkce_state_and_nonce() {
     let client = OAuthClient::new(Credentials::public("spa")).unwrap();

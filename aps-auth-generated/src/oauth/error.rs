@@ -111,6 +111,9 @@ pub enum OAuthError {
     MissingOperation(&'static str),
     /// No random numbers from the OS.
     Random(getrandom::Error),
+    /// The task that refreshed a session ended without an answer (the runtime shut down, or it
+    /// panicked); the session keeps its previous token.
+    RefreshInterrupted(String),
 }
 
 /// An error answer from the server, with both the OAuth and the APS error fields.
@@ -180,6 +183,7 @@ impl fmt::Display for OAuthError {
             OAuthError::InvalidTokenResponse(why) => write!(f, "invalid token answer: {why}"),
             OAuthError::Http(e) => write!(f, "{e}"),
             OAuthError::Random(e) => write!(f, "no randomness from the OS: {e}"),
+            OAuthError::RefreshInterrupted(why) => write!(f, "the refresh was interrupted: {why}"),
             OAuthError::MissingOperation(name) => write!(
                 f,
                 "the generated API has no `{name}` operation, which the OAuth layer needs"

@@ -96,7 +96,7 @@ impl OAuthClient {
             inner: Arc::new(SessionInner {
                 client: self.clone(),
                 generation: AtomicU64::new(0),
-                token: tokio::sync::Mutex::new(token),
+                token: Arc::new(tokio::sync::Mutex::new(token)),
             }),
         }
     }
@@ -218,15 +218,16 @@ struct SessionInner {
     client: OAuthClient,
     /// Bumped by every refresh; lets a waiter see that the refresh it wanted already happened.
     generation: AtomicU64,
-    token: tokio::sync::Mutex<Token>,
+    /// The token; a refresh holds this lock from the request to the store of its answer.
+    token: Arc<tokio::sync::Mutex<Token>>,
 }
 
 impl UserSession {
     /// The current token, refreshed first when it expires within the client's expiry margin.
     pub async fn access_token(&self) -> Result<Token, OAuthError> {
-        let mut token = self.inner.token.lock().await;
+        let token = self.inner.token.clone().lock_owned().await;
         if token.expires_within(self.inner.client.expiry_margin()) {
-            *token = self.refresh_locked(&token).await?;
+            return self.refresh_detached(token).await;
         }
         Ok(token.clone())
     }
@@ -235,12 +236,11 @@ impl UserSession {
     /// starting another.
     pub async fn refresh(&self) -> Result<Token, OAuthError> {
         let seen = self.inner.generation.load(Ordering::Acquire);
-        let mut token = self.inner.token.lock().await;
+        let token = self.inner.token.clone().lock_owned().await;
         if self.inner.generation.load(Ordering::Acquire) != seen {
             return Ok(token.clone());
         }
-        *token = self.refresh_locked(&token).await?;
-        Ok(token.clone())
+        self.refresh_detached(token).await
     }
 
     /// The current token, as it is (no refresh).
@@ -248,12 +248,25 @@ impl UserSession {
         self.inner.token.lock().await.clone()
     }
 
-    async fn refresh_locked(&self, token: &Token) -> Result<Token, OAuthError> {
-        let refresh_token = token.refresh_token().ok_or_else(|| {
-            OAuthError::InvalidTokenResponse("the token has no refresh token".into())
-        })?;
-        let fresh = self.inner.client.refresh(refresh_token).await?;
-        self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        Ok(fresh)
+    /// Refreshes in a task of its own that owns the lock, so the refresh runs to completion and
+    /// its answer (a rotated refresh token) reaches the session even when every caller is
+    /// dropped after the request left (a web handler whose client went away, a `timeout`, a
+    /// `select!`): the server has spent the old refresh token by then.
+    async fn refresh_detached(
+        &self,
+        mut token: tokio::sync::OwnedMutexGuard<Token>,
+    ) -> Result<Token, OAuthError> {
+        let inner = self.inner.clone();
+        let task = tokio::spawn(async move {
+            let refresh_token = token.refresh_token().cloned().ok_or_else(|| {
+                OAuthError::InvalidTokenResponse("the token has no refresh token".into())
+            })?;
+            let fresh = inner.client.refresh(&refresh_token).await?;
+            *token = fresh.clone();
+            inner.generation.fetch_add(1, Ordering::AcqRel);
+            Ok(fresh)
+        });
+        task.await
+            .map_err(|e| OAuthError::RefreshInterrupted(e.to_string()))?
     }
 }
