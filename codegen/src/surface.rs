@@ -30,8 +30,8 @@
 use std::fmt;
 
 use crate::model::{
-    Api, Auth, Field, Media, Operation, OperationKind, Param, ParamLocation, ResponseBody,
-    SegmentPart, TypeDef, TypeKind, TypeRef, UnionVariant,
+    Api, Auth, Field, Media, Operation, OperationKind, ResponseBody, TypeDef, TypeKind, TypeRef,
+    UnionVariant,
 };
 use crate::naming::unraw;
 
@@ -113,24 +113,10 @@ fn ty(api: &Api, t: &TypeRef) -> String {
 
 /// `fn name(required...) -> T, errors E` and one `optional param` line per setter.
 fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
-    // Path parameters in template order, then the others in document order.
-    let mut ordered: Vec<&Param> = Vec::new();
-    for part in op.segments.iter().flatten() {
-        if let SegmentPart::Param { field, .. } = part
-            && let Some(p) = op.params.iter().find(|p| &p.rust_name == field)
-            && !ordered.iter().any(|q| q.rust_name == p.rust_name)
-        {
-            ordered.push(p);
-        }
-    }
-    ordered.extend(
-        op.params
-            .iter()
-            .filter(|p| p.location != ParamLocation::Path),
-    );
     let mut required = Vec::new();
     let mut optional = Vec::new();
-    for p in ordered {
+    // `op.params` is in call order: path parameters in template order, then the others.
+    for p in &op.params {
         let line = format!("{}: {}", p.rust_name, ty(api, &p.shape.rust_type()));
         if p.required {
             required.push(line);

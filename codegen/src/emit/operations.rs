@@ -12,7 +12,7 @@ use super::params::{pairs_stmt, push_param, segment_expr};
 use super::{Emitter, Layout, deprecated_attr, doc_attrs, ident};
 use crate::model::{
     Auth, KeyPlacement, Media, Operation, OperationKind, Param, ParamLocation, RequestBody,
-    ResponseBody, SegmentPart,
+    ResponseBody,
 };
 
 /// One input of a call builder: a field, and either a positional argument of the method that
@@ -66,22 +66,8 @@ impl Emitter<'_> {
     fn inputs(&self, op: &Operation) -> Vec<Input> {
         let mut required = Vec::new();
         let mut optional = Vec::new();
-        // Path parameters in the order the template names them, then the others.
-        let mut ordered: Vec<&Param> = Vec::new();
-        for part in op.segments.iter().flatten() {
-            if let SegmentPart::Param { field, .. } = part
-                && let Some(p) = op.params.iter().find(|p| &p.rust_name == field)
-                && !ordered.iter().any(|q| q.rust_name == p.rust_name)
-            {
-                ordered.push(p);
-            }
-        }
-        ordered.extend(
-            op.params
-                .iter()
-                .filter(|p| p.location != ParamLocation::Path),
-        );
-        for p in ordered {
+        // `op.params` is in call order (lowering's `path.rs`).
+        for p in &op.params {
             let input = self.param_input(p);
             if p.required {
                 required.push(input);

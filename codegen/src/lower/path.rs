@@ -7,7 +7,8 @@ use crate::error::{ErrorKind, Pointer, SpecError};
 use crate::model::{Param, ParamLocation, Segment, SegmentPart};
 
 impl Lowerer<'_> {
-    /// The template's segments; path parameters the template does not name leave `params`.
+    /// The template's segments; path parameters the template does not name leave `params`, and
+    /// the others are put in call order.
     pub(super) fn path_segments(
         &mut self,
         path: &str,
@@ -30,6 +31,16 @@ impl Lowerer<'_> {
             );
         }
         params.retain(|p| !unused(p));
+        // Call order: path parameters as the template names them, then the others as declared
+        // (the order of a method's arguments and of the surface).
+        let position = |p: &Param| {
+            segments
+                .iter()
+                .flatten()
+                .position(|part| matches!(part, SegmentPart::Param { field, .. } if *field == p.rust_name))
+                .unwrap_or(usize::MAX)
+        };
+        params.sort_by_key(|p| position(p));
         Ok(segments)
     }
 }
