@@ -426,7 +426,8 @@ pub fn crate_template(root: &Path) -> Result<String, String> {
     Ok(out)
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+/// Copies a directory tree.
+pub(crate) fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
     for entry in std::fs::read_dir(from)
         .map_err(|e| format!("cannot list {}: {e}", from.display()))?

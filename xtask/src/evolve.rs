@@ -15,7 +15,7 @@
 //! the workspace's `target/` and `Cargo.lock`, so dependencies are built once.
 //! `cargo xtask evolve NAME...` runs only the named scenarios.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -23,6 +23,8 @@ use aps_auth_codegen::{Options, load, surface};
 use serde_json::{Value, json};
 use xtask::documents;
 use xtask::layer;
+
+use crate::check_generated::copy_dir;
 
 /// What a scenario must lead to.
 enum Expect {
@@ -509,23 +511,6 @@ fn cargo(root: &Path, dir: &Path, args: &[&str]) -> Result<(), String> {
         .take(40)
         .collect();
     Err(format!("cargo {} failed:\n{}", args[0], errors.join("\n")))
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    for entry in std::fs::read_dir(from)
-        .map_err(|e| format!("cannot list {}: {e}", from.display()))?
-        .flatten()
-    {
-        let path: PathBuf = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(entry.file_name()))?;
-        } else {
-            std::fs::copy(&path, to.join(entry.file_name()))
-                .map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
