@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use aps_auth_generated::oauth::{
     AuthorizationCode, ClientAuthMethod, ClientSecret, Credentials, OAuthClient, OAuthError,
-    OAuthErrorCode, RetryPolicy,
+    OAuthErrorCode, RetryPolicy, UserSession,
 };
 use aps_auth_generated::{Error, Scopes};
 use base64::Engine as _;
@@ -327,16 +327,16 @@ async fn refusals_keep_the_oauth_error_and_description() {
     );
 }
 
-#[tokio::test]
-async fn a_session_refreshes_once_for_concurrent_callers() {
-    let server = MockServer::start().await;
+/// A session signed in at `server` (code `c`, access token `a1`, refresh token [`REFRESH`]),
+/// whose one refresh answers `a2` and the rotated refresh token `rotated` after `refresh_delay`.
+async fn signed_in_session(server: &MockServer, refresh_delay: Duration) -> UserSession {
     Mock::given(body_string_contains("grant_type=authorization_code"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
             json!({"access_token": "a1", "refresh_token": REFRESH, "expires_in": 3600}).to_string(),
             "application/json",
         ))
         .expect(1)
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(body_string_contains(
         format!("refresh_token={REFRESH}").as_str(),
@@ -348,12 +348,12 @@ async fn a_session_refreshes_once_for_concurrent_callers() {
                     .to_string(),
                 "application/json",
             )
-            .set_delay(Duration::from_millis(200)),
+            .set_delay(refresh_delay),
     )
     .expect(1)
-    .mount(&server)
+    .mount(server)
     .await;
-    let client = oauth(&server, Credentials::public("spa"));
+    let client = oauth(server, Credentials::public("spa"));
     let request = client
         .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
         .unwrap();
@@ -361,7 +361,14 @@ async fn a_session_refreshes_once_for_concurrent_callers() {
         .exchange_code(&request, AuthorizationCode::new("c"))
         .await
         .unwrap();
-    let session = Arc::new(client.session(token));
+    client.session(token)
+}
+
+#[tokio::test]
+async fn a_session_refreshes_once_for_concurrent_callers() {
+    let server = MockServer::start().await;
+    let session = signed_in_session(&server, Duration::from_millis(200)).await;
+    let session = Arc::new(session);
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let session = session.clone();
@@ -385,37 +392,7 @@ async fn a_session_refreshes_once_for_concurrent_callers() {
 #[tokio::test]
 async fn a_refresh_survives_its_caller_being_dropped() {
     let server = MockServer::start().await;
-    Mock::given(body_string_contains("grant_type=authorization_code"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(
-            json!({"access_token": "a1", "refresh_token": REFRESH, "expires_in": 3600}).to_string(),
-            "application/json",
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(body_string_contains(
-        format!("refresh_token={REFRESH}").as_str(),
-    ))
-    .respond_with(
-        ResponseTemplate::new(200)
-            .set_body_raw(
-                json!({"access_token": "a2", "refresh_token": "rotated", "expires_in": 3600})
-                    .to_string(),
-                "application/json",
-            )
-            .set_delay(Duration::from_millis(300)),
-    )
-    .expect(1)
-    .mount(&server)
-    .await;
-    let client = oauth(&server, Credentials::public("spa"));
-    let request = client
-        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
-        .unwrap();
-    let token = client
-        .exchange_code(&request, AuthorizationCode::new("c"))
-        .await
-        .unwrap();
-    let session = client.session(token);
+    let session = signed_in_session(&server, Duration::from_millis(300)).await;
     // The caller gives up while the server is still answering.
     let gave_up = tokio::time::timeout(Duration::from_millis(50), session.refresh()).await;
     assert!(gave_up.is_err(), "the refresh should still be under way");
