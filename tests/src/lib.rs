@@ -1,6 +1,7 @@
 //! Shared helpers for the workspace's snapshot and integration tests (in `tests/`).
 
 pub mod oidc;
+pub mod redis;
 
 use std::path::{Path, PathBuf};
 
