@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aps_auth_generated::oauth::{
-    AuthorizationCode, ClientAuthMethod, ClientSecret, Credentials, OAuthClient, OAuthError,
-    OAuthErrorCode, RetryPolicy, UserSession,
+    AuthorizationCode, ClientAuthMethod, ClientSecret, Credentials, MemoryStore, OAuthClient,
+    OAuthError, OAuthErrorCode, RetryPolicy, UserSession,
 };
 use aps_auth_generated::{Error, Scopes};
 use base64::Engine as _;
@@ -223,7 +223,10 @@ async fn retries_stop_at_the_attempt_limit() {
         .introspect("some-token")
         .await
         .unwrap_err();
-    let OAuthError::Http(Error::Status(status)) = &err else {
+    let OAuthError::Http(http) = &err else {
+        panic!("{err:?}")
+    };
+    let Error::Status(status) = &**http else {
         panic!("{err:?}")
     };
     assert_eq!(status.status, 500);
@@ -264,7 +267,10 @@ async fn a_slow_answer_times_out_and_is_retried_within_bounds() {
         .build()
         .unwrap();
     let err = client.keys().await.unwrap_err();
-    let OAuthError::Http(Error::Transport(e)) = &err else {
+    let OAuthError::Http(http) = &err else {
+        panic!("{err:?}")
+    };
+    let Error::Transport(e) = &**http else {
         panic!("{err:?}")
     };
     assert!(e.is_timeout());
@@ -286,7 +292,10 @@ async fn truncated_json_is_an_error_that_shows_no_token() {
         .token(&scopes("data:read"))
         .await
         .unwrap_err();
-    assert!(matches!(err, OAuthError::Http(Error::Decode(_))), "{err:?}");
+    assert!(
+        matches!(&err, OAuthError::Http(http) if matches!(**http, Error::Decode(_))),
+        "{err:?}"
+    );
     for shown in [err.to_string(), format!("{err:?}")] {
         assert!(
             !shown.contains(TOKEN) && !shown.contains(REFRESH) && !shown.contains(SECRET),
@@ -383,7 +392,7 @@ async fn a_session_refreshes_once_for_concurrent_callers() {
     for task in tasks {
         assert_eq!(task.await.unwrap().unwrap(), "a2");
     }
-    let current = session.current().await;
+    let current = session.current();
     assert_eq!(current.refresh_token().unwrap().secret(), "rotated");
 }
 
@@ -394,12 +403,15 @@ async fn a_refresh_survives_its_caller_being_dropped() {
     let server = MockServer::start().await;
     let session = signed_in_session(&server, Duration::from_millis(300)).await;
     // The caller gives up while the server is still answering.
+    let mut changes = session.watch();
     let gave_up = tokio::time::timeout(Duration::from_millis(50), session.refresh()).await;
     assert!(gave_up.is_err(), "the refresh should still be under way");
-    // `current` waits for the lock the refresh holds, then sees its result.
-    let current = tokio::time::timeout(Duration::from_secs(5), session.current())
+    // The refresh goes on without its caller; the session announces its result.
+    tokio::time::timeout(Duration::from_secs(5), changes.changed())
         .await
-        .expect("the refresh finishes");
+        .expect("the refresh finishes")
+        .unwrap();
+    let current = session.current();
     assert_eq!(current.access_token().secret(), "a2");
     assert_eq!(current.refresh_token().unwrap().secret(), "rotated");
 }
@@ -650,4 +662,143 @@ fn handles_are_cheap_to_clone_and_shareable_across_tasks() {
     shareable::<aps_auth_generated::oauth::UserSession>();
     shareable::<aps_auth_generated::oauth::Token>();
     shareable::<aps_auth_generated::Client>();
+}
+
+/// Callers queued behind a failing request share its error: ten callers, one request.
+#[tokio::test]
+async fn waiters_share_a_failed_attempt_instead_of_each_sending_one() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_raw("<html>down</html>", "text/html")
+                .set_delay(Duration::from_millis(200)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = OAuthClient::builder(confidential())
+        .base_url(server.uri())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .two_legged();
+    let callers: Vec<_> = (0..10)
+        .map(|_| {
+            let provider = provider.clone();
+            tokio::spawn(async move { provider.token(&scopes("data:read")).await })
+        })
+        .collect();
+    for caller in callers {
+        let err = caller.await.unwrap().unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{err}");
+    }
+}
+
+/// A token that lives less than the expiry margin is still cached (for half its life).
+#[tokio::test]
+async fn a_short_lived_token_is_still_cached() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(token_answer(20, "data:read"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = oauth(&server, confidential()).two_legged();
+    for _ in 0..5 {
+        provider.token(&scopes("data:read")).await.unwrap();
+    }
+}
+
+/// A refresh refused with `invalid_grant` is a typed "sign in again", and the dead refresh token
+/// is never sent again.
+#[tokio::test]
+async fn a_dead_grant_asks_for_sign_in_and_is_not_resent() {
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("grant_type=refresh_token"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_raw(
+                json!({"error": "invalid_grant", "error_description": "refresh token revoked"})
+                    .to_string(),
+                "application/json",
+            ),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = oauth(&server, Credentials::public("spa"));
+    let token = aps_auth_generated::oauth::Token::from_stored(
+        serde_json::from_value(json!({
+            "access_token": "old", "token_type": "Bearer", "expires_at_ms": 0, "lifetime_s": 3600,
+            "refresh_token": REFRESH
+        }))
+        .unwrap(),
+    );
+    let session = client.session(token);
+    for _ in 0..3 {
+        let err = session.access_token().await.unwrap_err();
+        let OAuthError::SignInRequired(why) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(err.code(), Some(&OAuthErrorCode::InvalidGrant));
+        assert!(why.reason.contains("invalid_grant"), "{err}");
+        assert!(!format!("{err} {err:?}").contains(REFRESH));
+    }
+    assert!(session.sign_in_required());
+}
+
+/// Two clients sharing one store (as two processes share Redis) refresh a shared session once
+/// between them; both end with the rotated token, and a third opens it from the store.
+#[tokio::test]
+async fn a_shared_session_is_refreshed_once_for_every_client_of_the_store() {
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains(
+        format!("refresh_token={REFRESH}").as_str(),
+    ))
+    .respond_with(
+        ResponseTemplate::new(200)
+            .set_body_raw(
+                json!({"access_token": "a2", "refresh_token": "rotated", "expires_in": 3600})
+                    .to_string(),
+                "application/json",
+            )
+            .set_delay(Duration::from_millis(200)),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
+    let store = Arc::new(MemoryStore::new());
+    let client = |store: &Arc<MemoryStore>| {
+        OAuthClient::builder(Credentials::public("spa"))
+            .base_url(server.uri())
+            .retry(quick_retries())
+            .token_store(store.clone())
+            .build()
+            .unwrap()
+    };
+    let token = aps_auth_generated::oauth::Token::from_stored(
+        serde_json::from_value(json!({
+            "access_token": "a1", "token_type": "Bearer", "expires_at_ms": 0, "lifetime_s": 3600,
+            "refresh_token": REFRESH
+        }))
+        .unwrap(),
+    );
+    let first = client(&store).shared_session("user-7", token).await;
+    let second = client(&store).resume_session("user-7").await.unwrap();
+    let mut saved = second.watch();
+    let (a, b) = tokio::join!(first.access_token(), second.access_token());
+    assert_eq!(a.unwrap().access_token().secret(), "a2");
+    assert_eq!(b.unwrap().access_token().secret(), "a2");
+    assert!(saved.has_changed().unwrap());
+    assert_eq!(
+        saved.borrow_and_update().refresh_token().unwrap().secret(),
+        "rotated"
+    );
+    let third = client(&store).resume_session("user-7").await.unwrap();
+    assert_eq!(third.current().refresh_token().unwrap().secret(), "rotated");
+    let missing = client(&store).resume_session("nobody").await.unwrap_err();
+    assert!(
+        matches!(missing, OAuthError::SignInRequired(_)),
+        "{missing:?}"
+    );
 }

@@ -14,6 +14,7 @@ use super::error::{OAuthError, as_protocol_error};
 use super::protocol::{ErrorBody, Form, Introspection, JsonWebKeySet, TokenAnswer, TokenTypeHint};
 use super::retry::{Repeat, RetryPolicy, with_retry};
 use super::secrets::{AccessToken, ClientSecret, RefreshToken};
+use super::store::{MemoryStore, TokenStore};
 use super::token::Token;
 use crate::{ApiResponse, Client, ClientBuilder, ConfigError, Error, Scopes, UserProfile};
 
@@ -127,7 +128,13 @@ pub struct OAuthClientBuilder {
     client: ClientBuilder,
     retry: RetryPolicy,
     expiry_margin: Duration,
+    store: Arc<dyn TokenStore>,
+    lock_ttl: Duration,
 }
+
+/// How long a store lock is held at most (default): longer than a token request with its retries
+/// takes, so it only expires when its holder died.
+pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(45);
 
 impl OAuthClientBuilder {
     /// The API's base URL (default: production, `https://developer.api.autodesk.com`). Plain
@@ -137,9 +144,11 @@ impl OAuthClientBuilder {
         self
     }
 
-    /// Uses this HTTP client (keep redirects off on it).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.client = self.client.http_client(client);
+    /// Builds the HTTP client from this builder (proxies, certificates, ...). Redirects are
+    /// always turned off on it: following one would send a token request's code, verifier or
+    /// secret again (see [`crate::ClientBuilder::http_client`]).
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.client = self.client.http_client(builder);
         self
     }
 
@@ -161,6 +170,22 @@ impl OAuthClientBuilder {
         self
     }
 
+    /// Where two-legged tokens and shared sessions are kept (default: a [`MemoryStore`] of this
+    /// client's own). Give every process of a fleet the same shared store (`RedisStore` with the
+    /// `redis` feature) so they make one token request between them.
+    pub fn token_store(mut self, store: impl TokenStore) -> Self {
+        self.store = Arc::new(store);
+        self
+    }
+
+    /// How long a store lock (taken to fetch or refresh a token for every process) lasts at most
+    /// before others may take it over (default [`DEFAULT_LOCK_TTL`]). Longer than a token request
+    /// takes; it matters only when the holder dies.
+    pub fn lock_ttl(mut self, ttl: Duration) -> Self {
+        self.lock_ttl = ttl;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<OAuthClient, ConfigError> {
         let api = self.client.build()?;
@@ -175,6 +200,8 @@ impl OAuthClientBuilder {
                 credentials: self.credentials,
                 retry: self.retry,
                 expiry_margin: self.expiry_margin,
+                store: self.store,
+                lock_ttl: self.lock_ttl,
             }),
         })
     }
@@ -197,6 +224,8 @@ struct Inner {
     credentials: Credentials,
     retry: RetryPolicy,
     expiry_margin: Duration,
+    store: Arc<dyn TokenStore>,
+    lock_ttl: Duration,
 }
 
 impl OAuthClient {
@@ -212,6 +241,8 @@ impl OAuthClient {
             client: Client::builder(),
             retry: RetryPolicy::default(),
             expiry_margin: Duration::from_secs(60),
+            store: Arc::new(MemoryStore::new()),
+            lock_ttl: DEFAULT_LOCK_TTL,
         }
     }
 
@@ -227,6 +258,15 @@ impl OAuthClient {
 
     pub(crate) fn expiry_margin(&self) -> Duration {
         self.inner.expiry_margin
+    }
+
+    /// The token store (shared by the client's clones).
+    pub fn token_store(&self) -> &Arc<dyn TokenStore> {
+        &self.inner.store
+    }
+
+    pub(crate) fn lock_ttl(&self) -> Duration {
+        self.inner.lock_ttl
     }
 
     /// The URL of a generated operation, looked up by method name in the `OPERATIONS` table.
@@ -262,7 +302,7 @@ impl OAuthClient {
         let api = &self.inner.token_api;
         with_retry(&self.inner.retry, repeat, operation, || {
             let request = api.request(Method::POST, url.clone()).form(form.pairs());
-            api.send_json::<T, ErrorBody>(request)
+            api.send_json_sensitive::<T, ErrorBody>(request)
         })
         .await
     }

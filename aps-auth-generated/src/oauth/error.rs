@@ -2,10 +2,12 @@
 //! `error_description` (RFC 6749 section 5.2) and APS's own error fields.
 
 use std::fmt;
+use std::sync::Arc;
 
 use reqwest::StatusCode;
 
 use super::protocol::ErrorBody;
+use super::store::StoreError;
 use crate::{Error, RateLimit};
 
 /// An OAuth 2.0 error code (RFC 6749 sections 4.1.2.1 and 5.2, RFC 7009, OpenID Connect).
@@ -82,8 +84,9 @@ impl fmt::Display for OAuthErrorCode {
     }
 }
 
-/// The failure of an OAuth flow.
-#[derive(Debug)]
+/// The failure of an OAuth flow. Cheap to clone: callers that waited on one request in flight
+/// all get its error.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum OAuthError {
     /// The server refused the request with an error answer (wrong secret, used code, wrong
@@ -105,7 +108,14 @@ pub enum OAuthError {
     /// The token answer lacks something a token needs (`access_token`).
     InvalidTokenResponse(String),
     /// The request failed below OAuth: transport, timeout, an HTML page, an undecodable body.
-    Http(Error<ErrorBody>),
+    Http(Arc<Error<ErrorBody>>),
+    /// The user's grant is gone (the server answered `invalid_grant` to a refresh, or the
+    /// session has no refresh token left): the user must sign in again. A session that got this
+    /// never sends its dead refresh token again.
+    SignInRequired(Box<SignInRequired>),
+    /// The token store failed where the layer cannot do without it (loading a shared session).
+    /// Elsewhere a store failure is logged and the layer works on its own.
+    Store(StoreError),
     /// The generated API lacks an operation the layer needs (`cargo xtask generate` refuses such
     /// a document, so this only happens with hand-edited generated code).
     MissingOperation(&'static str),
@@ -114,6 +124,16 @@ pub enum OAuthError {
     /// The task that refreshed a session ended without an answer (the runtime shut down, or it
     /// panicked); the session keeps its previous token.
     RefreshInterrupted(String),
+}
+
+/// Why a user must sign in again.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SignInRequired {
+    /// What happened, in plain words (no secret).
+    pub reason: String,
+    /// The server's refusal, when the server said so (`invalid_grant`).
+    pub refusal: Option<Refusal>,
 }
 
 /// An error answer from the server, with both the OAuth and the APS error fields.
@@ -133,10 +153,19 @@ pub struct Refusal {
 }
 
 impl OAuthError {
+    /// A [`OAuthError::SignInRequired`].
+    pub(crate) fn sign_in_required(reason: impl Into<String>, refusal: Option<Refusal>) -> Self {
+        OAuthError::SignInRequired(Box::new(SignInRequired {
+            reason: reason.into(),
+            refusal,
+        }))
+    }
+
     /// The OAuth error code, from a refusal or from the redirect.
     pub fn code(&self) -> Option<&OAuthErrorCode> {
         match self {
             OAuthError::Refused(r) => r.error.as_ref(),
+            OAuthError::SignInRequired(s) => s.refusal.as_ref().and_then(|r| r.error.as_ref()),
             OAuthError::Authorization { error, .. } => Some(error),
             _ => None,
         }
@@ -147,6 +176,7 @@ impl OAuthError {
         match self {
             OAuthError::Refused(r) => Some(r.status),
             OAuthError::Http(e) => e.status(),
+            OAuthError::SignInRequired(s) => s.refusal.as_ref().map(|r| r.status),
             _ => None,
         }
     }
@@ -182,6 +212,10 @@ impl fmt::Display for OAuthError {
             OAuthError::InvalidRedirect(why) => write!(f, "invalid authorization redirect: {why}"),
             OAuthError::InvalidTokenResponse(why) => write!(f, "invalid token answer: {why}"),
             OAuthError::Http(e) => write!(f, "{e}"),
+            OAuthError::SignInRequired(s) => {
+                write!(f, "the user must sign in again: {}", s.reason)
+            }
+            OAuthError::Store(e) => write!(f, "{e}"),
             OAuthError::Random(e) => write!(f, "no randomness from the OS: {e}"),
             OAuthError::RefreshInterrupted(why) => write!(f, "the refresh was interrupted: {why}"),
             OAuthError::MissingOperation(name) => write!(
@@ -195,7 +229,8 @@ impl fmt::Display for OAuthError {
 impl std::error::Error for OAuthError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            OAuthError::Http(e) => Some(e),
+            OAuthError::Http(e) => Some(&**e),
+            OAuthError::Store(e) => Some(e),
             _ => None,
         }
     }
@@ -217,7 +252,7 @@ impl<E: 'static> From<Error<E>> for OAuthError {
                     body: api.body,
                 }))
             }
-            other => OAuthError::Http(other),
+            other => OAuthError::Http(Arc::new(other)),
         }
     }
 }

@@ -31,23 +31,37 @@
 //! ```
 
 mod client;
+mod coordinate;
 mod error;
+mod flight;
 mod protocol;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod retry;
 mod secrets;
+mod session;
+mod store;
 mod three_legged;
 mod token;
 mod two_legged;
 
-pub use client::{ClientAuthMethod, Credentials, OAuthClient, OAuthClientBuilder};
-pub use error::{OAuthError, OAuthErrorCode, Refusal};
+pub use client::{
+    ClientAuthMethod, Credentials, DEFAULT_LOCK_TTL, OAuthClient, OAuthClientBuilder,
+};
+pub use error::{OAuthError, OAuthErrorCode, Refusal, SignInRequired};
 pub use protocol::{
     ErrorBody, ExtraFields, Introspection, JsonWebKey, JsonWebKeySet, MAX_LIFETIME, TokenTypeHint,
 };
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
 pub use retry::RetryPolicy;
 pub use secrets::{
     AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, PkceVerifier, RefreshToken,
 };
-pub use three_legged::{AuthorizationRequest, UserSession};
-pub use token::{ASSUMED_LIFETIME, Token};
+pub use session::{SESSION_TTL, UserSession};
+pub use store::{
+    Expected, LockToken, MemoryStore, StoreEntry, StoreError, StoreFuture, StoreKey, TokenStore,
+};
+pub use three_legged::{AuthorizationRequest, AuthorizationRequestParts};
+pub use token::{ASSUMED_LIFETIME, StoredToken, Token};
 pub use two_legged::TwoLeggedProvider;

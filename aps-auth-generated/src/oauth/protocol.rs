@@ -76,7 +76,7 @@ impl fmt::Debug for Form {
 
 /// Fields of an answer the protocol does not name, kept as sent. `Debug` prints only their
 /// names (a server may put anything there).
-#[derive(Clone, Default, PartialEq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(transparent)]
 pub struct ExtraFields(pub BTreeMap<String, Value>);
 

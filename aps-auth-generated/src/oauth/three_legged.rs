@@ -1,9 +1,10 @@
 //! The three-legged flow: [`AuthorizationRequest`] (PKCE S256, `state`, `nonce`, the authorize
-//! URL), reading the redirect, exchanging the code, and [`UserSession`], which refreshes once
-//! for all concurrent callers.
+//! URL), its stored form ([`AuthorizationRequestParts`], for a web app whose redirect may land on
+//! another instance), reading the redirect, and exchanging the code. Sessions are in
+//! `session.rs`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use url::Url;
 
@@ -89,16 +90,71 @@ impl OAuthClient {
         self.request_token(form, Repeat::Never, Some(&request.scopes))
             .await
     }
+}
 
-    /// A session around a three-legged token, which refreshes it when needed.
-    pub fn session(&self, token: Token) -> UserSession {
-        UserSession {
-            inner: Arc::new(SessionInner {
-                client: self.clone(),
-                generation: AtomicU64::new(0),
-                token: Arc::new(tokio::sync::Mutex::new(token)),
-            }),
+/// The stored form of an [`AuthorizationRequest`], for a web app whose redirect may come back to
+/// another instance: keep it server-side (never in a cookie the browser can read) between
+/// sending the user away and the redirect, keyed by something of the user's browser session.
+/// It holds the `state`, PKCE verifier and nonce in clear; its `Debug` does not show them.
+///
+/// `state` is one-time: take the parts out of the server-side store when the redirect arrives
+/// (read and delete in one step), so a replayed redirect finds nothing. Within one process,
+/// [`AuthorizationRequest::callback`] refuses a second redirect by itself.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuthorizationRequestParts {
+    url: String,
+    redirect_uri: String,
+    state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce: Option<String>,
+    verifier: String,
+    #[serde(default)]
+    scopes: String,
+}
+
+impl std::fmt::Debug for AuthorizationRequestParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationRequestParts")
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthorizationRequest {
+    /// The stored form of this request (see [`AuthorizationRequestParts`]).
+    pub fn to_parts(&self) -> AuthorizationRequestParts {
+        AuthorizationRequestParts {
+            url: self.url.to_string(),
+            redirect_uri: self.redirect_uri.clone(),
+            state: self.state.secret().to_owned(),
+            nonce: self.nonce.clone(),
+            verifier: self.verifier.secret().to_owned(),
+            scopes: self.scopes.to_string(),
         }
+    }
+
+    /// Rebuilds a request from its stored form (on the instance the redirect reached). Fails
+    /// when the stored URLs are not URLs or the `state` or verifier is empty.
+    pub fn from_parts(parts: AuthorizationRequestParts) -> Result<Self, OAuthError> {
+        let invalid =
+            |why: &str| OAuthError::InvalidRedirect(format!("stored authorization request: {why}"));
+        let url =
+            Url::parse(&parts.url).map_err(|e| invalid(&format!("its URL is not a URL: {e}")))?;
+        Url::parse(&parts.redirect_uri)
+            .map_err(|e| invalid(&format!("its redirect URI is not a URL: {e}")))?;
+        if parts.state.is_empty() || parts.verifier.is_empty() {
+            return Err(invalid("its `state` or PKCE verifier is empty"));
+        }
+        Ok(AuthorizationRequest {
+            url,
+            redirect_uri: parts.redirect_uri,
+            state: CsrfState::new(parts.state),
+            nonce: parts.nonce,
+            verifier: PkceVerifier::new(parts.verifier),
+            scopes: parts.scopes.parse().unwrap_or_default(),
+            answered: Arc::new(AtomicBool::new(false)),
+        })
     }
 }
 
@@ -205,68 +261,36 @@ impl AuthorizationRequest {
     }
 }
 
-/// A signed-in user's tokens. [`UserSession::access_token`] refreshes the token when it is about
-/// to expire; concurrent callers share one refresh (refresh tokens rotate: a second refresh with
-/// the same token would fail). Cheap to clone; clones share the session.
-#[derive(Debug, Clone)]
-pub struct UserSession {
-    inner: Arc<SessionInner>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::{ClientSecret, Credentials};
 
-#[derive(Debug)]
-struct SessionInner {
-    client: OAuthClient,
-    /// Bumped by every refresh; lets a waiter see that the refresh it wanted already happened.
-    generation: AtomicU64,
-    /// The token; a refresh holds this lock from the request to the store of its answer.
-    token: Arc<tokio::sync::Mutex<Token>>,
-}
+    #[test]
+    fn a_request_survives_its_stored_form_and_hides_secrets() {
+        let client = OAuthClient::builder(Credentials::confidential("id", ClientSecret::new("s")))
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let scopes = "openid data:read".parse().unwrap();
+        let request = client
+            .start_authorization("http://127.0.0.1:1/cb", &scopes)
+            .unwrap();
+        let parts = request.to_parts();
+        let debug = format!("{parts:?}");
+        assert!(!debug.contains(request.state().secret()), "{debug}");
+        assert!(!debug.contains(request.pkce_verifier().secret()), "{debug}");
+        let json = serde_json::to_string(&parts).unwrap();
+        let back = AuthorizationRequest::from_parts(serde_json::from_str(&json).unwrap()).unwrap();
+        assert_eq!(back.url(), request.url());
+        assert_eq!(back.nonce(), request.nonce());
+        assert_eq!(back.pkce_verifier(), request.pkce_verifier());
+        let redirect = format!("/cb?code=c1&state={}", request.state().secret());
+        assert_eq!(back.callback(&redirect).unwrap().secret(), "c1");
+        assert!(back.callback(&redirect).is_err(), "state is one-time");
 
-impl UserSession {
-    /// The current token, refreshed first when it expires within the client's expiry margin.
-    pub async fn access_token(&self) -> Result<Token, OAuthError> {
-        let token = self.inner.token.clone().lock_owned().await;
-        if token.expires_within(self.inner.client.expiry_margin()) {
-            return self.refresh_detached(token).await;
-        }
-        Ok(token.clone())
-    }
-
-    /// Refreshes now. Callers that ask while a refresh is under way get its result instead of
-    /// starting another.
-    pub async fn refresh(&self) -> Result<Token, OAuthError> {
-        let seen = self.inner.generation.load(Ordering::Acquire);
-        let token = self.inner.token.clone().lock_owned().await;
-        if self.inner.generation.load(Ordering::Acquire) != seen {
-            return Ok(token.clone());
-        }
-        self.refresh_detached(token).await
-    }
-
-    /// The current token, as it is (no refresh).
-    pub async fn current(&self) -> Token {
-        self.inner.token.lock().await.clone()
-    }
-
-    /// Refreshes in a task of its own that owns the lock, so the refresh runs to completion and
-    /// its answer (a rotated refresh token) reaches the session even when every caller is
-    /// dropped after the request left (a web handler whose client went away, a `timeout`, a
-    /// `select!`): the server has spent the old refresh token by then.
-    async fn refresh_detached(
-        &self,
-        mut token: tokio::sync::OwnedMutexGuard<Token>,
-    ) -> Result<Token, OAuthError> {
-        let inner = self.inner.clone();
-        let task = tokio::spawn(async move {
-            let refresh_token = token.refresh_token().cloned().ok_or_else(|| {
-                OAuthError::InvalidTokenResponse("the token has no refresh token".into())
-            })?;
-            let fresh = inner.client.refresh(&refresh_token).await?;
-            *token = fresh.clone();
-            inner.generation.fetch_add(1, Ordering::AcqRel);
-            Ok(fresh)
-        });
-        task.await
-            .map_err(|e| OAuthError::RefreshInterrupted(e.to_string()))?
+        let mut broken = parts.clone();
+        broken.state.clear();
+        assert!(AuthorizationRequest::from_parts(broken).is_err());
     }
 }

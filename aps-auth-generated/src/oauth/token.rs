@@ -1,9 +1,12 @@
-//! [`Token`]: an access token with the instant it expires, its scopes and its refresh token.
+//! [`Token`]: an access token with the instant it expires, its scopes and its refresh token;
+//! [`StoredToken`], its stored form (wall-clock expiry, serialisable), made only on request.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
 
 use super::error::OAuthError;
-use super::protocol::{ExtraFields, TokenAnswer};
+use super::protocol::{ExtraFields, MAX_LIFETIME, TokenAnswer};
 use super::secrets::{AccessToken, IdToken, RefreshToken};
 use crate::{ApiResponse, RateLimit, Scopes};
 
@@ -121,11 +124,107 @@ impl Token {
         self.rate_limit
     }
 
+    /// The stored form of this token, to keep it across restarts or share it between processes:
+    /// **it carries the access, refresh and ID tokens in clear**, so keep it where secrets
+    /// belong (an encrypted column, a protected Redis). Its expiry is wall-clock time. This is
+    /// the only way to serialise a token: `Token` itself implements no `Serialize`.
+    pub fn to_stored(&self) -> StoredToken {
+        let expires_at = SystemTime::now()
+            .checked_add(self.expires_in())
+            .unwrap_or_else(SystemTime::now);
+        StoredToken {
+            access_token: self.access_token.secret().to_owned(),
+            token_type: self.token_type.clone(),
+            expires_at_ms: unix_millis(expires_at),
+            lifetime_s: self.lifetime.as_secs(),
+            scope: self.scopes.to_string(),
+            refresh_token: self.refresh_token.as_ref().map(|t| t.secret().to_owned()),
+            id_token: self.id_token.as_ref().map(|t| t.secret().to_owned()),
+            extra: self.extra.clone(),
+        }
+    }
+
+    /// A token from its stored form. Numbers are clamped (a stored form is input like any
+    /// other): the expiry is at most [`MAX_LIFETIME`] away, an expiry in the past makes an
+    /// expired token. Rate-limit headers are not stored.
+    pub fn from_stored(stored: StoredToken) -> Token {
+        let now_ms = unix_millis(SystemTime::now());
+        let left =
+            Duration::from_millis(stored.expires_at_ms.saturating_sub(now_ms)).min(MAX_LIFETIME);
+        let now = Instant::now();
+        Token {
+            access_token: AccessToken::new(stored.access_token),
+            token_type: stored.token_type,
+            expires_at: now.checked_add(left).unwrap_or(now),
+            lifetime: Duration::from_secs(stored.lifetime_s).min(MAX_LIFETIME),
+            scopes: stored.scope.parse().unwrap_or_default(),
+            refresh_token: stored.refresh_token.map(RefreshToken::new),
+            id_token: stored.id_token.map(IdToken::new),
+            extra: stored.extra,
+            rate_limit: RateLimit::default(),
+        }
+    }
+
     pub(crate) fn keep_refresh_token(&mut self, previous: Option<&RefreshToken>) {
         if self.refresh_token.is_none() {
             self.refresh_token = previous.cloned();
         }
     }
+}
+
+/// The stored form of a [`Token`] ([`Token::to_stored`]): serialisable with serde (JSON, a
+/// database row), expiry as wall-clock time (milliseconds since the Unix epoch). It holds the
+/// tokens in clear; its `Debug` does not show them.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredToken {
+    access_token: String,
+    token_type: String,
+    expires_at_ms: u64,
+    lifetime_s: u64,
+    #[serde(default)]
+    scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+    #[serde(default)]
+    extra: ExtraFields,
+}
+
+impl StoredToken {
+    /// When the token expires (wall-clock).
+    pub fn expires_at(&self) -> SystemTime {
+        UNIX_EPOCH
+            .checked_add(Duration::from_millis(self.expires_at_ms))
+            .unwrap_or(UNIX_EPOCH)
+    }
+
+    /// Whether it carries a refresh token.
+    pub fn has_refresh_token(&self) -> bool {
+        self.refresh_token.is_some()
+    }
+}
+
+impl std::fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("token_type", &self.token_type)
+            .field("expires_at_ms", &self.expires_at_ms)
+            .field("scope", &self.scope)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("id_token", &self.id_token.as_ref().map(|_| "[redacted]"))
+            .field("extra", &self.extra)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unix_millis(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -151,6 +250,47 @@ mod tests {
         assert!(!long.expires_within(Duration::from_secs(3599)));
         let dead = token(r#"{"access_token":"a","expires_in":0}"#);
         assert!(dead.expires_within(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn the_stored_form_round_trips_with_wall_clock_expiry_and_hides_secrets_in_debug() {
+        let t = token(
+            r#"{"access_token":"AT-1","refresh_token":"RT-1","id_token":"ID-1","expires_in":3600,"scope":"data:read","x":1}"#,
+        );
+        let stored = t.to_stored();
+        let debug = format!("{stored:?}");
+        assert!(
+            !debug.contains("AT-1") && !debug.contains("RT-1") && !debug.contains("ID-1"),
+            "{debug}"
+        );
+        let json = serde_json::to_string(&stored).unwrap();
+        let back = Token::from_stored(serde_json::from_str(&json).unwrap());
+        assert_eq!(back.access_token().secret(), "AT-1");
+        assert_eq!(back.refresh_token().unwrap().secret(), "RT-1");
+        assert_eq!(back.id_token().unwrap().secret(), "ID-1");
+        assert_eq!(back.scopes().to_string(), "data:read");
+        assert!(back.extra().get("x").is_some());
+        let left = back.expires_in().as_secs();
+        assert!((3595..=3600).contains(&left), "{left}");
+        let wall = stored
+            .expires_at()
+            .duration_since(SystemTime::now())
+            .unwrap()
+            .as_secs();
+        assert!((3595..=3600).contains(&wall), "{wall}");
+    }
+
+    #[test]
+    fn a_stored_form_from_elsewhere_is_clamped() {
+        for (at, lifetime) in [("0", "0"), ("18446744073709551615", "18446744073709551615")] {
+            let json = format!(
+                r#"{{"access_token":"a","token_type":"Bearer","expires_at_ms":{at},"lifetime_s":{lifetime}}}"#
+            );
+            let t = Token::from_stored(serde_json::from_str(&json).unwrap());
+            assert!(t.expires_in() <= MAX_LIFETIME);
+            let _ = t.expires_within(Duration::MAX);
+            let _ = t.to_stored();
+        }
     }
 
     #[test]

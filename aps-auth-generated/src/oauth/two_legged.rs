@@ -1,29 +1,49 @@
 //! [`TwoLeggedProvider`]: client-credentials tokens, cached per scope set, renewed ahead of
-//! expiry, fetched once however many tasks ask at the same time.
+//! expiry, fetched once however many tasks ask at the same time, and, through a shared
+//! [`TokenStore`](super::TokenStore), once however many processes ask.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::client::OAuthClient;
+use super::coordinate::{self, Done, Outcome};
 use super::error::OAuthError;
+use super::flight::SingleFlight;
 use super::retry::Repeat;
+use super::store::{Expected, StoreEntry, StoreKey};
 use super::token::Token;
 use crate::Scopes;
 
 /// Two-legged (client credentials) tokens for one application.
 ///
 /// `token(scopes)` returns a cached token while it has more than the client's expiry margin
-/// left, else fetches a new one. Callers that find the cache cold or stale at the same time
-/// wait for a single request. Cheap to clone; clones share the cache.
+/// left (at most half its lifetime), else gets a new one: from the client's token store when
+/// another process already fetched it, else from the server. Callers that find the cache stale
+/// at the same time share one attempt, and its error when it fails. Cheap to clone; clones share
+/// the cache.
 #[derive(Debug, Clone)]
 pub struct TwoLeggedProvider {
     client: OAuthClient,
-    /// One slot per scope set (sorted, deduplicated); the async mutex makes fetches single-flight.
-    slots: Arc<Mutex<HashMap<String, Slot>>>,
+    slots: Arc<Mutex<HashMap<String, Arc<Slot>>>>,
 }
 
-/// The cached token for one scope set; holding its lock is holding the right to fetch.
-type Slot = Arc<tokio::sync::Mutex<Option<Token>>>;
+/// The cached token of one scope set, and the attempt in flight to renew it.
+#[derive(Debug, Default)]
+struct Slot {
+    cached: Mutex<Option<Token>>,
+    flight: Arc<SingleFlight<Token>>,
+}
+
+impl Slot {
+    fn fresh(&self, client: &OAuthClient) -> Option<Token> {
+        self.cached
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|t| !t.expires_within(client.expiry_margin()))
+            .cloned()
+    }
+}
 
 impl TwoLeggedProvider {
     pub(crate) fn new(client: OAuthClient) -> Self {
@@ -35,36 +55,69 @@ impl TwoLeggedProvider {
 
     /// A valid token for `scopes` (from the cache when possible).
     pub async fn token(&self, scopes: &Scopes) -> Result<Token, OAuthError> {
+        let name = cache_key(scopes);
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-            slots.entry(cache_key(scopes)).or_default().clone()
+            slots.entry(name.clone()).or_default().clone()
         };
-        let mut cached = slot.lock().await;
-        if let Some(token) = cached
-            .as_ref()
-            .filter(|t| !t.expires_within(self.client.expiry_margin()))
-        {
-            return Ok(token.clone());
+        if let Some(token) = slot.fresh(&self.client) {
+            return Ok(token);
         }
-        let mut form = self.client.token_form("client_credentials");
-        if !scopes.is_empty() {
-            form.set("scope", scopes.to_string());
-        }
-        let token = self
-            .client
-            .request_token(form, Repeat::Safe, Some(scopes))
-            .await?;
-        *cached = Some(token.clone());
-        Ok(token)
+        let (client, scopes) = (self.client.clone(), scopes.clone());
+        let flight = slot.flight.clone();
+        flight
+            .run(move || async move {
+                // An attempt that ended just before this one started may have filled the cache.
+                if let Some(token) = slot.fresh(&client) {
+                    return Ok(token);
+                }
+                let token = fetch(&client, &name, &scopes).await?;
+                *slot.cached.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
+                Ok(token)
+            })
+            .await
     }
 
-    /// Drops every cached token (the next `token` call fetches).
+    /// Drops every cached token of this provider (the next `token` call asks the store, then
+    /// the server). Entries in a shared store stay.
     pub fn clear(&self) {
         self.slots
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
     }
+}
+
+/// A token from the store when another process fetched one, else from the server (saved for the
+/// others).
+async fn fetch(client: &OAuthClient, name: &str, scopes: &Scopes) -> Result<Token, OAuthError> {
+    let key = StoreKey::two_legged(client.credentials().client_id(), name);
+    let margin = client.expiry_margin();
+    let usable =
+        |entry: &StoreEntry| !Token::from_stored(entry.token.clone()).expires_within(margin);
+    let outcome = coordinate::once(client, &key, usable, |_| async {
+        let mut form = client.token_form("client_credentials");
+        if !scopes.is_empty() {
+            form.set("scope", scopes.to_string());
+        }
+        let token = client
+            .request_token(form, Repeat::Safe, Some(scopes))
+            .await?;
+        let entry = StoreEntry {
+            version: 0,
+            token: token.to_stored(),
+        };
+        let ttl = token.expires_in();
+        Ok(Done {
+            save: (!ttl.is_zero()).then_some((entry, Expected::Any, ttl)),
+            token,
+        })
+    })
+    .await?;
+    Ok(match outcome {
+        Outcome::Found(entry) => Token::from_stored(entry.token),
+        Outcome::Did(token, _) => token,
+    })
 }
 
 /// Scope sets, not lists: order and repetition do not matter.
