@@ -614,3 +614,190 @@ fn enums_and_scopes_round_trip_through_serde() {
     assert_eq!(Scope::KNOWN.len(), 12);
     assert!(Scope::KNOWN.iter().all(|s| Scope::from(s.as_str()) == *s));
 }
+
+#[tokio::test]
+async fn a_success_body_over_the_limit_is_refused_without_its_body() {
+    let server = MockServer::start().await;
+    let small = json!({"keys": [], "pad": "x".repeat(900)}).to_string();
+    let large = json!({"keys": [], "pad": "y".repeat(4000), "access_token": TOKEN}).to_string();
+    Mock::given(method("GET"))
+        .and(path("/authentication/v2/keys"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(small, "application/json"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/authentication/v2/keys"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(large, "application/json"))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .max_body_size(1024)
+        .build()
+        .unwrap();
+    // Under the limit: read and decoded as usual.
+    client.get_keys().await.expect("a body under the limit");
+    // Over it: refused, with nothing of the body kept.
+    let err = client.get_keys().await.unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.body_limit, Some(1024));
+    assert_eq!(decode.status, 200);
+    assert!(decode.body.is_withheld() && decode.body.is_empty());
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(200));
+    assert!(err.raw_body().is_some_and(|b| b.is_empty()));
+    for shown in [format!("{err}"), format!("{err:?}")] {
+        assert!(!shown.contains("yyyy") && !shown.contains(TOKEN), "{shown}");
+        assert!(shown.contains("1024"), "{shown}");
+    }
+}
+
+/// An HTTP/1.1 server on 127.0.0.1 that answers one request with `chunks` as a chunked body
+/// (no `Content-Length`, so only reading tells the size).
+fn chunked_server(chunks: Vec<String>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+            line.clear();
+        }
+        let mut stream = stream;
+        let mut answer = String::from(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+        );
+        for chunk in chunks {
+            answer.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+        }
+        answer.push_str("0\r\n\r\n");
+        // The client may hang up as soon as it has read enough.
+        let _ = stream.write_all(answer.as_bytes());
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_chunked_success_body_over_the_limit_is_refused_while_reading() {
+    let mut chunks = vec![format!(r#"{{"keys":[],"access_token":"{TOKEN}","pad":""#)];
+    chunks.extend((0..8).map(|_| "z".repeat(500)));
+    chunks.push(r#""}"#.into());
+    let client = Client::builder()
+        .base_url(chunked_server(chunks))
+        .max_body_size(2048)
+        .timeout(Some(Duration::from_secs(5)))
+        .build()
+        .unwrap();
+    let err = client.get_keys().await.unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.body_limit, Some(2048));
+    assert!(decode.body.is_withheld());
+    for shown in [format!("{err}"), format!("{err:?}")] {
+        assert!(!shown.contains("zzzz") && !shown.contains(TOKEN), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_answer_that_does_not_decode_keeps_no_body() {
+    use aps_auth_generated::oauth::{ClientSecret, Credentials, OAuthClient, OAuthError};
+    const OPAQUE: &str = "opaque-4cc355-t0k3n";
+    let server = MockServer::start().await;
+    let html = format!(
+        "<html><p>Signed in. access_token={TOKEN}&amp;refresh_token={REFRESH}</p>\
+         <p>Your token is <b>{OPAQUE}</b></p></html>"
+    );
+    Mock::given(method("POST"))
+        .and(path("/authentication/v2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(html, "text/html"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    // A token of the wrong type: the decoder's message would quote it.
+    Mock::given(method("POST"))
+        .and(path("/authentication/v2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"access_token": 987654321987654321, "token_type": "Bearer", "expires_in": 3600}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let oauth = OAuthClient::builder(Credentials::confidential(
+        "my-client",
+        ClientSecret::new("s3cr3t"),
+    ))
+    .base_url(server.uri())
+    .build()
+    .unwrap();
+    let scopes: Scopes = "data:read".parse().unwrap();
+    for secrets in [&[TOKEN, REFRESH, OPAQUE][..], &["987654321987654321"]] {
+        let err = oauth.two_legged().token(&scopes).await.unwrap_err();
+        let OAuthError::Http(http) = &err else {
+            panic!("{err:?}")
+        };
+        let Error::Decode(decode) = &**http else {
+            panic!("{err:?}")
+        };
+        assert!(
+            decode.body.is_withheld() && decode.body.is_empty(),
+            "{err:?}"
+        );
+        assert!(decode.reason.contains("withheld"), "{}", decode.reason);
+        for shown in [format!("{err}"), format!("{err:?}")] {
+            for secret in secrets {
+                assert!(!shown.contains(secret), "{shown}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_is_never_followed_even_by_a_client_told_to() {
+    use aps_auth_generated::oauth::{ClientSecret, Credentials, OAuthClient};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/authentication/v2/token"))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", "/elsewhere"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(path("/elsewhere"))
+        .respond_with(json_answer(200, json!({"access_token": TOKEN})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let following = || reqwest::Client::builder().redirect(reqwest::redirect::Policy::limited(5));
+
+    let client = Client::builder()
+        .base_url(server.uri())
+        .http_client(following())
+        .build()
+        .unwrap();
+    let err = client
+        .get_token(&two_legged("data:read"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(307), "{err:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
+    let oauth = OAuthClient::builder(Credentials::confidential(
+        "my-client",
+        ClientSecret::new("s3cr3t"),
+    ))
+    .base_url(server.uri())
+    .http_client(following())
+    .build()
+    .unwrap();
+    let err = oauth
+        .two_legged()
+        .token(&"data:read".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(307), "{err:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}

@@ -11,11 +11,14 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::{ApiError, DecodeError, Error, RAW_BODY_CAP, RawBody, StatusError};
-use super::redact::scrub_message;
+use super::redact::{scrub_message, scrub_sensitive_message};
 use super::response::ApiResponse;
 
 /// The timeout applied to each request unless [`ClientBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest success body read unless [`ClientBuilder::max_body_size`] says otherwise: 16 MiB.
+const DEFAULT_MAX_BODY_SIZE: usize = 16 * 1024 * 1024;
 
 /// A client for the API. Cheap to clone (the HTTP connection pool is shared).
 ///
@@ -26,6 +29,8 @@ pub struct Client {
     base_url: Url,
     http: reqwest::Client,
     timeout: Option<Duration>,
+    /// The largest success body read (error bodies are read up to what an error keeps).
+    max_body_size: usize,
     /// An `Authorization` header sent with every request (client authentication of the OAuth
     /// layer's token-endpoint client). Marked sensitive; never printed.
     authorization: Option<reqwest::header::HeaderValue>,
@@ -36,6 +41,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.base_url.as_str())
             .field("timeout", &self.timeout)
+            .field("max_body_size", &self.max_body_size)
             .finish()
     }
 }
@@ -66,8 +72,9 @@ pub enum ConfigError {
 #[derive(Debug, Default)]
 pub struct ClientBuilder {
     base_url: Option<String>,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     timeout: Option<Option<Duration>>,
+    max_body_size: Option<usize>,
 }
 
 impl ClientBuilder {
@@ -78,10 +85,25 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses this HTTP client instead of the default one (rustls, no redirect following). Keep
-    /// redirects off on it: API answers are never meant to be followed.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Builds the HTTP client from this builder instead of the default one (rustls, no redirect
+    /// following), for proxies, certificates, connection pool settings and the like.
+    ///
+    /// Redirects are always off: [`ClientBuilder::build`] sets
+    /// [`reqwest::redirect::Policy::none`] on it, whatever policy it had. Following a `307` or
+    /// `308` would send a request's body again, to wherever the `Location` says, and token
+    /// requests carry authorization codes, PKCE verifiers and client secrets; no API answer is
+    /// meant to be followed. A redirect is an error answer ([`crate::Error::Status`]).
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
+        self
+    }
+
+    /// The largest success body the client reads, in bytes (default: 16 MiB). A larger answer
+    /// is a [`crate::Error::Decode`] whose [`crate::DecodeError::body_limit`] is this limit,
+    /// without its body; it is refused before reading when its `Content-Length` already says
+    /// so. Error answers are unaffected (an error keeps at most 16 KiB of its body anyway).
+    pub fn max_body_size(mut self, limit: usize) -> Self {
+        self.max_body_size = Some(limit);
         self
     }
 
@@ -101,21 +123,22 @@ impl ClientBuilder {
         };
         let base_url = parse_base_url(&raw)?;
         let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!(
-                    env!("CARGO_PKG_NAME"),
-                    "/",
-                    env!("CARGO_PKG_VERSION")
-                ))
-                .build()
-                .map_err(ConfigError::Http)?,
-        };
+            Some(builder) => builder,
+            None => reqwest::Client::builder().user_agent(concat!(
+                env!("CARGO_PKG_NAME"),
+                "/",
+                env!("CARGO_PKG_VERSION")
+            )),
+        }
+        // Never follow a redirect (see `http_client`), even on a caller's builder.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(ConfigError::Http)?;
         Ok(Client {
             base_url,
             http,
             timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
+            max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
             authorization: None,
         })
     }
@@ -201,16 +224,43 @@ impl Client {
         }
     }
 
-    /// Sends; a success status yields the raw answer, an error status the decoded error.
+    /// Sends and decodes a JSON answer like `send_json`, for answers that may carry tokens
+    /// (the OAuth layer's token requests): when a success answer does not decode, the
+    /// [`DecodeError`] keeps no body at all and a decoder message with nothing of the body.
+    #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
+    pub(crate) async fn send_json_sensitive<T: DeserializeOwned, E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<ApiResponse<T>, Error<E>> {
+        decode_json_with(self.execute(request).await?, Sensitivity::Withhold)
+    }
+
+    /// Sends; a success status yields the raw answer (at most `max_body_size` bytes), an error
+    /// status the decoded error.
     pub(super) async fn execute<E: DeserializeOwned>(
         &self,
         request: RequestBuilder,
     ) -> Result<Raw, Error<E>> {
-        let response = request.send().await.map_err(Error::Transport)?;
+        let (http, request) = request.build_split();
+        let request = request.map_err(Error::Transport)?;
+        let requested = request.url().clone();
+        let response = http.execute(request).await.map_err(Error::Transport)?;
         let status = response.status();
+        if let Some(err) = followed_redirect(&requested, response.url(), status) {
+            return Err(err);
+        }
         let headers = response.headers().clone();
         if status.is_success() {
-            let body = response.bytes().await.map_err(Error::Transport)?.to_vec();
+            let limit = self.max_body_size;
+            if response.content_length().is_some_and(|n| n > limit as u64) {
+                return Err(body_too_large(status, &headers, limit));
+            }
+            let (body, truncated) = read_capped(response, limit)
+                .await
+                .map_err(Error::Transport)?;
+            if truncated {
+                return Err(body_too_large(status, &headers, limit));
+            }
             return Ok(Raw {
                 status,
                 headers,
@@ -224,16 +274,65 @@ impl Client {
     }
 }
 
+/// An answer that came through a redirect is not used: the HTTP client follows none (see
+/// [`ClientBuilder::http_client`]), so this only guards against one that does anyway.
+fn followed_redirect<E>(requested: &Url, answered: &Url, status: StatusCode) -> Option<Error<E>> {
+    (requested != answered).then(|| {
+        Error::InvalidRequest(format!(
+            "the answer (HTTP {status}) came through a redirect, which is never followed; it was not used"
+        ))
+    })
+}
+
+/// A success answer whose body is larger than the client reads.
+fn body_too_large<E>(status: StatusCode, headers: &HeaderMap, limit: usize) -> Error<E> {
+    Error::Decode(Box::new(DecodeError {
+        status,
+        content_type: content_type(headers),
+        reason: format!(
+            "the body is larger than the limit of {limit} bytes (ClientBuilder::max_body_size); it was not read"
+        ),
+        body: RawBody::withheld(),
+        body_limit: Some(limit),
+    }))
+}
+
+/// Whether an undecodable success body may be kept (redacted) in the error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sensitivity {
+    /// Keep it, redacted and capped.
+    Keep,
+    /// Keep nothing of it: it may carry tokens in a shape redaction does not recognise.
+    Withhold,
+}
+
 /// Decodes a success answer's JSON body; a wrong content type, an empty body or JSON of the wrong
 /// shape is a [`DecodeError`].
 pub(super) fn decode_json<T: DeserializeOwned, E>(raw: Raw) -> Result<ApiResponse<T>, Error<E>> {
+    decode_json_with(raw, Sensitivity::Keep)
+}
+
+fn decode_json_with<T: DeserializeOwned, E>(
+    raw: Raw,
+    sensitivity: Sensitivity,
+) -> Result<ApiResponse<T>, Error<E>> {
     let content_type = content_type(&raw.headers);
+    let withhold = sensitivity == Sensitivity::Withhold;
     let fail = |reason: String| {
+        let (reason, body) = if withhold {
+            (
+                format!("{reason}; the body was withheld because it may carry tokens"),
+                RawBody::withheld(),
+            )
+        } else {
+            (reason, RawBody::new(&raw.body, false))
+        };
         Error::Decode(Box::new(DecodeError {
             status: raw.status,
             content_type: content_type.clone(),
             reason,
-            body: RawBody::new(&raw.body, false),
+            body,
+            body_limit: None,
         }))
     };
     if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
@@ -246,6 +345,7 @@ pub(super) fn decode_json<T: DeserializeOwned, E>(raw: Raw) -> Result<ApiRespons
     }
     match serde_json::from_slice(&raw.body) {
         Ok(body) => Ok(ApiResponse::new(raw.status, raw.headers, body)),
+        Err(e) if withhold => Err(fail(scrub_sensitive_message(&e.to_string()))),
         Err(e) => Err(fail(scrub_message(&e.to_string()))),
     }
 }
@@ -353,6 +453,36 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn an_answer_from_another_url_is_not_used() {
+        let requested = Url::parse("http://127.0.0.1:1/authentication/v2/token").unwrap();
+        let moved = Url::parse("http://127.0.0.1:1/elsewhere").unwrap();
+        assert!(followed_redirect::<()>(&requested, &requested.clone(), StatusCode::OK).is_none());
+        let err = followed_redirect::<()>(&requested, &moved, StatusCode::OK).expect("refused");
+        assert!(
+            matches!(&err, Error::InvalidRequest(msg) if msg.contains("redirect")),
+            "{err:?}"
+        );
+        // The URL it was sent on to is not repeated (it could carry a code).
+        assert!(!err.to_string().contains("elsewhere"), "{err}");
+    }
+
+    #[test]
+    fn the_body_limit_defaults_to_16_mib() {
+        let build = |builder: ClientBuilder| builder.base_url("http://127.0.0.1:1").build();
+        assert_eq!(
+            build(Client::builder()).unwrap().max_body_size,
+            16 * 1024 * 1024
+        );
+        let client = build(
+            Client::builder()
+                .http_client(reqwest::Client::builder())
+                .max_body_size(10),
+        )
+        .unwrap();
+        assert_eq!(client.max_body_size, 10);
     }
 
     #[test]

@@ -22,11 +22,14 @@ pub enum Error<E> {
     /// The server answered with an error status, but the body is not the documented error
     /// type (an HTML page, an empty body, other JSON).
     Status(Box<StatusError>),
-    /// The server answered with a success status, but the body does not decode as documented.
+    /// The server answered with a success status, but the body does not decode as documented,
+    /// or is larger than the client accepts ([`DecodeError::body_limit`]).
     Decode(Box<DecodeError>),
     /// The request was not sent or the answer not read: connection, TLS, timeout, redirect...
     Transport(reqwest::Error),
-    /// A parameter value cannot be sent (a header value with a line break, for example).
+    /// A parameter value cannot be sent (a header value with a line break, for example), or an
+    /// answer cannot be used because it came through a redirect (redirects are never followed;
+    /// see [`crate::ClientBuilder::http_client`]).
     InvalidRequest(String),
 }
 
@@ -143,16 +146,23 @@ pub struct DecodeError {
     pub content_type: Option<String>,
     /// What is wrong with it (decoder messages have quoted values removed).
     pub reason: String,
-    /// The body as sent (redacted, capped).
+    /// The body as sent (redacted, capped); empty and [withheld](RawBody::is_withheld) when
+    /// the answer may carry tokens (the OAuth layer's token requests) or was not read.
     pub body: RawBody,
+    /// The limit the body exceeded, when it was not read because it is larger than the client
+    /// accepts ([`crate::ClientBuilder::max_body_size`]); `None` for other failures.
+    pub body_limit: Option<usize>,
 }
 
-/// An answer's body as text: at most 16 KiB, invalid UTF-8 replaced, and the values of
-/// `access_token`, `refresh_token`, `id_token` (and other secret keys) replaced by `[redacted]`.
+/// An answer's body as text: at most 16 KiB, invalid UTF-8 replaced, and secrets replaced by
+/// `[redacted]`: the values of `access_token`, `refresh_token`, `id_token`, `client_secret`,
+/// `password` and other secret keys (whatever their case and `_`/`-` separators, whatever the
+/// value's type), JWTs, and `Bearer` credentials, in JSON and in any other text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawBody {
     text: String,
     truncated: bool,
+    withheld: bool,
 }
 
 impl RawBody {
@@ -162,6 +172,16 @@ impl RawBody {
         RawBody {
             text,
             truncated: truncated || bytes.len() > RAW_BODY_CAP,
+            withheld: false,
+        }
+    }
+
+    /// No body: it was not read, or not kept because it may carry secrets.
+    pub(crate) fn withheld() -> Self {
+        RawBody {
+            text: String::new(),
+            truncated: false,
+            withheld: true,
         }
     }
 
@@ -175,13 +195,22 @@ impl RawBody {
         self.truncated
     }
 
-    /// Whether the body was empty.
+    /// Whether the body was empty (or [withheld](RawBody::is_withheld)).
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
     }
 
+    /// Whether the body was deliberately not kept: it was too large to read, or it answered a
+    /// token request and may carry tokens.
+    pub fn is_withheld(&self) -> bool {
+        self.withheld
+    }
+
     fn preview(&self) -> String {
         const MAX: usize = 200;
+        if self.withheld {
+            return "<withheld>".into();
+        }
         if self.text.is_empty() {
             return "<empty>".into();
         }
