@@ -293,6 +293,8 @@ pub(crate) fn as_protocol_error<E: 'static>(err: Error<E>) -> Error<ErrorBody> {
         }
         Error::Status(e) => Error::Status(e),
         Error::Decode(e) => Error::Decode(e),
+        Error::BodyTooLarge { status, limit } => Error::BodyTooLarge { status, limit },
+        Error::Redirected { status } => Error::Redirected { status },
         Error::Transport(e) => Error::Transport(e),
         Error::InvalidRequest(e) => Error::InvalidRequest(e),
     }

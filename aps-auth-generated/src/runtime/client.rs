@@ -99,8 +99,7 @@ impl ClientBuilder {
     }
 
     /// The largest success body the client reads, in bytes (default: 16 MiB). A larger answer
-    /// is a [`crate::Error::Decode`] whose [`crate::DecodeError::body_limit`] is this limit,
-    /// without its body; it is refused before reading when its `Content-Length` already says
+    /// is a [`crate::Error::BodyTooLarge`], without its body; it is refused before reading when its `Content-Length` already says
     /// so. Error answers are unaffected (an error keeps at most 16 KiB of its body anyway).
     pub fn max_body_size(mut self, limit: usize) -> Self {
         self.max_body_size = Some(limit);
@@ -253,13 +252,13 @@ impl Client {
         if status.is_success() {
             let limit = self.max_body_size;
             if response.content_length().is_some_and(|n| n > limit as u64) {
-                return Err(body_too_large(status, &headers, limit));
+                return Err(body_too_large(status, limit));
             }
             let (body, truncated) = read_capped(response, limit)
                 .await
                 .map_err(Error::Transport)?;
             if truncated {
-                return Err(body_too_large(status, &headers, limit));
+                return Err(body_too_large(status, limit));
             }
             return Ok(Raw {
                 status,
@@ -277,24 +276,12 @@ impl Client {
 /// An answer that came through a redirect is not used: the HTTP client follows none (see
 /// [`ClientBuilder::http_client`]), so this only guards against one that does anyway.
 fn followed_redirect<E>(requested: &Url, answered: &Url, status: StatusCode) -> Option<Error<E>> {
-    (requested != answered).then(|| {
-        Error::InvalidRequest(format!(
-            "the answer (HTTP {status}) came through a redirect, which is never followed; it was not used"
-        ))
-    })
+    (requested != answered).then_some(Error::Redirected { status })
 }
 
 /// A success answer whose body is larger than the client reads.
-fn body_too_large<E>(status: StatusCode, headers: &HeaderMap, limit: usize) -> Error<E> {
-    Error::Decode(Box::new(DecodeError {
-        status,
-        content_type: content_type(headers),
-        reason: format!(
-            "the body is larger than the limit of {limit} bytes (ClientBuilder::max_body_size); it was not read"
-        ),
-        body: RawBody::withheld(),
-        body_limit: Some(limit),
-    }))
+fn body_too_large<E>(status: StatusCode, limit: usize) -> Error<E> {
+    Error::BodyTooLarge { status, limit }
 }
 
 /// Whether an undecodable success body may be kept (redacted) in the error.
@@ -332,7 +319,6 @@ fn decode_json_with<T: DeserializeOwned, E>(
             content_type: content_type.clone(),
             reason,
             body,
-            body_limit: None,
         }))
     };
     if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
@@ -462,7 +448,7 @@ mod tests {
         assert!(followed_redirect::<()>(&requested, &requested.clone(), StatusCode::OK).is_none());
         let err = followed_redirect::<()>(&requested, &moved, StatusCode::OK).expect("refused");
         assert!(
-            matches!(&err, Error::InvalidRequest(msg) if msg.contains("redirect")),
+            matches!(&err, Error::Redirected { status } if *status == StatusCode::OK),
             "{err:?}"
         );
         // The URL it was sent on to is not repeated (it could carry a code).

@@ -104,7 +104,6 @@ impl Client {
                 content_type: content_type(&raw.headers),
                 reason: format!("the text body is not UTF-8: {}", e.utf8_error()),
                 body: RawBody::new(e.as_bytes(), false),
-                body_limit: None,
             }))),
         }
     }

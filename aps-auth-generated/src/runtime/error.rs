@@ -22,14 +22,26 @@ pub enum Error<E> {
     /// The server answered with an error status, but the body is not the documented error
     /// type (an HTML page, an empty body, other JSON).
     Status(Box<StatusError>),
-    /// The server answered with a success status, but the body does not decode as documented,
-    /// or is larger than the client accepts ([`DecodeError::body_limit`]).
+    /// The server answered with a success status, but the body does not decode as documented.
     Decode(Box<DecodeError>),
+    /// The answer's body is larger than the client reads
+    /// ([`crate::ClientBuilder::max_body_size`]); nothing of it is kept.
+    BodyTooLarge {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The answer came from another URL than the one requested: the HTTP client followed a
+    /// redirect. It is not used (redirects are never followed; see
+    /// [`crate::ClientBuilder::http_client`]).
+    Redirected {
+        /// The HTTP status of the answer that arrived.
+        status: StatusCode,
+    },
     /// The request was not sent or the answer not read: connection, TLS, timeout, redirect...
     Transport(reqwest::Error),
-    /// A parameter value cannot be sent (a header value with a line break, for example), or an
-    /// answer cannot be used because it came through a redirect (redirects are never followed;
-    /// see [`crate::ClientBuilder::http_client`]).
+    /// A parameter value cannot be sent (a header value with a line break, for example).
     InvalidRequest(String),
 }
 
@@ -40,6 +52,7 @@ impl<E> Error<E> {
             Error::Api(e) => Some(e.status),
             Error::Status(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::BodyTooLarge { status, .. } | Error::Redirected { status } => Some(*status),
             Error::Transport(e) => e.status(),
             Error::InvalidRequest(_) => None,
         }
@@ -50,7 +63,11 @@ impl<E> Error<E> {
         match self {
             Error::Api(e) => Some(&e.headers),
             Error::Status(e) => Some(&e.headers),
-            Error::Decode(_) | Error::Transport(_) | Error::InvalidRequest(_) => None,
+            Error::Decode(_)
+            | Error::BodyTooLarge { .. }
+            | Error::Redirected { .. }
+            | Error::Transport(_)
+            | Error::InvalidRequest(_) => None,
         }
     }
 
@@ -60,7 +77,10 @@ impl<E> Error<E> {
             Error::Api(e) => Some(&e.raw),
             Error::Status(e) => Some(&e.body),
             Error::Decode(e) => Some(&e.body),
-            Error::Transport(_) | Error::InvalidRequest(_) => None,
+            Error::BodyTooLarge { .. }
+            | Error::Redirected { .. }
+            | Error::Transport(_)
+            | Error::InvalidRequest(_) => None,
         }
     }
 }
@@ -82,6 +102,16 @@ impl<E> fmt::Display for Error<E> {
                 e.status,
                 e.reason,
                 e.body.preview()
+            ),
+            Error::BodyTooLarge { status, limit } => write!(
+                f,
+                "HTTP {status}: the body is larger than the limit of {limit} bytes \
+                 (ClientBuilder::max_body_size); it was not read"
+            ),
+            Error::Redirected { status } => write!(
+                f,
+                "HTTP {status}: the answer came through a redirect, which is never followed; \
+                 it was not used"
             ),
             Error::Transport(e) => write!(f, "request failed: {e}"),
             Error::InvalidRequest(msg) => write!(f, "invalid request: {msg}"),
@@ -147,11 +177,8 @@ pub struct DecodeError {
     /// What is wrong with it (decoder messages have quoted values removed).
     pub reason: String,
     /// The body as sent (redacted, capped); empty and [withheld](RawBody::is_withheld) when
-    /// the answer may carry tokens (the OAuth layer's token requests) or was not read.
+    /// the answer may carry tokens (the OAuth layer's token requests).
     pub body: RawBody,
-    /// The limit the body exceeded, when it was not read because it is larger than the client
-    /// accepts ([`crate::ClientBuilder::max_body_size`]); `None` for other failures.
-    pub body_limit: Option<usize>,
 }
 
 /// An answer's body as text: at most 16 KiB, invalid UTF-8 replaced, and secrets replaced by
