@@ -3,6 +3,8 @@
 //! - the generator per stage against its floor (`codegen/benches/generator.rs`);
 //! - the generated client against hand-written `reqwest`, and the token provider
 //!   (`aps-auth-generated/benches/client.rs`);
+//! - a token store hit on Redis against the same hit in memory, with a real `redis-server`
+//!   that the benchmark starts (`aps-auth-generated/benches/store.rs`, feature `redis`);
 //! - `cargo xtask generate` end to end, with and without a spec change;
 //! - the cost of the generated code: lines, and `cargo check` time after a spec change.
 //!
@@ -22,9 +24,18 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let verb = if quick { "test" } else { "bench" };
 
     println!("## Generator, per stage (floor: parsing the text into a serde_json::Value)\n");
-    run_bench(&cargo, root, verb, "aps-auth-codegen", "generator")?;
+    run_bench(&cargo, root, verb, "aps-auth-codegen", "generator", &[])?;
     println!("\n## Generated client and token provider (local server on 127.0.0.1)\n");
-    run_bench(&cargo, root, verb, "aps-auth-generated", "client")?;
+    run_bench(&cargo, root, verb, "aps-auth-generated", "client", &[])?;
+    println!("\n## Token store hit, Redis against memory (redis-server on 127.0.0.1)\n");
+    run_bench(
+        &cargo,
+        root,
+        verb,
+        "aps-auth-generated",
+        "store",
+        &["redis"],
+    )?;
     println!("\n## `cargo xtask generate`, end to end\n");
     generate_end_to_end(root, if quick { 1 } else { 10 })?;
     if quick {
@@ -36,16 +47,24 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo <verb> --quiet -p <package> --bench <bench>`, with `--features` when `features` is not
+/// empty (cargo refuses a benchmark whose `required-features` are off).
 fn run_bench(
     cargo: &str,
     root: &Path,
     verb: &str,
     package: &str,
     bench: &str,
+    features: &[&str],
 ) -> Result<(), String> {
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .current_dir(root)
-        .args([verb, "--quiet", "-p", package, "--bench", bench])
+        .args([verb, "--quiet", "-p", package, "--bench", bench]);
+    if !features.is_empty() {
+        command.args(["--features", &features.join(",")]);
+    }
+    let status = command
         .stderr(Stdio::inherit())
         .stdout(Stdio::inherit())
         .status()
