@@ -4,6 +4,13 @@
 //! `spec/` into [`generated`] (never edit those files: run `cargo xtask generate`). Beside them
 //! sits a small hand-written runtime: [`Client`], [`Error`], [`ApiResponse`] and [`SecretString`].
 //!
+//! Cargo features: `oauth` (default) is the OAuth 2.0 layer, `redis` its token store on Redis.
+//! Two more APS APIs, generated from Autodesk's published OpenAPI documents, are off by default
+//! so that the authentication API alone compiles nothing more: `data-management`
+//! (`generated::data_management`: hubs, projects, folders, items, versions) and `oss`
+//! (`generated::oss`: the Object Storage Service's buckets and objects). Each has a `Client` of
+//! its own that wraps this crate's [`Client`].
+//!
 //! ```no_run
 //! use aps_auth_generated::{Client, GetTokenRequest, GetTokenRequestGrantType, Scope, SecretString};
 //!
@@ -22,10 +29,13 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
+// docs.rs (`--cfg docsrs`, see Cargo.toml) marks what a cargo feature enables.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip] // formatted by prettyplease, checked by `cargo xtask check`
 pub mod generated;
 #[cfg(feature = "oauth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oauth")))]
 pub mod oauth;
 mod runtime;
 
@@ -34,6 +44,7 @@ pub use generated::operations::*;
 pub use generated::types;
 #[allow(unused_imports)] // a document may declare no types
 pub use generated::types::*;
+pub use runtime::auth::{AuthError, AuthOption, Grants, OperationAuth, StaticToken, TokenSource};
 pub use runtime::client::{Client, ClientBuilder, ConfigError, DEFAULT_TIMEOUT};
 pub use runtime::contract::OperationInfo;
 pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};

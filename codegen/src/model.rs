@@ -373,10 +373,14 @@ pub enum ResponseBody {
 pub enum Auth {
     /// None.
     None,
-    /// `Authorization: Bearer <token>` (oauth2, openIdConnect, http bearer).
+    /// `Authorization: Bearer <token>` (oauth2, openIdConnect, http bearer), from the call or
+    /// from the client's token source.
     Bearer {
         /// The requirement list allows calling without it.
         optional: bool,
+        /// The schemes that take a bearer token, in the document's order, with the scopes the
+        /// operation names for each.
+        options: Vec<BearerOption>,
     },
     /// An API key.
     ApiKey {
@@ -387,6 +391,20 @@ pub enum Auth {
         /// The requirement list allows calling without it.
         optional: bool,
     },
+}
+
+/// One bearer-token scheme an operation accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BearerOption {
+    /// The scheme's name in `components.securitySchemes`.
+    pub scheme: String,
+    /// It accepts application tokens (an OAuth 2.0 client-credentials flow, or http bearer).
+    pub app: bool,
+    /// It accepts user tokens (authorization code, implicit, password; OpenID Connect; http
+    /// bearer).
+    pub user: bool,
+    /// The scopes the operation's requirement names for it.
+    pub scopes: Vec<String>,
 }
 
 /// Where an API key goes.

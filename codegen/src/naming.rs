@@ -53,6 +53,12 @@ pub const PRELUDE_NAMES: &[&str] = &[
 /// types are glob-re-exported beside them, so none may take one of these names. The
 /// `aps-auth-tests` suite checks this list against the crate's `lib.rs`.
 pub const RUNTIME_NAMES: &[&str] = &[
+    "AuthError",
+    "AuthOption",
+    "Grants",
+    "OperationAuth",
+    "StaticToken",
+    "TokenSource",
     "Client",
     "ClientBuilder",
     "ConfigError",

@@ -126,7 +126,7 @@ fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
     }
     let auth = match &op.auth {
         Auth::None => None,
-        Auth::Bearer { optional } => Some(("bearer_token", *optional)),
+        Auth::Bearer { .. } => Some(("bearer_token", true)),
         Auth::ApiKey { optional, .. } => Some(("api_key", *optional)),
     };
     let body = op.body.as_ref().map(|b| {
@@ -161,6 +161,21 @@ fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
             format!("{success}, errors {}", ty(api, error))
         }
     };
+    // Which tokens the client's source is asked for: a change of scopes shows in review.
+    if let Auth::Bearer { options, .. } = &op.auth {
+        for o in options {
+            let whose = match (o.app, o.user) {
+                (true, false) => "app",
+                (false, true) => "user",
+                _ => "any",
+            };
+            optional.push(format!(
+                "token {} ({whose}) scopes [{}]",
+                o.scheme,
+                o.scopes.join(" ")
+            ));
+        }
+    }
     let header = format!("fn {}({}) -> {returns}", op.fn_name, required.join(", "));
     (deprecated(op.deprecated, header), optional)
 }
@@ -266,6 +281,10 @@ impl<'a> Line<'a> {
     /// What identifies the line across versions: `fn get_token`, `struct X`, `field x`,
     /// `param scope`, `variant DataRead`, `fn new`.
     fn key(&self) -> String {
+        // `token <scheme> (<whose>) scopes [...]`: scheme names may hold any character.
+        if let Some(rest) = self.text.strip_prefix("token ") {
+            return format!("token {}", rest.split(" (").next().unwrap_or(rest));
+        }
         let text = self
             .text
             .strip_prefix("required ")
@@ -361,7 +380,8 @@ fn compare_items(old: &Item<'_>, new: &Item<'_>, changes: &mut Vec<Change>) {
             Some(was) => {
                 if was.text != member.text {
                     changes.push(Change {
-                        breaking: true,
+                        // Other scopes for a token change what the source is asked, not the API.
+                        breaking: !member_key.starts_with("token "),
                         what: format!("{key}: now `{}` (was `{}`)", member.text, was.text),
                     });
                 }
@@ -372,7 +392,7 @@ fn compare_items(old: &Item<'_>, new: &Item<'_>, changes: &mut Vec<Change>) {
     for member in &old.members {
         if !new.members.iter().any(|m| m.key() == member.key()) {
             changes.push(Change {
-                breaking: true,
+                breaking: !member.key().starts_with("token "),
                 what: format!("{key}: removed {}", member.text),
             });
         }
@@ -561,9 +581,11 @@ components:
         let surface = surface(&api(DOC));
         let expected = r#"fn authorize_url(client_id: String) -> Url, browser redirect
 fn create_item(body: &Item) -> (), errors serde_json::Value
-fn get_item(id: String, item: i64, x_trace: String, bearer_token: &str) -> Item, errors Problem
+fn get_item(id: String, item: i64, x_trace: String) -> Item, errors Problem
   optional param filter: String
   #[deprecated] optional param old: bool
+  optional param bearer_token: &str
+  token bearer (any) scopes []
 type Id = String
 struct Item
   fn new(name: String, note: Option<String>)
@@ -659,6 +681,19 @@ enum Shape
                 "BREAKING  fn get: required params reordered: (b, a)",
                 "          fn get: now deprecated",
                 "          struct S: field x: now deprecated",
+            ]
+        );
+    }
+
+    #[test]
+    fn token_scopes_show_but_do_not_break() {
+        let old = "fn get() -> Item, errors E\n  optional param bearer_token: &str\n  token 3-legged (user) scopes [data:read]\n  token 2-legged (app) scopes [data:read]\n";
+        let new = "fn get() -> Item, errors E\n  optional param bearer_token: &str\n  token 3-legged (user) scopes [data:read data:write]\n";
+        assert_eq!(
+            changes(old, new),
+            [
+                "          fn get: now `token 3-legged (user) scopes [data:read data:write]` (was `token 3-legged (user) scopes [data:read]`)",
+                "          fn get: removed token 2-legged (app) scopes [data:read]",
             ]
         );
     }

@@ -252,7 +252,8 @@ async fn get_user_profile_sends_the_bearer_token() {
         .mount(&server)
         .await;
     let profile = client(&server)
-        .get_user_profile(TOKEN)
+        .get_user_profile()
+        .bearer_token(TOKEN)
         .await
         .expect("profile");
     assert_eq!(profile.user_id.as_deref(), Some("U1"));
@@ -355,7 +356,8 @@ async fn an_empty_error_body_is_a_status_error() {
         .mount(&server)
         .await;
     let err = client(&server)
-        .get_user_profile("expired")
+        .get_user_profile()
+        .bearer_token("expired")
         .await
         .unwrap_err();
     let Error::Status(status) = &err else {

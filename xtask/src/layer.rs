@@ -183,11 +183,17 @@ fn mismatch(need: &Need, op: &Operation, api: &Api) -> Option<String> {
     None
 }
 
-/// The profile call is made through the generated method: `get_user_profile(bearer_token)`
+/// The profile call is made through the generated method: `get_user_profile().bearer_token(..)`
 /// answering `UserProfile`.
 fn profile_mismatch(op: &Operation, api: &Api) -> Option<String> {
-    if op.auth != (Auth::Bearer { optional: false }) {
-        return Some("it no longer requires exactly a bearer token".into());
+    if !matches!(
+        op.auth,
+        Auth::Bearer {
+            optional: false,
+            ..
+        }
+    ) {
+        return Some("it no longer requires a bearer token".into());
     }
     if op.body.as_ref().is_some_and(|b| b.required) {
         return Some("it now requires a request body".into());

@@ -72,13 +72,10 @@ impl crate::Client {
     /// `GET /userprofile/v1/users/@me`
     ///
     /// Set optional inputs on the returned builder, then `.await` it (or call `send`).
-    pub fn get_user_profile<'a>(
-        &'a self,
-        bearer_token: &'a str,
-    ) -> GetUserProfileCall<'a> {
+    pub fn get_user_profile(&self) -> GetUserProfileCall<'_> {
         GetUserProfileCall {
             client: self,
-            bearer_token,
+            bearer_token: None,
         }
     }
     /// Autodesk Introspect Token
@@ -291,7 +288,7 @@ impl<'a> std::future::IntoFuture for GetKeysCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetUserProfileCall<'a> {
     client: &'a crate::Client,
-    bearer_token: &'a str,
+    bearer_token: Option<&'a str>,
 }
 impl std::fmt::Debug for GetUserProfileCall<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -300,14 +297,36 @@ impl std::fmt::Debug for GetUserProfileCall<'_> {
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetUserProfileCall<'a> {
+    /// Sends this access token (as `Authorization: Bearer`) instead of one from the client's token source.
+    pub fn bearer_token(mut self, value: &'a str) -> Self {
+        self.bearer_token = Some(value);
+        self
+    }
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<UserProfile>, crate::Error<ErrorResponse>> {
+        static AUTH: crate::OperationAuth = crate::OperationAuth {
+            operation: "get_user_profile",
+            optional: false,
+            options: &[
+                crate::AuthOption {
+                    scheme: "OAuth2ThreeLegged",
+                    grants: crate::Grants::USER,
+                    scopes: &["user-profile:read"],
+                },
+            ],
+        };
         let url = self.client.endpoint(&["userprofile", "v1", "users", "@me"], &[]);
         let request = self.client.request(reqwest::Method::GET, url);
-        let request = request.bearer_auth(self.bearer_token);
-        self.client.send_json(request).await
+        self.client
+            .send_authorized(
+                &AUTH,
+                self.bearer_token,
+                request,
+                |request| self.client.send_json(request),
+            )
+            .await
     }
 }
 impl<'a> std::future::IntoFuture for GetUserProfileCall<'a> {

@@ -387,7 +387,8 @@ impl OAuthClient {
         let answer = with_retry(&self.inner.retry, Repeat::Safe, "profile", || async {
             self.inner
                 .api
-                .get_user_profile(access_token.secret())
+                .get_user_profile()
+                .bearer_token(access_token.secret())
                 .await
                 .map_err(as_protocol_error)
         })

@@ -297,5 +297,6 @@ pub(crate) fn as_protocol_error<E: 'static>(err: Error<E>) -> Error<ErrorBody> {
         Error::Redirected { status } => Error::Redirected { status },
         Error::Transport(e) => Error::Transport(e),
         Error::InvalidRequest(e) => Error::InvalidRequest(e),
+        Error::Auth(e) => Error::Auth(e),
     }
 }

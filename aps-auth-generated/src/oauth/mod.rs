@@ -43,6 +43,7 @@ mod session;
 mod store;
 mod three_legged;
 mod token;
+mod token_source;
 mod two_legged;
 
 pub use client::{

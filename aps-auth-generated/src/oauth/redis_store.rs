@@ -39,6 +39,14 @@ end
 return 0
 ";
 
+/// Deletes the entry if its version is as given. KEYS[1]: key; ARGV[1]: version.
+const REMOVE: &str = r"
+if redis.call('HGET', KEYS[1], 'v') == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
 /// A token store on Redis. Cheap to clone (one multiplexed connection, reconnected after a
 /// failure). Every command is bounded by a response timeout (default 1 s): when Redis is down,
 /// operations fail fast and the OAuth layer works on its own until Redis is back.
@@ -48,6 +56,7 @@ pub struct RedisStore {
     prefix: String,
     save: redis::Script,
     unlock: redis::Script,
+    remove: redis::Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -88,6 +97,7 @@ impl RedisStore {
             prefix: "aps-auth:".into(),
             save: redis::Script::new(SAVE),
             unlock: redis::Script::new(UNLOCK),
+            remove: redis::Script::new(REMOVE),
         })
     }
 
@@ -209,6 +219,20 @@ impl TokenStore for RedisStore {
                 .invoke_async(&mut connection)
                 .await
                 .map_err(|e| failed("unlock", &e))?;
+            Ok(())
+        })
+    }
+
+    fn remove<'a>(&'a self, key: &'a StoreKey, version: u64) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut connection = self.connection.clone();
+            let _: i64 = self
+                .remove
+                .key(self.key(key))
+                .arg(version)
+                .invoke_async(&mut connection)
+                .await
+                .map_err(|e| failed("remove", &e))?;
             Ok(())
         })
     }

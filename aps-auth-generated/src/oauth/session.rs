@@ -176,6 +176,15 @@ impl UserSession {
         self.inner.changes.subscribe()
     }
 
+    /// Marks `access_token` expired if it is the current one (the server refused it), so the
+    /// next [`UserSession::access_token`] refreshes.
+    pub fn expire(&self, access_token: &str) {
+        let mut state = self.inner.state();
+        if state.token.access_token().secret() == access_token {
+            state.token.expire();
+        }
+    }
+
     /// Whether the grant is gone (the last refresh was refused with `invalid_grant`).
     pub fn sign_in_required(&self) -> bool {
         self.inner.state().dead.is_some()

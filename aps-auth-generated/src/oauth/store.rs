@@ -46,6 +46,9 @@ pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
     /// Releases a lock if `lock` still holds it (an expired lock taken by someone else since is
     /// left alone).
     fn unlock<'a>(&'a self, key: &'a StoreKey, lock: &'a LockToken) -> StoreFuture<'a, ()>;
+
+    /// Deletes the entry under `key` if it still has `version` (a token the server refused).
+    fn remove<'a>(&'a self, key: &'a StoreKey, version: u64) -> StoreFuture<'a, ()>;
 }
 
 /// A store shared by several clients (`Arc<MemoryStore>` for several clients of one process).
@@ -70,6 +73,10 @@ impl<T: TokenStore + ?Sized> TokenStore for std::sync::Arc<T> {
 
     fn unlock<'a>(&'a self, key: &'a StoreKey, lock: &'a LockToken) -> StoreFuture<'a, ()> {
         (**self).unlock(key, lock)
+    }
+
+    fn remove<'a>(&'a self, key: &'a StoreKey, version: u64) -> StoreFuture<'a, ()> {
+        (**self).remove(key, version)
     }
 }
 
@@ -255,6 +262,19 @@ impl TokenStore for MemoryStore {
         self.with(|inner, _| {
             if inner.locks.get(key).is_some_and(|(held, _)| held == lock) {
                 inner.locks.remove(key);
+            }
+        });
+        Box::pin(async move { Ok(()) })
+    }
+
+    fn remove<'a>(&'a self, key: &'a StoreKey, version: u64) -> StoreFuture<'a, ()> {
+        self.with(|inner, _| {
+            if inner
+                .entries
+                .get(key)
+                .is_some_and(|(e, _)| e.version == version)
+            {
+                inner.entries.remove(key);
             }
         });
         Box::pin(async move { Ok(()) })

@@ -165,6 +165,11 @@ impl Token {
         }
     }
 
+    /// Marks the token expired (the server refused it): the next use renews it.
+    pub(crate) fn expire(&mut self) {
+        self.expires_at = Instant::now();
+    }
+
     pub(crate) fn keep_refresh_token(&mut self, previous: Option<&RefreshToken>) {
         if self.refresh_token.is_none() {
             self.refresh_token = previous.cloned();
@@ -192,6 +197,10 @@ pub struct StoredToken {
 }
 
 impl StoredToken {
+    pub(crate) fn access_token(&self) -> &str {
+        &self.access_token
+    }
+
     /// When the token expires (wall-clock).
     pub fn expires_at(&self) -> SystemTime {
         UNIX_EPOCH

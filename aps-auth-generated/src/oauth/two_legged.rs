@@ -78,6 +78,41 @@ impl TwoLeggedProvider {
             .await
     }
 
+    /// Forgets `token` (the server refused it): from this provider's cache and from the token
+    /// store, so neither this process nor another hands it out again. The next `token` call
+    /// fetches a new one.
+    pub async fn forget(&self, token: &str) {
+        let slots: Vec<(String, Arc<Slot>)> = self
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(name, slot)| (name.clone(), slot.clone()))
+            .collect();
+        for (name, slot) in slots {
+            {
+                let mut cached = slot.cached.lock().unwrap_or_else(PoisonError::into_inner);
+                if cached
+                    .as_ref()
+                    .is_some_and(|t| t.access_token().secret() == token)
+                {
+                    *cached = None;
+                }
+            }
+            let key = StoreKey::two_legged(self.client.credentials().client_id(), &name);
+            let store = self.client.token_store();
+            match store.load(&key).await {
+                Ok(Some(entry)) if entry.token.access_token() == token => {
+                    if let Err(e) = store.remove(&key, entry.version).await {
+                        tracing::warn!(key = ?key, error = %e, "cannot remove a refused token from the store");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(key = ?key, error = %e, "token store unavailable"),
+            }
+        }
+    }
+
     /// Drops every cached token of this provider (the next `token` call asks the store, then
     /// the server). Entries in a shared store stay.
     pub fn clear(&self) {

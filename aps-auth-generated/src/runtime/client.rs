@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
@@ -10,6 +11,7 @@ use reqwest::{RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::auth::TokenSource;
 use super::error::{ApiError, DecodeError, Error, RAW_BODY_CAP, RawBody, StatusError};
 use super::redact::{scrub_message, scrub_sensitive_message};
 use super::response::ApiResponse;
@@ -34,6 +36,8 @@ pub struct Client {
     /// An `Authorization` header sent with every request (client authentication of the OAuth
     /// layer's token-endpoint client). Marked sensitive; never printed.
     authorization: Option<reqwest::header::HeaderValue>,
+    /// Where operations that take a bearer token get it when the call gives none.
+    token_source: Option<Arc<dyn TokenSource>>,
 }
 
 impl fmt::Debug for Client {
@@ -75,6 +79,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::ClientBuilder>,
     timeout: Option<Option<Duration>>,
     max_body_size: Option<usize>,
+    token_source: Option<Arc<dyn TokenSource>>,
 }
 
 impl ClientBuilder {
@@ -112,6 +117,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Where operations get their bearer token when a call is given none: the OAuth layer's
+    /// two-legged provider or user session, a [`StaticToken`](crate::StaticToken), or your
+    /// own [`TokenSource`]. Each operation asks it for exactly the scopes its `security` names.
+    pub fn token_source(mut self, source: impl TokenSource) -> Self {
+        self.token_source = Some(Arc::new(source));
+        self
+    }
+
     /// Validates the settings and builds the client.
     pub fn build(self) -> Result<Client, ConfigError> {
         let raw = match self.base_url {
@@ -139,6 +152,7 @@ impl ClientBuilder {
             timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
             max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
             authorization: None,
+            token_source: self.token_source,
         })
     }
 }
@@ -191,6 +205,20 @@ impl Client {
     /// The base URL every path is appended to.
     pub fn base_url(&self) -> &Url {
         &self.base_url
+    }
+
+    /// A copy of this client (sharing its connections) whose operations get their bearer tokens
+    /// from `source` (see [`ClientBuilder::token_source`]).
+    pub fn with_token_source(&self, source: impl TokenSource) -> Client {
+        Client {
+            token_source: Some(Arc::new(source)),
+            ..self.clone()
+        }
+    }
+
+    /// The token source, if the client has one.
+    pub fn token_source(&self) -> Option<&Arc<dyn TokenSource>> {
+        self.token_source.as_ref()
     }
 }
 

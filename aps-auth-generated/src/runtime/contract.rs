@@ -13,6 +13,7 @@
 //! | `crate::SecretString` | secret-bearing fields (`expose_secret` when written into a request) |
 //! | `crate::ConfigError` | `Client::new` of a secondary document's client |
 //! | [`OperationInfo`] (`crate::OperationInfo`) | each module's `OPERATIONS` table |
+//! | `crate::OperationAuth`, `crate::AuthOption`, `crate::Grants` (`auth.rs`), and `Client::send_authorized`, defined here | an operation that takes a bearer token: its `security`, and sending with a token from the call or the client's source |
 //!
 //! Public types are named through the crate root, where they are re-exported beside the
 //! generated types; `aps-auth-codegen`'s `naming::RUNTIME_NAMES` lists the root's runtime names
@@ -24,12 +25,71 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use std::future::Future;
+
+use super::auth::{AuthError, OperationAuth};
 use super::client::{Client, content_type, decode_json};
 use super::error::{DecodeError, Error, RawBody};
 use super::response::ApiResponse;
 
 /// The methods generated operations call on the client.
 impl Client {
+    /// Sends `request` with a bearer token: `explicit` when the call was given one, else one from
+    /// the client's token source for the first of `auth`'s options the source serves (with that
+    /// option's scopes). When the server answers `401` to a token from the source, the source
+    /// drops it and, if it may have another, the request is sent once more with a fresh one.
+    /// `send` sends and decodes (one of the `send_*` methods).
+    pub(crate) async fn send_authorized<T, E, F, Fut>(
+        &self,
+        auth: &'static OperationAuth,
+        explicit: Option<&str>,
+        request: RequestBuilder,
+        send: F,
+    ) -> Result<T, Error<E>>
+    where
+        F: Fn(RequestBuilder) -> Fut,
+        Fut: Future<Output = Result<T, Error<E>>>,
+    {
+        if let Some(token) = explicit {
+            return send(request.bearer_auth(token)).await;
+        }
+        let Some(source) = self.token_source() else {
+            if auth.optional {
+                return send(request).await;
+            }
+            return Err(Error::Auth(Box::new(AuthError::NoTokenSource {
+                operation: auth.operation,
+            })));
+        };
+        let Some(option) = auth.option_for(source.grants()) else {
+            return Err(Error::Auth(Box::new(AuthError::NoMatchingScheme {
+                operation: auth.operation,
+                schemes: auth.options.iter().map(|o| o.scheme).collect(),
+                source_grants: source.grants(),
+            })));
+        };
+        let token = source
+            .token(option)
+            .await
+            .map_err(|e| Error::Auth(Box::new(e)))?;
+        // A body that is a stream cannot be sent twice; every body the generator writes can.
+        let again = request.try_clone();
+        let first = send(request.bearer_auth(token.expose_secret())).await;
+        match (first, again) {
+            (Err(e), Some(again)) if e.status() == Some(StatusCode::UNAUTHORIZED) => {
+                if !source.invalidate(&token).await {
+                    return Err(e);
+                }
+                let fresh = source
+                    .token(option)
+                    .await
+                    .map_err(|e| Error::Auth(Box::new(e)))?;
+                send(again.bearer_auth(fresh.expose_secret())).await
+            }
+            (result, _) => result,
+        }
+    }
+
     /// The base URL with `segments` appended (each one percent-encoded) and `query` added
     /// (form-urlencoded).
     pub(crate) fn endpoint(&self, segments: &[&str], query: &[(String, String)]) -> Url {

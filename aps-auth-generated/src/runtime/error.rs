@@ -43,6 +43,9 @@ pub enum Error<E> {
     Transport(reqwest::Error),
     /// A parameter value cannot be sent (a header value with a line break, for example).
     InvalidRequest(String),
+    /// No bearer token for the operation: the client has no token source, the source serves
+    /// none of the operation's schemes or lacks its scopes, or it failed. Nothing was sent.
+    Auth(Box<super::auth::AuthError>),
 }
 
 impl<E> Error<E> {
@@ -54,7 +57,7 @@ impl<E> Error<E> {
             Error::Decode(e) => Some(e.status),
             Error::BodyTooLarge { status, .. } | Error::Redirected { status } => Some(*status),
             Error::Transport(e) => e.status(),
-            Error::InvalidRequest(_) => None,
+            Error::InvalidRequest(_) | Error::Auth(_) => None,
         }
     }
 
@@ -67,7 +70,8 @@ impl<E> Error<E> {
             | Error::BodyTooLarge { .. }
             | Error::Redirected { .. }
             | Error::Transport(_)
-            | Error::InvalidRequest(_) => None,
+            | Error::InvalidRequest(_)
+            | Error::Auth(_) => None,
         }
     }
 
@@ -80,7 +84,8 @@ impl<E> Error<E> {
             Error::BodyTooLarge { .. }
             | Error::Redirected { .. }
             | Error::Transport(_)
-            | Error::InvalidRequest(_) => None,
+            | Error::InvalidRequest(_)
+            | Error::Auth(_) => None,
         }
     }
 }
@@ -115,6 +120,7 @@ impl<E> fmt::Display for Error<E> {
             ),
             Error::Transport(e) => write!(f, "request failed: {e}"),
             Error::InvalidRequest(msg) => write!(f, "invalid request: {msg}"),
+            Error::Auth(e) => write!(f, "no token: {e}"),
         }
     }
 }
@@ -123,6 +129,7 @@ impl<E: fmt::Debug> std::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport(e) => Some(e),
+            Error::Auth(e) => Some(&**e),
             _ => None,
         }
     }

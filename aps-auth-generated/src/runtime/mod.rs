@@ -1,6 +1,7 @@
 //! The hand-written runtime that all generated operations share: the client, sending and
 //! decoding, errors, secrets, scope lists. What generated code may use is [`contract`].
 
+pub mod auth;
 pub mod client;
 pub mod contract;
 pub mod error;

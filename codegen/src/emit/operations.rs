@@ -11,8 +11,8 @@ use quote::{format_ident, quote};
 use super::params::{pairs_stmt, push_param, segment_expr};
 use super::{Emitter, Layout, deprecated_attr, doc_attrs, ident};
 use crate::model::{
-    Auth, KeyPlacement, Media, Operation, OperationKind, Param, ParamLocation, RequestBody,
-    ResponseBody,
+    Auth, BearerOption, KeyPlacement, Media, Operation, OperationKind, Param, ParamLocation,
+    RequestBody, ResponseBody,
 };
 
 /// One input of a call builder: a field, and either a positional argument of the method that
@@ -301,9 +301,19 @@ impl Emitter<'_> {
         // `oas3` only knows the eight standard methods, each a `reqwest::Method` constant.
         let method = format_ident!("{}", op.method.to_ascii_uppercase());
         let output = quote!(Result<crate::ApiResponse<#success_ty>, crate::Error<#error_ty>>);
+        let (auth_static, dispatch) = match &op.auth {
+            Auth::Bearer { optional, options } => (
+                operation_auth(op, *optional, options),
+                quote! {
+                    #receiver.send_authorized(&AUTH, self.bearer_token, request, |request| #receiver.#send(request)).await
+                },
+            ),
+            _ => (quote!(), quote!(#receiver.#send(request).await)),
+        };
         let send_fn = quote! {
             /// Sends the request and decodes the answer (awaiting the builder does the same).
             pub async fn send(self) -> #output {
+                #auth_static
                 #query_setup
                 let url = #url_expr;
                 let request = #receiver.request(reqwest::Method::#method, url);
@@ -311,7 +321,7 @@ impl Emitter<'_> {
                 #cookie_stmt
                 #auth_stmt
                 #body_stmt
-                #receiver.#send(request).await
+                #dispatch
             }
         };
         let into_future = quote! {
@@ -369,15 +379,39 @@ fn borrowed_input(name: TokenStream, t: TokenStream, required: bool, doc: &str) 
     }
 }
 
+/// The `static AUTH: crate::OperationAuth` of an operation that takes a bearer token: its
+/// schemes, whose tokens they accept, and the scopes it names for each.
+fn operation_auth(op: &Operation, optional: bool, options: &[BearerOption]) -> TokenStream {
+    let name = crate::naming::unraw(&op.fn_name);
+    let options = options.iter().map(|o| {
+        let scheme = &o.scheme;
+        let grants = match (o.app, o.user) {
+            (true, false) => quote!(crate::Grants::APP),
+            (false, true) => quote!(crate::Grants::USER),
+            _ => quote!(crate::Grants::ANY),
+        };
+        let scopes = &o.scopes;
+        quote!(crate::AuthOption { scheme: #scheme, grants: #grants, scopes: &[ #( #scopes ),* ] })
+    });
+    quote! {
+        static AUTH: crate::OperationAuth = crate::OperationAuth {
+            operation: #name,
+            optional: #optional,
+            options: &[ #( #options ),* ],
+        };
+    }
+}
+
 /// The token or key an operation's security asks for.
 fn auth_inputs(auth: &Auth) -> Option<Input> {
     match auth {
         Auth::None => None,
-        Auth::Bearer { optional } => Some(borrowed_input(
+        // Never a required argument: the client's token source gives one when the call does not.
+        Auth::Bearer { .. } => Some(borrowed_input(
             quote!(bearer_token),
             quote!(&'a str),
-            !optional,
-            "The access token sent as `Authorization: Bearer`.",
+            false,
+            "Sends this access token (as `Authorization: Bearer`) instead of one from the client's token source.",
         )),
         Auth::ApiKey { name, optional, .. } => Some(borrowed_input(
             quote!(api_key),
@@ -393,15 +427,8 @@ fn auth_inputs(auth: &Auth) -> Option<Input> {
 fn auth_stmt(auth: &Auth, query_pushes: &mut Vec<TokenStream>) -> TokenStream {
     match auth {
         Auth::None => quote!(),
-        Auth::Bearer { optional: true } => quote! {
-            let request = match self.bearer_token {
-                Some(token) => request.bearer_auth(token),
-                None => request,
-            };
-        },
-        Auth::Bearer { optional: false } => {
-            quote! { let request = request.bearer_auth(self.bearer_token); }
-        }
+        // Applied when sending (`Client::send_authorized`), which may send twice.
+        Auth::Bearer { .. } => quote!(),
         Auth::ApiKey {
             name,
             placement,
@@ -510,7 +537,16 @@ mod tests {
             "components: {securitySchemes: {b: {type: http, scheme: bearer}}}\npaths:\n  /a/{second}/{first}:\n    post:\n      operationId: send\n      security: [{b: []}]\n      parameters:\n        - {name: first, in: path, required: true, schema: {type: integer}}\n        - {name: q, in: query, required: true, schema: {type: string}}\n        - {name: second, in: path, required: true, schema: {type: string}}\n      requestBody: {content: {text/plain: {}}}\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: integer}}}}\n        '400': {description: bad, content: {application/json: {schema: {type: string}}}}\n",
             "operations.rs",
         );
-        assert!(out.contains(&squash("pub fn send<'a>(&'a self, second: impl Into<String>, first: impl Into<i64>, q: impl Into<String>, bearer_token: &'a str,) -> SendCall<'a>")), "{out}");
+        assert!(out.contains(&squash("pub fn send(&self, second: impl Into<String>, first: impl Into<i64>, q: impl Into<String>,) -> SendCall<'_>")), "{out}");
+        // The bearer token: from the client's source (with the scheme's scopes), or the call's.
+        assert!(
+            out.contains(&squash(
+                "pub fn bearer_token(mut self, value: &'a str) -> Self"
+            )),
+            "{out}"
+        );
+        assert!(out.contains(&squash("options: &[crate::AuthOption { scheme: \"b\", grants: crate::Grants::ANY, scopes: &[], },]")), "{out}");
+        assert!(out.contains(&squash("self.client.send_authorized(&AUTH, self.bearer_token, request, |request| self.client.send_json(request),).await")), "{out}");
         assert!(
             out.contains(&squash("pub fn body(mut self, value: &'a str) -> Self")),
             "{out}"

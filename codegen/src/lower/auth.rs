@@ -6,7 +6,7 @@ use oas3::spec::{Operation as OasOperation, SecurityScheme};
 
 use super::{Lowerer, Result};
 use crate::error::{ErrorKind, Pointer, SpecError};
-use crate::model::{Auth, KeyPlacement, OperationKind, ScopeDef};
+use crate::model::{Auth, BearerOption, KeyPlacement, OperationKind, ScopeDef};
 use crate::naming::{self, Namespace};
 
 impl Lowerer<'_> {
@@ -51,8 +51,9 @@ impl Lowerer<'_> {
             .collect())
     }
 
-    /// How the operation authenticates: its own `security`, else the document's; the first
-    /// requirement with a scheme the client can apply wins.
+    /// How the operation authenticates: its own `security`, else the document's. Every scheme
+    /// that takes a bearer token becomes an option of the bearer input (in document order, with
+    /// its scopes); without one, the first API key in a header or the query.
     pub(super) fn auth(&mut self, op: &OasOperation, ptr: &Pointer) -> Result<Auth> {
         // `security: []` on an operation (no auth) differs from no `security` key (inherit).
         let own = ptr
@@ -70,41 +71,45 @@ impl Lowerer<'_> {
             return Ok(Auth::None);
         }
         let optional = requirements.iter().any(|r| r.0.is_empty());
-        let Some((i, req)) = requirements
-            .iter()
-            .enumerate()
-            .find(|(_, r)| !r.0.is_empty())
-        else {
-            return Ok(Auth::None);
-        };
         let schemes = self
             .doc
             .spec
             .components
             .as_ref()
-            .map(|c| &c.security_schemes);
-        let mut found = Vec::new();
-        for name in req.0.keys() {
-            let scheme_ptr = Pointer::root()
-                .push("components")
-                .push("securitySchemes")
-                .push(name);
-            let Some(scheme) = schemes.and_then(|s| s.get(name)) else {
-                return Err(SpecError::new(
-                    req_ptr.push(i.to_string()).push(name),
-                    ErrorKind::DanglingRef(format!("#/components/securitySchemes/{name}")),
+            .map(|c| c.security_schemes.clone())
+            .unwrap_or_default();
+        // Every requirement's schemes, resolved, in document order.
+        let mut resolved = Vec::new();
+        for (i, req) in requirements.iter().enumerate() {
+            for (name, scopes) in &req.0 {
+                let scheme_ptr = Pointer::root()
+                    .push("components")
+                    .push("securitySchemes")
+                    .push(name);
+                let Some(scheme) = schemes.get(name) else {
+                    return Err(SpecError::new(
+                        req_ptr.push(i.to_string()).push(name),
+                        ErrorKind::DanglingRef(format!("#/components/securitySchemes/{name}")),
+                    ));
+                };
+                resolved.push((
+                    name.clone(),
+                    scopes.clone(),
+                    self.resolve(scheme, &scheme_ptr)?,
                 ));
-            };
-            found.push(self.resolve(scheme, &scheme_ptr)?);
+            }
         }
-        for scheme in found {
+        // Bearer schemes become options of one bearer input, the token coming from the call or
+        // the client's token source; failing those, the first API key is asked for.
+        let options: Vec<BearerOption> = resolved
+            .iter()
+            .filter_map(|(name, scopes, scheme)| bearer_option(name, scopes, scheme))
+            .collect();
+        if !options.is_empty() {
+            return Ok(Auth::Bearer { optional, options });
+        }
+        for (_, _, scheme) in resolved {
             match scheme {
-                SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIdConnect { .. } => {
-                    return Ok(Auth::Bearer { optional });
-                }
-                SecurityScheme::Http { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
-                    return Ok(Auth::Bearer { optional });
-                }
                 SecurityScheme::ApiKey { name, location, .. }
                     if location == "header" || location == "query" =>
                 {
@@ -133,6 +138,42 @@ impl Lowerer<'_> {
         }
         Ok(Auth::None)
     }
+}
+
+/// The bearer option a scheme gives, if it takes a bearer token: OAuth 2.0 (its flows say whose
+/// tokens), OpenID Connect (users), http bearer (anyone's).
+fn bearer_option(name: &str, scopes: &[String], scheme: &SecurityScheme) -> Option<BearerOption> {
+    let (app, user) = match scheme {
+        SecurityScheme::OAuth2 { flows, .. } => {
+            let app = flows.client_credentials.is_some();
+            let user = flows.authorization_code.is_some()
+                || flows.implicit.is_some()
+                || flows.password.is_some();
+            // A scheme with no flow at all still takes a bearer token: anyone's.
+            if app || user {
+                (app, user)
+            } else {
+                (true, true)
+            }
+        }
+        SecurityScheme::OpenIdConnect { .. } => (false, true),
+        SecurityScheme::Http { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
+            (true, true)
+        }
+        _ => return None,
+    };
+    let mut seen = Vec::new();
+    for scope in scopes {
+        if !seen.contains(scope) {
+            seen.push(scope.clone());
+        }
+    }
+    Some(BearerOption {
+        scheme: name.to_owned(),
+        app,
+        user,
+        scopes: seen,
+    })
 }
 
 /// A browser redirect is a URL the user's browser opens: it cannot carry a header, so a query

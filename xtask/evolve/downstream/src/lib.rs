@@ -23,7 +23,10 @@ pub async fn generated_calls(client: &Client) -> Result<(), Box<dyn std::error::
     let access = token.into_inner().access_token;
     let _keys = client.get_keys().send().await?;
     if let Some(access) = &access {
-        let profile = client.get_user_profile(access.expose_secret()).await?;
+        let profile = client
+            .get_user_profile()
+            .bearer_token(access.expose_secret())
+            .await?;
         let _email = profile.email_id.clone();
     }
     client

@@ -1,0 +1,310 @@
+//! Spec-driven authentication: a client given a token source once; each operation asks it for a
+//! token for exactly the scopes its `security` names, through a scheme the source can serve.
+//! Against a wiremock server on 127.0.0.1.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aps_auth_generated::oauth::{Credentials, OAuthClient, RetryPolicy, Token};
+use aps_auth_generated::{
+    AuthError, AuthOption, Client, Error, Grants, SecretString, StaticToken, TokenSource,
+};
+use serde_json::json;
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const PROFILE: &str = "/userprofile/v1/users/@me";
+
+fn profile_answer() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"userId": "U1", "userName": "ada"}))
+}
+
+/// A source that records what it is asked for and hands out `t1`, `t2`, ...
+#[derive(Debug, Default)]
+struct Recording {
+    asked: Mutex<Vec<(String, Vec<String>)>>,
+    invalidated: Mutex<Vec<String>>,
+}
+
+impl TokenSource for Recording {
+    fn grants(&self) -> Grants {
+        Grants::ANY
+    }
+
+    fn token<'a>(
+        &'a self,
+        option: &'a AuthOption,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<SecretString, AuthError>> + Send + 'a>,
+    > {
+        let mut asked = self.asked.lock().unwrap();
+        asked.push((
+            option.scheme.to_owned(),
+            option.scopes.iter().map(|s| (*s).to_owned()).collect(),
+        ));
+        let token = SecretString::new(format!("t{}", asked.len()));
+        Box::pin(async move { Ok(token) })
+    }
+
+    fn invalidate<'a>(
+        &'a self,
+        token: &'a SecretString,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>> {
+        self.invalidated
+            .lock()
+            .unwrap()
+            .push(token.expose_secret().to_owned());
+        Box::pin(async { true })
+    }
+}
+
+fn client(server: &MockServer) -> aps_auth_generated::ClientBuilder {
+    Client::builder().base_url(server.uri())
+}
+
+fn user_token(access: &str, scope: &str) -> Token {
+    Token::from_stored(
+        serde_json::from_value(json!({
+            "access_token": access, "token_type": "Bearer",
+            "expires_at_ms": 4_000_000_000_000u64, "lifetime_s": 3600,
+            "scope": scope, "refresh_token": "r1"
+        }))
+        .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn an_operation_asks_the_source_for_exactly_its_declared_scopes() {
+    let server = MockServer::start().await;
+    Mock::given(path(PROFILE))
+        .and(header("authorization", "Bearer t1"))
+        .respond_with(profile_answer())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let source = Arc::new(Recording::default());
+    let api = client(&server)
+        .token_source(source.clone())
+        .build()
+        .unwrap();
+    let profile = api.get_user_profile().await.unwrap();
+    assert_eq!(profile.user_id.as_deref(), Some("U1"));
+    // The document: `security: [{OAuth2ThreeLegged: [user-profile:read]}]`.
+    assert_eq!(
+        *source.asked.lock().unwrap(),
+        [(
+            "OAuth2ThreeLegged".to_owned(),
+            vec!["user-profile:read".to_owned()]
+        )]
+    );
+}
+
+#[tokio::test]
+async fn without_a_source_or_a_token_nothing_is_sent() {
+    let server = MockServer::start().await;
+    Mock::given(path(PROFILE))
+        .respond_with(profile_answer())
+        .expect(0)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .build()
+        .unwrap()
+        .get_user_profile()
+        .await
+        .unwrap_err();
+    let Error::Auth(auth) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(
+            **auth,
+            AuthError::NoTokenSource {
+                operation: "get_user_profile"
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_token_given_to_the_call_wins_over_the_source() {
+    let server = MockServer::start().await;
+    Mock::given(path(PROFILE))
+        .and(header("authorization", "Bearer mine"))
+        .respond_with(profile_answer())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let source = Arc::new(Recording::default());
+    let api = client(&server)
+        .token_source(source.clone())
+        .build()
+        .unwrap();
+    api.get_user_profile().bearer_token("mine").await.unwrap();
+    assert!(source.asked.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_application_token_is_not_offered_to_a_user_only_operation() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(profile_answer())
+        .expect(0)
+        .mount(&server)
+        .await;
+    let oauth = OAuthClient::builder(Credentials::public("spa"))
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let api = client(&server)
+        .token_source(oauth.two_legged())
+        .build()
+        .unwrap();
+    let err = api.get_user_profile().await.unwrap_err();
+    let Error::Auth(auth) = &err else {
+        panic!("{err:?}")
+    };
+    let AuthError::NoMatchingScheme { schemes, .. } = &**auth else {
+        panic!("{err:?}")
+    };
+    assert_eq!(schemes, &["OAuth2ThreeLegged"]);
+}
+
+#[tokio::test]
+async fn a_session_whose_grant_lacks_the_scope_is_refused_naming_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(profile_answer())
+        .expect(0)
+        .mount(&server)
+        .await;
+    let oauth = OAuthClient::builder(Credentials::public("spa"))
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let session = oauth.session(user_token("a1", "data:read"));
+    let api = client(&server).token_source(session).build().unwrap();
+    let err = api.get_user_profile().await.unwrap_err();
+    let Error::Auth(auth) = &err else {
+        panic!("{err:?}")
+    };
+    let AuthError::MissingScopes { missing } = &**auth else {
+        panic!("{err:?}")
+    };
+    assert_eq!(missing, &["user-profile:read"]);
+    assert!(err.to_string().contains("user-profile:read"), "{err}");
+}
+
+/// A `401` to the session's token: the session refreshes, and the call is sent once more.
+#[tokio::test]
+async fn a_refused_token_is_renewed_and_the_call_retried_once() {
+    let server = MockServer::start().await;
+    Mock::given(path(PROFILE))
+        .and(header("authorization", "Bearer a1"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(PROFILE))
+        .and(header("authorization", "Bearer a2"))
+        .respond_with(profile_answer())
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains("grant_type=refresh_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "a2", "refresh_token": "r2", "expires_in": 3600,
+            "scope": "user-profile:read"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let oauth = OAuthClient::builder(Credentials::public("spa"))
+        .base_url(server.uri())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let session = oauth.session(user_token("a1", "user-profile:read"));
+    let api = client(&server)
+        .token_source(session.clone())
+        .build()
+        .unwrap();
+    api.get_user_profile().await.unwrap();
+    assert_eq!(session.current().refresh_token().unwrap().secret(), "r2");
+}
+
+/// A static token has nothing else to offer: its `401` is the answer, sent once.
+#[tokio::test]
+async fn a_static_token_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(path(PROFILE))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let api = client(&server)
+        .token_source(StaticToken::new("fixed"))
+        .timeout(Some(Duration::from_secs(5)))
+        .build()
+        .unwrap();
+    let err = api.get_user_profile().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+}
+
+/// A `401` to a two-legged token: the provider forgets it (also in its store), fetches another.
+#[tokio::test]
+async fn a_refused_application_token_is_forgotten_and_fetched_again() {
+    let server = MockServer::start().await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "app-1", "expires_in": 3600
+        })))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "app-2", "expires_in": 3600
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let oauth = OAuthClient::builder(Credentials::public("svc"))
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let provider = oauth.two_legged();
+    let scopes = "data:read".parse().unwrap();
+    assert_eq!(
+        provider
+            .token(&scopes)
+            .await
+            .unwrap()
+            .access_token()
+            .secret(),
+        "app-1"
+    );
+    provider.forget("app-1").await;
+    assert_eq!(
+        provider
+            .token(&scopes)
+            .await
+            .unwrap()
+            .access_token()
+            .secret(),
+        "app-2"
+    );
+    // A second provider of the same client (sharing its store) sees the new one, not the old.
+    assert_eq!(
+        oauth
+            .two_legged()
+            .token(&scopes)
+            .await
+            .unwrap()
+            .access_token()
+            .secret(),
+        "app-2"
+    );
+}
