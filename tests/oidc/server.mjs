@@ -1,8 +1,10 @@
 // Test-only OAuth 2.0 / OpenID Connect authorization server for the aps-auth integration tests.
 //
 // It runs `oidc-provider` configured to look like Autodesk APS Authentication v2 (same endpoint
-// paths, scopes and client authentication methods), plus a fake APS user-profile endpoint and a
-// few `/__test/*` helper routes. NEVER use it for anything but local tests.
+// paths, scopes and client authentication methods), plus a fake APS user-profile endpoint, fake
+// APS resource routes (Data Management and OSS with signed S3 URLs, in resources.mjs) that accept
+// only this provider's access tokens, and a few `/__test/*` helper routes. NEVER use it for
+// anything but local tests.
 //
 // Usage: `PORT=0 node server.mjs` (PORT defaults to 0 = a random free port). Listens on 127.0.0.1
 // only. When ready it prints exactly one line to stdout:
@@ -14,6 +16,8 @@
 // or on SIGTERM / SIGINT.
 
 import http from 'node:http';
+
+import { resourceRoutes } from './resources.mjs';
 
 // oidc-provider prints its NOTICEs with console.info (stdout); keep stdout reserved for the
 // LISTENING line. This must run before oidc-provider is loaded (hence the dynamic import below).
@@ -101,10 +105,10 @@ function ownTokensForPublicClients(ctx, client, token) {
 
 /** Counters of POST requests to the token endpoint, by grant_type. */
 const counts = { token: {} };
-function resetCounts() {
+function resetTokenCounts() {
   counts.token = { client_credentials: 0, authorization_code: 0, refresh_token: 0 };
 }
-resetCounts();
+resetTokenCounts();
 
 /** Sends a JSON response from a Koa middleware. */
 function json(ctx, status, body) {
@@ -176,6 +180,13 @@ const provider = new Provider(issuer, {
 // Quiet by default: a failing server_error is worth a line on stderr.
 provider.on('server_error', (_ctx, err) => console.error('oidc-provider server_error:', err));
 
+// The APS resource routes (Data Management, OSS, signed S3 URLs), with their own counters.
+const resources = resourceRoutes({ provider, issuer });
+function resetCounts() {
+  resetTokenCounts();
+  resources.resetCounts();
+}
+
 // Test helper routes, the fake APS profile endpoint and the token-endpoint counters. These run
 // before oidc-provider's own router.
 provider.use(async (ctx, next) => {
@@ -183,6 +194,10 @@ provider.use(async (ctx, next) => {
 
   if (path === '/__test/counts' && ctx.method === 'GET') {
     json(ctx, 200, counts);
+    return;
+  }
+  if (path === '/__test/resource-counts' && ctx.method === 'GET') {
+    json(ctx, 200, resources.counts);
     return;
   }
   if (path === '/__test/reset' && ctx.method === 'POST') {
@@ -228,6 +243,9 @@ provider.use(async (ctx, next) => {
     }
   }
 });
+
+// The resource routes answer their own paths and pass everything else on.
+provider.use(resources.middleware);
 
 handler = provider.callback();
 

@@ -16,6 +16,32 @@
 //! | end session             | `/authentication/v2/logout`                 |
 //! | user profile (APS-like) | `/userprofile/v1/users/@me`                 |
 //! | token request counters  | `GET /__test/counts`, `POST /__test/reset`  |
+//! | resource route counters | `GET /__test/resource-counts`               |
+//!
+//! Fake APS resource routes (`tests/oidc/resources.mjs`), paths as in Autodesk's Data Management
+//! and OSS documents, answering JSON that validates against their schemas:
+//!
+//! | Route                                                                   | Scope (any of)            |
+//! |-------------------------------------------------------------------------|---------------------------|
+//! | `GET /project/v1/hubs`                                                  | `data:read`               |
+//! | `GET /project/v1/hubs/{hub_id}/projects`                                | `data:read`               |
+//! | `GET /project/v1/hubs/{hub_id}/projects/{project_id}/topFolders`        | `data:read`               |
+//! | `GET /data/v1/projects/{project_id}/folders/{folder_id}/contents`       | `data:read`               |
+//! | `GET /data/v1/projects/{project_id}/items/{item_id}`                    | `data:read`               |
+//! | `POST /oss/v2/buckets`                                                  | `bucket:create`           |
+//! | `DELETE /oss/v2/buckets/{bucketKey}`                                    | `bucket:delete`           |
+//! | `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload`    | `data:write`, `data:create` |
+//! | `POST /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload`   | `data:write`, `data:create` |
+//! | `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3download`  | `data:read`               |
+//! | `DELETE /oss/v2/buckets/{bucketKey}/objects/{objectKey}`                | `data:write`              |
+//! | `PUT /s3-fake/upload/{id}`, `GET /s3-fake/download/{id}` (signed URLs)   | none: the URL is the key  |
+//!
+//! They need `Authorization: Bearer <access token>` of this server (opaque tokens, looked up in
+//! the provider's storage; 401 otherwise) with the route's scope (403 naming it otherwise). Data
+//! Management routes take user (three-legged) and app (two-legged) tokens, OSS routes app tokens
+//! only. The Data Management data is fixed: [`HUB_ID`], [`PROJECT_ID`], [`TOP_FOLDER_ID`],
+//! [`ITEM_ID`]; unknown ids answer 404 with a JSON:API error document. Buckets and objects live
+//! in the server's memory; a signed upload URL works once.
 //!
 //! The configured clients are [`BASIC_CLIENT`], [`POST_CLIENT`], [`WEIRD_CLIENT`] and
 //! [`PUBLIC_CLIENT_ID`]; all may use every scope in [`APS_SCOPES`] plus `openid` and
@@ -80,6 +106,18 @@ pub const APS_SCOPES: &[&str] = &[
     "account:write",
     "user-profile:read",
 ];
+
+/// The one Data Management hub of the fake resource routes.
+pub const HUB_ID: &str = "b.hub-1";
+
+/// The one project of [`HUB_ID`].
+pub const PROJECT_ID: &str = "b.project-1";
+
+/// The one top folder of [`PROJECT_ID`] (percent-encode it in paths).
+pub const TOP_FOLDER_ID: &str = "urn:adsk.wipprod:fs.folder:co.top-folder-1";
+
+/// The one item in [`TOP_FOLDER_ID`] (percent-encode it in paths).
+pub const ITEM_ID: &str = "urn:adsk.wipprod:dm.lineage:item-1";
 
 /// Environment variable that, set to `1`, makes [`OidcServer::start`] return `None` instead of
 /// panicking when Node.js or npm is not installed.
@@ -160,7 +198,31 @@ impl OidcServer {
             .expect("GET /__test/counts: invalid JSON")
     }
 
-    /// Sets all token endpoint request counters back to zero (`POST /__test/reset`).
+    /// The resource route request counters (`GET /__test/resource-counts`): an object with one
+    /// member per route, `"<METHOD> <path template>"` (for example
+    /// `"GET /project/v1/hubs/{hub_id}/projects"` or `"PUT /s3-fake/upload/{id}"`), to a count.
+    ///
+    /// Every request that reaches a route counts, whatever the answer (401 and 403 included).
+    pub async fn resource_counts(&self) -> serde_json::Value {
+        let response = self
+            .http
+            .get(self.url("/__test/resource-counts"))
+            .send()
+            .await
+            .expect("GET /__test/resource-counts failed");
+        assert!(
+            response.status().is_success(),
+            "GET /__test/resource-counts: {}",
+            response.status()
+        );
+        response
+            .json()
+            .await
+            .expect("GET /__test/resource-counts: invalid JSON")
+    }
+
+    /// Sets all token endpoint and resource route request counters back to zero
+    /// (`POST /__test/reset`).
     pub async fn reset_counts(&self) {
         let response = self
             .http

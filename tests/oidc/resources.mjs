@@ -1,0 +1,697 @@
+// Test-only stand-ins for the APS resource routes an integrator's program calls: Data Management
+// (hubs -> projects -> top folders -> folder contents -> item) and OSS (buckets, signed S3 upload
+// and download, deletes), guarded by the access tokens of the oidc-provider in server.mjs.
+// NEVER use it for anything but local tests.
+//
+// Paths, parameters, bodies and answers follow Autodesk's published OpenAPI documents
+// (datamanagement.yaml and oss.yaml of autodesk-platform-services/aps-sdk-openapi).
+//
+// Auth rule, for every route except the signed S3 URLs:
+//
+// - `Authorization: Bearer <token>` must name an access token this provider issued and that is
+//   still valid. Tokens are opaque here (resourceIndicators is on, but no resource server is
+//   configured, so no JWT access token can be issued); they are looked up in the provider's own
+//   storage: `provider.AccessToken.find` (authorization code / refresh grants: a user, i.e.
+//   three-legged, token, whose grant must still exist) or `provider.ClientCredentials.find`
+//   (client_credentials: an app, i.e. two-legged, token). `find` refuses expired tokens, and
+//   revoked tokens are gone from the storage. Anything else (no header, another scheme, a refresh
+//   token, an ID token, a forged string) -> 401 with an APS-style JSON body (AUTH-001).
+// - The token must carry the route's scope (one of them when the route lists several) -> else 403
+//   with a JSON body naming the missing scope (AUTH-010, `missingScopes`), and an RFC 6750
+//   `WWW-Authenticate: Bearer error="insufficient_scope"` header.
+// - Data Management routes accept user and app tokens (the document declares both `2-legged` and
+//   `3-legged` security for them). OSS routes accept app tokens only (the document declares
+//   `2-legged` only): a user token -> 403.
+//
+// The signed URLs (`/s3-fake/upload/<id>`, `/s3-fake/download/<id>`) need no token: the URL is
+// the credential. An upload URL works once; both expire (`minutesExpiration`, default 2 minutes).
+// They answer S3-style XML errors, as S3 does.
+//
+// Every request to these routes is counted by route template (see `resourceCounts`).
+
+import crypto from 'node:crypto';
+
+/** The largest request body accepted (signed upload PUTs included). */
+const MAX_BODY = 64 * 1024 * 1024;
+
+const MORE_INFO = 'https://aps.autodesk.com/en/docs/oauth/v2/developers_guide/error_handling/';
+const JSON_API = 'application/vnd.api+json';
+const REGIONS = ['US', 'EMEA', 'AUS', 'CAN', 'DEU', 'IND', 'JPN', 'GBR'];
+const POLICY_KEYS = ['transient', 'temporary', 'persistent'];
+const BUCKET_KEY = /^[-_.a-z0-9]{3,128}$/;
+
+// ---------------------------------------------------------------------------------------------
+// Fixed Data Management data.
+// ---------------------------------------------------------------------------------------------
+
+export const HUB_ID = 'b.hub-1';
+export const PROJECT_ID = 'b.project-1';
+export const TOP_FOLDER_ID = 'urn:adsk.wipprod:fs.folder:co.top-folder-1';
+export const ITEM_ID = 'urn:adsk.wipprod:dm.lineage:item-1';
+export const VERSION_ID = 'urn:adsk.wipprod:fs.file:vf.item-1?version=1';
+
+const CREATED = '2024-01-15T10:00:00.0000000Z';
+const MODIFIED = '2024-02-20T16:30:00.0000000Z';
+const USER = { id: 'TESTUSER1', name: 'Test User' };
+
+/** The mutable state of one server. */
+function newState() {
+  return {
+    /** bucketKey -> { bucketKey, bucketOwner, createdDate, policyKey, permissions, region, objects } */
+    buckets: new Map(),
+    /** uploadKey -> { bucketKey, objectKey, parts: Map<partNumber, Buffer>, issued: Set, expiresAt } */
+    uploads: new Map(),
+    /** signed URL id -> { kind, expiresAt, ... } */
+    signed: new Map(),
+  };
+}
+
+/** Sends a JSON (or JSON:API) answer. */
+function send(ctx, status, body, type = 'application/json') {
+  ctx.status = status;
+  ctx.type = type;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = JSON.stringify(body);
+}
+
+/** Sends an S3-style XML error. */
+function s3Error(ctx, status, code, message) {
+  ctx.status = status;
+  ctx.type = 'application/xml';
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+}
+
+/** A Data Management JSON:API error document (validates against the document's `404-general`). */
+function jsonApiError(ctx, status, code, detail) {
+  send(ctx, status, {
+    jsonapi: { version: '1.0' },
+    errors: [{ id: crypto.randomUUID(), status: String(status), code, title: code, detail }],
+  }, JSON_API);
+}
+
+/** An OSS error (`{reason}`, the document's `reason` schema). */
+function ossError(ctx, status, reason) {
+  send(ctx, status, { reason });
+}
+
+/** Reads the whole request body, up to MAX_BODY bytes (undefined when larger). */
+async function readBody(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reads a JSON request body; sends a 400 and returns undefined when it is not a JSON object. */
+async function readJson(ctx) {
+  if (!/^application\/(vnd\.api\+)?json\b/i.test(ctx.get('content-type'))) {
+    ossError(ctx, 400, 'Content-Type must be application/json');
+    return undefined;
+  }
+  const raw = await readBody(ctx.req);
+  let body;
+  try {
+    body = raw === undefined ? undefined : JSON.parse(raw.toString('utf8'));
+  } catch {
+    body = undefined;
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    ossError(ctx, 400, 'The request body must be a JSON object');
+    return undefined;
+  }
+  return body;
+}
+
+/** A random URL-safe id. */
+function randomId(bytes = 24) {
+  return crypto.randomBytes(bytes).toString('base64url');
+}
+
+/** `minutesExpiration` (1-60, default 2) as milliseconds, or undefined when invalid. */
+function expirationMs(ctx) {
+  const raw = ctx.query.minutesExpiration;
+  if (raw === undefined) return 2 * 60 * 1000;
+  const minutes = Number(raw);
+  return Number.isInteger(minutes) && minutes >= 1 && minutes <= 60 ? minutes * 60 * 1000 : undefined;
+}
+
+/** A positive integer query parameter in [min, max], its default when absent, NaN when invalid. */
+function intParam(ctx, name, fallback, min, max) {
+  const raw = ctx.query[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= min && n <= max ? n : NaN;
+}
+
+/**
+ * Creates the Koa middleware of the resource routes.
+ *
+ * @param {object} options
+ * @param {import('oidc-provider').default} options.provider the provider whose tokens are accepted
+ * @param {string} options.issuer `http://127.0.0.1:<port>`, base of links and signed URLs
+ * @returns {{ middleware: Function, counts: Record<string, number>, resetCounts: Function }} the
+ *   middleware, and its request counters by `"<METHOD> <path template>"` (every request that
+ *   reaches a route counts, whatever the answer)
+ */
+export function resourceRoutes({ provider, issuer }) {
+  const state = newState();
+
+  // --- Authentication -------------------------------------------------------------------------
+
+  /** The provider's token named by the Authorization header, with its kind, or undefined. */
+  async function findToken(ctx) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization') || '');
+    if (!match) return undefined;
+    const value = match[1];
+    const user = await provider.AccessToken.find(value);
+    if (user) {
+      // As oidc-provider's userinfo does: a token whose grant was revoked is no longer valid.
+      const grant = user.grantId ? await provider.Grant.find(user.grantId) : undefined;
+      if (!grant || grant.clientId !== user.clientId || grant.accountId !== user.accountId) {
+        return undefined;
+      }
+      return { kind: 'user', token: user };
+    }
+    const app = await provider.ClientCredentials.find(value);
+    return app ? { kind: 'app', token: app } : undefined;
+  }
+
+  /**
+   * Checks the bearer token: returns it, or sends 401/403 and returns undefined.
+   *
+   * @param {string[]} anyOf the route's scopes, one of which is needed
+   * @param {boolean} appOnly whether only two-legged (client credentials) tokens are accepted
+   */
+  async function authorize(ctx, anyOf, appOnly) {
+    const found = await findToken(ctx);
+    if (!found || found.token.isExpired) {
+      ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      send(ctx, 401, {
+        developerMessage: 'The Authorization header is missing, or the token is invalid or expired.',
+        errorCode: 'AUTH-001',
+        moreInfo: MORE_INFO,
+      });
+      return undefined;
+    }
+    const scopes = found.token.scopes;
+    if (!anyOf.some((scope) => scopes.has(scope))) {
+      const needed = anyOf.join(' ');
+      ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${needed}"`);
+      send(ctx, 403, {
+        developerMessage: `The token does not have the privilege for this request: it lacks the scope ${anyOf.join(' or ')}.`,
+        errorCode: 'AUTH-010',
+        moreInfo: MORE_INFO,
+        missingScopes: anyOf,
+      });
+      return undefined;
+    }
+    if (appOnly && found.kind !== 'app') {
+      send(ctx, 403, {
+        developerMessage: 'This operation needs an application (two-legged) token; a user (three-legged) token was sent.',
+        errorCode: 'AUTH-012',
+        moreInfo: MORE_INFO,
+      });
+      return undefined;
+    }
+    return found;
+  }
+
+  // --- Data Management ------------------------------------------------------------------------
+
+  const link = (path) => ({ href: `${issuer}${path}` });
+  const enc = encodeURIComponent;
+  const hubPath = `/project/v1/hubs/${enc(HUB_ID)}`;
+  const projectPath = `${hubPath}/projects/${enc(PROJECT_ID)}`;
+  const dataProject = `/data/v1/projects/${enc(PROJECT_ID)}`;
+  const folderPath = `${dataProject}/folders/${enc(TOP_FOLDER_ID)}`;
+  const itemPath = `${dataProject}/items/${enc(ITEM_ID)}`;
+  const versionPath = `${dataProject}/versions/${enc(VERSION_ID)}`;
+  const webView = (what) => link(`/webview/${what}`);
+  const schema = (type) => ({ href: `${issuer}/schema/v1/versions/${enc(type)}-1.0` });
+
+  const hub = () => ({
+    type: 'hubs',
+    id: HUB_ID,
+    attributes: {
+      name: 'Test Hub',
+      extension: { type: 'hubs:autodesk.bim360:Account', version: '1.0', schema: schema('hubs:autodesk.bim360:Account'), data: {} },
+      region: 'US',
+    },
+    links: { self: link(hubPath) },
+    relationships: { projects: { links: { related: link(`${hubPath}/projects`) } } },
+  });
+
+  const project = () => ({
+    type: 'projects',
+    id: PROJECT_ID,
+    attributes: {
+      name: 'Test Project',
+      scopes: ['b360project.project-1', 'global'],
+      extension: {
+        type: 'projects:autodesk.bim360:Project',
+        version: '1.0',
+        schema: schema('projects:autodesk.bim360:Project'),
+        data: {},
+      },
+    },
+    links: { self: link(projectPath), webView: webView('project-1') },
+    relationships: {
+      hub: { data: { type: 'hubs', id: HUB_ID }, links: { related: link(hubPath) } },
+      rootFolder: {
+        data: { type: 'folders', id: 'urn:adsk.wipprod:fs.folder:co.root-folder-1' },
+        meta: { link: link(`${dataProject}/folders/${enc('urn:adsk.wipprod:fs.folder:co.root-folder-1')}`) },
+      },
+      topFolders: { links: { related: link(`${projectPath}/topFolders`) } },
+    },
+  });
+
+  const audit = () => ({
+    createTime: CREATED,
+    createUserId: USER.id,
+    createUserName: USER.name,
+    lastModifiedTime: MODIFIED,
+    lastModifiedUserId: USER.id,
+    lastModifiedUserName: USER.name,
+  });
+
+  const topFolder = () => ({
+    type: 'folders',
+    id: TOP_FOLDER_ID,
+    attributes: {
+      name: 'Project Files',
+      displayName: 'Project Files',
+      objectCount: 1,
+      ...audit(),
+      lastModifiedTimeRollup: MODIFIED,
+      hidden: false,
+      extension: {
+        type: 'folders:autodesk.bim360:Folder',
+        version: '1.0',
+        schema: schema('folders:autodesk.bim360:Folder'),
+        data: { visibleTypes: {}, allowedTypes: {} },
+      },
+    },
+    links: { self: link(folderPath), webView: webView('top-folder-1') },
+    relationships: {
+      parent: {
+        data: { type: 'folders', id: 'urn:adsk.wipprod:fs.folder:co.root-folder-1' },
+        links: { related: link(`${folderPath}/parent`) },
+      },
+      refs: { links: { self: link(`${folderPath}/relationships/refs`), related: link(`${folderPath}/refs`) } },
+      links: { links: { self: link(`${folderPath}/relationships/links`) } },
+      contents: { links: { related: link(`${folderPath}/contents`) } },
+    },
+  });
+
+  const item = () => ({
+    type: 'items',
+    id: ITEM_ID,
+    attributes: {
+      displayName: 'checklist.pdf',
+      ...audit(),
+      hidden: false,
+      reserved: false,
+      extension: {
+        type: 'items:autodesk.bim360:File',
+        version: '1.0',
+        schema: schema('items:autodesk.bim360:File'),
+        data: {},
+      },
+    },
+    links: { self: link(itemPath), webView: webView('item-1') },
+    relationships: {
+      parent: { data: { type: 'folders', id: TOP_FOLDER_ID }, links: { related: link(`${itemPath}/parent`) } },
+      tip: { data: { type: 'versions', id: VERSION_ID }, links: { related: link(`${itemPath}/tip`) } },
+      versions: { links: { related: link(`${itemPath}/versions`) } },
+      refs: { links: { self: link(`${itemPath}/relationships/refs`), related: link(`${itemPath}/refs`) } },
+      links: { links: { self: link(`${itemPath}/relationships/links`) } },
+    },
+  });
+
+  const tipVersion = () => ({
+    type: 'versions',
+    id: VERSION_ID,
+    attributes: {
+      name: 'checklist.pdf',
+      displayName: 'checklist.pdf',
+      mimeType: 'application/pdf',
+      versionNumber: 1,
+      fileType: 'pdf',
+      storageSize: 1024,
+      ...audit(),
+      extension: {
+        type: 'versions:autodesk.bim360:File',
+        version: '1.0',
+        schema: schema('versions:autodesk.bim360:File'),
+        data: {},
+      },
+    },
+    links: { self: link(versionPath), webView: webView('item-1-v1') },
+    relationships: {
+      item: { data: { type: 'items', id: ITEM_ID }, links: { related: link(`${versionPath}/item`) } },
+      refs: { links: { self: link(`${versionPath}/relationships/refs`), related: link(`${versionPath}/refs`) } },
+      links: { links: { self: link(`${versionPath}/relationships/links`) } },
+      storage: {
+        data: { type: 'objects', id: 'urn:adsk.objects:os.object:wip.dm.prod/item-1.pdf' },
+        meta: { link: link('/oss/v2/buckets/wip.dm.prod/objects/item-1.pdf') },
+      },
+    },
+  });
+
+  const dm = (ctx, body) => send(ctx, 200, { jsonapi: { version: '1.0' }, ...body }, JSON_API);
+  const notFound = (ctx, what, id) => jsonApiError(ctx, 404, 'NOT_FOUND', `The ${what} ${id} was not found.`);
+
+  /** Checks hub and project ids; sends the 404 and returns false when one is unknown. */
+  function knownHubProject(ctx, hubId, projectId) {
+    if (hubId !== HUB_ID) return notFound(ctx, 'hub', hubId), false;
+    if (projectId !== undefined && projectId !== PROJECT_ID) return notFound(ctx, 'project', projectId), false;
+    return true;
+  }
+
+  // --- OSS ------------------------------------------------------------------------------------
+
+  const objectId = (bucketKey, objectKey) => `urn:adsk.objects:os.object:${bucketKey}/${objectKey}`;
+  const objectLocation = (bucketKey, objectKey) =>
+    `${issuer}/oss/v2/buckets/${enc(bucketKey)}/objects/${enc(objectKey)}`;
+
+  /** The bucket, owned by the token's client; else sends 404/403 and returns undefined. */
+  function ownBucket(ctx, found, bucketKey) {
+    const bucket = state.buckets.get(bucketKey);
+    if (!bucket) return ossError(ctx, 404, `Bucket ${bucketKey} does not exist`), undefined;
+    if (bucket.bucketOwner !== found.token.clientId) {
+      return ossError(ctx, 403, `Bucket ${bucketKey} is owned by another application`), undefined;
+    }
+    return bucket;
+  }
+
+  /** Registers a signed URL and returns it. */
+  function sign(kind, ttlMs, details) {
+    const id = randomId();
+    state.signed.set(id, { kind, expiresAt: Date.now() + ttlMs, ...details });
+    return `${issuer}/s3-fake/${kind}/${id}`;
+  }
+
+  /** A signed URL's record if it exists and has not expired. */
+  function signed(kind, id) {
+    const record = state.signed.get(id);
+    if (!record || record.kind !== kind) return undefined;
+    if (record.expiresAt <= Date.now()) {
+      state.signed.delete(id);
+      return undefined;
+    }
+    return record;
+  }
+
+  // --- Routes ---------------------------------------------------------------------------------
+
+  /** [method, template, handler(ctx, params)]; templates use `{name}` for one path segment. */
+  const routes = [
+    ['GET', '/project/v1/hubs', async (ctx) => {
+      if (!(await authorize(ctx, ['data:read'], false))) return;
+      dm(ctx, { links: { self: link('/project/v1/hubs') }, data: [hub()] });
+    }],
+    ['GET', '/project/v1/hubs/{hub_id}/projects', async (ctx, p) => {
+      if (!(await authorize(ctx, ['data:read'], false))) return;
+      if (!knownHubProject(ctx, p.hub_id)) return;
+      dm(ctx, { links: { self: link(`${hubPath}/projects`) }, data: [project()] });
+    }],
+    ['GET', '/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders', async (ctx, p) => {
+      if (!(await authorize(ctx, ['data:read'], false))) return;
+      if (!knownHubProject(ctx, p.hub_id, p.project_id)) return;
+      dm(ctx, { links: { self: link(`${projectPath}/topFolders`) }, data: [topFolder()] });
+    }],
+    ['GET', '/data/v1/projects/{project_id}/folders/{folder_id}/contents', async (ctx, p) => {
+      if (!(await authorize(ctx, ['data:read'], false))) return;
+      if (!knownHubProject(ctx, HUB_ID, p.project_id)) return;
+      if (p.folder_id !== TOP_FOLDER_ID) return notFound(ctx, 'folder', p.folder_id);
+      dm(ctx, { links: { self: link(`${folderPath}/contents`) }, data: [item()], included: [tipVersion()] });
+    }],
+    ['GET', '/data/v1/projects/{project_id}/items/{item_id}', async (ctx, p) => {
+      if (!(await authorize(ctx, ['data:read'], false))) return;
+      if (!knownHubProject(ctx, HUB_ID, p.project_id)) return;
+      if (p.item_id !== ITEM_ID) return notFound(ctx, 'item', p.item_id);
+      dm(ctx, { links: { self: link(itemPath) }, data: item(), included: [tipVersion()] });
+    }],
+
+    ['POST', '/oss/v2/buckets', async (ctx) => {
+      const found = await authorize(ctx, ['bucket:create'], true);
+      if (!found) return;
+      const region = ctx.get('region') || ctx.get('x-ads-region') || 'US';
+      if (!REGIONS.includes(region)) return ossError(ctx, 400, `Unknown region ${region}`);
+      const body = await readJson(ctx);
+      if (!body) return;
+      const { bucketKey, policyKey, allow = [] } = body;
+      if (typeof bucketKey !== 'string' || !BUCKET_KEY.test(bucketKey)) {
+        return ossError(ctx, 400, 'bucketKey must match ^[-_.a-z0-9]{3,128}$');
+      }
+      if (!POLICY_KEYS.includes(policyKey)) {
+        return ossError(ctx, 400, `policyKey must be one of ${POLICY_KEYS.join(', ')}`);
+      }
+      const validAllow = Array.isArray(allow) && allow.every((a) =>
+        a && typeof a.authId === 'string' && ['full', 'read'].includes(a.access));
+      if (!validAllow) return ossError(ctx, 400, 'allow must be a list of {authId, access: full|read}');
+      if (state.buckets.has(bucketKey)) return ossError(ctx, 409, 'Bucket already exists');
+      const bucket = {
+        bucketKey,
+        bucketOwner: found.token.clientId,
+        createdDate: Date.now(),
+        permissions: [{ authId: found.token.clientId, access: 'full' }, ...allow.map(({ authId, access }) => ({ authId, access }))],
+        policyKey,
+      };
+      state.buckets.set(bucketKey, { ...bucket, region, objects: new Map() });
+      send(ctx, 200, bucket);
+    }],
+    ['DELETE', '/oss/v2/buckets/{bucketKey}', async (ctx, p) => {
+      const found = await authorize(ctx, ['bucket:delete'], true);
+      if (!found || !ownBucket(ctx, found, p.bucketKey)) return;
+      state.buckets.delete(p.bucketKey);
+      for (const [key, upload] of state.uploads) {
+        if (upload.bucketKey === p.bucketKey) state.uploads.delete(key);
+      }
+      ctx.status = 200;
+      ctx.body = '';
+    }],
+    ['GET', '/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload', async (ctx, p) => {
+      const found = await authorize(ctx, ['data:write', 'data:create'], true);
+      if (!found || !ownBucket(ctx, found, p.bucketKey)) return;
+      const parts = intParam(ctx, 'parts', 1, 1, 25);
+      const firstPart = intParam(ctx, 'firstPart', 1, 1, 10000);
+      const ttl = expirationMs(ctx);
+      if (Number.isNaN(parts) || Number.isNaN(firstPart) || firstPart + parts - 1 > 10000) {
+        return ossError(ctx, 400, 'parts must be 1-25 and firstPart 1-10000');
+      }
+      if (ttl === undefined) return ossError(ctx, 400, 'minutesExpiration must be 1-60');
+      let uploadKey = ctx.query.uploadKey;
+      let upload;
+      if (uploadKey !== undefined) {
+        upload = state.uploads.get(uploadKey);
+        if (!upload || upload.bucketKey !== p.bucketKey || upload.objectKey !== p.objectKey
+          || upload.expiresAt <= Date.now()) {
+          return ossError(ctx, 400, 'Unknown or expired uploadKey for this object');
+        }
+      } else {
+        uploadKey = randomId(32);
+        upload = {
+          bucketKey: p.bucketKey,
+          objectKey: p.objectKey,
+          parts: new Map(),
+          issued: new Set(),
+          expiresAt: Date.now() + 24 * 3600 * 1000,
+        };
+        state.uploads.set(uploadKey, upload);
+      }
+      const urls = [];
+      for (let part = firstPart; part < firstPart + parts; part += 1) {
+        upload.issued.add(part);
+        urls.push(sign('upload', ttl, { uploadKey, part }));
+      }
+      send(ctx, 200, {
+        uploadKey,
+        uploadExpiration: new Date(upload.expiresAt).toISOString(),
+        urlExpiration: new Date(Date.now() + ttl).toISOString(),
+        urls,
+      });
+    }],
+    ['POST', '/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload', async (ctx, p) => {
+      const found = await authorize(ctx, ['data:write', 'data:create'], true);
+      if (!found) return;
+      const bucket = ownBucket(ctx, found, p.bucketKey);
+      if (!bucket) return;
+      const body = await readJson(ctx);
+      if (!body) return;
+      const upload = typeof body.uploadKey === 'string' ? state.uploads.get(body.uploadKey) : undefined;
+      if (!upload || upload.bucketKey !== p.bucketKey || upload.objectKey !== p.objectKey) {
+        return ossError(ctx, 400, 'Unknown uploadKey for this object');
+      }
+      const numbers = [...upload.parts.keys()].sort((a, b) => a - b);
+      if (numbers.length === 0 || numbers.some((n, i) => n !== i + 1)
+        || [...upload.issued].some((n) => !upload.parts.has(n))) {
+        return ossError(ctx, 400, 'Not every part of this upload has been uploaded');
+      }
+      const chunks = numbers.map((n) => upload.parts.get(n));
+      const bytes = Buffer.concat(chunks.map((c) => c.bytes));
+      if (body.size !== undefined && body.size !== bytes.length) {
+        return ossError(ctx, 400, `size ${body.size} does not match the ${bytes.length} bytes uploaded`);
+      }
+      if (body.eTags !== undefined && (!Array.isArray(body.eTags)
+        || body.eTags.length !== chunks.length
+        || body.eTags.some((e, i) => String(e).replace(/"/g, '') !== chunks[i].etag))) {
+        return ossError(ctx, 400, 'eTags do not match the uploaded parts');
+      }
+      state.uploads.delete(body.uploadKey);
+      const object = {
+        bucketKey: p.bucketKey,
+        objectId: objectId(p.bucketKey, p.objectKey),
+        objectKey: p.objectKey,
+        sha1: crypto.createHash('sha1').update(bytes).digest('hex'),
+        size: bytes.length,
+        contentType: ctx.get('x-ads-meta-Content-Type') || 'application/octet-stream',
+        location: objectLocation(p.bucketKey, p.objectKey),
+      };
+      bucket.objects.set(p.objectKey, {
+        ...object,
+        bytes,
+        contentDisposition: ctx.get('x-ads-meta-Content-Disposition') || undefined,
+      });
+      send(ctx, 200, { ...object, policyKey: bucket.policyKey });
+    }],
+    ['GET', '/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3download', async (ctx, p) => {
+      const found = await authorize(ctx, ['data:read'], true);
+      if (!found) return;
+      const bucket = ownBucket(ctx, found, p.bucketKey);
+      if (!bucket) return;
+      const object = bucket.objects.get(p.objectKey);
+      if (!object) return ossError(ctx, 404, `Object ${p.objectKey} does not exist`);
+      const ttl = expirationMs(ctx);
+      if (ttl === undefined) return ossError(ctx, 400, 'minutesExpiration must be 1-60');
+      const contentType = ctx.query['response-content-type'] || object.contentType;
+      const contentDisposition = ctx.query['response-content-disposition'] || object.contentDisposition;
+      const params = { 'content-type': contentType };
+      if (contentDisposition) params['content-disposition'] = contentDisposition;
+      if (ctx.query['response-cache-control']) params['cache-control'] = ctx.query['response-cache-control'];
+      send(ctx, 200, {
+        status: 'complete',
+        url: sign('download', ttl, { bucketKey: p.bucketKey, objectKey: p.objectKey, params }),
+        params,
+        size: object.size,
+        sha1: object.sha1,
+      });
+    }],
+    ['DELETE', '/oss/v2/buckets/{bucketKey}/objects/{objectKey}', async (ctx, p) => {
+      const found = await authorize(ctx, ['data:write'], true);
+      if (!found) return;
+      const bucket = ownBucket(ctx, found, p.bucketKey);
+      if (!bucket) return;
+      if (!bucket.objects.delete(p.objectKey)) return ossError(ctx, 404, `Object ${p.objectKey} does not exist`);
+      ctx.status = 200;
+      ctx.body = '';
+    }],
+
+    // The fake S3 behind the signed URLs: no bearer token, the URL is the credential.
+    ['PUT', '/s3-fake/upload/{id}', async (ctx, p) => {
+      const record = signed('upload', p.id);
+      const upload = record && state.uploads.get(record.uploadKey);
+      if (!record || record.used || !upload) {
+        return s3Error(ctx, 403, 'AccessDenied', 'Unknown, expired or already used signed URL');
+      }
+      record.used = true;
+      const bytes = await readBody(ctx.req);
+      if (bytes === undefined) return s3Error(ctx, 400, 'EntityTooLarge', 'Body too large');
+      const etag = crypto.createHash('md5').update(bytes).digest('hex');
+      upload.parts.set(record.part, { bytes, etag });
+      ctx.set('ETag', `"${etag}"`);
+      ctx.status = 200;
+      ctx.body = '';
+    }],
+    ['GET', '/s3-fake/download/{id}', async (ctx, p) => {
+      const record = signed('download', p.id);
+      if (!record) return s3Error(ctx, 403, 'AccessDenied', 'Unknown or expired signed URL');
+      const object = state.buckets.get(record.bucketKey)?.objects.get(record.objectKey);
+      if (!object) return s3Error(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
+      ctx.set('ETag', `"${crypto.createHash('md5').update(object.bytes).digest('hex')}"`);
+      ctx.set('Accept-Ranges', 'bytes');
+      if (record.params['content-disposition']) ctx.set('Content-Disposition', record.params['content-disposition']);
+      if (record.params['cache-control']) ctx.set('Cache-Control', record.params['cache-control']);
+      ctx.type = record.params['content-type'];
+      const size = object.bytes.length;
+      const range = /^bytes=(\d*)-(\d*)$/.exec(ctx.get('range') || '');
+      if (range && (range[1] !== '' || range[2] !== '')) {
+        let start = range[1] === '' ? Math.max(size - Number(range[2]), 0) : Number(range[1]);
+        let end = range[1] === '' || range[2] === '' ? size - 1 : Math.min(Number(range[2]), size - 1);
+        if (start >= size || start > end) {
+          ctx.set('Content-Range', `bytes */${size}`);
+          return s3Error(ctx, 416, 'InvalidRange', 'The requested range is not satisfiable');
+        }
+        ctx.status = 206;
+        ctx.set('Content-Range', `bytes ${start}-${end}/${size}`);
+        ctx.body = object.bytes.subarray(start, end + 1);
+        return;
+      }
+      ctx.status = 200;
+      ctx.body = object.bytes;
+    }],
+  ].map(([method, template, handler]) => ({
+    method,
+    template,
+    handler,
+    segments: template.split('/').slice(1),
+  }));
+
+  /** Route template params of `path`'s segments, or undefined when they do not match. */
+  function match(route, segments) {
+    if (route.segments.length !== segments.length) return undefined;
+    const params = {};
+    for (let i = 0; i < segments.length; i += 1) {
+      const want = route.segments[i];
+      if (want.startsWith('{')) {
+        if (segments[i] === '') return undefined;
+        params[want.slice(1, -1)] = segments[i];
+      } else if (want !== segments[i]) {
+        return undefined;
+      }
+    }
+    return params;
+  }
+
+  const PREFIXES = ['/project/v1/', '/data/v1/', '/oss/v2/', '/s3-fake/'];
+
+  const counts = {};
+  function resetCounts() {
+    for (const route of routes) counts[`${route.method} ${route.template}`] = 0;
+  }
+  resetCounts();
+
+  /** The Koa middleware: handles the routes above, passes everything else on. */
+  async function middleware(ctx, next) {
+    const { path } = ctx;
+    if (!PREFIXES.some((prefix) => path.startsWith(prefix))) {
+      return next();
+    }
+    let segments;
+    try {
+      segments = path.split('/').slice(1).map(decodeURIComponent);
+    } catch {
+      return send(ctx, 400, { reason: 'Malformed percent-encoding in the path' });
+    }
+    const matching = routes
+      .map((route) => ({ route, params: match(route, segments) }))
+      .filter(({ params }) => params);
+    const hit = matching.find(({ route }) => route.method === ctx.method);
+    if (!hit) {
+      if (matching.length > 0) {
+        ctx.set('Allow', matching.map(({ route }) => route.method).join(', '));
+        return send(ctx, 405, { reason: `Method ${ctx.method} not allowed here` });
+      }
+      return send(ctx, 404, { reason: `No such route in this test server: ${ctx.method} ${path}` });
+    }
+    const key = `${hit.route.method} ${hit.route.template}`;
+    counts[key] += 1;
+    await hit.route.handler(ctx, hit.params);
+  }
+
+  return { middleware, counts, resetCounts };
+}
