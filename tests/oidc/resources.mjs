@@ -66,11 +66,19 @@ function newState() {
   };
 }
 
-/** Sends a JSON (or JSON:API) answer. */
+/** Requests allowed per rate-limit window, as APS's `X-RateLimit-*` headers report it. */
+const RATE_LIMIT = 300;
+let served = 0;
+
+/** Sends a JSON (or JSON:API) answer, with APS-style rate-limit headers. */
 function send(ctx, status, body, type = 'application/json') {
   ctx.status = status;
   ctx.type = type;
   ctx.set('Cache-Control', 'no-store');
+  served += 1;
+  ctx.set('X-RateLimit-Limit', String(RATE_LIMIT));
+  ctx.set('X-RateLimit-Remaining', String(Math.max(0, RATE_LIMIT - served)));
+  ctx.set('X-RateLimit-Reset', String(Math.floor(Date.now() / 1000) + 60));
   ctx.body = JSON.stringify(body);
 }
 
