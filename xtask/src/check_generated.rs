@@ -338,11 +338,35 @@ pub fn write_scratch_crate(
     }
     std::fs::write(
         dir.join("Cargo.toml"),
-        template.replace("@NAME@", &format!("check-{name}")),
+        template
+            .replace("@NAME@", &format!("check-{name}"))
+            .replace("@FEATURES@", &module_features(files)),
     )
     .map_err(|e| e.to_string())?;
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
     Ok(dir.to_path_buf())
+}
+
+/// The `[features]` lines for the other documents' modules among `files` (`<module>/mod.rs`):
+/// each module's feature (`Layout::module_feature`), on by default, so the scratch crate
+/// compiles and checks every module the root's `mod.rs` declares.
+fn module_features(files: &[aps_auth_codegen::GeneratedFile]) -> String {
+    let mut features: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.path.strip_suffix("/mod.rs"))
+        .map(aps_auth_codegen::Layout::module_feature)
+        .collect();
+    features.sort();
+    features.dedup();
+    if features.is_empty() {
+        return String::new();
+    }
+    let quoted: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
+    let mut out = format!("default = [{}]\n", quoted.join(", "));
+    for feature in &features {
+        out.push_str(&format!("{feature} = []\n"));
+    }
+    out
 }
 
 /// The scratch crate's name for a document named `name`: lower case, words joined by `-`
@@ -379,8 +403,10 @@ fn count_runtime_like_fns(files: &[aps_auth_codegen::GeneratedFile]) -> usize {
 
 /// The scratch crate's manifest: `aps-auth-generated`'s dependency sections, in a one-package
 /// workspace that carries the root manifest's `[workspace.package]` and `[workspace.dependencies]`
-/// (minus path dependencies), so `workspace = true` entries resolve as they do here.
-/// `@NAME@` stands for the package name.
+/// (minus path dependencies), so `workspace = true` entries resolve as they do here, and the
+/// member's `[lints.rust]` (the `cfg(docsrs)` the crate and the generated code use).
+/// `@NAME@` stands for the package name, `@FEATURES@` for the features of the other documents'
+/// modules ([`write_scratch_crate`] fills both in).
 pub fn crate_template(root: &Path) -> Result<String, String> {
     let read = |p: &str| {
         std::fs::read_to_string(root.join(p)).map_err(|e| format!("cannot read {p}: {e}"))
@@ -398,20 +424,24 @@ pub fn crate_template(root: &Path) -> Result<String, String> {
             .collect();
         Some(body.join("\n") + "\n")
     };
-    let deps_start = member
-        .find("[dependencies]")
-        .ok_or("aps-auth-generated has no [dependencies]")?;
+    if !member.contains("\n[dependencies]\n") {
+        return Err("aps-auth-generated has no [dependencies]".into());
+    }
     let mut out = String::from(
         "# Scratch crate written by `cargo xtask check-generated`.\n[package]\nname = \"@NAME@\"\nversion = \"0.0.0\"\n\
          edition.workspace = true\nrust-version.workspace = true\npublish = false\n\n",
     );
     // No `oauth` feature by default: that layer is written against the APS document's types.
-    out.push_str("[features]\noauth = []\n\n");
-    // Only the dependency tables: the member's bench and example targets are not copied.
+    // The other documents' modules are each behind a feature, enabled here (`@FEATURES@`).
+    out.push_str("[features]\noauth = []\n@FEATURES@\n");
+    // Only the dependency and lint tables: the member's bench and example targets are not copied.
     let mut keep = false;
-    for line in member[deps_start..].lines() {
+    for line in member.lines() {
         if line.starts_with('[') {
-            keep = matches!(line.trim(), "[dependencies]" | "[dev-dependencies]");
+            keep = matches!(
+                line.trim(),
+                "[dependencies]" | "[dev-dependencies]" | "[lints.rust]"
+            );
         }
         if keep {
             out.push_str(line);

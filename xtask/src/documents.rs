@@ -3,7 +3,11 @@
 //! The primary document (`aps-authentication-v2.yaml`, or else the first by file name) generates
 //! `src/generated/` itself, whose operations are methods of the crate's `Client`. Every other
 //! document generates `src/generated/<file name in snake case>/`, with a `Client` of its own, so a
-//! second API is added by dropping its document into `spec/`.
+//! second API is added by dropping its document into `spec/` and declaring its cargo feature:
+//! `src/generated/mod.rs` compiles the module only with the feature named after it
+//! (`data-management` for `spec/data-management.yaml`, off by default), and
+//! `cargo xtask generate` refuses a document whose feature `aps-auth-generated/Cargo.toml` lacks
+//! ([`check_features`]).
 //!
 //! Each document's name map (the Rust names its items were published under, see
 //! `aps_auth_codegen::names`) is `names/<document file name>.json` beside it
@@ -70,7 +74,8 @@ pub struct DocumentOutput {
     pub warnings: Vec<Warning>,
 }
 
-/// The OpenAPI documents (`.yaml`, `.yml`, `.json`) in `dir`, primary first. `shown` is how
+/// The OpenAPI documents (`.yaml`, `.yml`, `.json`) in `dir`, primary first; other files (the
+/// vendored documents' `SOURCES.md` and license) are not documents. `shown` is how
 /// messages name the directory.
 pub fn discover(dir: &Path, shown: &str) -> Result<Vec<Document>, String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -110,6 +115,67 @@ pub fn discover(dir: &Path, shown: &str) -> Result<Vec<Document>, String> {
         });
     }
     Ok(docs)
+}
+
+/// The manifest of the crate the documents are generated into, relative to the workspace root.
+pub const CRATE_MANIFEST: &str = "aps-auth-generated/Cargo.toml";
+
+/// The cargo feature that compiles each non-primary document's module (its name in kebab case,
+/// `data-management` for `spec/data-management.yaml`), with the document: the generated
+/// `src/generated/mod.rs` declares that module under `#[cfg(feature = "...")]`.
+pub fn module_features(docs: &[Document]) -> Vec<(String, &Document)> {
+    docs.iter()
+        .filter_map(|d| Some((Layout::module_feature(d.module.as_deref()?), d)))
+        .collect()
+}
+
+/// The features a Cargo manifest's `[features]` table declares (keys, bare or quoted).
+pub fn declared_features(manifest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            inside = line == "[features]";
+            continue;
+        }
+        if !inside || line.starts_with('#') {
+            continue;
+        }
+        if let Some((key, _)) = line.split_once('=') {
+            out.push(key.trim().trim_matches('"').to_owned());
+        }
+    }
+    out
+}
+
+/// Refuses documents whose module has no feature in the crate's manifest (`manifest`, the text
+/// of the file `manifest_name`): without it the module would be generated but never compiled,
+/// and cargo would warn about an unknown feature in `cfg`. One sentence per document, naming
+/// the line to add.
+pub fn check_features(
+    docs: &[Document],
+    manifest: &str,
+    manifest_name: &str,
+) -> Result<(), String> {
+    let declared = declared_features(manifest);
+    let problems: Vec<String> = module_features(docs)
+        .into_iter()
+        .filter(|(feature, _)| !declared.contains(feature))
+        .map(|(feature, doc)| {
+            format!(
+                "{} generates the module `generated::{}`, which is compiled only with the cargo \
+                 feature `{feature}`, and {manifest_name} does not declare it: add the line \
+                 `{feature} = []` to the [features] table of {manifest_name} (it stays off by \
+                 default; users enable it with `features = [\"{feature}\"]`).",
+                doc.source_name,
+                naming::unraw(doc.module.as_deref().unwrap_or_default()),
+            )
+        })
+        .collect();
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(problems.join("\n")),
+    }
 }
 
 /// Generates every document; file paths are relative to the generated directory
@@ -160,4 +226,89 @@ pub fn generate_documents(docs: &[Document]) -> Result<Vec<DocumentOutput>, Stri
         });
     }
     Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(names: &[&str]) -> (tempdir::Dir, Vec<Document>) {
+        let dir = tempdir::Dir::new();
+        for name in names {
+            std::fs::write(dir.0.join(name), "openapi: 3.1.0\n").unwrap();
+        }
+        // Not documents: attribution and license files sit beside them.
+        std::fs::write(dir.0.join("SOURCES.md"), "").unwrap();
+        std::fs::write(dir.0.join("LICENSE-vendor"), "").unwrap();
+        let docs = discover(&dir.0, "spec").unwrap();
+        (dir, docs)
+    }
+
+    mod tempdir {
+        pub struct Dir(pub std::path::PathBuf);
+        impl Dir {
+            pub fn new() -> Dir {
+                use std::sync::atomic::{AtomicUsize, Ordering};
+                static NEXT: AtomicUsize = AtomicUsize::new(0);
+                let path = std::env::temp_dir().join(format!(
+                    "xtask-documents-{}-{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::Relaxed)
+                ));
+                let _ = std::fs::remove_dir_all(&path);
+                std::fs::create_dir_all(&path).unwrap();
+                Dir(path)
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    const MANIFEST: &str = "[package]\nname = \"x\"\n\n[features]\ndefault = [\"oauth\"]\n\
+        # a comment = no feature\noauth = []\n\"data-management\" = []\n\n[dependencies]\noss = \"1\"\n";
+
+    #[test]
+    fn only_documents_are_discovered_and_each_other_one_has_a_feature() {
+        let (_dir, docs) = docs(&[PRIMARY, "data-management.yaml", "oss.yaml"]);
+        let names: Vec<String> = docs.iter().map(Document::file_name).collect();
+        assert_eq!(names, [PRIMARY, "data-management.yaml", "oss.yaml"]);
+        let features: Vec<String> = module_features(&docs).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(features, ["data-management", "oss"]);
+    }
+
+    #[test]
+    fn the_features_table_is_read_alone() {
+        assert_eq!(
+            declared_features(MANIFEST),
+            ["default", "oauth", "data-management"]
+        );
+    }
+
+    #[test]
+    fn a_document_without_its_feature_is_refused_with_the_line_to_add() {
+        let (_dir, docs) = docs(&[PRIMARY, "data-management.yaml", "oss.yaml"]);
+        let err = check_features(&docs, MANIFEST, CRATE_MANIFEST).unwrap_err();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("spec/oss.yaml generates the module `generated::oss`"),
+            "{err}"
+        );
+        assert!(
+            err.contains(
+                "add the line `oss = []` to the [features] table of aps-auth-generated/Cargo.toml"
+            ),
+            "{err}"
+        );
+        let fixed = MANIFEST.replace("oauth = []", "oauth = []\noss = []");
+        assert_eq!(check_features(&docs, &fixed, CRATE_MANIFEST), Ok(()));
+    }
+
+    #[test]
+    fn the_primary_document_alone_needs_no_feature() {
+        let (_dir, docs) = docs(&[PRIMARY]);
+        assert_eq!(check_features(&docs, "", CRATE_MANIFEST), Ok(()));
+    }
 }

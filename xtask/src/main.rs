@@ -102,6 +102,7 @@ fn target_from_args(args: &[String]) -> Result<Target, String> {
 
 /// `cargo xtask generate`: writes what changed, then prints the API change report.
 fn generate(target: &Target) -> Result<(), String> {
+    features_check(target)?;
     layer_check(target)?;
     let outputs = target.generate()?;
     let report = target.apply(&outputs, Mode::Write)?;
@@ -136,6 +137,7 @@ fn print_reports(target: &Target, outputs: &[documents::DocumentOutput]) {
 
 /// `cargo xtask check`: fails with a short diff per stale file.
 fn check(target: &Target) -> Result<(), String> {
+    features_check(target)?;
     layer_check(target)?;
     let report = target.ensure(Mode::Check)?;
     if let Some(error) = report.stale_error() {
@@ -161,4 +163,16 @@ fn layer_check(target: &Target) -> Result<(), String> {
         }),
         None => Ok(()),
     }
+}
+
+/// Refuses, before anything is written, a document whose module the crate's manifest has no
+/// cargo feature for (only when generating the crate itself: see `documents::check_features`).
+fn features_check(target: &Target) -> Result<(), String> {
+    let root = workspace_root();
+    if target.out_dir != root.join(OUT_DIR) {
+        return Ok(());
+    }
+    let manifest = std::fs::read_to_string(root.join(documents::CRATE_MANIFEST))
+        .map_err(|e| format!("cannot read {}: {e}", documents::CRATE_MANIFEST))?;
+    documents::check_features(&target.docs, &manifest, documents::CRATE_MANIFEST)
 }

@@ -6,7 +6,7 @@
 //!
 //! | file | renders |
 //! |---|---|
-//! | `module.rs` | `mod.rs`: module docs, `DEFAULT_BASE_URL`, submodules, a nested `Client` |
+//! | `module.rs` | `mod.rs`: module docs, `DEFAULT_BASE_URL`, feature-gated submodules, a nested `Client` |
 //! | `types.rs` | `types.rs`: its items in order, structs, fields, aliases, newtypes |
 //! | `enums.rs` | string enums (closed and open) and the `Scope` enum |
 //! | `unions.rs` | `oneOf`/`anyOf` enums, untagged or dispatched on a tag |
@@ -55,6 +55,13 @@ impl Default for Layout {
 }
 
 impl Layout {
+    /// The cargo feature that compiles a submodule of the root layout: its name in kebab case
+    /// (`data_management` -> `data-management`). The root's `mod.rs` declares each submodule
+    /// under `#[cfg(feature = "...")]`, so the crate's manifest must declare that feature.
+    pub fn module_feature(module: &str) -> String {
+        crate::naming::unraw(module).replace('_', "-")
+    }
+
     /// The path of the client type, seen from the document's modules.
     fn client_path(&self) -> TokenStream {
         match self {

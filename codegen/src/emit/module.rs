@@ -1,6 +1,7 @@
 //! `mod.rs` of a generated module: the document's title and description as module docs,
-//! `DEFAULT_BASE_URL`, `API_TITLE`, `API_VERSION`, `OPERATIONS`, the other documents' submodules (root layout)
-//! or the document's own `Client` (nested layout).
+//! `DEFAULT_BASE_URL`, `API_TITLE`, `API_VERSION`, `OPERATIONS`, the other documents' submodules (root layout,
+//! each behind the cargo feature [`Layout::module_feature`] names) or the document's own `Client`
+//! (nested layout).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -42,8 +43,17 @@ impl Emitter<'_> {
         };
         let (submodules, client) = match layout {
             Layout::Root { submodules } => {
-                let names = submodules.iter().map(|m| ident(m));
-                (quote! { #( pub mod #names; )* }, quote!())
+                // Each other document is compiled only with its cargo feature (off by default), so
+                // a user of the primary API builds nothing more; docs.rs shows the feature.
+                let declared = submodules.iter().map(|m| {
+                    let (name, feature) = (ident(m), Layout::module_feature(m));
+                    quote! {
+                        #[cfg(feature = #feature)]
+                        #[cfg_attr(docsrs, doc(cfg(feature = #feature)))]
+                        pub mod #name;
+                    }
+                });
+                (quote! { #( #declared )* }, quote!())
             }
             Layout::Nested => (
                 quote!(),
@@ -136,9 +146,19 @@ mod tests {
         let module = generated("", "mod.rs", options);
         assert!(
             module.contains(&squash(
-                "pub mod types; pub mod operations; pub mod second_api;"
+                "pub mod types; pub mod operations; \
+                 #[cfg(feature = \"second-api\")] \
+                 #[cfg_attr(docsrs, doc(cfg(feature = \"second-api\")))] \
+                 pub mod second_api;"
             )),
             "{module}"
         );
+    }
+
+    #[test]
+    fn a_submodule_feature_is_its_name_in_kebab_case() {
+        assert_eq!(Layout::module_feature("data_management"), "data-management");
+        assert_eq!(Layout::module_feature("oss"), "oss");
+        assert_eq!(Layout::module_feature("r#type"), "type");
     }
 }
