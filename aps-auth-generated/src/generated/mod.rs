@@ -7,6 +7,12 @@
 #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 pub mod types;
 pub mod operations;
+#[cfg(feature = "data-management")]
+#[cfg_attr(docsrs, doc(cfg(feature = "data-management")))]
+pub mod data_management;
+#[cfg(feature = "oss")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oss")))]
+pub mod oss;
 /// The first `servers` entry of the document: the base URL a [`crate::Client`] uses unless told otherwise.
 pub const DEFAULT_BASE_URL: Option<&str> = Some("https://developer.api.autodesk.com");
 /// `info.title` of the document.
