@@ -384,7 +384,7 @@ async fn refresh_check(checks: &mut Checklist, api: &Client, session: &UserSessi
         );
     }
     checks.check("refreshed token works", api.get_user_profile().await, |p| {
-        format!("{}", rate_limit(p.rate_limit()))
+        rate_limit(p.rate_limit())
     });
 }
 
