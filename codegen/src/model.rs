@@ -338,6 +338,9 @@ pub struct RequestBody {
     pub required: bool,
     /// The body's documentation.
     pub doc: String,
+    /// The `Content-Type` to send when the encoding's own is not the document's (a JSON body
+    /// declared as `application/vnd.api+json`, a text or binary body's declared type).
+    pub content_type: Option<String>,
 }
 
 /// A body encoding.

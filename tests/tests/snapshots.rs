@@ -40,12 +40,15 @@ fn fixture_files(relative: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The primary document's files are `aps__types.rs` and so on; another document's are
-/// `aps__<module>__types.rs`.
+/// The primary document's files, as `aps__types.rs` and so on. The other documents' modules
+/// (hundreds of kilobytes each) are not copied here: the committed code itself is checked by
+/// `committed_generated_code_is_up_to_date`, and their public API by the surface snapshots.
 #[test]
 fn aps_spec_snapshots() {
     for (path, contents) in spec_files() {
-        insta::assert_snapshot!(format!("aps__{}", path.replace('/', "__")), contents);
+        if !path.contains('/') {
+            insta::assert_snapshot!(format!("aps__{path}"), contents);
+        }
     }
 }
 

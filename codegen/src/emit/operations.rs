@@ -462,11 +462,16 @@ fn auth_stmt(auth: &Auth, query_pushes: &mut Vec<TokenStream>) -> TokenStream {
 
 /// The statement that attaches the body.
 fn body_stmt(body: &RequestBody) -> TokenStream {
+    // The declared type first: reqwest's `json` keeps a `Content-Type` already set.
+    let typed = match &body.content_type {
+        Some(ct) => quote!(request.header(reqwest::header::CONTENT_TYPE, #ct)),
+        None => quote!(request),
+    };
     let apply = match body.media {
-        Media::Form => quote!(request.form(body)),
-        Media::Json => quote!(request.json(body)),
-        Media::Text => quote!(request.body(body.to_owned())),
-        Media::Binary => quote!(request.body(body.to_vec())),
+        Media::Form => quote!(#typed.form(body)),
+        Media::Json => quote!(#typed.json(body)),
+        Media::Text => quote!(#typed.body(body.to_owned())),
+        Media::Binary => quote!(#typed.body(body.to_vec())),
     };
     if body.required {
         quote! { let body = self.body; let request = #apply; }

@@ -65,14 +65,50 @@ impl Lowerer<'_> {
             ty,
             required: rb.required == Some(true),
             doc: prose(&rb.description).unwrap_or_else(|| "The request body.".into()),
+            content_type: declared_content_type(media, mime),
         }))
     }
+}
+
+/// The `Content-Type` a body is sent with when it is not what its encoding sets by itself:
+/// reqwest writes `application/json` for JSON and `application/x-www-form-urlencoded` for forms,
+/// and nothing for text or bytes. A wildcard (`*/*`, `image/*`) names no type to send.
+fn declared_content_type(media: Media, mime: &str) -> Option<String> {
+    let essence = mime
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let needed = match media {
+        Media::Json => essence != "application/json",
+        Media::Form => false,
+        Media::Text | Media::Binary => true,
+    };
+    (needed && !essence.is_empty() && !essence.contains('*')).then(|| mime.trim().to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
     use crate::model::{Media, TypeRef};
+
+    #[test]
+    fn a_json_api_body_is_sent_with_its_declared_type() {
+        use super::declared_content_type as ct;
+        assert_eq!(
+            ct(Media::Json, "application/vnd.api+json").as_deref(),
+            Some("application/vnd.api+json")
+        );
+        assert_eq!(ct(Media::Json, "application/json; charset=utf-8"), None);
+        assert_eq!(ct(Media::Form, "application/x-www-form-urlencoded"), None);
+        assert_eq!(
+            ct(Media::Binary, "application/octet-stream").as_deref(),
+            Some("application/octet-stream")
+        );
+        assert_eq!(ct(Media::Binary, "*/*"), None);
+        assert_eq!(ct(Media::Text, "text/plain").as_deref(), Some("text/plain"));
+    }
 
     fn with_body(content: &str) -> String {
         format!(

@@ -1871,7 +1871,11 @@ impl<'a> PatchFolderCall<'a> {
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -2672,7 +2676,11 @@ impl<'a> CreateFolderRelationshipsRefCall<'a> {
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -2985,7 +2993,11 @@ impl<'a> PatchItemCall<'a> {
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -3349,7 +3361,11 @@ impl<'a> CreateItemRelationshipsRefCall<'a> {
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -4025,7 +4041,11 @@ impl<'a> PatchVersionCall<'a> {
             );
         let request = self.client.0.request(reqwest::Method::PATCH, url);
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -4524,7 +4544,11 @@ impl<'a> CreateVersionRelationshipsRefCall<'a> {
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -4716,7 +4740,11 @@ impl<'a> CreateStorageCall<'a> {
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -4813,7 +4841,11 @@ impl<'a> CreateFolderCall<'a> {
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -4940,7 +4972,11 @@ impl<'a> CreateItemCall<'a> {
             );
         let request = self.client.0.request(reqwest::Method::POST, url);
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -5065,7 +5101,11 @@ impl<'a> CreateVersionCall<'a> {
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -5469,7 +5509,11 @@ impl<'a> CreateDownloadCall<'a> {
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
@@ -5661,7 +5705,11 @@ impl<'a> ExecuteCommandCall<'a> {
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
-            Some(body) => request.json(body),
+            Some(body) => {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/vnd.api+json")
+                    .json(body)
+            }
             None => request,
         };
         self.client
