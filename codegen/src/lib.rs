@@ -62,8 +62,12 @@ impl Default for Options {
                 "code_verifier",
                 "password",
                 "token",
+                // A service account key's PEM (Secure Service Accounts' `privateKey`).
+                "privateKey",
+                "private_key",
             ]),
-            secret_form_fields: strings(&["code"]),
+            // A JWT-bearer grant's `assertion` (RFC 7523) is a signed credential.
+            secret_form_fields: strings(&["code", "assertion"]),
             scope_fields: strings(&["scope"]),
             layout: Layout::default(),
             names: None,

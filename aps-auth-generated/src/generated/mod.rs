@@ -13,6 +13,9 @@ pub mod data_management;
 #[cfg(feature = "oss")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oss")))]
 pub mod oss;
+#[cfg(feature = "secure-service-account")]
+#[cfg_attr(docsrs, doc(cfg(feature = "secure-service-account")))]
+pub mod secure_service_account;
 /// The first `servers` entry of the document: the base URL a [`crate::Client`] uses unless told otherwise.
 pub const DEFAULT_BASE_URL: Option<&str> = Some("https://developer.api.autodesk.com");
 /// `info.title` of the document.

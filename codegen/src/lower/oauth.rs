@@ -78,4 +78,17 @@ mod tests {
         assert_eq!(body[0].ty, TypeRef::Secret);
         assert_eq!(body[1].ty, TypeRef::String);
     }
+
+    /// Secure Service Accounts: a key's PEM (`privateKey`) anywhere, a JWT-bearer `assertion` in
+    /// a form body.
+    #[test]
+    fn a_private_key_and_a_form_body_assertion_are_secrets() {
+        let doc = "components:\n  schemas:\n    K: {type: object, properties: {kid: {type: string}, privateKey: {type: string}, assertion: {type: string}}}\npaths:\n  /token:\n    post:\n      operationId: token\n      requestBody:\n        content:\n          application/x-www-form-urlencoded:\n            schema: {type: object, properties: {assertion: {type: string}}}\n      responses: {'200': {description: ok}}\n";
+        let (api, _) = lowered(doc);
+        let k = fields(&api, "K");
+        assert_eq!(k[0].ty, TypeRef::String);
+        assert_eq!(k[1].ty, TypeRef::Secret);
+        assert_eq!(k[2].ty, TypeRef::String, "outside a form body");
+        assert_eq!(fields(&api, "TokenRequest")[0].ty, TypeRef::Secret);
+    }
 }
