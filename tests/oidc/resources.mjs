@@ -9,13 +9,15 @@
 // Auth rule, for every route except the signed S3 URLs:
 //
 // - `Authorization: Bearer <token>` must name an access token this provider issued and that is
-//   still valid. Tokens are opaque here (resourceIndicators is on, but no resource server is
-//   configured, so no JWT access token can be issued); they are looked up in the provider's own
-//   storage: `provider.AccessToken.find` (authorization code / refresh grants: a user, i.e.
+//   still valid. Opaque tokens are looked up in the provider's own storage:
+//   `provider.AccessToken.find` (authorization code / refresh / JWT-bearer grants: a user, i.e.
 //   three-legged, token, whose grant must still exist) or `provider.ClientCredentials.find`
 //   (client_credentials: an app, i.e. two-legged, token). `find` refuses expired tokens, and
-//   revoked tokens are gone from the storage. Anything else (no header, another scheme, a refresh
-//   token, an ID token, a forged string) -> 401 with an APS-style JSON body (AUTH-001).
+//   revoked tokens are gone from the storage. JWT access tokens (server.mjs issues them to one
+//   client) are not stored by oidc-provider: the `findJwtAccessToken` option checks them
+//   (signature by a key of the current JWKS, iss, exp, and for user tokens the grant). Anything
+//   else (no header, another scheme, a refresh token, an ID token, a forged string) -> 401 with
+//   an APS-style JSON body (AUTH-001).
 // - The token must carry the route's scope (one of them when the route lists several) -> else 403
 //   with a JSON body naming the missing scope (AUTH-010, `missingScopes`), and an RFC 6750
 //   `WWW-Authenticate: Bearer error="insufficient_scope"` header.
@@ -161,11 +163,14 @@ function intParam(ctx, name, fallback, min, max) {
  * @param {object} options
  * @param {import('oidc-provider').default} options.provider the provider whose tokens are accepted
  * @param {string} options.issuer `http://127.0.0.1:<port>`, base of links and signed URLs
+ * @param {(value: string) => Promise<{ kind: 'user' | 'app', token: object } | undefined>} [options.findJwtAccessToken]
+ *   checks a JWT access token of the provider (which oidc-provider does not store); the token
+ *   object has `clientId`, `scopes` (a Set) and `isExpired`, as oidc-provider's tokens do
  * @returns {{ middleware: Function, counts: Record<string, number>, resetCounts: Function }} the
  *   middleware, and its request counters by `"<METHOD> <path template>"` (every request that
  *   reaches a route counts, whatever the answer)
  */
-export function resourceRoutes({ provider, issuer }) {
+export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
   const state = newState();
 
   // --- Authentication -------------------------------------------------------------------------
@@ -185,7 +190,8 @@ export function resourceRoutes({ provider, issuer }) {
       return { kind: 'user', token: user };
     }
     const app = await provider.ClientCredentials.find(value);
-    return app ? { kind: 'app', token: app } : undefined;
+    if (app) return { kind: 'app', token: app };
+    return findJwtAccessToken ? findJwtAccessToken(value) : undefined;
   }
 
   /**

@@ -14,9 +14,26 @@
 // and that URL is the issuer. Nothing else is written to stdout afterwards (diagnostics go to
 // stderr). The process exits when its stdin closes (so a killed parent never leaves it running)
 // or on SIGTERM / SIGINT.
+//
+// Beyond plain APS Authentication v2:
+//
+// - `jwt-client` gets RS256 JWT access tokens (resource indicator / `aud`
+//   `https://developer.api.autodesk.com`, header `kid` of the current signing key); every other
+//   client gets opaque ones.
+// - `ssa-client` may use the JWT-bearer grant (RFC 7523) of APS Secure Service Accounts, with
+//   assertions signed by the test-only key tests/oidc/ssa-test-key.pem (checks in jwt.mjs).
+// - `POST /__test/rotate-keys[?keep_old=1]` rotates the signing key. oidc-provider reads its keys
+//   once, at construction, so this builds a new Provider in this process (same HTTP server,
+//   issuer, counters, resource-route state and in-memory storage: sessions, grants and opaque
+//   tokens survive; ID tokens signed by a dropped key no longer work as id_token_hint). The JWKS
+//   (`GET /authentication/v2/keys`, `Cache-Control: public, max-age=60`) is served by this file.
 
+import crypto from 'node:crypto';
 import http from 'node:http';
 
+import {
+  checkJwtBearerAssertion, generateSigningKey, now, publicJwk, verifyAccessTokenJwt,
+} from './jwt.mjs';
 import { resourceRoutes } from './resources.mjs';
 
 // oidc-provider prints its NOTICEs with console.info (stdout); keep stdout reserved for the
@@ -24,7 +41,12 @@ import { resourceRoutes } from './resources.mjs';
 console.log = (...args) => console.error(...args);
 console.info = (...args) => console.error(...args);
 
-const { default: Provider } = await import('oidc-provider');
+const { default: Provider, errors } = await import('oidc-provider');
+// oidc-provider's own in-memory adapter (deep import; the version is pinned by the lockfile).
+// One store for every Provider this process builds, so that a key rotation (a new Provider)
+// keeps sessions, grants and tokens; by default each Provider gets its own store.
+const { createMemoryAdapter } = await import('oidc-provider/lib/adapters/memory_adapter.js');
+const sharedAdapter = createMemoryAdapter();
 
 // ---------------------------------------------------------------------------------------------
 // TEST-ONLY SIGNING KEY. Generated once for these tests and committed on purpose so that startup
@@ -67,6 +89,40 @@ const CODE_FLOW = {
   redirect_uris: [REDIRECT_URI],
 };
 
+/** The confidential client whose access tokens are RS256 JWTs (audience JWT_AUDIENCE). */
+const JWT_CLIENT_ID = 'jwt-client';
+/** Resource indicator and `aud` of JWT_CLIENT_ID's JWT access tokens. */
+const JWT_AUDIENCE = 'https://developer.api.autodesk.com';
+/** The JWT-bearer grant type (RFC 7523), as APS Secure Service Accounts use it. */
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** The confidential client allowed the JWT-bearer grant. */
+const SSA_CLIENT_ID = 'ssa-client';
+/** `max-age` of the JWKS's Cache-Control header, in seconds. */
+const JWKS_MAX_AGE = 60;
+
+// ---------------------------------------------------------------------------------------------
+// TEST-ONLY service account key: the public half of tests/oidc/ssa-test-key.pem (committed on
+// purpose as a test fixture). It protects nothing; never reuse it anywhere else.
+// ---------------------------------------------------------------------------------------------
+const SERVICE_ACCOUNTS = [
+  {
+    id: 'ssa-account-1',
+    clientId: SSA_CLIENT_ID,
+    kid: 'ssa-kid-1',
+    scopes: APS_SCOPES,
+    publicKeyPem: `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAx4Y9wMHjWtmJVhgXdItu
+uyOW9/dr0CEoAvJ4j+QpAcgCOG8Q3tBl8Dc+NtISuxgfhCebphr7/gc3DrVVZn2j
+PV8P75Go87rb1W4/vmpB0fh5JhhApzCEMtrswUYEpflXXmj8GPwnfKz9GnSfORLk
+0wmtU6NIqGu2R2AVwym1nzlc4uSKlS6ZA/vHoRXjdwjg5nxY8tNLGzLQZVHsfpQw
+2iRHAq4rtur868E0+dlu2zc16pPm2Fux+Isobq54R2DKLzUVH/Bku8DxydLQU1Mn
+mRTp0CPhJcumwaYm0sxYLDd6U0CDPaIWSZp2IuJB/PbFMkbE51TZytEaZB6iiJ3u
+pwIDAQAB
+-----END PUBLIC KEY-----
+`,
+  },
+];
+
 const clients = [
   {
     client_id: 'basic-client',
@@ -95,6 +151,20 @@ const clients = [
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     redirect_uris: [REDIRECT_URI],
+  },
+  {
+    client_id: JWT_CLIENT_ID,
+    client_secret: 'jwt-secret',
+    token_endpoint_auth_method: 'client_secret_basic',
+    ...CODE_FLOW,
+  },
+  {
+    client_id: SSA_CLIENT_ID,
+    client_secret: 'ssa-secret',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [JWT_BEARER, 'client_credentials'],
+    response_types: [],
+    redirect_uris: [],
   },
 ].map((client) => ({ application_type: 'native', scope: CLIENT_SCOPE, ...client }));
 
@@ -131,65 +201,216 @@ const port = await new Promise((resolve, reject) => {
 });
 const issuer = `http://127.0.0.1:${port}`;
 
-const provider = new Provider(issuer, {
-  clients,
-  clientDefaults: {
-    id_token_signed_response_alg: 'RS256',
-  },
-  jwks: { keys: [TEST_ONLY_SIGNING_KEY] },
-  cookies: { keys: ['aps-auth-test-only-cookie-key'] },
-  routes: {
-    authorization: `${AUTH}/authorize`,
-    token: `${AUTH}/token`,
-    revocation: `${AUTH}/revoke`,
-    introspection: `${AUTH}/introspect`,
-    jwks: `${AUTH}/keys`,
-    end_session: `${AUTH}/logout`,
-    userinfo: '/userinfo',
-  },
-  scopes: ALL_SCOPES,
-  features: {
-    clientCredentials: { enabled: true },
-    introspection: { enabled: true, allowedPolicy: ownTokensForPublicClients },
-    revocation: { enabled: true, allowedPolicy: ownTokensForPublicClients },
-    devInteractions: { enabled: true },
-    // Enabled by default in oidc-provider 9; without a `resource` parameter tokens are opaque
-    // and scopes are echoed as requested.
-    resourceIndicators: { enabled: true },
-  },
-  // PKCE (S256, the only method oidc-provider 9 supports) for every authorization code request.
-  pkce: { required: () => true },
-  rotateRefreshToken: true,
-  // APS issues refresh tokens to any client allowed the refresh_token grant; offline_access is
-  // not needed.
-  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-  ttl: {
-    AccessToken: 3600,
-    ClientCredentials: 3600,
-    AuthorizationCode: 600,
-    Grant: 14 * 24 * 3600,
-    IdToken: 3600,
-    Interaction: 3600,
-    RefreshToken: 14 * 24 * 3600,
-    Session: 14 * 24 * 3600,
-  },
-  // Keep the default (accountId-only) claims.
-  findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-});
+/** Public JWKs of the JWKS (`GET /authentication/v2/keys`), the current signing key first. */
+let publishedKeys = [publicJwk(TEST_ONLY_SIGNING_KEY)];
+/** Number of `/__test/rotate-keys` calls so far (part of the new kids). */
+let rotations = 0;
 
-// Quiet by default: a failing server_error is worth a line on stderr.
-provider.on('server_error', (_ctx, err) => console.error('oidc-provider server_error:', err));
+/**
+ * Kinds of the JWT access tokens issued so far, by `jti`: `{ kind: 'user' | 'app', grantId }`.
+ * JWT access tokens are not stored by oidc-provider; the resource routes need the kind.
+ */
+const jwtAccessTokens = new Map();
+
+/**
+ * The current provider. Replaced by `/__test/rotate-keys` (oidc-provider reads `jwks` once, at
+ * construction); every Provider uses `sharedAdapter`, so sessions, grants and opaque tokens
+ * survive a rotation.
+ */
+let provider;
+
+// The resource routes always see the current provider.
+const currentProvider = new Proxy({}, { get: (_target, key) => Reflect.get(provider, key) });
+
+/**
+ * The provider's JWT access token `value` (signature by a key of the JWKS, `iss`, `exp`), as a
+ * token-like object for the resource routes, or undefined.
+ */
+async function findJwtAccessToken(value) {
+  const payload = verifyAccessTokenJwt(value, publishedKeys, issuer);
+  const issued = payload && jwtAccessTokens.get(payload.jti);
+  if (!issued) return undefined;
+  const token = {
+    clientId: payload.client_id,
+    accountId: issued.kind === 'user' ? payload.sub : undefined,
+    grantId: issued.grantId,
+    scopes: new Set(String(payload.scope ?? '').split(' ').filter(Boolean)),
+    isExpired: payload.exp <= now(),
+    exp: payload.exp,
+  };
+  if (issued.kind === 'user') {
+    const grant = await provider.Grant.find(issued.grantId);
+    if (!grant || grant.clientId !== token.clientId || grant.accountId !== token.accountId) {
+      return undefined;
+    }
+  }
+  return { kind: issued.kind, token };
+}
+
+/** The access token named by an `Authorization: Bearer` header (opaque or JWT), or undefined. */
+async function findUserAccessToken(ctx) {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization') || '');
+  if (!match) return undefined;
+  const opaque = await provider.AccessToken.find(match[1]);
+  if (opaque) return opaque;
+  const jwt = await findJwtAccessToken(match[1]);
+  return jwt?.kind === 'user' ? jwt.token : undefined;
+}
+
+/**
+ * The JWT-bearer grant (RFC 7523) as APS Secure Service Accounts use it: the client
+ * authenticates as usual and sends `assertion` (an RS256 JWT signed with a service account's
+ * private key) and `scope`. Answers an opaque user (three-legged) access token of the service
+ * account, or 400 invalid_grant whose error_description names the failed check.
+ */
+async function jwtBearerGrant(ctx) {
+  const { client, params } = ctx.oidc;
+  const current = ctx.oidc.provider;
+  const result = checkJwtBearerAssertion({
+    assertion: params.assertion,
+    scope: params.scope,
+    clientId: client.clientId,
+    tokenEndpoint: `${issuer}${AUTH}/token`,
+    serviceAccounts: SERVICE_ACCOUNTS,
+  });
+  if (!result.ok) {
+    const error = new errors.InvalidGrant(`${result.check}: ${result.detail}`);
+    error.error_description = `${result.check}: ${result.detail}`;
+    throw error;
+  }
+  const scope = result.scopes.join(' ');
+  const grant = new current.Grant({ accountId: result.serviceAccount.id, clientId: client.clientId });
+  grant.addOIDCScope(scope);
+  const grantId = await grant.save();
+  const token = new current.AccessToken({
+    accountId: result.serviceAccount.id,
+    client,
+    grantId,
+    gty: JWT_BEARER,
+    scope,
+  });
+  ctx.oidc.entity('AccessToken', token);
+  const value = await token.save();
+  ctx.body = {
+    access_token: value,
+    token_type: 'Bearer',
+    expires_in: token.expiration,
+    scope,
+  };
+}
+
+/** A new Provider signing with `signingKey` (a private JWK), with its middleware. */
+function createProvider(signingKey) {
+  const created = new Provider(issuer, {
+    adapter: sharedAdapter,
+    clients,
+    clientDefaults: {
+      id_token_signed_response_alg: 'RS256',
+    },
+    jwks: { keys: [signingKey] },
+    cookies: { keys: ['aps-auth-test-only-cookie-key'] },
+    routes: {
+      authorization: `${AUTH}/authorize`,
+      token: `${AUTH}/token`,
+      revocation: `${AUTH}/revoke`,
+      introspection: `${AUTH}/introspect`,
+      jwks: `${AUTH}/keys`,
+      end_session: `${AUTH}/logout`,
+      userinfo: '/userinfo',
+    },
+    scopes: ALL_SCOPES,
+    features: {
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: ownTokensForPublicClients },
+      revocation: { enabled: true, allowedPolicy: ownTokensForPublicClients },
+      devInteractions: { enabled: true },
+      // Without a `resource` parameter tokens are opaque and scopes are echoed as requested,
+      // except for JWT_CLIENT_ID, whose default resource is JWT_AUDIENCE: its access tokens are
+      // RS256 JWTs (also from the authorization code and refresh grants, openid or not).
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, client, oneOf) => {
+          if (oneOf) return oneOf;
+          return client?.clientId === JWT_CLIENT_ID ? JWT_AUDIENCE : undefined;
+        },
+        useGrantedResource: async (ctx) => ctx.oidc.client?.clientId === JWT_CLIENT_ID,
+        getResourceServerInfo: async (_ctx, indicator, client) => {
+          if (client?.clientId === JWT_CLIENT_ID && indicator === JWT_AUDIENCE) {
+            return {
+              audience: JWT_AUDIENCE,
+              scope: APS_SCOPES.join(' '),
+              accessTokenFormat: 'jwt',
+              accessTokenTTL: 3600,
+              jwt: { sign: { alg: 'RS256' } },
+            };
+          }
+          throw new errors.InvalidTarget();
+        },
+      },
+    },
+    // PKCE (S256, the only method oidc-provider 9 supports) for every authorization code request.
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    // APS issues refresh tokens to any client allowed the refresh_token grant; offline_access is
+    // not needed.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ttl: {
+      AccessToken: 3600,
+      ClientCredentials: 3600,
+      AuthorizationCode: 600,
+      Grant: 14 * 24 * 3600,
+      IdToken: 3600,
+      Interaction: 3600,
+      RefreshToken: 14 * 24 * 3600,
+      Session: 14 * 24 * 3600,
+    },
+    // Keep the default (accountId-only) claims.
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+  });
+
+  created.registerGrantType(JWT_BEARER, jwtBearerGrant, ['assertion', 'scope']);
+
+  // Quiet by default: a failing server_error is worth a line on stderr.
+  created.on('server_error', (_ctx, err) => console.error('oidc-provider server_error:', err));
+  // JWT access tokens are not stored ("issued", not "saved"): remember their kind.
+  created.on('access_token.issued', (token) => {
+    jwtAccessTokens.set(token.jti, { kind: 'user', grantId: token.grantId });
+  });
+  created.on('client_credentials.issued', (token) => {
+    jwtAccessTokens.set(token.jti, { kind: 'app', grantId: undefined });
+  });
+
+  // Test helper routes, the fake APS profile endpoint, the JWKS and the token-endpoint counters.
+  // These run before oidc-provider's own router.
+  created.use(testRoutes);
+  // The resource routes answer their own paths and pass everything else on.
+  created.use(resources.middleware);
+  return created;
+}
 
 // The APS resource routes (Data Management, OSS, signed S3 URLs), with their own counters.
-const resources = resourceRoutes({ provider, issuer });
+const resources = resourceRoutes({ provider: currentProvider, issuer, findJwtAccessToken });
 function resetCounts() {
   resetTokenCounts();
   resources.resetCounts();
 }
 
-// Test helper routes, the fake APS profile endpoint and the token-endpoint counters. These run
-// before oidc-provider's own router.
-provider.use(async (ctx, next) => {
+/**
+ * `POST /__test/rotate-keys[?keep_old=1]`: a new RS256 signing key (new kid) for every token
+ * from now on; the JWKS keeps the previous public keys only with `keep_old=1`. Answers
+ * `{"kid": "<new kid>", "keys": [<kids of the JWKS>]}`.
+ */
+function rotateKeys(keepOld) {
+  rotations += 1;
+  const kid = `aps-auth-test-only-rotated-${rotations}-${crypto.randomBytes(4).toString('hex')}`;
+  const signingKey = generateSigningKey(kid);
+  publishedKeys = keepOld ? [publicJwk(signingKey), ...publishedKeys] : [publicJwk(signingKey)];
+  provider = createProvider(signingKey);
+  handler = provider.callback();
+  return { kid, keys: publishedKeys.map((k) => k.kid) };
+}
+
+async function testRoutes(ctx, next) {
   const path = decodeURIComponent(ctx.path);
 
   if (path === '/__test/counts' && ctx.method === 'GET') {
@@ -205,10 +426,22 @@ provider.use(async (ctx, next) => {
     json(ctx, 200, counts);
     return;
   }
+  if (path === '/__test/rotate-keys' && ctx.method === 'POST') {
+    json(ctx, 200, rotateKeys(ctx.query.keep_old === '1' || ctx.query.keep_old === 'true'));
+    return;
+  }
+
+  // The JWKS, served here rather than by oidc-provider so that it can keep rotated-out keys.
+  if (path === `${AUTH}/keys` && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    ctx.status = 200;
+    ctx.type = 'application/jwk-set+json; charset=utf-8';
+    ctx.set('Cache-Control', `public, max-age=${JWKS_MAX_AGE}`);
+    ctx.body = JSON.stringify({ keys: publishedKeys });
+    return;
+  }
 
   if (path === '/userprofile/v1/users/@me' && ctx.method === 'GET') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization') || '');
-    const token = match ? await provider.AccessToken.find(match[1]) : undefined;
+    const token = await findUserAccessToken(ctx);
     if (!token || token.isExpired) {
       ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       json(ctx, 401, {
@@ -242,11 +475,9 @@ provider.use(async (ctx, next) => {
       counts.token[grantType] = (counts.token[grantType] ?? 0) + 1;
     }
   }
-});
+}
 
-// The resource routes answer their own paths and pass everything else on.
-provider.use(resources.middleware);
-
+provider = createProvider(TEST_ONLY_SIGNING_KEY);
 handler = provider.callback();
 
 function shutdown() {

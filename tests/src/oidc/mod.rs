@@ -16,6 +16,7 @@
 //! | end session             | `/authentication/v2/logout`                 |
 //! | user profile (APS-like) | `/userprofile/v1/users/@me`                 |
 //! | token request counters  | `GET /__test/counts`, `POST /__test/reset`  |
+//! | signing key rotation    | `POST /__test/rotate-keys[?keep_old=1]`     |
 //! | resource route counters | `GET /__test/resource-counts`               |
 //!
 //! Fake APS resource routes (`tests/oidc/resources.mjs`), paths as in Autodesk's Data Management
@@ -36,16 +37,20 @@
 //! | `DELETE /oss/v2/buckets/{bucketKey}/objects/{objectKey}`                | `data:write`              |
 //! | `PUT /s3-fake/upload/{id}`, `GET /s3-fake/download/{id}` (signed URLs)   | none: the URL is the key  |
 //!
-//! They need `Authorization: Bearer <access token>` of this server (opaque tokens, looked up in
-//! the provider's storage; 401 otherwise) with the route's scope (403 naming it otherwise). Data
-//! Management routes take user (three-legged) and app (two-legged) tokens, OSS routes app tokens
-//! only. The Data Management data is fixed: [`HUB_ID`], [`PROJECT_ID`], [`TOP_FOLDER_ID`],
-//! [`ITEM_ID`]; unknown ids answer 404 with a JSON:API error document. Buckets and objects live
-//! in the server's memory; a signed upload URL works once.
+//! They need `Authorization: Bearer <access token>` of this server (opaque tokens looked up in
+//! the provider's storage, or [`JWT_CLIENT`]'s JWTs checked against the current JWKS; 401
+//! otherwise) with the route's scope (403 naming it otherwise). Data Management routes take user
+//! (three-legged) and app (two-legged) tokens, OSS routes app tokens only. The Data Management
+//! data is fixed: [`HUB_ID`], [`PROJECT_ID`], [`TOP_FOLDER_ID`], [`ITEM_ID`]; unknown ids answer
+//! 404 with a JSON:API error document. Buckets and objects live in the server's memory; a signed
+//! upload URL works once.
 //!
-//! The configured clients are [`BASIC_CLIENT`], [`POST_CLIENT`], [`WEIRD_CLIENT`] and
-//! [`PUBLIC_CLIENT_ID`]; all may use every scope in [`APS_SCOPES`] plus `openid` and
-//! `offline_access`.
+//! The configured clients are [`BASIC_CLIENT`], [`POST_CLIENT`], [`WEIRD_CLIENT`],
+//! [`PUBLIC_CLIENT_ID`], [`JWT_CLIENT`] (JWT access tokens) and [`SSA_CLIENT`] (the JWT-bearer
+//! grant of APS Secure Service Accounts); all may use every scope in [`APS_SCOPES`] plus `openid`
+//! and `offline_access`. ID tokens are RS256 with the `kid` of the current signing key, and carry
+//! the authorization request's `nonce`. The signing key can be rotated during a test
+//! ([`OidcServer::rotate_keys`]); the JWKS answers `Cache-Control: public, max-age=60`.
 //!
 //! This file holds the public face: the constants and [`OidcServer`]. The work is done in
 //! submodules, one concern each:
@@ -84,6 +89,64 @@ pub const WEIRD_CLIENT: (&str, &str) = ("weird-client", "s3cr+t/:%&= x");
 /// Client id of the public client (`token_endpoint_auth_method` `none`, PKCE);
 /// grants `authorization_code` and `refresh_token`.
 pub const PUBLIC_CLIENT_ID: &str = "public-client";
+
+/// `(client_id, client_secret)` of the confidential client (`client_secret_basic`; grants
+/// `client_credentials`, `authorization_code` and `refresh_token`, redirect URI [`REDIRECT_URI`])
+/// whose access tokens are RS256 JWTs signed with the server's current key (header `kid`,
+/// `typ` `at+jwt`), with the claims `iss` (the issuer, [`OidcServer::base_url`]), `aud`
+/// ([`JWT_ACCESS_TOKEN_AUDIENCE`]), `sub` (the user, or the client id for `client_credentials`),
+/// `client_id`, `scope`, `iat`, `exp` (`iat` + 3600) and `jti`. Its ID tokens are as every
+/// client's. Every other client gets opaque access tokens.
+pub const JWT_CLIENT: (&str, &str) = ("jwt-client", "jwt-secret");
+
+/// The `aud` of [`JWT_CLIENT`]'s JWT access tokens (also its default resource indicator; any
+/// other `resource` parameter is refused with `invalid_target`).
+pub const JWT_ACCESS_TOKEN_AUDIENCE: &str = "https://developer.api.autodesk.com";
+
+/// The grant type of the JWT-bearer grant (RFC 7523), as APS Secure Service Accounts use it.
+pub const JWT_BEARER_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// `(client_id, client_secret)` of the confidential client (`client_secret_basic`) allowed the
+/// [`JWT_BEARER_GRANT_TYPE`] grant (and `client_credentials`), for the service account
+/// [`SSA_SERVICE_ACCOUNT_ID`].
+///
+/// The grant takes `assertion` and `scope` and checks, in this order (the first failure answers
+/// `400 {"error": "invalid_grant", "error_description": "<check>: <detail>"}`, `<check>` being
+/// the word in backquotes):
+///
+/// - `assertion`: present, a compact JWS with JSON header and claims;
+/// - `alg`: the header `alg` is `RS256`;
+/// - `kid`: the header `kid` is [`SSA_KEY_ID`] (a key of a service account of this client);
+/// - `signature`: verifies with that key's public half (private half: [`SSA_TEST_KEY_PEM`]);
+/// - `iss`: the client id;
+/// - `sub`: the key's service account, [`SSA_SERVICE_ACCOUNT_ID`];
+/// - `aud`: the token endpoint URL, `<base_url>/authentication/v2/token` (a string, or an array
+///   containing it);
+/// - `exp`: a number in the future;
+/// - `iat`: a number, not more than 60 s in the future;
+/// - `exp`: at most 300 s after `iat`;
+/// - `scope`: present, and every scope one of [`APS_SCOPES`].
+///
+/// On success: `{"access_token": <opaque>, "token_type": "Bearer", "expires_in": 3600,
+/// "scope": <the scopes>}`; the token is a user (three-legged) token of the service account (the
+/// resource routes and the profile endpoint take it).
+pub const SSA_CLIENT: (&str, &str) = ("ssa-client", "ssa-secret");
+
+/// The service account of [`SSA_CLIENT`]: the `sub` of its assertions.
+pub const SSA_SERVICE_ACCOUNT_ID: &str = "ssa-account-1";
+
+/// The key id of the service account key: the header `kid` of its assertions.
+pub const SSA_KEY_ID: &str = "ssa-kid-1";
+
+/// Path of the TEST-ONLY private key (PKCS#8 PEM, RSA 2048) of the service account key
+/// [`SSA_KEY_ID`], committed on purpose as a test fixture. It protects nothing.
+pub const SSA_TEST_KEY_PEM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/oidc/ssa-test-key.pem");
+
+/// The key id of the server's signing key before any [`OidcServer::rotate_keys`].
+pub const INITIAL_SIGNING_KEY_ID: &str = "aps-auth-test-only-rs256";
+
+/// The `max-age` of the JWKS's `Cache-Control: public, max-age=60` header, in seconds.
+pub const JWKS_MAX_AGE_SECS: u64 = 60;
 
 /// The redirect URI registered for every client that may use the authorization code flow.
 ///
@@ -237,6 +300,76 @@ impl OidcServer {
         );
     }
 
+    /// The number of token endpoint requests with this `grant_type` since the start or the
+    /// last [`OidcServer::reset_counts`] (0 when there was none), from
+    /// [`OidcServer::token_counts`]. Grant types other than the three listed there (for example
+    /// [`JWT_BEARER_GRANT_TYPE`]) appear in that body only once requested.
+    pub async fn grant_count(&self, grant_type: &str) -> u64 {
+        let counts = self.token_counts().await;
+        counts["token"][grant_type].as_u64().unwrap_or(0)
+    }
+
+    /// The number of [`JWT_BEARER_GRANT_TYPE`] token requests (successful or not) since the
+    /// start or the last [`OidcServer::reset_counts`].
+    pub async fn jwt_bearer_grant_count(&self) -> u64 {
+        self.grant_count(JWT_BEARER_GRANT_TYPE).await
+    }
+
+    /// The JWKS (`GET /authentication/v2/keys`): `{"keys": [<public RSA JWKs>]}`, the current
+    /// signing key first.
+    pub async fn jwks(&self) -> serde_json::Value {
+        let response = self
+            .http
+            .get(self.url("/authentication/v2/keys"))
+            .send()
+            .await
+            .expect("GET /authentication/v2/keys failed");
+        assert!(
+            response.status().is_success(),
+            "GET /authentication/v2/keys: {}",
+            response.status()
+        );
+        response
+            .json()
+            .await
+            .expect("GET /authentication/v2/keys: invalid JSON")
+    }
+
+    /// Rotates the server's signing key (`POST /__test/rotate-keys`): a new RSA 2048 key with a
+    /// new `kid` signs every ID token and JWT access token from now on. The JWKS keeps the
+    /// previous public keys when `keep_old`, else holds the new key only. Returns the new `kid`.
+    ///
+    /// The server builds a new `oidc-provider` object in the same process (it reads its keys
+    /// once): the HTTP server, the issuer, the counters, the resource routes' state and the
+    /// in-memory storage stay, so sessions, grants, opaque tokens and refresh tokens remain
+    /// valid. Lost: JWT access tokens and ID tokens signed by a dropped key (the resource routes
+    /// refuse such JWTs; such an ID token is no longer a valid `id_token_hint`).
+    pub async fn rotate_keys(&self, keep_old: bool) -> String {
+        let mut url = self.url("/__test/rotate-keys");
+        if keep_old {
+            url.push_str("?keep_old=1");
+        }
+        let response = self
+            .http
+            .post(url)
+            .send()
+            .await
+            .expect("POST /__test/rotate-keys failed");
+        assert!(
+            response.status().is_success(),
+            "POST /__test/rotate-keys: {}",
+            response.status()
+        );
+        let body: serde_json::Value = response
+            .json()
+            .await
+            .expect("POST /__test/rotate-keys: invalid JSON");
+        body["kid"]
+            .as_str()
+            .unwrap_or_else(|| panic!("POST /__test/rotate-keys: no kid in {body}"))
+            .to_owned()
+    }
+
     /// Drives the server's development login and consent pages over plain HTTP, as a browser
     /// would, for an authorization URL the caller built (with `client_id`, `redirect_uri`,
     /// `scope`, `state`, `code_challenge`, ...), logging in as the account `login` (any password
@@ -265,6 +398,36 @@ impl std::fmt::Debug for OidcServer {
             .field("pid", &self.process.pid())
             .finish_non_exhaustive()
     }
+}
+
+/// The TEST-ONLY service account private key ([`SSA_TEST_KEY_PEM`]), PEM text.
+pub fn ssa_test_key_pem() -> String {
+    std::fs::read_to_string(SSA_TEST_KEY_PEM)
+        .unwrap_or_else(|e| panic!("cannot read {SSA_TEST_KEY_PEM}: {e}"))
+}
+
+/// A new throwaway RSA 2048 private key (PKCS#8 PEM), generated by Node.js's `crypto`, for
+/// tests that need a key the server does not know (for example a JWT-bearer assertion signed
+/// with the wrong key). Needs Node.js, as [`OidcServer::start`] does.
+///
+/// # Panics
+///
+/// When `node` cannot be run or fails.
+pub fn throwaway_rsa_private_key_pem() -> String {
+    let script = "const { privateKey } = require('node:crypto').generateKeyPairSync('rsa', \
+                  { modulusLength: 2048 }); \
+                  process.stdout.write(privateKey.export({ type: 'pkcs8', format: 'pem' }));";
+    let output = std::process::Command::new(npm::node_program())
+        .arg("-e")
+        .arg(script)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run node to generate an RSA key: {e}"));
+    assert!(
+        output.status.success(),
+        "node failed to generate an RSA key: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("the PEM is UTF-8")
 }
 
 /// `tests/oidc`, the directory of the node server.
