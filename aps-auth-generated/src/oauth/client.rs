@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::{OAuthError, as_protocol_error};
+use super::oidc::KeyCache;
 use super::protocol::{ErrorBody, Form, Introspection, JsonWebKeySet, TokenAnswer, TokenTypeHint};
 use super::retry::{Repeat, RetryPolicy, with_retry};
 use super::secrets::{AccessToken, ClientSecret, RefreshToken};
@@ -130,6 +131,8 @@ pub struct OAuthClientBuilder {
     expiry_margin: Duration,
     store: Arc<dyn TokenStore>,
     lock_ttl: Duration,
+    issuer: Option<String>,
+    jwks_min_refetch: Duration,
 }
 
 /// How long a store lock is held at most (default): longer than a token request with its retries
@@ -186,9 +189,28 @@ impl OAuthClientBuilder {
         self
     }
 
+    /// The issuer ID tokens and JWT access tokens must name in `iss`, and the redirect's `iss`
+    /// (RFC 9207) must equal (default: the base URL without its trailing slash, which is APS's
+    /// issuer, `https://developer.api.autodesk.com`).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The shortest time between two fetches of the key set caused by unknown `kid`s (default
+    /// 30 s): a key rotation is picked up at once, a flood of bogus `kid`s costs one request per
+    /// interval.
+    pub fn jwks_min_refetch(mut self, interval: Duration) -> Self {
+        self.jwks_min_refetch = interval;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<OAuthClient, ConfigError> {
         let api = self.client.build()?;
+        let issuer = self
+            .issuer
+            .unwrap_or_else(|| api.base_url().as_str().trim_end_matches('/').to_owned());
         let token_api = match self.credentials.basic_header() {
             Some(header) => api.with_authorization(header),
             None => api.clone(),
@@ -202,6 +224,9 @@ impl OAuthClientBuilder {
                 expiry_margin: self.expiry_margin,
                 store: self.store,
                 lock_ttl: self.lock_ttl,
+                issuer,
+                jwks_min_refetch: self.jwks_min_refetch,
+                keys: Arc::default(),
             }),
         })
     }
@@ -226,6 +251,10 @@ struct Inner {
     expiry_margin: Duration,
     store: Arc<dyn TokenStore>,
     lock_ttl: Duration,
+    issuer: String,
+    jwks_min_refetch: Duration,
+    /// The issuer's key set, cached (`oidc.rs`).
+    keys: Arc<KeyCache>,
 }
 
 impl OAuthClient {
@@ -243,6 +272,8 @@ impl OAuthClient {
             expiry_margin: Duration::from_secs(60),
             store: Arc::new(MemoryStore::new()),
             lock_ttl: DEFAULT_LOCK_TTL,
+            issuer: None,
+            jwks_min_refetch: Duration::from_secs(30),
         }
     }
 
@@ -267,6 +298,19 @@ impl OAuthClient {
 
     pub(crate) fn lock_ttl(&self) -> Duration {
         self.inner.lock_ttl
+    }
+
+    /// The issuer tokens and redirects must name.
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    pub(crate) fn jwks_min_refetch(&self) -> Duration {
+        self.inner.jwks_min_refetch
+    }
+
+    pub(crate) fn key_cache(&self) -> &KeyCache {
+        &self.inner.keys
     }
 
     /// The URL of a generated operation, looked up by method name in the `OPERATIONS` table.

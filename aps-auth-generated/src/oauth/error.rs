@@ -116,6 +116,8 @@ pub enum OAuthError {
     /// The token store failed where the layer cannot do without it (loading a shared session).
     /// Elsewhere a store failure is logged and the layer works on its own.
     Store(StoreError),
+    /// An ID token or JWT access token failed verification: which check, and why.
+    TokenRejected(super::oidc::TokenRejected),
     /// The generated API lacks an operation the layer needs (`cargo xtask generate` refuses such
     /// a document, so this only happens with hand-edited generated code).
     MissingOperation(&'static str),
@@ -216,6 +218,7 @@ impl fmt::Display for OAuthError {
                 write!(f, "the user must sign in again: {}", s.reason)
             }
             OAuthError::Store(e) => write!(f, "{e}"),
+            OAuthError::TokenRejected(e) => write!(f, "{e}"),
             OAuthError::Random(e) => write!(f, "no randomness from the OS: {e}"),
             OAuthError::RefreshInterrupted(why) => write!(f, "the refresh was interrupted: {why}"),
             OAuthError::MissingOperation(name) => write!(
@@ -231,6 +234,7 @@ impl std::error::Error for OAuthError {
         match self {
             OAuthError::Http(e) => Some(&**e),
             OAuthError::Store(e) => Some(e),
+            OAuthError::TokenRejected(e) => Some(e),
             _ => None,
         }
     }

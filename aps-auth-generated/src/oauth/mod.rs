@@ -34,6 +34,7 @@ mod client;
 mod coordinate;
 mod error;
 mod flight;
+mod oidc;
 mod protocol;
 #[cfg(feature = "redis")]
 mod redis_store;
@@ -50,6 +51,10 @@ pub use client::{
     ClientAuthMethod, Credentials, DEFAULT_LOCK_TTL, OAuthClient, OAuthClientBuilder,
 };
 pub use error::{OAuthError, OAuthErrorCode, Refusal, SignInRequired};
+pub use oidc::{
+    AccessTokenClaims, AccessTokenVerifier, CLOCK_SKEW, DEFAULT_JWKS_MAX_AGE, IdTokenClaims,
+    TokenCheck, TokenRejected,
+};
 pub use protocol::{
     ErrorBody, ExtraFields, Introspection, JsonWebKey, JsonWebKeySet, MAX_LIFETIME, TokenTypeHint,
 };

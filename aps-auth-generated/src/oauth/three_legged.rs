@@ -26,6 +26,8 @@ pub struct AuthorizationRequest {
     nonce: Option<String>,
     verifier: PkceVerifier,
     scopes: Scopes,
+    /// The issuer a redirect's `iss` must name (RFC 9207); empty: not checked.
+    issuer: String,
     /// Set by the first redirect that carries this request's `state` (RFC 9700: `state` is
     /// one-time); shared by clones.
     answered: Arc<AtomicBool>,
@@ -72,6 +74,7 @@ impl OAuthClient {
             nonce,
             verifier,
             scopes: scopes.clone(),
+            issuer: self.issuer().to_owned(),
             answered: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -87,8 +90,25 @@ impl OAuthClient {
         form.set("code", code.secret())
             .set("redirect_uri", request.redirect_uri.clone())
             .set("code_verifier", request.verifier.secret());
-        self.request_token(form, Repeat::Never, Some(&request.scopes))
-            .await
+        let mut token = self
+            .request_token(form, Repeat::Never, Some(&request.scopes))
+            .await?;
+        // OpenID Connect: the ID token is verified before the token is handed out.
+        if request.scopes.iter().any(|s| s.as_str() == "openid") {
+            let Some(id_token) = token.id_token() else {
+                return Err(OAuthError::TokenRejected(super::oidc::TokenRejected {
+                    token: "ID token",
+                    check: super::oidc::TokenCheck::Missing,
+                    detail: "the token answer has no `id_token`, though `openid` was asked for"
+                        .into(),
+                }));
+            };
+            let claims = self
+                .verify_id_token(id_token.secret(), request.nonce.as_deref())
+                .await?;
+            token.set_id_token_claims(claims);
+        }
+        Ok(token)
     }
 }
 
@@ -110,6 +130,8 @@ pub struct AuthorizationRequestParts {
     verifier: String,
     #[serde(default)]
     scopes: String,
+    #[serde(default)]
+    issuer: String,
 }
 
 impl std::fmt::Debug for AuthorizationRequestParts {
@@ -131,6 +153,7 @@ impl AuthorizationRequest {
             nonce: self.nonce.clone(),
             verifier: self.verifier.secret().to_owned(),
             scopes: self.scopes.to_string(),
+            issuer: self.issuer.clone(),
         }
     }
 
@@ -153,6 +176,7 @@ impl AuthorizationRequest {
             nonce: parts.nonce,
             verifier: PkceVerifier::new(parts.verifier),
             scopes: parts.scopes.parse().unwrap_or_default(),
+            issuer: parts.issuer,
             answered: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -207,10 +231,11 @@ impl AuthorizationRequest {
             .join(redirect)
             .map_err(|e| OAuthError::InvalidRedirect(format!("not a URL: {e}")))?;
         let mut state = None;
-        let (mut code, mut error, mut description) = (None, None, None);
+        let (mut code, mut error, mut description, mut iss) = (None, None, None, None);
         for (key, value) in url.query_pairs() {
             let slot = match &*key {
                 "state" => &mut state,
+                "iss" => &mut iss,
                 "code" => &mut code,
                 "error" => &mut error,
                 "error_description" => &mut description,
@@ -238,6 +263,17 @@ impl AuthorizationRequest {
                 url.host_str().unwrap_or(""),
                 url.port().map(|p| format!(":{p}")).unwrap_or_default(),
                 url.path()
+            )));
+        }
+        // RFC 9207: an authorization server that names itself must be the one asked (mix-up
+        // attacks send the user back with another server's code).
+        if let Some(iss) = &iss
+            && !self.issuer.is_empty()
+            && iss.trim_end_matches('/') != self.issuer.trim_end_matches('/')
+        {
+            return Err(OAuthError::InvalidRedirect(format!(
+                "its `iss` is `{iss}`, not this client's issuer `{}` (RFC 9207)",
+                self.issuer
             )));
         }
         // One answer per request: a replayed redirect (even a genuine one) is refused.

@@ -24,6 +24,8 @@ pub struct Token {
     scopes: Scopes,
     refresh_token: Option<RefreshToken>,
     id_token: Option<IdToken>,
+    /// The verified claims of the ID token (after a code exchange that asked for `openid`).
+    id_token_claims: Option<Box<super::oidc::IdTokenClaims>>,
     extra: ExtraFields,
     rate_limit: RateLimit,
 }
@@ -64,6 +66,7 @@ impl Token {
                 .unwrap_or_default(),
             refresh_token: body.refresh_token.map(RefreshToken::new),
             id_token: body.id_token.map(IdToken::new),
+            id_token_claims: None,
             extra: body.extra,
             rate_limit,
         })
@@ -109,9 +112,21 @@ impl Token {
         self.refresh_token.as_ref()
     }
 
-    /// The OpenID Connect ID token, when `openid` was asked for (not verified here).
+    /// The OpenID Connect ID token, when `openid` was asked for.
     pub fn id_token(&self) -> Option<&IdToken> {
         self.id_token.as_ref()
+    }
+
+    /// The claims of the ID token, verified by [`OAuthClient::exchange_code`](super::OAuthClient::exchange_code)
+    /// (signature, issuer, audience, times, nonce). `None` when `openid` was not asked for, and
+    /// for a token from a refresh or a stored form (verify those with
+    /// [`OAuthClient::verify_id_token`](super::OAuthClient::verify_id_token)).
+    pub fn id_token_claims(&self) -> Option<&super::oidc::IdTokenClaims> {
+        self.id_token_claims.as_deref()
+    }
+
+    pub(crate) fn set_id_token_claims(&mut self, claims: super::oidc::IdTokenClaims) {
+        self.id_token_claims = Some(Box::new(claims));
     }
 
     /// Fields of the token answer that OAuth does not name, as sent.
@@ -160,6 +175,7 @@ impl Token {
             scopes: stored.scope.parse().unwrap_or_default(),
             refresh_token: stored.refresh_token.map(RefreshToken::new),
             id_token: stored.id_token.map(IdToken::new),
+            id_token_claims: None,
             extra: stored.extra,
             rate_limit: RateLimit::default(),
         }

@@ -5,7 +5,7 @@ pub mod auth;
 pub mod client;
 pub mod contract;
 pub mod error;
-mod redact;
+pub(crate) mod redact;
 pub mod response;
 pub mod scopes;
 pub mod secret;

@@ -1,0 +1,591 @@
+//! OpenID Connect and JWT verification: ID tokens checked after a code exchange (signature
+//! against the issuer's key set, `iss`, `aud`, `exp`/`iat` with [`CLOCK_SKEW`], `nonce`), the key
+//! set cached per `Cache-Control` and fetched again (at most every `jwks_min_refetch`) when a
+//! token names an unknown `kid`, and [`AccessTokenVerifier`] for resource servers (a backend or a
+//! webhook receiver) that verify APS JWT access tokens locally.
+//!
+//! Every failure is a [`TokenRejected`] naming the check that failed; no token or key appears in
+//! it. Only RS256 is accepted (what APS signs with): `none` and HMAC algorithms are refused.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use reqwest::Method;
+use reqwest::header::CACHE_CONTROL;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::client::{OAuthClient, ops};
+use super::error::OAuthError;
+use super::flight::SingleFlight;
+use super::protocol::{ErrorBody, ExtraFields, JsonWebKeySet};
+use crate::Scopes;
+
+/// How far clocks may disagree: a token is accepted this long after its `exp`, and may be
+/// issued (`iat`) this far in the future.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
+
+/// How long a key set is kept when its answer has no `Cache-Control: max-age`.
+pub const DEFAULT_JWKS_MAX_AGE: Duration = Duration::from_secs(300);
+
+/// The longest a key set is kept, whatever `max-age` says.
+const MAX_JWKS_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The check a token failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenCheck {
+    /// It is not a JWT this layer can read (three dot-separated base64url parts, JSON claims).
+    Malformed,
+    /// Its algorithm is not RS256.
+    Algorithm,
+    /// Its `kid` is not in the issuer's key set, even after fetching the set again.
+    UnknownKey,
+    /// Its signature does not verify with the issuer's key.
+    Signature,
+    /// Its `iss` is not the expected issuer.
+    Issuer,
+    /// Its `aud` does not name the expected audience (the client id, for an ID token).
+    Audience,
+    /// It expired (`exp`, with the clock skew).
+    Expired,
+    /// It was issued in the future (`iat`, with the clock skew).
+    NotYetValid,
+    /// Its `nonce` is not the authorization request's.
+    Nonce,
+    /// It lacks a scope the caller requires.
+    Scope,
+    /// The token answer has no `id_token`, though `openid` was asked for.
+    Missing,
+}
+
+impl fmt::Display for TokenCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TokenCheck::Malformed => "format",
+            TokenCheck::Algorithm => "algorithm",
+            TokenCheck::UnknownKey => "key id",
+            TokenCheck::Signature => "signature",
+            TokenCheck::Issuer => "issuer",
+            TokenCheck::Audience => "audience",
+            TokenCheck::Expired => "expiry",
+            TokenCheck::NotYetValid => "issued-at",
+            TokenCheck::Nonce => "nonce",
+            TokenCheck::Scope => "scope",
+            TokenCheck::Missing => "presence",
+        })
+    }
+}
+
+/// A token that failed verification: which check, and why in plain words (never the token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRejected {
+    /// What kind of token: `ID token` or `access token`.
+    pub token: &'static str,
+    /// The check that failed.
+    pub check: TokenCheck,
+    /// Why.
+    pub detail: String,
+}
+
+impl fmt::Display for TokenRejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the {} failed the {} check: {}",
+            self.token, self.check, self.detail
+        )
+    }
+}
+
+impl std::error::Error for TokenRejected {}
+
+fn rejected(token: &'static str, check: TokenCheck, detail: impl Into<String>) -> TokenRejected {
+    TokenRejected {
+        token,
+        check,
+        detail: detail.into(),
+    }
+}
+
+/// The claims of a verified ID token.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct IdTokenClaims {
+    /// The issuer.
+    pub iss: String,
+    /// The user's id at the issuer.
+    pub sub: String,
+    /// The audiences (the client id among them).
+    #[serde(deserialize_with = "one_or_many")]
+    pub aud: Vec<String>,
+    /// Expiry, seconds since the Unix epoch.
+    #[serde(deserialize_with = "seconds")]
+    pub exp: u64,
+    /// Issued at, seconds since the Unix epoch.
+    #[serde(deserialize_with = "seconds")]
+    pub iat: u64,
+    /// The authorization request's nonce.
+    #[serde(default)]
+    pub nonce: Option<String>,
+    /// The user's email, when the scopes allowed it.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The user's name, when the scopes allowed it.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Every other claim, as sent.
+    #[serde(flatten)]
+    pub extra: ExtraFields,
+}
+
+/// The claims of a verified JWT access token.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct AccessTokenClaims {
+    /// The issuer.
+    #[serde(default)]
+    pub iss: Option<String>,
+    /// The subject (a user id for three-legged tokens).
+    #[serde(default)]
+    pub sub: Option<String>,
+    /// The client the token was issued to.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// The audiences.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub aud: Vec<String>,
+    /// Expiry, seconds since the Unix epoch.
+    #[serde(deserialize_with = "seconds")]
+    pub exp: u64,
+    /// The granted scopes (a space-separated string or an array on the wire).
+    #[serde(default, deserialize_with = "scope_claim")]
+    pub scope: Scopes,
+    /// Every other claim, as sent.
+    #[serde(flatten)]
+    pub extra: ExtraFields,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => vec![s],
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// A NumericDate: a JSON number, clamped into `u64` (never a panic on what a token says).
+fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(0.0);
+            Ok(if f.is_nan() || f <= 0.0 {
+                0
+            } else if f >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                f as u64
+            })
+        }
+        _ => Err(serde::de::Error::custom("a date claim is not a number")),
+    }
+}
+
+fn scope_claim<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Scopes, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s.parse().unwrap_or_default(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(crate::Scope::from)
+            .collect(),
+        _ => Scopes::default(),
+    })
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The issuer's key set, cached; shared by the client's clones.
+#[derive(Debug, Default)]
+pub(crate) struct KeyCache {
+    cached: Mutex<Option<CachedKeys>>,
+    flight: Arc<SingleFlight<Arc<CachedKeys>>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedKeys {
+    keys: JsonWebKeySet,
+    fetched: Instant,
+    max_age: Duration,
+}
+
+impl CachedKeys {
+    fn fresh(&self) -> bool {
+        self.fetched.elapsed() < self.max_age
+    }
+
+    fn key(&self, kid: Option<&str>) -> Option<&super::protocol::JsonWebKey> {
+        match kid {
+            Some(kid) => self
+                .keys
+                .keys
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid)),
+            // Without a `kid`, only a set of one key says which key it is.
+            None => match self.keys.keys.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// `max-age` of a `Cache-Control` header (`no-store`/`no-cache`: zero), clamped to a day.
+fn max_age(headers: &reqwest::header::HeaderMap) -> Duration {
+    let Some(value) = headers.get(CACHE_CONTROL).and_then(|v| v.to_str().ok()) else {
+        return DEFAULT_JWKS_MAX_AGE;
+    };
+    let mut age = DEFAULT_JWKS_MAX_AGE;
+    for directive in value.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-store" || lower == "no-cache" {
+            return Duration::ZERO;
+        }
+        if let Some(seconds) = lower.strip_prefix("max-age=")
+            && let Ok(seconds) = seconds.trim_matches('"').parse::<u64>()
+        {
+            age = Duration::from_secs(seconds);
+        }
+    }
+    age.min(MAX_JWKS_AGE)
+}
+
+impl OAuthClient {
+    /// Fetches the key set (one request for all concurrent callers) and caches it.
+    async fn fetch_keys(&self) -> Result<Arc<CachedKeys>, OAuthError> {
+        let cache = self.key_cache();
+        let client = self.clone();
+        cache
+            .flight
+            .clone()
+            .run(move || async move {
+                let url = client.endpoint(ops::KEYS)?;
+                let api = client.api();
+                let answer = api
+                    .send_json::<JsonWebKeySet, ErrorBody>(api.request(Method::GET, url))
+                    .await?;
+                let fetched = CachedKeys {
+                    max_age: max_age(answer.headers()),
+                    fetched: Instant::now(),
+                    keys: answer.into_inner(),
+                };
+                tracing::debug!(
+                    keys = fetched.keys.keys.len(),
+                    max_age_s = fetched.max_age.as_secs(),
+                    "key set fetched"
+                );
+                *client
+                    .key_cache()
+                    .cached
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(fetched.clone());
+                Ok(Arc::new(fetched))
+            })
+            .await
+    }
+
+    /// The RS256 key `kid` names: from the cache while fresh; fetched when the cache is stale,
+    /// and once more for an unknown `kid` if the last fetch is older than `jwks_min_refetch`
+    /// (so a flood of bogus `kid`s cannot hammer the keys endpoint).
+    async fn decoding_key(
+        &self,
+        what: &'static str,
+        kid: Option<&str>,
+    ) -> Result<DecodingKey, OAuthError> {
+        let cached = self
+            .key_cache()
+            .cached
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let keys = match cached {
+            Some(keys) if keys.fresh() && keys.key(kid).is_some() => Arc::new(keys),
+            Some(keys) if keys.fresh() && keys.fetched.elapsed() < self.jwks_min_refetch() => {
+                return Err(OAuthError::TokenRejected(rejected(
+                    what,
+                    TokenCheck::UnknownKey,
+                    format!(
+                        "no key {} in the issuer's key set (fetched {} s ago; not fetched again sooner than every {} s)",
+                        kid.map_or("without a kid".into(), |k| format!("`{k}`")),
+                        keys.fetched.elapsed().as_secs(),
+                        self.jwks_min_refetch().as_secs()
+                    ),
+                )));
+            }
+            _ => self.fetch_keys().await?,
+        };
+        let Some(jwk) = keys.key(kid) else {
+            return Err(OAuthError::TokenRejected(rejected(
+                what,
+                TokenCheck::UnknownKey,
+                format!(
+                    "no key {} in the issuer's key set",
+                    kid.map_or("without a kid".into(), |k| format!("`{k}`"))
+                ),
+            )));
+        };
+        let (Some(n), Some(e)) = (&jwk.n, &jwk.e) else {
+            return Err(OAuthError::TokenRejected(rejected(
+                what,
+                TokenCheck::UnknownKey,
+                format!("the issuer's key is a `{}` key, not RSA", jwk.kty),
+            )));
+        };
+        DecodingKey::from_rsa_components(n, e).map_err(|_| {
+            OAuthError::TokenRejected(rejected(
+                what,
+                TokenCheck::UnknownKey,
+                "the issuer's key is not a valid RSA key",
+            ))
+        })
+    }
+
+    /// Verifies a JWT's header and signature and returns its claims as JSON.
+    async fn verified_claims(&self, what: &'static str, token: &str) -> Result<Value, OAuthError> {
+        let fail = |check, detail: &str| OAuthError::TokenRejected(rejected(what, check, detail));
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| fail(TokenCheck::Malformed, "it is not a JWT"))?;
+        if header.alg != Algorithm::RS256 {
+            return Err(fail(
+                TokenCheck::Algorithm,
+                &format!("it is signed with {:?}; only RS256 is accepted", header.alg),
+            ));
+        }
+        let key = self.decoding_key(what, header.kid.as_deref()).await?;
+        // The claims are checked below, one by one, for typed errors.
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        match jsonwebtoken::decode::<Value>(token, &key, &validation) {
+            Ok(data) => Ok(data.claims),
+            Err(e) => match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => Err(fail(
+                    TokenCheck::Signature,
+                    "the signature does not verify with the issuer's key",
+                )),
+                _ => Err(fail(TokenCheck::Malformed, "its parts do not decode")),
+            },
+        }
+    }
+
+    /// Verifies an ID token from this client's issuer: signature (RS256, the issuer's key set),
+    /// `iss`, `aud` (this client's id), `exp` and `iat` (within [`CLOCK_SKEW`]) and, when
+    /// given, `nonce`. [`OAuthClient::exchange_code`] does this by itself when `openid` was asked
+    /// for.
+    pub async fn verify_id_token(
+        &self,
+        id_token: &str,
+        nonce: Option<&str>,
+    ) -> Result<IdTokenClaims, OAuthError> {
+        const WHAT: &str = "ID token";
+        let fail = |check, detail: String| OAuthError::TokenRejected(rejected(WHAT, check, detail));
+        let raw = self.verified_claims(WHAT, id_token).await?;
+        let claims: IdTokenClaims = serde_json::from_value(raw).map_err(|e| {
+            fail(
+                TokenCheck::Malformed,
+                format!(
+                    "its claims are not an ID token's: {}",
+                    crate::runtime::redact::scrub_message(&e.to_string())
+                ),
+            )
+        })?;
+        if claims.iss != self.issuer() {
+            return Err(fail(
+                TokenCheck::Issuer,
+                format!("issued by `{}`, not `{}`", claims.iss, self.issuer()),
+            ));
+        }
+        let client_id = self.credentials().client_id();
+        if !claims.aud.iter().any(|a| a == client_id) {
+            return Err(fail(
+                TokenCheck::Audience,
+                format!("its audience {:?} does not name this client", claims.aud),
+            ));
+        }
+        check_times(WHAT, claims.exp, Some(claims.iat))?;
+        if let Some(expected) = nonce
+            && claims.nonce.as_deref() != Some(expected)
+        {
+            return Err(fail(
+                TokenCheck::Nonce,
+                match &claims.nonce {
+                    Some(_) => "its nonce is not the authorization request's".into(),
+                    None => "it carries no nonce, though the request sent one".into(),
+                },
+            ));
+        }
+        Ok(claims)
+    }
+
+    /// A verifier of JWT access tokens from this client's issuer, for a resource server.
+    pub fn access_token_verifier(&self) -> AccessTokenVerifier {
+        AccessTokenVerifier {
+            client: self.clone(),
+            audience: None,
+            scopes: Vec::new(),
+        }
+    }
+}
+
+/// `exp` (with the skew) and `iat` (not after now plus the skew).
+fn check_times(what: &'static str, exp: u64, iat: Option<u64>) -> Result<(), OAuthError> {
+    let now = now_secs();
+    let skew = CLOCK_SKEW.as_secs();
+    if exp.saturating_add(skew) < now {
+        return Err(OAuthError::TokenRejected(rejected(
+            what,
+            TokenCheck::Expired,
+            format!("it expired {} s ago", now - exp),
+        )));
+    }
+    if let Some(iat) = iat
+        && iat > now.saturating_add(skew)
+    {
+        return Err(OAuthError::TokenRejected(rejected(
+            what,
+            TokenCheck::NotYetValid,
+            format!("it was issued {} s in the future", iat - now),
+        )));
+    }
+    Ok(())
+}
+
+/// Verifies APS JWT access tokens locally, for a backend or webhook receiver that is handed one:
+/// signature against the issuer's key set (cached; see the module docs), `iss`, `exp` (with
+/// [`CLOCK_SKEW`]), the audience when one is set, and the scopes required.
+///
+/// ```no_run
+/// # async fn run(client: aps_auth_generated::oauth::OAuthClient, bearer: &str) -> Result<(), aps_auth_generated::oauth::OAuthError> {
+/// let verifier = client
+///     .access_token_verifier()
+///     .audience("https://autodesk.com")
+///     .require_scopes(["data:read"]);
+/// let claims = verifier.verify(bearer).await?; // a typed `TokenRejected` says which check failed
+/// println!("token of client {:?}, scopes {}", claims.client_id, claims.scope);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AccessTokenVerifier {
+    client: OAuthClient,
+    audience: Option<String>,
+    scopes: Vec<String>,
+}
+
+impl AccessTokenVerifier {
+    /// Requires `aud` to name this audience.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Requires these scopes to be granted.
+    pub fn require_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Verifies `token` and returns its claims.
+    pub async fn verify(&self, token: &str) -> Result<AccessTokenClaims, OAuthError> {
+        const WHAT: &str = "access token";
+        let fail = |check, detail: String| OAuthError::TokenRejected(rejected(WHAT, check, detail));
+        let raw = self.client.verified_claims(WHAT, token).await?;
+        let claims: AccessTokenClaims = serde_json::from_value(raw).map_err(|e| {
+            fail(
+                TokenCheck::Malformed,
+                format!(
+                    "its claims are not an access token's: {}",
+                    crate::runtime::redact::scrub_message(&e.to_string())
+                ),
+            )
+        })?;
+        if claims.iss.as_deref() != Some(self.client.issuer()) {
+            return Err(fail(
+                TokenCheck::Issuer,
+                format!(
+                    "issued by {:?}, not `{}`",
+                    claims.iss.as_deref().unwrap_or("nobody"),
+                    self.client.issuer()
+                ),
+            ));
+        }
+        if let Some(audience) = &self.audience
+            && !claims.aud.iter().any(|a| a == audience)
+        {
+            return Err(fail(
+                TokenCheck::Audience,
+                format!("its audience {:?} does not name `{audience}`", claims.aud),
+            ));
+        }
+        check_times(WHAT, claims.exp, None)?;
+        let missing: Vec<&str> = self
+            .scopes
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !claims.scope.iter().any(|g| g.as_str() == *s))
+            .collect();
+        if !missing.is_empty() {
+            return Err(fail(
+                TokenCheck::Scope,
+                format!("it lacks the scopes {missing:?}"),
+            ));
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn cache_control_sets_the_key_sets_age() {
+        let mut h = HeaderMap::new();
+        assert_eq!(max_age(&h), DEFAULT_JWKS_MAX_AGE);
+        h.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=120"),
+        );
+        assert_eq!(max_age(&h), Duration::from_secs(120));
+        h.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static("max-age=99999999999"),
+        );
+        assert_eq!(max_age(&h), MAX_JWKS_AGE);
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        assert_eq!(max_age(&h), Duration::ZERO);
+    }
+
+    #[test]
+    fn date_claims_never_panic() {
+        for exp in ["1e300", "-5", "18446744073709551615", "0.5"] {
+            let json = format!(r#"{{"exp": {exp}}}"#);
+            let v: Value = serde_json::from_str(&json).unwrap();
+            let claims: Result<AccessTokenClaims, _> = serde_json::from_value(v);
+            let claims = claims.unwrap();
+            let _ = check_times("t", claims.exp, Some(u64::MAX));
+        }
+    }
+}

@@ -1,0 +1,383 @@
+//! ID-token and access-token verification against a key set served on 127.0.0.1 (wiremock),
+//! with tokens signed by test-only keys (`tests/fixtures/jwt/`): every refusal names its check,
+//! the key set is cached per `Cache-Control`, fetched again for an unknown `kid` (a rotation) but
+//! not for every bogus one, and the redirect's `iss` (RFC 9207) is checked.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aps_auth_generated::oauth::{ClientSecret, Credentials, OAuthClient, OAuthError, TokenCheck};
+use aps_auth_tests::read;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEYS: &str = "/authentication/v2/keys";
+const CLIENT_ID: &str = "my-app";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn jwk(which: &str, kid: &str) -> Value {
+    let all: Value =
+        serde_json::from_str(&read("tests/fixtures/jwt/public-jwks-test-only.json")).unwrap();
+    let mut key = all[which].clone();
+    key["kid"] = json!(kid);
+    key
+}
+
+fn sign(which: &str, kid: Option<&str>, claims: &Value) -> String {
+    let pem = read(&format!("tests/fixtures/jwt/{which}-test-only.pem"));
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = kid.map(str::to_owned);
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+    )
+    .unwrap()
+}
+
+async fn keys_server(keys: Vec<Value>) -> MockServer {
+    let server = MockServer::start().await;
+    serve_keys(&server, keys).await;
+    server
+}
+
+async fn serve_keys(server: &MockServer, keys: Vec<Value>) {
+    server.reset().await;
+    Mock::given(path(KEYS))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("cache-control", "public, max-age=60")
+                .set_body_json(json!({ "keys": keys })),
+        )
+        .mount(server)
+        .await;
+}
+
+async fn key_fetches(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == KEYS)
+        .count()
+}
+
+fn client(server: &MockServer, min_refetch: Duration) -> OAuthClient {
+    OAuthClient::builder(Credentials::confidential(CLIENT_ID, ClientSecret::new("s")))
+        .base_url(server.uri())
+        .jwks_min_refetch(min_refetch)
+        .build()
+        .unwrap()
+}
+
+fn id_claims(server: &MockServer) -> Value {
+    json!({
+        "iss": server.uri(), "sub": "user-1", "aud": CLIENT_ID,
+        "exp": now() + 600, "iat": now(), "nonce": "n-1", "email": "ada@example.com"
+    })
+}
+
+fn check_of(err: &OAuthError) -> TokenCheck {
+    match err {
+        OAuthError::TokenRejected(r) => r.check,
+        other => panic!("not a rejection: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_good_id_token_verifies_and_each_bad_one_names_its_check() {
+    let server = keys_server(vec![jwk("signing", "k1")]).await;
+    let client = client(&server, Duration::from_secs(30));
+    let good = id_claims(&server);
+    let claims = client
+        .verify_id_token(&sign("signing", Some("k1"), &good), Some("n-1"))
+        .await
+        .unwrap();
+    assert_eq!(claims.sub, "user-1");
+    assert_eq!(claims.email.as_deref(), Some("ada@example.com"));
+
+    let with = |change: Value| {
+        let mut c = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        c
+    };
+    let cases = [
+        (
+            sign("signing", Some("k1"), &good),
+            Some("n-2"),
+            TokenCheck::Nonce,
+        ),
+        (
+            sign("signing", Some("k1"), &with(json!({"aud": "someone-else"}))),
+            Some("n-1"),
+            TokenCheck::Audience,
+        ),
+        (
+            sign(
+                "signing",
+                Some("k1"),
+                &with(json!({"iss": "https://evil.example"})),
+            ),
+            Some("n-1"),
+            TokenCheck::Issuer,
+        ),
+        (
+            sign("signing", Some("k1"), &with(json!({"exp": now() - 3600}))),
+            Some("n-1"),
+            TokenCheck::Expired,
+        ),
+        (
+            sign("signing", Some("k1"), &with(json!({"iat": now() + 3600}))),
+            Some("n-1"),
+            TokenCheck::NotYetValid,
+        ),
+        // Signed by a forger's key, claiming the issuer's kid.
+        (
+            sign("other", Some("k1"), &good),
+            Some("n-1"),
+            TokenCheck::Signature,
+        ),
+        ("not.a.jwt".to_owned(), Some("n-1"), TokenCheck::Malformed),
+    ];
+    for (token, nonce, check) in cases {
+        let err = client.verify_id_token(&token, nonce).await.unwrap_err();
+        assert_eq!(check_of(&err), check, "{err}");
+        assert!(!err.to_string().contains(&token), "{err}");
+    }
+    // HS256 with the public key as secret (the classic confusion attack) is refused outright.
+    let hs = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &good,
+        &EncodingKey::from_secret(b"whatever"),
+    )
+    .unwrap();
+    let err = client.verify_id_token(&hs, Some("n-1")).await.unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::Algorithm, "{err}");
+    // All of that from one fetch of the key set (cached for its max-age).
+    assert_eq!(key_fetches(&server).await, 1);
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_once_and_bogus_kids_do_not_hammer_the_endpoint() {
+    let server = keys_server(vec![jwk("signing", "k1")]).await;
+    // Signing is slow in debug builds: every token is made before the clock matters.
+    let interval = Duration::from_millis(1500);
+    let client = client(&server, interval);
+    let claims = id_claims(&server);
+    let old = sign("signing", Some("k1"), &claims);
+    let new = sign("other", Some("k2"), &claims);
+    let bogus: Vec<String> = (0..20)
+        .map(|i| sign("other", Some(&format!("bogus-{i}")), &claims))
+        .collect();
+    client.verify_id_token(&old, None).await.unwrap();
+    // The issuer rotates: a new key, the old one gone.
+    serve_keys(&server, vec![jwk("other", "k2")]).await;
+    tokio::time::sleep(interval).await;
+    client
+        .verify_id_token(&new, None)
+        .await
+        .expect("the new kid makes the client fetch the key set again");
+    assert_eq!(key_fetches(&server).await, 1, "one fetch since the reset");
+    // A flood of unknown kids right after: refused without fetching again.
+    for token in &bogus {
+        let err = client.verify_id_token(token, None).await.unwrap_err();
+        assert_eq!(check_of(&err), TokenCheck::UnknownKey, "{err}");
+    }
+    assert_eq!(key_fetches(&server).await, 1);
+    // The old key is gone: its tokens no longer verify (after the interval, one more fetch).
+    tokio::time::sleep(interval).await;
+    let err = client.verify_id_token(&old, None).await.unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::UnknownKey, "{err}");
+    assert_eq!(key_fetches(&server).await, 2);
+}
+
+#[tokio::test]
+async fn access_tokens_are_verified_for_a_resource_server() {
+    let server = keys_server(vec![jwk("signing", "k1")]).await;
+    let client = client(&server, Duration::from_secs(30));
+    let claims = json!({
+        "iss": server.uri(), "client_id": "some-app", "aud": ["https://autodesk.com"],
+        "scope": ["data:read", "data:write"], "exp": now() + 600, "jti": "j"
+    });
+    let verifier = client
+        .access_token_verifier()
+        .audience("https://autodesk.com")
+        .require_scopes(["data:read"]);
+    let ok = verifier
+        .verify(&sign("signing", Some("k1"), &claims))
+        .await
+        .unwrap();
+    assert_eq!(ok.client_id.as_deref(), Some("some-app"));
+    assert!(ok.scope.iter().any(|s| s.as_str() == "data:write"));
+    // A space-separated `scope` reads the same.
+    let mut spaced = claims.clone();
+    spaced["scope"] = json!("data:read bucket:read");
+    verifier
+        .verify(&sign("signing", Some("k1"), &spaced))
+        .await
+        .unwrap();
+
+    let err = verifier
+        .clone()
+        .require_scopes(["bucket:delete"])
+        .verify(&sign("signing", Some("k1"), &claims))
+        .await
+        .unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::Scope, "{err}");
+    assert!(err.to_string().contains("bucket:delete"), "{err}");
+    let err = client
+        .access_token_verifier()
+        .audience("https://other.example")
+        .verify(&sign("signing", Some("k1"), &claims))
+        .await
+        .unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::Audience, "{err}");
+    let mut expired = claims.clone();
+    expired["exp"] = json!(now() - 600);
+    let err = verifier
+        .verify(&sign("signing", Some("k1"), &expired))
+        .await
+        .unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::Expired, "{err}");
+    // Numbers a token carries never panic the verifier.
+    for exp in [json!(1e300), json!(-1), json!(u64::MAX), json!("soon")] {
+        let mut odd = claims.clone();
+        odd["exp"] = exp;
+        let _ = verifier.verify(&sign("signing", Some("k1"), &odd)).await;
+    }
+}
+
+#[test]
+fn a_redirect_from_another_issuer_is_refused() {
+    let client = OAuthClient::builder(Credentials::public("spa"))
+        .base_url("https://developer.api.autodesk.com")
+        .build()
+        .unwrap();
+    let scopes = "data:read".parse().unwrap();
+    let callback = "http://127.0.0.1:8080/callback";
+    let request = client.start_authorization(callback, &scopes).unwrap();
+    let state = request.state().secret().to_owned();
+    let mixed_up = format!("{callback}?code=c&state={state}&iss=https%3A%2F%2Fevil.example");
+    let err = request.callback(&mixed_up).unwrap_err();
+    assert!(
+        matches!(&err, OAuthError::InvalidRedirect(why) if why.contains("RFC 9207")),
+        "{err}"
+    );
+    let request = client.start_authorization(callback, &scopes).unwrap();
+    let state = request.state().secret().to_owned();
+    let genuine =
+        format!("{callback}?code=c&state={state}&iss=https%3A%2F%2Fdeveloper.api.autodesk.com");
+    assert_eq!(request.callback(&genuine).unwrap().secret(), "c");
+}
+
+/// Against the real OpenID provider: a sign-in asking for `openid` gets its ID token verified
+/// by the code exchange (RS256 from the provider's key set, issuer, audience, nonce).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_sign_in_with_openid_verifies_the_id_token() {
+    use aps_auth_tests::oidc::{BASIC_CLIENT, OidcServer};
+    let Some(server) = OidcServer::start() else {
+        return;
+    };
+    let client = OAuthClient::builder(Credentials::confidential(
+        BASIC_CLIENT.0,
+        ClientSecret::new(BASIC_CLIENT.1),
+    ))
+    .base_url(server.base_url())
+    .build()
+    .unwrap();
+    let scopes = "openid data:read".parse().unwrap();
+    let request = client
+        .start_authorization("http://127.0.0.1:43210/callback", &scopes)
+        .unwrap();
+    let redirect = server.authorize_headless(request.url(), "ada").await;
+    let code = request.callback(redirect.as_str()).unwrap();
+    let token = client.exchange_code(&request, code).await.unwrap();
+    let claims = token.id_token_claims().expect("verified claims");
+    assert_eq!(claims.nonce.as_deref(), request.nonce());
+    assert_eq!(claims.aud, [BASIC_CLIENT.0]);
+    assert_eq!(claims.iss, client.issuer());
+    // The same token with another nonce, or for another client, is refused.
+    let id_token = token.id_token().unwrap().secret().to_owned();
+    let err = client
+        .verify_id_token(&id_token, Some("another-nonce"))
+        .await
+        .unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::Nonce, "{err}");
+    let other = OAuthClient::builder(Credentials::public("public-client"))
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let err = other.verify_id_token(&id_token, None).await.unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::Audience, "{err}");
+}
+
+/// Against the real provider: its JWT access tokens verify for a resource server, and after the
+/// provider rotates its keys (dropping the old one) new tokens verify and old ones are refused,
+/// without restarting anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_access_tokens_verify_across_a_key_rotation() {
+    use aps_auth_tests::oidc::{JWT_ACCESS_TOKEN_AUDIENCE, JWT_CLIENT, OidcServer};
+    let Some(server) = OidcServer::start() else {
+        return;
+    };
+    let client = OAuthClient::builder(Credentials::confidential(
+        JWT_CLIENT.0,
+        ClientSecret::new(JWT_CLIENT.1),
+    ))
+    .base_url(server.base_url())
+    .jwks_min_refetch(Duration::ZERO)
+    .build()
+    .unwrap();
+    let verifier = client
+        .access_token_verifier()
+        .audience(JWT_ACCESS_TOKEN_AUDIENCE)
+        .require_scopes(["data:read"]);
+    let scopes = "data:read".parse().unwrap();
+    let before = client.two_legged().token(&scopes).await.unwrap();
+    let claims = verifier
+        .verify(before.access_token().secret())
+        .await
+        .unwrap();
+    assert_eq!(claims.client_id.as_deref(), Some(JWT_CLIENT.0));
+
+    let new_kid = server.rotate_keys(false).await;
+    // A token signed with the new key: the verifier's cached set does not have its kid, so it
+    // fetches the set again and accepts it.
+    let fresh_client = OAuthClient::builder(Credentials::confidential(
+        JWT_CLIENT.0,
+        ClientSecret::new(JWT_CLIENT.1),
+    ))
+    .base_url(server.base_url())
+    .build()
+    .unwrap();
+    let after = fresh_client.two_legged().token(&scopes).await.unwrap();
+    let header = jsonwebtoken::decode_header(after.access_token().secret()).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
+    verifier
+        .verify(after.access_token().secret())
+        .await
+        .unwrap();
+    // The refetched set no longer holds the old key.
+    let err = verifier
+        .verify(before.access_token().secret())
+        .await
+        .unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::UnknownKey, "{err}");
+    let err = verifier
+        .clone()
+        .require_scopes(["bucket:delete"])
+        .verify(after.access_token().secret())
+        .await
+        .unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::Scope, "{err}");
+}
