@@ -369,6 +369,40 @@ impl OAuthClient {
         Ok(token)
     }
 
+    /// Sends a token request whose form `build` makes afresh for every attempt, retried as a safe
+    /// request: a JWT-bearer assertion (RFC 7523) is short-lived and may be single-use (`jti`), so
+    /// a retry signs a new one instead of sending the old one again. A failure of `build` on the
+    /// first attempt is returned as it is; on a retry (after the same `build` succeeded) it ends
+    /// the retries as an invalid request.
+    pub(crate) async fn request_token_rebuilt(
+        &self,
+        build: impl Fn() -> Result<Form, OAuthError>,
+        requested: Option<&Scopes>,
+    ) -> Result<Token, OAuthError> {
+        let first = build()?;
+        let grant_type = first.get("grant_type").unwrap_or_default().to_owned();
+        tracing::debug!(grant_type = %grant_type, scope = ?first.get("scope"), "token request");
+        let url = self.endpoint(ops::TOKEN)?;
+        let (url, api) = (&url, &self.inner.token_api);
+        let mut first = Some(first);
+        let answer = with_retry(&self.inner.retry, Repeat::Safe, ops::TOKEN, || {
+            let form = first
+                .take()
+                .map_or_else(|| build().map_err(|e| e.to_string()), Ok);
+            async move {
+                let form = form.map_err(Error::InvalidRequest)?;
+                let request = api.request(Method::POST, url.clone()).form(form.pairs());
+                api.send_json_sensitive::<TokenAnswer, ErrorBody>(request)
+                    .await
+            }
+        })
+        .await;
+        let received = Instant::now();
+        let token = Token::from_response(answer?, received, requested)?;
+        tracing::debug!(grant_type = %grant_type, expires_in_s = token.expires_in().as_secs(), "token received");
+        Ok(token)
+    }
+
     /// Exchanges a refresh token for a new token. The answer's refresh token replaces the old
     /// one when the server rotates it (it is kept otherwise). Sent once, never retried: a rotated
     /// refresh token may already be spent. For concurrent callers, use a

@@ -126,6 +126,9 @@ pub enum OAuthError {
     /// The task that refreshed a session ended without an answer (the runtime shut down, or it
     /// panicked); the session keeps its previous token.
     RefreshInterrupted(String),
+    /// A service account key cannot be read (not an RSA private key in PEM, an empty key id) or
+    /// cannot sign an assertion. The message never holds key material.
+    ServiceAccountKey(String),
 }
 
 /// Why a user must sign in again.
@@ -221,6 +224,7 @@ impl fmt::Display for OAuthError {
             OAuthError::TokenRejected(e) => write!(f, "{e}"),
             OAuthError::Random(e) => write!(f, "no randomness from the OS: {e}"),
             OAuthError::RefreshInterrupted(why) => write!(f, "the refresh was interrupted: {why}"),
+            OAuthError::ServiceAccountKey(why) => write!(f, "service account key: {why}"),
             OAuthError::MissingOperation(name) => write!(
                 f,
                 "the generated API has no `{name}` operation, which the OAuth layer needs"

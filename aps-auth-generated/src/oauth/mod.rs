@@ -4,6 +4,8 @@
 //!   public client), retries ([`RetryPolicy`]), and the calls every flow shares: refresh, revoke,
 //!   introspect, profile, keys, logout URL.
 //! - Two-legged: [`TwoLeggedProvider`], a cached, single-flight source of client-credentials tokens.
+//! - Secure Service Accounts: [`SsaProvider`], the same for a service account's tokens (the
+//!   JWT-bearer grant, assertions signed with its [`ServiceAccountKey`]).
 //! - Three-legged: [`AuthorizationRequest`] (PKCE S256, `state`, `nonce`), the redirect check,
 //!   the code exchange, and [`UserSession`] for single-flight refresh.
 //!
@@ -41,6 +43,7 @@ mod redis_store;
 mod retry;
 mod secrets;
 mod session;
+mod ssa;
 mod store;
 mod three_legged;
 mod token;
@@ -65,6 +68,7 @@ pub use secrets::{
     AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, PkceVerifier, RefreshToken,
 };
 pub use session::{SESSION_TTL, UserSession};
+pub use ssa::{ASSERTION_LIFETIME, JWT_BEARER_GRANT_TYPE, ServiceAccountKey, SsaProvider};
 pub use store::{
     Expected, LockToken, MemoryStore, StoreEntry, StoreError, StoreFuture, StoreKey, TokenStore,
 };

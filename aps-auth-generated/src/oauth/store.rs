@@ -99,7 +99,8 @@ pub struct StoreEntry {
 }
 
 /// A key of a [`TokenStore`]: `v1:2l:<hash>` for a two-legged token (client id and scope set),
-/// `v1:3l:<hash>` for a user session (client id and session id). The hash is SHA-256, so keys
+/// `v1:3l:<hash>` for a user session (client id and session id), `v1:sa:<hash>` for a service
+/// account's token (client id, service account id and scope set). The hash is SHA-256, so keys
 /// carry nothing readable.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct StoreKey(String);
@@ -109,6 +110,15 @@ impl StoreKey {
     /// deduplicated scope names joined by spaces).
     pub fn two_legged(client_id: &str, scopes: &str) -> Self {
         StoreKey(format!("v1:2l:{}", digest(&[client_id, scopes])))
+    }
+
+    /// The key of the token of the service account `account_id` of `client_id` for a scope set
+    /// (`scopes` as in [`StoreKey::two_legged`]).
+    pub fn service_account(client_id: &str, account_id: &str, scopes: &str) -> Self {
+        StoreKey(format!(
+            "v1:sa:{}",
+            digest(&[client_id, account_id, scopes])
+        ))
     }
 
     /// The key of the user session `session_id` of `client_id`.
@@ -291,6 +301,12 @@ mod tests {
         assert!(!key.as_str().contains("my-client-id") && !key.as_str().contains("data"));
         assert_ne!(key, StoreKey::two_legged("my-client-i", "ddata:read"));
         assert_ne!(key, StoreKey::session("my-client-id", "data:read"));
+        let account = StoreKey::service_account("my-client-id", "account-1", "data:read");
+        assert!(account.as_str().starts_with("v1:sa:") && !account.as_str().contains("account"));
+        assert_ne!(
+            account,
+            StoreKey::service_account("my-client-id", "account-2", "data:read")
+        );
         assert_eq!(
             format!("{:?}", LockToken::generate().unwrap()),
             "LockToken([redacted])"

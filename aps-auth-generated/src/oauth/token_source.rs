@@ -1,10 +1,11 @@
 //! The OAuth layer's token sources for spec-driven authentication: give a
-//! [`TwoLeggedProvider`] or a [`UserSession`] to a [`Client`](crate::Client)
+//! [`TwoLeggedProvider`], an [`SsaProvider`] or a [`UserSession`] to a [`Client`](crate::Client)
 //! ([`ClientBuilder::token_source`](crate::ClientBuilder::token_source)) and every operation gets
 //! its bearer token from it, for exactly the scopes the operation's `security` names.
 
 use super::error::OAuthError;
 use super::session::UserSession;
+use super::ssa::SsaProvider;
 use super::two_legged::TwoLeggedProvider;
 use crate::{AuthError, AuthOption, Grants, Scope, Scopes, SecretString, TokenSource};
 
@@ -22,6 +23,31 @@ fn scopes_of(option: &AuthOption) -> Scopes {
 impl TokenSource for TwoLeggedProvider {
     fn grants(&self) -> Grants {
         Grants::APP
+    }
+
+    fn token<'a>(
+        &'a self,
+        option: &'a AuthOption,
+    ) -> TokenFuture<'a, Result<SecretString, AuthError>> {
+        Box::pin(async move {
+            let token = self.token(&scopes_of(option)).await.map_err(source_error)?;
+            Ok(SecretString::new(token.access_token().secret()))
+        })
+    }
+
+    fn invalidate<'a>(&'a self, token: &'a SecretString) -> TokenFuture<'a, bool> {
+        Box::pin(async move {
+            self.forget(token.expose_secret()).await;
+            true
+        })
+    }
+}
+
+/// A service account's tokens (JWT-bearer grant), one per scope set an operation names. A service
+/// account acts as a user: it serves the operations that take user (three-legged) tokens.
+impl TokenSource for SsaProvider {
+    fn grants(&self) -> Grants {
+        Grants::USER
     }
 
     fn token<'a>(

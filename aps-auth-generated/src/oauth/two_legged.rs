@@ -27,15 +27,16 @@ pub struct TwoLeggedProvider {
     slots: Arc<Mutex<HashMap<String, Arc<Slot>>>>,
 }
 
-/// The cached token of one scope set, and the attempt in flight to renew it.
+/// The cached token of one scope set, and the attempt in flight to renew it (also the cache of
+/// [`super::SsaProvider`]).
 #[derive(Debug, Default)]
-struct Slot {
-    cached: Mutex<Option<Token>>,
-    flight: Arc<SingleFlight<Token>>,
+pub(super) struct Slot {
+    pub(super) cached: Mutex<Option<Token>>,
+    pub(super) flight: Arc<SingleFlight<Token>>,
 }
 
 impl Slot {
-    fn fresh(&self, client: &OAuthClient) -> Option<Token> {
+    pub(super) fn fresh(&self, client: &OAuthClient) -> Option<Token> {
         self.cached
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -156,7 +157,7 @@ async fn fetch(client: &OAuthClient, name: &str, scopes: &Scopes) -> Result<Toke
 }
 
 /// Scope sets, not lists: order and repetition do not matter.
-fn cache_key(scopes: &Scopes) -> String {
+pub(super) fn cache_key(scopes: &Scopes) -> String {
     let mut names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
     names.sort_unstable();
     names.dedup();

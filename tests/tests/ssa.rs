@@ -1,0 +1,473 @@
+//! Secure Service Accounts: `SsaProvider` against `wiremock` on 127.0.0.1: the JWT-bearer token
+//! request and its signed assertion, caching, single-flight, renewal, retries with a fresh
+//! assertion, refusals, spec-driven authentication, and no secret in any output; and once against
+//! the test OAuth server's JWT-bearer grant (`tests/oidc/`, skipped with
+//! `APS_AUTH_SKIP_NODE_TESTS=1` where Node.js is missing).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aps_auth_generated::oauth::{
+    ClientSecret, Credentials, OAuthClient, OAuthError, OAuthErrorCode, RetryPolicy,
+    ServiceAccountKey, SsaProvider,
+};
+use aps_auth_generated::{Client, Scopes};
+use aps_auth_tests::oidc::{
+    OidcServer, SSA_CLIENT, SSA_KEY_ID, SSA_SERVICE_ACCOUNT_ID, ssa_test_key_pem,
+    throwaway_rsa_private_key_pem,
+};
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Value, json};
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// TEST-ONLY RSA 2048 key pair (`openssl genpkey`), the same as the unit tests'. It protects
+/// nothing.
+const TEST_ONLY_PRIVATE_KEY: &str = "-----BEGIN PRIVATE KEY-----\n\
+MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQCoQKrBR0oPYohV\n\
+ElAbZPu9tTWo/EJrp9roYyjr7rHX+ogfQDo+VKqh+zzvquvha3/+OAEr0lkYAVpS\n\
+oxbdJhHbVIitp8dh4GAM30Tcg9dxR3FCcNPwCNYW4pNluMgzygK3+cUe5yXT+6YT\n\
+gXtto2/F6QjO+Q67hLWbBKDwmxd8yX10QallvhLfBtkbgr6tZaA80RdYAFRHN3Vo\n\
+P18BIMxtAI629hExBdwSuShOA9KiovUvgC6Nh02heJ0CwadYyPfZNkzwTy5Mmtmo\n\
+XwioN1ZAkYALBhvgIvbqxztVLZpfz7nAAKNRJ4DzHw9IaERJWOIT2G/lAByPLTCw\n\
+ECjFq8Z1AgMBAAECggEADHnb4sBIhS+HPT4OycxvjLejjPsRNpTLYX2VpGw338E1\n\
+PfjJpaMqXx+w4XMV62P8D67tCoGeFzuY2PvWHC8dSXUEbx87ys3HRLnhjBoMONtV\n\
+UkBPig/KedPyat6MadqwebfmazSbB3o0Usnzi91Mn0Sr+vAlrLeNR9T/ohe9/B2B\n\
+J1SIDMlXjsqhftuHkiXIMZdberkvBjVK/JaB/0YsM4dgEcS6EHu4coAmGTKJvnAI\n\
+Q0ThJpjxKhSoT8rRL511apApA90QwMWEX1zeF4COKteOzUNurjedA2amaH2YZOiK\n\
+rk/ZoMCq3jDb9JyEZM9hDP0SYdBFfvQWCugUPL/Z2QKBgQDQaC7FAVWiRy1IDVOl\n\
+ofOtclZ0GT/4WG2YvG/mH3mQBxcKTf+Ff018rAgdWae/Aq+CdYm2hKdiqK8UkIR2\n\
+/vd5PpQHp3mIGDvPslxmpejEtfqdK5AiWUs2+zGeBXDskyWvVI8cm3vzJm38+DUO\n\
+QEo+vmSipi43q7cH9b0VnOny7wKBgQDOrP5sC6o6hCNNa9CRl4AnYHLpQxlxRK5d\n\
+HABu3OHSYY0zxYf9xp0T8+y/3k5kyKGRnLfiiZjFc9WQuYykDcdeMdMS5p17VQ9u\n\
+2RkKKwEgWtr81QScqUIpAlW8NKjjW7Z5O5/4rP59sp6Ks+LqyBrouX6KEHhKnxBU\n\
+kWA0mTZM2wKBgQCcFIqCbJ9vq5LUFXcB4yqWSb1Jsedg3QknjGjZldT68vRkeUnW\n\
+9yJXLpfdM1oYCbDcKZ77nJmnn+GPqzQp0oYQvbcrjFfOfye8Qz5Eehi7yfZpY0jN\n\
+EMbt5G6ihDywUPu2NcQAjsnjrnJNNK63f5qbJwhDb+XJN8caJQZ5e00S7QKBgQCG\n\
+ckEb9kapxFXWwoEuhPioJPT7y1uctIodJd8eP3Bj1HPvrts1emOqnC5x7mLe6yk3\n\
+uVRh+RK5uA3BFQNpoVEFdLIThJQDrCTa/j1swOb9rjzw5n4Wj4DrfopZYYRQStQc\n\
+b240bg0rpeu+3SCLjNr8c9beZ7JpEKql6OBFtzl8qwKBgQC64B8GANG9wA2Ej7g1\n\
+3yXR3MwSsOArTH4xgdUTL0FNEyYaZwcU0CxpEHkL46jy4t5jIOQyXHHl1wNwAzNn\n\
+A8TSnH6h+pFmchVJBxeqk5D7Woc1dDu0jlt9mhvGgWlxEr8CLDRYfdLHMwvuDPHW\n\
+2xPrvIEP1rCOq3DV3+ykdV4LYQ==\n\
+-----END PRIVATE KEY-----\n";
+const TEST_ONLY_PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----\n\
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqECqwUdKD2KIVRJQG2T7\n\
+vbU1qPxCa6fa6GMo6+6x1/qIH0A6PlSqofs876rr4Wt//jgBK9JZGAFaUqMW3SYR\n\
+21SIrafHYeBgDN9E3IPXcUdxQnDT8AjWFuKTZbjIM8oCt/nFHucl0/umE4F7baNv\n\
+xekIzvkOu4S1mwSg8JsXfMl9dEGpZb4S3wbZG4K+rWWgPNEXWABURzd1aD9fASDM\n\
+bQCOtvYRMQXcErkoTgPSoqL1L4AujYdNoXidAsGnWMj32TZM8E8uTJrZqF8IqDdW\n\
+QJGACwYb4CL26sc7VS2aX8+5wACjUSeA8x8PSGhESVjiE9hv5QAcjy0wsBAoxavG\n\
+dQIDAQAB\n\
+-----END PUBLIC KEY-----\n";
+
+const CLIENT_ID: &str = "ssa-app";
+const SECRET: &str = "ssa-s3cret";
+const ACCOUNT: &str = "SA-0001";
+const KID: &str = "kid-0001";
+const TOKEN_PATH: &str = "/authentication/v2/token";
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        max_elapsed: Duration::from_secs(10),
+    }
+}
+
+fn oauth(server: &MockServer) -> OAuthClient {
+    OAuthClient::builder(Credentials::confidential(
+        CLIENT_ID,
+        ClientSecret::new(SECRET),
+    ))
+    .base_url(server.uri())
+    .retry(quick_retries())
+    .timeout(Some(Duration::from_secs(5)))
+    .build()
+    .unwrap()
+}
+
+fn provider(server: &MockServer) -> SsaProvider {
+    let key = ServiceAccountKey::from_pem(TEST_ONLY_PRIVATE_KEY, KID).unwrap();
+    oauth(server).service_account(ACCOUNT, key)
+}
+
+fn scopes(s: &str) -> Scopes {
+    s.parse().unwrap()
+}
+
+fn token_answer(access_token: &str, expires_in: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "access_token": access_token, "token_type": "Bearer", "expires_in": expires_in
+    }))
+}
+
+/// The form fields of a request.
+fn form(request: &Request) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect()
+}
+
+fn field(request: &Request, name: &str) -> Option<String> {
+    form(request)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
+}
+
+/// The assertion's claims, after checking its RS256 signature with the public key, its `kid`,
+/// `iss`, `sub` and `aud`.
+fn verified_claims(assertion: &str, audience: &str) -> Value {
+    let header = jsonwebtoken::decode_header(assertion).unwrap();
+    assert_eq!(header.alg, Algorithm::RS256);
+    assert_eq!(header.kid.as_deref(), Some(KID));
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_audience(&[audience]);
+    validation.set_issuer(&[CLIENT_ID]);
+    validation.sub = Some(ACCOUNT.into());
+    validation.set_required_spec_claims(&["exp", "iat", "iss", "sub", "aud"]);
+    let key = DecodingKey::from_rsa_pem(TEST_ONLY_PUBLIC_KEY.as_bytes()).unwrap();
+    jsonwebtoken::decode::<Value>(assertion, &key, &validation)
+        .unwrap()
+        .claims
+}
+
+#[tokio::test]
+async fn the_token_request_is_a_jwt_bearer_grant_with_a_signed_assertion() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .and(body_string_contains(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer",
+        ))
+        .respond_with(token_answer("AT-1", 3600))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let token = provider(&server)
+        .token(&scopes("data:read user-profile:read"))
+        .await
+        .unwrap();
+    assert_eq!(token.access_token().secret(), "AT-1");
+    assert_eq!(token.scopes().to_string(), "data:read user-profile:read");
+
+    let requests = server.received_requests().await.unwrap();
+    let request = &requests[0];
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{SECRET}"));
+    assert_eq!(
+        request.headers.get("authorization").unwrap(),
+        &format!("Basic {basic}")
+    );
+    assert_eq!(field(request, "grant_type").as_deref(), Some(JWT_BEARER));
+    assert_eq!(
+        field(request, "scope").as_deref(),
+        Some("data:read user-profile:read")
+    );
+    assert_eq!(field(request, "client_secret"), None, "Basic, not both");
+    let audience = format!("{}{TOKEN_PATH}", server.uri());
+    let claims = verified_claims(&field(request, "assertion").unwrap(), &audience);
+    let (iat, exp) = (
+        claims["iat"].as_u64().unwrap(),
+        claims["exp"].as_u64().unwrap(),
+    );
+    assert_eq!(exp - iat, 300, "a short-lived assertion");
+    assert_eq!(claims["scope"], json!(["data:read", "user-profile:read"]));
+    assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 32));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_callers_cause_one_request_and_share_the_cache() {
+    let server = MockServer::start().await;
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(token_answer("AT-1", 3600).set_delay(Duration::from_millis(200)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let callers: Vec<_> = (0..100)
+        .map(|i| {
+            let provider = provider.clone();
+            // The same scope set, in two orders.
+            let wanted = if i % 2 == 0 {
+                "data:read data:write"
+            } else {
+                "data:write data:read"
+            };
+            tokio::spawn(async move { provider.token(&scopes(wanted)).await })
+        })
+        .collect();
+    for caller in callers {
+        assert_eq!(
+            caller.await.unwrap().unwrap().access_token().secret(),
+            "AT-1"
+        );
+    }
+    // Cached: no new request.
+    provider
+        .token(&scopes("data:read data:write"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn tokens_are_cached_per_scope_set_and_renewed_ahead_of_expiry() {
+    let server = MockServer::start().await;
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(token_answer("AT-1", 2))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(token_answer("AT-2", 3600))
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let wanted = scopes("data:read");
+    assert_eq!(
+        provider
+            .token(&wanted)
+            .await
+            .unwrap()
+            .access_token()
+            .secret(),
+        "AT-1"
+    );
+    assert_eq!(
+        provider
+            .token(&wanted)
+            .await
+            .unwrap()
+            .access_token()
+            .secret(),
+        "AT-1"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    // A 2 s token is renewed at half its life, before it expires.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let renewed = provider.token(&wanted).await.unwrap();
+    assert_eq!(renewed.access_token().secret(), "AT-2");
+    // Another scope set is another token.
+    provider.token(&scopes("data:write")).await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_retry_signs_a_new_assertion() {
+    let server = MockServer::start().await;
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(token_answer("AT-1", 3600))
+        .mount(&server)
+        .await;
+    provider(&server).token(&scopes("data:read")).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    let audience = format!("{}{TOKEN_PATH}", server.uri());
+    let first = field(&requests[0], "assertion").unwrap();
+    let second = field(&requests[1], "assertion").unwrap();
+    assert_ne!(first, second, "the retry sent the same assertion again");
+    assert_ne!(
+        verified_claims(&first, &audience)["jti"],
+        verified_claims(&second, &audience)["jti"]
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_grant_is_a_typed_refusal_and_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_grant",
+            "error_description": "the service account is disabled"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .token(&scopes("data:read"))
+        .await
+        .unwrap_err();
+    let OAuthError::Refused(refusal) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(refusal.status.as_u16(), 400);
+    assert_eq!(err.code(), Some(&OAuthErrorCode::InvalidGrant));
+    assert!(
+        err.to_string().contains("the service account is disabled"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_gets_user_tokens_from_the_provider_and_renews_one_the_api_refuses() {
+    let server = MockServer::start().await;
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(token_answer("AT-1", 3600))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(token_answer("AT-2", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(path("/userprofile/v1/users/@me"))
+        .and(header("authorization", "Bearer AT-1"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    Mock::given(path("/userprofile/v1/users/@me"))
+        .and(header("authorization", "Bearer AT-2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"userId": ACCOUNT, "userName": "sa"})),
+        )
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let api = Client::builder()
+        .base_url(server.uri())
+        .token_source(provider.clone())
+        .build()
+        .unwrap();
+    let profile = api.get_user_profile().await.unwrap();
+    assert_eq!(profile.user_id.as_deref(), Some(ACCOUNT));
+    let requests = server.received_requests().await.unwrap();
+    let token_requests: Vec<&Request> = requests
+        .iter()
+        .filter(|r| r.url.path() == TOKEN_PATH)
+        .collect();
+    assert_eq!(token_requests.len(), 2, "the refused token was forgotten");
+    // The operation's declared scope, exactly.
+    assert_eq!(
+        field(token_requests[0], "scope").as_deref(),
+        Some("user-profile:read")
+    );
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_key_assertion_secret_or_token_in_any_output() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    // Global, not thread-local: the other tests of this binary hit the same callsites on other
+    // threads, and a thread-local subscriber would lose events to their cached interest. Their
+    // events land here too, and must not leak either.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let server = MockServer::start().await;
+    Mock::given(path(TOKEN_PATH))
+        .and(body_string_contains("data%3Aread"))
+        .respond_with(token_answer("AT-SECRET-1", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(path(TOKEN_PATH))
+        .and(body_string_contains("data%3Awrite"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let token = provider.token(&scopes("data:read")).await.unwrap();
+    let err = provider.token(&scopes("data:write")).await.unwrap_err();
+    let key_err = ServiceAccountKey::from_pem(TEST_ONLY_PUBLIC_KEY, KID).unwrap_err();
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("token request") && log.contains("retrying"),
+        "{log}"
+    );
+    let everything =
+        format!("{log}\n{err}\n{err:?}\n{key_err}\n{key_err:?}\n{token:?}\n{provider:?}");
+    let mut secrets = vec!["AT-SECRET-1".to_owned(), SECRET.to_owned()];
+    for request in server.received_requests().await.unwrap() {
+        secrets.push(field(&request, "assertion").unwrap());
+    }
+    secrets.extend(
+        TEST_ONLY_PRIVATE_KEY
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::to_owned),
+    );
+    for secret in secrets {
+        assert!(
+            !everything.contains(&secret),
+            "`{secret}` leaked:\n{everything}"
+        );
+    }
+}
+
+/// Against `oidc-provider` with the JWT-bearer grant of `tests/oidc/server.mjs`, which checks the
+/// assertion's `alg`, `kid`, signature, `iss`, `sub`, `aud`, `exp`, `iat` and the scopes.
+#[tokio::test]
+async fn the_test_oauth_server_grants_the_service_account_a_user_token() {
+    let Some(server) = OidcServer::start() else {
+        return;
+    };
+    let client = OAuthClient::builder(Credentials::confidential(
+        SSA_CLIENT.0,
+        ClientSecret::new(SSA_CLIENT.1),
+    ))
+    .base_url(server.base_url())
+    .build()
+    .unwrap();
+    let key = ServiceAccountKey::from_pem(&ssa_test_key_pem(), SSA_KEY_ID).unwrap();
+    let provider = client.service_account(SSA_SERVICE_ACCOUNT_ID, key);
+    let wanted = scopes("data:read user-profile:read");
+    let token = provider.token(&wanted).await.unwrap();
+    provider.token(&wanted).await.unwrap();
+    assert_eq!(server.jwt_bearer_grant_count().await, 1, "cached");
+    // A user token of the service account.
+    let profile = client.user_profile(token.access_token()).await.unwrap();
+    assert_eq!(profile.user_id.as_deref(), Some(SSA_SERVICE_ACCOUNT_ID));
+
+    // The token store is the client's: another provider of the same account shares the token
+    // (so do the processes of a fleet sharing a `RedisStore`), whatever key it holds.
+    let stranger =
+        ServiceAccountKey::from_pem(&throwaway_rsa_private_key_pem(), SSA_KEY_ID).unwrap();
+    let shared = client.service_account(SSA_SERVICE_ACCOUNT_ID, stranger.clone());
+    assert_eq!(
+        shared.token(&wanted).await.unwrap().access_token(),
+        token.access_token()
+    );
+    assert_eq!(server.jwt_bearer_grant_count().await, 1, "shared");
+
+    // A key the server does not know, on a client of its own: a typed refusal naming the check.
+    let alone = OAuthClient::builder(Credentials::confidential(
+        SSA_CLIENT.0,
+        ClientSecret::new(SSA_CLIENT.1),
+    ))
+    .base_url(server.base_url())
+    .build()
+    .unwrap();
+    let err = alone
+        .service_account(SSA_SERVICE_ACCOUNT_ID, stranger)
+        .token(&wanted)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&OAuthErrorCode::InvalidGrant), "{err}");
+    assert!(err.to_string().contains("signature"), "{err}");
+}
