@@ -199,6 +199,9 @@ pub struct Operation {
     pub body: Option<RequestBody>,
     /// How the operation authenticates.
     pub auth: Auth,
+    /// The server of this operation when the document gives it one of its own (operation or
+    /// path `servers`), variables set to their defaults.
+    pub server: Option<String>,
     /// A request, or a browser redirect for which a URL is built.
     pub kind: OperationKind,
 }

@@ -381,3 +381,45 @@ async fn real_access_tokens_verify_across_a_key_rotation() {
         .unwrap_err();
     assert_eq!(check_of(&err), TokenCheck::Scope, "{err}");
 }
+
+/// The OpenID Connect endpoints added to the document (discovery, UserInfo) work against the
+/// real provider, UserInfo with the session as token source. UserInfo is served from a server of
+/// its own in production; a client given another base URL (this test server) uses it for every
+/// operation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_and_userinfo_from_the_document() {
+    use aps_auth_tests::oidc::{BASIC_CLIENT, OidcServer};
+    let Some(server) = OidcServer::start() else {
+        return;
+    };
+    let oauth = OAuthClient::builder(Credentials::confidential(
+        BASIC_CLIENT.0,
+        ClientSecret::new(BASIC_CLIENT.1),
+    ))
+    .base_url(server.base_url())
+    .build()
+    .unwrap();
+    let api = aps_auth_generated::Client::builder()
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let config = api.get_open_id_configuration().await.unwrap();
+    assert_eq!(config.issuer, oauth.issuer());
+
+    let scopes = "openid user-profile:read".parse().unwrap();
+    let request = oauth
+        .start_authorization("http://127.0.0.1:43210/callback", &scopes)
+        .unwrap();
+    let redirect = server.authorize_headless(request.url(), "ada").await;
+    let token = oauth
+        .exchange_code(&request, request.callback(redirect.as_str()).unwrap())
+        .await
+        .unwrap();
+    let sub = token.id_token_claims().unwrap().sub.clone();
+    let info = api
+        .with_token_source(oauth.session(token))
+        .get_user_info()
+        .await
+        .unwrap();
+    assert_eq!(info.sub, sub);
+}

@@ -60,4 +60,14 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
         method: "GET",
         path: "/authentication/v2/logout",
     },
+    crate::OperationInfo {
+        name: "get_open_id_configuration",
+        method: "GET",
+        path: "/.well-known/openid-configuration",
+    },
+    crate::OperationInfo {
+        name: "get_user_info",
+        method: "GET",
+        path: "/userinfo",
+    },
 ];

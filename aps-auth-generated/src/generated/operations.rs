@@ -107,6 +107,31 @@ impl crate::Client {
             post_logout_redirect_uri: None,
         }
     }
+    /// OpenID Connect Discovery
+    ///
+    /// Returns the OpenID Provider's configuration: its issuer, endpoints, supported scopes, response types, signing algorithms and claims (OpenID Connect Discovery 1.0).
+    ///
+    /// `GET /.well-known/openid-configuration`
+    ///
+    /// Set optional inputs on the returned builder, then `.await` it (or call `send`).
+    pub fn get_open_id_configuration(&self) -> GetOpenIdConfigurationCall<'_> {
+        GetOpenIdConfigurationCall {
+            client: self,
+        }
+    }
+    /// OpenID Connect UserInfo
+    ///
+    /// Returns claims about the signed-in user (OpenID Connect Core 1.0 section 5.3), as the scopes of the access token allow.
+    ///
+    /// `GET /userinfo`
+    ///
+    /// Set optional inputs on the returned builder, then `.await` it (or call `send`).
+    pub fn get_user_info(&self) -> GetUserInfoCall<'_> {
+        GetUserInfoCall {
+            client: self,
+            bearer_token: None,
+        }
+    }
 }
 /// A call of [`crate::Client::authorize_url`]: set optional inputs, then build the URL with `url()`.
 #[must_use = "the builder does nothing until `url()` is called"]
@@ -417,5 +442,116 @@ impl<'a> LogoutUrl<'a> {
             query.push("post_logout_redirect_uri", value.clone());
         }
         self.client.endpoint(&["authentication", "v2", "logout"], query.as_slice())
+    }
+}
+/// A call of [`crate::Client::get_open_id_configuration`]: set optional inputs, then `.await` it (or call `send`).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetOpenIdConfigurationCall<'a> {
+    client: &'a crate::Client,
+}
+impl std::fmt::Debug for GetOpenIdConfigurationCall<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetOpenIdConfigurationCall").finish_non_exhaustive()
+    }
+}
+#[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+impl<'a> GetOpenIdConfigurationCall<'a> {
+    /// Sends the request and decodes the answer (awaiting the builder does the same).
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::ApiResponse<OpenIdConfiguration>,
+        crate::Error<serde_json::Value>,
+    > {
+        let url = self.client.endpoint(&[".well-known", "openid-configuration"], &[]);
+        let request = self.client.request(reqwest::Method::GET, url);
+        self.client.send_json(request).await
+    }
+}
+impl<'a> std::future::IntoFuture for GetOpenIdConfigurationCall<'a> {
+    type Output = Result<
+        crate::ApiResponse<OpenIdConfiguration>,
+        crate::Error<serde_json::Value>,
+    >;
+    type IntoFuture = std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                Output = Result<
+                    crate::ApiResponse<OpenIdConfiguration>,
+                    crate::Error<serde_json::Value>,
+                >,
+            > + Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A call of [`crate::Client::get_user_info`]: set optional inputs, then `.await` it (or call `send`).
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetUserInfoCall<'a> {
+    client: &'a crate::Client,
+    bearer_token: Option<&'a str>,
+}
+impl std::fmt::Debug for GetUserInfoCall<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetUserInfoCall").finish_non_exhaustive()
+    }
+}
+#[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+impl<'a> GetUserInfoCall<'a> {
+    /// Sends this access token (as `Authorization: Bearer`) instead of one from the client's token source.
+    pub fn bearer_token(mut self, value: &'a str) -> Self {
+        self.bearer_token = Some(value);
+        self
+    }
+    /// Sends the request and decodes the answer (awaiting the builder does the same).
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<UserInfo>, crate::Error<ErrorResponse>> {
+        static AUTH: crate::OperationAuth = crate::OperationAuth {
+            operation: "get_user_info",
+            optional: false,
+            options: &[
+                crate::AuthOption {
+                    scheme: "OAuth2ThreeLegged",
+                    grants: crate::Grants::USER,
+                    scopes: &["user-profile:read"],
+                },
+            ],
+        };
+        let url = self
+            .client
+            .endpoint_on(
+                super::DEFAULT_BASE_URL,
+                "https://api.userprofile.autodesk.com",
+                &["userinfo"],
+                &[],
+            );
+        let request = self.client.request(reqwest::Method::GET, url);
+        self.client
+            .send_authorized(
+                &AUTH,
+                self.bearer_token,
+                request,
+                |request| self.client.send_json(request),
+            )
+            .await
+    }
+}
+impl<'a> std::future::IntoFuture for GetUserInfoCall<'a> {
+    type Output = Result<crate::ApiResponse<UserInfo>, crate::Error<ErrorResponse>>;
+    type IntoFuture = std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                Output = Result<
+                    crate::ApiResponse<UserInfo>,
+                    crate::Error<ErrorResponse>,
+                >,
+            > + Send + 'a,
+        >,
+    >;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -204,6 +204,222 @@ impl JWKSResponseKeysItem {
         self
     }
 }
+/// OpenID Provider Metadata (OpenID Connect Discovery 1.0 section 3).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpenIdConfiguration {
+    /// The issuer, as ID tokens name it in `iss`.
+    pub issuer: String,
+    /// The authorization endpoint.
+    pub authorization_endpoint: String,
+    /// The token endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
+    /// The UserInfo endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_endpoint: Option<String>,
+    /// The key set that signs ID tokens.
+    pub jwks_uri: String,
+    /// The revocation endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    /// The introspection endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_endpoint: Option<String>,
+    /// The end-session (logout) endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session_endpoint: Option<String>,
+    /// The scopes the provider knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes_supported: Option<Vec<String>>,
+    /// The response types the provider supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_types_supported: Option<Vec<String>>,
+    /// The algorithms ID tokens are signed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_signing_alg_values_supported: Option<Vec<String>>,
+    /// The PKCE methods supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    /// Whether authorization redirects carry `iss` (RFC 9207).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_response_iss_parameter_supported: Option<bool>,
+}
+impl OpenIdConfiguration {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new(
+        issuer: impl Into<String>,
+        authorization_endpoint: impl Into<String>,
+        jwks_uri: impl Into<String>,
+    ) -> Self {
+        OpenIdConfiguration {
+            issuer: issuer.into(),
+            authorization_endpoint: authorization_endpoint.into(),
+            token_endpoint: None,
+            userinfo_endpoint: None,
+            jwks_uri: jwks_uri.into(),
+            revocation_endpoint: None,
+            introspection_endpoint: None,
+            end_session_endpoint: None,
+            scopes_supported: None,
+            response_types_supported: None,
+            id_token_signing_alg_values_supported: None,
+            code_challenge_methods_supported: None,
+            authorization_response_iss_parameter_supported: None,
+        }
+    }
+    /// Sets `token_endpoint`.
+    pub fn with_token_endpoint(mut self, value: impl Into<String>) -> Self {
+        self.token_endpoint = Some(value.into());
+        self
+    }
+    /// Sets `userinfo_endpoint`.
+    pub fn with_userinfo_endpoint(mut self, value: impl Into<String>) -> Self {
+        self.userinfo_endpoint = Some(value.into());
+        self
+    }
+    /// Sets `revocation_endpoint`.
+    pub fn with_revocation_endpoint(mut self, value: impl Into<String>) -> Self {
+        self.revocation_endpoint = Some(value.into());
+        self
+    }
+    /// Sets `introspection_endpoint`.
+    pub fn with_introspection_endpoint(mut self, value: impl Into<String>) -> Self {
+        self.introspection_endpoint = Some(value.into());
+        self
+    }
+    /// Sets `end_session_endpoint`.
+    pub fn with_end_session_endpoint(mut self, value: impl Into<String>) -> Self {
+        self.end_session_endpoint = Some(value.into());
+        self
+    }
+    /// Sets `scopes_supported`.
+    pub fn with_scopes_supported(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.scopes_supported = Some(value.into());
+        self
+    }
+    /// Sets `response_types_supported`.
+    pub fn with_response_types_supported(
+        mut self,
+        value: impl Into<Vec<String>>,
+    ) -> Self {
+        self.response_types_supported = Some(value.into());
+        self
+    }
+    /// Sets `id_token_signing_alg_values_supported`.
+    pub fn with_id_token_signing_alg_values_supported(
+        mut self,
+        value: impl Into<Vec<String>>,
+    ) -> Self {
+        self.id_token_signing_alg_values_supported = Some(value.into());
+        self
+    }
+    /// Sets `code_challenge_methods_supported`.
+    pub fn with_code_challenge_methods_supported(
+        mut self,
+        value: impl Into<Vec<String>>,
+    ) -> Self {
+        self.code_challenge_methods_supported = Some(value.into());
+        self
+    }
+    /// Sets `authorization_response_iss_parameter_supported`.
+    pub fn with_authorization_response_iss_parameter_supported(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.authorization_response_iss_parameter_supported = Some(value.into());
+        self
+    }
+}
+/// Claims about the signed-in user (OpenID Connect Core 1.0 section 5.1).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct UserInfo {
+    /// The user's id.
+    pub sub: String,
+    /// The user's full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The user's first name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// The user's last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// The user's username.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    /// The user's email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether the email address is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    /// A URL of the user's picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// The user's locale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+impl UserInfo {
+    /// A value with the required fields; the others start empty (set them with the
+    /// `with_` methods).
+    pub fn new(sub: impl Into<String>) -> Self {
+        UserInfo {
+            sub: sub.into(),
+            name: None,
+            given_name: None,
+            family_name: None,
+            preferred_username: None,
+            email: None,
+            email_verified: None,
+            picture: None,
+            locale: None,
+        }
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `given_name`.
+    pub fn with_given_name(mut self, value: impl Into<String>) -> Self {
+        self.given_name = Some(value.into());
+        self
+    }
+    /// Sets `family_name`.
+    pub fn with_family_name(mut self, value: impl Into<String>) -> Self {
+        self.family_name = Some(value.into());
+        self
+    }
+    /// Sets `preferred_username`.
+    pub fn with_preferred_username(mut self, value: impl Into<String>) -> Self {
+        self.preferred_username = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `email_verified`.
+    pub fn with_email_verified(mut self, value: impl Into<bool>) -> Self {
+        self.email_verified = Some(value.into());
+        self
+    }
+    /// Sets `picture`.
+    pub fn with_picture(mut self, value: impl Into<String>) -> Self {
+        self.picture = Some(value.into());
+        self
+    }
+    /// Sets `locale`.
+    pub fn with_locale(mut self, value: impl Into<String>) -> Self {
+        self.locale = Some(value.into());
+        self
+    }
+}
 /// The `UserProfile` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

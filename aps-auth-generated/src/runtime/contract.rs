@@ -6,7 +6,7 @@
 //!
 //! | item | used by generated code for |
 //! |---|---|
-//! | methods of `crate::Client`, defined here | `endpoint` (URL from path segments and query pairs), `request`, `send_json` / `send_json_optional` / `send_empty` / `send_text` / `send_bytes` (send and decode) |
+//! | methods of `crate::Client`, defined here | `endpoint` (URL from path segments and query pairs), `endpoint_on` (the same for an operation with a server of its own), `request`, `send_json` / `send_json_optional` / `send_empty` / `send_text` / `send_bytes` (send and decode) |
 //! | [`Pairs`], [`with_headers`], [`with_cookies`], defined here | query, header and cookie parameters |
 //! | `crate::ScopeList` (`scopes.rs`) | `pub type Scopes = crate::ScopeList<Scope>` |
 //! | `crate::Error`, `crate::ApiResponse` | every operation's result |
@@ -103,6 +103,38 @@ impl Client {
                 .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         }
         url
+    }
+
+    /// The URL of an operation the document serves from a server of its own (`servers` on the
+    /// operation or its path): that server while the client uses the document's default server
+    /// (`document_default`), else the client's base URL, so that a base URL given by the user (a
+    /// test server, a proxy) applies to every operation.
+    pub(crate) fn endpoint_on(
+        &self,
+        document_default: Option<&str>,
+        server: &str,
+        segments: &[&str],
+        query: &[(String, String)],
+    ) -> Url {
+        let on_default = document_default
+            .and_then(|d| Url::parse(d).ok())
+            .is_some_and(|d| {
+                d.as_str().trim_end_matches('/') == self.base_url().as_str().trim_end_matches('/')
+            });
+        let own = Url::parse(server).ok().filter(|u| !u.cannot_be_a_base());
+        match (on_default, own) {
+            (true, Some(mut url)) => {
+                if let Ok(mut path) = url.path_segments_mut() {
+                    path.pop_if_empty().extend(segments);
+                }
+                if !query.is_empty() {
+                    url.query_pairs_mut()
+                        .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                }
+                url
+            }
+            _ => self.endpoint(segments, query),
+        }
     }
 
     /// A request with the client's timeout (and `Authorization` header, if any) applied.
@@ -252,4 +284,32 @@ pub struct OperationInfo {
     pub method: &'static str,
     /// The path template as the document writes it (`/authentication/v2/token`).
     pub path: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operations_own_server_applies_only_on_the_documents_default() {
+        let default = Client::builder()
+            .base_url("https://developer.api.autodesk.com")
+            .build()
+            .unwrap();
+        let own = "https://api.userprofile.autodesk.com";
+        let doc = Some("https://developer.api.autodesk.com");
+        assert_eq!(
+            default.endpoint_on(doc, own, &["userinfo"], &[]).as_str(),
+            "https://api.userprofile.autodesk.com/userinfo"
+        );
+        // A base URL the user chose (a test server, a proxy) applies to every operation.
+        let local = Client::builder()
+            .base_url("http://127.0.0.1:9/base")
+            .build()
+            .unwrap();
+        assert_eq!(
+            local.endpoint_on(doc, own, &["userinfo"], &[]).as_str(),
+            "http://127.0.0.1:9/base/userinfo"
+        );
+    }
 }

@@ -273,7 +273,13 @@ impl Emitter<'_> {
             .collect();
         let auth_stmt = auth_stmt(&op.auth, &mut query_pushes);
         let (query_setup, query_ref) = query_setup(&query_pushes);
-        let url_expr = quote!(#receiver.endpoint(&[ #( #segments ),* ], #query_ref));
+        let url_expr = match &op.server {
+            // A server of its own applies while the client uses the document's default server.
+            Some(server) => {
+                quote!(#receiver.endpoint_on(super::DEFAULT_BASE_URL, #server, &[ #( #segments ),* ], #query_ref))
+            }
+            None => quote!(#receiver.endpoint(&[ #( #segments ),* ], #query_ref)),
+        };
         let OperationKind::Call { success, error } = &op.kind else {
             let url_fn = quote! {
                 /// The URL to send the user to.

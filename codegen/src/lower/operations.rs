@@ -33,9 +33,12 @@ impl Lowerer<'_> {
                 let method = method.as_str().to_owned();
                 let op_ptr = path_ptr.push(method.to_ascii_lowercase());
                 let id = operation_id(op, &method, path, &op_ptr, &mut ids)?;
-                if let Some(op) =
+                if let Some(mut op) =
                     self.operation(path, &method, op, &item.parameters, &op_ptr, id)?
                 {
+                    if op.server.is_none() {
+                        op.server = own_server(&item.servers);
+                    }
                     ops.push(op);
                 }
             }
@@ -132,6 +135,7 @@ impl Lowerer<'_> {
             body,
             auth,
             kind,
+            server: own_server(&op.servers),
         }))
     }
 }
@@ -245,4 +249,17 @@ mod tests {
         assert!(api.operations.is_empty());
         assert_eq!(fields(&api, "NewPetPayload")[0].rust_name, "id");
     }
+}
+
+/// The first of an operation's or path's own `servers`, with its variables at their defaults;
+/// `None` when it has none, or a relative one (which the document's server already covers).
+fn own_server(servers: &[oas3::spec::Server]) -> Option<String> {
+    let server = servers.first()?;
+    let url = server
+        .variables
+        .iter()
+        .fold(server.url.clone(), |url, (name, var)| {
+            url.replace(&format!("{{{name}}}"), &var.default)
+        });
+    (url.starts_with("https://") || url.starts_with("http://")).then_some(url)
 }
