@@ -578,16 +578,30 @@ impl std::io::Write for Captured {
     }
 }
 
+/// Every log line of this test binary, through one global subscriber: a thread-local one loses
+/// events when other tests register the same callsites at the same time (tracing caches each
+/// callsite's interest), and work spawned by the layer (single-flight tasks) must be seen too.
+fn captured_logs() -> Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let writer = captured.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(move || writer.clone())
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in this test binary");
+            captured
+        })
+        .clone()
+}
+
 #[tokio::test]
 async fn tracing_output_never_contains_a_secret() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = captured_logs();
 
     let server = MockServer::start().await;
     Mock::given(body_string_contains("grant_type=client_credentials"))
