@@ -208,6 +208,19 @@ fn name_methods(ops: &mut [Operation]) {
     }
 }
 
+/// The first of an operation's or path's own `servers`, with its variables at their defaults;
+/// `None` when it has none, or a relative one (which the document's server already covers).
+fn own_server(servers: &[oas3::spec::Server]) -> Option<String> {
+    let server = servers.first()?;
+    let url = server
+        .variables
+        .iter()
+        .fold(server.url.clone(), |url, (name, var)| {
+            url.replace(&format!("{{{name}}}"), &var.default)
+        });
+    (url.starts_with("https://") || url.starts_with("http://")).then_some(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
@@ -249,17 +262,4 @@ mod tests {
         assert!(api.operations.is_empty());
         assert_eq!(fields(&api, "NewPetPayload")[0].rust_name, "id");
     }
-}
-
-/// The first of an operation's or path's own `servers`, with its variables at their defaults;
-/// `None` when it has none, or a relative one (which the document's server already covers).
-fn own_server(servers: &[oas3::spec::Server]) -> Option<String> {
-    let server = servers.first()?;
-    let url = server
-        .variables
-        .iter()
-        .fold(server.url.clone(), |url, (name, var)| {
-            url.replace(&format!("{{{name}}}"), &var.default)
-        });
-    (url.starts_with("https://") || url.starts_with("http://")).then_some(url)
 }
