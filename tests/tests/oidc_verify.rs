@@ -1,5 +1,5 @@
 //! ID-token and access-token verification against a key set served on 127.0.0.1 (wiremock),
-//! with tokens signed by test-only keys (`tests/fixtures/jwt/`): every refusal names its check,
+//! with tokens signed by test-only keys (`tests/keys/jwt/`): every refusal names its check,
 //! the key set is cached per `Cache-Control`, fetched again for an unknown `kid` (a rotation) but
 //! not for every bogus one, and the redirect's `iss` (RFC 9207) is checked.
 
@@ -24,14 +24,14 @@ fn now() -> u64 {
 
 fn jwk(which: &str, kid: &str) -> Value {
     let all: Value =
-        serde_json::from_str(&read("tests/fixtures/jwt/public-jwks-test-only.json")).unwrap();
+        serde_json::from_str(&read("tests/keys/jwt/public-jwks-test-only.json")).unwrap();
     let mut key = all[which].clone();
     key["kid"] = json!(kid);
     key
 }
 
 fn sign(which: &str, kid: Option<&str>, claims: &Value) -> String {
-    let pem = read(&format!("tests/fixtures/jwt/{which}-test-only.pem"));
+    let pem = read(&format!("tests/keys/jwt/{which}-test-only.pem"));
     let mut header = Header::new(Algorithm::RS256);
     header.kid = kid.map(str::to_owned);
     jsonwebtoken::encode(
