@@ -109,7 +109,7 @@ fn scenarios() -> Vec<Scenario> {
                         .as_object_mut()
                         .map(|o| o.remove("operationId"));
                 }
-                rename_schema(doc, "UserProfile", "UserInfo");
+                rename_schema(doc, "UserProfile", "AccountProfile");
             },
         },
         Scenario {
@@ -127,10 +127,10 @@ fn scenarios() -> Vec<Scenario> {
                     ],
                     "responses": {"200": {"description": "The picture.", "content": {"image/png": {}}}}
                 }});
-                doc["paths"]["/.well-known/openid-configuration"] = json!({"get": {
-                    "operationId": "getOpenIdConfiguration",
+                doc["paths"]["/authentication/v2/status"] = json!({"get": {
+                    "operationId": "getServiceStatus",
                     "security": [],
-                    "responses": {"200": {"description": "Discovery.", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}}}
+                    "responses": {"200": {"description": "Service status.", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}}}
                 }});
             },
         },
