@@ -21,6 +21,15 @@ use crate::check_generated::{crate_template, write_scratch_crate};
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    if args.iter().any(|a| a == "--peer") {
+        println!("## Against progenitor: generation time\n");
+        return crate::bench_peer::run(
+            &cargo,
+            root,
+            if quick { 3 } else { 9 },
+            if quick { 1 } else { 3 },
+        );
+    }
     let verb = if quick { "test" } else { "bench" };
 
     println!("## Generator, per stage (floor: parsing the text into a serde_json::Value)\n");
@@ -43,6 +52,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     } else {
         println!("\n## Cost of the generated code\n");
         crate_cost(&cargo, root)?;
+        println!("\n## Against progenitor: generation time\n");
+        crate::bench_peer::run(&cargo, root, 9, 3)?;
     }
     Ok(())
 }

@@ -12,7 +12,7 @@
 //!   `tests/fixtures/`) into a scratch copy of the `aps-auth-generated` crate under `target/` and
 //!   run `cargo clippy -D warnings` on it, printing a table of the results.
 //! - `cargo xtask corpus`: `check-generated` over the real-world documents in `../shared/specs/`.
-//! - `cargo xtask bench [--quick]`: the benchmarks (see BENCHMARKS.md).
+//! - `cargo xtask bench [--quick] [--peer]`: the benchmarks (see BENCHMARKS.md).
 //! - `cargo xtask evolve [SCENARIO...]`: the spec-evolution suite (`evolve.rs`).
 //!
 //! `generate`, `report` and `check` take `--spec PATH` (one document, no name map) or
@@ -21,6 +21,7 @@
 //! tests), which report and do not print; this binary prints.
 
 mod bench;
+mod bench_peer;
 mod check_generated;
 mod evolve;
 mod random_spec;
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
         Some("evolve") => evolve::run(&workspace_root(), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} and the name maps from the documents in {SPEC_DIR}/,\n                            then print the API changes (BREAKING ones marked)\n  report                    print the API changes only, writing nothing\n  check                     fail if the committed generated code or a name map is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  check-generated --random N   the same for N seeded random documents\n  corpus                    check-generated over the real-world documents in ../shared/specs/\n  bench [--quick]           run the benchmarks (BENCHMARKS.md)\n  evolve [SCENARIO..]       the spec-evolution suite: realistic updates of the APS document, each generated,\n                            built (OAuth layer, examples, a downstream crate) and reported\n\n  generate, report and check take --spec PATH (no name map) or --spec-dir DIR, and --out DIR"
+                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} and the name maps from the documents in {SPEC_DIR}/,\n                            then print the API changes (BREAKING ones marked)\n  report                    print the API changes only, writing nothing\n  check                     fail if the committed generated code or a name map is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  check-generated --random N   the same for N seeded random documents\n  corpus                    check-generated over the real-world documents in ../shared/specs/\n  bench [--quick] [--peer]  run the benchmarks (BENCHMARKS.md); --peer: only the comparison with progenitor\n  evolve [SCENARIO..]       the spec-evolution suite: realistic updates of the APS document, each generated,\n                            built (OAuth layer, examples, a downstream crate) and reported\n\n  generate, report and check take --spec PATH (no name map) or --spec-dir DIR, and --out DIR"
             );
             return ExitCode::from(2);
         }
