@@ -145,11 +145,6 @@ pub struct AuthorizeUrl<'a> {
     nonce: Option<String>,
     prompt: Option<AuthorizePrompt>,
 }
-impl std::fmt::Debug for AuthorizeUrl<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthorizeUrl").finish_non_exhaustive()
-    }
-}
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> AuthorizeUrl<'a> {
     /// An opaque value that the application uses to maintain state between the request and callback. Used to prevent CSRF attacks.
@@ -192,16 +187,12 @@ impl<'a> AuthorizeUrl<'a> {
         self.client.endpoint(&["authentication", "v2", "authorize"], query.as_slice())
     }
 }
+crate::runtime::contract::builder!(AuthorizeUrl);
 /// A call of [`crate::Client::get_token`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetTokenCall<'a> {
     client: &'a crate::Client,
     body: &'a GetTokenRequest,
-}
-impl std::fmt::Debug for GetTokenCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetTokenCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetTokenCall<'a> {
@@ -216,32 +207,12 @@ impl<'a> GetTokenCall<'a> {
         self.client.send_json(request).await
     }
 }
-impl<'a> std::future::IntoFuture for GetTokenCall<'a> {
-    type Output = Result<crate::ApiResponse<TokenResponse>, crate::Error<ErrorResponse>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<TokenResponse>,
-                    crate::Error<ErrorResponse>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetTokenCall => TokenResponse, ErrorResponse);
 /// A call of [`crate::Client::revoke_token`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct RevokeTokenCall<'a> {
     client: &'a crate::Client,
     body: &'a RevokeTokenRequest,
-}
-impl std::fmt::Debug for RevokeTokenCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RevokeTokenCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> RevokeTokenCall<'a> {
@@ -256,28 +227,11 @@ impl<'a> RevokeTokenCall<'a> {
         self.client.send_empty(request).await
     }
 }
-impl<'a> std::future::IntoFuture for RevokeTokenCall<'a> {
-    type Output = Result<crate::ApiResponse<()>, crate::Error<ErrorResponse>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<()>, crate::Error<ErrorResponse>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(RevokeTokenCall => (), ErrorResponse);
 /// A call of [`crate::Client::get_keys`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetKeysCall<'a> {
     client: &'a crate::Client,
-}
-impl std::fmt::Debug for GetKeysCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetKeysCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetKeysCall<'a> {
@@ -290,35 +244,12 @@ impl<'a> GetKeysCall<'a> {
         self.client.send_json(request).await
     }
 }
-impl<'a> std::future::IntoFuture for GetKeysCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<JWKSResponse>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<JWKSResponse>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetKeysCall => JWKSResponse, serde_json::Value);
 /// A call of [`crate::Client::get_user_profile`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetUserProfileCall<'a> {
     client: &'a crate::Client,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetUserProfileCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetUserProfileCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetUserProfileCall<'a> {
@@ -354,32 +285,12 @@ impl<'a> GetUserProfileCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetUserProfileCall<'a> {
-    type Output = Result<crate::ApiResponse<UserProfile>, crate::Error<ErrorResponse>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<UserProfile>,
-                    crate::Error<ErrorResponse>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetUserProfileCall => UserProfile, ErrorResponse);
 /// A call of [`crate::Client::introspect_token`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct IntrospectTokenCall<'a> {
     client: &'a crate::Client,
     body: &'a IntrospectTokenRequest,
-}
-impl std::fmt::Debug for IntrospectTokenCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IntrospectTokenCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> IntrospectTokenCall<'a> {
@@ -394,35 +305,14 @@ impl<'a> IntrospectTokenCall<'a> {
         self.client.send_json(request).await
     }
 }
-impl<'a> std::future::IntoFuture for IntrospectTokenCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<IntrospectionResponse>,
-        crate::Error<ErrorResponse>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<IntrospectionResponse>,
-                    crate::Error<ErrorResponse>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    IntrospectTokenCall => IntrospectionResponse, ErrorResponse
+);
 /// A call of [`crate::Client::logout_url`]: set optional inputs, then build the URL with `url()`.
 #[must_use = "the builder does nothing until `url()` is called"]
 pub struct LogoutUrl<'a> {
     client: &'a crate::Client,
     post_logout_redirect_uri: Option<String>,
-}
-impl std::fmt::Debug for LogoutUrl<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogoutUrl").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> LogoutUrl<'a> {
@@ -444,15 +334,11 @@ impl<'a> LogoutUrl<'a> {
         self.client.endpoint(&["authentication", "v2", "logout"], query.as_slice())
     }
 }
+crate::runtime::contract::builder!(LogoutUrl);
 /// A call of [`crate::Client::get_open_id_configuration`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetOpenIdConfigurationCall<'a> {
     client: &'a crate::Client,
-}
-impl std::fmt::Debug for GetOpenIdConfigurationCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetOpenIdConfigurationCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetOpenIdConfigurationCall<'a> {
@@ -468,35 +354,14 @@ impl<'a> GetOpenIdConfigurationCall<'a> {
         self.client.send_json(request).await
     }
 }
-impl<'a> std::future::IntoFuture for GetOpenIdConfigurationCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<OpenIdConfiguration>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<OpenIdConfiguration>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetOpenIdConfigurationCall => OpenIdConfiguration, serde_json::Value
+);
 /// A call of [`crate::Client::get_user_info`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetUserInfoCall<'a> {
     client: &'a crate::Client,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetUserInfoCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetUserInfoCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetUserInfoCall<'a> {
@@ -539,19 +404,4 @@ impl<'a> GetUserInfoCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetUserInfoCall<'a> {
-    type Output = Result<crate::ApiResponse<UserInfo>, crate::Error<ErrorResponse>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<UserInfo>,
-                    crate::Error<ErrorResponse>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetUserInfoCall => UserInfo, ErrorResponse);

@@ -665,73 +665,23 @@ impl ErrorResponse {
     }
 }
 /// One of the values of `#/paths/~1authentication~1v2~1authorize/get/parameters/0/schema`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Default,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
 pub enum AuthorizeResponseType {
     /// `code`
-    #[serde(rename = "code")]
     #[default]
     Code,
 }
-impl AuthorizeResponseType {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            AuthorizeResponseType::Code => "code",
-        }
-    }
-}
-impl std::fmt::Display for AuthorizeResponseType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(AuthorizeResponseType { Code = "code" });
 /// One of the values of `#/paths/~1authentication~1v2~1authorize/get/parameters/6/schema`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Default,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
 pub enum AuthorizePrompt {
     /// `login`
-    #[serde(rename = "login")]
     #[default]
     Login,
 }
-impl AuthorizePrompt {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            AuthorizePrompt::Login => "login",
-        }
-    }
-}
-impl std::fmt::Display for AuthorizePrompt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(AuthorizePrompt { Login = "login" });
 /// The object at `#/paths/~1authentication~1v2~1token/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -814,45 +764,20 @@ impl GetTokenRequest {
     }
 }
 /// The grant type for the token request.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GetTokenRequestGrantType {
     /// `client_credentials`
-    #[serde(rename = "client_credentials")]
     ClientCredentials,
     /// `authorization_code`
-    #[serde(rename = "authorization_code")]
     AuthorizationCode,
     /// `refresh_token`
-    #[serde(rename = "refresh_token")]
     RefreshToken,
 }
-impl GetTokenRequestGrantType {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            GetTokenRequestGrantType::ClientCredentials => "client_credentials",
-            GetTokenRequestGrantType::AuthorizationCode => "authorization_code",
-            GetTokenRequestGrantType::RefreshToken => "refresh_token",
-        }
-    }
-}
-impl std::fmt::Display for GetTokenRequestGrantType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    GetTokenRequestGrantType { ClientCredentials = "client_credentials",
+    AuthorizationCode = "authorization_code", RefreshToken = "refresh_token" }
+);
 /// The object at `#/paths/~1authentication~1v2~1revoke/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -889,41 +814,18 @@ impl RevokeTokenRequest {
     }
 }
 /// The type of the token being revoked.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RevokeTokenRequestTokenTypeHint {
     /// `access_token`
-    #[serde(rename = "access_token")]
     AccessToken,
     /// `refresh_token`
-    #[serde(rename = "refresh_token")]
     RefreshToken,
 }
-impl RevokeTokenRequestTokenTypeHint {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RevokeTokenRequestTokenTypeHint::AccessToken => "access_token",
-            RevokeTokenRequestTokenTypeHint::RefreshToken => "refresh_token",
-        }
-    }
-}
-impl std::fmt::Display for RevokeTokenRequestTokenTypeHint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    RevokeTokenRequestTokenTypeHint { AccessToken = "access_token", RefreshToken =
+    "refresh_token" }
+);
 /// The object at `#/paths/~1authentication~1v2~1introspect/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

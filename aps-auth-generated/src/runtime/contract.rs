@@ -13,6 +13,8 @@
 //! | `crate::SecretString` | secret-bearing fields (`expose_secret` when written into a request) |
 //! | `crate::ConfigError` | `Client::new` of a secondary document's client |
 //! | [`OperationInfo`] (`crate::OperationInfo`) | each module's `OPERATIONS` table |
+//! | `builder!` (`builders.rs`, re-exported here) | each call builder's redacted `Debug` and its `IntoFuture` |
+//! | `closed_enum!`, `open_enum!`, `one_of!` (`enums.rs`, re-exported here) | the glue of string enums (`as_str`, `Display`, serde) and the serde impls of `oneOf`/`anyOf` enums |
 //! | `crate::OperationAuth`, `crate::AuthOption`, `crate::Grants` (`auth.rs`), and `Client::send_authorized`, defined here | an operation that takes a bearer token: its `security`, and sending with a token from the call or the client's source |
 //!
 //! Public types are named through the crate root, where they are re-exported beside the
@@ -28,9 +30,16 @@ use url::Url;
 use std::future::Future;
 
 use super::auth::{AuthError, OperationAuth};
+
+// Not every document has enums or calls: these are used as its code needs them.
 use super::client::{Client, content_type, decode_json};
 use super::error::{DecodeError, Error, RawBody};
 use super::response::ApiResponse;
+#[allow(unused_imports)]
+pub(crate) use super::{
+    builders::builder,
+    enums::{closed_enum, one_of, open_enum},
+};
 
 /// The methods generated operations call on the client.
 impl Client {

@@ -2,8 +2,10 @@
 //! decoding, errors, secrets, scope lists. What generated code may use is [`contract`].
 
 pub mod auth;
+pub(crate) mod builders;
 pub mod client;
 pub mod contract;
+pub(crate) mod enums;
 pub mod error;
 pub(crate) mod redact;
 pub mod response;

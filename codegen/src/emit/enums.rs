@@ -1,6 +1,7 @@
-//! String enums: closed ones (requests only; `as_str`, `Display`), open ones (reachable from an
-//! answer; `Other(String)` keeps unlisted values), and the `Scope`/`Scopes` pair built from the
-//! security schemes' scopes.
+//! String enums: closed ones (requests only; unknown values are refused), open ones (reachable
+//! from an answer; `Other(String)` keeps unlisted values), and the `Scope`/`Scopes` pair built
+//! from the security schemes' scopes. The glue (`as_str`, `Display`, serde) is one call of the
+//! runtime's `closed_enum!` / `open_enum!` beside each definition.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -20,36 +21,21 @@ impl Emitter<'_> {
         let single = variants.len() == 1;
         let defs = variants.iter().map(|v| {
             let vname = ident(&v.rust_name);
-            let wire = &v.wire_value;
-            let vdoc = format!(" `{wire}`");
+            let vdoc = format!(" `{}`", v.wire_value);
             let default = if single { quote!(#[default]) } else { quote!() };
-            quote! { #[doc = #vdoc] #[serde(rename = #wire)] #default #vname, }
+            quote! { #[doc = #vdoc] #default #vname, }
         });
-        let arms = variants.iter().map(|v| {
-            let vname = ident(&v.rust_name);
-            let wire = &v.wire_value;
-            quote! { #name::#vname => #wire, }
-        });
+        let pairs = wire_pairs(variants);
         let default_derive = if single { quote!(Default,) } else { quote!() };
+        // `as_str`, `Display` and the serde impls come from the runtime's `closed_enum!`.
         quote! {
             #doc
             #deprecated
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #default_derive serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #default_derive)]
             #[non_exhaustive]
         pub enum #name { #( #defs )* }
 
-            impl #name {
-                /// The value as it is written on the wire.
-                pub const fn as_str(self) -> &'static str {
-                    match self { #( #arms )* }
-                }
-            }
-
-            impl std::fmt::Display for #name {
-                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str(self.as_str())
-                }
-            }
+            crate::runtime::contract::closed_enum!(#name { #( #pairs ),* });
         }
     }
 
@@ -66,16 +52,8 @@ impl Emitter<'_> {
             let vdoc = format!(" `{}`", v.wire_value);
             quote! { #[doc = #vdoc] #vname, }
         });
-        let to_str = variants.iter().map(|v| {
-            let vname = ident(&v.rust_name);
-            let wire = &v.wire_value;
-            quote! { #name::#vname => #wire, }
-        });
-        let from_str = variants.iter().map(|v| {
-            let vname = ident(&v.rust_name);
-            let wire = &v.wire_value;
-            quote! { #wire => #name::#vname, }
-        });
+        let pairs = wire_pairs(variants);
+        // `as_str`, `From<&str>`, `Display` and the serde impls come from the runtime's `open_enum!`.
         quote! {
             #doc
             #deprecated
@@ -87,43 +65,7 @@ impl Emitter<'_> {
                 Other(String),
             }
 
-            impl #name {
-                /// The value as it is written on the wire.
-                pub fn as_str(&self) -> &str {
-                    match self {
-                        #( #to_str )*
-                        #name::Other(value) => value,
-                    }
-                }
-            }
-
-            impl From<&str> for #name {
-                fn from(value: &str) -> Self {
-                    match value {
-                        #( #from_str )*
-                        other => #name::Other(other.to_owned()),
-                    }
-                }
-            }
-
-            impl std::fmt::Display for #name {
-                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str(self.as_str())
-                }
-            }
-
-            impl serde::Serialize for #name {
-                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    serializer.serialize_str(self.as_str())
-                }
-            }
-
-            impl<'de> serde::Deserialize<'de> for #name {
-                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-                    Ok(#name::from(value.as_str()))
-                }
-            }
+            crate::runtime::contract::open_enum!(#name { #( #pairs ),* });
         }
     }
 
@@ -219,6 +161,15 @@ impl Emitter<'_> {
     }
 }
 
+/// `Variant = "wire"`, the arguments of the runtime's enum macros.
+fn wire_pairs(variants: &[Variant]) -> impl Iterator<Item = TokenStream> + '_ {
+    variants.iter().map(|v| {
+        let vname = ident(&v.rust_name);
+        let wire = &v.wire_value;
+        quote!(#vname = #wire)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{file, squash};
@@ -229,7 +180,19 @@ mod tests {
     fn answer_enums_are_open_and_request_enums_closed() {
         let types = file(DOC, "types.rs");
         assert!(types.contains(&squash("pub enum Mode { /// `fast` Fast, /// `slow` Slow, /// A value the document does not list, kept as sent. Other(String), }")), "{types}");
-        assert!(types.contains(&squash("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)] #[non_exhaustive] pub enum Fixed")), "{types}");
+        assert!(
+            types.contains(&squash(
+                "crate::runtime::contract::open_enum!(Mode { Fast = \"fast\", Slow = \"slow\" });"
+            )),
+            "{types}"
+        );
+        assert!(types.contains(&squash("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)] #[non_exhaustive] pub enum Fixed")), "{types}");
+        assert!(
+            types.contains(&squash(
+                "crate::runtime::contract::closed_enum!(Fixed { Only = \"only\" });"
+            )),
+            "{types}"
+        );
     }
 
     #[test]

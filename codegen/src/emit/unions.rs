@@ -1,11 +1,12 @@
 //! `oneOf`/`anyOf` enums: one variant per alternative plus `Other(serde_json::Value)`; untagged
-//! (serde tries each in order), or dispatched on the discriminator property's value.
+//! (each alternative tried in order), or dispatched on the discriminator property's value. The
+//! serde impls are one call of the runtime's `one_of!` beside each definition.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{Emitter, doc_attrs, ident};
-use crate::model::{TypeRef, UnionVariant};
+use crate::model::UnionVariant;
 
 impl Emitter<'_> {
     /// A `oneOf`/`anyOf`: untagged, or dispatched on the discriminator property when there is one.
@@ -23,29 +24,27 @@ impl Emitter<'_> {
             let inner = self.ty(&v.ty);
             quote! { #vdoc #vname(#inner), }
         });
+        let names = variants.iter().map(|v| ident(&v.rust_name));
         let Some(tag) = tag else {
+            // Decoding tries each alternative in order, as serde's `untagged` does.
             return quote! {
                     #doc
                     #deprecated
-                    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-                    #[serde(untagged)]
+                    #[derive(Debug, Clone, PartialEq)]
                     #[non_exhaustive]
             pub enum #name {
                         #( #defs )*
                         /// A value that matches none of the alternatives, kept as JSON.
                         Other(serde_json::Value),
                     }
+
+                    crate::runtime::contract::one_of!(#name { #( #names ),* });
                 };
         };
-        let arms = variants.iter().map(|v| {
+        let tagged = variants.iter().map(|v| {
             let vname = ident(&v.rust_name);
             let value = v.tag_value.as_deref().unwrap_or_default();
-            let wrap = if matches!(v.ty, TypeRef::Boxed(_)) { quote!(|v| #name::#vname(Box::new(v))) } else { quote!(#name::#vname) };
-            quote! { Some(#value) => serde_json::from_value(value).map(#wrap).map_err(serde::de::Error::custom), }
-        });
-        let ser = variants.iter().map(|v| {
-            let vname = ident(&v.rust_name);
-            quote! { #name::#vname(value) => serde::Serialize::serialize(value, serializer), }
+            quote!(#vname = #value)
         });
         let tag_doc =
             format!(" Told apart by the `{tag}` property; an unknown `{tag}` is kept in `Other`.");
@@ -62,25 +61,7 @@ impl Emitter<'_> {
                 Other(serde_json::Value),
             }
 
-            impl serde::Serialize for #name {
-                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    match self {
-                        #( #ser )*
-                        #name::Other(value) => serde::Serialize::serialize(value, serializer),
-                    }
-                }
-            }
-
-            impl<'de> serde::Deserialize<'de> for #name {
-                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                    let tag = value.get(#tag).and_then(serde_json::Value::as_str).map(str::to_owned);
-                    match tag.as_deref() {
-                        #( #arms )*
-                        _ => Ok(#name::Other(value)),
-                    }
-                }
-            }
+            crate::runtime::contract::one_of!(#name, tag = #tag { #( #tagged ),* });
         }
     }
 }
@@ -101,10 +82,9 @@ mod tests {
             )),
             "{types}"
         );
-        assert!(types.contains(&squash("value.get(\"kind\")")), "{types}");
         assert!(
             types.contains(&squash(
-                "serde_json::from_value(value).map(|v| Two::Dog(Box::new(v)))"
+                "crate::runtime::contract::one_of!(Two, tag = \"kind\" { Cat = \"Cat\", Dog = \"Dog\" });"
             )),
             "{types}"
         );
@@ -118,7 +98,9 @@ mod tests {
             "types.rs",
         );
         assert!(
-            types.contains(&squash("#[serde(untagged)] #[non_exhaustive] pub enum U {")),
+            types.contains(&squash(
+                "crate::runtime::contract::one_of!(U { String, Integer });"
+            )),
             "{types}"
         );
         assert!(

@@ -1039,11 +1039,6 @@ pub struct GetHubsCall<'a> {
     filter_extension_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
 }
-impl std::fmt::Debug for GetHubsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetHubsCall").finish_non_exhaustive()
-    }
-}
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetHubsCall<'a> {
     /// In a two-legged authentication context, an app has access to all users specified by the administrator in the SaaS integrations UI. By providing this header, the API call will be limited to act only on behalf of the specified user.
@@ -1134,22 +1129,7 @@ impl<'a> GetHubsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetHubsCall<'a> {
-    type Output = Result<crate::ApiResponse<Hubs>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Hubs>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetHubsCall => Hubs, serde_json::Value);
 /// A call of [`super::Client::get_hub`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetHubCall<'a> {
@@ -1157,11 +1137,6 @@ pub struct GetHubCall<'a> {
     hub_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetHubCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetHubCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetHubCall<'a> {
@@ -1218,19 +1193,7 @@ impl<'a> GetHubCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetHubCall<'a> {
-    type Output = Result<crate::ApiResponse<Hub>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<Hub>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetHubCall => Hub, serde_json::Value);
 /// A call of [`super::Client::get_hub_projects`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetHubProjectsCall<'a> {
@@ -1242,11 +1205,6 @@ pub struct GetHubProjectsCall<'a> {
     page_number: Option<i32>,
     page_limit: Option<i64>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetHubProjectsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetHubProjectsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetHubProjectsCall<'a> {
@@ -1354,22 +1312,7 @@ impl<'a> GetHubProjectsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetHubProjectsCall<'a> {
-    type Output = Result<crate::ApiResponse<Projects>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Projects>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetHubProjectsCall => Projects, serde_json::Value);
 /// A call of [`super::Client::get_project`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetProjectCall<'a> {
@@ -1378,11 +1321,6 @@ pub struct GetProjectCall<'a> {
     project_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetProjectCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetProjectCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetProjectCall<'a> {
@@ -1449,22 +1387,7 @@ impl<'a> GetProjectCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetProjectCall<'a> {
-    type Output = Result<crate::ApiResponse<Project>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Project>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetProjectCall => Project, serde_json::Value);
 /// A call of [`super::Client::get_project_hub`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetProjectHubCall<'a> {
@@ -1473,11 +1396,6 @@ pub struct GetProjectHubCall<'a> {
     project_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetProjectHubCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetProjectHubCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetProjectHubCall<'a> {
@@ -1545,19 +1463,7 @@ impl<'a> GetProjectHubCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetProjectHubCall<'a> {
-    type Output = Result<crate::ApiResponse<Hub>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<Hub>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetProjectHubCall => Hub, serde_json::Value);
 /// A call of [`super::Client::get_project_top_folders`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetProjectTopFoldersCall<'a> {
@@ -1568,11 +1474,6 @@ pub struct GetProjectTopFoldersCall<'a> {
     exclude_deleted: Option<bool>,
     project_files_only: Option<bool>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetProjectTopFoldersCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetProjectTopFoldersCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetProjectTopFoldersCall<'a> {
@@ -1669,25 +1570,9 @@ impl<'a> GetProjectTopFoldersCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetProjectTopFoldersCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<TopFolders>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<TopFolders>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetProjectTopFoldersCall => TopFolders, serde_json::Value
+);
 /// A call of [`super::Client::get_folder`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderCall<'a> {
@@ -1697,11 +1582,6 @@ pub struct GetFolderCall<'a> {
     if_modified_since: Option<String>,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetFolderCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetFolderCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetFolderCall<'a> {
@@ -1780,22 +1660,7 @@ impl<'a> GetFolderCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetFolderCall<'a> {
-    type Output = Result<crate::ApiResponse<Folder>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Folder>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetFolderCall => Folder, serde_json::Value);
 /// A call of [`super::Client::patch_folder`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PatchFolderCall<'a> {
@@ -1805,11 +1670,6 @@ pub struct PatchFolderCall<'a> {
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a ModifyFolderPayload>,
-}
-impl std::fmt::Debug for PatchFolderCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PatchFolderCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> PatchFolderCall<'a> {
@@ -1889,22 +1749,7 @@ impl<'a> PatchFolderCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for PatchFolderCall<'a> {
-    type Output = Result<crate::ApiResponse<Folder>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Folder>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(PatchFolderCall => Folder, serde_json::Value);
 /// A call of [`super::Client::get_folder_parent`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderParentCall<'a> {
@@ -1913,11 +1758,6 @@ pub struct GetFolderParentCall<'a> {
     folder_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetFolderParentCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetFolderParentCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetFolderParentCall<'a> {
@@ -1985,22 +1825,7 @@ impl<'a> GetFolderParentCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetFolderParentCall<'a> {
-    type Output = Result<crate::ApiResponse<Folder>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Folder>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetFolderParentCall => Folder, serde_json::Value);
 /// A call of [`super::Client::get_folder_contents`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderContentsCall<'a> {
@@ -2016,11 +1841,6 @@ pub struct GetFolderContentsCall<'a> {
     page_limit: Option<i64>,
     include_hidden: Option<bool>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetFolderContentsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetFolderContentsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetFolderContentsCall<'a> {
@@ -2176,25 +1996,9 @@ impl<'a> GetFolderContentsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetFolderContentsCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<FolderContents>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<FolderContents>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetFolderContentsCall => FolderContents, serde_json::Value
+);
 /// A call of [`super::Client::get_folder_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRefsCall<'a> {
@@ -2206,11 +2010,6 @@ pub struct GetFolderRefsCall<'a> {
     filter_id: Option<Vec<String>>,
     filter_extension_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetFolderRefsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetFolderRefsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetFolderRefsCall<'a> {
@@ -2314,25 +2113,7 @@ impl<'a> GetFolderRefsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetFolderRefsCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<FolderRefs>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<FolderRefs>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetFolderRefsCall => FolderRefs, serde_json::Value);
 /// A call of [`super::Client::get_folder_search`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderSearchCall<'a> {
@@ -2342,11 +2123,6 @@ pub struct GetFolderSearchCall<'a> {
     filter: Option<Vec<String>>,
     page_number: Option<i32>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetFolderSearchCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetFolderSearchCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetFolderSearchCall<'a> {
@@ -2422,22 +2198,7 @@ impl<'a> GetFolderSearchCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetFolderSearchCall<'a> {
-    type Output = Result<crate::ApiResponse<Search>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Search>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetFolderSearchCall => Search, serde_json::Value);
 /// A call of [`super::Client::get_folder_relationships_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRelationshipsRefsCall<'a> {
@@ -2451,11 +2212,6 @@ pub struct GetFolderRelationshipsRefsCall<'a> {
     filter_direction: Option<FilterDirection>,
     filter_extension_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetFolderRelationshipsRefsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetFolderRelationshipsRefsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetFolderRelationshipsRefsCall<'a> {
@@ -2580,25 +2336,9 @@ impl<'a> GetFolderRelationshipsRefsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetFolderRelationshipsRefsCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<RelationshipRefs>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<RelationshipRefs>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetFolderRelationshipsRefsCall => RelationshipRefs, serde_json::Value
+);
 /// A call of [`super::Client::create_folder_relationships_ref`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateFolderRelationshipsRefCall<'a> {
@@ -2608,11 +2348,6 @@ pub struct CreateFolderRelationshipsRefCall<'a> {
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a RelationshipRefsPayload>,
-}
-impl std::fmt::Debug for CreateFolderRelationshipsRefCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateFolderRelationshipsRefCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateFolderRelationshipsRefCall<'a> {
@@ -2694,19 +2429,9 @@ impl<'a> CreateFolderRelationshipsRefCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateFolderRelationshipsRefCall<'a> {
-    type Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    CreateFolderRelationshipsRefCall => (), serde_json::Value
+);
 /// A call of [`super::Client::get_folder_relationships_links`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRelationshipsLinksCall<'a> {
@@ -2715,11 +2440,6 @@ pub struct GetFolderRelationshipsLinksCall<'a> {
     folder_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetFolderRelationshipsLinksCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetFolderRelationshipsLinksCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetFolderRelationshipsLinksCall<'a> {
@@ -2788,25 +2508,9 @@ impl<'a> GetFolderRelationshipsLinksCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetFolderRelationshipsLinksCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<RelationshipLinks>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<RelationshipLinks>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetFolderRelationshipsLinksCall => RelationshipLinks, serde_json::Value
+);
 /// A call of [`super::Client::get_item`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemCall<'a> {
@@ -2816,11 +2520,6 @@ pub struct GetItemCall<'a> {
     x_user_id: Option<String>,
     include_path_in_project: Option<bool>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetItemCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetItemCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetItemCall<'a> {
@@ -2902,22 +2601,7 @@ impl<'a> GetItemCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetItemCall<'a> {
-    type Output = Result<crate::ApiResponse<Item>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Item>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetItemCall => Item, serde_json::Value);
 /// A call of [`super::Client::patch_item`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PatchItemCall<'a> {
@@ -2927,11 +2611,6 @@ pub struct PatchItemCall<'a> {
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a ModifyItemPayload>,
-}
-impl std::fmt::Debug for PatchItemCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PatchItemCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> PatchItemCall<'a> {
@@ -3011,22 +2690,7 @@ impl<'a> PatchItemCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for PatchItemCall<'a> {
-    type Output = Result<crate::ApiResponse<Item>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Item>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(PatchItemCall => Item, serde_json::Value);
 /// A call of [`super::Client::get_item_parent_folder`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemParentFolderCall<'a> {
@@ -3035,11 +2699,6 @@ pub struct GetItemParentFolderCall<'a> {
     item_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetItemParentFolderCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetItemParentFolderCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetItemParentFolderCall<'a> {
@@ -3107,22 +2766,7 @@ impl<'a> GetItemParentFolderCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetItemParentFolderCall<'a> {
-    type Output = Result<crate::ApiResponse<Folder>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Folder>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetItemParentFolderCall => Folder, serde_json::Value);
 /// A call of [`super::Client::get_item_relationships_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemRelationshipsRefsCall<'a> {
@@ -3136,11 +2780,6 @@ pub struct GetItemRelationshipsRefsCall<'a> {
     filter_direction: Option<FilterDirection>,
     filter_extension_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetItemRelationshipsRefsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetItemRelationshipsRefsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetItemRelationshipsRefsCall<'a> {
@@ -3265,25 +2904,9 @@ impl<'a> GetItemRelationshipsRefsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetItemRelationshipsRefsCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<RelationshipRefs>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<RelationshipRefs>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetItemRelationshipsRefsCall => RelationshipRefs, serde_json::Value
+);
 /// A call of [`super::Client::create_item_relationships_ref`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateItemRelationshipsRefCall<'a> {
@@ -3293,11 +2916,6 @@ pub struct CreateItemRelationshipsRefCall<'a> {
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a RelationshipRefsPayload>,
-}
-impl std::fmt::Debug for CreateItemRelationshipsRefCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateItemRelationshipsRefCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateItemRelationshipsRefCall<'a> {
@@ -3379,19 +2997,9 @@ impl<'a> CreateItemRelationshipsRefCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateItemRelationshipsRefCall<'a> {
-    type Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    CreateItemRelationshipsRefCall => (), serde_json::Value
+);
 /// A call of [`super::Client::get_item_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemRefsCall<'a> {
@@ -3403,11 +3011,6 @@ pub struct GetItemRefsCall<'a> {
     filter_id: Option<Vec<String>>,
     filter_extension_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetItemRefsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetItemRefsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetItemRefsCall<'a> {
@@ -3511,22 +3114,7 @@ impl<'a> GetItemRefsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetItemRefsCall<'a> {
-    type Output = Result<crate::ApiResponse<Refs>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Refs>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetItemRefsCall => Refs, serde_json::Value);
 /// A call of [`super::Client::get_item_relationships_links`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemRelationshipsLinksCall<'a> {
@@ -3535,11 +3123,6 @@ pub struct GetItemRelationshipsLinksCall<'a> {
     item_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetItemRelationshipsLinksCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetItemRelationshipsLinksCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetItemRelationshipsLinksCall<'a> {
@@ -3608,25 +3191,9 @@ impl<'a> GetItemRelationshipsLinksCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetItemRelationshipsLinksCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<RelationshipLinks>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<RelationshipLinks>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetItemRelationshipsLinksCall => RelationshipLinks, serde_json::Value
+);
 /// A call of [`super::Client::get_item_tip`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemTipCall<'a> {
@@ -3635,11 +3202,6 @@ pub struct GetItemTipCall<'a> {
     item_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetItemTipCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetItemTipCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetItemTipCall<'a> {
@@ -3707,22 +3269,7 @@ impl<'a> GetItemTipCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetItemTipCall<'a> {
-    type Output = Result<crate::ApiResponse<ItemTip>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ItemTip>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetItemTipCall => ItemTip, serde_json::Value);
 /// A call of [`super::Client::get_item_versions`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemVersionsCall<'a> {
@@ -3736,11 +3283,6 @@ pub struct GetItemVersionsCall<'a> {
     page_number: Option<i32>,
     page_limit: Option<i64>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetItemVersionsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetItemVersionsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetItemVersionsCall<'a> {
@@ -3868,22 +3410,7 @@ impl<'a> GetItemVersionsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetItemVersionsCall<'a> {
-    type Output = Result<crate::ApiResponse<Versions>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Versions>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetItemVersionsCall => Versions, serde_json::Value);
 /// A call of [`super::Client::get_version`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionCall<'a> {
@@ -3892,11 +3419,6 @@ pub struct GetVersionCall<'a> {
     version_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetVersionCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetVersionCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetVersionCall<'a> {
@@ -3963,22 +3485,7 @@ impl<'a> GetVersionCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetVersionCall<'a> {
-    type Output = Result<crate::ApiResponse<Version>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Version>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetVersionCall => Version, serde_json::Value);
 /// A call of [`super::Client::patch_version`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PatchVersionCall<'a> {
@@ -3987,11 +3494,6 @@ pub struct PatchVersionCall<'a> {
     version_id: String,
     bearer_token: Option<&'a str>,
     body: Option<&'a ModifyVersionPayload>,
-}
-impl std::fmt::Debug for PatchVersionCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PatchVersionCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> PatchVersionCall<'a> {
@@ -4059,22 +3561,7 @@ impl<'a> PatchVersionCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for PatchVersionCall<'a> {
-    type Output = Result<crate::ApiResponse<Version>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Version>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(PatchVersionCall => Version, serde_json::Value);
 /// A call of [`super::Client::get_version_item`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionItemCall<'a> {
@@ -4083,11 +3570,6 @@ pub struct GetVersionItemCall<'a> {
     version_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetVersionItemCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetVersionItemCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetVersionItemCall<'a> {
@@ -4155,22 +3637,7 @@ impl<'a> GetVersionItemCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetVersionItemCall<'a> {
-    type Output = Result<crate::ApiResponse<Item>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Item>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetVersionItemCall => Item, serde_json::Value);
 /// A call of [`super::Client::get_version_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionRefsCall<'a> {
@@ -4182,11 +3649,6 @@ pub struct GetVersionRefsCall<'a> {
     filter_id: Option<Vec<String>>,
     filter_extension_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetVersionRefsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetVersionRefsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetVersionRefsCall<'a> {
@@ -4290,22 +3752,7 @@ impl<'a> GetVersionRefsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetVersionRefsCall<'a> {
-    type Output = Result<crate::ApiResponse<Refs>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Refs>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetVersionRefsCall => Refs, serde_json::Value);
 /// A call of [`super::Client::get_version_relationships_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionRelationshipsRefsCall<'a> {
@@ -4319,11 +3766,6 @@ pub struct GetVersionRelationshipsRefsCall<'a> {
     filter_direction: Option<FilterDirection>,
     filter_extension_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetVersionRelationshipsRefsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetVersionRelationshipsRefsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetVersionRelationshipsRefsCall<'a> {
@@ -4448,25 +3890,9 @@ impl<'a> GetVersionRelationshipsRefsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetVersionRelationshipsRefsCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<RelationshipRefs>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<RelationshipRefs>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetVersionRelationshipsRefsCall => RelationshipRefs, serde_json::Value
+);
 /// A call of [`super::Client::create_version_relationships_ref`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateVersionRelationshipsRefCall<'a> {
@@ -4476,11 +3902,6 @@ pub struct CreateVersionRelationshipsRefCall<'a> {
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a RelationshipRefsPayload>,
-}
-impl std::fmt::Debug for CreateVersionRelationshipsRefCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateVersionRelationshipsRefCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateVersionRelationshipsRefCall<'a> {
@@ -4562,19 +3983,9 @@ impl<'a> CreateVersionRelationshipsRefCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateVersionRelationshipsRefCall<'a> {
-    type Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    CreateVersionRelationshipsRefCall => (), serde_json::Value
+);
 /// A call of [`super::Client::get_version_relationships_links`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionRelationshipsLinksCall<'a> {
@@ -4583,11 +3994,6 @@ pub struct GetVersionRelationshipsLinksCall<'a> {
     version_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetVersionRelationshipsLinksCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetVersionRelationshipsLinksCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetVersionRelationshipsLinksCall<'a> {
@@ -4654,25 +4060,9 @@ impl<'a> GetVersionRelationshipsLinksCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetVersionRelationshipsLinksCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<RelationshipLinks>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<RelationshipLinks>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetVersionRelationshipsLinksCall => RelationshipLinks, serde_json::Value
+);
 /// A call of [`super::Client::create_storage`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateStorageCall<'a> {
@@ -4681,11 +4071,6 @@ pub struct CreateStorageCall<'a> {
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a StoragePayload>,
-}
-impl std::fmt::Debug for CreateStorageCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateStorageCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateStorageCall<'a> {
@@ -4758,22 +4143,7 @@ impl<'a> CreateStorageCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateStorageCall<'a> {
-    type Output = Result<crate::ApiResponse<Storage>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Storage>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(CreateStorageCall => Storage, serde_json::Value);
 /// A call of [`super::Client::create_folder`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateFolderCall<'a> {
@@ -4782,11 +4152,6 @@ pub struct CreateFolderCall<'a> {
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a FolderPayload>,
-}
-impl std::fmt::Debug for CreateFolderCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateFolderCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateFolderCall<'a> {
@@ -4859,22 +4224,7 @@ impl<'a> CreateFolderCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateFolderCall<'a> {
-    type Output = Result<crate::ApiResponse<Folder>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Folder>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(CreateFolderCall => Folder, serde_json::Value);
 /// A call of [`super::Client::create_item`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateItemCall<'a> {
@@ -4884,11 +4234,6 @@ pub struct CreateItemCall<'a> {
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a ItemPayload>,
-}
-impl std::fmt::Debug for CreateItemCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateItemCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateItemCall<'a> {
@@ -4990,25 +4335,7 @@ impl<'a> CreateItemCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateItemCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<CreatedItem>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<CreatedItem>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(CreateItemCall => CreatedItem, serde_json::Value);
 /// A call of [`super::Client::create_version`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateVersionCall<'a> {
@@ -5018,11 +4345,6 @@ pub struct CreateVersionCall<'a> {
     copy_from: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a VersionPayload>,
-}
-impl std::fmt::Debug for CreateVersionCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateVersionCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateVersionCall<'a> {
@@ -5119,25 +4441,9 @@ impl<'a> CreateVersionCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateVersionCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<CreatedVersion>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<CreatedVersion>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    CreateVersionCall => CreatedVersion, serde_json::Value
+);
 /// A call of [`super::Client::get_version_download_formats`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionDownloadFormatsCall<'a> {
@@ -5146,11 +4452,6 @@ pub struct GetVersionDownloadFormatsCall<'a> {
     version_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetVersionDownloadFormatsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetVersionDownloadFormatsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetVersionDownloadFormatsCall<'a> {
@@ -5218,25 +4519,9 @@ impl<'a> GetVersionDownloadFormatsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetVersionDownloadFormatsCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<DownloadFormats>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<DownloadFormats>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetVersionDownloadFormatsCall => DownloadFormats, serde_json::Value
+);
 /// A call of [`super::Client::get_version_downloads`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionDownloadsCall<'a> {
@@ -5246,11 +4531,6 @@ pub struct GetVersionDownloadsCall<'a> {
     x_user_id: Option<String>,
     filter_format_file_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetVersionDownloadsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetVersionDownloadsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetVersionDownloadsCall<'a> {
@@ -5331,22 +4611,9 @@ impl<'a> GetVersionDownloadsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetVersionDownloadsCall<'a> {
-    type Output = Result<crate::ApiResponse<Downloads>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Downloads>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetVersionDownloadsCall => Downloads, serde_json::Value
+);
 /// A call of [`super::Client::get_download`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetDownloadCall<'a> {
@@ -5355,11 +4622,6 @@ pub struct GetDownloadCall<'a> {
     download_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetDownloadCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetDownloadCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetDownloadCall<'a> {
@@ -5426,22 +4688,7 @@ impl<'a> GetDownloadCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetDownloadCall<'a> {
-    type Output = Result<crate::ApiResponse<Download>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Download>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetDownloadCall => Download, serde_json::Value);
 /// A call of [`super::Client::create_download`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateDownloadCall<'a> {
@@ -5450,11 +4697,6 @@ pub struct CreateDownloadCall<'a> {
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a DownloadPayload>,
-}
-impl std::fmt::Debug for CreateDownloadCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateDownloadCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateDownloadCall<'a> {
@@ -5527,25 +4769,9 @@ impl<'a> CreateDownloadCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateDownloadCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<CreatedDownload>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<CreatedDownload>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    CreateDownloadCall => CreatedDownload, serde_json::Value
+);
 /// A call of [`super::Client::get_download_job`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetDownloadJobCall<'a> {
@@ -5554,11 +4780,6 @@ pub struct GetDownloadJobCall<'a> {
     job_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetDownloadJobCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetDownloadJobCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetDownloadJobCall<'a> {
@@ -5625,19 +4846,7 @@ impl<'a> GetDownloadJobCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetDownloadJobCall<'a> {
-    type Output = Result<crate::ApiResponse<Job>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<Job>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetDownloadJobCall => Job, serde_json::Value);
 /// A call of [`super::Client::execute_command`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ExecuteCommandCall<'a> {
@@ -5646,11 +4855,6 @@ pub struct ExecuteCommandCall<'a> {
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
     body: Option<&'a CommandPayload>,
-}
-impl std::fmt::Debug for ExecuteCommandCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExecuteCommandCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> ExecuteCommandCall<'a> {
@@ -5723,19 +4927,4 @@ impl<'a> ExecuteCommandCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for ExecuteCommandCall<'a> {
-    type Output = Result<crate::ApiResponse<Command>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Command>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(ExecuteCommandCall => Command, serde_json::Value);

@@ -1164,47 +1164,9 @@ pub enum FolderContentsDataItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-impl serde::Serialize for FolderContentsDataItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            FolderContentsDataItem::FolderData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            FolderContentsDataItem::ItemData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            FolderContentsDataItem::Other(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for FolderContentsDataItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        let tag = value
-            .get("type")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
-        match tag.as_deref() {
-            Some("folders") => {
-                serde_json::from_value(value)
-                    .map(|v| FolderContentsDataItem::FolderData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("items") => {
-                serde_json::from_value(value)
-                    .map(|v| FolderContentsDataItem::ItemData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            _ => Ok(FolderContentsDataItem::Other(value)),
-        }
-    }
-}
+crate::runtime::contract::one_of!(
+    FolderContentsDataItem, tag = "type" { FolderData = "folders", ItemData = "items" }
+);
 /// Modifies folder names
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1461,55 +1423,10 @@ pub enum FolderRefsDataItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-impl serde::Serialize for FolderRefsDataItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            FolderRefsDataItem::FolderData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            FolderRefsDataItem::ItemData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            FolderRefsDataItem::VersionData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            FolderRefsDataItem::Other(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for FolderRefsDataItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        let tag = value
-            .get("type")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
-        match tag.as_deref() {
-            Some("folders") => {
-                serde_json::from_value(value)
-                    .map(|v| FolderRefsDataItem::FolderData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("items") => {
-                serde_json::from_value(value)
-                    .map(|v| FolderRefsDataItem::ItemData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("versions") => {
-                serde_json::from_value(value)
-                    .map(|v| FolderRefsDataItem::VersionData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            _ => Ok(FolderRefsDataItem::Other(value)),
-        }
-    }
-}
+crate::runtime::contract::one_of!(
+    FolderRefsDataItem, tag = "type" { FolderData = "folders", ItemData = "items",
+    VersionData = "versions" }
+);
 /// Metadata on the resources referenced by this resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2224,53 +2141,10 @@ pub enum RefsDataItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-impl serde::Serialize for RefsDataItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            RefsDataItem::FolderData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            RefsDataItem::ItemData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            RefsDataItem::VersionData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            RefsDataItem::Other(value) => serde::Serialize::serialize(value, serializer),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for RefsDataItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        let tag = value
-            .get("type")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
-        match tag.as_deref() {
-            Some("folders") => {
-                serde_json::from_value(value)
-                    .map(|v| RefsDataItem::FolderData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("items") => {
-                serde_json::from_value(value)
-                    .map(|v| RefsDataItem::ItemData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("versions") => {
-                serde_json::from_value(value)
-                    .map(|v| RefsDataItem::VersionData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            _ => Ok(RefsDataItem::Other(value)),
-        }
-    }
-}
+crate::runtime::contract::one_of!(
+    RefsDataItem, tag = "type" { FolderData = "folders", ItemData = "items", VersionData
+    = "versions" }
+);
 /// RelationshipRefs
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2324,8 +2198,7 @@ impl RelationshipRefs {
     }
 }
 /// Information on links to this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RelationshipRefsLinks {
     /// Alternative 1 of `#/components/schemas/RelationshipRefs/properties/links`.
@@ -2335,6 +2208,9 @@ pub enum RelationshipRefsLinks {
     /// A value that matches none of the alternatives, kept as JSON.
     Other(serde_json::Value),
 }
+crate::runtime::contract::one_of!(
+    RelationshipRefsLinks { JsonApiLinksSelf, JsonApiLinksRelated }
+);
 /// The object at `#/components/schemas/RelationshipRefs/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2390,55 +2266,10 @@ pub enum RelationshipRefsIncludedItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-impl serde::Serialize for RelationshipRefsIncludedItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            RelationshipRefsIncludedItem::FolderData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            RelationshipRefsIncludedItem::ItemData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            RelationshipRefsIncludedItem::VersionData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            RelationshipRefsIncludedItem::Other(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for RelationshipRefsIncludedItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        let tag = value
-            .get("type")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
-        match tag.as_deref() {
-            Some("folders") => {
-                serde_json::from_value(value)
-                    .map(|v| RelationshipRefsIncludedItem::FolderData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("items") => {
-                serde_json::from_value(value)
-                    .map(|v| RelationshipRefsIncludedItem::ItemData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("versions") => {
-                serde_json::from_value(value)
-                    .map(|v| RelationshipRefsIncludedItem::VersionData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            _ => Ok(RelationshipRefsIncludedItem::Other(value)),
-        }
-    }
-}
+crate::runtime::contract::one_of!(
+    RelationshipRefsIncludedItem, tag = "type" { FolderData = "folders", ItemData =
+    "items", VersionData = "versions" }
+);
 /// Successful retrieval of the versions collection associated with a specific item.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -6660,47 +6491,9 @@ pub enum ListRefsIncludedItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-impl serde::Serialize for ListRefsIncludedItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListRefsIncludedItem::ItemData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            ListRefsIncludedItem::VersionData(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            ListRefsIncludedItem::Other(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ListRefsIncludedItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        let tag = value
-            .get("type")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
-        match tag.as_deref() {
-            Some("items") => {
-                serde_json::from_value(value)
-                    .map(|v| ListRefsIncludedItem::ItemData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("versions") => {
-                serde_json::from_value(value)
-                    .map(|v| ListRefsIncludedItem::VersionData(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            _ => Ok(ListRefsIncludedItem::Other(value)),
-        }
-    }
-}
+crate::runtime::contract::one_of!(
+    ListRefsIncludedItem, tag = "type" { ItemData = "items", VersionData = "versions" }
+);
 /// An object that contains the input data required to execute the CheckPermission command.
 ///
 /// The CheckPermission command checks if a user has permission to perform specified actions on specified resources.
@@ -8261,41 +8054,7 @@ pub enum JsonApiVersionValue {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl JsonApiVersionValue {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            JsonApiVersionValue::V10 => "1.0",
-            JsonApiVersionValue::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for JsonApiVersionValue {
-    fn from(value: &str) -> Self {
-        match value {
-            "1.0" => JsonApiVersionValue::V10,
-            other => JsonApiVersionValue::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for JsonApiVersionValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for JsonApiVersionValue {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for JsonApiVersionValue {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(JsonApiVersionValue::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(JsonApiVersionValue { V10 = "1.0" });
 /// An object containing the URI of the endpoint to access this resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -8984,78 +8743,31 @@ impl PaginationInfoPrev {
     }
 }
 /// The type of the relationship. Will always be ``xrefs:autodesk.core:Xref``.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Default,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
 pub enum ExtensionTypeCoreXref {
     /// `xrefs:autodesk.core:Xref`
-    #[serde(rename = "xrefs:autodesk.core:Xref")]
     #[default]
     XrefsAutodeskCoreXref,
 }
-impl ExtensionTypeCoreXref {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ExtensionTypeCoreXref::XrefsAutodeskCoreXref => "xrefs:autodesk.core:Xref",
-        }
-    }
-}
-impl std::fmt::Display for ExtensionTypeCoreXref {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    ExtensionTypeCoreXref { XrefsAutodeskCoreXref = "xrefs:autodesk.core:Xref" }
+);
 /// The type of the xref, which defines how nested xrefs are handled. Possible values are:
 ///
 /// -  ``attachment``: Nested xrefs are not ignored.
 /// -  ``overlay`` : Nested xrefs are ignored.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum NestedXref {
     /// `attachment`
-    #[serde(rename = "attachment")]
     Attachment,
     /// `overlay`
-    #[serde(rename = "overlay")]
     Overlay,
 }
-impl NestedXref {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            NestedXref::Attachment => "attachment",
-            NestedXref::Overlay => "overlay",
-        }
-    }
-}
-impl std::fmt::Display for NestedXref {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    NestedXref { Attachment = "attachment", Overlay = "overlay" }
+);
 /// Describes the direction of data flow in the relationship. Possible values are:
 ///
 /// - ``to`` - Data flows from this resource to the related resource.
@@ -9070,43 +8782,7 @@ pub enum MetarefsDirection {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl MetarefsDirection {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MetarefsDirection::From => "from",
-            MetarefsDirection::To => "to",
-            MetarefsDirection::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for MetarefsDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "from" => MetarefsDirection::From,
-            "to" => MetarefsDirection::To,
-            other => MetarefsDirection::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for MetarefsDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MetarefsDirection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MetarefsDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(MetarefsDirection::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(MetarefsDirection { From = "from", To = "to" });
 /// A status indicating whether this version conforms to its parent folder's file naming standard.
 ///
 /// Possible values:
@@ -9120,81 +8796,32 @@ impl<'de> serde::Deserialize<'de> for MetarefsDirection {
 /// Note that this feature is only available for BIM 360 projects.
 ///
 /// To learn more about the file naming standard feature, see the [BIM 360 File Naming Standard](https://help.autodesk.com/view/BIM360D/ENU/?guid=Common_Data_Environment) help documentation.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ConformingStatus {
     /// `NONE`
-    #[serde(rename = "NONE")]
     NONE,
     /// `CONFORMING`
-    #[serde(rename = "CONFORMING")]
     CONFORMING,
     /// `NON_CONFORMING`
-    #[serde(rename = "NON_CONFORMING")]
     NonConforming,
 }
-impl ConformingStatus {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ConformingStatus::NONE => "NONE",
-            ConformingStatus::CONFORMING => "CONFORMING",
-            ConformingStatus::NonConforming => "NON_CONFORMING",
-        }
-    }
-}
-impl std::fmt::Display for ConformingStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    ConformingStatus { NONE = "NONE", CONFORMING = "CONFORMING", NonConforming =
+    "NON_CONFORMING" }
+);
 /// The type of project. Only relevant for BIM 360 and ACC projects.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ProjectTypeBim360Acc {
     /// `BIM360`
-    #[serde(rename = "BIM360")]
     BIM360,
     /// `ACC`
-    #[serde(rename = "ACC")]
     ACC,
 }
-impl ProjectTypeBim360Acc {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ProjectTypeBim360Acc::BIM360 => "BIM360",
-            ProjectTypeBim360Acc::ACC => "ACC",
-        }
-    }
-}
-impl std::fmt::Display for ProjectTypeBim360Acc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    ProjectTypeBim360Acc { BIM360 = "BIM360", ACC = "ACC" }
+);
 /// Specifies where the hub is stored. Possible values are:
 ///
 /// - ``US`` - Data center for the US region.
@@ -9227,89 +8854,19 @@ pub enum Region {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl Region {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Region::US => "US",
-            Region::EMEA => "EMEA",
-            Region::AUS => "AUS",
-            Region::CAN => "CAN",
-            Region::DEU => "DEU",
-            Region::IND => "IND",
-            Region::JPN => "JPN",
-            Region::GBR => "GBR",
-            Region::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for Region {
-    fn from(value: &str) -> Self {
-        match value {
-            "US" => Region::US,
-            "EMEA" => Region::EMEA,
-            "AUS" => Region::AUS,
-            "CAN" => Region::CAN,
-            "DEU" => Region::DEU,
-            "IND" => Region::IND,
-            "JPN" => Region::JPN,
-            "GBR" => Region::GBR,
-            other => Region::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for Region {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for Region {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for Region {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(Region::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    Region { US = "US", EMEA = "EMEA", AUS = "AUS", CAN = "CAN", DEU = "DEU", IND =
+    "IND", JPN = "JPN", GBR = "GBR" }
+);
 /// The type of custom relationship. Will always be ``xrefs``.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Default,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
 pub enum ReftypesXref {
     /// `xrefs`
-    #[serde(rename = "xrefs")]
     #[default]
     Xrefs,
 }
-impl ReftypesXref {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ReftypesXref::Xrefs => "xrefs",
-        }
-    }
-}
-impl std::fmt::Display for ReftypesXref {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(ReftypesXref { Xrefs = "xrefs" });
 /// The type of the resource. Possible values are ``folders``, ``items``, ``versions``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9323,45 +8880,9 @@ pub enum TypeEntity {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeEntity {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeEntity::Folders => "folders",
-            TypeEntity::Items => "items",
-            TypeEntity::Versions => "versions",
-            TypeEntity::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeEntity {
-    fn from(value: &str) -> Self {
-        match value {
-            "folders" => TypeEntity::Folders,
-            "items" => TypeEntity::Items,
-            "versions" => TypeEntity::Versions,
-            other => TypeEntity::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeEntity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeEntity {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeEntity {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeEntity::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    TypeEntity { Folders = "folders", Items = "items", Versions = "versions" }
+);
 /// The type of the resource. Possible values are ``folders``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9371,116 +8892,34 @@ pub enum TypeFolder {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeFolder {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeFolder::Folders => "folders",
-            TypeFolder::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeFolder {
-    fn from(value: &str) -> Self {
-        match value {
-            "folders" => TypeFolder::Folders,
-            other => TypeFolder::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeFolder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeFolder {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeFolder {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeFolder::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(TypeFolder { Folders = "folders" });
 /// The type of the resource. Possible values are ``folders``, ``items``.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TypeFolderItems {
     /// `folders`
-    #[serde(rename = "folders")]
     Folders,
     /// `items`
-    #[serde(rename = "items")]
     Items,
 }
-impl TypeFolderItems {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TypeFolderItems::Folders => "folders",
-            TypeFolderItems::Items => "items",
-        }
-    }
-}
-impl std::fmt::Display for TypeFolderItems {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    TypeFolderItems { Folders = "folders", Items = "items" }
+);
 /// The type of resource the storage location is related to. Possible values are:
 ///
 /// - ``folders`` - The storage location is for a new item.
 /// - ``items``   -  The storage location is for a new version of an existing item.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TypeFolderItemsForStorage {
     /// `folders`
-    #[serde(rename = "folders")]
     Folders,
     /// `items`
-    #[serde(rename = "items")]
     Items,
 }
-impl TypeFolderItemsForStorage {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TypeFolderItemsForStorage::Folders => "folders",
-            TypeFolderItemsForStorage::Items => "items",
-        }
-    }
-}
-impl std::fmt::Display for TypeFolderItemsForStorage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    TypeFolderItemsForStorage { Folders = "folders", Items = "items" }
+);
 /// The type of the resource. Possible values are ``hubs``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9490,41 +8929,7 @@ pub enum TypeHub {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeHub {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeHub::Hubs => "hubs",
-            TypeHub::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeHub {
-    fn from(value: &str) -> Self {
-        match value {
-            "hubs" => TypeHub::Hubs,
-            other => TypeHub::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeHub {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeHub {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeHub {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeHub::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(TypeHub { Hubs = "hubs" });
 /// The type of the resource. Possible values are ``items``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9534,41 +8939,7 @@ pub enum TypeItem {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeItem {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeItem::Items => "items",
-            TypeItem::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "items" => TypeItem::Items,
-            other => TypeItem::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeItem::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(TypeItem { Items = "items" });
 /// The type of the resource. Possible values are ``links``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9578,41 +8949,7 @@ pub enum TypeLink {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeLink {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeLink::Links => "links",
-            TypeLink::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeLink {
-    fn from(value: &str) -> Self {
-        match value {
-            "links" => TypeLink::Links,
-            other => TypeLink::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeLink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeLink {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeLink {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeLink::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(TypeLink { Links = "links" });
 /// The type of the resource. Possible values are ``projects``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9622,41 +8959,7 @@ pub enum TypeProject {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeProject {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeProject::Projects => "projects",
-            TypeProject::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeProject {
-    fn from(value: &str) -> Self {
-        match value {
-            "projects" => TypeProject::Projects,
-            other => TypeProject::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeProject {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeProject {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeProject {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeProject::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(TypeProject { Projects = "projects" });
 /// The type of the resource. Possible values are ``derived``, ``dependencies``, ``auxiliary``, ``xrefs``, and ``includes``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9674,49 +8977,10 @@ pub enum TypeRef {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeRef {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeRef::Derived => "derived",
-            TypeRef::Dependencies => "dependencies",
-            TypeRef::Auxiliary => "auxiliary",
-            TypeRef::Xrefs => "xrefs",
-            TypeRef::Includes => "includes",
-            TypeRef::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeRef {
-    fn from(value: &str) -> Self {
-        match value {
-            "derived" => TypeRef::Derived,
-            "dependencies" => TypeRef::Dependencies,
-            "auxiliary" => TypeRef::Auxiliary,
-            "xrefs" => TypeRef::Xrefs,
-            "includes" => TypeRef::Includes,
-            other => TypeRef::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeRef {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeRef {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeRef::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    TypeRef { Derived = "derived", Dependencies = "dependencies", Auxiliary =
+    "auxiliary", Xrefs = "xrefs", Includes = "includes" }
+);
 /// The type of the resource. Possible values are ``versions``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9726,41 +8990,7 @@ pub enum TypeVersion {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeVersion {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeVersion::Versions => "versions",
-            TypeVersion::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "versions" => TypeVersion::Versions,
-            other => TypeVersion::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeVersion {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeVersion {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeVersion::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(TypeVersion { Versions = "versions" });
 /// The type of this resource. Possible values are ``objects``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9770,41 +9000,7 @@ pub enum TypeObject {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeObject {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeObject::Objects => "objects",
-            TypeObject::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "objects" => TypeObject::Objects,
-            other => TypeObject::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeObject {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeObject {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeObject {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeObject::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(TypeObject { Objects = "objects" });
 /// The type of this resource. Possible values are ``downloadFormats``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9814,41 +9010,9 @@ pub enum TypeDownloadformats {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeDownloadformats {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeDownloadformats::DownloadFormats => "downloadFormats",
-            TypeDownloadformats::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeDownloadformats {
-    fn from(value: &str) -> Self {
-        match value {
-            "downloadFormats" => TypeDownloadformats::DownloadFormats,
-            other => TypeDownloadformats::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeDownloadformats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeDownloadformats {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeDownloadformats {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeDownloadformats::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    TypeDownloadformats { DownloadFormats = "downloadFormats" }
+);
 /// The type of this resource. Possible values are ``downloads``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9858,41 +9022,7 @@ pub enum TypeDownloads {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeDownloads {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeDownloads::Downloads => "downloads",
-            TypeDownloads::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeDownloads {
-    fn from(value: &str) -> Self {
-        match value {
-            "downloads" => TypeDownloads::Downloads,
-            other => TypeDownloads::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeDownloads {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeDownloads {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeDownloads {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeDownloads::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(TypeDownloads { Downloads = "downloads" });
 /// The type of this resource. Possible values are ``jobs``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9902,41 +9032,7 @@ pub enum TypeJob {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeJob {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeJob::Downloads => "downloads",
-            TypeJob::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeJob {
-    fn from(value: &str) -> Self {
-        match value {
-            "downloads" => TypeJob::Downloads,
-            other => TypeJob::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeJob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeJob {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeJob {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeJob::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(TypeJob { Downloads = "downloads" });
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.bim360:C4RModelPublish`` for the PublishModel command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9946,45 +9042,10 @@ pub enum TypeCommandtypePublishmodel {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeCommandtypePublishmodel {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeCommandtypePublishmodel::CommandsAutodeskBim360C4rModelPublish => {
-                "commands:autodesk.bim360:C4RModelPublish"
-            }
-            TypeCommandtypePublishmodel::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeCommandtypePublishmodel {
-    fn from(value: &str) -> Self {
-        match value {
-            "commands:autodesk.bim360:C4RModelPublish" => {
-                TypeCommandtypePublishmodel::CommandsAutodeskBim360C4rModelPublish
-            }
-            other => TypeCommandtypePublishmodel::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeCommandtypePublishmodel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeCommandtypePublishmodel {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeCommandtypePublishmodel {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeCommandtypePublishmodel::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    TypeCommandtypePublishmodel { CommandsAutodeskBim360C4rModelPublish =
+    "commands:autodesk.bim360:C4RModelPublish" }
+);
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.bim360:C4RPublishWithoutLinks`` for the PublishWithoutLinks command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9994,45 +9055,10 @@ pub enum TypeCommandtypePublishWithoutLinks {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeCommandtypePublishWithoutLinks {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeCommandtypePublishWithoutLinks::CommandsAutodeskBim360C4rPublishWithoutLinks => {
-                "commands:autodesk.bim360:C4RPublishWithoutLinks"
-            }
-            TypeCommandtypePublishWithoutLinks::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeCommandtypePublishWithoutLinks {
-    fn from(value: &str) -> Self {
-        match value {
-            "commands:autodesk.bim360:C4RPublishWithoutLinks" => {
-                TypeCommandtypePublishWithoutLinks::CommandsAutodeskBim360C4rPublishWithoutLinks
-            }
-            other => TypeCommandtypePublishWithoutLinks::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeCommandtypePublishWithoutLinks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeCommandtypePublishWithoutLinks {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeCommandtypePublishWithoutLinks {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeCommandtypePublishWithoutLinks::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    TypeCommandtypePublishWithoutLinks { CommandsAutodeskBim360C4rPublishWithoutLinks =
+    "commands:autodesk.bim360:C4RPublishWithoutLinks" }
+);
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.core:CheckPermission`` for the CheckPermission command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -10042,45 +9068,10 @@ pub enum TypeCommandtypeCheckPermission {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeCommandtypeCheckPermission {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeCommandtypeCheckPermission::CommandsAutodeskCoreCheckPermission => {
-                "commands:autodesk.core:CheckPermission"
-            }
-            TypeCommandtypeCheckPermission::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeCommandtypeCheckPermission {
-    fn from(value: &str) -> Self {
-        match value {
-            "commands:autodesk.core:CheckPermission" => {
-                TypeCommandtypeCheckPermission::CommandsAutodeskCoreCheckPermission
-            }
-            other => TypeCommandtypeCheckPermission::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeCommandtypeCheckPermission {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeCommandtypeCheckPermission {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeCommandtypeCheckPermission {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeCommandtypeCheckPermission::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    TypeCommandtypeCheckPermission { CommandsAutodeskCoreCheckPermission =
+    "commands:autodesk.core:CheckPermission" }
+);
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.core:ListRefs`` for the ListRefs command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -10090,45 +9081,10 @@ pub enum TypeCommandtypeListRefs {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeCommandtypeListRefs {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeCommandtypeListRefs::CommandsAutodeskCoreListRefs => {
-                "commands:autodesk.core:ListRefs"
-            }
-            TypeCommandtypeListRefs::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeCommandtypeListRefs {
-    fn from(value: &str) -> Self {
-        match value {
-            "commands:autodesk.core:ListRefs" => {
-                TypeCommandtypeListRefs::CommandsAutodeskCoreListRefs
-            }
-            other => TypeCommandtypeListRefs::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeCommandtypeListRefs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeCommandtypeListRefs {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeCommandtypeListRefs {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeCommandtypeListRefs::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    TypeCommandtypeListRefs { CommandsAutodeskCoreListRefs =
+    "commands:autodesk.core:ListRefs" }
+);
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.core:ListItems`` for the ListItems command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -10138,81 +9094,22 @@ pub enum TypeCommandtypeListItems {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeCommandtypeListItems {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeCommandtypeListItems::CommandsAutodeskCoreListItems => {
-                "commands:autodesk.core:ListItems"
-            }
-            TypeCommandtypeListItems::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeCommandtypeListItems {
-    fn from(value: &str) -> Self {
-        match value {
-            "commands:autodesk.core:ListItems" => {
-                TypeCommandtypeListItems::CommandsAutodeskCoreListItems
-            }
-            other => TypeCommandtypeListItems::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeCommandtypeListItems {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeCommandtypeListItems {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeCommandtypeListItems {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeCommandtypeListItems::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    TypeCommandtypeListItems { CommandsAutodeskCoreListItems =
+    "commands:autodesk.core:ListItems" }
+);
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.bim360:C4RModelGetPublishJob`` for the GetPublishModelJob command.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Default,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
 pub enum TypeCommandtypeGetPublishModelJob {
     /// `commands:autodesk.bim360:C4RModelGetPublishJob`
-    #[serde(rename = "commands:autodesk.bim360:C4RModelGetPublishJob")]
     #[default]
     CommandsAutodeskBim360C4rModelGetPublishJob,
 }
-impl TypeCommandtypeGetPublishModelJob {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TypeCommandtypeGetPublishModelJob::CommandsAutodeskBim360C4rModelGetPublishJob => {
-                "commands:autodesk.bim360:C4RModelGetPublishJob"
-            }
-        }
-    }
-}
-impl std::fmt::Display for TypeCommandtypeGetPublishModelJob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    TypeCommandtypeGetPublishModelJob { CommandsAutodeskBim360C4rModelGetPublishJob =
+    "commands:autodesk.bim360:C4RModelGetPublishJob" }
+);
 /// The type of this resource. Possible values are ``commands``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -10222,41 +9119,7 @@ pub enum TypeCommands {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl TypeCommands {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeCommands::Commands => "commands",
-            TypeCommands::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for TypeCommands {
-    fn from(value: &str) -> Self {
-        match value {
-            "commands" => TypeCommands::Commands,
-            other => TypeCommands::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for TypeCommands {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TypeCommands {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TypeCommands {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(TypeCommands::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(TypeCommands { Commands = "commands" });
 /// Meta information required for webhooks.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -10313,211 +9176,69 @@ pub enum CommandExecutionStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl CommandExecutionStatus {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CommandExecutionStatus::Accepted => "accepted",
-            CommandExecutionStatus::Committed => "committed",
-            CommandExecutionStatus::Complete => "complete",
-            CommandExecutionStatus::Failed => "failed",
-            CommandExecutionStatus::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for CommandExecutionStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "accepted" => CommandExecutionStatus::Accepted,
-            "committed" => CommandExecutionStatus::Committed,
-            "complete" => CommandExecutionStatus::Complete,
-            "failed" => CommandExecutionStatus::Failed,
-            other => CommandExecutionStatus::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for CommandExecutionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CommandExecutionStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CommandExecutionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(CommandExecutionStatus::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    CommandExecutionStatus { Accepted = "accepted", Committed = "committed", Complete =
+    "complete", Failed = "failed" }
+);
 /// Filter by the type of the objects in the folder. Supported values are ``folders`` and ``items``.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FilterType {
     /// `folders`
-    #[serde(rename = "folders")]
     Folders,
     /// `items`
-    #[serde(rename = "items")]
     Items,
 }
-impl FilterType {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            FilterType::Folders => "folders",
-            FilterType::Items => "items",
-        }
-    }
-}
-impl std::fmt::Display for FilterType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    FilterType { Folders = "folders", Items = "items" }
+);
 /// Filter by the type of the objects in the folder. Supported values are ``folders`` and ``items``.
 pub type FilterTypeInternal = Vec<FilterType>;
 /// Filter by the ``type`` of the ``ref`` target. Supported values include ``folders``, ``items``, and ``versions``.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FilterTypeVersion {
     /// `folders`
-    #[serde(rename = "folders")]
     Folders,
     /// `items`
-    #[serde(rename = "items")]
     Items,
     /// `versions`
-    #[serde(rename = "versions")]
     Versions,
 }
-impl FilterTypeVersion {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            FilterTypeVersion::Folders => "folders",
-            FilterTypeVersion::Items => "items",
-            FilterTypeVersion::Versions => "versions",
-        }
-    }
-}
-impl std::fmt::Display for FilterTypeVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    FilterTypeVersion { Folders = "folders", Items = "items", Versions = "versions" }
+);
 /// Filter by the ``type`` of the ``ref`` target. Supported values include ``folders``, ``items``, and ``versions``.
 pub type FilterTypeVersionInternal = Vec<FilterTypeVersion>;
 /// Filter by ``refType``. Possible values: ``derived``, ``dependencies``, ``auxiliary``, ``xrefs``, and ``includes``.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FilterRefType {
     /// `derived`
-    #[serde(rename = "derived")]
     Derived,
     /// `dependencies`
-    #[serde(rename = "dependencies")]
     Dependencies,
     /// `auxiliary`
-    #[serde(rename = "auxiliary")]
     Auxiliary,
     /// `xrefs`
-    #[serde(rename = "xrefs")]
     Xrefs,
     /// `includes`
-    #[serde(rename = "includes")]
     Includes,
 }
-impl FilterRefType {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            FilterRefType::Derived => "derived",
-            FilterRefType::Dependencies => "dependencies",
-            FilterRefType::Auxiliary => "auxiliary",
-            FilterRefType::Xrefs => "xrefs",
-            FilterRefType::Includes => "includes",
-        }
-    }
-}
-impl std::fmt::Display for FilterRefType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    FilterRefType { Derived = "derived", Dependencies = "dependencies", Auxiliary =
+    "auxiliary", Xrefs = "xrefs", Includes = "includes" }
+);
 /// Filter by the direction of the reference. Possible values: ``from`` and ``to``.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FilterDirection {
     /// `from`
-    #[serde(rename = "from")]
     From,
     /// `to`
-    #[serde(rename = "to")]
     To,
 }
-impl FilterDirection {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            FilterDirection::From => "from",
-            FilterDirection::To => "to",
-        }
-    }
-}
-impl std::fmt::Display for FilterDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(FilterDirection { From = "from", To = "to" });
 /// Commamd response
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -10570,77 +9291,14 @@ pub enum CommandData {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-impl serde::Serialize for CommandData {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CommandData::CheckPermission(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            CommandData::PublishModel(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            CommandData::PublishWithoutLinks(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            CommandData::PublishModelJob(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            CommandData::ListRefs(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            CommandData::ListItems(value) => {
-                serde::Serialize::serialize(value, serializer)
-            }
-            CommandData::Other(value) => serde::Serialize::serialize(value, serializer),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for CommandData {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        let tag = value
-            .get("attributes/extension/type")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
-        match tag.as_deref() {
-            Some("commands:autodesk.core:CheckPermission") => {
-                serde_json::from_value(value)
-                    .map(|v| CommandData::CheckPermission(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("commands:autodesk.bim360:C4RModelPublish") => {
-                serde_json::from_value(value)
-                    .map(|v| CommandData::PublishModel(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("commands:autodesk.bim360:C4RPublishWithoutLinks") => {
-                serde_json::from_value(value)
-                    .map(|v| CommandData::PublishWithoutLinks(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("commands:autodesk.bim360:C4RModelGetPublishJob") => {
-                serde_json::from_value(value)
-                    .map(|v| CommandData::PublishModelJob(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("commands:autodesk.core:ListRefs") => {
-                serde_json::from_value(value)
-                    .map(|v| CommandData::ListRefs(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            Some("commands:autodesk.core:ListItems") => {
-                serde_json::from_value(value)
-                    .map(|v| CommandData::ListItems(Box::new(v)))
-                    .map_err(serde::de::Error::custom)
-            }
-            _ => Ok(CommandData::Other(value)),
-        }
-    }
-}
+crate::runtime::contract::one_of!(
+    CommandData, tag = "attributes/extension/type" { CheckPermission =
+    "commands:autodesk.core:CheckPermission", PublishModel =
+    "commands:autodesk.bim360:C4RModelPublish", PublishWithoutLinks =
+    "commands:autodesk.bim360:C4RPublishWithoutLinks", PublishModelJob =
+    "commands:autodesk.bim360:C4RModelGetPublishJob", ListRefs =
+    "commands:autodesk.core:ListRefs", ListItems = "commands:autodesk.core:ListItems" }
+);
 /// Command Payload
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -10673,8 +9331,7 @@ impl CommandPayload {
     }
 }
 /// Pick one of the following data objects to capture the input data for the command you want to execute.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CommandPayloadData {
     /// Alternative 1 of `#/components/schemas/CommandPayload/properties/data`.
@@ -10692,6 +9349,11 @@ pub enum CommandPayloadData {
     /// A value that matches none of the alternatives, kept as JSON.
     Other(serde_json::Value),
 }
+crate::runtime::contract::one_of!(
+    CommandPayloadData { CheckPermissionPayload, PublishModelPayload,
+    PublishWithoutLinksPayload, PublishModelJobPayload, ListRefsPayload, ListItemsPayload
+    }
+);
 /// Create item response
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -10791,47 +9453,10 @@ pub enum DownloadsStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl DownloadsStatus {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DownloadsStatus::Queued => "queued",
-            DownloadsStatus::Finished => "finished",
-            DownloadsStatus::Failed => "failed",
-            DownloadsStatus::Processing => "processing",
-            DownloadsStatus::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for DownloadsStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "queued" => DownloadsStatus::Queued,
-            "finished" => DownloadsStatus::Finished,
-            "failed" => DownloadsStatus::Failed,
-            "processing" => DownloadsStatus::Processing,
-            other => DownloadsStatus::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for DownloadsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DownloadsStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DownloadsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(DownloadsStatus::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    DownloadsStatus { Queued = "queued", Finished = "finished", Failed = "failed",
+    Processing = "processing" }
+);
 /// The object at `#/paths/~1project~1v1~1hubs/get/responses/401/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

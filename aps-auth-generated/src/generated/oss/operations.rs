@@ -479,11 +479,6 @@ pub struct GetBucketsCall<'a> {
     start_at: Option<String>,
     bearer_token: Option<&'a str>,
 }
-impl std::fmt::Debug for GetBucketsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetBucketsCall").finish_non_exhaustive()
-    }
-}
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetBucketsCall<'a> {
     /// Specifies where the bucket containing the object is stored. Possible values are:
@@ -566,22 +561,7 @@ impl<'a> GetBucketsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetBucketsCall<'a> {
-    type Output = Result<crate::ApiResponse<Buckets>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Buckets>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetBucketsCall => Buckets, serde_json::Value);
 /// A call of [`super::Client::create_bucket`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateBucketCall<'a> {
@@ -589,11 +569,6 @@ pub struct CreateBucketCall<'a> {
     region: Region,
     body: &'a CreateBucketsPayload,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for CreateBucketCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateBucketCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateBucketCall<'a> {
@@ -633,30 +608,13 @@ impl<'a> CreateBucketCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateBucketCall<'a> {
-    type Output = Result<crate::ApiResponse<Bucket>, crate::Error<Reason>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<Bucket>, crate::Error<Reason>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(CreateBucketCall => Bucket, Reason);
 /// A call of [`super::Client::delete_bucket`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteBucketCall<'a> {
     client: &'a super::Client,
     bucket_key: String,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for DeleteBucketCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeleteBucketCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> DeleteBucketCall<'a> {
@@ -696,30 +654,13 @@ impl<'a> DeleteBucketCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for DeleteBucketCall<'a> {
-    type Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(DeleteBucketCall => (), serde_json::Value);
 /// A call of [`super::Client::get_bucket_details`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetBucketDetailsCall<'a> {
     client: &'a super::Client,
     bucket_key: String,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetBucketDetailsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetBucketDetailsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetBucketDetailsCall<'a> {
@@ -762,22 +703,7 @@ impl<'a> GetBucketDetailsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetBucketDetailsCall<'a> {
-    type Output = Result<crate::ApiResponse<Bucket>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Bucket>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetBucketDetailsCall => Bucket, serde_json::Value);
 /// A call of [`super::Client::delete_object`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteObjectCall<'a> {
@@ -785,11 +711,6 @@ pub struct DeleteObjectCall<'a> {
     bucket_key: String,
     object_key: String,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for DeleteObjectCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeleteObjectCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> DeleteObjectCall<'a> {
@@ -839,19 +760,7 @@ impl<'a> DeleteObjectCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for DeleteObjectCall<'a> {
-    type Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(DeleteObjectCall => (), serde_json::Value);
 /// A call of [`super::Client::get_objects`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetObjectsCall<'a> {
@@ -861,11 +770,6 @@ pub struct GetObjectsCall<'a> {
     begins_with: Option<String>,
     start_at: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetObjectsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetObjectsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetObjectsCall<'a> {
@@ -944,25 +848,7 @@ impl<'a> GetObjectsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetObjectsCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<BucketObjects>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<BucketObjects>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(GetObjectsCall => BucketObjects, serde_json::Value);
 /// A call of [`super::Client::get_object_details`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetObjectDetailsCall<'a> {
@@ -972,11 +858,6 @@ pub struct GetObjectDetailsCall<'a> {
     if_modified_since: Option<String>,
     with: Option<With>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetObjectDetailsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetObjectDetailsCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetObjectDetailsCall<'a> {
@@ -1053,25 +934,9 @@ impl<'a> GetObjectDetailsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetObjectDetailsCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<ObjectFullDetails>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ObjectFullDetails>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetObjectDetailsCall => ObjectFullDetails, serde_json::Value
+);
 /// A call of [`super::Client::create_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateSignedResourceCall<'a> {
@@ -1082,11 +947,6 @@ pub struct CreateSignedResourceCall<'a> {
     use_cdn: Option<bool>,
     bearer_token: Option<&'a str>,
     body: Option<&'a CreateSignedResource>,
-}
-impl std::fmt::Debug for CreateSignedResourceCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateSignedResourceCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateSignedResourceCall<'a> {
@@ -1173,25 +1033,9 @@ impl<'a> CreateSignedResourceCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateSignedResourceCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<CreateObjectSigned>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<CreateObjectSigned>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    CreateSignedResourceCall => CreateObjectSigned, serde_json::Value
+);
 /// A call of [`super::Client::get_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetSignedResourceCall<'a> {
@@ -1205,11 +1049,6 @@ pub struct GetSignedResourceCall<'a> {
     response_content_disposition: Option<String>,
     response_content_type: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetSignedResourceCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetSignedResourceCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetSignedResourceCall<'a> {
@@ -1344,22 +1183,9 @@ impl<'a> GetSignedResourceCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetSignedResourceCall<'a> {
-    type Output = Result<crate::ApiResponse<Vec<u8>>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Vec<u8>>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetSignedResourceCall => Vec < u8 >, serde_json::Value
+);
 /// A call of [`super::Client::upload_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct UploadSignedResourceCall<'a> {
@@ -1372,11 +1198,6 @@ pub struct UploadSignedResourceCall<'a> {
     x_ads_region: Option<Region>,
     if_match: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for UploadSignedResourceCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UploadSignedResourceCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> UploadSignedResourceCall<'a> {
@@ -1473,19 +1294,7 @@ impl<'a> UploadSignedResourceCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for UploadSignedResourceCall<'a> {
-    type Output = Result<crate::ApiResponse<ObjectDetails>, crate::Error<Reason>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<ObjectDetails>, crate::Error<Reason>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(UploadSignedResourceCall => ObjectDetails, Reason);
 /// A call of [`super::Client::delete_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteSignedResourceCall<'a> {
@@ -1493,11 +1302,6 @@ pub struct DeleteSignedResourceCall<'a> {
     hash: String,
     x_ads_region: Option<Region>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for DeleteSignedResourceCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeleteSignedResourceCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> DeleteSignedResourceCall<'a> {
@@ -1560,19 +1364,7 @@ impl<'a> DeleteSignedResourceCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for DeleteSignedResourceCall<'a> {
-    type Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(DeleteSignedResourceCall => (), serde_json::Value);
 /// A call of [`super::Client::upload_signed_resources_chunk`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct UploadSignedResourcesChunkCall<'a> {
@@ -1585,11 +1377,6 @@ pub struct UploadSignedResourcesChunkCall<'a> {
     content_disposition: Option<String>,
     x_ads_region: Option<Region>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for UploadSignedResourcesChunkCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UploadSignedResourcesChunkCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> UploadSignedResourcesChunkCall<'a> {
@@ -1682,25 +1469,9 @@ impl<'a> UploadSignedResourcesChunkCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for UploadSignedResourcesChunkCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<UploadSignedResourcesChunkResponse>,
-        crate::Error<Reason>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<UploadSignedResourcesChunkResponse>,
-                    crate::Error<Reason>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    UploadSignedResourcesChunkCall => UploadSignedResourcesChunkResponse, Reason
+);
 /// A call of [`super::Client::copy_to`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CopyToCall<'a> {
@@ -1709,11 +1480,6 @@ pub struct CopyToCall<'a> {
     object_key: String,
     new_obj_key: String,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for CopyToCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CopyToCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CopyToCall<'a> {
@@ -1765,25 +1531,7 @@ impl<'a> CopyToCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CopyToCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<ObjectDetails>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ObjectDetails>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(CopyToCall => ObjectDetails, serde_json::Value);
 /// A call of [`super::Client::signed_s3_download`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct SignedS3DownloadCall<'a> {
@@ -1799,11 +1547,6 @@ pub struct SignedS3DownloadCall<'a> {
     minutes_expiration: Option<i64>,
     use_cdn: Option<bool>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for SignedS3DownloadCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignedS3DownloadCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> SignedS3DownloadCall<'a> {
@@ -1952,25 +1695,9 @@ impl<'a> SignedS3DownloadCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for SignedS3DownloadCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<Signeds3downloadResponse>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Signeds3downloadResponse>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    SignedS3DownloadCall => Signeds3downloadResponse, serde_json::Value
+);
 /// A call of [`super::Client::batch_signed_s3_upload`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct BatchSignedS3UploadCall<'a> {
@@ -1980,11 +1707,6 @@ pub struct BatchSignedS3UploadCall<'a> {
     minutes_expiration: Option<i64>,
     bearer_token: Option<&'a str>,
     body: Option<&'a Batchsigneds3uploadObject>,
-}
-impl std::fmt::Debug for BatchSignedS3UploadCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchSignedS3UploadCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> BatchSignedS3UploadCall<'a> {
@@ -2075,25 +1797,9 @@ impl<'a> BatchSignedS3UploadCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for BatchSignedS3UploadCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<Batchsigneds3uploadResponse>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Batchsigneds3uploadResponse>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    BatchSignedS3UploadCall => Batchsigneds3uploadResponse, serde_json::Value
+);
 /// A call of [`super::Client::batch_complete_upload`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct BatchCompleteUploadCall<'a> {
@@ -2101,11 +1807,6 @@ pub struct BatchCompleteUploadCall<'a> {
     bucket_key: String,
     bearer_token: Option<&'a str>,
     body: Option<&'a BatchcompleteuploadObject>,
-}
-impl std::fmt::Debug for BatchCompleteUploadCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchCompleteUploadCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> BatchCompleteUploadCall<'a> {
@@ -2167,25 +1868,9 @@ impl<'a> BatchCompleteUploadCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for BatchCompleteUploadCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<BatchcompleteuploadResponse>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<BatchcompleteuploadResponse>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    BatchCompleteUploadCall => BatchcompleteuploadResponse, serde_json::Value
+);
 /// A call of [`super::Client::batch_signed_s3_download`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct BatchSignedS3DownloadCall<'a> {
@@ -2195,11 +1880,6 @@ pub struct BatchSignedS3DownloadCall<'a> {
     public_resource_fallback: Option<bool>,
     minutes_expiration: Option<i64>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for BatchSignedS3DownloadCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchSignedS3DownloadCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> BatchSignedS3DownloadCall<'a> {
@@ -2284,25 +1964,9 @@ impl<'a> BatchSignedS3DownloadCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for BatchSignedS3DownloadCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<Batchsigneds3downloadResponse>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Batchsigneds3downloadResponse>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    BatchSignedS3DownloadCall => Batchsigneds3downloadResponse, serde_json::Value
+);
 /// A call of [`super::Client::signed_s3_upload`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct SignedS3UploadCall<'a> {
@@ -2315,11 +1979,6 @@ pub struct SignedS3UploadCall<'a> {
     minutes_expiration: Option<i64>,
     use_acceleration: Option<bool>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for SignedS3UploadCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignedS3UploadCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> SignedS3UploadCall<'a> {
@@ -2431,25 +2090,9 @@ impl<'a> SignedS3UploadCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for SignedS3UploadCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<Signeds3uploadResponse>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<Signeds3uploadResponse>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    SignedS3UploadCall => Signeds3uploadResponse, serde_json::Value
+);
 /// A call of [`super::Client::complete_signed_s3_upload`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CompleteSignedS3UploadCall<'a> {
@@ -2464,11 +2107,6 @@ pub struct CompleteSignedS3UploadCall<'a> {
     x_ads_meta_cache_control: Option<String>,
     x_ads_user_defined_metadata: Option<String>,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for CompleteSignedS3UploadCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CompleteSignedS3UploadCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CompleteSignedS3UploadCall<'a> {
@@ -2574,22 +2212,6 @@ impl<'a> CompleteSignedS3UploadCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CompleteSignedS3UploadCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<ObjectDetails>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ObjectDetails>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    CompleteSignedS3UploadCall => ObjectDetails, serde_json::Value
+);

@@ -1379,45 +1379,10 @@ pub enum PolicyKey {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl PolicyKey {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PolicyKey::Transient => "transient",
-            PolicyKey::Temporary => "temporary",
-            PolicyKey::Persistent => "persistent",
-            PolicyKey::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for PolicyKey {
-    fn from(value: &str) -> Self {
-        match value {
-            "transient" => PolicyKey::Transient,
-            "temporary" => PolicyKey::Temporary,
-            "persistent" => PolicyKey::Persistent,
-            other => PolicyKey::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for PolicyKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PolicyKey {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PolicyKey {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(PolicyKey::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    PolicyKey { Transient = "transient", Temporary = "temporary", Persistent =
+    "persistent" }
+);
 /// Specifies where the bucket containing the object is stored. Possible values are:
 ///
 /// - ``US`` : (Default) Data center for the US region.
@@ -1430,109 +1395,46 @@ impl<'de> serde::Deserialize<'de> for PolicyKey {
 /// - ``GBR`` : Data center for the United Kingdom region.
 ///
 /// **Note:** Beta features are subject to change. Please do not use in production environments.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Region {
     /// `US`
-    #[serde(rename = "US")]
     US,
     /// `EMEA`
-    #[serde(rename = "EMEA")]
     EMEA,
     /// `AUS`
-    #[serde(rename = "AUS")]
     AUS,
     /// `APAC`
-    #[serde(rename = "APAC")]
     APAC,
     /// `CAN`
-    #[serde(rename = "CAN")]
     CAN,
     /// `DEU`
-    #[serde(rename = "DEU")]
     DEU,
     /// `IND`
-    #[serde(rename = "IND")]
     IND,
     /// `JPN`
-    #[serde(rename = "JPN")]
     JPN,
     /// `GBR`
-    #[serde(rename = "GBR")]
     GBR,
 }
-impl Region {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Region::US => "US",
-            Region::EMEA => "EMEA",
-            Region::AUS => "AUS",
-            Region::APAC => "APAC",
-            Region::CAN => "CAN",
-            Region::DEU => "DEU",
-            Region::IND => "IND",
-            Region::JPN => "JPN",
-            Region::GBR => "GBR",
-        }
-    }
-}
-impl std::fmt::Display for Region {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    Region { US = "US", EMEA = "EMEA", AUS = "AUS", APAC = "APAC", CAN = "CAN", DEU =
+    "DEU", IND = "IND", JPN = "JPN", GBR = "GBR" }
+);
 /// Access for signed resource Possible values: read, write, readwrite Default value: read
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Access {
     /// `Read`
-    #[serde(rename = "Read")]
     Read,
     /// `Write`
-    #[serde(rename = "Write")]
     Write,
     /// `ReadWrite`
-    #[serde(rename = "ReadWrite")]
     ReadWrite,
 }
-impl Access {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Access::Read => "Read",
-            Access::Write => "Write",
-            Access::ReadWrite => "ReadWrite",
-        }
-    }
-}
-impl std::fmt::Display for Access {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    Access { Read = "Read", Write = "Write", ReadWrite = "ReadWrite" }
+);
 /// **Not applicable for Head operation**
 /// The optional information you can request for. To request more than one of the following, specify this parameter multiple times in the request.  Possible values:
 ///
@@ -1540,49 +1442,22 @@ impl std::fmt::Display for Access {
 /// - ``lastAccessedDate``
 /// - ``lastModifiedDate``
 /// - ``userDefinedMetadata``
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum With {
     /// `createdDate`
-    #[serde(rename = "createdDate")]
     CreatedDate,
     /// `lastAccessedDate`
-    #[serde(rename = "lastAccessedDate")]
     LastAccessedDate,
     /// `lastModifiedDate`
-    #[serde(rename = "lastModifiedDate")]
     LastModifiedDate,
     /// `userDefinedMetadata`
-    #[serde(rename = "userDefinedMetadata")]
     UserDefinedMetadata,
 }
-impl With {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            With::CreatedDate => "createdDate",
-            With::LastAccessedDate => "lastAccessedDate",
-            With::LastModifiedDate => "lastModifiedDate",
-            With::UserDefinedMetadata => "userDefinedMetadata",
-        }
-    }
-}
-impl std::fmt::Display for With {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    With { CreatedDate = "createdDate", LastAccessedDate = "lastAccessedDate",
+    LastModifiedDate = "lastModifiedDate", UserDefinedMetadata = "userDefinedMetadata" }
+);
 /// Indicates whether this particular part uploaded to S3 is valid. Possible values are:
 ///
 /// - ``Pending`` - No such part was uploaded to S3 for this index.
@@ -1606,49 +1481,10 @@ pub enum Status {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl Status {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Status::Pending => "Pending",
-            Status::Unexpected => "Unexpected",
-            Status::TooSmall => "TooSmall",
-            Status::UnexpectedTooSmall => "Unexpected+TooSmall",
-            Status::Ok => "Ok",
-            Status::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for Status {
-    fn from(value: &str) -> Self {
-        match value {
-            "Pending" => Status::Pending,
-            "Unexpected" => Status::Unexpected,
-            "TooSmall" => Status::TooSmall,
-            "Unexpected+TooSmall" => Status::UnexpectedTooSmall,
-            "Ok" => Status::Ok,
-            other => Status::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for Status {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for Status {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(Status::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    Status { Pending = "Pending", Unexpected = "Unexpected", TooSmall = "TooSmall",
+    UnexpectedTooSmall = "Unexpected+TooSmall", Ok = "Ok" }
+);
 /// Indicates the upload status of the requested object. Possible values are:
 ///
 /// - ``complete`` - The upload process is finished. If the object was uploaded in chunks, assembly of chunks into the final object is also complete.
@@ -1666,45 +1502,9 @@ pub enum DownloadStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl DownloadStatus {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DownloadStatus::Complete => "complete",
-            DownloadStatus::Chunked => "chunked",
-            DownloadStatus::Fallback => "fallback",
-            DownloadStatus::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for DownloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "complete" => DownloadStatus::Complete,
-            "chunked" => DownloadStatus::Chunked,
-            "fallback" => DownloadStatus::Fallback,
-            other => DownloadStatus::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for DownloadStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DownloadStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DownloadStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(DownloadStatus::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    DownloadStatus { Complete = "complete", Chunked = "chunked", Fallback = "fallback" }
+);
 /// Specifies the level of permission the application has. Possible values are:
 ///
 /// - ``full`` - Unrestricted access to objects within the bucket.
@@ -1719,82 +1519,20 @@ pub enum PermissionAccess {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl PermissionAccess {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PermissionAccess::Full => "full",
-            PermissionAccess::Read => "read",
-            PermissionAccess::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for PermissionAccess {
-    fn from(value: &str) -> Self {
-        match value {
-            "full" => PermissionAccess::Full,
-            "read" => PermissionAccess::Read,
-            other => PermissionAccess::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for PermissionAccess {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PermissionAccess {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PermissionAccess {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(PermissionAccess::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(PermissionAccess { Full = "full", Read = "read" });
 /// Specifies the level of permission the application has. Required when ``allow`` is specified. Possible values are:
 ///
 /// - ``full`` - Unrestricted access to objects within the bucket.
 /// - ``read_only`` - Read only access to the objects within the bucket. Modification or deletion of objects is not allowed.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AllowAccess {
     /// `full`
-    #[serde(rename = "full")]
     Full,
     /// `read`
-    #[serde(rename = "read")]
     Read,
 }
-impl AllowAccess {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            AllowAccess::Full => "full",
-            AllowAccess::Read => "read",
-        }
-    }
-}
-impl std::fmt::Display for AllowAccess {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(AllowAccess { Full = "full", Read = "read" });
 /// The object at `#/paths/~1oss~1v2~1signedresources~1{hash}/put/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1832,8 +1570,7 @@ impl UploadSignedResourcesChunkRequest {
     }
 }
 /// The success answers of `#/paths/~1oss~1v2~1signedresources~1{hash}~1resumable/put/responses`, told apart by their shape.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UploadSignedResourcesChunkResponse {
     /// A success answer with a `ObjectDetails` body.
@@ -1843,6 +1580,9 @@ pub enum UploadSignedResourcesChunkResponse {
     /// A value that matches none of the alternatives, kept as JSON.
     Other(serde_json::Value),
 }
+crate::runtime::contract::one_of!(
+    UploadSignedResourcesChunkResponse { ObjectDetails, Result2 }
+);
 /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
 /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -199,11 +199,6 @@ pub struct GetAllServiceAccountsCall<'a> {
     client: &'a super::Client,
     bearer_token: Option<&'a str>,
 }
-impl std::fmt::Debug for GetAllServiceAccountsCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetAllServiceAccountsCall").finish_non_exhaustive()
-    }
-}
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetAllServiceAccountsCall<'a> {
     /// Sends this access token (as `Authorization: Bearer`) instead of one from the client's token source.
@@ -242,36 +237,15 @@ impl<'a> GetAllServiceAccountsCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetAllServiceAccountsCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<ServiceAccounts>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ServiceAccounts>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetAllServiceAccountsCall => ServiceAccounts, serde_json::Value
+);
 /// A call of [`super::Client::create_service_account`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateServiceAccountCall<'a> {
     client: &'a super::Client,
     body: &'a CreateServiceAccountPayload,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for CreateServiceAccountCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateServiceAccountCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateServiceAccountCall<'a> {
@@ -313,36 +287,15 @@ impl<'a> CreateServiceAccountCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateServiceAccountCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<ServiceAccount>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ServiceAccount>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    CreateServiceAccountCall => ServiceAccount, serde_json::Value
+);
 /// A call of [`super::Client::get_service_account`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetServiceAccountCall<'a> {
     client: &'a super::Client,
     service_account_id: String,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetServiceAccountCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetServiceAccountCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetServiceAccountCall<'a> {
@@ -393,36 +346,15 @@ impl<'a> GetServiceAccountCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetServiceAccountCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<ServiceAccountDetails>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ServiceAccountDetails>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetServiceAccountCall => ServiceAccountDetails, serde_json::Value
+);
 /// A call of [`super::Client::delete_service_account`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteServiceAccountCall<'a> {
     client: &'a super::Client,
     service_account_id: String,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for DeleteServiceAccountCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeleteServiceAccountCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> DeleteServiceAccountCall<'a> {
@@ -470,19 +402,7 @@ impl<'a> DeleteServiceAccountCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for DeleteServiceAccountCall<'a> {
-    type Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(DeleteServiceAccountCall => (), serde_json::Value);
 /// A call of [`super::Client::enable_disable_service_account`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct EnableDisableServiceAccountCall<'a> {
@@ -490,11 +410,6 @@ pub struct EnableDisableServiceAccountCall<'a> {
     service_account_id: String,
     body: &'a EnableDisableServiceAccountPayload,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for EnableDisableServiceAccountCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EnableDisableServiceAccountCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> EnableDisableServiceAccountCall<'a> {
@@ -547,36 +462,15 @@ impl<'a> EnableDisableServiceAccountCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for EnableDisableServiceAccountCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<ServiceAccountDetails>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ServiceAccountDetails>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    EnableDisableServiceAccountCall => ServiceAccountDetails, serde_json::Value
+);
 /// A call of [`super::Client::get_all_service_account_keys`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetAllServiceAccountKeysCall<'a> {
     client: &'a super::Client,
     service_account_id: String,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for GetAllServiceAccountKeysCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetAllServiceAccountKeysCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetAllServiceAccountKeysCall<'a> {
@@ -628,36 +522,15 @@ impl<'a> GetAllServiceAccountKeysCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for GetAllServiceAccountKeysCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<ServiceAccountKeys>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ServiceAccountKeys>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    GetAllServiceAccountKeysCall => ServiceAccountKeys, serde_json::Value
+);
 /// A call of [`super::Client::create_service_account_key`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateServiceAccountKeyCall<'a> {
     client: &'a super::Client,
     service_account_id: String,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for CreateServiceAccountKeyCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateServiceAccountKeyCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> CreateServiceAccountKeyCall<'a> {
@@ -709,25 +582,9 @@ impl<'a> CreateServiceAccountKeyCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for CreateServiceAccountKeyCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<ServiceAccountPrivateKey>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ServiceAccountPrivateKey>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    CreateServiceAccountKeyCall => ServiceAccountPrivateKey, serde_json::Value
+);
 /// A call of [`super::Client::delete_service_account_key`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteServiceAccountKeyCall<'a> {
@@ -735,11 +592,6 @@ pub struct DeleteServiceAccountKeyCall<'a> {
     service_account_id: String,
     key_id: String,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for DeleteServiceAccountKeyCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeleteServiceAccountKeyCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> DeleteServiceAccountKeyCall<'a> {
@@ -789,19 +641,7 @@ impl<'a> DeleteServiceAccountKeyCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for DeleteServiceAccountKeyCall<'a> {
-    type Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(DeleteServiceAccountKeyCall => (), serde_json::Value);
 /// A call of [`super::Client::enable_disable_service_account_key`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct EnableDisableServiceAccountKeyCall<'a> {
@@ -810,11 +650,6 @@ pub struct EnableDisableServiceAccountKeyCall<'a> {
     key_id: String,
     body: &'a EnableDisableServiceAccountKeyPayload,
     bearer_token: Option<&'a str>,
-}
-impl std::fmt::Debug for EnableDisableServiceAccountKeyCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EnableDisableServiceAccountKeyCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> EnableDisableServiceAccountKeyCall<'a> {
@@ -866,30 +701,15 @@ impl<'a> EnableDisableServiceAccountKeyCall<'a> {
             .await
     }
 }
-impl<'a> std::future::IntoFuture for EnableDisableServiceAccountKeyCall<'a> {
-    type Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>>,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    EnableDisableServiceAccountKeyCall => (), serde_json::Value
+);
 /// A call of [`super::Client::exchange_jwt_assertion`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ExchangeJwtAssertionCall<'a> {
     client: &'a super::Client,
     authorization: Option<String>,
     body: Option<&'a ExchangeJwtAssertionRequest>,
-}
-impl std::fmt::Debug for ExchangeJwtAssertionCall<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExchangeJwtAssertionCall").finish_non_exhaustive()
-    }
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> ExchangeJwtAssertionCall<'a> {
@@ -923,22 +743,6 @@ impl<'a> ExchangeJwtAssertionCall<'a> {
         self.client.0.send_json(request).await
     }
 }
-impl<'a> std::future::IntoFuture for ExchangeJwtAssertionCall<'a> {
-    type Output = Result<
-        crate::ApiResponse<ExchangeJwtToken>,
-        crate::Error<serde_json::Value>,
-    >;
-    type IntoFuture = std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                Output = Result<
-                    crate::ApiResponse<ExchangeJwtToken>,
-                    crate::Error<serde_json::Value>,
-                >,
-            > + Send + 'a,
-        >,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+crate::runtime::contract::builder!(
+    ExchangeJwtAssertionCall => ExchangeJwtToken, serde_json::Value
+);

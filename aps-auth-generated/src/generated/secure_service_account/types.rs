@@ -157,45 +157,10 @@ pub enum ServiceAccountDetailsStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl ServiceAccountDetailsStatus {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ServiceAccountDetailsStatus::ENABLED => "ENABLED",
-            ServiceAccountDetailsStatus::DISABLED => "DISABLED",
-            ServiceAccountDetailsStatus::DEACTIVATED => "DEACTIVATED",
-            ServiceAccountDetailsStatus::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for ServiceAccountDetailsStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "ENABLED" => ServiceAccountDetailsStatus::ENABLED,
-            "DISABLED" => ServiceAccountDetailsStatus::DISABLED,
-            "DEACTIVATED" => ServiceAccountDetailsStatus::DEACTIVATED,
-            other => ServiceAccountDetailsStatus::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for ServiceAccountDetailsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ServiceAccountDetailsStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ServiceAccountDetailsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(ServiceAccountDetailsStatus::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    ServiceAccountDetailsStatus { ENABLED = "ENABLED", DISABLED = "DISABLED", DEACTIVATED
+    = "DEACTIVATED" }
+);
 /// The request body for enable or disable service account
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -213,41 +178,17 @@ impl EnableDisableServiceAccountPayload {
     }
 }
 /// One of the values of `#/components/schemas/status`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Status {
     /// `ENABLED`
-    #[serde(rename = "ENABLED")]
     ENABLED,
     /// `DISABLED`
-    #[serde(rename = "DISABLED")]
     DISABLED,
 }
-impl Status {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Status::ENABLED => "ENABLED",
-            Status::DISABLED => "DISABLED",
-        }
-    }
-}
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    Status { ENABLED = "ENABLED", DISABLED = "DISABLED" }
+);
 /// The request body for enable or disable service account key
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -382,79 +323,21 @@ pub enum ServiceAccountKeyDetailsStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl ServiceAccountKeyDetailsStatus {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ServiceAccountKeyDetailsStatus::ENABLED => "ENABLED",
-            ServiceAccountKeyDetailsStatus::DISABLED => "DISABLED",
-            ServiceAccountKeyDetailsStatus::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for ServiceAccountKeyDetailsStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "ENABLED" => ServiceAccountKeyDetailsStatus::ENABLED,
-            "DISABLED" => ServiceAccountKeyDetailsStatus::DISABLED,
-            other => ServiceAccountKeyDetailsStatus::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for ServiceAccountKeyDetailsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ServiceAccountKeyDetailsStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ServiceAccountKeyDetailsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(ServiceAccountKeyDetailsStatus::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(
+    ServiceAccountKeyDetailsStatus { ENABLED = "ENABLED", DISABLED = "DISABLED" }
+);
 /// Must be "urn:ietf:params:oauth:grant-type:jwt-bearer".
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Default,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
 pub enum GrantType {
     /// `urn:ietf:params:oauth:grant-type:jwt-bearer`
-    #[serde(rename = "urn:ietf:params:oauth:grant-type:jwt-bearer")]
     #[default]
     UrnIetfParamsOauthGrantTypeJwtBearer,
 }
-impl GrantType {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            GrantType::UrnIetfParamsOauthGrantTypeJwtBearer => {
-                "urn:ietf:params:oauth:grant-type:jwt-bearer"
-            }
-        }
-    }
-}
-impl std::fmt::Display for GrantType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    GrantType { UrnIetfParamsOauthGrantTypeJwtBearer =
+    "urn:ietf:params:oauth:grant-type:jwt-bearer" }
+);
 /// Contains the details of a newly created service account
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -542,157 +425,67 @@ pub enum ExchangeJwtTokenTokenType {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-impl ExchangeJwtTokenTokenType {
-    /// The value as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ExchangeJwtTokenTokenType::Bearer => "Bearer",
-            ExchangeJwtTokenTokenType::Other(value) => value,
-        }
-    }
-}
-impl From<&str> for ExchangeJwtTokenTokenType {
-    fn from(value: &str) -> Self {
-        match value {
-            "Bearer" => ExchangeJwtTokenTokenType::Bearer,
-            other => ExchangeJwtTokenTokenType::Other(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for ExchangeJwtTokenTokenType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ExchangeJwtTokenTokenType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ExchangeJwtTokenTokenType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(ExchangeJwtTokenTokenType::from(value.as_str()))
-    }
-}
+crate::runtime::contract::open_enum!(ExchangeJwtTokenTokenType { Bearer = "Bearer" });
 /// Scope
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Scope2 {
     /// `user:read`
-    #[serde(rename = "user:read")]
     UserRead,
     /// `user:write`
-    #[serde(rename = "user:write")]
     UserWrite,
     /// `user-profile:read`
-    #[serde(rename = "user-profile:read")]
     UserProfileRead,
     /// `viewables:read`
-    #[serde(rename = "viewables:read")]
     ViewablesRead,
     /// `data:read`
-    #[serde(rename = "data:read")]
     DataRead,
     /// `data:read:<URN_OF_RESOURCE>`
-    #[serde(rename = "data:read:<URN_OF_RESOURCE>")]
     DataReadUrnOfResource,
     /// `data:write`
-    #[serde(rename = "data:write")]
     DataWrite,
     /// `data:create`
-    #[serde(rename = "data:create")]
     DataCreate,
     /// `data:search`
-    #[serde(rename = "data:search")]
     DataSearch,
     /// `bucket:create`
-    #[serde(rename = "bucket:create")]
     BucketCreate,
     /// `bucket:read`
-    #[serde(rename = "bucket:read")]
     BucketRead,
     /// `bucket:update`
-    #[serde(rename = "bucket:update")]
     BucketUpdate,
     /// `bucket:delete`
-    #[serde(rename = "bucket:delete")]
     BucketDelete,
     /// `code:all`
-    #[serde(rename = "code:all")]
     CodeAll,
     /// `account:read`
-    #[serde(rename = "account:read")]
     AccountRead,
     /// `account:write`
-    #[serde(rename = "account:write")]
     AccountWrite,
     /// `openid`
-    #[serde(rename = "openid")]
     Openid,
     /// `application:service_account:write`
-    #[serde(rename = "application:service_account:write")]
     ApplicationServiceAccountWrite,
     /// `application:service_account:read`
-    #[serde(rename = "application:service_account:read")]
     ApplicationServiceAccountRead,
     /// `application:service_account_key:write`
-    #[serde(rename = "application:service_account_key:write")]
     ApplicationServiceAccountKeyWrite,
     /// `application:service_account_key:read`
-    #[serde(rename = "application:service_account_key:read")]
     ApplicationServiceAccountKeyRead,
 }
-impl Scope2 {
-    /// The value as it is written on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Scope2::UserRead => "user:read",
-            Scope2::UserWrite => "user:write",
-            Scope2::UserProfileRead => "user-profile:read",
-            Scope2::ViewablesRead => "viewables:read",
-            Scope2::DataRead => "data:read",
-            Scope2::DataReadUrnOfResource => "data:read:<URN_OF_RESOURCE>",
-            Scope2::DataWrite => "data:write",
-            Scope2::DataCreate => "data:create",
-            Scope2::DataSearch => "data:search",
-            Scope2::BucketCreate => "bucket:create",
-            Scope2::BucketRead => "bucket:read",
-            Scope2::BucketUpdate => "bucket:update",
-            Scope2::BucketDelete => "bucket:delete",
-            Scope2::CodeAll => "code:all",
-            Scope2::AccountRead => "account:read",
-            Scope2::AccountWrite => "account:write",
-            Scope2::Openid => "openid",
-            Scope2::ApplicationServiceAccountWrite => "application:service_account:write",
-            Scope2::ApplicationServiceAccountRead => "application:service_account:read",
-            Scope2::ApplicationServiceAccountKeyWrite => {
-                "application:service_account_key:write"
-            }
-            Scope2::ApplicationServiceAccountKeyRead => {
-                "application:service_account_key:read"
-            }
-        }
-    }
-}
-impl std::fmt::Display for Scope2 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::contract::closed_enum!(
+    Scope2 { UserRead = "user:read", UserWrite = "user:write", UserProfileRead =
+    "user-profile:read", ViewablesRead = "viewables:read", DataRead = "data:read",
+    DataReadUrnOfResource = "data:read:<URN_OF_RESOURCE>", DataWrite = "data:write",
+    DataCreate = "data:create", DataSearch = "data:search", BucketCreate =
+    "bucket:create", BucketRead = "bucket:read", BucketUpdate = "bucket:update",
+    BucketDelete = "bucket:delete", CodeAll = "code:all", AccountRead = "account:read",
+    AccountWrite = "account:write", Openid = "openid", ApplicationServiceAccountWrite =
+    "application:service_account:write", ApplicationServiceAccountRead =
+    "application:service_account:read", ApplicationServiceAccountKeyWrite =
+    "application:service_account_key:write", ApplicationServiceAccountKeyRead =
+    "application:service_account_key:read" }
+);
 /// The request body for exchange JWT assertion
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

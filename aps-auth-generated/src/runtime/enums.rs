@@ -1,0 +1,244 @@
+//! The glue every generated enum needs, written once: `as_str`, `Display`, `From<&str>` and the
+//! serde impls of string enums, and the serde impls of `oneOf`/`anyOf` enums. The generator
+//! writes each enum's definition (its variants and their docs) and one macro call beside it,
+//! so the generated files stay small and the glue is the same everywhere.
+//!
+//! The macros are crate-private (`pub(crate) use`): they are not part of the crate's API.
+
+/// A closed string enum (unknown values are refused): `as_str`, `Display`, `Serialize`,
+/// `Deserialize`. `closed_enum!(Name { Variant = "wire", ... })`.
+#[allow(unused_macros)] // a document without enums, unions or calls leaves some unused
+macro_rules! closed_enum {
+    ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl $name {
+            /// The value as it is written on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $wire, )*
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+                match value.as_str() {
+                    $( $wire => Ok($name::$variant), )*
+                    other => Err(<D::Error as ::serde::de::Error>::unknown_variant(
+                        other,
+                        &[$( $wire ),*],
+                    )),
+                }
+            }
+        }
+    };
+}
+pub(crate) use closed_enum;
+
+/// An open string enum (`Other(String)` keeps unlisted values): `as_str`, `From<&str>`,
+/// `Display`, `Serialize`, `Deserialize`. `open_enum!(Name { Variant = "wire", ... })`.
+#[allow(unused_macros)] // a document without enums, unions or calls leaves some unused
+macro_rules! open_enum {
+    ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl $name {
+            /// The value as it is written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )*
+                    $name::Other(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $( $wire => $name::$variant, )*
+                    other => $name::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+                Ok($name::from(value.as_str()))
+            }
+        }
+    };
+}
+pub(crate) use open_enum;
+
+/// The serde impls of a `oneOf`/`anyOf` enum whose last variant is `Other(serde_json::Value)`.
+///
+/// - `one_of!(Name { A, B })`: untagged; decoding tries each alternative in order (as serde's
+///   `untagged` does) and keeps a value none accepts in `Other`.
+/// - `one_of!(Name, tag = "kind" { A = "a", B = "b" })`: dispatched on the `kind` property;
+///   a value with an unknown or missing tag is kept in `Other`, and a known tag whose body
+///   does not match its alternative is an error.
+///
+/// Serialising writes the alternative's own value either way.
+#[allow(unused_macros)] // a document without enums, unions or calls leaves some unused
+macro_rules! one_of {
+    ($name:ident { $($variant:ident),* $(,)? }) => {
+        $crate::runtime::enums::one_of!(@serialize $name { $($variant),* });
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                $(
+                    if let Ok(alternative) = ::serde::Deserialize::deserialize(&value) {
+                        return Ok($name::$variant(alternative));
+                    }
+                )*
+                Ok($name::Other(value))
+            }
+        }
+    };
+    ($name:ident, tag = $tag:literal { $($variant:ident = $value:literal),* $(,)? }) => {
+        $crate::runtime::enums::one_of!(@serialize $name { $($variant),* });
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                match value.get($tag).and_then(::serde_json::Value::as_str) {
+                    $(
+                        Some($value) => ::serde::Deserialize::deserialize(&value)
+                            .map($name::$variant)
+                            .map_err(<D::Error as ::serde::de::Error>::custom),
+                    )*
+                    _ => Ok($name::Other(value)),
+                }
+            }
+        }
+    };
+    (@serialize $name:ident { $($variant:ident),* }) => {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $( $name::$variant(value) => ::serde::Serialize::serialize(value, serializer), )*
+                    $name::Other(value) => ::serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+    };
+}
+pub(crate) use one_of;
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Closed {
+        Fast,
+        Slow,
+    }
+    closed_enum!(Closed {
+        Fast = "fast",
+        Slow = "slow"
+    });
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum Open {
+        Fast,
+        Other(String),
+    }
+    open_enum!(Open { Fast = "fast" });
+
+    #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+    struct Cat {
+        kind: String,
+        lives: u8,
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum Untagged {
+        Number(i64),
+        Cat(Box<Cat>),
+        Other(serde_json::Value),
+    }
+    one_of!(Untagged { Number, Cat });
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum Tagged {
+        Cat(Box<Cat>),
+        Other(serde_json::Value),
+    }
+    one_of!(Tagged, tag = "kind" { Cat = "cat" });
+
+    #[test]
+    fn a_closed_enum_round_trips_and_refuses_unknown_values() {
+        assert_eq!(Closed::Slow.to_string(), "slow");
+        assert_eq!(serde_json::to_string(&Closed::Fast).unwrap(), "\"fast\"");
+        assert_eq!(
+            serde_json::from_str::<Closed>("\"slow\"").unwrap(),
+            Closed::Slow
+        );
+        let error = serde_json::from_str::<Closed>("\"warp\"").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("unknown variant `warp`, expected `fast` or `slow`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_open_enum_keeps_unlisted_values() {
+        assert_eq!(
+            serde_json::from_str::<Open>("\"fast\"").unwrap(),
+            Open::Fast
+        );
+        let other = serde_json::from_str::<Open>("\"warp\"").unwrap();
+        assert_eq!(other, Open::Other("warp".into()));
+        assert_eq!(serde_json::to_string(&other).unwrap(), "\"warp\"");
+        assert_eq!(Open::from("fast").as_str(), "fast");
+    }
+
+    #[test]
+    fn an_untagged_union_tries_each_alternative_in_order() {
+        let number: Untagged = serde_json::from_str("7").unwrap();
+        assert_eq!(number, Untagged::Number(7));
+        let cat: Untagged = serde_json::from_str(r#"{"kind":"cat","lives":9}"#).unwrap();
+        assert!(matches!(&cat, Untagged::Cat(c) if c.lives == 9));
+        assert_eq!(
+            serde_json::to_value(&cat).unwrap(),
+            serde_json::json!({"kind": "cat", "lives": 9})
+        );
+        let other: Untagged = serde_json::from_str("\"neither\"").unwrap();
+        assert_eq!(other, Untagged::Other(serde_json::json!("neither")));
+    }
+
+    #[test]
+    fn a_tagged_union_dispatches_on_its_tag() {
+        let cat: Tagged = serde_json::from_str(r#"{"kind":"cat","lives":3}"#).unwrap();
+        assert!(matches!(&cat, Tagged::Cat(c) if c.lives == 3));
+        let unknown: Tagged = serde_json::from_str(r#"{"kind":"dog"}"#).unwrap();
+        assert_eq!(unknown, Tagged::Other(serde_json::json!({"kind": "dog"})));
+        // A known tag with a body that does not fit is an error, not `Other`.
+        assert!(serde_json::from_str::<Tagged>(r#"{"kind":"cat","lives":"many"}"#).is_err());
+    }
+}
