@@ -1184,7 +1184,7 @@ impl<'a> GetSignedResourceCall<'a> {
     }
 }
 crate::runtime::contract::builder!(
-    GetSignedResourceCall => Vec < u8 >, serde_json::Value
+    GetSignedResourceCall => Vec<u8>, serde_json::Value
 );
 /// A call of [`super::Client::upload_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
