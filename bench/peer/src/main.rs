@@ -150,7 +150,7 @@ fn run() -> Result<(), String> {
 }
 
 /// The text progenitor can read. A 3.0 document as published; a 3.1 document converted to 3.0
-/// (see [`downgrade`]) and given to both generators as JSON.
+/// (see [`downgrade`]; an empty `paths` where it has none) and given to both generators as JSON.
 fn as_openapi_30(text: &str) -> Result<(String, &'static str), String> {
     let mut doc: serde_json::Value = if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| e.to_string())?
@@ -162,6 +162,10 @@ fn as_openapi_30(text: &str) -> Result<(String, &'static str), String> {
         return Ok((text.to_owned(), "as published"));
     }
     doc["openapi"] = "3.0.3".into();
+    // 3.0 requires `paths`; a 3.1 document may describe only webhooks or components.
+    if doc.get("paths").is_none() {
+        doc["paths"] = serde_json::json!({});
+    }
     downgrade(&mut doc);
     Ok((
         serde_json::to_string(&doc).map_err(|e| e.to_string())?,
@@ -171,12 +175,17 @@ fn as_openapi_30(text: &str) -> Result<(String, &'static str), String> {
 
 /// The 3.1 schema forms 3.0 spells differently, rewritten in place wherever they appear:
 /// `type: [T, "null"]` -> `type: T, nullable: true` (a list of several non-null types loses
-/// its `type`), `const: V` -> `enum: [V]`, numeric `exclusiveMinimum`/`exclusiveMaximum` ->
+/// its `type`), `type: "null"` -> `nullable: true, enum: [null]`, `const: V` -> `enum: [V]`, numeric `exclusiveMinimum`/`exclusiveMaximum` ->
 /// the bound and a boolean, `examples: [..]` -> `example`. Nothing else changes.
 fn downgrade(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
+            if map.get("type").is_some_and(|t| t == "null") {
+                map.remove("type");
+                map.insert("nullable".into(), Value::Bool(true));
+                map.insert("enum".into(), Value::Array(vec![Value::Null]));
+            }
             if let Some(Value::Array(types)) = map.get("type").cloned() {
                 let non_null: Vec<&Value> = types.iter().filter(|t| *t != "null").collect();
                 if non_null.len() < types.len() {
