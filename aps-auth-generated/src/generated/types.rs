@@ -2,25 +2,30 @@
 // Do not edit by hand: edit the spec and run `cargo xtask generate`.
 //! Models for the document's schemas, the parameters of its operations and its OAuth 2.0 scopes.
 /// The `TokenResponse` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct TokenResponse {
     /// The access token string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<crate::SecretString>,
     /// The type of token, typically Bearer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// The token lifetime in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// The refresh token (only returned for three-legged authentication).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<crate::SecretString>,
     /// Space-separated list of scopes granted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scopes>,
 }
+crate::runtime::contract::object!(
+    TokenResponse { optional(access_token, "access_token"), optional(token_type,
+    "token_type"), optional(expires_in, "expires_in"), optional(refresh_token,
+    "refresh_token"), optional(scope, "scope") }
+);
 impl TokenResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -60,25 +65,29 @@ impl TokenResponse {
     }
 }
 /// The `IntrospectionResponse` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct IntrospectionResponse {
     /// Whether the token is active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Space-separated list of scopes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scopes>,
     /// The client ID the token was issued to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// Token expiration time as a Unix timestamp.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exp: Option<i64>,
     /// The user ID (for three-legged tokens).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
 }
+crate::runtime::contract::object!(
+    IntrospectionResponse { optional(active, "active"), optional(scope, "scope"),
+    optional(client_id, "client_id"), optional(exp, "exp"), optional(userid, "userid") }
+);
 impl IntrospectionResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -118,13 +127,14 @@ impl IntrospectionResponse {
     }
 }
 /// The `JWKSResponse` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JWKSResponse {
     /// The `keys` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<JWKSResponseKeysItem>>,
 }
+crate::runtime::contract::object!(JWKSResponse { optional(keys, "keys") });
 impl JWKSResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -138,28 +148,32 @@ impl JWKSResponse {
     }
 }
 /// The object at `#/components/schemas/JWKSResponse/properties/keys/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JWKSResponseKeysItem {
     /// The `kty` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kty: Option<String>,
     /// The `kid` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
     /// The `use` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#use: Option<String>,
     /// The `n` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<String>,
     /// The `e` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub e: Option<String>,
     /// The `alg` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alg: Option<String>,
 }
+crate::runtime::contract::object!(
+    JWKSResponseKeysItem { optional(kty, "kty"), optional(kid, "kid"), optional(r#use,
+    "use"), optional(n, "n"), optional(e, "e"), optional(alg, "alg") }
+);
 impl JWKSResponseKeysItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -205,7 +219,7 @@ impl JWKSResponseKeysItem {
     }
 }
 /// OpenID Provider Metadata (OpenID Connect Discovery 1.0 section 3).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OpenIdConfiguration {
     /// The issuer, as ID tokens name it in `iss`.
@@ -213,38 +227,52 @@ pub struct OpenIdConfiguration {
     /// The authorization endpoint.
     pub authorization_endpoint: String,
     /// The token endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint: Option<String>,
     /// The UserInfo endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub userinfo_endpoint: Option<String>,
     /// The key set that signs ID tokens.
     pub jwks_uri: String,
     /// The revocation endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
     /// The introspection endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub introspection_endpoint: Option<String>,
     /// The end-session (logout) endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_session_endpoint: Option<String>,
     /// The scopes the provider knows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes_supported: Option<Vec<String>>,
     /// The response types the provider supports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_types_supported: Option<Vec<String>>,
     /// The algorithms ID tokens are signed with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token_signing_alg_values_supported: Option<Vec<String>>,
     /// The PKCE methods supported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_challenge_methods_supported: Option<Vec<String>>,
     /// Whether authorization redirects carry `iss` (RFC 9207).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_response_iss_parameter_supported: Option<bool>,
 }
+crate::runtime::contract::object!(
+    OpenIdConfiguration { required(issuer, "issuer"), required(authorization_endpoint,
+    "authorization_endpoint"), optional(token_endpoint, "token_endpoint"),
+    optional(userinfo_endpoint, "userinfo_endpoint"), required(jwks_uri, "jwks_uri"),
+    optional(revocation_endpoint, "revocation_endpoint"),
+    optional(introspection_endpoint, "introspection_endpoint"),
+    optional(end_session_endpoint, "end_session_endpoint"), optional(scopes_supported,
+    "scopes_supported"), optional(response_types_supported, "response_types_supported"),
+    optional(id_token_signing_alg_values_supported,
+    "id_token_signing_alg_values_supported"), optional(code_challenge_methods_supported,
+    "code_challenge_methods_supported"),
+    optional(authorization_response_iss_parameter_supported,
+    "authorization_response_iss_parameter_supported") }
+);
 impl OpenIdConfiguration {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -333,36 +361,42 @@ impl OpenIdConfiguration {
     }
 }
 /// Claims about the signed-in user (OpenID Connect Core 1.0 section 5.1).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UserInfo {
     /// The user's id.
     pub sub: String,
     /// The user's full name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The user's first name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// The user's last name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// The user's username.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_username: Option<String>,
     /// The user's email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Whether the email address is verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
     /// A URL of the user's picture.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub picture: Option<String>,
     /// The user's locale.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
+crate::runtime::contract::object!(
+    UserInfo { required(sub, "sub"), optional(name, "name"), optional(given_name,
+    "given_name"), optional(family_name, "family_name"), optional(preferred_username,
+    "preferred_username"), optional(email, "email"), optional(email_verified,
+    "email_verified"), optional(picture, "picture"), optional(locale, "locale") }
+);
 impl UserInfo {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -421,34 +455,40 @@ impl UserInfo {
     }
 }
 /// The `UserProfile` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct UserProfile {
     /// The unique identifier of the user.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The username.
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// The user's email address.
-    #[serde(rename = "emailId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "emailId", skip_serializing_if = "Option::is_none")]
     pub email_id: Option<String>,
     /// The user's first name.
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// The user's last name.
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Whether the email has been verified.
-    #[serde(rename = "emailVerified", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "emailVerified", skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
     /// Whether two-factor authentication is enabled.
-    #[serde(rename = "2FaEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "2FaEnabled", skip_serializing_if = "Option::is_none")]
     pub _2fa_enabled: Option<bool>,
     /// URLs of the user's profile images.
-    #[serde(rename = "profileImages", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "profileImages", skip_serializing_if = "Option::is_none")]
     pub profile_images: Option<UserProfileProfileImages>,
 }
+crate::runtime::contract::object!(
+    UserProfile { optional(user_id, "userId"), optional(user_name, "userName"),
+    optional(email_id, "emailId"), optional(first_name, "firstName"), optional(last_name,
+    "lastName"), optional(email_verified, "emailVerified"), optional(_2fa_enabled,
+    "2FaEnabled"), optional(profile_images, "profileImages") }
+);
 impl UserProfile {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -509,40 +549,47 @@ impl UserProfile {
     }
 }
 /// URLs of the user's profile images.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct UserProfileProfileImages {
     /// The `sizeX20` property.
-    #[serde(rename = "sizeX20", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sizeX20", skip_serializing_if = "Option::is_none")]
     pub size_x20: Option<String>,
     /// The `sizeX40` property.
-    #[serde(rename = "sizeX40", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sizeX40", skip_serializing_if = "Option::is_none")]
     pub size_x40: Option<String>,
     /// The `sizeX50` property.
-    #[serde(rename = "sizeX50", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sizeX50", skip_serializing_if = "Option::is_none")]
     pub size_x50: Option<String>,
     /// The `sizeX58` property.
-    #[serde(rename = "sizeX58", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sizeX58", skip_serializing_if = "Option::is_none")]
     pub size_x58: Option<String>,
     /// The `sizeX80` property.
-    #[serde(rename = "sizeX80", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sizeX80", skip_serializing_if = "Option::is_none")]
     pub size_x80: Option<String>,
     /// The `sizeX120` property.
-    #[serde(rename = "sizeX120", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sizeX120", skip_serializing_if = "Option::is_none")]
     pub size_x120: Option<String>,
     /// The `sizeX160` property.
-    #[serde(rename = "sizeX160", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sizeX160", skip_serializing_if = "Option::is_none")]
     pub size_x160: Option<String>,
     /// The `sizeX176` property.
-    #[serde(rename = "sizeX176", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sizeX176", skip_serializing_if = "Option::is_none")]
     pub size_x176: Option<String>,
     /// The `sizeX240` property.
-    #[serde(rename = "sizeX240", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sizeX240", skip_serializing_if = "Option::is_none")]
     pub size_x240: Option<String>,
     /// The `sizeX360` property.
-    #[serde(rename = "sizeX360", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sizeX360", skip_serializing_if = "Option::is_none")]
     pub size_x360: Option<String>,
 }
+crate::runtime::contract::object!(
+    UserProfileProfileImages { optional(size_x20, "sizeX20"), optional(size_x40,
+    "sizeX40"), optional(size_x50, "sizeX50"), optional(size_x58, "sizeX58"),
+    optional(size_x80, "sizeX80"), optional(size_x120, "sizeX120"), optional(size_x160,
+    "sizeX160"), optional(size_x176, "sizeX176"), optional(size_x240, "sizeX240"),
+    optional(size_x360, "sizeX360") }
+);
 impl UserProfileProfileImages {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -612,26 +659,27 @@ impl UserProfileProfileImages {
     }
 }
 /// The `ErrorResponse` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// A developer-facing error message.
-    #[serde(
-        rename = "developerMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "developerMessage", skip_serializing_if = "Option::is_none")]
     pub developer_message: Option<String>,
     /// A user-facing error message.
-    #[serde(rename = "userMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userMessage", skip_serializing_if = "Option::is_none")]
     pub user_message: Option<String>,
     /// An error code.
-    #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A link to more information about the error.
-    #[serde(rename = "more info", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "more info", skip_serializing_if = "Option::is_none")]
     pub more_info: Option<String>,
 }
+crate::runtime::contract::object!(
+    ErrorResponse { optional(developer_message, "developerMessage"),
+    optional(user_message, "userMessage"), optional(error_code, "errorCode"),
+    optional(more_info, "more info") }
+);
 impl ErrorResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -683,35 +731,41 @@ pub enum AuthorizePrompt {
 }
 crate::runtime::contract::closed_enum!(AuthorizePrompt { Login = "login" });
 /// The object at `#/paths/~1authentication~1v2~1token/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetTokenRequest {
     /// The grant type for the token request.
     pub grant_type: GetTokenRequestGrantType,
     /// The Client ID of your application. Required if not using HTTP Basic authentication.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The Client Secret of your application. Required for confidential clients if not using HTTP Basic authentication.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<crate::SecretString>,
     /// The authorization code received from the authorize endpoint. Required when grant_type is authorization_code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<crate::SecretString>,
     /// The redirect URI used in the authorization request. Required when grant_type is authorization_code.
     ///
     /// Format: `uri` (kept as a `String`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
     /// Space-separated list of scopes. Required for client_credentials grant type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scopes>,
     /// The refresh token. Required when grant_type is refresh_token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<crate::SecretString>,
     /// The PKCE code verifier. Required if a code_challenge was used in the authorize request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_verifier: Option<crate::SecretString>,
 }
+crate::runtime::contract::object!(
+    GetTokenRequest { required(grant_type, "grant_type"), optional(client_id,
+    "client_id"), optional(client_secret, "client_secret"), optional(code, "code"),
+    optional(redirect_uri, "redirect_uri"), optional(scope, "scope"),
+    optional(refresh_token, "refresh_token"), optional(code_verifier, "code_verifier") }
+);
 impl GetTokenRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -779,7 +833,7 @@ crate::runtime::contract::closed_enum!(
     AuthorizationCode = "authorization_code", RefreshToken = "refresh_token" }
 );
 /// The object at `#/paths/~1authentication~1v2~1revoke/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RevokeTokenRequest {
     /// The token to revoke.
@@ -789,9 +843,14 @@ pub struct RevokeTokenRequest {
     /// The Client ID of your application.
     pub client_id: String,
     /// The Client Secret of your application. Required for confidential clients.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<crate::SecretString>,
 }
+crate::runtime::contract::object!(
+    RevokeTokenRequest { required(token, "token"), required(token_type_hint,
+    "token_type_hint"), required(client_id, "client_id"), optional(client_secret,
+    "client_secret") }
+);
 impl RevokeTokenRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -827,18 +886,22 @@ crate::runtime::contract::closed_enum!(
     "refresh_token" }
 );
 /// The object at `#/paths/~1authentication~1v2~1introspect/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct IntrospectTokenRequest {
     /// The token to introspect.
     pub token: crate::SecretString,
     /// The Client ID of your application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The Client Secret of your application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<crate::SecretString>,
 }
+crate::runtime::contract::object!(
+    IntrospectTokenRequest { required(token, "token"), optional(client_id, "client_id"),
+    optional(client_secret, "client_secret") }
+);
 impl IntrospectTokenRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).

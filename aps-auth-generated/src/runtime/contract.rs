@@ -14,6 +14,7 @@
 //! | `crate::ConfigError` | `Client::new` of a secondary document's client |
 //! | [`OperationInfo`] (`crate::OperationInfo`) | each module's `OPERATIONS` table |
 //! | `builder!` (`builders.rs`, re-exported here) | each call builder's redacted `Debug` and its `IntoFuture` |
+//! | `object!` (`object.rs`, re-exported here) | each struct's `Deserialize` |
 //! | `closed_enum!`, `open_enum!`, `one_of!` (`enums.rs`, re-exported here) | the glue of string enums (`as_str`, `Display`, serde) and the serde impls of `oneOf`/`anyOf` enums |
 //! | `crate::OperationAuth`, `crate::AuthOption`, `crate::Grants` (`auth.rs`), and `Client::send_authorized`, defined here | an operation that takes a bearer token: its `security`, and sending with a token from the call or the client's source |
 //!
@@ -39,6 +40,7 @@ use super::response::ApiResponse;
 pub(crate) use super::{
     builders::builder,
     enums::{closed_enum, one_of, open_enum},
+    object::object,
 };
 
 /// The methods generated operations call on the client.

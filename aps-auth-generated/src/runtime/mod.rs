@@ -7,6 +7,7 @@ pub mod client;
 pub mod contract;
 pub(crate) mod enums;
 pub mod error;
+pub(crate) mod object;
 pub(crate) mod redact;
 pub mod response;
 pub mod scopes;

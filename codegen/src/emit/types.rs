@@ -1,8 +1,9 @@
 //! `types.rs` of a generated module: its items in output order (models, then `Scope`/`Scopes`),
 //! and the plain model shapes: structs with their fields, aliases and transparent newtypes.
 //! Structs are `#[non_exhaustive]` with `new(required fields)` and a `with_<field>` setter per
-//! optional field, so a document that gains an optional property breaks no caller. Enums and
-//! unions have files of their own.
+//! optional field, so a document that gains an optional property breaks no caller. They derive
+//! `Serialize`; `Deserialize` is one call of the runtime's `object!` (far less code for rustc to
+//! check than the derive). Enums and unions have files of their own.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -73,12 +74,15 @@ impl<'a> Emitter<'a> {
                 } else {
                     quote!(Default,)
                 };
+                let decode = object_call(&name, fields);
                 quote! {
                     #doc
                     #deprecated
-                    #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, #default serde::Serialize)]
                     #[non_exhaustive]
                     pub struct #name { #( #defs )* }
+
+                    #decode
 
                     #constructors
                 }
@@ -188,7 +192,7 @@ impl<'a> Emitter<'a> {
         }
         let field_ty = if f.optional() {
             if !f.required {
-                serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
+                serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
             }
             quote!(Option<#inner>)
         } else {
@@ -201,6 +205,27 @@ impl<'a> Emitter<'a> {
         };
         quote! { #doc #deprecated #serde_attr pub #name: #field_ty, }
     }
+}
+
+/// `Deserialize` of a struct: one call of the runtime's `object!`, which takes each field from
+/// the JSON object by its wire name (`required`, `optional`: missing or `null` is `None`), and
+/// gives the flattened map, listed last, every key left.
+fn object_call(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
+    let mut ordered: Vec<&Field> = fields.iter().filter(|f| !f.flatten).collect();
+    ordered.extend(fields.iter().filter(|f| f.flatten));
+    let entries = ordered.iter().map(|f| {
+        let field = ident(&f.rust_name);
+        let wire = &f.wire_name;
+        let kind = if f.flatten {
+            format_ident!("rest")
+        } else if f.optional() {
+            format_ident!("optional")
+        } else {
+            format_ident!("required")
+        };
+        quote!(#kind(#field, #wire))
+    });
+    quote!(crate::runtime::contract::object!(#name { #( #entries ),* });)
 }
 
 /// Whether an identifier is only underscores and digits (`_1`, `_1_2`).
@@ -229,7 +254,14 @@ mod tests {
             )),
             "{types}"
         );
-        assert!(types.contains(&squash("#[serde(default, skip_serializing_if = \"Option::is_none\")] pub r#type: Option<i64>,")), "{types}");
+        assert!(
+            types.contains(&squash(
+                "#[serde(skip_serializing_if = \"Option::is_none\")] pub r#type: Option<i64>,"
+            )),
+            "{types}"
+        );
+        // Decoding takes each field by its wire name: required, or optional (missing is `None`).
+        assert!(types.contains(&squash("crate::runtime::contract::object!(S { required(user_id, \"userId\"), optional(r#type, \"type\") });")), "{types}");
     }
 
     #[test]

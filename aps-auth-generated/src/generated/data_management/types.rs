@@ -2,19 +2,23 @@
 // Do not edit by hand: edit the spec and run `cargo xtask generate`.
 //! Models for the document's schemas, the parameters of its operations and its OAuth 2.0 scopes.
 /// Successful retrieval of the hubs collection.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Hubs {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// An array of objects where each object represents a hub.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<HubData>>,
 }
+crate::runtime::contract::object!(
+    Hubs { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data, "data")
+    }
+);
 impl Hubs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -42,19 +46,23 @@ impl Hubs {
     }
 }
 /// An object representing a hub.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Hub {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<HubData>,
 }
+crate::runtime::contract::object!(
+    Hub { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data, "data")
+    }
+);
 impl Hub {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -82,24 +90,28 @@ impl Hub {
     }
 }
 /// The object containing information about the hub.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct HubData {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeHub>,
     /// The hub ID, which uniquely identifies the hub.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The properties of the hub.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<HubDataAttributes>,
     /// Contains links to resources that are directly related to this hub.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<HubDataRelationships>,
     /// The `links` property.
     pub links: JsonApiLinksSelf,
 }
+crate::runtime::contract::object!(
+    HubData { optional(r#type, "type"), optional(id, "id"), optional(attributes,
+    "attributes"), optional(relationships, "relationships"), required(links, "links") }
+);
 impl HubData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -134,19 +146,23 @@ impl HubData {
     }
 }
 /// The properties of the hub.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct HubDataAttributes {
     /// A human friendly name to identify the hub.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `extension` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<BaseAttributesExtensionObjectWithSchemaLink>,
     /// The `region` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
 }
+crate::runtime::contract::object!(
+    HubDataAttributes { optional(name, "name"), optional(extension, "extension"),
+    optional(region, "region") }
+);
 impl HubDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -177,17 +193,21 @@ impl HubDataAttributes {
     }
 }
 /// Contains links to resources that are directly related to this hub.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct HubDataRelationships {
     /// Contains the endpoint you can use to
     /// list the projects in this hub.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub projects: Option<HubDataRelationshipsProjects>,
     /// Information on the ``id`` and ``type`` properties of a resource. This is available only for Fusion Team hubs and A360 Personal hubs.
-    #[serde(rename = "pimCollection", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pimCollection", skip_serializing_if = "Option::is_none")]
     pub pim_collection: Option<HubDataRelationshipsPimCollection>,
 }
+crate::runtime::contract::object!(
+    HubDataRelationships { optional(projects, "projects"), optional(pim_collection,
+    "pimCollection") }
+);
 impl HubDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -216,13 +236,16 @@ impl HubDataRelationships {
 }
 /// Contains the endpoint you can use to
 /// list the projects in this hub.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct HubDataRelationshipsProjects {
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
 }
+crate::runtime::contract::object!(
+    HubDataRelationshipsProjects { optional(links, "links") }
+);
 impl HubDataRelationshipsProjects {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -238,13 +261,16 @@ impl HubDataRelationshipsProjects {
     }
 }
 /// Information on the ``id`` and ``type`` properties of a resource. This is available only for Fusion Team hubs and A360 Personal hubs.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct HubDataRelationshipsPimCollection {
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
+crate::runtime::contract::object!(
+    HubDataRelationshipsPimCollection { optional(data, "data") }
+);
 impl HubDataRelationshipsPimCollection {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -260,19 +286,23 @@ impl HubDataRelationshipsPimCollection {
     }
 }
 /// An object representing a collection of projects within a hub.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Projects {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<PaginationInfo>,
     /// An array of objects where each object represents a project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ProjectData>>,
 }
+crate::runtime::contract::object!(
+    Projects { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data") }
+);
 impl Projects {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -300,19 +330,23 @@ impl Projects {
     }
 }
 /// An object that represents a project.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Project {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ProjectData>,
 }
+crate::runtime::contract::object!(
+    Project { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data") }
+);
 impl Project {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -340,7 +374,7 @@ impl Project {
     }
 }
 /// A container of data describing a project.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProjectData {
     /// The `type` property.
@@ -350,12 +384,16 @@ pub struct ProjectData {
     /// The properties of the project.
     pub attributes: ProjectDataAttributes,
     /// Contains links to resources related to this project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ProjectDataRelationships>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelfAndWebView>,
 }
+crate::runtime::contract::object!(
+    ProjectData { required(r#type, "type"), required(id, "id"), required(attributes,
+    "attributes"), optional(relationships, "relationships"), optional(links, "links") }
+);
 impl ProjectData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -387,19 +425,23 @@ impl ProjectData {
     }
 }
 /// The properties of the project.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProjectDataAttributes {
     /// A human friendly name to identify the project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The array of scopes that apply to this project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// The `extension` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ProjectExtensionWithSchemaLink>,
 }
+crate::runtime::contract::object!(
+    ProjectDataAttributes { optional(name, "name"), optional(scopes, "scopes"),
+    optional(extension, "extension") }
+);
 impl ProjectDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -430,40 +472,47 @@ impl ProjectDataAttributes {
     }
 }
 /// Contains links to resources related to this project.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProjectDataRelationships {
     /// The `hub` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hub: Option<JsonApiRelationshipsLinksInternalResource>,
     /// The `rootFolder` property.
-    #[serde(rename = "rootFolder", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rootFolder", skip_serializing_if = "Option::is_none")]
     pub root_folder: Option<JsonApiRelationshipsLinksRootFolder>,
     /// Information about the highest level folders you have access to.
-    #[serde(rename = "topFolders", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "topFolders", skip_serializing_if = "Option::is_none")]
     pub top_folders: Option<ProjectDataRelationshipsTopFolders>,
     /// The `issues` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issues: Option<JsonApiRelationshipsLinksOnlyBim>,
     /// The `submittals` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub submittals: Option<JsonApiRelationshipsLinksOnlyBim>,
     /// The `rfis` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rfis: Option<JsonApiRelationshipsLinksOnlyBim>,
     /// The `markups` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub markups: Option<JsonApiRelationshipsLinksOnlyBim>,
     /// The `checklists` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub checklists: Option<JsonApiRelationshipsLinksOnlyBim>,
     /// The `cost` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<JsonApiRelationshipsLinksOnlyBim>,
     /// The `locations` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locations: Option<JsonApiRelationshipsLinksOnlyBim>,
 }
+crate::runtime::contract::object!(
+    ProjectDataRelationships { optional(hub, "hub"), optional(root_folder, "rootFolder"),
+    optional(top_folders, "topFolders"), optional(issues, "issues"), optional(submittals,
+    "submittals"), optional(rfis, "rfis"), optional(markups, "markups"),
+    optional(checklists, "checklists"), optional(cost, "cost"), optional(locations,
+    "locations") }
+);
 impl ProjectDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -563,13 +612,16 @@ impl ProjectDataRelationships {
     }
 }
 /// Information about the highest level folders you have access to.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProjectDataRelationshipsTopFolders {
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
 }
+crate::runtime::contract::object!(
+    ProjectDataRelationshipsTopFolders { optional(links, "links") }
+);
 impl ProjectDataRelationshipsTopFolders {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -585,7 +637,7 @@ impl ProjectDataRelationshipsTopFolders {
     }
 }
 /// An object that reporesents a top-level folder.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TopFolders {
     /// The `jsonapi` property.
@@ -593,9 +645,13 @@ pub struct TopFolders {
     /// The `links` property.
     pub links: JsonApiLinksSelf,
     /// Array of objects where each object represents a top-level folder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TopFolderData>>,
 }
+crate::runtime::contract::object!(
+    TopFolders { required(jsonapi, "jsonapi"), required(links, "links"), optional(data,
+    "data") }
+);
 impl TopFolders {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -616,19 +672,23 @@ impl TopFolders {
     }
 }
 /// An object that represents a folder.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Folder {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<FolderData>,
 }
+crate::runtime::contract::object!(
+    Folder { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data") }
+);
 impl Folder {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -656,7 +716,7 @@ impl Folder {
     }
 }
 /// A container of data describing a folder.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderData {
     /// The `type` property.
@@ -670,6 +730,10 @@ pub struct FolderData {
     /// Contains links to resources that are directly related to this folder.
     pub relationships: FolderDataRelationships,
 }
+crate::runtime::contract::object!(
+    FolderData { required(r#type, "type"), required(id, "id"), required(attributes,
+    "attributes"), required(links, "links"), required(relationships, "relationships") }
+);
 impl FolderData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -690,7 +754,7 @@ impl FolderData {
     }
 }
 /// Contains links to resources that are directly related to this folder.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderDataRelationships {
     /// The `parent` property.
@@ -702,6 +766,10 @@ pub struct FolderDataRelationships {
     /// The `contents` property.
     pub contents: JsonApiRelationshipsLinksInternal,
 }
+crate::runtime::contract::object!(
+    FolderDataRelationships { required(parent, "parent"), required(refs, "refs"),
+    required(links, "links"), required(contents, "contents") }
+);
 impl FolderDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -720,7 +788,7 @@ impl FolderDataRelationships {
     }
 }
 /// An object containing information about a top-level folder.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TopFolderData {
     /// The `type` property.
@@ -734,6 +802,10 @@ pub struct TopFolderData {
     /// The `relationships` property.
     pub relationships: TopFolderDataRelationships,
 }
+crate::runtime::contract::object!(
+    TopFolderData { required(r#type, "type"), required(id, "id"), required(attributes,
+    "attributes"), required(links, "links"), required(relationships, "relationships") }
+);
 impl TopFolderData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -754,7 +826,7 @@ impl TopFolderData {
     }
 }
 /// The object at `#/components/schemas/TopFolderData/properties/relationships`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TopFolderDataRelationships {
     /// The `parent` property.
@@ -766,6 +838,10 @@ pub struct TopFolderDataRelationships {
     /// The `contents` property.
     pub contents: JsonApiRelationshipsLinksInternal,
 }
+crate::runtime::contract::object!(
+    TopFolderDataRelationships { required(parent, "parent"), required(refs, "refs"),
+    required(links, "links"), required(contents, "contents") }
+);
 impl TopFolderDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -784,7 +860,7 @@ impl TopFolderDataRelationships {
     }
 }
 /// The properties of a folder.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderAttributesWithExtensions {
     /// The name of the folder.
@@ -820,18 +896,24 @@ pub struct FolderAttributesWithExtensions {
     #[serde(rename = "lastModifiedUserName")]
     pub last_modified_user_name: String,
     /// The date and time the folder or any of its children were last updated.
-    #[serde(
-        rename = "lastModifiedTimeRollup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastModifiedTimeRollup", skip_serializing_if = "Option::is_none")]
     pub last_modified_time_rollup: Option<String>,
     /// The folder’s current visibility state.
     pub hidden: bool,
     /// The `extension` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<FolderExtensionWithSchemaLink>,
 }
+crate::runtime::contract::object!(
+    FolderAttributesWithExtensions { required(name, "name"), required(display_name,
+    "displayName"), required(object_count, "objectCount"), required(create_time,
+    "createTime"), required(create_user_id, "createUserId"), required(create_user_name,
+    "createUserName"), required(last_modified_time, "lastModifiedTime"),
+    required(last_modified_user_id, "lastModifiedUserId"),
+    required(last_modified_user_name, "lastModifiedUserName"),
+    optional(last_modified_time_rollup, "lastModifiedTimeRollup"), required(hidden,
+    "hidden"), optional(extension, "extension") }
+);
 impl FolderAttributesWithExtensions {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -878,7 +960,7 @@ impl FolderAttributesWithExtensions {
     }
 }
 /// The properties of a folder.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TopFolderAttributesWithExtensions {
     /// The name of the folder.
@@ -914,18 +996,24 @@ pub struct TopFolderAttributesWithExtensions {
     #[serde(rename = "lastModifiedUserName")]
     pub last_modified_user_name: String,
     /// The date and time the folder or any of its children were last updated.
-    #[serde(
-        rename = "lastModifiedTimeRollup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastModifiedTimeRollup", skip_serializing_if = "Option::is_none")]
     pub last_modified_time_rollup: Option<String>,
     /// The folder’s current visibility state.
     pub hidden: bool,
     /// The `extension` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<TopFolderExtensionWithSchemaLink>,
 }
+crate::runtime::contract::object!(
+    TopFolderAttributesWithExtensions { required(name, "name"), required(display_name,
+    "displayName"), required(object_count, "objectCount"), required(create_time,
+    "createTime"), required(create_user_id, "createUserId"), required(create_user_name,
+    "createUserName"), required(last_modified_time, "lastModifiedTime"),
+    required(last_modified_user_id, "lastModifiedUserId"),
+    required(last_modified_user_name, "lastModifiedUserName"),
+    optional(last_modified_time_rollup, "lastModifiedTimeRollup"), required(hidden,
+    "hidden"), optional(extension, "extension") }
+);
 impl TopFolderAttributesWithExtensions {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -972,7 +1060,7 @@ impl TopFolderAttributesWithExtensions {
     }
 }
 /// A container of additional properties that extends the default properties of this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderExtensionWithSchemaLink {
     /// The type of folder the resource represents.
@@ -982,7 +1070,7 @@ pub struct FolderExtensionWithSchemaLink {
     /// The `schema` property.
     pub schema: JsonApiLink,
     /// The object that contains the additional properties, which makes this resource extensible.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<
         std::collections::BTreeMap<
             String,
@@ -990,6 +1078,10 @@ pub struct FolderExtensionWithSchemaLink {
         >,
     >,
 }
+crate::runtime::contract::object!(
+    FolderExtensionWithSchemaLink { required(r#type, "type"), required(version,
+    "version"), required(schema, "schema"), optional(data, "data") }
+);
 impl FolderExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1020,7 +1112,7 @@ impl FolderExtensionWithSchemaLink {
     }
 }
 /// A container of additional properties that extends the default properties of this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TopFolderExtensionWithSchemaLink {
     /// The type of folder the resource represents.
@@ -1030,7 +1122,7 @@ pub struct TopFolderExtensionWithSchemaLink {
     /// The `schema` property.
     pub schema: JsonApiLink,
     /// The object that contains the additional properties, which makes this resource extensible.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<
         std::collections::BTreeMap<
             String,
@@ -1038,6 +1130,10 @@ pub struct TopFolderExtensionWithSchemaLink {
         >,
     >,
 }
+crate::runtime::contract::object!(
+    TopFolderExtensionWithSchemaLink { required(r#type, "type"), required(version,
+    "version"), required(schema, "schema"), optional(data, "data") }
+);
 impl TopFolderExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1068,7 +1164,7 @@ impl TopFolderExtensionWithSchemaLink {
     }
 }
 /// Successful retrieval of the folder contents collection associated with a specific folder.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderContents {
     /// The `jsonapi` property.
@@ -1076,12 +1172,16 @@ pub struct FolderContents {
     /// Information on links for this resource. ``first``, ``prev``, and ``next`` are available only when the response is paginated.
     pub links: FolderContentsLinks,
     /// The properties of an item or folder, as the case may be.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<FolderContentsDataItem>>,
     /// An array of objects, where each element represents a resource included within this resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<VersionData>>,
 }
+crate::runtime::contract::object!(
+    FolderContents { required(jsonapi, "jsonapi"), required(links, "links"),
+    optional(data, "data"), optional(included, "included") }
+);
 impl FolderContents {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1108,22 +1208,26 @@ impl FolderContents {
     }
 }
 /// Information on links for this resource. ``first``, ``prev``, and ``next`` are available only when the response is paginated.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderContentsLinks {
     /// The `self` property.
     #[serde(rename = "self")]
     pub self_: JsonApiLink,
     /// The `first` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first: Option<JsonApiLink>,
     /// The `prev` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prev: Option<JsonApiLink>,
     /// The `next` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<JsonApiLink>,
 }
+crate::runtime::contract::object!(
+    FolderContentsLinks { required(self_, "self"), optional(first, "first"),
+    optional(prev, "prev"), optional(next, "next") }
+);
 impl FolderContentsLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1168,7 +1272,7 @@ crate::runtime::contract::one_of!(
     FolderContentsDataItem, tag = "type" { FolderData = "folders", ItemData = "items" }
 );
 /// Modifies folder names
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyFolderPayload {
     /// The `jsonapi` property.
@@ -1176,6 +1280,9 @@ pub struct ModifyFolderPayload {
     /// The data that describes what must be modified.
     pub data: ModifyFolderPayloadData,
 }
+crate::runtime::contract::object!(
+    ModifyFolderPayload { required(jsonapi, "jsonapi"), required(data, "data") }
+);
 impl ModifyFolderPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1190,7 +1297,7 @@ impl ModifyFolderPayload {
     }
 }
 /// The data that describes what must be modified.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyFolderPayloadData {
     /// The `type` property.
@@ -1202,12 +1309,16 @@ pub struct ModifyFolderPayloadData {
     /// Note that this should NOT be URL-encoded.
     pub id: String,
     /// The properties of the folder that can be modified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ModifyFolderPayloadDataAttributes>,
     /// Contains links to resources that are directly related to this folder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ModifyFolderPayloadDataRelationships>,
 }
+crate::runtime::contract::object!(
+    ModifyFolderPayloadData { required(r#type, "type"), required(id, "id"),
+    optional(attributes, "attributes"), optional(relationships, "relationships") }
+);
 impl ModifyFolderPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1237,7 +1348,7 @@ impl ModifyFolderPayloadData {
     }
 }
 /// The properties of the folder that can be modified.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyFolderPayloadDataAttributes {
     /// The new folder name (1-255 characters).
@@ -1245,14 +1356,18 @@ pub struct ModifyFolderPayloadDataAttributes {
     /// Avoid using the following reserved characters in the name: ``&lt;``, ``&gt;``, ``:``, ``"``, ``/``, ``\``, ``|``, ``?``, ``*``, ``'``, ``\n``, ``\r``, ``\t``, ``\0``, ``\f``, ``¢``, ``™``, ``$``, ``®``.
     ///
     /// When a deleted folder is restored, it keeps its original name. However, if a name conflict occurs, you must provide a new unique name for it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// ``true`` : Delete a BIM 360 Docs folder.
     ///
     /// ``false`` : Restore a BIM 360 Docs folder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden: Option<bool>,
 }
+crate::runtime::contract::object!(
+    ModifyFolderPayloadDataAttributes { optional(name, "name"), optional(hidden,
+    "hidden") }
+);
 impl ModifyFolderPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1274,13 +1389,16 @@ impl ModifyFolderPayloadDataAttributes {
     }
 }
 /// Contains links to resources that are directly related to this folder.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyFolderPayloadDataRelationships {
     /// Information about the parent folder of this folder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<ModifyFolderPayloadDataRelationshipsParent>,
 }
+crate::runtime::contract::object!(
+    ModifyFolderPayloadDataRelationships { optional(parent, "parent") }
+);
 impl ModifyFolderPayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1299,12 +1417,15 @@ impl ModifyFolderPayloadDataRelationships {
     }
 }
 /// Information about the parent folder of this folder.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyFolderPayloadDataRelationshipsParent {
     /// A container for the data that defines the parent of this folder.
     pub data: ModifyFolderPayloadDataRelationshipsParentData,
 }
+crate::runtime::contract::object!(
+    ModifyFolderPayloadDataRelationshipsParent { required(data, "data") }
+);
 impl ModifyFolderPayloadDataRelationshipsParent {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1315,7 +1436,7 @@ impl ModifyFolderPayloadDataRelationshipsParent {
     }
 }
 /// A container for the data that defines the parent of this folder.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyFolderPayloadDataRelationshipsParentData {
     /// The `type` property.
@@ -1323,6 +1444,10 @@ pub struct ModifyFolderPayloadDataRelationshipsParentData {
     /// The URN of the parent folder to which you want to move a folder to.
     pub id: String,
 }
+crate::runtime::contract::object!(
+    ModifyFolderPayloadDataRelationshipsParentData { required(r#type, "type"),
+    required(id, "id") }
+);
 impl ModifyFolderPayloadDataRelationshipsParentData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1334,7 +1459,7 @@ impl ModifyFolderPayloadDataRelationshipsParentData {
     }
 }
 /// Successful retrieval of the search results.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Search {
     /// The `jsonapi` property.
@@ -1344,9 +1469,13 @@ pub struct Search {
     /// The object containing information on this resource.
     pub data: Vec<VersionData>,
     /// Information on the latest versions of the items in this resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<ItemData>>,
 }
+crate::runtime::contract::object!(
+    Search { required(jsonapi, "jsonapi"), required(links, "links"), required(data,
+    "data"), optional(included, "included") }
+);
 impl Search {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1369,19 +1498,23 @@ impl Search {
     }
 }
 /// FolderRefs
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderRefs {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// An array of objects, where each object represents a folder, item, or version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<FolderRefsDataItem>>,
 }
+crate::runtime::contract::object!(
+    FolderRefs { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data") }
+);
 impl FolderRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1428,31 +1561,36 @@ crate::runtime::contract::one_of!(
     VersionData = "versions" }
 );
 /// Metadata on the resources referenced by this resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct MetaRefs {
     /// The `refType` property.
-    #[serde(rename = "refType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "refType", skip_serializing_if = "Option::is_none")]
     pub ref_type: Option<TypeRef>,
     /// The `direction` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<MetarefsDirection>,
     /// The ID of the resource from where data flows.
-    #[serde(rename = "fromId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fromId", skip_serializing_if = "Option::is_none")]
     pub from_id: Option<String>,
     /// The `fromType` property.
-    #[serde(rename = "fromType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fromType", skip_serializing_if = "Option::is_none")]
     pub from_type: Option<TypeEntity>,
     /// The ID of the resource to where the data flows.
-    #[serde(rename = "toId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toId", skip_serializing_if = "Option::is_none")]
     pub to_id: Option<String>,
     /// The `toType` property.
-    #[serde(rename = "toType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toType", skip_serializing_if = "Option::is_none")]
     pub to_type: Option<TypeEntity>,
     /// The `extension` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<BaseAttributesExtensionObjectWithSchemaLink>,
 }
+crate::runtime::contract::object!(
+    MetaRefs { optional(ref_type, "refType"), optional(direction, "direction"),
+    optional(from_id, "fromId"), optional(from_type, "fromType"), optional(to_id,
+    "toId"), optional(to_type, "toType"), optional(extension, "extension") }
+);
 impl MetaRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1507,7 +1645,7 @@ impl MetaRefs {
     }
 }
 /// An object that describes the custom relationship to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RelationshipRefsPayload {
     /// The `jsonapi` property.
@@ -1515,6 +1653,9 @@ pub struct RelationshipRefsPayload {
     /// A container for the data that describes the custom relationship.
     pub data: RelationshipRefsPayloadData,
 }
+crate::runtime::contract::object!(
+    RelationshipRefsPayload { required(jsonapi, "jsonapi"), required(data, "data") }
+);
 impl RelationshipRefsPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1529,7 +1670,7 @@ impl RelationshipRefsPayload {
     }
 }
 /// A container for the data that describes the custom relationship.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RelationshipRefsPayloadData {
     /// The `type` property.
@@ -1539,6 +1680,10 @@ pub struct RelationshipRefsPayloadData {
     /// The meta-information about this resource.
     pub meta: RelationshipRefsPayloadDataMeta,
 }
+crate::runtime::contract::object!(
+    RelationshipRefsPayloadData { required(r#type, "type"), required(id, "id"),
+    required(meta, "meta") }
+);
 impl RelationshipRefsPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1555,12 +1700,15 @@ impl RelationshipRefsPayloadData {
     }
 }
 /// The meta-information about this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RelationshipRefsPayloadDataMeta {
     /// The `extension` property.
     pub extension: BaseAttributesExtensionObjectWithoutSchemaLink,
 }
+crate::runtime::contract::object!(
+    RelationshipRefsPayloadDataMeta { required(extension, "extension") }
+);
 impl RelationshipRefsPayloadDataMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1573,19 +1721,23 @@ impl RelationshipRefsPayloadDataMeta {
     }
 }
 /// An object containing relationship links of a resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct RelationshipLinks {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// An array of objects where each object represents link.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RelationshipLinksDataItem>>,
 }
+crate::runtime::contract::object!(
+    RelationshipLinks { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data") }
+);
 impl RelationshipLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1616,19 +1768,23 @@ impl RelationshipLinks {
     }
 }
 /// The object at `#/components/schemas/RelationshipLinks/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct RelationshipLinksDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeLink>,
     /// The ID of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The meta-information of the links of this resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<RelationshipLinksDataItemMeta>,
 }
+crate::runtime::contract::object!(
+    RelationshipLinksDataItem { optional(r#type, "type"), optional(id, "id"),
+    optional(meta, "meta") }
+);
 impl RelationshipLinksDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1656,22 +1812,26 @@ impl RelationshipLinksDataItem {
     }
 }
 /// The meta-information of the links of this resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct RelationshipLinksDataItemMeta {
     /// The `link` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<JsonApiLink>,
     /// The object containing meta-information on the data of the links of this resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RelationshipLinksDataItemMetaData>,
     /// The MIME type of the content of the resource.
-    #[serde(rename = "mimeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
     /// The `extension` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<BaseAttributesExtensionObjectWithSchemaLink>,
 }
+crate::runtime::contract::object!(
+    RelationshipLinksDataItemMeta { optional(link, "link"), optional(data, "data"),
+    optional(mime_type, "mimeType"), optional(extension, "extension") }
+);
 impl RelationshipLinksDataItemMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1711,16 +1871,19 @@ impl RelationshipLinksDataItemMeta {
     }
 }
 /// The object containing meta-information on the data of the links of this resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct RelationshipLinksDataItemMetaData {
     /// The type of the resource data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The ID or URN of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    RelationshipLinksDataItemMetaData { optional(r#type, "type"), optional(id, "id") }
+);
 impl RelationshipLinksDataItemMetaData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1742,22 +1905,26 @@ impl RelationshipLinksDataItemMetaData {
     }
 }
 /// An object that represents an item.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Item {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ItemData>,
     /// An object containing information about the tip version of this item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<VersionData>>,
 }
+crate::runtime::contract::object!(
+    Item { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data"), optional(included, "included") }
+);
 impl Item {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1791,7 +1958,7 @@ impl Item {
     }
 }
 /// A container of data describing an item.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemData {
     /// The `type` property.
@@ -1805,6 +1972,10 @@ pub struct ItemData {
     /// The `links` property.
     pub links: JsonApiLinksSelfAndWebView,
 }
+crate::runtime::contract::object!(
+    ItemData { required(r#type, "type"), required(id, "id"), required(attributes,
+    "attributes"), required(relationships, "relationships"), required(links, "links") }
+);
 impl ItemData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1825,7 +1996,7 @@ impl ItemData {
     }
 }
 /// Contains links to resources that are directly related to this item.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemDataRelationships {
     /// The `parent` property.
@@ -1839,6 +2010,10 @@ pub struct ItemDataRelationships {
     /// The `links` property.
     pub links: JsonApiRelationshipsLinksLinks,
 }
+crate::runtime::contract::object!(
+    ItemDataRelationships { required(parent, "parent"), required(tip, "tip"),
+    required(versions, "versions"), required(refs, "refs"), required(links, "links") }
+);
 impl ItemDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1859,7 +2034,7 @@ impl ItemDataRelationships {
     }
 }
 /// Properties of an item.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemAttributes {
     /// A human friendly name to identify the item.
@@ -1891,36 +2066,43 @@ pub struct ItemAttributes {
     /// ``true``: The file has been deleted.
     ///
     /// ``false``: The file has not been deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden: Option<bool>,
     /// ``true``: The file is locked.
     ///
     /// ``false`` The file is not locked.
     ///
     /// **Note:** You can lock BIM 360 Project Files folder files and A360 files, but you cannot lock BIM 360 Plans Folder files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved: Option<bool>,
     /// The time the item was reserved in the following format: ``YYYY-MM-DDThh:mm:ss.sz``.
     ///
     /// Format: `date-time` (kept as a `String`).
-    #[serde(rename = "reservedTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reservedTime", skip_serializing_if = "Option::is_none")]
     pub reserved_time: Option<String>,
     /// The unique identifier of the user who reserved the item.
-    #[serde(rename = "reservedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "reservedUserId", skip_serializing_if = "Option::is_none")]
     pub reserved_user_id: Option<String>,
     /// The name of the user who reserved the item.
-    #[serde(
-        rename = "reservedUserName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reservedUserName", skip_serializing_if = "Option::is_none")]
     pub reserved_user_name: Option<String>,
     /// The `extension` property.
     pub extension: ItemExtensionWithSchemaLink,
     /// The relative path of the item starting from project’s root folder.
-    #[serde(rename = "pathInProject", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pathInProject", skip_serializing_if = "Option::is_none")]
     pub path_in_project: Option<String>,
 }
+crate::runtime::contract::object!(
+    ItemAttributes { required(display_name, "displayName"), required(create_time,
+    "createTime"), required(create_user_id, "createUserId"), required(create_user_name,
+    "createUserName"), required(last_modified_time, "lastModifiedTime"),
+    required(last_modified_user_id, "lastModifiedUserId"),
+    required(last_modified_user_name, "lastModifiedUserName"), optional(hidden,
+    "hidden"), optional(reserved, "reserved"), optional(reserved_time, "reservedTime"),
+    optional(reserved_user_id, "reservedUserId"), optional(reserved_user_name,
+    "reservedUserName"), required(extension, "extension"), optional(path_in_project,
+    "pathInProject") }
+);
 impl ItemAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1984,7 +2166,7 @@ impl ItemAttributes {
     }
 }
 /// An object that defines the attributes of an item that must be updated.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyItemPayload {
     /// The `jsonapi` property.
@@ -1992,6 +2174,9 @@ pub struct ModifyItemPayload {
     /// The data that describes what must be modified.
     pub data: ModifyItemPayloadData,
 }
+crate::runtime::contract::object!(
+    ModifyItemPayload { required(jsonapi, "jsonapi"), required(data, "data") }
+);
 impl ModifyItemPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2006,7 +2191,7 @@ impl ModifyItemPayload {
     }
 }
 /// The data that describes what must be modified.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyItemPayloadData {
     /// The `type` property.
@@ -2014,9 +2199,13 @@ pub struct ModifyItemPayloadData {
     /// The ID of the item to be patched.
     pub id: String,
     /// A container of the attributes to be updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ModifyItemPayloadDataAttributes>,
 }
+crate::runtime::contract::object!(
+    ModifyItemPayloadData { required(r#type, "type"), required(id, "id"),
+    optional(attributes, "attributes") }
+);
 impl ModifyItemPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2037,15 +2226,18 @@ impl ModifyItemPayloadData {
     }
 }
 /// A container of the attributes to be updated.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyItemPayloadDataAttributes {
     /// A human friendly name to identify an item.
     ///
     /// **Note:** For BIM 360 projects this attribute is reserved for future releases and should not be used. For such items use a version's ``attributes.name`` as the item's name.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
+crate::runtime::contract::object!(
+    ModifyItemPayloadDataAttributes { optional(display_name, "displayName") }
+);
 impl ModifyItemPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2061,19 +2253,23 @@ impl ModifyItemPayloadDataAttributes {
     }
 }
 /// An object that represents the tip version of an item.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemTip {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLink>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VersionData>,
 }
+crate::runtime::contract::object!(
+    ItemTip { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data") }
+);
 impl ItemTip {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2101,7 +2297,7 @@ impl ItemTip {
     }
 }
 /// Successful retrieval of a resource collection.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Refs {
     /// The `jsonapi` property.
@@ -2111,6 +2307,10 @@ pub struct Refs {
     /// An array of objects, where each object represents a referenced resource (folder, item, or version).
     pub data: Vec<RefsDataItem>,
 }
+crate::runtime::contract::object!(
+    Refs { required(jsonapi, "jsonapi"), required(links, "links"), required(data, "data")
+    }
+);
 impl Refs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2146,22 +2346,26 @@ crate::runtime::contract::one_of!(
     = "versions" }
 );
 /// RelationshipRefs
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct RelationshipRefs {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// Information on links to this resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<RelationshipRefsLinks>,
     /// An array of objects where each object represents the data of a folder, item, or resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RelationshipRefsDataItem>>,
     /// An array of objects, where each object represents a folder, item, or version included within this resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<RelationshipRefsIncludedItem>>,
 }
+crate::runtime::contract::object!(
+    RelationshipRefs { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(included, "included") }
+);
 impl RelationshipRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2212,19 +2416,23 @@ crate::runtime::contract::one_of!(
     RelationshipRefsLinks { JsonApiLinksSelf, JsonApiLinksRelated }
 );
 /// The object at `#/components/schemas/RelationshipRefs/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct RelationshipRefsDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeEntity>,
     /// The ID that uniquely identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `meta` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaRefs>,
 }
+crate::runtime::contract::object!(
+    RelationshipRefsDataItem { optional(r#type, "type"), optional(id, "id"),
+    optional(meta, "meta") }
+);
 impl RelationshipRefsDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2271,19 +2479,23 @@ crate::runtime::contract::one_of!(
     "items", VersionData = "versions" }
 );
 /// Successful retrieval of the versions collection associated with a specific item.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Versions {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<PaginationInfo>,
     /// An array of objects, where each object represents a version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<VersionData>>,
 }
+crate::runtime::contract::object!(
+    Versions { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data") }
+);
 impl Versions {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2311,19 +2523,23 @@ impl Versions {
     }
 }
 /// An object that represdents a version.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Version {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VersionData>,
 }
+crate::runtime::contract::object!(
+    Version { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data") }
+);
 impl Version {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2351,7 +2567,7 @@ impl Version {
     }
 }
 /// A container of data describing a version.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionData {
     /// The `type` property.
@@ -2363,9 +2579,13 @@ pub struct VersionData {
     /// Contains information on other resources related to this resource.
     pub relationships: VersionDataRelationships,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelfAndWebView>,
 }
+crate::runtime::contract::object!(
+    VersionData { required(r#type, "type"), required(id, "id"), required(attributes,
+    "attributes"), required(relationships, "relationships"), optional(links, "links") }
+);
 impl VersionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2390,7 +2610,7 @@ impl VersionData {
     }
 }
 /// Contains information on other resources related to this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionDataRelationships {
     /// Contains information about the item this is a version of.
@@ -2400,22 +2620,24 @@ pub struct VersionDataRelationships {
     /// The `links` property.
     pub links: JsonApiRelationshipsLinksLinks,
     /// Contains information about the storage location that contains the binary data of this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<VersionDataRelationshipsStorage>,
     /// Contains information you can use to retrieve the derivatives of this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub derivatives: Option<VersionDataRelationshipsDerivatives>,
     /// Contains the information required to retrieve thumbnails of this version from the Model Derivative service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thumbnails: Option<VersionDataRelationshipsThumbnails>,
     /// Contains the endpoint you can use to find out what formats the version can be downloaded as.
-    #[serde(
-        rename = "downloadFormats",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "downloadFormats", skip_serializing_if = "Option::is_none")]
     pub download_formats: Option<VersionDataRelationshipsDownloadFormats>,
 }
+crate::runtime::contract::object!(
+    VersionDataRelationships { required(item, "item"), required(refs, "refs"),
+    required(links, "links"), optional(storage, "storage"), optional(derivatives,
+    "derivatives"), optional(thumbnails, "thumbnails"), optional(download_formats,
+    "downloadFormats") }
+);
 impl VersionDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2468,16 +2690,19 @@ impl VersionDataRelationships {
     }
 }
 /// Contains information about the item this is a version of.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionDataRelationshipsItem {
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
+crate::runtime::contract::object!(
+    VersionDataRelationshipsItem { optional(links, "links"), optional(data, "data") }
+);
 impl VersionDataRelationshipsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2499,16 +2724,19 @@ impl VersionDataRelationshipsItem {
     }
 }
 /// Contains information about the storage location that contains the binary data of this version.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionDataRelationshipsStorage {
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
     /// The `meta` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<JsonApiMetaLink>,
 }
+crate::runtime::contract::object!(
+    VersionDataRelationshipsStorage { optional(data, "data"), optional(meta, "meta") }
+);
 impl VersionDataRelationshipsStorage {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2530,16 +2758,20 @@ impl VersionDataRelationshipsStorage {
     }
 }
 /// Contains information you can use to retrieve the derivatives of this version.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionDataRelationshipsDerivatives {
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
     /// The `meta` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<JsonApiMetaLink>,
 }
+crate::runtime::contract::object!(
+    VersionDataRelationshipsDerivatives { optional(data, "data"), optional(meta, "meta")
+    }
+);
 impl VersionDataRelationshipsDerivatives {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2561,16 +2793,19 @@ impl VersionDataRelationshipsDerivatives {
     }
 }
 /// Contains the information required to retrieve thumbnails of this version from the Model Derivative service.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionDataRelationshipsThumbnails {
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
     /// The `meta` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<JsonApiMetaLink>,
 }
+crate::runtime::contract::object!(
+    VersionDataRelationshipsThumbnails { optional(data, "data"), optional(meta, "meta") }
+);
 impl VersionDataRelationshipsThumbnails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2592,13 +2827,16 @@ impl VersionDataRelationshipsThumbnails {
     }
 }
 /// Contains the endpoint you can use to find out what formats the version can be downloaded as.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionDataRelationshipsDownloadFormats {
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
 }
+crate::runtime::contract::object!(
+    VersionDataRelationshipsDownloadFormats { optional(links, "links") }
+);
 impl VersionDataRelationshipsDownloadFormats {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2614,7 +2852,7 @@ impl VersionDataRelationshipsDownloadFormats {
     }
 }
 /// The properties of a version.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionAttributes {
     /// The file name to be used when synced to local disk.
@@ -2623,7 +2861,7 @@ pub struct VersionAttributes {
     #[serde(rename = "displayName")]
     pub display_name: String,
     /// The MIME type of the content of the version.
-    #[serde(rename = "mimeType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
     /// Version number of this versioned file.
     ///
@@ -2631,12 +2869,12 @@ pub struct VersionAttributes {
     #[serde(rename = "versionNumber")]
     pub version_number: i32,
     /// File type, only present if this version represents a file.
-    #[serde(rename = "fileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fileType", skip_serializing_if = "Option::is_none")]
     pub file_type: Option<String>,
     /// File size in bytes, only present if this version represents a file.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(rename = "storageSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "storageSize", skip_serializing_if = "Option::is_none")]
     pub storage_size: Option<i64>,
     /// The time that the resource was created at.
     ///
@@ -2663,6 +2901,16 @@ pub struct VersionAttributes {
     /// The `extension` property.
     pub extension: VersionExtensionWithSchemaLink,
 }
+crate::runtime::contract::object!(
+    VersionAttributes { required(name, "name"), required(display_name, "displayName"),
+    optional(mime_type, "mimeType"), required(version_number, "versionNumber"),
+    optional(file_type, "fileType"), optional(storage_size, "storageSize"),
+    required(create_time, "createTime"), required(create_user_id, "createUserId"),
+    required(create_user_name, "createUserName"), required(last_modified_time,
+    "lastModifiedTime"), required(last_modified_user_id, "lastModifiedUserId"),
+    required(last_modified_user_name, "lastModifiedUserName"), required(extension,
+    "extension") }
+);
 impl VersionAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2712,7 +2960,7 @@ impl VersionAttributes {
     }
 }
 /// An object that contains the information on the version to be patched.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyVersionPayload {
     /// The `jsonapi` property.
@@ -2720,6 +2968,9 @@ pub struct ModifyVersionPayload {
     /// Contains the information to update
     pub data: ModifyVersionPayloadData,
 }
+crate::runtime::contract::object!(
+    ModifyVersionPayload { required(jsonapi, "jsonapi"), required(data, "data") }
+);
 impl ModifyVersionPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2734,7 +2985,7 @@ impl ModifyVersionPayload {
     }
 }
 /// Contains the information to update
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyVersionPayloadData {
     /// The `type` property.
@@ -2742,9 +2993,13 @@ pub struct ModifyVersionPayloadData {
     /// The URN of the version. Must be the raw URN, and not the URL enocoded URN.
     pub id: String,
     /// Contains the properties to update
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ModifyVersionPayloadDataAttributes>,
 }
+crate::runtime::contract::object!(
+    ModifyVersionPayloadData { required(r#type, "type"), required(id, "id"),
+    optional(attributes, "attributes") }
+);
 impl ModifyVersionPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2765,15 +3020,18 @@ impl ModifyVersionPayloadData {
     }
 }
 /// Contains the properties to update
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ModifyVersionPayloadDataAttributes {
     /// The file name to be used when synced to local disk (1-255 characters).
     ///
     /// Avoid using the following reserved characters in the name: ``&lt;``, ``&gt;``, ``:``, ``"``, ``/``, ``\``, ``|``, ``?``, ``*``, ``'``, ``\n``, ``\r``, ``\t``, ``\0``, ``\f``, ``¢``, ``™``, ``$``, ``®``.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+crate::runtime::contract::object!(
+    ModifyVersionPayloadDataAttributes { optional(name, "name") }
+);
 impl ModifyVersionPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2789,7 +3047,7 @@ impl ModifyVersionPayloadDataAttributes {
     }
 }
 /// An object representing a placeholder (storage location) for data.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct StoragePayload {
     /// The `jsonapi` property.
@@ -2797,6 +3055,9 @@ pub struct StoragePayload {
     /// A container of data describing a storage location.
     pub data: StoragePayloadData,
 }
+crate::runtime::contract::object!(
+    StoragePayload { required(jsonapi, "jsonapi"), required(data, "data") }
+);
 impl StoragePayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2811,7 +3072,7 @@ impl StoragePayload {
     }
 }
 /// A container of data describing a storage location.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct StoragePayloadData {
     /// The `type` property.
@@ -2821,6 +3082,10 @@ pub struct StoragePayloadData {
     /// Contains information on other resources related to this resource.
     pub relationships: StoragePayloadDataRelationships,
 }
+crate::runtime::contract::object!(
+    StoragePayloadData { required(r#type, "type"), required(attributes, "attributes"),
+    required(relationships, "relationships") }
+);
 impl StoragePayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2837,12 +3102,15 @@ impl StoragePayloadData {
     }
 }
 /// Properties of the storage location to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct StoragePayloadDataAttributes {
     /// A human friendly name to identify the resource.
     pub name: String,
 }
+crate::runtime::contract::object!(
+    StoragePayloadDataAttributes { required(name, "name") }
+);
 impl StoragePayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2853,12 +3121,15 @@ impl StoragePayloadDataAttributes {
     }
 }
 /// Contains information on other resources related to this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct StoragePayloadDataRelationships {
     /// Information about the target object.
     pub target: StoragePayloadDataRelationshipsTarget,
 }
+crate::runtime::contract::object!(
+    StoragePayloadDataRelationships { required(target, "target") }
+);
 impl StoragePayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2869,12 +3140,15 @@ impl StoragePayloadDataRelationships {
     }
 }
 /// Information about the target object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct StoragePayloadDataRelationshipsTarget {
     /// Contains information about the resources related to the item or version the storage location will contain.
     pub data: StoragePayloadDataRelationshipsTargetData,
 }
+crate::runtime::contract::object!(
+    StoragePayloadDataRelationshipsTarget { required(data, "data") }
+);
 impl StoragePayloadDataRelationshipsTarget {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2885,7 +3159,7 @@ impl StoragePayloadDataRelationshipsTarget {
     }
 }
 /// Contains information about the resources related to the item or version the storage location will contain.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct StoragePayloadDataRelationshipsTargetData {
     /// The `type` property.
@@ -2893,6 +3167,10 @@ pub struct StoragePayloadDataRelationshipsTargetData {
     /// The ID to uniquely identify the resource.
     pub id: String,
 }
+crate::runtime::contract::object!(
+    StoragePayloadDataRelationshipsTargetData { required(r#type, "type"), required(id,
+    "id") }
+);
 impl StoragePayloadDataRelationshipsTargetData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2907,19 +3185,23 @@ impl StoragePayloadDataRelationshipsTargetData {
     }
 }
 /// An object representing a storage location.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Storage {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// An object containing information on the storage location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<StorageData>,
 }
+crate::runtime::contract::object!(
+    Storage { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data") }
+);
 impl Storage {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2947,19 +3229,23 @@ impl Storage {
     }
 }
 /// An object containing information on the storage location.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct StorageData {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeObject>,
     /// The ID to uniquely identify the storage location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains links to resources that are directly related to the storage location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<StorageDataRelationships>,
 }
+crate::runtime::contract::object!(
+    StorageData { optional(r#type, "type"), optional(id, "id"), optional(relationships,
+    "relationships") }
+);
 impl StorageData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2990,13 +3276,16 @@ impl StorageData {
     }
 }
 /// Contains links to resources that are directly related to the storage location.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct StorageDataRelationships {
     /// Information about the target object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<StorageDataRelationshipsTarget>,
 }
+crate::runtime::contract::object!(
+    StorageDataRelationships { optional(target, "target") }
+);
 impl StorageDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3015,16 +3304,19 @@ impl StorageDataRelationships {
     }
 }
 /// Information about the target object.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct StorageDataRelationshipsTarget {
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
     /// Contains information about the folder containing the item or version the storage location is reserved for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<StorageDataRelationshipsTargetData>,
 }
+crate::runtime::contract::object!(
+    StorageDataRelationshipsTarget { optional(links, "links"), optional(data, "data") }
+);
 impl StorageDataRelationshipsTarget {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3049,16 +3341,19 @@ impl StorageDataRelationshipsTarget {
     }
 }
 /// Contains information about the folder containing the item or version the storage location is reserved for.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct StorageDataRelationshipsTargetData {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeFolder>,
     /// The ID to uniquely identify the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    StorageDataRelationshipsTargetData { optional(r#type, "type"), optional(id, "id") }
+);
 impl StorageDataRelationshipsTargetData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3080,7 +3375,7 @@ impl StorageDataRelationshipsTargetData {
     }
 }
 /// Describe the folder to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderPayload {
     /// The `jsonapi` property.
@@ -3088,6 +3383,9 @@ pub struct FolderPayload {
     /// The data that describes the folder to be created.
     pub data: FolderPayloadData,
 }
+crate::runtime::contract::object!(
+    FolderPayload { required(jsonapi, "jsonapi"), required(data, "data") }
+);
 impl FolderPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3102,7 +3400,7 @@ impl FolderPayload {
     }
 }
 /// The data that describes the folder to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderPayloadData {
     /// The `type` property.
@@ -3112,6 +3410,10 @@ pub struct FolderPayloadData {
     /// A container of links to resources that are related to the folder to be created.
     pub relationships: FolderPayloadDataRelationships,
 }
+crate::runtime::contract::object!(
+    FolderPayloadData { required(r#type, "type"), required(attributes, "attributes"),
+    required(relationships, "relationships") }
+);
 impl FolderPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3128,7 +3430,7 @@ impl FolderPayloadData {
     }
 }
 /// The properties of the folder to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderPayloadDataAttributes {
     /// The name of the new folder (1-255 characters).
@@ -3140,6 +3442,10 @@ pub struct FolderPayloadDataAttributes {
     /// A container of additional properties that extends the default properties of this resource.
     pub extension: FolderPayloadDataAttributesExtension,
 }
+crate::runtime::contract::object!(
+    FolderPayloadDataAttributes { required(name, "name"), required(extension,
+    "extension") }
+);
 impl FolderPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3154,7 +3460,7 @@ impl FolderPayloadDataAttributes {
     }
 }
 /// A container of additional properties that extends the default properties of this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderPayloadDataAttributesExtension {
     /// The type of the extension.
@@ -3168,9 +3474,13 @@ pub struct FolderPayloadDataAttributesExtension {
     /// The container of additional properties.
     ///
     /// The additional properties must follow the schema specified by ``type`` and ``version``. Properties that don't follow the schema will be ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+crate::runtime::contract::object!(
+    FolderPayloadDataAttributesExtension { required(r#type, "type"), required(version,
+    "version"), optional(data, "data") }
+);
 impl FolderPayloadDataAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3191,12 +3501,15 @@ impl FolderPayloadDataAttributesExtension {
     }
 }
 /// A container of links to resources that are related to the folder to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderPayloadDataRelationships {
     /// Information about the parent of the new folder in the folder hierarchy.
     pub parent: FolderPayloadDataRelationshipsParent,
 }
+crate::runtime::contract::object!(
+    FolderPayloadDataRelationships { required(parent, "parent") }
+);
 impl FolderPayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3207,12 +3520,15 @@ impl FolderPayloadDataRelationships {
     }
 }
 /// Information about the parent of the new folder in the folder hierarchy.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderPayloadDataRelationshipsParent {
     /// The data about the parent of the folder to be created.
     pub data: FolderPayloadDataRelationshipsParentData,
 }
+crate::runtime::contract::object!(
+    FolderPayloadDataRelationshipsParent { required(data, "data") }
+);
 impl FolderPayloadDataRelationshipsParent {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3223,7 +3539,7 @@ impl FolderPayloadDataRelationshipsParent {
     }
 }
 /// The data about the parent of the folder to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FolderPayloadDataRelationshipsParentData {
     /// The `type` property.
@@ -3236,6 +3552,10 @@ pub struct FolderPayloadDataRelationshipsParentData {
     /// notifications sent when files are added to a folder.
     pub id: String,
 }
+crate::runtime::contract::object!(
+    FolderPayloadDataRelationshipsParentData { required(r#type, "type"), required(id,
+    "id") }
+);
 impl FolderPayloadDataRelationshipsParentData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3247,7 +3567,7 @@ impl FolderPayloadDataRelationshipsParentData {
     }
 }
 /// Describe the item to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayload {
     /// The `jsonapi` property.
@@ -3257,9 +3577,13 @@ pub struct ItemPayload {
     /// An array of objects, where each object represents a version of the item to be created. In this case there will only be one element in the array.
     pub included: Vec<ItemPayloadIncludedItem>,
     /// The `meta` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaForWebhooks>,
 }
+crate::runtime::contract::object!(
+    ItemPayload { required(jsonapi, "jsonapi"), required(data, "data"),
+    required(included, "included"), optional(meta, "meta") }
+);
 impl ItemPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3282,7 +3606,7 @@ impl ItemPayload {
     }
 }
 /// The data that describes the item to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadData {
     /// The `type` property.
@@ -3292,6 +3616,10 @@ pub struct ItemPayloadData {
     /// A container of links to resources that are related to the item to be created.
     pub relationships: ItemPayloadDataRelationships,
 }
+crate::runtime::contract::object!(
+    ItemPayloadData { required(r#type, "type"), required(attributes, "attributes"),
+    required(relationships, "relationships") }
+);
 impl ItemPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3308,17 +3636,21 @@ impl ItemPayloadData {
     }
 }
 /// The properties of the item to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadDataAttributes {
     /// The name of the new item (1-255 characters).
     ///
     /// Avoid using the following reserved characters in the name: ``&lt;``, ``&gt;``, ``:``, ``"``, ``/``, ``\``, ``|``, ``?``, ``*``, ``'``, ``\n``, ``\r``, ``\t``, ``\0``, ``\f``, ``¢``, ``™``, ``$``, ``®``.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The Type ID of the schema that defines the structure of the ``extension.data`` object
     pub extension: ItemPayloadDataAttributesExtension,
 }
+crate::runtime::contract::object!(
+    ItemPayloadDataAttributes { optional(display_name, "displayName"),
+    required(extension, "extension") }
+);
 impl ItemPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3335,7 +3667,7 @@ impl ItemPayloadDataAttributes {
     }
 }
 /// The Type ID of the schema that defines the structure of the ``extension.data`` object
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadDataAttributesExtension {
     /// The type of the extension.
@@ -3343,15 +3675,15 @@ pub struct ItemPayloadDataAttributesExtension {
     /// For BIM 360 Docs files, use ``items:autodesk.bim360:File``.
     ///
     /// For all other services, use ``items:autodesk.core:File``.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The version of the schema that applies to the ``extension.data`` object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The container of additional properties.
     ///
     /// The additional properties must follow the schema specified by ``extensions.type`` and ``extensions.version``. Properties that don't follow the schema will be ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<
         std::collections::BTreeMap<
             String,
@@ -3359,6 +3691,10 @@ pub struct ItemPayloadDataAttributesExtension {
         >,
     >,
 }
+crate::runtime::contract::object!(
+    ItemPayloadDataAttributesExtension { optional(r#type, "type"), optional(version,
+    "version"), optional(data, "data") }
+);
 impl ItemPayloadDataAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3394,7 +3730,7 @@ impl ItemPayloadDataAttributesExtension {
     }
 }
 /// A container of links to resources that are related to the item to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadDataRelationships {
     /// Information about the first version of the new item, which will be its tip version.
@@ -3402,6 +3738,9 @@ pub struct ItemPayloadDataRelationships {
     /// Information about the parent of the new item in the folder hierarchy.
     pub parent: ItemPayloadDataRelationshipsParent,
 }
+crate::runtime::contract::object!(
+    ItemPayloadDataRelationships { required(tip, "tip"), required(parent, "parent") }
+);
 impl ItemPayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3416,12 +3755,15 @@ impl ItemPayloadDataRelationships {
     }
 }
 /// Information about the first version of the new item, which will be its tip version.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadDataRelationshipsTip {
     /// The data about the version to be created.
     pub data: ItemPayloadDataRelationshipsTipData,
 }
+crate::runtime::contract::object!(
+    ItemPayloadDataRelationshipsTip { required(data, "data") }
+);
 impl ItemPayloadDataRelationshipsTip {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3432,7 +3774,7 @@ impl ItemPayloadDataRelationshipsTip {
     }
 }
 /// The data about the version to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadDataRelationshipsTipData {
     /// The `type` property.
@@ -3440,6 +3782,9 @@ pub struct ItemPayloadDataRelationshipsTipData {
     /// An ID to uniquely identify the version.
     pub id: String,
 }
+crate::runtime::contract::object!(
+    ItemPayloadDataRelationshipsTipData { required(r#type, "type"), required(id, "id") }
+);
 impl ItemPayloadDataRelationshipsTipData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3451,12 +3796,15 @@ impl ItemPayloadDataRelationshipsTipData {
     }
 }
 /// Information about the parent of the new item in the folder hierarchy.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadDataRelationshipsParent {
     /// The data about the parent folder.
     pub data: ItemPayloadDataRelationshipsParentData,
 }
+crate::runtime::contract::object!(
+    ItemPayloadDataRelationshipsParent { required(data, "data") }
+);
 impl ItemPayloadDataRelationshipsParent {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3467,7 +3815,7 @@ impl ItemPayloadDataRelationshipsParent {
     }
 }
 /// The data about the parent folder.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadDataRelationshipsParentData {
     /// The `type` property.
@@ -3479,6 +3827,10 @@ pub struct ItemPayloadDataRelationshipsParentData {
     /// For information on how to find the URN, see the initial steps of the \[Download a File\](/en/docs/data/v2/tutorials/download-file/) tutorial.
     pub id: String,
 }
+crate::runtime::contract::object!(
+    ItemPayloadDataRelationshipsParentData { required(r#type, "type"), required(id, "id")
+    }
+);
 impl ItemPayloadDataRelationshipsParentData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3490,7 +3842,7 @@ impl ItemPayloadDataRelationshipsParentData {
     }
 }
 /// The object at `#/components/schemas/ItemPayload/properties/included/items`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadIncludedItem {
     /// The `type` property.
@@ -3500,9 +3852,13 @@ pub struct ItemPayloadIncludedItem {
     /// The properties of the first version of the item to be created.
     pub attributes: ItemPayloadIncludedItemAttributes,
     /// A container of links to resources that are related to the item to be created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ItemPayloadIncludedItemRelationships>,
 }
+crate::runtime::contract::object!(
+    ItemPayloadIncludedItem { required(r#type, "type"), required(id, "id"),
+    required(attributes, "attributes"), optional(relationships, "relationships") }
+);
 impl ItemPayloadIncludedItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3528,7 +3884,7 @@ impl ItemPayloadIncludedItem {
     }
 }
 /// The properties of the first version of the item to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadIncludedItemAttributes {
     /// The name of the version (1-255 characters).
@@ -3540,6 +3896,10 @@ pub struct ItemPayloadIncludedItemAttributes {
     /// A container of additional properties that extends the default properties of this resource.
     pub extension: ItemPayloadIncludedItemAttributesExtension,
 }
+crate::runtime::contract::object!(
+    ItemPayloadIncludedItemAttributes { required(name, "name"), required(extension,
+    "extension") }
+);
 impl ItemPayloadIncludedItemAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3554,7 +3914,7 @@ impl ItemPayloadIncludedItemAttributes {
     }
 }
 /// A container of additional properties that extends the default properties of this resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadIncludedItemAttributesExtension {
     /// The type of the extension.
@@ -3564,15 +3924,15 @@ pub struct ItemPayloadIncludedItemAttributesExtension {
     /// For A360 composite design files, use ``versions:autodesk.a360:CompositeDesign``.
     ///
     /// For A360 Personal, Fusion Team, or BIM 360 Team files, use ``versions:autodesk.core:File``.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The version of the extension type (``included\[i\].attributes.extension.type``). The current version is ``1.0``.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The container of the additional properties.
     ///
     /// The additional properties must follow the schema specified by ``extensions.type`` and ``extensions.version``. Properties that don't follow the schema will be ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<
         std::collections::BTreeMap<
             String,
@@ -3580,6 +3940,10 @@ pub struct ItemPayloadIncludedItemAttributesExtension {
         >,
     >,
 }
+crate::runtime::contract::object!(
+    ItemPayloadIncludedItemAttributesExtension { optional(r#type, "type"),
+    optional(version, "version"), optional(data, "data") }
+);
 impl ItemPayloadIncludedItemAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3615,16 +3979,20 @@ impl ItemPayloadIncludedItemAttributesExtension {
     }
 }
 /// A container of links to resources that are related to the item to be created.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadIncludedItemRelationships {
     /// The object containing information on where the binary data of the item is stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<ItemPayloadIncludedItemRelationshipsStorage>,
     /// The `refs` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refs: Option<JsonApiRelationshipsRefs>,
 }
+crate::runtime::contract::object!(
+    ItemPayloadIncludedItemRelationships { optional(storage, "storage"), optional(refs,
+    "refs") }
+);
 impl ItemPayloadIncludedItemRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3649,12 +4017,15 @@ impl ItemPayloadIncludedItemRelationships {
     }
 }
 /// The object containing information on where the binary data of the item is stored.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadIncludedItemRelationshipsStorage {
     /// The data about the location of binary data.
     pub data: ItemPayloadIncludedItemRelationshipsStorageData,
 }
+crate::runtime::contract::object!(
+    ItemPayloadIncludedItemRelationshipsStorage { required(data, "data") }
+);
 impl ItemPayloadIncludedItemRelationshipsStorage {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3667,7 +4038,7 @@ impl ItemPayloadIncludedItemRelationshipsStorage {
     }
 }
 /// The data about the location of binary data.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemPayloadIncludedItemRelationshipsStorageData {
     /// The `type` property.
@@ -3675,6 +4046,10 @@ pub struct ItemPayloadIncludedItemRelationshipsStorageData {
     /// The URN indicating the location of the binary data. This is represented by the ``objectId``  returned when \[uploading the file\](/en/docs/data/v2/reference/http/buckets-:bucketKey-objects-:objectKey-PUT/).
     pub id: String,
 }
+crate::runtime::contract::object!(
+    ItemPayloadIncludedItemRelationshipsStorageData { required(r#type, "type"),
+    required(id, "id") }
+);
 impl ItemPayloadIncludedItemRelationshipsStorageData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3686,7 +4061,7 @@ impl ItemPayloadIncludedItemRelationshipsStorageData {
     }
 }
 /// Describe the version to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayload {
     /// The `jsonapi` property.
@@ -3694,9 +4069,13 @@ pub struct VersionPayload {
     /// The data that describes the version to be created.
     pub data: VersionPayloadData,
     /// The `meta` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaForWebhooks>,
 }
+crate::runtime::contract::object!(
+    VersionPayload { required(jsonapi, "jsonapi"), required(data, "data"), optional(meta,
+    "meta") }
+);
 impl VersionPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3717,7 +4096,7 @@ impl VersionPayload {
     }
 }
 /// The data that describes the version to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadData {
     /// The `type` property.
@@ -3727,6 +4106,10 @@ pub struct VersionPayloadData {
     /// A container of links to resources that are related to the version to be created.
     pub relationships: VersionPayloadDataRelationships,
 }
+crate::runtime::contract::object!(
+    VersionPayloadData { required(r#type, "type"), required(attributes, "attributes"),
+    required(relationships, "relationships") }
+);
 impl VersionPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3743,7 +4126,7 @@ impl VersionPayloadData {
     }
 }
 /// The properties of the version to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataAttributes {
     /// The file name to be used when synced to local disk (1-255 characters).
@@ -3755,9 +4138,13 @@ pub struct VersionPayloadDataAttributes {
     /// A container of additional properties that extends the default properties of the version to be created.
     pub extension: VersionPayloadDataAttributesExtension,
     /// Reserved for future use. Use ``data.attributes.name`` for the name.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataAttributes { required(name, "name"), required(extension,
+    "extension"), optional(display_name, "displayName") }
+);
 impl VersionPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3778,7 +4165,7 @@ impl VersionPayloadDataAttributes {
     }
 }
 /// A container of additional properties that extends the default properties of the version to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataAttributesExtension {
     /// The Type ID of the schema that defines the structure of the ``extension.data`` object.
@@ -3788,9 +4175,13 @@ pub struct VersionPayloadDataAttributesExtension {
     /// The container of additional properties.
     ///
     /// The additional properties must follow the schema specified by ``extensions.type`` and ``extensions.version``. Properties that don't follow the schema will be ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataAttributesExtension { required(r#type, "type"), required(version,
+    "version"), optional(data, "data") }
+);
 impl VersionPayloadDataAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3811,18 +4202,22 @@ impl VersionPayloadDataAttributesExtension {
     }
 }
 /// A container of links to resources that are related to the version to be created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataRelationships {
     /// Contains information about the item this is a version of.
     pub item: VersionPayloadDataRelationshipsItem,
     /// Contains the information about the storage location that contains the binary data of this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<VersionPayloadDataRelationshipsStorage>,
     /// Information on other resources that will share a custom relationship with the version being created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refs: Option<VersionPayloadDataRelationshipsRefs>,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataRelationships { required(item, "item"), optional(storage,
+    "storage"), optional(refs, "refs") }
+);
 impl VersionPayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3851,12 +4246,15 @@ impl VersionPayloadDataRelationships {
     }
 }
 /// Contains information about the item this is a version of.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataRelationshipsItem {
     /// A container of data on the item.
     pub data: VersionPayloadDataRelationshipsItemData,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataRelationshipsItem { required(data, "data") }
+);
 impl VersionPayloadDataRelationshipsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3867,7 +4265,7 @@ impl VersionPayloadDataRelationshipsItem {
     }
 }
 /// A container of data on the item.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataRelationshipsItemData {
     /// The `type` property.
@@ -3875,6 +4273,10 @@ pub struct VersionPayloadDataRelationshipsItemData {
     /// The ID that uniquely identifies the item.
     pub id: String,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataRelationshipsItemData { required(r#type, "type"), required(id,
+    "id") }
+);
 impl VersionPayloadDataRelationshipsItemData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3886,12 +4288,15 @@ impl VersionPayloadDataRelationshipsItemData {
     }
 }
 /// Contains the information about the storage location that contains the binary data of this version.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataRelationshipsStorage {
     /// A container of data on the storage location.
     pub data: VersionPayloadDataRelationshipsStorageData,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataRelationshipsStorage { required(data, "data") }
+);
 impl VersionPayloadDataRelationshipsStorage {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3902,7 +4307,7 @@ impl VersionPayloadDataRelationshipsStorage {
     }
 }
 /// A container of data on the storage location.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataRelationshipsStorageData {
     /// The `type` property.
@@ -3910,6 +4315,10 @@ pub struct VersionPayloadDataRelationshipsStorageData {
     /// The ID that uniquely identifies the storage location.
     pub id: String,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataRelationshipsStorageData { required(r#type, "type"), required(id,
+    "id") }
+);
 impl VersionPayloadDataRelationshipsStorageData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3921,12 +4330,15 @@ impl VersionPayloadDataRelationshipsStorageData {
     }
 }
 /// Information on other resources that will share a custom relationship with the version being created.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataRelationshipsRefs {
     /// An array of object, where each object represents a reference.
     pub data: Vec<VersionPayloadDataRelationshipsRefsDataItem>,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataRelationshipsRefs { required(data, "data") }
+);
 impl VersionPayloadDataRelationshipsRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3939,7 +4351,7 @@ impl VersionPayloadDataRelationshipsRefs {
     }
 }
 /// The object at `#/components/schemas/VersionPayload/properties/data/properties/relationships/properties/refs/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataRelationshipsRefsDataItem {
     /// The `type` property.
@@ -3949,6 +4361,10 @@ pub struct VersionPayloadDataRelationshipsRefsDataItem {
     /// Contains meta information about the reference.
     pub meta: VersionPayloadDataRelationshipsRefsDataItemMeta,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataRelationshipsRefsDataItem { required(r#type, "type"), required(id,
+    "id"), required(meta, "meta") }
+);
 impl VersionPayloadDataRelationshipsRefsDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3965,7 +4381,7 @@ impl VersionPayloadDataRelationshipsRefsDataItem {
     }
 }
 /// Contains meta information about the reference.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataRelationshipsRefsDataItemMeta {
     /// The `refType` property.
@@ -3976,6 +4392,10 @@ pub struct VersionPayloadDataRelationshipsRefsDataItemMeta {
     /// Contains additional properties that extend the default properties of the relationship.
     pub extension: VersionPayloadDataRelationshipsRefsDataItemMetaExtension,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataRelationshipsRefsDataItemMeta { required(ref_type, "refType"),
+    required(direction, "direction"), required(extension, "extension") }
+);
 impl VersionPayloadDataRelationshipsRefsDataItemMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3992,19 +4412,23 @@ impl VersionPayloadDataRelationshipsRefsDataItemMeta {
     }
 }
 /// Contains additional properties that extend the default properties of the relationship.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ExtensionTypeCoreXref>,
     /// The version of the xref type. Currently must be ``1.1.0``.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData>,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataRelationshipsRefsDataItemMetaExtension { optional(r#type, "type"),
+    optional(version, "version"), optional(data, "data") }
+);
 impl VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4035,13 +4459,17 @@ impl VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
     }
 }
 /// The object at `#/components/schemas/VersionPayload/properties/data/properties/relationships/properties/refs/properties/data/items/properties/meta/properties/extension/properties/data`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData {
     /// The `nestedType` property.
     #[serde(rename = "nestedType")]
     pub nested_type: NestedXref,
 }
+crate::runtime::contract::object!(
+    VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData { required(nested_type,
+    "nestedType") }
+);
 impl VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4052,22 +4480,26 @@ impl VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData {
     }
 }
 /// The payload returned upon successful creation of a new version.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedVersion {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// A container of data describing the version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CreatedVersionData>,
     /// An array of objects, where each object represents a resource included with the object. For example, the item corresponding to the new version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<CreatedVersionIncludedItem>>,
 }
+crate::runtime::contract::object!(
+    CreatedVersion { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(included, "included") }
+);
 impl CreatedVersion {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4104,22 +4536,26 @@ impl CreatedVersion {
     }
 }
 /// A container of data describing the version.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedVersionData {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeVersion>,
     /// The ID that uniquely identifies the version (Version ID). The Version ID is the URN of the version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `attributes` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<VersionAttributes>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelfAndWebView>,
 }
+crate::runtime::contract::object!(
+    CreatedVersionData { optional(r#type, "type"), optional(id, "id"),
+    optional(attributes, "attributes"), optional(links, "links") }
+);
 impl CreatedVersionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4153,7 +4589,7 @@ impl CreatedVersionData {
     }
 }
 /// The object at `#/components/schemas/CreatedVersion/properties/included/items`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedVersionIncludedItem {
     /// The `type` property.
@@ -4167,6 +4603,11 @@ pub struct CreatedVersionIncludedItem {
     /// Contains links to resources that are directly related to this item.
     pub relationships: CreatedVersionIncludedItemRelationships,
 }
+crate::runtime::contract::object!(
+    CreatedVersionIncludedItem { required(r#type, "type"), required(id, "id"),
+    required(attributes, "attributes"), required(links, "links"), required(relationships,
+    "relationships") }
+);
 impl CreatedVersionIncludedItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4187,16 +4628,20 @@ impl CreatedVersionIncludedItem {
     }
 }
 /// Contains the links to use to access references of this resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedVersionIncludedItemLinks {
     /// The `self` property.
-    #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "self", skip_serializing_if = "Option::is_none")]
     pub self_: Option<JsonApiLinksSelf>,
     /// The `related` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<JsonApiLinksRelated>,
 }
+crate::runtime::contract::object!(
+    CreatedVersionIncludedItemLinks { optional(self_, "self"), optional(related,
+    "related") }
+);
 impl CreatedVersionIncludedItemLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4218,7 +4663,7 @@ impl CreatedVersionIncludedItemLinks {
     }
 }
 /// Contains links to resources that are directly related to this item.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedVersionIncludedItemRelationships {
     /// The `tip` property.
@@ -4232,6 +4677,11 @@ pub struct CreatedVersionIncludedItemRelationships {
     /// The `links` property.
     pub links: JsonApiRelationshipsLinksLinks,
 }
+crate::runtime::contract::object!(
+    CreatedVersionIncludedItemRelationships { required(tip, "tip"), required(versions,
+    "versions"), required(parent, "parent"), required(refs, "refs"), required(links,
+    "links") }
+);
 impl CreatedVersionIncludedItemRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4252,19 +4702,23 @@ impl CreatedVersionIncludedItemRelationships {
     }
 }
 /// Successful retrieval of the available download formats for a specific version.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadFormats {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// Contains information about the file formats the version can be downloaded as.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DownloadFormatsData>,
 }
+crate::runtime::contract::object!(
+    DownloadFormats { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data") }
+);
 impl DownloadFormats {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4292,19 +4746,23 @@ impl DownloadFormats {
     }
 }
 /// Contains information about the file formats the version can be downloaded as.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadFormatsData {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeDownloadformats>,
     /// The URN of the version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains the list of formats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<DownloadFormatsDataAttributes>,
 }
+crate::runtime::contract::object!(
+    DownloadFormatsData { optional(r#type, "type"), optional(id, "id"),
+    optional(attributes, "attributes") }
+);
 impl DownloadFormatsData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4335,13 +4793,16 @@ impl DownloadFormatsData {
     }
 }
 /// Contains the list of formats.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadFormatsDataAttributes {
     /// An array of objects, where each object corresponds to a file format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub formats: Option<Vec<DownloadFormatsDataAttributesFormatsItem>>,
 }
+crate::runtime::contract::object!(
+    DownloadFormatsDataAttributes { optional(formats, "formats") }
+);
 impl DownloadFormatsDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4360,13 +4821,16 @@ impl DownloadFormatsDataAttributes {
     }
 }
 /// The object at `#/components/schemas/DownloadFormats/properties/data/properties/attributes/properties/formats/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadFormatsDataAttributesFormatsItem {
     /// The file name extension of the supported file format.
-    #[serde(rename = "fileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fileType", skip_serializing_if = "Option::is_none")]
     pub file_type: Option<String>,
 }
+crate::runtime::contract::object!(
+    DownloadFormatsDataAttributesFormatsItem { optional(file_type, "fileType") }
+);
 impl DownloadFormatsDataAttributesFormatsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4382,19 +4846,23 @@ impl DownloadFormatsDataAttributesFormatsItem {
     }
 }
 /// An object that represents a download.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Download {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DownloadData>,
 }
+crate::runtime::contract::object!(
+    Download { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data") }
+);
 impl Download {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4422,25 +4890,29 @@ impl Download {
     }
 }
 /// A container of the details of the download object.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadData {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeDownloads>,
     /// An ID to uniquely identify this download. It is identical to the Job ID that was used to generate this download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The properties of the download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<DownloadDataAttributes>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// Contains links to the resources directly related to the download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<DownloadDataRelationships>,
 }
+crate::runtime::contract::object!(
+    DownloadData { optional(r#type, "type"), optional(id, "id"), optional(attributes,
+    "attributes"), optional(links, "links"), optional(relationships, "relationships") }
+);
 impl DownloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4483,13 +4955,14 @@ impl DownloadData {
     }
 }
 /// The properties of the download.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadDataAttributes {
     /// A container of the file format of the download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<DownloadDataAttributesFormat>,
 }
+crate::runtime::contract::object!(DownloadDataAttributes { optional(format, "format") });
 impl DownloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4508,13 +4981,16 @@ impl DownloadDataAttributes {
     }
 }
 /// A container of the file format of the download.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadDataAttributesFormat {
     /// The file name extension of the file format of the download.
-    #[serde(rename = "fileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fileType", skip_serializing_if = "Option::is_none")]
     pub file_type: Option<String>,
 }
+crate::runtime::contract::object!(
+    DownloadDataAttributesFormat { optional(file_type, "fileType") }
+);
 impl DownloadDataAttributesFormat {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4530,13 +5006,16 @@ impl DownloadDataAttributesFormat {
     }
 }
 /// Contains links to the resources directly related to the download.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadDataRelationships {
     /// Contains information about the location of the download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<DownloadDataRelationshipsStorage>,
 }
+crate::runtime::contract::object!(
+    DownloadDataRelationships { optional(storage, "storage") }
+);
 impl DownloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4555,16 +5034,19 @@ impl DownloadDataRelationships {
     }
 }
 /// Contains information about the location of the download.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadDataRelationshipsStorage {
     /// Contains information about the storage location of the download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DownloadDataRelationshipsStorageData>,
     /// Meta information about the storage location of the download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<DownloadDataRelationshipsStorageMeta>,
 }
+crate::runtime::contract::object!(
+    DownloadDataRelationshipsStorage { optional(data, "data"), optional(meta, "meta") }
+);
 impl DownloadDataRelationshipsStorage {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4592,16 +5074,19 @@ impl DownloadDataRelationshipsStorage {
     }
 }
 /// Contains information about the storage location of the download.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadDataRelationshipsStorageData {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeObject>,
     /// The URN of the storage location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    DownloadDataRelationshipsStorageData { optional(r#type, "type"), optional(id, "id") }
+);
 impl DownloadDataRelationshipsStorageData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4623,13 +5108,16 @@ impl DownloadDataRelationshipsStorageData {
     }
 }
 /// Meta information about the storage location of the download.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadDataRelationshipsStorageMeta {
     /// The `link` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<JsonApiLink>,
 }
+crate::runtime::contract::object!(
+    DownloadDataRelationshipsStorageMeta { optional(link, "link") }
+);
 impl DownloadDataRelationshipsStorageMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4645,19 +5133,23 @@ impl DownloadDataRelationshipsStorageMeta {
     }
 }
 /// Successful retrieval of the available downloads collection associated with a specific version.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Downloads {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DownloadData>>,
 }
+crate::runtime::contract::object!(
+    Downloads { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data") }
+);
 impl Downloads {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4685,7 +5177,7 @@ impl Downloads {
     }
 }
 /// The payload for creating a download of a specified format.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadPayload {
     /// The `jsonapi` property.
@@ -4693,6 +5185,9 @@ pub struct DownloadPayload {
     /// Contains information about the desired download format and the version of the item to convert to this format.
     pub data: DownloadPayloadData,
 }
+crate::runtime::contract::object!(
+    DownloadPayload { required(jsonapi, "jsonapi"), required(data, "data") }
+);
 impl DownloadPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4707,7 +5202,7 @@ impl DownloadPayload {
     }
 }
 /// Contains information about the desired download format and the version of the item to convert to this format.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadPayloadData {
     /// The `type` property.
@@ -4717,6 +5212,10 @@ pub struct DownloadPayloadData {
     /// Contains information about the version the download format is being created for.
     pub relationships: DownloadPayloadDataRelationships,
 }
+crate::runtime::contract::object!(
+    DownloadPayloadData { required(r#type, "type"), required(attributes, "attributes"),
+    required(relationships, "relationships") }
+);
 impl DownloadPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4733,12 +5232,15 @@ impl DownloadPayloadData {
     }
 }
 /// Contains information about the desired download format.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadPayloadDataAttributes {
     /// Specifies the desired download format.
     pub format: DownloadPayloadDataAttributesFormat,
 }
+crate::runtime::contract::object!(
+    DownloadPayloadDataAttributes { required(format, "format") }
+);
 impl DownloadPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4749,13 +5251,16 @@ impl DownloadPayloadDataAttributes {
     }
 }
 /// Specifies the desired download format.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadPayloadDataAttributesFormat {
     /// The file name extension of the desired download format. Must be one of the supported file name extensions returned by the \[List Supported Download Formats\](/en/docs/data/v2/reference/http/projects-project_id-versions-version_id-downloadFormats-GET/) operation for the specified version.
     #[serde(rename = "fileType")]
     pub file_type: String,
 }
+crate::runtime::contract::object!(
+    DownloadPayloadDataAttributesFormat { required(file_type, "fileType") }
+);
 impl DownloadPayloadDataAttributesFormat {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4766,12 +5271,15 @@ impl DownloadPayloadDataAttributesFormat {
     }
 }
 /// Contains information about the version the download format is being created for.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadPayloadDataRelationships {
     /// Contains information about the version the download format is being created for.
     pub source: DownloadPayloadDataRelationshipsSource,
 }
+crate::runtime::contract::object!(
+    DownloadPayloadDataRelationships { required(source, "source") }
+);
 impl DownloadPayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4782,12 +5290,15 @@ impl DownloadPayloadDataRelationships {
     }
 }
 /// Contains information about the version the download format is being created for.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadPayloadDataRelationshipsSource {
     /// Contains information about the version the download format is being created for.
     pub data: DownloadPayloadDataRelationshipsSourceData,
 }
+crate::runtime::contract::object!(
+    DownloadPayloadDataRelationshipsSource { required(data, "data") }
+);
 impl DownloadPayloadDataRelationshipsSource {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4798,7 +5309,7 @@ impl DownloadPayloadDataRelationshipsSource {
     }
 }
 /// Contains information about the version the download format is being created for.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadPayloadDataRelationshipsSourceData {
     /// The `type` property.
@@ -4808,6 +5319,10 @@ pub struct DownloadPayloadDataRelationshipsSourceData {
     /// **Note**: Must be the raw string, not the URL encoded string.
     pub id: String,
 }
+crate::runtime::contract::object!(
+    DownloadPayloadDataRelationshipsSourceData { required(r#type, "type"), required(id,
+    "id") }
+);
 impl DownloadPayloadDataRelationshipsSourceData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4819,19 +5334,23 @@ impl DownloadPayloadDataRelationshipsSourceData {
     }
 }
 /// An object that represents the response to a Create Download request.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedDownload {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// An array of objects containing a single object, which represents the job that was kicked off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CreatedDownloadDataItem>>,
 }
+crate::runtime::contract::object!(
+    CreatedDownload { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data") }
+);
 impl CreatedDownload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4859,22 +5378,26 @@ impl CreatedDownload {
     }
 }
 /// The object at `#/components/schemas/CreatedDownload/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedDownloadDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeJob>,
     /// A unique ID assigned to identify the job that creates the download. This ID doubles up as the unique ID to identify the download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains the properties that indicate the current status of the job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<CreatedDownloadDataItemAttributes>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
 }
+crate::runtime::contract::object!(
+    CreatedDownloadDataItem { optional(r#type, "type"), optional(id, "id"),
+    optional(attributes, "attributes"), optional(links, "links") }
+);
 impl CreatedDownloadDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4911,13 +5434,16 @@ impl CreatedDownloadDataItem {
     }
 }
 /// Contains the properties that indicate the current status of the job.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedDownloadDataItemAttributes {
     /// The `status` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<DownloadsStatus>,
 }
+crate::runtime::contract::object!(
+    CreatedDownloadDataItemAttributes { optional(status, "status") }
+);
 impl CreatedDownloadDataItemAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4933,19 +5459,23 @@ impl CreatedDownloadDataItemAttributes {
     }
 }
 /// Details of the specified job was returned successfully.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Job {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// Contains information about the download creation job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JobData>,
 }
+crate::runtime::contract::object!(
+    Job { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data, "data")
+    }
+);
 impl Job {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4973,22 +5503,26 @@ impl Job {
     }
 }
 /// Contains information about the download creation job.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JobData {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeJob>,
     /// The Job ID of the job creating the download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains the properties that indicate the current status of the job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<JobDataAttributes>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
 }
+crate::runtime::contract::object!(
+    JobData { optional(r#type, "type"), optional(id, "id"), optional(attributes,
+    "attributes"), optional(links, "links") }
+);
 impl JobData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5022,13 +5556,14 @@ impl JobData {
     }
 }
 /// Contains the properties that indicate the current status of the job.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JobDataAttributes {
     /// Indicates the current status of the job, while the job is ``queued``, ``processing``, or ``failed``. If the job is finished, the server returns a HTTP 303 status with the ``location`` header set to the URI to use to fetch the details of the download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+crate::runtime::contract::object!(JobDataAttributes { optional(status, "status") });
 impl JobDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5044,22 +5579,26 @@ impl JobDataAttributes {
 /// An object that contains the input data required to execute the GetPublishModelJob command.
 ///
 /// The ListRefs verifies whether a Collaboration for Revit (C4R) model needs to be published to BIM 360 Docs. For more information, see the \[GetPublishModelJob topic in the overview section\](/en/docs/data/v2/developers_guide/commands/getpublishmodeljob).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelJobPayload {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A unique ID assigned to the process executing the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A container of the inputs for the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishModelJobPayloadAttributes>,
     /// Contains a list of resources required for execution of the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<PublishModelJobPayloadRelationships>,
 }
+crate::runtime::contract::object!(
+    PublishModelJobPayload { optional(r#type, "type"), optional(id, "id"),
+    optional(attributes, "attributes"), optional(relationships, "relationships") }
+);
 impl PublishModelJobPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5099,15 +5638,18 @@ impl PublishModelJobPayload {
     }
 }
 /// A container of the inputs for the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelJobPayloadAttributes {
     /// An object that contains properties
     /// specific to the GetPublishModelJob command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishModelJobPayloadAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    PublishModelJobPayloadAttributes { optional(extension, "extension") }
+);
 impl PublishModelJobPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5128,17 +5670,21 @@ impl PublishModelJobPayloadAttributes {
 /// An object that contains properties
 /// specific to the GetPublishModelJob command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelJobPayloadAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypeGetPublishModelJob>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the GetPublishModelJob command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    PublishModelJobPayloadAttributesExtension { optional(r#type, "type"),
+    optional(version, "version") }
+);
 impl PublishModelJobPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5163,13 +5709,16 @@ impl PublishModelJobPayloadAttributesExtension {
     }
 }
 /// Contains a list of resources required for execution of the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelJobPayloadRelationships {
     /// Contains the list of items to check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<PublishModelJobPayloadRelationshipsResources>,
 }
+crate::runtime::contract::object!(
+    PublishModelJobPayloadRelationships { optional(resources, "resources") }
+);
 impl PublishModelJobPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5188,14 +5737,17 @@ impl PublishModelJobPayloadRelationships {
     }
 }
 /// Contains the list of items to check.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelJobPayloadRelationshipsResources {
     /// An array of objects, where each object
     /// represents an item to check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PublishModelJobPayloadRelationshipsResourcesDataItem>>,
 }
+crate::runtime::contract::object!(
+    PublishModelJobPayloadRelationshipsResources { optional(data, "data") }
+);
 impl PublishModelJobPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5214,18 +5766,22 @@ impl PublishModelJobPayloadRelationshipsResources {
     }
 }
 /// The object at `#/components/schemas/PublishModelJobPayload/properties/relationships/properties/resources/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelJobPayloadRelationshipsResourcesDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeItem>,
     /// The URN of the item to check. Use the
     /// \[Get an Item\](/en/docs/data/v2/reference/http/projects-project_id-items-item_id-GET/)
     /// operation to verify the URN.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    PublishModelJobPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
+    optional(id, "id") }
+);
 impl PublishModelJobPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5247,20 +5803,24 @@ impl PublishModelJobPayloadRelationshipsResourcesDataItem {
     }
 }
 /// The ``data`` object returned by the GetPublishModelJob command, if the model needs publishing. If the model is already published, the ``data`` object will bed ``null``.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelJob {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A unique ID assigned to the process executing the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains the properties of the response
     /// to the GetPublishModelJob command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishModelJobAttributes>,
 }
+crate::runtime::contract::object!(
+    PublishModelJob { optional(r#type, "type"), optional(id, "id"), optional(attributes,
+    "attributes") }
+);
 impl PublishModelJob {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5292,18 +5852,22 @@ impl PublishModelJob {
 }
 /// Contains the properties of the response
 /// to the GetPublishModelJob command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelJobAttributes {
     /// The `status` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommandExecutionStatus>,
     /// An object that contains properties
     /// specific to the GetPublishModelJob command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishModelJobAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    PublishModelJobAttributes { optional(status, "status"), optional(extension,
+    "extension") }
+);
 impl PublishModelJobAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5330,17 +5894,21 @@ impl PublishModelJobAttributes {
 /// An object that contains properties
 /// specific to the GetPublishModelJob command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelJobAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypePublishmodel>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the GetPublishModelJob command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    PublishModelJobAttributesExtension { optional(r#type, "type"), optional(version,
+    "version") }
+);
 impl PublishModelJobAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5364,19 +5932,23 @@ impl PublishModelJobAttributesExtension {
 /// An object that contains the input data required to execute the ListItems command.
 ///
 /// The ListItems command retrieves metadata for up to 50 specified items. For example, an item name, or the date it was created. It also returns the tip (latest) version of the items.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsPayload {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A container of the inputs for the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ListItemsPayloadAttributes>,
     /// Contains a list of resources required for execution of the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListItemsPayloadRelationships>,
 }
+crate::runtime::contract::object!(
+    ListItemsPayload { optional(r#type, "type"), optional(attributes, "attributes"),
+    optional(relationships, "relationships") }
+);
 impl ListItemsPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5410,15 +5982,18 @@ impl ListItemsPayload {
     }
 }
 /// A container of the inputs for the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsPayloadAttributes {
     /// An object that contains properties
     /// specific to the ListItems command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListItemsPayloadAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    ListItemsPayloadAttributes { optional(extension, "extension") }
+);
 impl ListItemsPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5439,21 +6014,25 @@ impl ListItemsPayloadAttributes {
 /// An object that contains properties
 /// specific to the ListItems command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsPayloadAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypeListItems>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the ListItems command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Contains the custom properties specific to the
     /// ListItems command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ListItemsPayloadAttributesExtensionData>,
 }
+crate::runtime::contract::object!(
+    ListItemsPayloadAttributesExtension { optional(r#type, "type"), optional(version,
+    "version"), optional(data, "data") }
+);
 impl ListItemsPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5485,7 +6064,7 @@ impl ListItemsPayloadAttributesExtension {
 }
 /// Contains the custom properties specific to the
 /// ListItems command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsPayloadAttributesExtensionData {
     /// Specify whether to return the
@@ -5499,13 +6078,13 @@ pub struct ListItemsPayloadAttributesExtensionData {
     ///
     /// Setting this parameter to ``true`` on a
     /// non-BIM 360 Docs project results in an error.
-    #[serde(
-        rename = "includePathInProject",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "includePathInProject", skip_serializing_if = "Option::is_none")]
     pub include_path_in_project: Option<bool>,
 }
+crate::runtime::contract::object!(
+    ListItemsPayloadAttributesExtensionData { optional(include_path_in_project,
+    "includePathInProject") }
+);
 impl ListItemsPayloadAttributesExtensionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5521,15 +6100,18 @@ impl ListItemsPayloadAttributesExtensionData {
     }
 }
 /// Contains a list of resources required for execution of the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsPayloadRelationships {
     /// Contains the list of items
     /// to check. The list can contain up to
     /// 50 versions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListItemsPayloadRelationshipsResources>,
 }
+crate::runtime::contract::object!(
+    ListItemsPayloadRelationships { optional(resources, "resources") }
+);
 impl ListItemsPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5550,14 +6132,17 @@ impl ListItemsPayloadRelationships {
 /// Contains the list of items
 /// to check. The list can contain up to
 /// 50 versions.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsPayloadRelationshipsResources {
     /// An array of objects, where each object
     /// represents an item to check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListItemsPayloadRelationshipsResourcesDataItem>>,
 }
+crate::runtime::contract::object!(
+    ListItemsPayloadRelationshipsResources { optional(data, "data") }
+);
 impl ListItemsPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5576,18 +6161,22 @@ impl ListItemsPayloadRelationshipsResources {
     }
 }
 /// The object at `#/components/schemas/ListItemsPayload/properties/relationships/properties/resources/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsPayloadRelationshipsResourcesDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeItem>,
     /// The URN of the item to check. Use the
     /// \[Get an Item\](/en/docs/data/v2/reference/http/projects-project_id-items-item_id-GET/)
     /// operation to verify the URN.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    ListItemsPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
+    optional(id, "id") }
+);
 impl ListItemsPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5609,29 +6198,34 @@ impl ListItemsPayloadRelationshipsResourcesDataItem {
     }
 }
 /// The ``data`` object returned by the ListItems command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItems {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A unique ID assigned to the process executing the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains the properties of the response
     /// to the ListItems command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ListItemsAttributes>,
     /// Contains the list of items that were
     /// checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListItemsRelationships>,
     /// An array of objects, which contains a single
     /// object. The object represents the tip version
     /// of the item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<VersionData>>,
 }
+crate::runtime::contract::object!(
+    ListItems { optional(r#type, "type"), optional(id, "id"), optional(attributes,
+    "attributes"), optional(relationships, "relationships"), optional(included,
+    "included") }
+);
 impl ListItems {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5675,18 +6269,21 @@ impl ListItems {
 }
 /// Contains the properties of the response
 /// to the ListItems command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsAttributes {
     /// The `status` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommandExecutionStatus>,
     /// An object that contains properties
     /// specific to the ListItems command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListItemsAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    ListItemsAttributes { optional(status, "status"), optional(extension, "extension") }
+);
 impl ListItemsAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5713,17 +6310,21 @@ impl ListItemsAttributes {
 /// An object that contains properties
 /// specific to the ListItems command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypeListItems>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the ListItems command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    ListItemsAttributesExtension { optional(r#type, "type"), optional(version, "version")
+    }
+);
 impl ListItemsAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5746,14 +6347,17 @@ impl ListItemsAttributesExtension {
 }
 /// Contains the list of items that were
 /// checked.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsRelationships {
     /// Contains the list of items that were
     /// checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListItemsRelationshipsResources>,
 }
+crate::runtime::contract::object!(
+    ListItemsRelationships { optional(resources, "resources") }
+);
 impl ListItemsRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5773,14 +6377,17 @@ impl ListItemsRelationships {
 }
 /// Contains the list of items that were
 /// checked.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsRelationshipsResources {
     /// An array of objects, where each object
     /// represents a item that was checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListItemsRelationshipsResourcesDataItem>>,
 }
+crate::runtime::contract::object!(
+    ListItemsRelationshipsResources { optional(data, "data") }
+);
 impl ListItemsRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5799,19 +6406,23 @@ impl ListItemsRelationshipsResources {
     }
 }
 /// The object at `#/components/schemas/ListItems/properties/relationships/properties/resources/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsRelationshipsResourcesDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeItem>,
     /// The URN of the item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `meta` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ItemData>,
 }
+crate::runtime::contract::object!(
+    ListItemsRelationshipsResourcesDataItem { optional(r#type, "type"), optional(id,
+    "id"), optional(meta, "meta") }
+);
 impl ListItemsRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5839,23 +6450,27 @@ impl ListItemsRelationshipsResourcesDataItem {
     }
 }
 /// The ``data`` object returned by the ListItems command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsTest {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A unique ID assigned to the process executing the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains the properties of the response
     /// to the ListItems command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ListItemsTestAttributes>,
     /// The `relationships` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListItemsTestRelationships>,
 }
+crate::runtime::contract::object!(
+    ListItemsTest { optional(r#type, "type"), optional(id, "id"), optional(attributes,
+    "attributes"), optional(relationships, "relationships") }
+);
 impl ListItemsTest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5893,18 +6508,22 @@ impl ListItemsTest {
 }
 /// Contains the properties of the response
 /// to the ListItems command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsTestAttributes {
     /// The `status` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommandExecutionStatus>,
     /// An object that contains properties
     /// specific to the ListItems command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListItemsTestAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    ListItemsTestAttributes { optional(status, "status"), optional(extension,
+    "extension") }
+);
 impl ListItemsTestAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5931,17 +6550,21 @@ impl ListItemsTestAttributes {
 /// An object that contains properties
 /// specific to the ListItems command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsTestAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypeListItems>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the ListItems command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    ListItemsTestAttributesExtension { optional(r#type, "type"), optional(version,
+    "version") }
+);
 impl ListItemsTestAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5963,13 +6586,16 @@ impl ListItemsTestAttributesExtension {
     }
 }
 /// The object at `#/components/schemas/ListItemsTest/properties/relationships`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsTestRelationships {
     /// The `resources` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListItemsTestRelationshipsResources>,
 }
+crate::runtime::contract::object!(
+    ListItemsTestRelationships { optional(resources, "resources") }
+);
 impl ListItemsTestRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5988,16 +6614,20 @@ impl ListItemsTestRelationships {
     }
 }
 /// The object at `#/components/schemas/ListItemsTest/properties/relationships/properties/resources`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsTestRelationshipsResources {
     /// The `meta` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ItemData>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListItemsTestRelationshipsResourcesDataItem>>,
 }
+crate::runtime::contract::object!(
+    ListItemsTestRelationshipsResources { optional(meta, "meta"), optional(data, "data")
+    }
+);
 impl ListItemsTestRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6022,16 +6652,20 @@ impl ListItemsTestRelationshipsResources {
     }
 }
 /// The object at `#/components/schemas/ListItemsTest/properties/relationships/properties/resources/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListItemsTestRelationshipsResourcesDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeItem>,
     /// The `version` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    ListItemsTestRelationshipsResourcesDataItem { optional(r#type, "type"),
+    optional(version, "version") }
+);
 impl ListItemsTestRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6055,19 +6689,23 @@ impl ListItemsTestRelationshipsResourcesDataItem {
 /// An object that contains the input data required to execute the ListRefs command.
 ///
 /// The ListRefs command retrieves the custom relationships between specified versions of items and other resources in the data domain service (folders, items, and versions). You can retrieve the relationships of up to 50 versions.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsPayload {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A container of the inputs for the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ListRefsPayloadAttributes>,
     /// Contains a list of resources required for execution of the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListRefsPayloadRelationships>,
 }
+crate::runtime::contract::object!(
+    ListRefsPayload { optional(r#type, "type"), optional(attributes, "attributes"),
+    optional(relationships, "relationships") }
+);
 impl ListRefsPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6101,15 +6739,18 @@ impl ListRefsPayload {
     }
 }
 /// A container of the inputs for the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsPayloadAttributes {
     /// An object that contains properties
     /// specific to the ListRefs command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListRefsPayloadAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    ListRefsPayloadAttributes { optional(extension, "extension") }
+);
 impl ListRefsPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6130,17 +6771,21 @@ impl ListRefsPayloadAttributes {
 /// An object that contains properties
 /// specific to the ListRefs command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsPayloadAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypeListRefs>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the ListRefs command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    ListRefsPayloadAttributesExtension { optional(r#type, "type"), optional(version,
+    "version") }
+);
 impl ListRefsPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6162,15 +6807,18 @@ impl ListRefsPayloadAttributesExtension {
     }
 }
 /// Contains a list of resources required for execution of the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsPayloadRelationships {
     /// Contains the list of versions
     /// to check. The list can contain up to
     /// 50 versions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListRefsPayloadRelationshipsResources>,
 }
+crate::runtime::contract::object!(
+    ListRefsPayloadRelationships { optional(resources, "resources") }
+);
 impl ListRefsPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6191,14 +6839,17 @@ impl ListRefsPayloadRelationships {
 /// Contains the list of versions
 /// to check. The list can contain up to
 /// 50 versions.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsPayloadRelationshipsResources {
     /// An array of objects, where each object
     /// represents a version to check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListRefsPayloadRelationshipsResourcesDataItem>>,
 }
+crate::runtime::contract::object!(
+    ListRefsPayloadRelationshipsResources { optional(data, "data") }
+);
 impl ListRefsPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6217,18 +6868,22 @@ impl ListRefsPayloadRelationshipsResources {
     }
 }
 /// The object at `#/components/schemas/ListRefsPayload/properties/relationships/properties/resources/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsPayloadRelationshipsResourcesDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeVersion>,
     /// The URN of the version to check. Use the
     /// \[List all Versions of an Item\](/en/docs/data/v2/reference/http/projects-project_id-items-item_id-versions-GET/)
     /// operation to verify the URN.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    ListRefsPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
+    optional(id, "id") }
+);
 impl ListRefsPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6250,28 +6905,33 @@ impl ListRefsPayloadRelationshipsResourcesDataItem {
     }
 }
 /// The ``data`` object returned by the ListRefs command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefs {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A unique ID assigned to the process executing the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains the properties of the response
     /// to the ListRefs command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ListRefsAttributes>,
     /// Contains the list of versions that were
     /// checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListRefsRelationships>,
     /// An array of objects, where each object
     /// represents a referenced resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<ListRefsIncludedItem>>,
 }
+crate::runtime::contract::object!(
+    ListRefs { optional(r#type, "type"), optional(id, "id"), optional(attributes,
+    "attributes"), optional(relationships, "relationships"), optional(included,
+    "included") }
+);
 impl ListRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6315,18 +6975,21 @@ impl ListRefs {
 }
 /// Contains the properties of the response
 /// to the ListRefs command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsAttributes {
     /// The `status` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommandExecutionStatus>,
     /// An object that contains properties
     /// specific to the ListRefs command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListRefsAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    ListRefsAttributes { optional(status, "status"), optional(extension, "extension") }
+);
 impl ListRefsAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6353,17 +7016,21 @@ impl ListRefsAttributes {
 /// An object that contains properties
 /// specific to the ListRefs command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypeListRefs>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the ListRefs command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    ListRefsAttributesExtension { optional(r#type, "type"), optional(version, "version")
+    }
+);
 impl ListRefsAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6386,14 +7053,17 @@ impl ListRefsAttributesExtension {
 }
 /// Contains the list of versions that were
 /// checked.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsRelationships {
     /// Contains the list of versions that were
     /// checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListRefsRelationshipsResources>,
 }
+crate::runtime::contract::object!(
+    ListRefsRelationships { optional(resources, "resources") }
+);
 impl ListRefsRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6413,14 +7083,17 @@ impl ListRefsRelationships {
 }
 /// Contains the list of versions that were
 /// checked.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsRelationshipsResources {
     /// An array of objects, where each object
     /// represents a version that was checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListRefsRelationshipsResourcesDataItem>>,
 }
+crate::runtime::contract::object!(
+    ListRefsRelationshipsResources { optional(data, "data") }
+);
 impl ListRefsRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6439,19 +7112,23 @@ impl ListRefsRelationshipsResources {
     }
 }
 /// The object at `#/components/schemas/ListRefs/properties/relationships/properties/resources/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListRefsRelationshipsResourcesDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeVersion>,
     /// The URN of the version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The `meta` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaRefs>,
 }
+crate::runtime::contract::object!(
+    ListRefsRelationshipsResourcesDataItem { optional(r#type, "type"), optional(id,
+    "id"), optional(meta, "meta") }
+);
 impl ListRefsRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6500,19 +7177,23 @@ crate::runtime::contract::one_of!(
 /// The user’s identity is derived from the ``x-user-id`` header (in a 2-Legged call), or from the access token (in a 3-Legged call).
 ///
 /// See the \[Developer's Guide topic on the CheckPermission command\](/en/docs/data/v2/developers_guide/commands/checkpermission/) for more information.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionPayload {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A container of the inputs for the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<CheckPermissionPayloadAttributes>,
     /// Contains a list of resources required for execution of the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<CheckPermissionPayloadRelationships>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionPayload { optional(r#type, "type"), optional(attributes,
+    "attributes"), optional(relationships, "relationships") }
+);
 impl CheckPermissionPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6546,15 +7227,18 @@ impl CheckPermissionPayload {
     }
 }
 /// A container of the inputs for the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionPayloadAttributes {
     /// An object that contains properties
     /// specific to the CheckPermission command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<CheckPermissionPayloadAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionPayloadAttributes { optional(extension, "extension") }
+);
 impl CheckPermissionPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6575,21 +7259,25 @@ impl CheckPermissionPayloadAttributes {
 /// An object that contains properties
 /// specific to the CheckPermission command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionPayloadAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypeCheckPermission>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the CheckPermission command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Contains the properties specific to the
     /// CheckPermission command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CheckPermissionPayloadAttributesExtensionData>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionPayloadAttributesExtension { optional(r#type, "type"),
+    optional(version, "version"), optional(data, "data") }
+);
 impl CheckPermissionPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6624,7 +7312,7 @@ impl CheckPermissionPayloadAttributesExtension {
 }
 /// Contains the properties specific to the
 /// CheckPermission command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionPayloadAttributesExtensionData {
     /// An array of keywords where each keyword
@@ -6642,13 +7330,13 @@ pub struct CheckPermissionPayloadAttributesExtensionData {
     /// - ``delete`` - Delete the specified resource.
     /// - ``admin`` - Perform administrative operations on specified resource.
     /// - ``share``- Share the specified resource.
-    #[serde(
-        rename = "requiredActions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requiredActions", skip_serializing_if = "Option::is_none")]
     pub required_actions: Option<Vec<String>>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionPayloadAttributesExtensionData { optional(required_actions,
+    "requiredActions") }
+);
 impl CheckPermissionPayloadAttributesExtensionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6664,14 +7352,17 @@ impl CheckPermissionPayloadAttributesExtensionData {
     }
 }
 /// Contains a list of resources required for execution of the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionPayloadRelationships {
     /// Contains the list of resources
     /// that permission must be checked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<CheckPermissionPayloadRelationshipsResources>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionPayloadRelationships { optional(resources, "resources") }
+);
 impl CheckPermissionPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6691,14 +7382,17 @@ impl CheckPermissionPayloadRelationships {
 }
 /// Contains the list of resources
 /// that permission must be checked for.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionPayloadRelationshipsResources {
     /// An array of objects, where each object
     /// represents a resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CheckPermissionPayloadRelationshipsResourcesDataItem>>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionPayloadRelationshipsResources { optional(data, "data") }
+);
 impl CheckPermissionPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6717,16 +7411,20 @@ impl CheckPermissionPayloadRelationshipsResources {
     }
 }
 /// The object at `#/components/schemas/CheckPermissionPayload/properties/relationships/properties/resources/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionPayloadRelationshipsResourcesDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeEntity>,
     /// The URN of the resource to check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
+    optional(id, "id") }
+);
 impl CheckPermissionPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6748,24 +7446,28 @@ impl CheckPermissionPayloadRelationshipsResourcesDataItem {
     }
 }
 /// The ``data`` object returned by the CheckPermission command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermission {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A unique ID assigned to the process executing the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains the properties of the response
     /// to the CheckPermission command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<CheckPermissionAttributes>,
     /// Contains the list of resources checked for
     /// permission.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<CheckPermissionRelationships>,
 }
+crate::runtime::contract::object!(
+    CheckPermission { optional(r#type, "type"), optional(id, "id"), optional(attributes,
+    "attributes"), optional(relationships, "relationships") }
+);
 impl CheckPermission {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6806,15 +7508,18 @@ impl CheckPermission {
 }
 /// Contains the properties of the response
 /// to the CheckPermission command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionAttributes {
     /// An object that contains properties
     /// specific to the CheckPermissions command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<CheckPermissionAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionAttributes { optional(extension, "extension") }
+);
 impl CheckPermissionAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6835,24 +7540,28 @@ impl CheckPermissionAttributes {
 /// An object that contains properties
 /// specific to the CheckPermissions command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypeCheckPermission>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the CheckPermission command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Contains the location of the schema.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<CheckPermissionAttributesExtensionSchema>,
     /// A container of the results of the resources
     /// that were checked for permission.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CheckPermissionAttributesExtensionData>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionAttributesExtension { optional(r#type, "type"), optional(version,
+    "version"), optional(schema, "schema"), optional(data, "data") }
+);
 impl CheckPermissionAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6895,13 +7604,16 @@ impl CheckPermissionAttributesExtension {
     }
 }
 /// Contains the location of the schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionAttributesExtensionSchema {
     /// The hypertext reference to the location of the schema.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionAttributesExtensionSchema { optional(href, "href") }
+);
 impl CheckPermissionAttributesExtensionSchema {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6918,13 +7630,13 @@ impl CheckPermissionAttributesExtensionSchema {
 }
 /// A container of the results of the resources
 /// that were checked for permission.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionAttributesExtensionData {
     /// An array of objects, where each object
     /// represents a folder, item, or version that
     /// permission was checked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<CheckPermissionAttributesExtensionDataPermissionsItem>>,
     /// An array of keywords where each keyword
     /// is an action that permission was checked
@@ -6941,13 +7653,13 @@ pub struct CheckPermissionAttributesExtensionData {
     /// - ``delete`` - Delete the specified resource.
     /// - ``admin`` - Perform administrative operations on specified resource.
     /// - ``share``- Share the specified resource.
-    #[serde(
-        rename = "requiredActions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requiredActions", skip_serializing_if = "Option::is_none")]
     pub required_actions: Option<Vec<String>>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionAttributesExtensionData { optional(permissions, "permissions"),
+    optional(required_actions, "requiredActions") }
+);
 impl CheckPermissionAttributesExtensionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6972,27 +7684,32 @@ impl CheckPermissionAttributesExtensionData {
     }
 }
 /// The object at `#/components/schemas/CheckPermission/properties/attributes/properties/extension/properties/data/properties/permissions/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionAttributesExtensionDataPermissionsItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeEntity>,
     /// The URN of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// An object containing key value pairs, where
     /// the key represents the type of permission
     /// that was checked and the value is ``true``
     /// if the user has permission.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<CheckPermissionAttributesExtensionDataPermissionsItemDetails>,
     /// ``true`` - The user is permitted to perform all the actions checked for.
     ///
     /// ``false`` - The user is not permitted to perform at least one of the actions checked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permission: Option<bool>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionAttributesExtensionDataPermissionsItem { optional(r#type, "type"),
+    optional(id, "id"), optional(details, "details"), optional(permission, "permission")
+    }
+);
 impl CheckPermissionAttributesExtensionDataPermissionsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7032,19 +7749,23 @@ impl CheckPermissionAttributesExtensionDataPermissionsItem {
 /// the key represents the type of permission
 /// that was checked and the value is ``true``
 /// if the user has permission.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionAttributesExtensionDataPermissionsItemDetails {
     /// The `create` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create: Option<bool>,
     /// The `download` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download: Option<bool>,
     /// The `view` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub view: Option<bool>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionAttributesExtensionDataPermissionsItemDetails { optional(create,
+    "create"), optional(download, "download"), optional(view, "view") }
+);
 impl CheckPermissionAttributesExtensionDataPermissionsItemDetails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7073,14 +7794,17 @@ impl CheckPermissionAttributesExtensionDataPermissionsItemDetails {
 }
 /// Contains the list of resources checked for
 /// permission.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionRelationships {
     /// Contains the list of resources checked for
     /// permission.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<CheckPermissionRelationshipsResources>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionRelationships { optional(resources, "resources") }
+);
 impl CheckPermissionRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7100,13 +7824,16 @@ impl CheckPermissionRelationships {
 }
 /// Contains the list of resources checked for
 /// permission.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionRelationshipsResources {
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CheckPermissionRelationshipsResourcesDataItem>>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionRelationshipsResources { optional(data, "data") }
+);
 impl CheckPermissionRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7125,16 +7852,20 @@ impl CheckPermissionRelationshipsResources {
     }
 }
 /// The object at `#/components/schemas/CheckPermission/properties/relationships/properties/resources/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CheckPermissionRelationshipsResourcesDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeEntity>,
     /// The URN of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    CheckPermissionRelationshipsResourcesDataItem { optional(r#type, "type"),
+    optional(id, "id") }
+);
 impl CheckPermissionRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7158,19 +7889,23 @@ impl CheckPermissionRelationshipsResourcesDataItem {
 /// An object that contains the input required to execute the PublishModel command.
 ///
 /// The PublishModel Command publishes the latest version of a Collaboration for Revit (C4R) model to BIM 360 Docs.  See the \[Developer's Guide topic on the PublishModel command\](/en/docs/data/v2/developers_guide/commands/publishmodel/) for more information.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelPayload {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A container of the inputs for the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishModelPayloadAttributes>,
     /// Contains a list of resources required for execution of the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<PublishModelPayloadRelationships>,
 }
+crate::runtime::contract::object!(
+    PublishModelPayload { optional(r#type, "type"), optional(attributes, "attributes"),
+    optional(relationships, "relationships") }
+);
 impl PublishModelPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7204,15 +7939,18 @@ impl PublishModelPayload {
     }
 }
 /// A container of the inputs for the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelPayloadAttributes {
     /// An object that contains properties
     /// specific to the PublishModel command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishModelPayloadAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    PublishModelPayloadAttributes { optional(extension, "extension") }
+);
 impl PublishModelPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7233,17 +7971,21 @@ impl PublishModelPayloadAttributes {
 /// An object that contains properties
 /// specific to the PublishModel command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelPayloadAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypePublishmodel>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the PublishModel command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    PublishModelPayloadAttributesExtension { optional(r#type, "type"), optional(version,
+    "version") }
+);
 impl PublishModelPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7265,13 +8007,16 @@ impl PublishModelPayloadAttributesExtension {
     }
 }
 /// Contains a list of resources required for execution of the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelPayloadRelationships {
     /// Contains the list of resources to be published.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<PublishModelPayloadRelationshipsResources>,
 }
+crate::runtime::contract::object!(
+    PublishModelPayloadRelationships { optional(resources, "resources") }
+);
 impl PublishModelPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7290,15 +8035,18 @@ impl PublishModelPayloadRelationships {
     }
 }
 /// Contains the list of resources to be published.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelPayloadRelationshipsResources {
     /// An array of objects where each object
     /// represents a resource that must be
     /// published.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PublishModelPayloadRelationshipsResourcesDataItem>>,
 }
+crate::runtime::contract::object!(
+    PublishModelPayloadRelationshipsResources { optional(data, "data") }
+);
 impl PublishModelPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7317,20 +8065,24 @@ impl PublishModelPayloadRelationshipsResources {
     }
 }
 /// The object at `#/components/schemas/PublishModelPayload/properties/relationships/properties/resources/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelPayloadRelationshipsResourcesDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeItem>,
     /// The URN of the resource. For information about
     /// finding the URN, see the initial steps
     /// of the
     /// \[Publish a C4R Model to BIM 360 Docs\](/en/docs/data/v2/tutorials/publish-model/)
     /// tutorial.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    PublishModelPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
+    optional(id, "id") }
+);
 impl PublishModelPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7352,20 +8104,24 @@ impl PublishModelPayloadRelationshipsResourcesDataItem {
     }
 }
 /// The ``data`` object returned by the PublishModel command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModel {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A unique ID assigned to the process executing the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains the properties of the response
     /// to the PublishModel command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishModelAttributes>,
 }
+crate::runtime::contract::object!(
+    PublishModel { optional(r#type, "type"), optional(id, "id"), optional(attributes,
+    "attributes") }
+);
 impl PublishModel {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7394,18 +8150,22 @@ impl PublishModel {
 }
 /// Contains the properties of the response
 /// to the PublishModel command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelAttributes {
     /// An object that contains properties
     /// specific to the PublishModel command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishModelAttributesExtension>,
     /// The `status` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommandExecutionStatus>,
 }
+crate::runtime::contract::object!(
+    PublishModelAttributes { optional(extension, "extension"), optional(status, "status")
+    }
+);
 impl PublishModelAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7432,17 +8192,21 @@ impl PublishModelAttributes {
 /// An object that contains properties
 /// specific to the PublishModel command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishModelAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypePublishmodel>,
     /// The version of the schema. Always ``1.0.0``
     /// for the PublishModel command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    PublishModelAttributesExtension { optional(r#type, "type"), optional(version,
+    "version") }
+);
 impl PublishModelAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7466,19 +8230,23 @@ impl PublishModelAttributesExtension {
 /// An object that contains the input data to execute the PublishWithoutLinks command.
 ///
 /// The PublishWithoutLinks command publishes the latest version of a Collaboration for Revit (C4R) model without the links it contains to BIM 360 Docs. See the \[Developer's Guide topic on the PublishWithoutLinks command\](/en/docs/data/v2/developers_guide/commands/publishwithoutlinks/) for more information.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishWithoutLinksPayload {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A container of the inputs for the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishWithoutLinksPayloadAttributes>,
     /// Contains a list of resources required for execution of the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<PublishWithoutLinksPayloadRelationships>,
 }
+crate::runtime::contract::object!(
+    PublishWithoutLinksPayload { optional(r#type, "type"), optional(attributes,
+    "attributes"), optional(relationships, "relationships") }
+);
 impl PublishWithoutLinksPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7512,15 +8280,18 @@ impl PublishWithoutLinksPayload {
     }
 }
 /// A container of the inputs for the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishWithoutLinksPayloadAttributes {
     /// An object that contains properties
     /// specific to the PublishWithoutLinks command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishWithoutLinksPayloadAttributesExtension>,
 }
+crate::runtime::contract::object!(
+    PublishWithoutLinksPayloadAttributes { optional(extension, "extension") }
+);
 impl PublishWithoutLinksPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7541,17 +8312,21 @@ impl PublishWithoutLinksPayloadAttributes {
 /// An object that contains properties
 /// specific to the PublishWithoutLinks command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishWithoutLinksPayloadAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypePublishWithoutLinks>,
     /// The version of the schema. Must be ``1.0.0``
     /// for the PublishWithoutLinks command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    PublishWithoutLinksPayloadAttributesExtension { optional(r#type, "type"),
+    optional(version, "version") }
+);
 impl PublishWithoutLinksPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7576,13 +8351,16 @@ impl PublishWithoutLinksPayloadAttributesExtension {
     }
 }
 /// Contains a list of resources required for execution of the command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishWithoutLinksPayloadRelationships {
     /// Contains the list of resources to be published.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<PublishWithoutLinksPayloadRelationshipsResources>,
 }
+crate::runtime::contract::object!(
+    PublishWithoutLinksPayloadRelationships { optional(resources, "resources") }
+);
 impl PublishWithoutLinksPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7601,15 +8379,18 @@ impl PublishWithoutLinksPayloadRelationships {
     }
 }
 /// Contains the list of resources to be published.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishWithoutLinksPayloadRelationshipsResources {
     /// An array of objects where each object
     /// represents a resource that must be
     /// published.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PublishWithoutLinksPayloadRelationshipsResourcesDataItem>>,
 }
+crate::runtime::contract::object!(
+    PublishWithoutLinksPayloadRelationshipsResources { optional(data, "data") }
+);
 impl PublishWithoutLinksPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7628,20 +8409,24 @@ impl PublishWithoutLinksPayloadRelationshipsResources {
     }
 }
 /// The object at `#/components/schemas/PublishWithoutLinksPayload/properties/relationships/properties/resources/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeItem>,
     /// The URN of the resource. For information about
     /// finding the URN, see the initial steps
     /// of the
     /// \[Publish a C4R Model to BIM 360 Docs\](/en/docs/data/v2/tutorials/publish-model/)
     /// tutorial.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    PublishWithoutLinksPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
+    optional(id, "id") }
+);
 impl PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7663,20 +8448,24 @@ impl PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
     }
 }
 /// The ``data`` object returned by the PublishWithoutLinks command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishWithoutLinks {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommands>,
     /// A unique ID assigned to the process executing the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Contains the properties of the response
     /// to the PublishWithoutLinks command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishWithoutLinksAttributes>,
 }
+crate::runtime::contract::object!(
+    PublishWithoutLinks { optional(r#type, "type"), optional(id, "id"),
+    optional(attributes, "attributes") }
+);
 impl PublishWithoutLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7708,18 +8497,22 @@ impl PublishWithoutLinks {
 }
 /// Contains the properties of the response
 /// to the PublishWithoutLinks command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishWithoutLinksAttributes {
     /// An object that contains properties
     /// specific to the PublishWithoutLinks command,
     /// extending the default properties of a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishWithoutLinksAttributesExtension>,
     /// The `status` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommandExecutionStatus>,
 }
+crate::runtime::contract::object!(
+    PublishWithoutLinksAttributes { optional(extension, "extension"), optional(status,
+    "status") }
+);
 impl PublishWithoutLinksAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7746,17 +8539,21 @@ impl PublishWithoutLinksAttributes {
 /// An object that contains properties
 /// specific to the PublishWithoutLinks command,
 /// extending the default properties of a command.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PublishWithoutLinksAttributesExtension {
     /// The `type` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TypeCommandtypePublishWithoutLinks>,
     /// The version of the schema. Always ``1.0.0``
     /// for the PublishModel command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+crate::runtime::contract::object!(
+    PublishWithoutLinksAttributesExtension { optional(r#type, "type"), optional(version,
+    "version") }
+);
 impl PublishWithoutLinksAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7781,7 +8578,7 @@ impl PublishWithoutLinksAttributesExtension {
     }
 }
 /// A container of additional properties that extends the default properties of a version.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VersionExtensionWithSchemaLink {
     /// The Type ID of the schema that defines the structure of the ``extension.data`` object.
@@ -7791,7 +8588,7 @@ pub struct VersionExtensionWithSchemaLink {
     /// The `schema` property.
     pub schema: JsonApiLink,
     /// The object that contains the additional properties, which makes this resource extensible.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<
         std::collections::BTreeMap<
             String,
@@ -7799,6 +8596,10 @@ pub struct VersionExtensionWithSchemaLink {
         >,
     >,
 }
+crate::runtime::contract::object!(
+    VersionExtensionWithSchemaLink { required(r#type, "type"), required(version,
+    "version"), required(schema, "schema"), optional(data, "data") }
+);
 impl VersionExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7829,7 +8630,7 @@ impl VersionExtensionWithSchemaLink {
     }
 }
 /// A container of additional properties that extends the default properties of this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ItemExtensionWithSchemaLink {
     /// The Type ID of the schema that defines the structure of the ``extension.data`` object.
@@ -7839,7 +8640,7 @@ pub struct ItemExtensionWithSchemaLink {
     /// The `schema` property.
     pub schema: JsonApiLink,
     /// The object that contains the additional properties that extends this resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<
         std::collections::BTreeMap<
             String,
@@ -7847,6 +8648,10 @@ pub struct ItemExtensionWithSchemaLink {
         >,
     >,
 }
+crate::runtime::contract::object!(
+    ItemExtensionWithSchemaLink { required(r#type, "type"), required(version, "version"),
+    required(schema, "schema"), optional(data, "data") }
+);
 impl ItemExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7877,7 +8682,7 @@ impl ItemExtensionWithSchemaLink {
     }
 }
 /// A container of additional properties that extends this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BaseAttributesExtensionObjectWithSchemaLink {
     /// The Type ID of the schema that defines the structure of the ``extension.data`` object.
@@ -7887,7 +8692,7 @@ pub struct BaseAttributesExtensionObjectWithSchemaLink {
     /// A container for the hyperlink to the schema of the type.
     pub schema: BaseAttributesExtensionObjectWithSchemaLinkSchema,
     /// The object that contains the additional properties that extends this resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<
         std::collections::BTreeMap<
             String,
@@ -7895,6 +8700,10 @@ pub struct BaseAttributesExtensionObjectWithSchemaLink {
         >,
     >,
 }
+crate::runtime::contract::object!(
+    BaseAttributesExtensionObjectWithSchemaLink { required(r#type, "type"),
+    required(version, "version"), required(schema, "schema"), optional(data, "data") }
+);
 impl BaseAttributesExtensionObjectWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7925,12 +8734,15 @@ impl BaseAttributesExtensionObjectWithSchemaLink {
     }
 }
 /// A container for the hyperlink to the schema of the type.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BaseAttributesExtensionObjectWithSchemaLinkSchema {
     /// A hypertext reference to the location of the referenced resource.
     pub href: String,
 }
+crate::runtime::contract::object!(
+    BaseAttributesExtensionObjectWithSchemaLinkSchema { required(href, "href") }
+);
 impl BaseAttributesExtensionObjectWithSchemaLinkSchema {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7941,7 +8753,7 @@ impl BaseAttributesExtensionObjectWithSchemaLinkSchema {
     }
 }
 /// A container of additional properties that extends this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BaseAttributesExtensionObjectWithoutSchemaLink {
     /// The Type ID of the schema that defines the structure of the ``extension.data`` object.
@@ -7949,7 +8761,7 @@ pub struct BaseAttributesExtensionObjectWithoutSchemaLink {
     /// The version of the schema that applies to the ``extension.data`` object.
     pub version: String,
     /// The object that contains the additional properties, which makes this resource extensible.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<
         std::collections::BTreeMap<
             String,
@@ -7957,6 +8769,10 @@ pub struct BaseAttributesExtensionObjectWithoutSchemaLink {
         >,
     >,
 }
+crate::runtime::contract::object!(
+    BaseAttributesExtensionObjectWithoutSchemaLink { required(r#type, "type"),
+    required(version, "version"), optional(data, "data") }
+);
 impl BaseAttributesExtensionObjectWithoutSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7982,7 +8798,7 @@ impl BaseAttributesExtensionObjectWithoutSchemaLink {
     }
 }
 /// A container of additional properties that extends the default properties of this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProjectExtensionWithSchemaLink {
     /// The Type ID of the schema that defines the structure of the ``extension.data`` object.
@@ -7992,7 +8808,7 @@ pub struct ProjectExtensionWithSchemaLink {
     /// The `schema` property.
     pub schema: JsonApiLink,
     /// The object that contains the additional properties, which makes this resource extensible.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<
         std::collections::BTreeMap<
             String,
@@ -8000,6 +8816,10 @@ pub struct ProjectExtensionWithSchemaLink {
         >,
     >,
 }
+crate::runtime::contract::object!(
+    ProjectExtensionWithSchemaLink { required(r#type, "type"), required(version,
+    "version"), required(schema, "schema"), optional(data, "data") }
+);
 impl ProjectExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8030,12 +8850,13 @@ impl ProjectExtensionWithSchemaLink {
     }
 }
 /// The JSON API object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiVersion {
     /// The version of JSON API. Will always be ``1.0``.
     pub version: JsonApiVersionValue,
 }
+crate::runtime::contract::object!(JsonApiVersion { required(version, "version") });
 impl JsonApiVersion {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8056,13 +8877,14 @@ pub enum JsonApiVersionValue {
 }
 crate::runtime::contract::open_enum!(JsonApiVersionValue { V10 = "1.0" });
 /// An object containing the URI of the endpoint to access this resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiLinksSelf {
     /// An object containing the URI of the endpoint to access this resource.
-    #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "self", skip_serializing_if = "Option::is_none")]
     pub self_: Option<JsonApiLinksSelfSelf>,
 }
+crate::runtime::contract::object!(JsonApiLinksSelf { optional(self_, "self") });
 impl JsonApiLinksSelf {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8076,14 +8898,15 @@ impl JsonApiLinksSelf {
     }
 }
 /// An object containing the URI of the endpoint to access this resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiLinksSelfSelf {
     /// The URI of the endpoint to access this
     /// resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
+crate::runtime::contract::object!(JsonApiLinksSelfSelf { optional(href, "href") });
 impl JsonApiLinksSelfSelf {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8097,12 +8920,13 @@ impl JsonApiLinksSelfSelf {
     }
 }
 /// An object containing the hyperlink to the referenced resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiLink {
     /// A hypertext reference to the location of the referenced resource.
     pub href: String,
 }
+crate::runtime::contract::object!(JsonApiLink { required(href, "href") });
 impl JsonApiLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8111,14 +8935,15 @@ impl JsonApiLink {
     }
 }
 /// Contains the endpoint you can use to retrieve the related resources.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiLinksRelated {
     /// An object containing the endpoint to retrieve
     /// a list of related resources.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<JsonApiLinksRelatedRelated>,
 }
+crate::runtime::contract::object!(JsonApiLinksRelated { optional(related, "related") });
 impl JsonApiLinksRelated {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8135,13 +8960,14 @@ impl JsonApiLinksRelated {
 }
 /// An object containing the endpoint to retrieve
 /// a list of related resources.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiLinksRelatedRelated {
     /// The URI of the endpoint that returns the related resources.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
+crate::runtime::contract::object!(JsonApiLinksRelatedRelated { optional(href, "href") });
 impl JsonApiLinksRelatedRelated {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8157,16 +8983,19 @@ impl JsonApiLinksRelatedRelated {
     }
 }
 /// An object containing the ``id`` and ``type`` properties of a resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiTypeId {
     /// The URN of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
+crate::runtime::contract::object!(
+    JsonApiTypeId { optional(id, "id"), optional(r#type, "type") }
+);
 impl JsonApiTypeId {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8188,16 +9017,20 @@ impl JsonApiTypeId {
     }
 }
 /// Information about the latest version of the item.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksToTipVersion {
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksToTipVersion { optional(links, "links"), optional(data,
+    "data") }
+);
 impl JsonApiRelationshipsLinksToTipVersion {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8219,16 +9052,20 @@ impl JsonApiRelationshipsLinksToTipVersion {
     }
 }
 /// Information on the resources above this resource in the hierarchy.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksInternalResource {
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksInternalResource { optional(links, "links"), optional(data,
+    "data") }
+);
 impl JsonApiRelationshipsLinksInternalResource {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8250,16 +9087,20 @@ impl JsonApiRelationshipsLinksInternalResource {
     }
 }
 /// Information on the parent of this resource in the folder hierarchy.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksFolderParent {
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksFolderParent { optional(links, "links"), optional(data,
+    "data") }
+);
 impl JsonApiRelationshipsLinksFolderParent {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8281,16 +9122,20 @@ impl JsonApiRelationshipsLinksFolderParent {
     }
 }
 /// Information about the root folder of a project.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksRootFolder {
     /// The `meta` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<JsonApiMetaLink>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksRootFolder { optional(meta, "meta"), optional(data, "data")
+    }
+);
 impl JsonApiRelationshipsLinksRootFolder {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8312,13 +9157,14 @@ impl JsonApiRelationshipsLinksRootFolder {
     }
 }
 /// Meta-information on links to this resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiMetaLink {
     /// The `link` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<JsonApiLink>,
 }
+crate::runtime::contract::object!(JsonApiMetaLink { optional(link, "link") });
 impl JsonApiMetaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8332,7 +9178,7 @@ impl JsonApiMetaLink {
     }
 }
 /// Contains links to resources that are external to the data domain service. This is available only with BIM360.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksOnlyBim {
     /// The `meta` property.
@@ -8340,6 +9186,9 @@ pub struct JsonApiRelationshipsLinksOnlyBim {
     /// The `data` property.
     pub data: JsonApiTypeId,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksOnlyBim { required(meta, "meta"), required(data, "data") }
+);
 impl JsonApiRelationshipsLinksOnlyBim {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8354,12 +9203,15 @@ impl JsonApiRelationshipsLinksOnlyBim {
     }
 }
 /// Information about the existing versions of the item.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksVersions {
     /// The `links` property.
     pub links: JsonApiLinksRelated,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksVersions { required(links, "links") }
+);
 impl JsonApiRelationshipsLinksVersions {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8370,12 +9222,15 @@ impl JsonApiRelationshipsLinksVersions {
     }
 }
 /// Information on resources that are found under this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksInternal {
     /// The `links` property.
     pub links: JsonApiLinksRelated,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksInternal { required(links, "links") }
+);
 impl JsonApiRelationshipsLinksInternal {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8386,12 +9241,13 @@ impl JsonApiRelationshipsLinksInternal {
     }
 }
 /// An object containing a link that opens the resource in a browser.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct WebViewLink {
     /// The location (URL) of the resource the link points to.
     pub href: String,
 }
+crate::runtime::contract::object!(WebViewLink { required(href, "href") });
 impl WebViewLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8400,16 +9256,19 @@ impl WebViewLink {
     }
 }
 /// Information on links to this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiLinksSelfAndWebView {
     /// The `self` property.
     #[serde(rename = "self")]
     pub self_: JsonApiLink,
     /// The `webView` property.
-    #[serde(rename = "webView", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "webView", skip_serializing_if = "Option::is_none")]
     pub web_view: Option<WebViewLink>,
 }
+crate::runtime::contract::object!(
+    JsonApiLinksSelfAndWebView { required(self_, "self"), optional(web_view, "webView") }
+);
 impl JsonApiLinksSelfAndWebView {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8426,12 +9285,15 @@ impl JsonApiLinksSelfAndWebView {
     }
 }
 /// Information on other resources that have a custom relationship with this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksRefs {
     /// The object containing information on links of related resources that share a custom relationship with this resource.
     pub links: JsonApiRelationshipsLinksRefsLinks,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksRefs { required(links, "links") }
+);
 impl JsonApiRelationshipsLinksRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8442,7 +9304,7 @@ impl JsonApiRelationshipsLinksRefs {
     }
 }
 /// The object containing information on links of related resources that share a custom relationship with this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksRefsLinks {
     /// The `self` property.
@@ -8451,6 +9313,10 @@ pub struct JsonApiRelationshipsLinksRefsLinks {
     /// The `related` property.
     pub related: JsonApiLink,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksRefsLinks { required(self_, "self"), required(related,
+    "related") }
+);
 impl JsonApiRelationshipsLinksRefsLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8462,12 +9328,15 @@ impl JsonApiRelationshipsLinksRefsLinks {
     }
 }
 /// Information on the link resources found in this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksLinks {
     /// The object containing information on links to this resource.
     pub links: JsonApiRelationshipsLinksLinksLinks,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksLinks { required(links, "links") }
+);
 impl JsonApiRelationshipsLinksLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8478,13 +9347,16 @@ impl JsonApiRelationshipsLinksLinks {
     }
 }
 /// The object containing information on links to this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsLinksLinksLinks {
     /// The `self` property.
     #[serde(rename = "self")]
     pub self_: JsonApiLink,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsLinksLinksLinks { required(self_, "self") }
+);
 impl JsonApiRelationshipsLinksLinksLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8495,12 +9367,13 @@ impl JsonApiRelationshipsLinksLinksLinks {
     }
 }
 /// Information on other resources that share a custom relationship with this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsRefs {
     /// An array of objects, where each object represents custom relationship.
     pub data: Vec<JsonApiRelationshipsRefsDataItem>,
 }
+crate::runtime::contract::object!(JsonApiRelationshipsRefs { required(data, "data") });
 impl JsonApiRelationshipsRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8511,7 +9384,7 @@ impl JsonApiRelationshipsRefs {
     }
 }
 /// The object at `#/components/schemas/json_api_relationships_refs/properties/data/items`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsRefsDataItem {
     /// The `type` property.
@@ -8521,6 +9394,10 @@ pub struct JsonApiRelationshipsRefsDataItem {
     /// The meta-information describing the custom relationship.
     pub meta: JsonApiRelationshipsRefsDataItemMeta,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsRefsDataItem { required(r#type, "type"), required(id, "id"),
+    required(meta, "meta") }
+);
 impl JsonApiRelationshipsRefsDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8537,7 +9414,7 @@ impl JsonApiRelationshipsRefsDataItem {
     }
 }
 /// The meta-information describing the custom relationship.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsRefsDataItemMeta {
     /// The `refType` property.
@@ -8548,6 +9425,10 @@ pub struct JsonApiRelationshipsRefsDataItemMeta {
     /// A container of additional properties that extends the default properties of this resource.
     pub extension: JsonApiRelationshipsRefsDataItemMetaExtension,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsRefsDataItemMeta { required(ref_type, "refType"),
+    required(direction, "direction"), required(extension, "extension") }
+);
 impl JsonApiRelationshipsRefsDataItemMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8564,7 +9445,7 @@ impl JsonApiRelationshipsRefsDataItemMeta {
     }
 }
 /// A container of additional properties that extends the default properties of this resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsRefsDataItemMetaExtension {
     /// The `type` property.
@@ -8574,9 +9455,13 @@ pub struct JsonApiRelationshipsRefsDataItemMetaExtension {
     /// The container of the additional properties.
     ///
     /// The additional properties must follow the schema specified by ``extensions.type`` and ``extensions.version``. Properties that don't follow the schema will be ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiRelationshipsRefsDataItemMetaExtensionData>,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsRefsDataItemMetaExtension { required(r#type, "type"),
+    required(version, "version"), optional(data, "data") }
+);
 impl JsonApiRelationshipsRefsDataItemMetaExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8602,13 +9487,17 @@ impl JsonApiRelationshipsRefsDataItemMetaExtension {
 /// The container of the additional properties.
 ///
 /// The additional properties must follow the schema specified by ``extensions.type`` and ``extensions.version``. Properties that don't follow the schema will be ignored.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiRelationshipsRefsDataItemMetaExtensionData {
     /// The `nestedType` property.
     #[serde(rename = "nestedType")]
     pub nested_type: NestedXref,
 }
+crate::runtime::contract::object!(
+    JsonApiRelationshipsRefsDataItemMetaExtensionData { required(nested_type,
+    "nestedType") }
+);
 impl JsonApiRelationshipsRefsDataItemMetaExtensionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8619,22 +9508,26 @@ impl JsonApiRelationshipsRefsDataItemMetaExtensionData {
     }
 }
 /// An object that is returned with responses that can be split across multiple pages. "Next," "Previous," and "First" are available only if the response is split across multiple pages.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PaginationInfo {
     /// A container for the link to the current page of the response.
     #[serde(rename = "self")]
     pub self_: PaginationInfoSelf,
     /// A container for the link to the first page of the response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first: Option<PaginationInfoFirst>,
     /// A container for the link to the next page of the response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<PaginationInfoNext>,
     /// A container for the link to the previous page of the response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prev: Option<PaginationInfoPrev>,
 }
+crate::runtime::contract::object!(
+    PaginationInfo { required(self_, "self"), optional(first, "first"), optional(next,
+    "next"), optional(prev, "prev") }
+);
 impl PaginationInfo {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8663,13 +9556,14 @@ impl PaginationInfo {
     }
 }
 /// A container for the link to the current page of the response.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PaginationInfoSelf {
     /// A hypertext reference to the location of the referenced resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
+crate::runtime::contract::object!(PaginationInfoSelf { optional(href, "href") });
 impl PaginationInfoSelf {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8683,13 +9577,14 @@ impl PaginationInfoSelf {
     }
 }
 /// A container for the link to the first page of the response.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PaginationInfoFirst {
     /// A hypertext reference to the location of the referenced resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
+crate::runtime::contract::object!(PaginationInfoFirst { optional(href, "href") });
 impl PaginationInfoFirst {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8703,13 +9598,14 @@ impl PaginationInfoFirst {
     }
 }
 /// A container for the link to the next page of the response.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PaginationInfoNext {
     /// A hypertext reference to the location of the referenced resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
+crate::runtime::contract::object!(PaginationInfoNext { optional(href, "href") });
 impl PaginationInfoNext {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8723,13 +9619,14 @@ impl PaginationInfoNext {
     }
 }
 /// A container for the link to the previous page of the response.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PaginationInfoPrev {
     /// A hypertext reference to the location of the referenced resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
+crate::runtime::contract::object!(PaginationInfoPrev { optional(href, "href") });
 impl PaginationInfoPrev {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9121,7 +10018,7 @@ pub enum TypeCommands {
 }
 crate::runtime::contract::open_enum!(TypeCommands { Commands = "commands" });
 /// Meta information required for webhooks.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct MetaForWebhooks {
     /// The Workflow ID of a webhook that listens to Model Derivative events. Must be less than 36 characters.
@@ -9133,13 +10030,13 @@ pub struct MetaForWebhooks {
     /// A user defined JSON object containing custom workflow information for the specified webhook event. Must be less than 1KB.
     ///
     /// **Note**: Applicable only if a valid value has been specified for ``meta.workflow``.
-    #[serde(
-        rename = "workflowAttribute",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "workflowAttribute", skip_serializing_if = "Option::is_none")]
     pub workflow_attribute: Option<String>,
 }
+crate::runtime::contract::object!(
+    MetaForWebhooks { required(workflow, "workflow"), optional(workflow_attribute,
+    "workflowAttribute") }
+);
 impl MetaForWebhooks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9240,16 +10137,19 @@ pub enum FilterDirection {
 }
 crate::runtime::contract::closed_enum!(FilterDirection { From = "from", To = "to" });
 /// Commamd response
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Command {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The ``data`` object that is returned will be one of the following, depending on the command that was executed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CommandData>,
 }
+crate::runtime::contract::object!(
+    Command { optional(jsonapi, "jsonapi"), optional(data, "data") }
+);
 impl Command {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9300,16 +10200,19 @@ crate::runtime::contract::one_of!(
     "commands:autodesk.core:ListRefs", ListItems = "commands:autodesk.core:ListItems" }
 );
 /// Command Payload
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommandPayload {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// Pick one of the following data objects to capture the input data for the command you want to execute.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CommandPayloadData>,
 }
+crate::runtime::contract::object!(
+    CommandPayload { optional(jsonapi, "jsonapi"), optional(data, "data") }
+);
 impl CommandPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9355,25 +10258,29 @@ crate::runtime::contract::one_of!(
     }
 );
 /// Create item response
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedItem {
     /// The `jsonapi` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<JsonApiVersion>,
     /// The `links` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
     /// The `data` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ItemData>,
     /// An object containing information about the tip version of this item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<VersionData>>,
     /// The object containing the information on the command ID of the command processor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreatedItemMeta>,
 }
+crate::runtime::contract::object!(
+    CreatedItem { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data"), optional(included, "included"), optional(meta, "meta") }
+);
 impl CreatedItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9413,17 +10320,16 @@ impl CreatedItem {
     }
 }
 /// The object containing the information on the command ID of the command processor.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreatedItemMeta {
     /// The command id of the command processor. You can use this ID to check the status of processing.
-    #[serde(
-        rename = "bim360DmCommandId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bim360DmCommandId", skip_serializing_if = "Option::is_none")]
     pub bim360_dm_command_id: Option<String>,
 }
+crate::runtime::contract::object!(
+    CreatedItemMeta { optional(bim360_dm_command_id, "bim360DmCommandId") }
+);
 impl CreatedItemMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9458,13 +10364,14 @@ crate::runtime::contract::open_enum!(
     Processing = "processing" }
 );
 /// The object at `#/paths/~1project~1v1~1hubs/get/responses/401/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetHubsError { optional(id, "id") });
 impl GetHubsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9478,22 +10385,26 @@ impl GetHubsError {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubsError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetHubsError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetHubsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetHubsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9536,13 +10447,14 @@ impl GetHubsError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubsError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetHubsError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(GetHubsError2Meta { optional(warnings, "warnings") });
 impl GetHubsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9561,34 +10473,40 @@ impl GetHubsError2Meta {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubsError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetHubsError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetHubsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9646,13 +10564,14 @@ impl GetHubsError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetHubError { optional(id, "id") });
 impl GetHubError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9666,22 +10585,26 @@ impl GetHubError {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetHubError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetHubError2 { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
+    "data"), optional(meta, "meta") }
+);
 impl GetHubError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9724,13 +10647,14 @@ impl GetHubError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetHubError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(GetHubError2Meta { optional(warnings, "warnings") });
 impl GetHubError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9747,34 +10671,40 @@ impl GetHubError2Meta {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetHubError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetHubError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9832,13 +10762,14 @@ impl GetHubError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetHubError3 { optional(id, "id") });
 impl GetHubError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9852,13 +10783,14 @@ impl GetHubError3 {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubProjectsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetHubProjectsError { optional(id, "id") });
 impl GetHubProjectsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9872,13 +10804,14 @@ impl GetHubProjectsError {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/401/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubProjectsError2 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetHubProjectsError2 { optional(id, "id") });
 impl GetHubProjectsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9892,22 +10825,26 @@ impl GetHubProjectsError2 {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubProjectsError3 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetHubProjectsError3Meta>,
 }
+crate::runtime::contract::object!(
+    GetHubProjectsError3 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetHubProjectsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9950,13 +10887,16 @@ impl GetHubProjectsError3 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubProjectsError3Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetHubProjectsError3MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetHubProjectsError3Meta { optional(warnings, "warnings") }
+);
 impl GetHubProjectsError3Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9975,34 +10915,40 @@ impl GetHubProjectsError3Meta {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubProjectsError3MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetHubProjectsError3MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetHubProjectsError3MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10060,13 +11006,14 @@ impl GetHubProjectsError3MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetHubProjectsError4 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetHubProjectsError4 { optional(id, "id") });
 impl GetHubProjectsError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10080,13 +11027,14 @@ impl GetHubProjectsError4 {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetProjectError { optional(id, "id") });
 impl GetProjectError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10100,22 +11048,26 @@ impl GetProjectError {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetProjectError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetProjectError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetProjectError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10158,13 +11110,16 @@ impl GetProjectError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetProjectError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetProjectError2Meta { optional(warnings, "warnings") }
+);
 impl GetProjectError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10183,34 +11138,40 @@ impl GetProjectError2Meta {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetProjectError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetProjectError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10268,13 +11229,14 @@ impl GetProjectError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetProjectError3 { optional(id, "id") });
 impl GetProjectError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10288,13 +11250,14 @@ impl GetProjectError3 {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectHubError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetProjectHubError { optional(id, "id") });
 impl GetProjectHubError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10308,22 +11271,26 @@ impl GetProjectHubError {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectHubError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetProjectHubError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetProjectHubError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetProjectHubError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10366,13 +11333,16 @@ impl GetProjectHubError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectHubError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetProjectHubError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetProjectHubError2Meta { optional(warnings, "warnings") }
+);
 impl GetProjectHubError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10391,34 +11361,40 @@ impl GetProjectHubError2Meta {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectHubError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetProjectHubError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetProjectHubError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10476,13 +11452,14 @@ impl GetProjectHubError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectHubError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetProjectHubError3 { optional(id, "id") });
 impl GetProjectHubError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10496,13 +11473,14 @@ impl GetProjectHubError3 {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectTopFoldersError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetProjectTopFoldersError { optional(id, "id") });
 impl GetProjectTopFoldersError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10518,22 +11496,26 @@ impl GetProjectTopFoldersError {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectTopFoldersError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetProjectTopFoldersError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetProjectTopFoldersError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetProjectTopFoldersError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10579,13 +11561,16 @@ impl GetProjectTopFoldersError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectTopFoldersError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetProjectTopFoldersError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetProjectTopFoldersError2Meta { optional(warnings, "warnings") }
+);
 impl GetProjectTopFoldersError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10604,34 +11589,40 @@ impl GetProjectTopFoldersError2Meta {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectTopFoldersError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetProjectTopFoldersError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetProjectTopFoldersError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10689,13 +11680,14 @@ impl GetProjectTopFoldersError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetProjectTopFoldersError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetProjectTopFoldersError3 { optional(id, "id") });
 impl GetProjectTopFoldersError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10711,13 +11703,14 @@ impl GetProjectTopFoldersError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/304/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderError { optional(id, "id") });
 impl GetFolderError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10731,13 +11724,14 @@ impl GetFolderError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderError2 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderError2 { optional(id, "id") });
 impl GetFolderError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10751,22 +11745,26 @@ impl GetFolderError2 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderError3 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderError3Meta>,
 }
+crate::runtime::contract::object!(
+    GetFolderError3 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetFolderError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10809,13 +11807,16 @@ impl GetFolderError3 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderError3Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderError3MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetFolderError3Meta { optional(warnings, "warnings") }
+);
 impl GetFolderError3Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10834,34 +11835,40 @@ impl GetFolderError3Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderError3MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetFolderError3MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetFolderError3MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10919,13 +11926,14 @@ impl GetFolderError3MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderError4 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderError4 { optional(id, "id") });
 impl GetFolderError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10939,13 +11947,14 @@ impl GetFolderError4 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchFolderError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(PatchFolderError { optional(id, "id") });
 impl PatchFolderError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10959,22 +11968,26 @@ impl PatchFolderError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchFolderError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PatchFolderError2Meta>,
 }
+crate::runtime::contract::object!(
+    PatchFolderError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl PatchFolderError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11017,13 +12030,16 @@ impl PatchFolderError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchFolderError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<PatchFolderError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    PatchFolderError2Meta { optional(warnings, "warnings") }
+);
 impl PatchFolderError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11042,34 +12058,40 @@ impl PatchFolderError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchFolderError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    PatchFolderError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl PatchFolderError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11127,13 +12149,14 @@ impl PatchFolderError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchFolderError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(PatchFolderError3 { optional(id, "id") });
 impl PatchFolderError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11147,13 +12170,14 @@ impl PatchFolderError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/423/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchFolderError4 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(PatchFolderError4 { optional(id, "id") });
 impl PatchFolderError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11167,13 +12191,14 @@ impl PatchFolderError4 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderParentError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderParentError { optional(id, "id") });
 impl GetFolderParentError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11187,22 +12212,26 @@ impl GetFolderParentError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderParentError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderParentError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetFolderParentError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetFolderParentError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11245,13 +12274,16 @@ impl GetFolderParentError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderParentError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderParentError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetFolderParentError2Meta { optional(warnings, "warnings") }
+);
 impl GetFolderParentError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11270,34 +12302,40 @@ impl GetFolderParentError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderParentError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetFolderParentError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetFolderParentError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11355,13 +12393,14 @@ impl GetFolderParentError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderParentError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderParentError3 { optional(id, "id") });
 impl GetFolderParentError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11375,13 +12414,14 @@ impl GetFolderParentError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderContentsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderContentsError { optional(id, "id") });
 impl GetFolderContentsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11395,22 +12435,26 @@ impl GetFolderContentsError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderContentsError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderContentsError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetFolderContentsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetFolderContentsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11453,13 +12497,16 @@ impl GetFolderContentsError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderContentsError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderContentsError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetFolderContentsError2Meta { optional(warnings, "warnings") }
+);
 impl GetFolderContentsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11478,34 +12525,40 @@ impl GetFolderContentsError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderContentsError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetFolderContentsError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetFolderContentsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11563,13 +12616,14 @@ impl GetFolderContentsError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderContentsError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderContentsError3 { optional(id, "id") });
 impl GetFolderContentsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11585,13 +12639,14 @@ impl GetFolderContentsError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRefsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderRefsError { optional(id, "id") });
 impl GetFolderRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11605,22 +12660,26 @@ impl GetFolderRefsError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRefsError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderRefsError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetFolderRefsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetFolderRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11663,13 +12722,16 @@ impl GetFolderRefsError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRefsError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderRefsError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetFolderRefsError2Meta { optional(warnings, "warnings") }
+);
 impl GetFolderRefsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11688,34 +12750,40 @@ impl GetFolderRefsError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRefsError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetFolderRefsError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetFolderRefsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11773,13 +12841,14 @@ impl GetFolderRefsError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRefsError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderRefsError3 { optional(id, "id") });
 impl GetFolderRefsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11793,13 +12862,14 @@ impl GetFolderRefsError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderSearchError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderSearchError { optional(id, "id") });
 impl GetFolderSearchError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11813,22 +12883,26 @@ impl GetFolderSearchError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderSearchError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderSearchError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetFolderSearchError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetFolderSearchError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11871,13 +12945,16 @@ impl GetFolderSearchError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderSearchError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderSearchError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetFolderSearchError2Meta { optional(warnings, "warnings") }
+);
 impl GetFolderSearchError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11896,34 +12973,40 @@ impl GetFolderSearchError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderSearchError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetFolderSearchError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetFolderSearchError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11981,13 +13064,14 @@ impl GetFolderSearchError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderSearchError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetFolderSearchError3 { optional(id, "id") });
 impl GetFolderSearchError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12001,13 +13085,16 @@ impl GetFolderSearchError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRelationshipsRefsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    GetFolderRelationshipsRefsError { optional(id, "id") }
+);
 impl GetFolderRelationshipsRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12023,22 +13110,26 @@ impl GetFolderRelationshipsRefsError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRelationshipsRefsError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderRelationshipsRefsError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetFolderRelationshipsRefsError2 { optional(jsonapi, "jsonapi"), optional(links,
+    "links"), optional(data, "data"), optional(meta, "meta") }
+);
 impl GetFolderRelationshipsRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12084,13 +13175,16 @@ impl GetFolderRelationshipsRefsError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRelationshipsRefsError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderRelationshipsRefsError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetFolderRelationshipsRefsError2Meta { optional(warnings, "warnings") }
+);
 impl GetFolderRelationshipsRefsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12109,34 +13203,40 @@ impl GetFolderRelationshipsRefsError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRelationshipsRefsError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetFolderRelationshipsRefsError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetFolderRelationshipsRefsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12194,13 +13294,16 @@ impl GetFolderRelationshipsRefsError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRelationshipsRefsError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    GetFolderRelationshipsRefsError3 { optional(id, "id") }
+);
 impl GetFolderRelationshipsRefsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12216,13 +13319,16 @@ impl GetFolderRelationshipsRefsError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderRelationshipsRefError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    CreateFolderRelationshipsRefError { optional(id, "id") }
+);
 impl CreateFolderRelationshipsRefError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12238,22 +13344,26 @@ impl CreateFolderRelationshipsRefError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderRelationshipsRefError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateFolderRelationshipsRefError2Meta>,
 }
+crate::runtime::contract::object!(
+    CreateFolderRelationshipsRefError2 { optional(jsonapi, "jsonapi"), optional(links,
+    "links"), optional(data, "data"), optional(meta, "meta") }
+);
 impl CreateFolderRelationshipsRefError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12299,13 +13409,16 @@ impl CreateFolderRelationshipsRefError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderRelationshipsRefError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateFolderRelationshipsRefError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    CreateFolderRelationshipsRefError2Meta { optional(warnings, "warnings") }
+);
 impl CreateFolderRelationshipsRefError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12324,34 +13437,40 @@ impl CreateFolderRelationshipsRefError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderRelationshipsRefError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    CreateFolderRelationshipsRefError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl CreateFolderRelationshipsRefError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12409,13 +13528,16 @@ impl CreateFolderRelationshipsRefError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderRelationshipsRefError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    CreateFolderRelationshipsRefError3 { optional(id, "id") }
+);
 impl CreateFolderRelationshipsRefError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12431,13 +13553,16 @@ impl CreateFolderRelationshipsRefError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRelationshipsLinksError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    GetFolderRelationshipsLinksError { optional(id, "id") }
+);
 impl GetFolderRelationshipsLinksError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12453,22 +13578,26 @@ impl GetFolderRelationshipsLinksError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRelationshipsLinksError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderRelationshipsLinksError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetFolderRelationshipsLinksError2 { optional(jsonapi, "jsonapi"), optional(links,
+    "links"), optional(data, "data"), optional(meta, "meta") }
+);
 impl GetFolderRelationshipsLinksError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12514,13 +13643,16 @@ impl GetFolderRelationshipsLinksError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRelationshipsLinksError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderRelationshipsLinksError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetFolderRelationshipsLinksError2Meta { optional(warnings, "warnings") }
+);
 impl GetFolderRelationshipsLinksError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12539,34 +13671,40 @@ impl GetFolderRelationshipsLinksError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRelationshipsLinksError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetFolderRelationshipsLinksError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetFolderRelationshipsLinksError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12624,13 +13762,16 @@ impl GetFolderRelationshipsLinksError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetFolderRelationshipsLinksError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    GetFolderRelationshipsLinksError3 { optional(id, "id") }
+);
 impl GetFolderRelationshipsLinksError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12646,13 +13787,14 @@ impl GetFolderRelationshipsLinksError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemError { optional(id, "id") });
 impl GetItemError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12666,22 +13808,26 @@ impl GetItemError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetItemError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetItemError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12724,13 +13870,14 @@ impl GetItemError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(GetItemError2Meta { optional(warnings, "warnings") });
 impl GetItemError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12749,34 +13896,40 @@ impl GetItemError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetItemError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetItemError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12834,13 +13987,14 @@ impl GetItemError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemError3 { optional(id, "id") });
 impl GetItemError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12854,13 +14008,14 @@ impl GetItemError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchItemError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(PatchItemError { optional(id, "id") });
 impl PatchItemError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12874,22 +14029,26 @@ impl PatchItemError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchItemError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PatchItemError2Meta>,
 }
+crate::runtime::contract::object!(
+    PatchItemError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl PatchItemError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12932,13 +14091,16 @@ impl PatchItemError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchItemError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<PatchItemError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    PatchItemError2Meta { optional(warnings, "warnings") }
+);
 impl PatchItemError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12957,34 +14119,40 @@ impl PatchItemError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchItemError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    PatchItemError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl PatchItemError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13042,13 +14210,14 @@ impl PatchItemError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchItemError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(PatchItemError3 { optional(id, "id") });
 impl PatchItemError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13062,13 +14231,14 @@ impl PatchItemError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/423/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchItemError4 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(PatchItemError4 { optional(id, "id") });
 impl PatchItemError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13082,13 +14252,14 @@ impl PatchItemError4 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemParentFolderError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemParentFolderError { optional(id, "id") });
 impl GetItemParentFolderError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13104,22 +14275,26 @@ impl GetItemParentFolderError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemParentFolderError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemParentFolderError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetItemParentFolderError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetItemParentFolderError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13162,13 +14337,16 @@ impl GetItemParentFolderError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemParentFolderError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemParentFolderError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetItemParentFolderError2Meta { optional(warnings, "warnings") }
+);
 impl GetItemParentFolderError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13187,34 +14365,40 @@ impl GetItemParentFolderError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemParentFolderError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetItemParentFolderError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetItemParentFolderError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13272,13 +14456,14 @@ impl GetItemParentFolderError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemParentFolderError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemParentFolderError3 { optional(id, "id") });
 impl GetItemParentFolderError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13294,13 +14479,14 @@ impl GetItemParentFolderError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRelationshipsRefsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemRelationshipsRefsError { optional(id, "id") });
 impl GetItemRelationshipsRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13316,22 +14502,26 @@ impl GetItemRelationshipsRefsError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRelationshipsRefsError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemRelationshipsRefsError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetItemRelationshipsRefsError2 { optional(jsonapi, "jsonapi"), optional(links,
+    "links"), optional(data, "data"), optional(meta, "meta") }
+);
 impl GetItemRelationshipsRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13377,13 +14567,16 @@ impl GetItemRelationshipsRefsError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRelationshipsRefsError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemRelationshipsRefsError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetItemRelationshipsRefsError2Meta { optional(warnings, "warnings") }
+);
 impl GetItemRelationshipsRefsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13402,34 +14595,40 @@ impl GetItemRelationshipsRefsError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRelationshipsRefsError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetItemRelationshipsRefsError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetItemRelationshipsRefsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13487,13 +14686,14 @@ impl GetItemRelationshipsRefsError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRelationshipsRefsError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemRelationshipsRefsError3 { optional(id, "id") });
 impl GetItemRelationshipsRefsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13509,13 +14709,16 @@ impl GetItemRelationshipsRefsError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemRelationshipsRefError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    CreateItemRelationshipsRefError { optional(id, "id") }
+);
 impl CreateItemRelationshipsRefError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13531,22 +14734,26 @@ impl CreateItemRelationshipsRefError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemRelationshipsRefError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateItemRelationshipsRefError2Meta>,
 }
+crate::runtime::contract::object!(
+    CreateItemRelationshipsRefError2 { optional(jsonapi, "jsonapi"), optional(links,
+    "links"), optional(data, "data"), optional(meta, "meta") }
+);
 impl CreateItemRelationshipsRefError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13592,13 +14799,16 @@ impl CreateItemRelationshipsRefError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemRelationshipsRefError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateItemRelationshipsRefError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    CreateItemRelationshipsRefError2Meta { optional(warnings, "warnings") }
+);
 impl CreateItemRelationshipsRefError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13617,34 +14827,40 @@ impl CreateItemRelationshipsRefError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemRelationshipsRefError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    CreateItemRelationshipsRefError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl CreateItemRelationshipsRefError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13702,13 +14918,16 @@ impl CreateItemRelationshipsRefError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemRelationshipsRefError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    CreateItemRelationshipsRefError3 { optional(id, "id") }
+);
 impl CreateItemRelationshipsRefError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13724,13 +14943,14 @@ impl CreateItemRelationshipsRefError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1refs/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRefsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemRefsError { optional(id, "id") });
 impl GetItemRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13744,13 +14964,14 @@ impl GetItemRefsError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1refs/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRefsError2 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemRefsError2 { optional(id, "id") });
 impl GetItemRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13764,13 +14985,14 @@ impl GetItemRefsError2 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRelationshipsLinksError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemRelationshipsLinksError { optional(id, "id") });
 impl GetItemRelationshipsLinksError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13786,22 +15008,26 @@ impl GetItemRelationshipsLinksError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRelationshipsLinksError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemRelationshipsLinksError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetItemRelationshipsLinksError2 { optional(jsonapi, "jsonapi"), optional(links,
+    "links"), optional(data, "data"), optional(meta, "meta") }
+);
 impl GetItemRelationshipsLinksError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13847,13 +15073,16 @@ impl GetItemRelationshipsLinksError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRelationshipsLinksError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemRelationshipsLinksError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetItemRelationshipsLinksError2Meta { optional(warnings, "warnings") }
+);
 impl GetItemRelationshipsLinksError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13872,34 +15101,40 @@ impl GetItemRelationshipsLinksError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRelationshipsLinksError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetItemRelationshipsLinksError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetItemRelationshipsLinksError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13957,13 +15192,16 @@ impl GetItemRelationshipsLinksError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemRelationshipsLinksError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    GetItemRelationshipsLinksError3 { optional(id, "id") }
+);
 impl GetItemRelationshipsLinksError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13979,13 +15217,14 @@ impl GetItemRelationshipsLinksError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemTipError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemTipError { optional(id, "id") });
 impl GetItemTipError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13999,22 +15238,26 @@ impl GetItemTipError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemTipError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemTipError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetItemTipError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetItemTipError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14057,13 +15300,16 @@ impl GetItemTipError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemTipError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemTipError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetItemTipError2Meta { optional(warnings, "warnings") }
+);
 impl GetItemTipError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14082,34 +15328,40 @@ impl GetItemTipError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemTipError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetItemTipError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetItemTipError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14167,13 +15419,14 @@ impl GetItemTipError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemTipError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemTipError3 { optional(id, "id") });
 impl GetItemTipError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14187,13 +15440,14 @@ impl GetItemTipError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemVersionsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemVersionsError { optional(id, "id") });
 impl GetItemVersionsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14207,22 +15461,26 @@ impl GetItemVersionsError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemVersionsError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemVersionsError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetItemVersionsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetItemVersionsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14265,13 +15523,16 @@ impl GetItemVersionsError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemVersionsError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemVersionsError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetItemVersionsError2Meta { optional(warnings, "warnings") }
+);
 impl GetItemVersionsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14290,34 +15551,40 @@ impl GetItemVersionsError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemVersionsError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetItemVersionsError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetItemVersionsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14375,13 +15642,14 @@ impl GetItemVersionsError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetItemVersionsError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetItemVersionsError3 { optional(id, "id") });
 impl GetItemVersionsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14395,13 +15663,14 @@ impl GetItemVersionsError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetVersionError { optional(id, "id") });
 impl GetVersionError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14415,22 +15684,26 @@ impl GetVersionError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetVersionError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetVersionError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14473,13 +15746,16 @@ impl GetVersionError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetVersionError2Meta { optional(warnings, "warnings") }
+);
 impl GetVersionError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14498,34 +15774,40 @@ impl GetVersionError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetVersionError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetVersionError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14583,13 +15865,14 @@ impl GetVersionError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetVersionError3 { optional(id, "id") });
 impl GetVersionError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14603,13 +15886,14 @@ impl GetVersionError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchVersionError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(PatchVersionError { optional(id, "id") });
 impl PatchVersionError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14623,22 +15907,26 @@ impl PatchVersionError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchVersionError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PatchVersionError2Meta>,
 }
+crate::runtime::contract::object!(
+    PatchVersionError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl PatchVersionError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14681,13 +15969,16 @@ impl PatchVersionError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchVersionError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<PatchVersionError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    PatchVersionError2Meta { optional(warnings, "warnings") }
+);
 impl PatchVersionError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14706,34 +15997,40 @@ impl PatchVersionError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchVersionError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    PatchVersionError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl PatchVersionError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14791,13 +16088,14 @@ impl PatchVersionError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchVersionError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(PatchVersionError3 { optional(id, "id") });
 impl PatchVersionError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14811,13 +16109,14 @@ impl PatchVersionError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/423/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct PatchVersionError4 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(PatchVersionError4 { optional(id, "id") });
 impl PatchVersionError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14831,13 +16130,14 @@ impl PatchVersionError4 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionItemError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetVersionItemError { optional(id, "id") });
 impl GetVersionItemError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14851,22 +16151,26 @@ impl GetVersionItemError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionItemError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionItemError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetVersionItemError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetVersionItemError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14909,13 +16213,16 @@ impl GetVersionItemError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionItemError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionItemError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetVersionItemError2Meta { optional(warnings, "warnings") }
+);
 impl GetVersionItemError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14934,34 +16241,40 @@ impl GetVersionItemError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionItemError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetVersionItemError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetVersionItemError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15019,13 +16332,14 @@ impl GetVersionItemError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionItemError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetVersionItemError3 { optional(id, "id") });
 impl GetVersionItemError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15039,13 +16353,14 @@ impl GetVersionItemError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRefsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetVersionRefsError { optional(id, "id") });
 impl GetVersionRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15059,22 +16374,26 @@ impl GetVersionRefsError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRefsError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionRefsError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetVersionRefsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetVersionRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15117,13 +16436,16 @@ impl GetVersionRefsError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRefsError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionRefsError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetVersionRefsError2Meta { optional(warnings, "warnings") }
+);
 impl GetVersionRefsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15142,34 +16464,40 @@ impl GetVersionRefsError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRefsError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetVersionRefsError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetVersionRefsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15227,13 +16555,14 @@ impl GetVersionRefsError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRefsError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetVersionRefsError3 { optional(id, "id") });
 impl GetVersionRefsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15247,13 +16576,16 @@ impl GetVersionRefsError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRelationshipsRefsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    GetVersionRelationshipsRefsError { optional(id, "id") }
+);
 impl GetVersionRelationshipsRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15269,22 +16601,26 @@ impl GetVersionRelationshipsRefsError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRelationshipsRefsError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionRelationshipsRefsError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetVersionRelationshipsRefsError2 { optional(jsonapi, "jsonapi"), optional(links,
+    "links"), optional(data, "data"), optional(meta, "meta") }
+);
 impl GetVersionRelationshipsRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15330,13 +16666,16 @@ impl GetVersionRelationshipsRefsError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRelationshipsRefsError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionRelationshipsRefsError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetVersionRelationshipsRefsError2Meta { optional(warnings, "warnings") }
+);
 impl GetVersionRelationshipsRefsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15355,34 +16694,40 @@ impl GetVersionRelationshipsRefsError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRelationshipsRefsError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetVersionRelationshipsRefsError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetVersionRelationshipsRefsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15440,13 +16785,16 @@ impl GetVersionRelationshipsRefsError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRelationshipsRefsError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    GetVersionRelationshipsRefsError3 { optional(id, "id") }
+);
 impl GetVersionRelationshipsRefsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15462,13 +16810,16 @@ impl GetVersionRelationshipsRefsError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionRelationshipsRefError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    CreateVersionRelationshipsRefError { optional(id, "id") }
+);
 impl CreateVersionRelationshipsRefError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15484,22 +16835,26 @@ impl CreateVersionRelationshipsRefError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionRelationshipsRefError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateVersionRelationshipsRefError2Meta>,
 }
+crate::runtime::contract::object!(
+    CreateVersionRelationshipsRefError2 { optional(jsonapi, "jsonapi"), optional(links,
+    "links"), optional(data, "data"), optional(meta, "meta") }
+);
 impl CreateVersionRelationshipsRefError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15545,13 +16900,16 @@ impl CreateVersionRelationshipsRefError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionRelationshipsRefError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateVersionRelationshipsRefError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    CreateVersionRelationshipsRefError2Meta { optional(warnings, "warnings") }
+);
 impl CreateVersionRelationshipsRefError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15570,34 +16928,40 @@ impl CreateVersionRelationshipsRefError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionRelationshipsRefError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    CreateVersionRelationshipsRefError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl CreateVersionRelationshipsRefError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15655,13 +17019,16 @@ impl CreateVersionRelationshipsRefError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionRelationshipsRefError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    CreateVersionRelationshipsRefError3 { optional(id, "id") }
+);
 impl CreateVersionRelationshipsRefError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15677,13 +17044,16 @@ impl CreateVersionRelationshipsRefError3 {
     }
 }
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRelationshipsLinksError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    GetVersionRelationshipsLinksError { optional(id, "id") }
+);
 impl GetVersionRelationshipsLinksError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15699,22 +17069,26 @@ impl GetVersionRelationshipsLinksError {
     }
 }
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRelationshipsLinksError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionRelationshipsLinksError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetVersionRelationshipsLinksError2 { optional(jsonapi, "jsonapi"), optional(links,
+    "links"), optional(data, "data"), optional(meta, "meta") }
+);
 impl GetVersionRelationshipsLinksError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15760,13 +17134,16 @@ impl GetVersionRelationshipsLinksError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRelationshipsLinksError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionRelationshipsLinksError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetVersionRelationshipsLinksError2Meta { optional(warnings, "warnings") }
+);
 impl GetVersionRelationshipsLinksError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15785,34 +17162,40 @@ impl GetVersionRelationshipsLinksError2Meta {
     }
 }
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRelationshipsLinksError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetVersionRelationshipsLinksError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetVersionRelationshipsLinksError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15870,13 +17253,16 @@ impl GetVersionRelationshipsLinksError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionRelationshipsLinksError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    GetVersionRelationshipsLinksError3 { optional(id, "id") }
+);
 impl GetVersionRelationshipsLinksError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15892,13 +17278,14 @@ impl GetVersionRelationshipsLinksError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateStorageError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateStorageError { optional(id, "id") });
 impl CreateStorageError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15912,22 +17299,26 @@ impl CreateStorageError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateStorageError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateStorageError2Meta>,
 }
+crate::runtime::contract::object!(
+    CreateStorageError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl CreateStorageError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15970,13 +17361,16 @@ impl CreateStorageError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateStorageError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateStorageError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    CreateStorageError2Meta { optional(warnings, "warnings") }
+);
 impl CreateStorageError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15995,34 +17389,40 @@ impl CreateStorageError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateStorageError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    CreateStorageError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl CreateStorageError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16080,13 +17480,14 @@ impl CreateStorageError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateStorageError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateStorageError3 { optional(id, "id") });
 impl CreateStorageError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16100,13 +17501,14 @@ impl CreateStorageError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateFolderError { optional(id, "id") });
 impl CreateFolderError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16120,22 +17522,26 @@ impl CreateFolderError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateFolderError2Meta>,
 }
+crate::runtime::contract::object!(
+    CreateFolderError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl CreateFolderError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16178,13 +17584,16 @@ impl CreateFolderError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateFolderError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    CreateFolderError2Meta { optional(warnings, "warnings") }
+);
 impl CreateFolderError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16203,34 +17612,40 @@ impl CreateFolderError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    CreateFolderError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl CreateFolderError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16288,13 +17703,14 @@ impl CreateFolderError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateFolderError3 { optional(id, "id") });
 impl CreateFolderError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16308,13 +17724,14 @@ impl CreateFolderError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/409/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderError4 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateFolderError4 { optional(id, "id") });
 impl CreateFolderError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16328,13 +17745,14 @@ impl CreateFolderError4 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/423/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateFolderError5 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateFolderError5 { optional(id, "id") });
 impl CreateFolderError5 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16348,13 +17766,14 @@ impl CreateFolderError5 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateItemError { optional(id, "id") });
 impl CreateItemError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16368,22 +17787,26 @@ impl CreateItemError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateItemError2Meta>,
 }
+crate::runtime::contract::object!(
+    CreateItemError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl CreateItemError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16426,13 +17849,16 @@ impl CreateItemError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateItemError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    CreateItemError2Meta { optional(warnings, "warnings") }
+);
 impl CreateItemError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16451,34 +17877,40 @@ impl CreateItemError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    CreateItemError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl CreateItemError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16536,13 +17968,14 @@ impl CreateItemError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateItemError3 { optional(id, "id") });
 impl CreateItemError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16556,13 +17989,14 @@ impl CreateItemError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/409/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemError4 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateItemError4 { optional(id, "id") });
 impl CreateItemError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16576,13 +18010,14 @@ impl CreateItemError4 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/423/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateItemError5 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateItemError5 { optional(id, "id") });
 impl CreateItemError5 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16596,13 +18031,14 @@ impl CreateItemError5 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateVersionError { optional(id, "id") });
 impl CreateVersionError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16616,22 +18052,26 @@ impl CreateVersionError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateVersionError2Meta>,
 }
+crate::runtime::contract::object!(
+    CreateVersionError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl CreateVersionError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16674,13 +18114,16 @@ impl CreateVersionError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateVersionError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    CreateVersionError2Meta { optional(warnings, "warnings") }
+);
 impl CreateVersionError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16699,34 +18142,40 @@ impl CreateVersionError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    CreateVersionError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl CreateVersionError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16784,13 +18233,14 @@ impl CreateVersionError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateVersionError3 { optional(id, "id") });
 impl CreateVersionError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16804,13 +18254,14 @@ impl CreateVersionError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/423/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVersionError4 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(CreateVersionError4 { optional(id, "id") });
 impl CreateVersionError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16824,13 +18275,14 @@ impl CreateVersionError4 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionDownloadFormatsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetVersionDownloadFormatsError { optional(id, "id") });
 impl GetVersionDownloadFormatsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16846,22 +18298,26 @@ impl GetVersionDownloadFormatsError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionDownloadFormatsError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionDownloadFormatsError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetVersionDownloadFormatsError2 { optional(jsonapi, "jsonapi"), optional(links,
+    "links"), optional(data, "data"), optional(meta, "meta") }
+);
 impl GetVersionDownloadFormatsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16907,13 +18363,16 @@ impl GetVersionDownloadFormatsError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionDownloadFormatsError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionDownloadFormatsError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetVersionDownloadFormatsError2Meta { optional(warnings, "warnings") }
+);
 impl GetVersionDownloadFormatsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16932,34 +18391,40 @@ impl GetVersionDownloadFormatsError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionDownloadFormatsError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetVersionDownloadFormatsError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetVersionDownloadFormatsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17017,13 +18482,16 @@ impl GetVersionDownloadFormatsError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionDownloadFormatsError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(
+    GetVersionDownloadFormatsError3 { optional(id, "id") }
+);
 impl GetVersionDownloadFormatsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17039,13 +18507,14 @@ impl GetVersionDownloadFormatsError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionDownloadsError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetVersionDownloadsError { optional(id, "id") });
 impl GetVersionDownloadsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17061,22 +18530,26 @@ impl GetVersionDownloadsError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionDownloadsError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionDownloadsError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetVersionDownloadsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetVersionDownloadsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17119,13 +18592,16 @@ impl GetVersionDownloadsError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionDownloadsError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionDownloadsError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetVersionDownloadsError2Meta { optional(warnings, "warnings") }
+);
 impl GetVersionDownloadsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17144,34 +18620,40 @@ impl GetVersionDownloadsError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionDownloadsError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetVersionDownloadsError2MetaWarningsItem { optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
+    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
+    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
+);
 impl GetVersionDownloadsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17229,13 +18711,14 @@ impl GetVersionDownloadsError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetVersionDownloadsError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetVersionDownloadsError3 { optional(id, "id") });
 impl GetVersionDownloadsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17251,13 +18734,14 @@ impl GetVersionDownloadsError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetDownloadError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetDownloadError { optional(id, "id") });
 impl GetDownloadError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17271,22 +18755,26 @@ impl GetDownloadError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetDownloadError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetDownloadError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetDownloadError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetDownloadError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17329,13 +18817,16 @@ impl GetDownloadError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetDownloadError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetDownloadError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetDownloadError2Meta { optional(warnings, "warnings") }
+);
 impl GetDownloadError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17354,34 +18845,40 @@ impl GetDownloadError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetDownloadError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetDownloadError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetDownloadError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17439,13 +18936,14 @@ impl GetDownloadError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetDownloadError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetDownloadError3 { optional(id, "id") });
 impl GetDownloadError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17459,13 +18957,14 @@ impl GetDownloadError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetDownloadJobError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetDownloadJobError { optional(id, "id") });
 impl GetDownloadJobError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17479,22 +18978,26 @@ impl GetDownloadJobError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetDownloadJobError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetDownloadJobError2Meta>,
 }
+crate::runtime::contract::object!(
+    GetDownloadJobError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl GetDownloadJobError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17537,13 +19040,16 @@ impl GetDownloadJobError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetDownloadJobError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetDownloadJobError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    GetDownloadJobError2Meta { optional(warnings, "warnings") }
+);
 impl GetDownloadJobError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17562,34 +19068,40 @@ impl GetDownloadJobError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetDownloadJobError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    GetDownloadJobError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl GetDownloadJobError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17647,13 +19159,14 @@ impl GetDownloadJobError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GetDownloadJobError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(GetDownloadJobError3 { optional(id, "id") });
 impl GetDownloadJobError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17667,13 +19180,14 @@ impl GetDownloadJobError3 {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/400/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExecuteCommandError {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(ExecuteCommandError { optional(id, "id") });
 impl ExecuteCommandError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17687,22 +19201,26 @@ impl ExecuteCommandError {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/403/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExecuteCommandError2 {
     /// The JSON API object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jsonapi: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the URI of a resource. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// An object intended to contain the return data. Empty in this case, because an error has occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     /// Contains information about the error that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ExecuteCommandError2Meta>,
 }
+crate::runtime::contract::object!(
+    ExecuteCommandError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
+    optional(data, "data"), optional(meta, "meta") }
+);
 impl ExecuteCommandError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17745,13 +19263,16 @@ impl ExecuteCommandError2 {
     }
 }
 /// Contains information about the error that occurred.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExecuteCommandError2Meta {
     /// An array of objects, where each element of the array represents a warning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<ExecuteCommandError2MetaWarningsItem>>,
 }
+crate::runtime::contract::object!(
+    ExecuteCommandError2Meta { optional(warnings, "warnings") }
+);
 impl ExecuteCommandError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17770,34 +19291,40 @@ impl ExecuteCommandError2Meta {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExecuteCommandError2MetaWarningsItem {
     /// An ID assigned to the warning.
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<serde_json::Value>,
     /// The HTTP status code returned in response to the request.
-    #[serde(rename = "HttpStatusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<String>,
     /// A code that indicates what went wrong.
-    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A quick summary of the issue, at a glance.
-    #[serde(rename = "Title", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A more comprehensive explanation of the issue, providing specific information and potential solutions, if any.
-    #[serde(rename = "Detail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Detail", skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// A hyperlink to documentation about the issue.
-    #[serde(rename = "AboutLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AboutLink", skip_serializing_if = "Option::is_none")]
     pub about_link: Option<serde_json::Value>,
     /// Information about the service that detected the issue.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Value>,
     /// Additional information about the issue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
+crate::runtime::contract::object!(
+    ExecuteCommandError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
+    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
+    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
+    "Source"), optional(meta, "meta") }
+);
 impl ExecuteCommandError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17855,13 +19382,14 @@ impl ExecuteCommandError2MetaWarningsItem {
     }
 }
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/404/content/application~1json/schema`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExecuteCommandError3 {
     /// The `id` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+crate::runtime::contract::object!(ExecuteCommandError3 { optional(id, "id") });
 impl ExecuteCommandError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).

@@ -2,12 +2,13 @@
 // Do not edit by hand: edit the spec and run `cargo xtask generate`.
 //! Models for the document's schemas, the parameters of its operations and its OAuth 2.0 scopes.
 /// An object returned with an error describing the reason for failure.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Reason {
     /// reason for failure
     pub reason: String,
 }
+crate::runtime::contract::object!(Reason { required(reason, "reason") });
 impl Reason {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16,7 +17,7 @@ impl Reason {
     }
 }
 /// The request payload for the Create Bucket operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateBucketsPayload {
     /// Bucket key: A unique name you assign to a bucket. Bucket keys must be globally unique across all applications and regions. They must consist of only lower case characters, numbers 0-9, and underscores (_).
@@ -25,12 +26,16 @@ pub struct CreateBucketsPayload {
     #[serde(rename = "bucketKey")]
     pub bucket_key: String,
     /// An array of objects, where each object represents an application that can access the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow: Option<Vec<CreateBucketsPayloadAllow>>,
     /// The `policyKey` property.
     #[serde(rename = "policyKey")]
     pub policy_key: PolicyKey,
 }
+crate::runtime::contract::object!(
+    CreateBucketsPayload { required(bucket_key, "bucketKey"), optional(allow, "allow"),
+    required(policy_key, "policyKey") }
+);
 impl CreateBucketsPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -51,35 +56,40 @@ impl CreateBucketsPayload {
     }
 }
 /// Represents an object within a bucket.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ObjectDetails {
     /// The bucket key of the bucket that contains the object.
-    #[serde(rename = "bucketKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bucketKey", skip_serializing_if = "Option::is_none")]
     pub bucket_key: Option<String>,
     /// An identifier (URN) that uniquely and persistently identifies the object.
-    #[serde(rename = "objectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "objectId", skip_serializing_if = "Option::is_none")]
     pub object_id: Option<String>,
     /// A URL-encoded human friendly name to identify the object.
-    #[serde(rename = "objectKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "objectKey", skip_serializing_if = "Option::is_none")]
     pub object_key: Option<String>,
     /// A hash value computed from the data of the object.
     ///
     /// Format: `byte` (kept as a `String`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha1: Option<String>,
     /// The total amount of storage space occupied by the object, in bytes.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The format of the data stored within the object, expressed as a MIME type.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "contentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// A URL that points to the actual location of the object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
 }
+crate::runtime::contract::object!(
+    ObjectDetails { optional(bucket_key, "bucketKey"), optional(object_id, "objectId"),
+    optional(object_key, "objectKey"), optional(sha1, "sha1"), optional(size, "size"),
+    optional(content_type, "contentType"), optional(location, "location") }
+);
 impl ObjectDetails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -131,65 +141,61 @@ impl ObjectDetails {
     }
 }
 /// Represents detailed information about an object within a bucket.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ObjectFullDetails {
     /// The bucket key of the bucket that contains the object.
-    #[serde(rename = "bucketKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bucketKey", skip_serializing_if = "Option::is_none")]
     pub bucket_key: Option<String>,
     /// An identifier (URN) that uniquely and persistently identifies the object.
-    #[serde(rename = "objectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "objectId", skip_serializing_if = "Option::is_none")]
     pub object_id: Option<String>,
     /// A URL-encoded human friendly name to identify the object.
-    #[serde(rename = "objectKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "objectKey", skip_serializing_if = "Option::is_none")]
     pub object_key: Option<String>,
     /// A hash value computed from the data of the object.
     ///
     /// Format: `byte` (kept as a `String`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha1: Option<String>,
     /// The total amount of storage space occupied by the object, in bytes.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The format of the data stored within the object, expressed as a MIME type.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "contentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// A URL that points to the actual location of the object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// The time the object was created, represented as a Unix timestamp. Only returned if explicitly requested using the ``with`` query string parameter.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(rename = "createdDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdDate", skip_serializing_if = "Option::is_none")]
     pub created_date: Option<i64>,
     /// The time the object was last accessed, represented as a Unix timestamp. Only returned if explicitly requested using the ``with`` query string parameter.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(
-        rename = "lastAccessedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastAccessedDate", skip_serializing_if = "Option::is_none")]
     pub last_accessed_date: Option<i64>,
     /// The time the object was most recently modified, represented as a Unix timestamp. Only returned if explicitly requested using the ``with`` query string parameter.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(
-        rename = "lastModifiedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastModifiedDate", skip_serializing_if = "Option::is_none")]
     pub last_modified_date: Option<i64>,
     /// Any custom metadata, if available. Only returned if explicitly requested for using the ``with`` query string parameter.
-    #[serde(
-        rename = "userDefinedMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "userDefinedMetadata", skip_serializing_if = "Option::is_none")]
     pub user_defined_metadata: Option<String>,
 }
+crate::runtime::contract::object!(
+    ObjectFullDetails { optional(bucket_key, "bucketKey"), optional(object_id,
+    "objectId"), optional(object_key, "objectKey"), optional(sha1, "sha1"),
+    optional(size, "size"), optional(content_type, "contentType"), optional(location,
+    "location"), optional(created_date, "createdDate"), optional(last_accessed_date,
+    "lastAccessedDate"), optional(last_modified_date, "lastModifiedDate"),
+    optional(user_defined_metadata, "userDefinedMetadata") }
+);
 impl ObjectFullDetails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -265,24 +271,24 @@ impl ObjectFullDetails {
     }
 }
 /// The request payload for a Generate OSS Signed URL operation.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateSignedResource {
     /// The time window (in minutes) the signed URL will remain usable. Acceptable values = 1-60 minutes. Default = 2 minutes.
     ///
     /// **Tip:** Use the smallest possible time window to minimize exposure of the signed URL.
-    #[serde(
-        rename = "minutesExpiration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "minutesExpiration", skip_serializing_if = "Option::is_none")]
     pub minutes_expiration: Option<i64>,
     /// ``true`` : The signed URL will expire immediately after use. For example, when downloading an object, URL will expire once the download is complete.
     ///
     /// ``false`` : (Default) The signed URL will remain usable for the entire time window specified by ``minutesExpiration``.
-    #[serde(rename = "singleUse", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "singleUse", skip_serializing_if = "Option::is_none")]
     pub single_use: Option<bool>,
 }
+crate::runtime::contract::object!(
+    CreateSignedResource { optional(minutes_expiration, "minutesExpiration"),
+    optional(single_use, "singleUse") }
+);
 impl CreateSignedResource {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -304,7 +310,7 @@ impl CreateSignedResource {
     }
 }
 /// The request payload for a Generate OSS Signed URL operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateObjectSigned {
     /// URL created for downloading the object
@@ -315,13 +321,13 @@ pub struct CreateObjectSigned {
     /// Format: `int64` (`i64`).
     pub expiration: i64,
     /// IP addresses that can make a request to this URL.
-    #[serde(
-        rename = "allowedIpAddresses",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "allowedIpAddresses", skip_serializing_if = "Option::is_none")]
     pub allowed_ip_addresses: Option<Vec<String>>,
 }
+crate::runtime::contract::object!(
+    CreateObjectSigned { required(signed_url, "signedUrl"), required(expiration,
+    "expiration"), optional(allowed_ip_addresses, "allowedIpAddresses") }
+);
 impl CreateObjectSigned {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -339,16 +345,19 @@ impl CreateObjectSigned {
     }
 }
 /// An object representing the permissions for accessing a bucket.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Permission {
     /// The Client ID of the application.
-    #[serde(rename = "authId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "authId", skip_serializing_if = "Option::is_none")]
     pub auth_id: Option<String>,
     /// The `access` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<PermissionAccess>,
 }
+crate::runtime::contract::object!(
+    Permission { optional(auth_id, "authId"), optional(access, "access") }
+);
 impl Permission {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -370,27 +379,32 @@ impl Permission {
     }
 }
 /// An object representing a bucket.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Bucket {
     /// Bucket key: An ID that uniquely identifies the bucket.
-    #[serde(rename = "bucketKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bucketKey", skip_serializing_if = "Option::is_none")]
     pub bucket_key: Option<String>,
     /// The Client ID of the application that owns the bucket.
-    #[serde(rename = "bucketOwner", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bucketOwner", skip_serializing_if = "Option::is_none")]
     pub bucket_owner: Option<String>,
     /// The time the bucket was created, represented as a Unix timestamp.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(rename = "createdDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdDate", skip_serializing_if = "Option::is_none")]
     pub created_date: Option<i64>,
     /// An array of objects, where each object represents an application that can access the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<Permission>>,
     /// The `policyKey` property.
-    #[serde(rename = "policyKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "policyKey", skip_serializing_if = "Option::is_none")]
     pub policy_key: Option<PolicyKey>,
 }
+crate::runtime::contract::object!(
+    Bucket { optional(bucket_key, "bucketKey"), optional(bucket_owner, "bucketOwner"),
+    optional(created_date, "createdDate"), optional(permissions, "permissions"),
+    optional(policy_key, "policyKey") }
+);
 impl Bucket {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -430,15 +444,18 @@ impl Bucket {
     }
 }
 /// An object that represents a collection of buckets.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Buckets {
     /// Array of objects, where each object represents a bucket.
     pub items: Vec<BucketsItems>,
     /// The URL to be used to retrieve the next page of results, if available. It will be present only when there are more items to be retrieved after the current set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
+crate::runtime::contract::object!(
+    Buckets { required(items, "items"), optional(next, "next") }
+);
 impl Buckets {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -455,12 +472,13 @@ impl Buckets {
     }
 }
 /// A response returned by an Upload Object Using Signed URL operation when processing is yet to be completed.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Result2 {
     /// A human friendly description of the state of processing.
     pub result: String,
 }
+crate::runtime::contract::object!(Result2 { required(result, "result") });
 impl Result2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -469,16 +487,19 @@ impl Result2 {
     }
 }
 /// An array where each element represents an object in the bucket.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct BucketObjects {
     /// The `items` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ObjectDetails>>,
     /// The URL to be used to retrieve the next page of results, if available. It will be present only when there are more items to be retrieved after the current set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
+crate::runtime::contract::object!(
+    BucketObjects { optional(items, "items"), optional(next, "next") }
+);
 impl BucketObjects {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -500,7 +521,7 @@ impl BucketObjects {
     }
 }
 /// An object that represents the permissions allowed for a bucket.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateBucketsPayloadAllow {
     /// The Client ID of the application.
@@ -509,6 +530,9 @@ pub struct CreateBucketsPayloadAllow {
     /// The `access` property.
     pub access: AllowAccess,
 }
+crate::runtime::contract::object!(
+    CreateBucketsPayloadAllow { required(auth_id, "authId"), required(access, "access") }
+);
 impl CreateBucketsPayloadAllow {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -520,7 +544,7 @@ impl CreateBucketsPayloadAllow {
     }
 }
 /// An object containing the properties of a bucket.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BucketsItems {
     /// Bucket key: An ID that uniquely identifies the bucket.
@@ -535,6 +559,10 @@ pub struct BucketsItems {
     #[serde(rename = "policyKey")]
     pub policy_key: PolicyKey,
 }
+crate::runtime::contract::object!(
+    BucketsItems { required(bucket_key, "bucketKey"), required(created_date,
+    "createdDate"), required(policy_key, "policyKey") }
+);
 impl BucketsItems {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -551,16 +579,16 @@ impl BucketsItems {
     }
 }
 /// An object representing the response payload on successful execution of a Generate Signed S3 Download URL operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Signeds3downloadResponse {
     /// The `status` property.
     pub status: DownloadStatus,
     /// A S3 signed URL with which to download the object. This attribute is returned when ``status`` is ``complete`` or ``fallback``; in the latter case, this will return an OSS signed URL, not an S3 signed URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// A map of S3 signed URLs, one for each chunk of an unmerged resumable upload. This attribute is returned when ``status`` is ``chunked``. The key of each entry is the byte range of the total file which the chunk comprises.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub urls: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The values that were requested for the following parameters when requesting the S3 signed URL.
     ///
@@ -573,9 +601,14 @@ pub struct Signeds3downloadResponse {
     /// Format: `int64` (`i64`).
     pub size: i64,
     /// A hash value computed from the data of the object, if available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha1: Option<String>,
 }
+crate::runtime::contract::object!(
+    Signeds3downloadResponse { required(status, "status"), optional(url, "url"),
+    optional(urls, "urls"), required(params, "params"), required(size, "size"),
+    optional(sha1, "sha1") }
+);
 impl Signeds3downloadResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -613,12 +646,15 @@ impl Signeds3downloadResponse {
     }
 }
 /// The response to a Batch Generate Signed S3 Download URLs operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Batchsigneds3downloadResponse {
     /// A map of the returned results; each key in the map corresponds to an object key in the batch, and the value includes the results for that object.
     pub results: std::collections::BTreeMap<String, DownloadResults>,
 }
+crate::runtime::contract::object!(
+    Batchsigneds3downloadResponse { required(results, "results") }
+);
 impl Batchsigneds3downloadResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -633,34 +669,38 @@ impl Batchsigneds3downloadResponse {
 /// An object that represents the response to a Batch Generate Signed S3 Download URLs operation.
 ///
 /// **Note**: ``objectKeyN`` is a placeholder for the first object key for which the client requested a download signed URL. The attributes within contain the success data / error information for the request for that object. `results` will contain one such attribute for each requested object in the batch.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct DownloadResults {
     /// The `status` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<DownloadStatus>,
     /// A S3 signed URL with which to download the object. This attribute is returned when ``status`` is ``complete`` or ``fallback``; in the latter case, this will return an OSS signed URL, not an S3 signed URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// A map of S3 signed URLs, one for each chunk of an unmerged resumable upload. This attribute is returned when ``status`` is ``chunked``. The key of each entry is the byte range of the total file which the chunk comprises.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub urls: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The values that were requested for the following parameters when requesting the S3 signed URL.
     ///
     /// - ``Content-Type``
     /// - ``Content-Disposition``
     /// - ``Cache-Control``.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The total amount of storage space occupied by the object, in bytes.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// A hash value computed from the data of the object, if available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha1: Option<String>,
 }
+crate::runtime::contract::object!(
+    DownloadResults { optional(status, "status"), optional(url, "url"), optional(urls,
+    "urls"), optional(params, "params"), optional(size, "size"), optional(sha1, "sha1") }
+);
 impl DownloadResults {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -712,12 +752,15 @@ impl DownloadResults {
     }
 }
 /// The response to a Batch Generate Signed S3 Download URLs operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Batchsigneds3downloadObject {
     /// An array where each element is an object containing information needed to generate a signed S3 download URL.
     pub requests: Vec<Batchsigneds3downloadObjectRequestsItem>,
 }
+crate::runtime::contract::object!(
+    Batchsigneds3downloadObject { required(requests, "requests") }
+);
 impl Batchsigneds3downloadObject {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -730,44 +773,38 @@ impl Batchsigneds3downloadObject {
     }
 }
 /// The object at `#/components/schemas/batchsigneds3download_object/properties/requests/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct Batchsigneds3downloadObjectRequestsItem {
     /// The URL-encoded human friendly name of the object to download.
-    #[serde(rename = "objectKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "objectKey", skip_serializing_if = "Option::is_none")]
     pub object_key: Option<String>,
     /// The value of the Content-Type header you want to receive when you download the object using the signed URL. If you do not specify a value, the Content-Type header defaults to the value stored with OSS.
-    #[serde(
-        rename = "response-content-type",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "response-content-type", skip_serializing_if = "Option::is_none")]
     pub response_content_type: Option<String>,
     /// The value of the Content-Disposition header you want to receive when you download the object using the signed URL. If you do not specify a value, the Content-Disposition header defaults to the value stored with OSS.
     #[serde(
         rename = "response-content-disposition",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub response_content_disposition: Option<String>,
     /// The value of the Cache-Control header you want to receive when you download the object using the signed URL. If you do not specify a value, the Cache-Control header defaults to the value stored with OSS.
-    #[serde(
-        rename = "response-cache-control",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "response-cache-control", skip_serializing_if = "Option::is_none")]
     pub response_cache_control: Option<String>,
     /// The last known ETag value of the object. OSS returns the signed URL only if the ``If-None-Match`` header differs from the ETag value of the object on S3. If not, it returns a 304 "Not Modified" HTTP status.
-    #[serde(rename = "If-None-Match", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "If-None-Match", skip_serializing_if = "Option::is_none")]
     pub if_none_match: Option<String>,
     /// A timestamp in the HTTP date format (Mon, DD Month YYYY HH:MM:SS GMT). A signed URL is returned only if the object has been modified since the specified timestamp. If not, a 304 (Not Modified) HTTP status is returned.
-    #[serde(
-        rename = "If-Modified-Since",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "If-Modified-Since", skip_serializing_if = "Option::is_none")]
     pub if_modified_since: Option<String>,
 }
+crate::runtime::contract::object!(
+    Batchsigneds3downloadObjectRequestsItem { optional(object_key, "objectKey"),
+    optional(response_content_type, "response-content-type"),
+    optional(response_content_disposition, "response-content-disposition"),
+    optional(response_cache_control, "response-cache-control"), optional(if_none_match,
+    "If-None-Match"), optional(if_modified_since, "If-Modified-Since") }
+);
 impl Batchsigneds3downloadObjectRequestsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -816,7 +853,7 @@ impl Batchsigneds3downloadObjectRequestsItem {
     }
 }
 /// The response to a Batch Generate Signed S3 Upload URLs operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Batchsigneds3uploadResponse {
     /// A map of the returned results; each key in the map corresponds to an object key in the batch, and the value includes the results for that object.
@@ -825,6 +862,9 @@ pub struct Batchsigneds3uploadResponse {
         Batchsigneds3uploadResponseResultsValue,
     >,
 }
+crate::runtime::contract::object!(
+    Batchsigneds3uploadResponse { required(results, "results") }
+);
 impl Batchsigneds3uploadResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -839,21 +879,17 @@ impl Batchsigneds3uploadResponse {
     }
 }
 /// The object at `#/components/schemas/batchsigneds3upload_response/properties/results/additionalProperties`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Batchsigneds3uploadResponseResultsValue {
     /// Describes an error that was encountered. Returned only if the signed URL request for that object failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Returned only if the signed URL request for that object failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The deadline to call \[Complete Batch Upload to S3 Signed URL\](/en/docs/data/v2/reference/http/buckets-:bucketKey-objects-:objectKey-signeds3upload-POST/) for the object. If not completed by this time, all uploaded data for this session will be discarded.
-    #[serde(
-        rename = "uploadExpiration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "uploadExpiration", skip_serializing_if = "Option::is_none")]
     pub upload_expiration: Option<String>,
     /// An ID that uniquely identifies the upload session. It allows OSS to differentiate between fresh upload attempts from attempts to resume uploading data for an active upload session, in case of network interruptions. You must provide this value when:
     ///
@@ -862,11 +898,17 @@ pub struct Batchsigneds3uploadResponseResultsValue {
     #[serde(rename = "uploadKey")]
     pub upload_key: String,
     /// The date and time, in the ISO 8601 format, indicating when the signed URLs will expire.
-    #[serde(rename = "urlExpiration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "urlExpiration", skip_serializing_if = "Option::is_none")]
     pub url_expiration: Option<String>,
     /// An array of signed URLs. For a single-part upload, this will only include a single URL. For a multipart upload, there will be one for each chunk of a multipart upload; the index of the URL in the array corresponds to the part number of the chunk.
     pub urls: Vec<String>,
 }
+crate::runtime::contract::object!(
+    Batchsigneds3uploadResponseResultsValue { optional(reason, "reason"),
+    optional(status, "status"), optional(upload_expiration, "uploadExpiration"),
+    required(upload_key, "uploadKey"), optional(url_expiration, "urlExpiration"),
+    required(urls, "urls") }
+);
 impl Batchsigneds3uploadResponseResultsValue {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -902,12 +944,15 @@ impl Batchsigneds3uploadResponseResultsValue {
     }
 }
 /// The request payload for a Batch Generate Signed S3 Upload URLs operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Batchsigneds3uploadObject {
     /// An array where each element is an object containing information needed to generate a signed S3 upload URL.
     pub requests: Vec<Batchsigneds3uploadObjectRequestsItem>,
 }
+crate::runtime::contract::object!(
+    Batchsigneds3uploadObject { required(requests, "requests") }
+);
 impl Batchsigneds3uploadObject {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -918,22 +963,27 @@ impl Batchsigneds3uploadObject {
     }
 }
 /// The object at `#/components/schemas/batchsigneds3upload_object/properties/requests/items`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Batchsigneds3uploadObjectRequestsItem {
     /// A URL-encoded human friendly name of the object to upload.
     #[serde(rename = "objectKey")]
     pub object_key: String,
     /// The index of first chunk to be uploaded.
-    #[serde(rename = "firstPart", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstPart", skip_serializing_if = "Option::is_none")]
     pub first_part: Option<i64>,
     /// The number of parts you intend to chunk the object for uploading. OSS will return that many signed URLs, one URL for each chunk. If you do not specify a value you'll get only one URL to upload the entire object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<i64>,
     /// The ``uploadKey`` of a previously-initiated upload, in order to request more chunk upload URLs for the same upload. If you do not specify a value, OSS will initiate a new upload entirely.
-    #[serde(rename = "uploadKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "uploadKey", skip_serializing_if = "Option::is_none")]
     pub upload_key: Option<String>,
 }
+crate::runtime::contract::object!(
+    Batchsigneds3uploadObjectRequestsItem { required(object_key, "objectKey"),
+    optional(first_part, "firstPart"), optional(parts, "parts"), optional(upload_key,
+    "uploadKey") }
+);
 impl Batchsigneds3uploadObjectRequestsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -962,12 +1012,15 @@ impl Batchsigneds3uploadObjectRequestsItem {
     }
 }
 /// The request payload for the Complete Batch Upload to S3 Signed URLs operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BatchcompleteuploadObject {
     /// An array of objects, each of which represents an upload to complete.
     pub requests: Vec<BatchcompleteuploadObjectRequestsItem>,
 }
+crate::runtime::contract::object!(
+    BatchcompleteuploadObject { required(requests, "requests") }
+);
 impl BatchcompleteuploadObject {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -978,7 +1031,7 @@ impl BatchcompleteuploadObject {
     }
 }
 /// The object at `#/components/schemas/batchcompleteupload_object/properties/requests/items`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BatchcompleteuploadObjectRequestsItem {
     /// The URL-encoded human friendly name of the object for which to complete an upload.
@@ -990,47 +1043,48 @@ pub struct BatchcompleteuploadObjectRequestsItem {
     /// The expected size of the object. If provided, OSS will check this against the object in S3 and return an error if the size does not match.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// An array of eTags. S3 returns an eTag to each upload request, be it for a chunk or an entire file. For a single-part upload, this array contains the expected eTag of the entire object. For a multipart upload, this array contains the expected eTag of each part of the upload; the index of an eTag in the array corresponds to its part number in the upload. If provided, OSS will validate these eTags against the content in S3, and return an error if the eTags do not match.
-    #[serde(rename = "eTags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "eTags", skip_serializing_if = "Option::is_none")]
     pub e_tags: Option<Vec<String>>,
     /// The Content-Type value for the uploaded object to record within OSS.
-    #[serde(
-        rename = "x-ads-meta-Content-Type",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-ads-meta-Content-Type", skip_serializing_if = "Option::is_none")]
     pub x_ads_meta_content_type: Option<String>,
     /// The Content-Disposition value for the uploaded object to record within OSS.
     #[serde(
         rename = "x-ads-meta-Content-Disposition",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub x_ads_meta_content_disposition: Option<String>,
     /// The Content-Encoding value for the uploaded object to record within OSS.
     #[serde(
         rename = "x-ads-meta-Content-Encoding",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub x_ads_meta_content_encoding: Option<String>,
     /// The Cache-Control value for the uploaded object to record within OSS.
     #[serde(
         rename = "x-ads-meta-Cache-Control",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub x_ads_meta_cache_control: Option<String>,
     /// Custom metadata to be stored with the object, which can be retrieved later on download or when retrieving object details. Must be a JSON object that is less than 100 bytes.
     #[serde(
         rename = "x-ads-user-defined-metadata",
-        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub x_ads_user_defined_metadata: Option<String>,
 }
+crate::runtime::contract::object!(
+    BatchcompleteuploadObjectRequestsItem { required(object_key, "objectKey"),
+    required(upload_key, "uploadKey"), optional(size, "size"), optional(e_tags, "eTags"),
+    optional(x_ads_meta_content_type, "x-ads-meta-Content-Type"),
+    optional(x_ads_meta_content_disposition, "x-ads-meta-Content-Disposition"),
+    optional(x_ads_meta_content_encoding, "x-ads-meta-Content-Encoding"),
+    optional(x_ads_meta_cache_control, "x-ads-meta-Cache-Control"),
+    optional(x_ads_user_defined_metadata, "x-ads-user-defined-metadata") }
+);
 impl BatchcompleteuploadObjectRequestsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1087,12 +1141,15 @@ impl BatchcompleteuploadObjectRequestsItem {
     }
 }
 /// The response to a Complete Batch Upload to S3 Signed URLs operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BatchcompleteuploadResponse {
     /// A map of the returned results; each key in the map corresponds to an object key in the batch, and the value includes the results for that object.
     pub results: std::collections::BTreeMap<String, BatchCompletedResults>,
 }
+crate::runtime::contract::object!(
+    BatchcompleteuploadResponse { required(results, "results") }
+);
 impl BatchcompleteuploadResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1105,53 +1162,53 @@ impl BatchcompleteuploadResponse {
     }
 }
 /// The results returned by the Complete Batch Upload to S3 Signed URLs operation.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct BatchCompletedResults {
     /// If this attribute is not returned, completion has succeeded. If the value of this attribute is "error", completion failed.'
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The bucket key of the bucket the object was uploaded to.
-    #[serde(rename = "bucketKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "bucketKey", skip_serializing_if = "Option::is_none")]
     pub bucket_key: Option<String>,
     /// The URL-encoded human friendly name of the object.
-    #[serde(rename = "objectKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "objectKey", skip_serializing_if = "Option::is_none")]
     pub object_key: Option<String>,
     /// An identifier (URN) that uniquely and persistently identifies the object.
-    #[serde(rename = "objectId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "objectId", skip_serializing_if = "Option::is_none")]
     pub object_id: Option<String>,
     /// The total amount of storage space occupied by the object, in bytes.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The format of the data stored within the object, expressed as a MIME type. This attribute is returned only if it was specified when the object was uploaded.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "contentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// The Content-Disposition value for the uploaded object as recorded within OSS. This attribute is returned only if it was specified when the object was uploaded.
-    #[serde(
-        rename = "contentDisposition",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "contentDisposition", skip_serializing_if = "Option::is_none")]
     pub content_disposition: Option<String>,
     /// The Content-Encoding value for the uploaded object as recorded within OSS. This attribute is returned only if it was specified when the object was uploaded.
-    #[serde(
-        rename = "contentEncoding",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "contentEncoding", skip_serializing_if = "Option::is_none")]
     pub content_encoding: Option<String>,
     /// The Cache-Control value for the uploaded object as recorded within OSS. This attribute is returned only if it was specified when the object was uploaded.
-    #[serde(rename = "cacheControl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "cacheControl", skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<String>,
     /// An array containing the status of each part, indicating any issues with eTag or size mismatch issues.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<Vec<BatchCompletedResultsPartsItem>>,
     /// The reason for the failure, if the status is ``error``.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
+crate::runtime::contract::object!(
+    BatchCompletedResults { optional(status, "status"), optional(bucket_key,
+    "bucketKey"), optional(object_key, "objectKey"), optional(object_id, "objectId"),
+    optional(size, "size"), optional(content_type, "contentType"),
+    optional(content_disposition, "contentDisposition"), optional(content_encoding,
+    "contentEncoding"), optional(cache_control, "cacheControl"), optional(parts,
+    "parts"), optional(reason, "reason") }
+);
 impl BatchCompletedResults {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1230,24 +1287,28 @@ impl BatchCompletedResults {
     }
 }
 /// The object at `#/components/schemas/batch_completed_results/properties/parts/items`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct BatchCompletedResultsPartsItem {
     /// The index of the first part in the multipart upload.
-    #[serde(rename = "firstPart", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstPart", skip_serializing_if = "Option::is_none")]
     pub first_part: Option<i64>,
     /// The `status` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// The size of the corresponding part detected in S3.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The eTag of the detected part in S3.
-    #[serde(rename = "eTag", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "eTag", skip_serializing_if = "Option::is_none")]
     pub e_tag: Option<String>,
 }
+crate::runtime::contract::object!(
+    BatchCompletedResultsPartsItem { optional(first_part, "firstPart"), optional(status,
+    "status"), optional(size, "size"), optional(e_tag, "eTag") }
+);
 impl BatchCompletedResultsPartsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1281,7 +1342,7 @@ impl BatchCompletedResultsPartsItem {
     }
 }
 /// The response payload to a Generate Signed S3 Upload URL operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Signeds3uploadResponse {
     /// An ID that uniquely identifies the upload session. It allows OSS to differentiate between fresh upload attempts from attempts to resume uploading data for an active upload session, in case of network interruptions. You must provide this value when:
@@ -1293,16 +1354,17 @@ pub struct Signeds3uploadResponse {
     /// An array of signed URLs. For a single-part upload, this will contain only one URL. For a multipart upload, there will be one for each chunk of a multipart upload; the index of the URL in the array corresponds to the part number of the chunk.
     pub urls: Vec<String>,
     /// The date and time, in the ISO 8601 format, indicating when the signed URLs will expire.
-    #[serde(rename = "urlExpiration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "urlExpiration", skip_serializing_if = "Option::is_none")]
     pub url_expiration: Option<String>,
     /// The deadline to call \[Complete Upload to S3 Signed URL\](/en/docs/data/v2/reference/http/buckets-:bucketKey-objects-:objectKey-signeds3upload-POST/) for the object. If not completed by this time, all uploaded data for this session will be discarded.
-    #[serde(
-        rename = "uploadExpiration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "uploadExpiration", skip_serializing_if = "Option::is_none")]
     pub upload_expiration: Option<String>,
 }
+crate::runtime::contract::object!(
+    Signeds3uploadResponse { required(upload_key, "uploadKey"), required(urls, "urls"),
+    optional(url_expiration, "urlExpiration"), optional(upload_expiration,
+    "uploadExpiration") }
+);
 impl Signeds3uploadResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1326,7 +1388,7 @@ impl Signeds3uploadResponse {
     }
 }
 /// The request payload for a Complete Upload to S3 Signed URL operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Completes3uploadBody {
     /// The ID uniquely identifying the upload session that was returned when you called \[Get S3 Signed Upload URL\](/en/docs/data/v2/reference/http/buckets-:bucketKey-objects-:objectKey-signeds3upload-POST/).
@@ -1335,12 +1397,16 @@ pub struct Completes3uploadBody {
     /// The expected size of the object. If provided, OSS will check this against the object in S3 and return an error if the size does not match.
     ///
     /// Format: `int64` (`i64`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// An array of eTags. S3 returns an eTag to each upload request, be it for a chunk or an entire file. For a single-part upload, this array contains the expected eTag of the entire object. For a multipart upload, this array contains the expected eTag of each part of the upload; the index of an eTag in the array corresponds to its part number in the upload. If provided, OSS will validate these eTags against the content in S3, and return an error if the eTags do not match.
-    #[serde(rename = "eTags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "eTags", skip_serializing_if = "Option::is_none")]
     pub e_tags: Option<Vec<String>>,
 }
+crate::runtime::contract::object!(
+    Completes3uploadBody { required(upload_key, "uploadKey"), optional(size, "size"),
+    optional(e_tags, "eTags") }
+);
 impl Completes3uploadBody {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1534,7 +1600,7 @@ pub enum AllowAccess {
 }
 crate::runtime::contract::closed_enum!(AllowAccess { Full = "full", Read = "read" });
 /// The object at `#/paths/~1oss~1v2~1signedresources~1{hash}/put/requestBody/content/application~1x-www-form-urlencoded/schema`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UploadSignedResourceRequest {
     /// The object to upload.
@@ -1542,6 +1608,9 @@ pub struct UploadSignedResourceRequest {
     /// Format: `binary` (kept as a `String`).
     pub body: String,
 }
+crate::runtime::contract::object!(
+    UploadSignedResourceRequest { required(body, "body") }
+);
 impl UploadSignedResourceRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1552,7 +1621,7 @@ impl UploadSignedResourceRequest {
     }
 }
 /// The object at `#/paths/~1oss~1v2~1signedresources~1{hash}~1resumable/put/requestBody/content/application~1x-www-form-urlencoded/schema`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UploadSignedResourcesChunkRequest {
     /// The chunk to upload.
@@ -1560,6 +1629,9 @@ pub struct UploadSignedResourcesChunkRequest {
     /// Format: `binary` (kept as a `String`).
     pub body: String,
 }
+crate::runtime::contract::object!(
+    UploadSignedResourcesChunkRequest { required(body, "body") }
+);
 impl UploadSignedResourcesChunkRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).

@@ -2,7 +2,7 @@
 // Do not edit by hand: edit the spec and run `cargo xtask generate`.
 //! Models for the document's schemas, the parameters of its operations and its OAuth 2.0 scopes.
 /// The request body for create service account
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateServiceAccountPayload {
     /// The name of the service account. This name must be between 5 and 100 characters, and can contain alphanumeric characters and dashes, and include at least one alphanumeric character.
@@ -14,6 +14,10 @@ pub struct CreateServiceAccountPayload {
     #[serde(rename = "lastName")]
     pub last_name: String,
 }
+crate::runtime::contract::object!(
+    CreateServiceAccountPayload { required(name, "name"), required(first_name,
+    "firstName"), required(last_name, "lastName") }
+);
 impl CreateServiceAccountPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -30,17 +34,16 @@ impl CreateServiceAccountPayload {
     }
 }
 /// Service Accounts
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ServiceAccounts {
     /// Contains details of a list of service accounts
-    #[serde(
-        rename = "serviceAccounts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceAccounts", skip_serializing_if = "Option::is_none")]
     pub service_accounts: Option<Vec<ServiceAccountDetails>>,
 }
+crate::runtime::contract::object!(
+    ServiceAccounts { optional(service_accounts, "serviceAccounts") }
+);
 impl ServiceAccounts {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -59,41 +62,43 @@ impl ServiceAccounts {
     }
 }
 /// Contains details of a service account
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ServiceAccountDetails {
     /// The Autodesk ID of the service account
-    #[serde(
-        rename = "serviceAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceAccountId", skip_serializing_if = "Option::is_none")]
     pub service_account_id: Option<String>,
     /// The email address of the service account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The client ID used to create the service account
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// The status of the service account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ServiceAccountDetailsStatus>,
     /// The creation time of the service account
     ///
     /// Format: `date-time` (kept as a `String`).
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// This is the most recent time an access token was generated for this service account
     ///
     /// Format: `date-time` (kept as a `String`).
-    #[serde(rename = "accessedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accessedAt", skip_serializing_if = "Option::is_none")]
     pub accessed_at: Option<String>,
     /// The expiration time of the service account
     ///
     /// Format: `date-time` (kept as a `String`).
-    #[serde(rename = "expiresAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "expiresAt", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
 }
+crate::runtime::contract::object!(
+    ServiceAccountDetails { optional(service_account_id, "serviceAccountId"),
+    optional(email, "email"), optional(created_by, "createdBy"), optional(status,
+    "status"), optional(created_at, "createdAt"), optional(accessed_at, "accessedAt"),
+    optional(expires_at, "expiresAt") }
+);
 impl ServiceAccountDetails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -162,12 +167,15 @@ crate::runtime::contract::open_enum!(
     = "DEACTIVATED" }
 );
 /// The request body for enable or disable service account
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnableDisableServiceAccountPayload {
     /// The status of the service account
     pub status: Status,
 }
+crate::runtime::contract::object!(
+    EnableDisableServiceAccountPayload { required(status, "status") }
+);
 impl EnableDisableServiceAccountPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -190,12 +198,15 @@ crate::runtime::contract::closed_enum!(
     Status { ENABLED = "ENABLED", DISABLED = "DISABLED" }
 );
 /// The request body for enable or disable service account key
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnableDisableServiceAccountKeyPayload {
     /// The status of the service account key
     pub status: Status,
 }
+crate::runtime::contract::object!(
+    EnableDisableServiceAccountKeyPayload { required(status, "status") }
+);
 impl EnableDisableServiceAccountKeyPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -206,16 +217,20 @@ impl EnableDisableServiceAccountKeyPayload {
     }
 }
 /// Describes a private key
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ServiceAccountPrivateKey {
     /// The ID of the private key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
     /// The private key value, in PEM format.
-    #[serde(rename = "privateKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "privateKey", skip_serializing_if = "Option::is_none")]
     pub private_key: Option<crate::SecretString>,
 }
+crate::runtime::contract::object!(
+    ServiceAccountPrivateKey { optional(kid, "kid"), optional(private_key, "privateKey")
+    }
+);
 impl ServiceAccountPrivateKey {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -237,13 +252,14 @@ impl ServiceAccountPrivateKey {
     }
 }
 /// Contains details of a list of service account keys
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ServiceAccountKeys {
     /// List of service account keys
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<ServiceAccountKeyDetails>>,
 }
+crate::runtime::contract::object!(ServiceAccountKeys { optional(keys, "keys") });
 impl ServiceAccountKeys {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -257,26 +273,30 @@ impl ServiceAccountKeys {
     }
 }
 /// Service Account Key Details
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ServiceAccountKeyDetails {
     /// The ID of the private key
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
     /// The status of the key
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ServiceAccountKeyDetailsStatus>,
     /// The creation time of the key, in UTC format
     ///
     /// Format: `date-time` (kept as a `String`).
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// This is the most recent time an access token was generated for this service account key, in UTC format
     ///
     /// Format: `date-time` (kept as a `String`).
-    #[serde(rename = "accessedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "accessedAt", skip_serializing_if = "Option::is_none")]
     pub accessed_at: Option<String>,
 }
+crate::runtime::contract::object!(
+    ServiceAccountKeyDetails { optional(kid, "kid"), optional(status, "status"),
+    optional(created_at, "createdAt"), optional(accessed_at, "accessedAt") }
+);
 impl ServiceAccountKeyDetails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -339,20 +359,20 @@ crate::runtime::contract::closed_enum!(
     "urn:ietf:params:oauth:grant-type:jwt-bearer" }
 );
 /// Contains the details of a newly created service account
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ServiceAccount {
     /// The Autodesk ID of the service account
-    #[serde(
-        rename = "serviceAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceAccountId", skip_serializing_if = "Option::is_none")]
     pub service_account_id: Option<String>,
     /// The email address of the service account. It is of the form &lt;serviceAccountName&gt;@&lt;clientID&gt;.adskserviceaccount.autodesk.com.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
+crate::runtime::contract::object!(
+    ServiceAccount { optional(service_account_id, "serviceAccountId"), optional(email,
+    "email") }
+);
 impl ServiceAccount {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -374,19 +394,23 @@ impl ServiceAccount {
     }
 }
 /// The response for exchange JWT
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExchangeJwtToken {
     /// access token value
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<crate::SecretString>,
     /// type of token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<ExchangeJwtTokenTokenType>,
     /// access token expiry time in seconds
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
 }
+crate::runtime::contract::object!(
+    ExchangeJwtToken { optional(access_token, "access_token"), optional(token_type,
+    "token_type"), optional(expires_in, "expires_in") }
+);
 impl ExchangeJwtToken {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -487,23 +511,28 @@ crate::runtime::contract::closed_enum!(
     "application:service_account_key:read" }
 );
 /// The request body for exchange JWT assertion
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExchangeJwtAssertionRequest {
     /// Must be "urn:ietf:params:oauth:grant-type:jwt-bearer".
     pub grant_type: GrantType,
     /// This attribute is optional; it serves as an additional option where the client can either use the authorization header or opt to send this information in the body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// This attribute is optional; it serves as an additional option where the client can either use the authorization header or opt to send this information in the body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<crate::SecretString>,
     /// The value of the JWT assertion.
     pub assertion: crate::SecretString,
     /// This is a space-delimited list of scopes. The scope in the token endpoint request body should be a subset of or the same as the scope specified in the assertion. If the scope is not present, then the returned access token will have the same scope as the assertion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Vec<Scope2>>,
 }
+crate::runtime::contract::object!(
+    ExchangeJwtAssertionRequest { required(grant_type, "grant_type"), optional(client_id,
+    "client_id"), optional(client_secret, "client_secret"), required(assertion,
+    "assertion"), optional(scope, "scope") }
+);
 impl ExchangeJwtAssertionRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
