@@ -153,6 +153,25 @@ fn generate_end_to_end(root: &Path, runs: usize) -> Result<(), String> {
     times.sort();
     let changed = times[times.len() / 2];
 
+    // A large document, generated as a user runs it (`--spec`, a fresh output directory).
+    let large = root.join("../shared/specs/github-webhooks-api.github.com.json");
+    let large_time = if large.exists() {
+        let out = scratch.join("large");
+        let mut times = Vec::new();
+        for _ in 0..runs.clamp(1, 5) {
+            let _ = std::fs::remove_dir_all(&out);
+            let (spec_arg, out_arg) = (large.display().to_string(), out.display().to_string());
+            times.push(time_xtask(
+                &["generate", "--spec", &spec_arg, "--out", &out_arg],
+                1,
+            )?);
+        }
+        times.sort();
+        Some(times[times.len() / 2])
+    } else {
+        None
+    };
+
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     let ratio = |d: Duration| format!("{:.2}x", d.as_secs_f64() / baseline.as_secs_f64());
     println!("| run | time | ratio to baseline |");
@@ -172,6 +191,13 @@ fn generate_end_to_end(root: &Path, runs: usize) -> Result<(), String> {
         ms(changed),
         ratio(changed)
     );
+    if let Some(large) = large_time {
+        println!(
+            "| github-webhooks-api.github.com.json (4.7 MB), into an empty directory | {} | {} |",
+            ms(large),
+            ratio(large)
+        );
+    }
     if untouched {
         Ok(())
     } else {
