@@ -5,7 +5,10 @@
 //! large documents, so a file made of many independent items ([`format_items`]) is emitted,
 //! parsed and printed in chunks on several threads. prettyplease prints a file as its inner
 //! attributes followed by each item in turn, so the concatenated chunks are byte-for-byte the
-//! file printed whole (a test checks this).
+//! file printed whole (a test checks this). Calls of the runtime's macros are then laid out one
+//! entry per line (`format/macro_calls.rs`).
+
+mod macro_calls;
 
 use proc_macro2::TokenStream;
 
@@ -25,40 +28,7 @@ fn unparse(tokens: TokenStream) -> Result<String, SpecError> {
             )),
         )
     })?;
-    Ok(tidy_runtime_macro_calls(prettyplease::unparse(&file)))
-}
-
-/// The generated code's calls of the runtime's `builder!` hold types, which prettyplease prints
-/// token by token (`Vec < T >`, `crate ::X`): this writes them as Rust is written (`Vec<T>`,
-/// `crate::X`). Their arguments are a name and two types (no literals), so spacing is all that
-/// changes. (The enum macros' arguments hold wire strings, which are left alone.)
-fn tidy_runtime_macro_calls(text: String) -> String {
-    const CALL: &str = "crate::runtime::contract::builder!(";
-    if !text.contains(CALL) {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find(CALL) {
-        let (before, call) = rest.split_at(at);
-        out.push_str(before);
-        // The call ends at the `;` after its closing bracket (arguments hold no `;`).
-        let end = call.find(';').map_or(call.len(), |i| i + 1);
-        let (call, after) = call.split_at(end);
-        out.push_str(&tidy_types(call));
-        rest = after;
-    }
-    out.push_str(rest);
-    out
-}
-
-fn tidy_types(call: &str) -> String {
-    call.replace(" ::", "::")
-        .replace(":: ", "::")
-        .replace(" < ", "<")
-        .replace("< ", "<")
-        .replace(" <", "<")
-        .replace(" >", ">")
+    Ok(macro_calls::layout(prettyplease::unparse(&file)))
 }
 
 /// Items per chunk below which a file is formatted on the calling thread.
@@ -118,20 +88,6 @@ pub(crate) fn format_chunked<T: Sync>(
         out.push_str(&part?);
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tidy_tests {
-    use super::tidy_runtime_macro_calls;
-
-    #[test]
-    fn runtime_macro_calls_print_types_as_rust_writes_them() {
-        let printed = "x;\ncrate::runtime::contract::builder!(\n    ACall => Vec < Option < crate ::B > >, serde_json::Value\n);\nfn f(a: Vec < u8 >) {}\n";
-        assert_eq!(
-            tidy_runtime_macro_calls(printed.to_owned()),
-            "x;\ncrate::runtime::contract::builder!(\n    ACall => Vec<Option<crate::B>>, serde_json::Value\n);\nfn f(a: Vec < u8 >) {}\n"
-        );
-    }
 }
 
 #[cfg(test)]

@@ -305,9 +305,7 @@ impl<'a> IntrospectTokenCall<'a> {
         self.client.send_json(request).await
     }
 }
-crate::runtime::contract::builder!(
-    IntrospectTokenCall => IntrospectionResponse, ErrorResponse
-);
+crate::runtime::contract::builder!(IntrospectTokenCall => IntrospectionResponse, ErrorResponse);
 /// A call of [`crate::Client::logout_url`]: set optional inputs, then build the URL with `url()`.
 #[must_use = "the builder does nothing until `url()` is called"]
 pub struct LogoutUrl<'a> {

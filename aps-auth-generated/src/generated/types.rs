@@ -21,11 +21,13 @@ pub struct TokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scopes>,
 }
-crate::runtime::contract::object!(
-    TokenResponse { optional(access_token, "access_token"), optional(token_type,
-    "token_type"), optional(expires_in, "expires_in"), optional(refresh_token,
-    "refresh_token"), optional(scope, "scope") }
-);
+crate::runtime::contract::object!(TokenResponse {
+    optional(access_token, "access_token"),
+    optional(token_type, "token_type"),
+    optional(expires_in, "expires_in"),
+    optional(refresh_token, "refresh_token"),
+    optional(scope, "scope"),
+});
 impl TokenResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -38,32 +40,14 @@ impl TokenResponse {
             scope: None,
         }
     }
-    /// Sets `access_token`.
-    pub fn with_access_token(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.access_token = Some(value.into());
-        self
-    }
-    /// Sets `token_type`.
-    pub fn with_token_type(mut self, value: impl Into<String>) -> Self {
-        self.token_type = Some(value.into());
-        self
-    }
-    /// Sets `expires_in`.
-    pub fn with_expires_in(mut self, value: impl Into<i64>) -> Self {
-        self.expires_in = Some(value.into());
-        self
-    }
-    /// Sets `refresh_token`.
-    pub fn with_refresh_token(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.refresh_token = Some(value.into());
-        self
-    }
-    /// Sets `scope`.
-    pub fn with_scope(mut self, value: impl Into<Scopes>) -> Self {
-        self.scope = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(TokenResponse {
+    with_access_token(access_token, "access_token"): crate::SecretString,
+    with_token_type(token_type, "token_type"): String,
+    with_expires_in(expires_in, "expires_in"): i64,
+    with_refresh_token(refresh_token, "refresh_token"): crate::SecretString,
+    with_scope(scope, "scope"): Scopes,
+});
 /// The `IntrospectionResponse` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -84,10 +68,13 @@ pub struct IntrospectionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
 }
-crate::runtime::contract::object!(
-    IntrospectionResponse { optional(active, "active"), optional(scope, "scope"),
-    optional(client_id, "client_id"), optional(exp, "exp"), optional(userid, "userid") }
-);
+crate::runtime::contract::object!(IntrospectionResponse {
+    optional(active, "active"),
+    optional(scope, "scope"),
+    optional(client_id, "client_id"),
+    optional(exp, "exp"),
+    optional(userid, "userid"),
+});
 impl IntrospectionResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -100,32 +87,14 @@ impl IntrospectionResponse {
             userid: None,
         }
     }
-    /// Sets `active`.
-    pub fn with_active(mut self, value: impl Into<bool>) -> Self {
-        self.active = Some(value.into());
-        self
-    }
-    /// Sets `scope`.
-    pub fn with_scope(mut self, value: impl Into<Scopes>) -> Self {
-        self.scope = Some(value.into());
-        self
-    }
-    /// Sets `client_id`.
-    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
-        self.client_id = Some(value.into());
-        self
-    }
-    /// Sets `exp`.
-    pub fn with_exp(mut self, value: impl Into<i64>) -> Self {
-        self.exp = Some(value.into());
-        self
-    }
-    /// Sets `userid`.
-    pub fn with_userid(mut self, value: impl Into<String>) -> Self {
-        self.userid = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(IntrospectionResponse {
+    with_active(active, "active"): bool,
+    with_scope(scope, "scope"): Scopes,
+    with_client_id(client_id, "client_id"): String,
+    with_exp(exp, "exp"): i64,
+    with_userid(userid, "userid"): String,
+});
 /// The `JWKSResponse` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -134,19 +103,19 @@ pub struct JWKSResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<JWKSResponseKeysItem>>,
 }
-crate::runtime::contract::object!(JWKSResponse { optional(keys, "keys") });
+crate::runtime::contract::object!(JWKSResponse {
+    optional(keys, "keys"),
+});
 impl JWKSResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         JWKSResponse { keys: None }
     }
-    /// Sets `keys`.
-    pub fn with_keys(mut self, value: impl Into<Vec<JWKSResponseKeysItem>>) -> Self {
-        self.keys = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JWKSResponse {
+    with_keys(keys, "keys"): Vec<JWKSResponseKeysItem>,
+});
 /// The object at `#/components/schemas/JWKSResponse/properties/keys/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -170,10 +139,14 @@ pub struct JWKSResponseKeysItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alg: Option<String>,
 }
-crate::runtime::contract::object!(
-    JWKSResponseKeysItem { optional(kty, "kty"), optional(kid, "kid"), optional(r#use,
-    "use"), optional(n, "n"), optional(e, "e"), optional(alg, "alg") }
-);
+crate::runtime::contract::object!(JWKSResponseKeysItem {
+    optional(kty, "kty"),
+    optional(kid, "kid"),
+    optional(r#use, "use"),
+    optional(n, "n"),
+    optional(e, "e"),
+    optional(alg, "alg"),
+});
 impl JWKSResponseKeysItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -187,37 +160,15 @@ impl JWKSResponseKeysItem {
             alg: None,
         }
     }
-    /// Sets `kty`.
-    pub fn with_kty(mut self, value: impl Into<String>) -> Self {
-        self.kty = Some(value.into());
-        self
-    }
-    /// Sets `kid`.
-    pub fn with_kid(mut self, value: impl Into<String>) -> Self {
-        self.kid = Some(value.into());
-        self
-    }
-    /// Sets `use`.
-    pub fn with_use(mut self, value: impl Into<String>) -> Self {
-        self.r#use = Some(value.into());
-        self
-    }
-    /// Sets `n`.
-    pub fn with_n(mut self, value: impl Into<String>) -> Self {
-        self.n = Some(value.into());
-        self
-    }
-    /// Sets `e`.
-    pub fn with_e(mut self, value: impl Into<String>) -> Self {
-        self.e = Some(value.into());
-        self
-    }
-    /// Sets `alg`.
-    pub fn with_alg(mut self, value: impl Into<String>) -> Self {
-        self.alg = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JWKSResponseKeysItem {
+    with_kty(kty, "kty"): String,
+    with_kid(kid, "kid"): String,
+    with_use(r#use, "use"): String,
+    with_n(n, "n"): String,
+    with_e(e, "e"): String,
+    with_alg(alg, "alg"): String,
+});
 /// OpenID Provider Metadata (OpenID Connect Discovery 1.0 section 3).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -259,20 +210,21 @@ pub struct OpenIdConfiguration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_response_iss_parameter_supported: Option<bool>,
 }
-crate::runtime::contract::object!(
-    OpenIdConfiguration { required(issuer, "issuer"), required(authorization_endpoint,
-    "authorization_endpoint"), optional(token_endpoint, "token_endpoint"),
-    optional(userinfo_endpoint, "userinfo_endpoint"), required(jwks_uri, "jwks_uri"),
+crate::runtime::contract::object!(OpenIdConfiguration {
+    required(issuer, "issuer"),
+    required(authorization_endpoint, "authorization_endpoint"),
+    optional(token_endpoint, "token_endpoint"),
+    optional(userinfo_endpoint, "userinfo_endpoint"),
+    required(jwks_uri, "jwks_uri"),
     optional(revocation_endpoint, "revocation_endpoint"),
     optional(introspection_endpoint, "introspection_endpoint"),
-    optional(end_session_endpoint, "end_session_endpoint"), optional(scopes_supported,
-    "scopes_supported"), optional(response_types_supported, "response_types_supported"),
-    optional(id_token_signing_alg_values_supported,
-    "id_token_signing_alg_values_supported"), optional(code_challenge_methods_supported,
-    "code_challenge_methods_supported"),
-    optional(authorization_response_iss_parameter_supported,
-    "authorization_response_iss_parameter_supported") }
-);
+    optional(end_session_endpoint, "end_session_endpoint"),
+    optional(scopes_supported, "scopes_supported"),
+    optional(response_types_supported, "response_types_supported"),
+    optional(id_token_signing_alg_values_supported, "id_token_signing_alg_values_supported"),
+    optional(code_challenge_methods_supported, "code_challenge_methods_supported"),
+    optional(authorization_response_iss_parameter_supported, "authorization_response_iss_parameter_supported"),
+});
 impl OpenIdConfiguration {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -297,69 +249,19 @@ impl OpenIdConfiguration {
             authorization_response_iss_parameter_supported: None,
         }
     }
-    /// Sets `token_endpoint`.
-    pub fn with_token_endpoint(mut self, value: impl Into<String>) -> Self {
-        self.token_endpoint = Some(value.into());
-        self
-    }
-    /// Sets `userinfo_endpoint`.
-    pub fn with_userinfo_endpoint(mut self, value: impl Into<String>) -> Self {
-        self.userinfo_endpoint = Some(value.into());
-        self
-    }
-    /// Sets `revocation_endpoint`.
-    pub fn with_revocation_endpoint(mut self, value: impl Into<String>) -> Self {
-        self.revocation_endpoint = Some(value.into());
-        self
-    }
-    /// Sets `introspection_endpoint`.
-    pub fn with_introspection_endpoint(mut self, value: impl Into<String>) -> Self {
-        self.introspection_endpoint = Some(value.into());
-        self
-    }
-    /// Sets `end_session_endpoint`.
-    pub fn with_end_session_endpoint(mut self, value: impl Into<String>) -> Self {
-        self.end_session_endpoint = Some(value.into());
-        self
-    }
-    /// Sets `scopes_supported`.
-    pub fn with_scopes_supported(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.scopes_supported = Some(value.into());
-        self
-    }
-    /// Sets `response_types_supported`.
-    pub fn with_response_types_supported(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.response_types_supported = Some(value.into());
-        self
-    }
-    /// Sets `id_token_signing_alg_values_supported`.
-    pub fn with_id_token_signing_alg_values_supported(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.id_token_signing_alg_values_supported = Some(value.into());
-        self
-    }
-    /// Sets `code_challenge_methods_supported`.
-    pub fn with_code_challenge_methods_supported(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.code_challenge_methods_supported = Some(value.into());
-        self
-    }
-    /// Sets `authorization_response_iss_parameter_supported`.
-    pub fn with_authorization_response_iss_parameter_supported(
-        mut self,
-        value: impl Into<bool>,
-    ) -> Self {
-        self.authorization_response_iss_parameter_supported = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(OpenIdConfiguration {
+    with_token_endpoint(token_endpoint, "token_endpoint"): String,
+    with_userinfo_endpoint(userinfo_endpoint, "userinfo_endpoint"): String,
+    with_revocation_endpoint(revocation_endpoint, "revocation_endpoint"): String,
+    with_introspection_endpoint(introspection_endpoint, "introspection_endpoint"): String,
+    with_end_session_endpoint(end_session_endpoint, "end_session_endpoint"): String,
+    with_scopes_supported(scopes_supported, "scopes_supported"): Vec<String>,
+    with_response_types_supported(response_types_supported, "response_types_supported"): Vec<String>,
+    with_id_token_signing_alg_values_supported(id_token_signing_alg_values_supported, "id_token_signing_alg_values_supported"): Vec<String>,
+    with_code_challenge_methods_supported(code_challenge_methods_supported, "code_challenge_methods_supported"): Vec<String>,
+    with_authorization_response_iss_parameter_supported(authorization_response_iss_parameter_supported, "authorization_response_iss_parameter_supported"): bool,
+});
 /// Claims about the signed-in user (OpenID Connect Core 1.0 section 5.1).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -391,12 +293,17 @@ pub struct UserInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
-crate::runtime::contract::object!(
-    UserInfo { required(sub, "sub"), optional(name, "name"), optional(given_name,
-    "given_name"), optional(family_name, "family_name"), optional(preferred_username,
-    "preferred_username"), optional(email, "email"), optional(email_verified,
-    "email_verified"), optional(picture, "picture"), optional(locale, "locale") }
-);
+crate::runtime::contract::object!(UserInfo {
+    required(sub, "sub"),
+    optional(name, "name"),
+    optional(given_name, "given_name"),
+    optional(family_name, "family_name"),
+    optional(preferred_username, "preferred_username"),
+    optional(email, "email"),
+    optional(email_verified, "email_verified"),
+    optional(picture, "picture"),
+    optional(locale, "locale"),
+});
 impl UserInfo {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -413,47 +320,17 @@ impl UserInfo {
             locale: None,
         }
     }
-    /// Sets `name`.
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `given_name`.
-    pub fn with_given_name(mut self, value: impl Into<String>) -> Self {
-        self.given_name = Some(value.into());
-        self
-    }
-    /// Sets `family_name`.
-    pub fn with_family_name(mut self, value: impl Into<String>) -> Self {
-        self.family_name = Some(value.into());
-        self
-    }
-    /// Sets `preferred_username`.
-    pub fn with_preferred_username(mut self, value: impl Into<String>) -> Self {
-        self.preferred_username = Some(value.into());
-        self
-    }
-    /// Sets `email`.
-    pub fn with_email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
-    /// Sets `email_verified`.
-    pub fn with_email_verified(mut self, value: impl Into<bool>) -> Self {
-        self.email_verified = Some(value.into());
-        self
-    }
-    /// Sets `picture`.
-    pub fn with_picture(mut self, value: impl Into<String>) -> Self {
-        self.picture = Some(value.into());
-        self
-    }
-    /// Sets `locale`.
-    pub fn with_locale(mut self, value: impl Into<String>) -> Self {
-        self.locale = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(UserInfo {
+    with_name(name, "name"): String,
+    with_given_name(given_name, "given_name"): String,
+    with_family_name(family_name, "family_name"): String,
+    with_preferred_username(preferred_username, "preferred_username"): String,
+    with_email(email, "email"): String,
+    with_email_verified(email_verified, "email_verified"): bool,
+    with_picture(picture, "picture"): String,
+    with_locale(locale, "locale"): String,
+});
 /// The `UserProfile` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -483,12 +360,16 @@ pub struct UserProfile {
     #[serde(rename = "profileImages", skip_serializing_if = "Option::is_none")]
     pub profile_images: Option<UserProfileProfileImages>,
 }
-crate::runtime::contract::object!(
-    UserProfile { optional(user_id, "userId"), optional(user_name, "userName"),
-    optional(email_id, "emailId"), optional(first_name, "firstName"), optional(last_name,
-    "lastName"), optional(email_verified, "emailVerified"), optional(_2fa_enabled,
-    "2FaEnabled"), optional(profile_images, "profileImages") }
-);
+crate::runtime::contract::object!(UserProfile {
+    optional(user_id, "userId"),
+    optional(user_name, "userName"),
+    optional(email_id, "emailId"),
+    optional(first_name, "firstName"),
+    optional(last_name, "lastName"),
+    optional(email_verified, "emailVerified"),
+    optional(_2fa_enabled, "2FaEnabled"),
+    optional(profile_images, "profileImages"),
+});
 impl UserProfile {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -504,50 +385,17 @@ impl UserProfile {
             profile_images: None,
         }
     }
-    /// Sets `user_id`.
-    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-    /// Sets `user_name`.
-    pub fn with_user_name(mut self, value: impl Into<String>) -> Self {
-        self.user_name = Some(value.into());
-        self
-    }
-    /// Sets `email_id`.
-    pub fn with_email_id(mut self, value: impl Into<String>) -> Self {
-        self.email_id = Some(value.into());
-        self
-    }
-    /// Sets `first_name`.
-    pub fn with_first_name(mut self, value: impl Into<String>) -> Self {
-        self.first_name = Some(value.into());
-        self
-    }
-    /// Sets `last_name`.
-    pub fn with_last_name(mut self, value: impl Into<String>) -> Self {
-        self.last_name = Some(value.into());
-        self
-    }
-    /// Sets `email_verified`.
-    pub fn with_email_verified(mut self, value: impl Into<bool>) -> Self {
-        self.email_verified = Some(value.into());
-        self
-    }
-    /// Sets `_2fa_enabled`.
-    pub fn with_2fa_enabled(mut self, value: impl Into<bool>) -> Self {
-        self._2fa_enabled = Some(value.into());
-        self
-    }
-    /// Sets `profile_images`.
-    pub fn with_profile_images(
-        mut self,
-        value: impl Into<UserProfileProfileImages>,
-    ) -> Self {
-        self.profile_images = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(UserProfile {
+    with_user_id(user_id, "user_id"): String,
+    with_user_name(user_name, "user_name"): String,
+    with_email_id(email_id, "email_id"): String,
+    with_first_name(first_name, "first_name"): String,
+    with_last_name(last_name, "last_name"): String,
+    with_email_verified(email_verified, "email_verified"): bool,
+    with_2fa_enabled(_2fa_enabled, "_2fa_enabled"): bool,
+    with_profile_images(profile_images, "profile_images"): UserProfileProfileImages,
+});
 /// URLs of the user's profile images.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -583,13 +431,18 @@ pub struct UserProfileProfileImages {
     #[serde(rename = "sizeX360", skip_serializing_if = "Option::is_none")]
     pub size_x360: Option<String>,
 }
-crate::runtime::contract::object!(
-    UserProfileProfileImages { optional(size_x20, "sizeX20"), optional(size_x40,
-    "sizeX40"), optional(size_x50, "sizeX50"), optional(size_x58, "sizeX58"),
-    optional(size_x80, "sizeX80"), optional(size_x120, "sizeX120"), optional(size_x160,
-    "sizeX160"), optional(size_x176, "sizeX176"), optional(size_x240, "sizeX240"),
-    optional(size_x360, "sizeX360") }
-);
+crate::runtime::contract::object!(UserProfileProfileImages {
+    optional(size_x20, "sizeX20"),
+    optional(size_x40, "sizeX40"),
+    optional(size_x50, "sizeX50"),
+    optional(size_x58, "sizeX58"),
+    optional(size_x80, "sizeX80"),
+    optional(size_x120, "sizeX120"),
+    optional(size_x160, "sizeX160"),
+    optional(size_x176, "sizeX176"),
+    optional(size_x240, "sizeX240"),
+    optional(size_x360, "sizeX360"),
+});
 impl UserProfileProfileImages {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -607,57 +460,19 @@ impl UserProfileProfileImages {
             size_x360: None,
         }
     }
-    /// Sets `size_x20`.
-    pub fn with_size_x20(mut self, value: impl Into<String>) -> Self {
-        self.size_x20 = Some(value.into());
-        self
-    }
-    /// Sets `size_x40`.
-    pub fn with_size_x40(mut self, value: impl Into<String>) -> Self {
-        self.size_x40 = Some(value.into());
-        self
-    }
-    /// Sets `size_x50`.
-    pub fn with_size_x50(mut self, value: impl Into<String>) -> Self {
-        self.size_x50 = Some(value.into());
-        self
-    }
-    /// Sets `size_x58`.
-    pub fn with_size_x58(mut self, value: impl Into<String>) -> Self {
-        self.size_x58 = Some(value.into());
-        self
-    }
-    /// Sets `size_x80`.
-    pub fn with_size_x80(mut self, value: impl Into<String>) -> Self {
-        self.size_x80 = Some(value.into());
-        self
-    }
-    /// Sets `size_x120`.
-    pub fn with_size_x120(mut self, value: impl Into<String>) -> Self {
-        self.size_x120 = Some(value.into());
-        self
-    }
-    /// Sets `size_x160`.
-    pub fn with_size_x160(mut self, value: impl Into<String>) -> Self {
-        self.size_x160 = Some(value.into());
-        self
-    }
-    /// Sets `size_x176`.
-    pub fn with_size_x176(mut self, value: impl Into<String>) -> Self {
-        self.size_x176 = Some(value.into());
-        self
-    }
-    /// Sets `size_x240`.
-    pub fn with_size_x240(mut self, value: impl Into<String>) -> Self {
-        self.size_x240 = Some(value.into());
-        self
-    }
-    /// Sets `size_x360`.
-    pub fn with_size_x360(mut self, value: impl Into<String>) -> Self {
-        self.size_x360 = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(UserProfileProfileImages {
+    with_size_x20(size_x20, "size_x20"): String,
+    with_size_x40(size_x40, "size_x40"): String,
+    with_size_x50(size_x50, "size_x50"): String,
+    with_size_x58(size_x58, "size_x58"): String,
+    with_size_x80(size_x80, "size_x80"): String,
+    with_size_x120(size_x120, "size_x120"): String,
+    with_size_x160(size_x160, "size_x160"): String,
+    with_size_x176(size_x176, "size_x176"): String,
+    with_size_x240(size_x240, "size_x240"): String,
+    with_size_x360(size_x360, "size_x360"): String,
+});
 /// The `ErrorResponse` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -675,11 +490,12 @@ pub struct ErrorResponse {
     #[serde(rename = "more info", skip_serializing_if = "Option::is_none")]
     pub more_info: Option<String>,
 }
-crate::runtime::contract::object!(
-    ErrorResponse { optional(developer_message, "developerMessage"),
-    optional(user_message, "userMessage"), optional(error_code, "errorCode"),
-    optional(more_info, "more info") }
-);
+crate::runtime::contract::object!(ErrorResponse {
+    optional(developer_message, "developerMessage"),
+    optional(user_message, "userMessage"),
+    optional(error_code, "errorCode"),
+    optional(more_info, "more info"),
+});
 impl ErrorResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -691,27 +507,13 @@ impl ErrorResponse {
             more_info: None,
         }
     }
-    /// Sets `developer_message`.
-    pub fn with_developer_message(mut self, value: impl Into<String>) -> Self {
-        self.developer_message = Some(value.into());
-        self
-    }
-    /// Sets `user_message`.
-    pub fn with_user_message(mut self, value: impl Into<String>) -> Self {
-        self.user_message = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `more_info`.
-    pub fn with_more_info(mut self, value: impl Into<String>) -> Self {
-        self.more_info = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ErrorResponse {
+    with_developer_message(developer_message, "developer_message"): String,
+    with_user_message(user_message, "user_message"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_more_info(more_info, "more_info"): String,
+});
 /// One of the values of `#/paths/~1authentication~1v2~1authorize/get/parameters/0/schema`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
@@ -720,7 +522,9 @@ pub enum AuthorizeResponseType {
     #[default]
     Code,
 }
-crate::runtime::contract::closed_enum!(AuthorizeResponseType { Code = "code" });
+crate::runtime::contract::closed_enum!(AuthorizeResponseType {
+    Code = "code",
+});
 /// One of the values of `#/paths/~1authentication~1v2~1authorize/get/parameters/6/schema`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
@@ -729,7 +533,9 @@ pub enum AuthorizePrompt {
     #[default]
     Login,
 }
-crate::runtime::contract::closed_enum!(AuthorizePrompt { Login = "login" });
+crate::runtime::contract::closed_enum!(AuthorizePrompt {
+    Login = "login",
+});
 /// The object at `#/paths/~1authentication~1v2~1token/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -760,12 +566,16 @@ pub struct GetTokenRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_verifier: Option<crate::SecretString>,
 }
-crate::runtime::contract::object!(
-    GetTokenRequest { required(grant_type, "grant_type"), optional(client_id,
-    "client_id"), optional(client_secret, "client_secret"), optional(code, "code"),
-    optional(redirect_uri, "redirect_uri"), optional(scope, "scope"),
-    optional(refresh_token, "refresh_token"), optional(code_verifier, "code_verifier") }
-);
+crate::runtime::contract::object!(GetTokenRequest {
+    required(grant_type, "grant_type"),
+    optional(client_id, "client_id"),
+    optional(client_secret, "client_secret"),
+    optional(code, "code"),
+    optional(redirect_uri, "redirect_uri"),
+    optional(scope, "scope"),
+    optional(refresh_token, "refresh_token"),
+    optional(code_verifier, "code_verifier"),
+});
 impl GetTokenRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -781,42 +591,16 @@ impl GetTokenRequest {
             code_verifier: None,
         }
     }
-    /// Sets `client_id`.
-    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
-        self.client_id = Some(value.into());
-        self
-    }
-    /// Sets `client_secret`.
-    pub fn with_client_secret(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.client_secret = Some(value.into());
-        self
-    }
-    /// Sets `code`.
-    pub fn with_code(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.code = Some(value.into());
-        self
-    }
-    /// Sets `redirect_uri`.
-    pub fn with_redirect_uri(mut self, value: impl Into<String>) -> Self {
-        self.redirect_uri = Some(value.into());
-        self
-    }
-    /// Sets `scope`.
-    pub fn with_scope(mut self, value: impl Into<Scopes>) -> Self {
-        self.scope = Some(value.into());
-        self
-    }
-    /// Sets `refresh_token`.
-    pub fn with_refresh_token(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.refresh_token = Some(value.into());
-        self
-    }
-    /// Sets `code_verifier`.
-    pub fn with_code_verifier(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.code_verifier = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetTokenRequest {
+    with_client_id(client_id, "client_id"): String,
+    with_client_secret(client_secret, "client_secret"): crate::SecretString,
+    with_code(code, "code"): crate::SecretString,
+    with_redirect_uri(redirect_uri, "redirect_uri"): String,
+    with_scope(scope, "scope"): Scopes,
+    with_refresh_token(refresh_token, "refresh_token"): crate::SecretString,
+    with_code_verifier(code_verifier, "code_verifier"): crate::SecretString,
+});
 /// The grant type for the token request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -828,10 +612,11 @@ pub enum GetTokenRequestGrantType {
     /// `refresh_token`
     RefreshToken,
 }
-crate::runtime::contract::closed_enum!(
-    GetTokenRequestGrantType { ClientCredentials = "client_credentials",
-    AuthorizationCode = "authorization_code", RefreshToken = "refresh_token" }
-);
+crate::runtime::contract::closed_enum!(GetTokenRequestGrantType {
+    ClientCredentials = "client_credentials",
+    AuthorizationCode = "authorization_code",
+    RefreshToken = "refresh_token",
+});
 /// The object at `#/paths/~1authentication~1v2~1revoke/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -846,11 +631,12 @@ pub struct RevokeTokenRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<crate::SecretString>,
 }
-crate::runtime::contract::object!(
-    RevokeTokenRequest { required(token, "token"), required(token_type_hint,
-    "token_type_hint"), required(client_id, "client_id"), optional(client_secret,
-    "client_secret") }
-);
+crate::runtime::contract::object!(RevokeTokenRequest {
+    required(token, "token"),
+    required(token_type_hint, "token_type_hint"),
+    required(client_id, "client_id"),
+    optional(client_secret, "client_secret"),
+});
 impl RevokeTokenRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -866,12 +652,10 @@ impl RevokeTokenRequest {
             client_secret: None,
         }
     }
-    /// Sets `client_secret`.
-    pub fn with_client_secret(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.client_secret = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(RevokeTokenRequest {
+    with_client_secret(client_secret, "client_secret"): crate::SecretString,
+});
 /// The type of the token being revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -881,10 +665,10 @@ pub enum RevokeTokenRequestTokenTypeHint {
     /// `refresh_token`
     RefreshToken,
 }
-crate::runtime::contract::closed_enum!(
-    RevokeTokenRequestTokenTypeHint { AccessToken = "access_token", RefreshToken =
-    "refresh_token" }
-);
+crate::runtime::contract::closed_enum!(RevokeTokenRequestTokenTypeHint {
+    AccessToken = "access_token",
+    RefreshToken = "refresh_token",
+});
 /// The object at `#/paths/~1authentication~1v2~1introspect/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -898,10 +682,11 @@ pub struct IntrospectTokenRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<crate::SecretString>,
 }
-crate::runtime::contract::object!(
-    IntrospectTokenRequest { required(token, "token"), optional(client_id, "client_id"),
-    optional(client_secret, "client_secret") }
-);
+crate::runtime::contract::object!(IntrospectTokenRequest {
+    required(token, "token"),
+    optional(client_id, "client_id"),
+    optional(client_secret, "client_secret"),
+});
 impl IntrospectTokenRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -912,17 +697,11 @@ impl IntrospectTokenRequest {
             client_secret: None,
         }
     }
-    /// Sets `client_id`.
-    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
-        self.client_id = Some(value.into());
-        self
-    }
-    /// Sets `client_secret`.
-    pub fn with_client_secret(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.client_secret = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(IntrospectTokenRequest {
+    with_client_id(client_id, "client_id"): String,
+    with_client_secret(client_secret, "client_secret"): crate::SecretString,
+});
 /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
 /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

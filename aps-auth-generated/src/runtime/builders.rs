@@ -1,6 +1,7 @@
-//! The trait impls every generated call builder needs, written once (`builder!`): a `Debug`
-//! that prints only the builder's name (its inputs may hold tokens), and, for a call, the
-//! `IntoFuture` that makes `.await` on the builder send it.
+//! Builder glue written once. `builder!`: the trait impls every generated call builder needs,
+//! a `Debug` that prints only the builder's name (its inputs may hold tokens) and, for a call,
+//! the `IntoFuture` that makes `.await` on the builder send it. `setters!`: the `with_<field>`
+//! setters of a generated struct's optional fields.
 
 /// `builder!(NameCall)`: the redacted `Debug`. `builder!(NameCall => Ok, Err)`: that, and
 /// `IntoFuture` with `Output = Result<ApiResponse<Ok>, Error<Err>>`, which boxes `send()`.
@@ -28,6 +29,26 @@ macro_rules! builder {
 }
 pub(crate) use builder;
 
+/// `setters!(Name { with_a(a, "a"): A, #[deprecated] with_b(r#b, "b"): B })`: for each optional
+/// field, `pub fn with_a(self, value: impl Into<A>) -> Self`, which sets it to `Some(value)`,
+/// documented "Sets `a`." (the string is the field's name as the reader knows it).
+#[allow(unused_macros)] // a document without optional fields leaves it unused
+macro_rules! setters {
+    ($name:ident { $( $(#[$attr:meta])* $setter:ident($field:ident, $label:literal): $ty:ty ),* $(,)? }) => {
+        impl $name {
+            $(
+                #[doc = concat!("Sets `", $label, "`.")]
+                $(#[$attr])*
+                pub fn $setter(mut self, value: impl Into<$ty>) -> Self {
+                    self.$field = Some(value.into());
+                    self
+                }
+            )*
+        }
+    };
+}
+pub(crate) use setters;
+
 #[cfg(test)]
 mod tests {
     struct SecretCall<'a> {
@@ -43,6 +64,25 @@ mod tests {
         }
     }
     builder!(SecretCall => usize, ());
+
+    #[derive(Default)]
+    struct Value {
+        r#type: Option<String>,
+        size: Option<u64>,
+    }
+    setters!(Value {
+        with_type(r#type, "type"): String,
+        #[deprecated = "old"]
+        with_size(size, "size"): u64,
+    });
+
+    #[test]
+    #[allow(deprecated)]
+    fn setters_set_optional_fields() {
+        let value = Value::default().with_type("a").with_size(7u32);
+        assert_eq!(value.r#type.as_deref(), Some("a"));
+        assert_eq!(value.size, Some(7));
+    }
 
     #[test]
     fn debug_prints_the_builders_name_and_no_input() {

@@ -13,7 +13,7 @@
 //! | `crate::SecretString` | secret-bearing fields (`expose_secret` when written into a request) |
 //! | `crate::ConfigError` | `Client::new` of a secondary document's client |
 //! | [`OperationInfo`] (`crate::OperationInfo`) | each module's `OPERATIONS` table |
-//! | `builder!` (`builders.rs`, re-exported here) | each call builder's redacted `Debug` and its `IntoFuture` |
+//! | `builder!`, `setters!` (`builders.rs`, re-exported here) | each call builder's redacted `Debug` and its `IntoFuture`; the `with_` setters of structs |
 //! | `object!` (`object.rs`, re-exported here) | each struct's `Deserialize` |
 //! | `closed_enum!`, `open_enum!`, `one_of!` (`enums.rs`, re-exported here) | the glue of string enums (`as_str`, `Display`, serde) and the serde impls of `oneOf`/`anyOf` enums |
 //! | `crate::OperationAuth`, `crate::AuthOption`, `crate::Grants` (`auth.rs`), and `Client::send_authorized`, defined here | an operation that takes a bearer token: its `security`, and sending with a token from the call or the client's source |
@@ -38,7 +38,7 @@ use super::error::{DecodeError, Error, RawBody};
 use super::response::ApiResponse;
 #[allow(unused_imports)]
 pub(crate) use super::{
-    builders::builder,
+    builders::{builder, setters},
     enums::{closed_enum, one_of, open_enum},
     object::object,
 };

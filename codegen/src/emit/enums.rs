@@ -182,14 +182,14 @@ mod tests {
         assert!(types.contains(&squash("pub enum Mode { /// `fast` Fast, /// `slow` Slow, /// A value the document does not list, kept as sent. Other(String), }")), "{types}");
         assert!(
             types.contains(&squash(
-                "crate::runtime::contract::open_enum!(Mode { Fast = \"fast\", Slow = \"slow\" });"
+                "crate::runtime::contract::open_enum!(Mode { Fast = \"fast\", Slow = \"slow\", });"
             )),
             "{types}"
         );
         assert!(types.contains(&squash("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)] #[non_exhaustive] pub enum Fixed")), "{types}");
         assert!(
             types.contains(&squash(
-                "crate::runtime::contract::closed_enum!(Fixed { Only = \"only\" });"
+                "crate::runtime::contract::closed_enum!(Fixed { Only = \"only\", });"
             )),
             "{types}"
         );

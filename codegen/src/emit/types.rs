@@ -1,7 +1,7 @@
 //! `types.rs` of a generated module: its items in output order (models, then `Scope`/`Scopes`),
 //! and the plain model shapes: structs with their fields, aliases and transparent newtypes.
 //! Structs are `#[non_exhaustive]` with `new(required fields)` and a `with_<field>` setter per
-//! optional field, so a document that gains an optional property breaks no caller. They derive
+//! optional field (one line each in a call of the runtime's `setters!`), so a document that gains an optional property breaks no caller. They derive
 //! `Serialize`; `Deserialize` is one call of the runtime's `object!` (far less code for rustc to
 //! check than the derive). Enums and unions have files of their own.
 
@@ -106,6 +106,7 @@ impl<'a> Emitter<'a> {
         let mut args = Vec::new();
         let mut inits = Vec::new();
         let mut setters = Vec::new();
+        let mut flatten_setters = Vec::new();
         for f in fields {
             let field = ident(&f.rust_name);
             let inner = self.ty(&f.ty);
@@ -126,10 +127,11 @@ impl<'a> Emitter<'a> {
                 crate::naming::unraw(&f.rust_name).trim_start_matches('_')
             );
             let deprecated = deprecated_attr(f.deprecated);
-            let doc = format!(" Sets `{}`.", crate::naming::unraw(&f.rust_name));
+            let label = crate::naming::unraw(&f.rust_name);
             if f.flatten {
+                let doc = format!(" Sets `{label}`.");
                 inits.push(quote!(#field: Default::default()));
-                setters.push(quote! {
+                flatten_setters.push(quote! {
                     #[doc = #doc]
                     pub fn #setter(mut self, value: #inner) -> Self {
                         self.#field = value;
@@ -138,16 +140,15 @@ impl<'a> Emitter<'a> {
                 });
             } else {
                 inits.push(quote!(#field: None));
-                setters.push(quote! {
-                    #[doc = #doc]
-                    #deprecated
-                    pub fn #setter(mut self, value: impl Into<#inner>) -> Self {
-                        self.#field = Some(value.into());
-                        self
-                    }
-                });
+                setters.push(quote!(#deprecated #setter(#field, #label): #inner));
             }
         }
+        // The optional fields' `with_` setters: the runtime's `setters!`.
+        let setters = if setters.is_empty() {
+            quote!()
+        } else {
+            quote!(crate::runtime::contract::setters!(#name { #( #setters ),* });)
+        };
         let many = if args.len() > 7 {
             quote!(#[allow(clippy::too_many_arguments)])
         } else {
@@ -172,8 +173,10 @@ impl<'a> Emitter<'a> {
                     #name { #( #inits ),* }
                 }
 
-                #( #setters )*
+                #( #flatten_setters )*
             }
+
+            #setters
         }
     }
 
@@ -261,7 +264,7 @@ mod tests {
             "{types}"
         );
         // Decoding takes each field by its wire name: required, or optional (missing is `None`).
-        assert!(types.contains(&squash("crate::runtime::contract::object!(S { required(user_id, \"userId\"), optional(r#type, \"type\") });")), "{types}");
+        assert!(types.contains(&squash("crate::runtime::contract::object!(S { required(user_id, \"userId\"), optional(r#type, \"type\"), });")), "{types}");
     }
 
     #[test]

@@ -84,7 +84,7 @@ mod tests {
         );
         assert!(
             types.contains(&squash(
-                "crate::runtime::contract::one_of!(Two, tag = \"kind\" { Cat = \"Cat\", Dog = \"Dog\" });"
+                "crate::runtime::contract::one_of!(Two, tag = \"kind\" { Cat = \"Cat\", Dog = \"Dog\", });"
             )),
             "{types}"
         );
@@ -99,7 +99,7 @@ mod tests {
         );
         assert!(
             types.contains(&squash(
-                "crate::runtime::contract::one_of!(U { String, Integer });"
+                "crate::runtime::contract::one_of!(U { String, Integer, });"
             )),
             "{types}"
         );

@@ -1570,9 +1570,7 @@ impl<'a> GetProjectTopFoldersCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    GetProjectTopFoldersCall => TopFolders, serde_json::Value
-);
+crate::runtime::contract::builder!(GetProjectTopFoldersCall => TopFolders, serde_json::Value);
 /// A call of [`super::Client::get_folder`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderCall<'a> {
@@ -1996,9 +1994,7 @@ impl<'a> GetFolderContentsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    GetFolderContentsCall => FolderContents, serde_json::Value
-);
+crate::runtime::contract::builder!(GetFolderContentsCall => FolderContents, serde_json::Value);
 /// A call of [`super::Client::get_folder_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRefsCall<'a> {
@@ -2429,9 +2425,7 @@ impl<'a> CreateFolderRelationshipsRefCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    CreateFolderRelationshipsRefCall => (), serde_json::Value
-);
+crate::runtime::contract::builder!(CreateFolderRelationshipsRefCall => (), serde_json::Value);
 /// A call of [`super::Client::get_folder_relationships_links`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRelationshipsLinksCall<'a> {
@@ -2997,9 +2991,7 @@ impl<'a> CreateItemRelationshipsRefCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    CreateItemRelationshipsRefCall => (), serde_json::Value
-);
+crate::runtime::contract::builder!(CreateItemRelationshipsRefCall => (), serde_json::Value);
 /// A call of [`super::Client::get_item_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemRefsCall<'a> {
@@ -3983,9 +3975,7 @@ impl<'a> CreateVersionRelationshipsRefCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    CreateVersionRelationshipsRefCall => (), serde_json::Value
-);
+crate::runtime::contract::builder!(CreateVersionRelationshipsRefCall => (), serde_json::Value);
 /// A call of [`super::Client::get_version_relationships_links`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionRelationshipsLinksCall<'a> {
@@ -4441,9 +4431,7 @@ impl<'a> CreateVersionCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    CreateVersionCall => CreatedVersion, serde_json::Value
-);
+crate::runtime::contract::builder!(CreateVersionCall => CreatedVersion, serde_json::Value);
 /// A call of [`super::Client::get_version_download_formats`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionDownloadFormatsCall<'a> {
@@ -4611,9 +4599,7 @@ impl<'a> GetVersionDownloadsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    GetVersionDownloadsCall => Downloads, serde_json::Value
-);
+crate::runtime::contract::builder!(GetVersionDownloadsCall => Downloads, serde_json::Value);
 /// A call of [`super::Client::get_download`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetDownloadCall<'a> {
@@ -4769,9 +4755,7 @@ impl<'a> CreateDownloadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    CreateDownloadCall => CreatedDownload, serde_json::Value
-);
+crate::runtime::contract::builder!(CreateDownloadCall => CreatedDownload, serde_json::Value);
 /// A call of [`super::Client::get_download_job`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetDownloadJobCall<'a> {

@@ -15,10 +15,11 @@ pub struct Hubs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<HubData>>,
 }
-crate::runtime::contract::object!(
-    Hubs { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data, "data")
-    }
-);
+crate::runtime::contract::object!(Hubs {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Hubs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -29,22 +30,12 @@ impl Hubs {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<Vec<HubData>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Hubs {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): Vec<HubData>,
+});
 /// An object representing a hub.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -59,10 +50,11 @@ pub struct Hub {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<HubData>,
 }
-crate::runtime::contract::object!(
-    Hub { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data, "data")
-    }
-);
+crate::runtime::contract::object!(Hub {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Hub {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -73,22 +65,12 @@ impl Hub {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<HubData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Hub {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): HubData,
+});
 /// The object containing information about the hub.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -108,10 +90,13 @@ pub struct HubData {
     /// The `links` property.
     pub links: JsonApiLinksSelf,
 }
-crate::runtime::contract::object!(
-    HubData { optional(r#type, "type"), optional(id, "id"), optional(attributes,
-    "attributes"), optional(relationships, "relationships"), required(links, "links") }
-);
+crate::runtime::contract::object!(HubData {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+    required(links, "links"),
+});
 impl HubData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -124,27 +109,13 @@ impl HubData {
             links: links.into(),
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeHub>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(mut self, value: impl Into<HubDataAttributes>) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(mut self, value: impl Into<HubDataRelationships>) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(HubData {
+    with_type(r#type, "type"): TypeHub,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): HubDataAttributes,
+    with_relationships(relationships, "relationships"): HubDataRelationships,
+});
 /// The properties of the hub.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -159,10 +130,11 @@ pub struct HubDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
 }
-crate::runtime::contract::object!(
-    HubDataAttributes { optional(name, "name"), optional(extension, "extension"),
-    optional(region, "region") }
-);
+crate::runtime::contract::object!(HubDataAttributes {
+    optional(name, "name"),
+    optional(extension, "extension"),
+    optional(region, "region"),
+});
 impl HubDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -173,25 +145,12 @@ impl HubDataAttributes {
             region: None,
         }
     }
-    /// Sets `name`.
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<BaseAttributesExtensionObjectWithSchemaLink>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
-    /// Sets `region`.
-    pub fn with_region(mut self, value: impl Into<Region>) -> Self {
-        self.region = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(HubDataAttributes {
+    with_name(name, "name"): String,
+    with_extension(extension, "extension"): BaseAttributesExtensionObjectWithSchemaLink,
+    with_region(region, "region"): Region,
+});
 /// Contains links to resources that are directly related to this hub.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -204,10 +163,10 @@ pub struct HubDataRelationships {
     #[serde(rename = "pimCollection", skip_serializing_if = "Option::is_none")]
     pub pim_collection: Option<HubDataRelationshipsPimCollection>,
 }
-crate::runtime::contract::object!(
-    HubDataRelationships { optional(projects, "projects"), optional(pim_collection,
-    "pimCollection") }
-);
+crate::runtime::contract::object!(HubDataRelationships {
+    optional(projects, "projects"),
+    optional(pim_collection, "pimCollection"),
+});
 impl HubDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -217,23 +176,11 @@ impl HubDataRelationships {
             pim_collection: None,
         }
     }
-    /// Sets `projects`.
-    pub fn with_projects(
-        mut self,
-        value: impl Into<HubDataRelationshipsProjects>,
-    ) -> Self {
-        self.projects = Some(value.into());
-        self
-    }
-    /// Sets `pim_collection`.
-    pub fn with_pim_collection(
-        mut self,
-        value: impl Into<HubDataRelationshipsPimCollection>,
-    ) -> Self {
-        self.pim_collection = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(HubDataRelationships {
+    with_projects(projects, "projects"): HubDataRelationshipsProjects,
+    with_pim_collection(pim_collection, "pim_collection"): HubDataRelationshipsPimCollection,
+});
 /// Contains the endpoint you can use to
 /// list the projects in this hub.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -243,9 +190,9 @@ pub struct HubDataRelationshipsProjects {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
 }
-crate::runtime::contract::object!(
-    HubDataRelationshipsProjects { optional(links, "links") }
-);
+crate::runtime::contract::object!(HubDataRelationshipsProjects {
+    optional(links, "links"),
+});
 impl HubDataRelationshipsProjects {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -254,12 +201,10 @@ impl HubDataRelationshipsProjects {
             links: None,
         }
     }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksRelated>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(HubDataRelationshipsProjects {
+    with_links(links, "links"): JsonApiLinksRelated,
+});
 /// Information on the ``id`` and ``type`` properties of a resource. This is available only for Fusion Team hubs and A360 Personal hubs.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -268,9 +213,9 @@ pub struct HubDataRelationshipsPimCollection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(
-    HubDataRelationshipsPimCollection { optional(data, "data") }
-);
+crate::runtime::contract::object!(HubDataRelationshipsPimCollection {
+    optional(data, "data"),
+});
 impl HubDataRelationshipsPimCollection {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -279,12 +224,10 @@ impl HubDataRelationshipsPimCollection {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<JsonApiTypeId>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(HubDataRelationshipsPimCollection {
+    with_data(data, "data"): JsonApiTypeId,
+});
 /// An object representing a collection of projects within a hub.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -299,10 +242,11 @@ pub struct Projects {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ProjectData>>,
 }
-crate::runtime::contract::object!(
-    Projects { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(Projects {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Projects {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -313,22 +257,12 @@ impl Projects {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<PaginationInfo>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<Vec<ProjectData>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Projects {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): PaginationInfo,
+    with_data(data, "data"): Vec<ProjectData>,
+});
 /// An object that represents a project.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -343,10 +277,11 @@ pub struct Project {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ProjectData>,
 }
-crate::runtime::contract::object!(
-    Project { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(Project {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Project {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -357,22 +292,12 @@ impl Project {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<ProjectData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Project {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): ProjectData,
+});
 /// A container of data describing a project.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -390,10 +315,13 @@ pub struct ProjectData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelfAndWebView>,
 }
-crate::runtime::contract::object!(
-    ProjectData { required(r#type, "type"), required(id, "id"), required(attributes,
-    "attributes"), optional(relationships, "relationships"), optional(links, "links") }
-);
+crate::runtime::contract::object!(ProjectData {
+    required(r#type, "type"),
+    required(id, "id"),
+    required(attributes, "attributes"),
+    optional(relationships, "relationships"),
+    optional(links, "links"),
+});
 impl ProjectData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -410,20 +338,11 @@ impl ProjectData {
             links: None,
         }
     }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<ProjectDataRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelfAndWebView>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ProjectData {
+    with_relationships(relationships, "relationships"): ProjectDataRelationships,
+    with_links(links, "links"): JsonApiLinksSelfAndWebView,
+});
 /// The properties of the project.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -438,10 +357,11 @@ pub struct ProjectDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ProjectExtensionWithSchemaLink>,
 }
-crate::runtime::contract::object!(
-    ProjectDataAttributes { optional(name, "name"), optional(scopes, "scopes"),
-    optional(extension, "extension") }
-);
+crate::runtime::contract::object!(ProjectDataAttributes {
+    optional(name, "name"),
+    optional(scopes, "scopes"),
+    optional(extension, "extension"),
+});
 impl ProjectDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -452,25 +372,12 @@ impl ProjectDataAttributes {
             extension: None,
         }
     }
-    /// Sets `name`.
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `scopes`.
-    pub fn with_scopes(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.scopes = Some(value.into());
-        self
-    }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<ProjectExtensionWithSchemaLink>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ProjectDataAttributes {
+    with_name(name, "name"): String,
+    with_scopes(scopes, "scopes"): Vec<String>,
+    with_extension(extension, "extension"): ProjectExtensionWithSchemaLink,
+});
 /// Contains links to resources related to this project.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -506,13 +413,18 @@ pub struct ProjectDataRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locations: Option<JsonApiRelationshipsLinksOnlyBim>,
 }
-crate::runtime::contract::object!(
-    ProjectDataRelationships { optional(hub, "hub"), optional(root_folder, "rootFolder"),
-    optional(top_folders, "topFolders"), optional(issues, "issues"), optional(submittals,
-    "submittals"), optional(rfis, "rfis"), optional(markups, "markups"),
-    optional(checklists, "checklists"), optional(cost, "cost"), optional(locations,
-    "locations") }
-);
+crate::runtime::contract::object!(ProjectDataRelationships {
+    optional(hub, "hub"),
+    optional(root_folder, "rootFolder"),
+    optional(top_folders, "topFolders"),
+    optional(issues, "issues"),
+    optional(submittals, "submittals"),
+    optional(rfis, "rfis"),
+    optional(markups, "markups"),
+    optional(checklists, "checklists"),
+    optional(cost, "cost"),
+    optional(locations, "locations"),
+});
 impl ProjectDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -530,87 +442,19 @@ impl ProjectDataRelationships {
             locations: None,
         }
     }
-    /// Sets `hub`.
-    pub fn with_hub(
-        mut self,
-        value: impl Into<JsonApiRelationshipsLinksInternalResource>,
-    ) -> Self {
-        self.hub = Some(value.into());
-        self
-    }
-    /// Sets `root_folder`.
-    pub fn with_root_folder(
-        mut self,
-        value: impl Into<JsonApiRelationshipsLinksRootFolder>,
-    ) -> Self {
-        self.root_folder = Some(value.into());
-        self
-    }
-    /// Sets `top_folders`.
-    pub fn with_top_folders(
-        mut self,
-        value: impl Into<ProjectDataRelationshipsTopFolders>,
-    ) -> Self {
-        self.top_folders = Some(value.into());
-        self
-    }
-    /// Sets `issues`.
-    pub fn with_issues(
-        mut self,
-        value: impl Into<JsonApiRelationshipsLinksOnlyBim>,
-    ) -> Self {
-        self.issues = Some(value.into());
-        self
-    }
-    /// Sets `submittals`.
-    pub fn with_submittals(
-        mut self,
-        value: impl Into<JsonApiRelationshipsLinksOnlyBim>,
-    ) -> Self {
-        self.submittals = Some(value.into());
-        self
-    }
-    /// Sets `rfis`.
-    pub fn with_rfis(
-        mut self,
-        value: impl Into<JsonApiRelationshipsLinksOnlyBim>,
-    ) -> Self {
-        self.rfis = Some(value.into());
-        self
-    }
-    /// Sets `markups`.
-    pub fn with_markups(
-        mut self,
-        value: impl Into<JsonApiRelationshipsLinksOnlyBim>,
-    ) -> Self {
-        self.markups = Some(value.into());
-        self
-    }
-    /// Sets `checklists`.
-    pub fn with_checklists(
-        mut self,
-        value: impl Into<JsonApiRelationshipsLinksOnlyBim>,
-    ) -> Self {
-        self.checklists = Some(value.into());
-        self
-    }
-    /// Sets `cost`.
-    pub fn with_cost(
-        mut self,
-        value: impl Into<JsonApiRelationshipsLinksOnlyBim>,
-    ) -> Self {
-        self.cost = Some(value.into());
-        self
-    }
-    /// Sets `locations`.
-    pub fn with_locations(
-        mut self,
-        value: impl Into<JsonApiRelationshipsLinksOnlyBim>,
-    ) -> Self {
-        self.locations = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ProjectDataRelationships {
+    with_hub(hub, "hub"): JsonApiRelationshipsLinksInternalResource,
+    with_root_folder(root_folder, "root_folder"): JsonApiRelationshipsLinksRootFolder,
+    with_top_folders(top_folders, "top_folders"): ProjectDataRelationshipsTopFolders,
+    with_issues(issues, "issues"): JsonApiRelationshipsLinksOnlyBim,
+    with_submittals(submittals, "submittals"): JsonApiRelationshipsLinksOnlyBim,
+    with_rfis(rfis, "rfis"): JsonApiRelationshipsLinksOnlyBim,
+    with_markups(markups, "markups"): JsonApiRelationshipsLinksOnlyBim,
+    with_checklists(checklists, "checklists"): JsonApiRelationshipsLinksOnlyBim,
+    with_cost(cost, "cost"): JsonApiRelationshipsLinksOnlyBim,
+    with_locations(locations, "locations"): JsonApiRelationshipsLinksOnlyBim,
+});
 /// Information about the highest level folders you have access to.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -619,9 +463,9 @@ pub struct ProjectDataRelationshipsTopFolders {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
 }
-crate::runtime::contract::object!(
-    ProjectDataRelationshipsTopFolders { optional(links, "links") }
-);
+crate::runtime::contract::object!(ProjectDataRelationshipsTopFolders {
+    optional(links, "links"),
+});
 impl ProjectDataRelationshipsTopFolders {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -630,12 +474,10 @@ impl ProjectDataRelationshipsTopFolders {
             links: None,
         }
     }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksRelated>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ProjectDataRelationshipsTopFolders {
+    with_links(links, "links"): JsonApiLinksRelated,
+});
 /// An object that reporesents a top-level folder.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -648,10 +490,11 @@ pub struct TopFolders {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TopFolderData>>,
 }
-crate::runtime::contract::object!(
-    TopFolders { required(jsonapi, "jsonapi"), required(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(TopFolders {
+    required(jsonapi, "jsonapi"),
+    required(links, "links"),
+    optional(data, "data"),
+});
 impl TopFolders {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -665,12 +508,10 @@ impl TopFolders {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<Vec<TopFolderData>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(TopFolders {
+    with_data(data, "data"): Vec<TopFolderData>,
+});
 /// An object that represents a folder.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -685,10 +526,11 @@ pub struct Folder {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<FolderData>,
 }
-crate::runtime::contract::object!(
-    Folder { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(Folder {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Folder {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -699,22 +541,12 @@ impl Folder {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<FolderData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Folder {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): FolderData,
+});
 /// A container of data describing a folder.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -730,10 +562,13 @@ pub struct FolderData {
     /// Contains links to resources that are directly related to this folder.
     pub relationships: FolderDataRelationships,
 }
-crate::runtime::contract::object!(
-    FolderData { required(r#type, "type"), required(id, "id"), required(attributes,
-    "attributes"), required(links, "links"), required(relationships, "relationships") }
-);
+crate::runtime::contract::object!(FolderData {
+    required(r#type, "type"),
+    required(id, "id"),
+    required(attributes, "attributes"),
+    required(links, "links"),
+    required(relationships, "relationships"),
+});
 impl FolderData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -766,10 +601,12 @@ pub struct FolderDataRelationships {
     /// The `contents` property.
     pub contents: JsonApiRelationshipsLinksInternal,
 }
-crate::runtime::contract::object!(
-    FolderDataRelationships { required(parent, "parent"), required(refs, "refs"),
-    required(links, "links"), required(contents, "contents") }
-);
+crate::runtime::contract::object!(FolderDataRelationships {
+    required(parent, "parent"),
+    required(refs, "refs"),
+    required(links, "links"),
+    required(contents, "contents"),
+});
 impl FolderDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -802,10 +639,13 @@ pub struct TopFolderData {
     /// The `relationships` property.
     pub relationships: TopFolderDataRelationships,
 }
-crate::runtime::contract::object!(
-    TopFolderData { required(r#type, "type"), required(id, "id"), required(attributes,
-    "attributes"), required(links, "links"), required(relationships, "relationships") }
-);
+crate::runtime::contract::object!(TopFolderData {
+    required(r#type, "type"),
+    required(id, "id"),
+    required(attributes, "attributes"),
+    required(links, "links"),
+    required(relationships, "relationships"),
+});
 impl TopFolderData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -838,10 +678,12 @@ pub struct TopFolderDataRelationships {
     /// The `contents` property.
     pub contents: JsonApiRelationshipsLinksInternal,
 }
-crate::runtime::contract::object!(
-    TopFolderDataRelationships { required(parent, "parent"), required(refs, "refs"),
-    required(links, "links"), required(contents, "contents") }
-);
+crate::runtime::contract::object!(TopFolderDataRelationships {
+    required(parent, "parent"),
+    required(refs, "refs"),
+    required(links, "links"),
+    required(contents, "contents"),
+});
 impl TopFolderDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -904,16 +746,20 @@ pub struct FolderAttributesWithExtensions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<FolderExtensionWithSchemaLink>,
 }
-crate::runtime::contract::object!(
-    FolderAttributesWithExtensions { required(name, "name"), required(display_name,
-    "displayName"), required(object_count, "objectCount"), required(create_time,
-    "createTime"), required(create_user_id, "createUserId"), required(create_user_name,
-    "createUserName"), required(last_modified_time, "lastModifiedTime"),
+crate::runtime::contract::object!(FolderAttributesWithExtensions {
+    required(name, "name"),
+    required(display_name, "displayName"),
+    required(object_count, "objectCount"),
+    required(create_time, "createTime"),
+    required(create_user_id, "createUserId"),
+    required(create_user_name, "createUserName"),
+    required(last_modified_time, "lastModifiedTime"),
     required(last_modified_user_id, "lastModifiedUserId"),
     required(last_modified_user_name, "lastModifiedUserName"),
-    optional(last_modified_time_rollup, "lastModifiedTimeRollup"), required(hidden,
-    "hidden"), optional(extension, "extension") }
-);
+    optional(last_modified_time_rollup, "lastModifiedTimeRollup"),
+    required(hidden, "hidden"),
+    optional(extension, "extension"),
+});
 impl FolderAttributesWithExtensions {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -945,20 +791,11 @@ impl FolderAttributesWithExtensions {
             extension: None,
         }
     }
-    /// Sets `last_modified_time_rollup`.
-    pub fn with_last_modified_time_rollup(mut self, value: impl Into<String>) -> Self {
-        self.last_modified_time_rollup = Some(value.into());
-        self
-    }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<FolderExtensionWithSchemaLink>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(FolderAttributesWithExtensions {
+    with_last_modified_time_rollup(last_modified_time_rollup, "last_modified_time_rollup"): String,
+    with_extension(extension, "extension"): FolderExtensionWithSchemaLink,
+});
 /// The properties of a folder.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1004,16 +841,20 @@ pub struct TopFolderAttributesWithExtensions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<TopFolderExtensionWithSchemaLink>,
 }
-crate::runtime::contract::object!(
-    TopFolderAttributesWithExtensions { required(name, "name"), required(display_name,
-    "displayName"), required(object_count, "objectCount"), required(create_time,
-    "createTime"), required(create_user_id, "createUserId"), required(create_user_name,
-    "createUserName"), required(last_modified_time, "lastModifiedTime"),
+crate::runtime::contract::object!(TopFolderAttributesWithExtensions {
+    required(name, "name"),
+    required(display_name, "displayName"),
+    required(object_count, "objectCount"),
+    required(create_time, "createTime"),
+    required(create_user_id, "createUserId"),
+    required(create_user_name, "createUserName"),
+    required(last_modified_time, "lastModifiedTime"),
     required(last_modified_user_id, "lastModifiedUserId"),
     required(last_modified_user_name, "lastModifiedUserName"),
-    optional(last_modified_time_rollup, "lastModifiedTimeRollup"), required(hidden,
-    "hidden"), optional(extension, "extension") }
-);
+    optional(last_modified_time_rollup, "lastModifiedTimeRollup"),
+    required(hidden, "hidden"),
+    optional(extension, "extension"),
+});
 impl TopFolderAttributesWithExtensions {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1045,20 +886,11 @@ impl TopFolderAttributesWithExtensions {
             extension: None,
         }
     }
-    /// Sets `last_modified_time_rollup`.
-    pub fn with_last_modified_time_rollup(mut self, value: impl Into<String>) -> Self {
-        self.last_modified_time_rollup = Some(value.into());
-        self
-    }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<TopFolderExtensionWithSchemaLink>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(TopFolderAttributesWithExtensions {
+    with_last_modified_time_rollup(last_modified_time_rollup, "last_modified_time_rollup"): String,
+    with_extension(extension, "extension"): TopFolderExtensionWithSchemaLink,
+});
 /// A container of additional properties that extends the default properties of this resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1078,10 +910,12 @@ pub struct FolderExtensionWithSchemaLink {
         >,
     >,
 }
-crate::runtime::contract::object!(
-    FolderExtensionWithSchemaLink { required(r#type, "type"), required(version,
-    "version"), required(schema, "schema"), optional(data, "data") }
-);
+crate::runtime::contract::object!(FolderExtensionWithSchemaLink {
+    required(r#type, "type"),
+    required(version, "version"),
+    required(schema, "schema"),
+    optional(data, "data"),
+});
 impl FolderExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1097,20 +931,10 @@ impl FolderExtensionWithSchemaLink {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(FolderExtensionWithSchemaLink {
+    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+});
 /// A container of additional properties that extends the default properties of this resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1130,10 +954,12 @@ pub struct TopFolderExtensionWithSchemaLink {
         >,
     >,
 }
-crate::runtime::contract::object!(
-    TopFolderExtensionWithSchemaLink { required(r#type, "type"), required(version,
-    "version"), required(schema, "schema"), optional(data, "data") }
-);
+crate::runtime::contract::object!(TopFolderExtensionWithSchemaLink {
+    required(r#type, "type"),
+    required(version, "version"),
+    required(schema, "schema"),
+    optional(data, "data"),
+});
 impl TopFolderExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1149,20 +975,10 @@ impl TopFolderExtensionWithSchemaLink {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(TopFolderExtensionWithSchemaLink {
+    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+});
 /// Successful retrieval of the folder contents collection associated with a specific folder.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1178,10 +994,12 @@ pub struct FolderContents {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<VersionData>>,
 }
-crate::runtime::contract::object!(
-    FolderContents { required(jsonapi, "jsonapi"), required(links, "links"),
-    optional(data, "data"), optional(included, "included") }
-);
+crate::runtime::contract::object!(FolderContents {
+    required(jsonapi, "jsonapi"),
+    required(links, "links"),
+    optional(data, "data"),
+    optional(included, "included"),
+});
 impl FolderContents {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1196,17 +1014,11 @@ impl FolderContents {
             included: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<Vec<FolderContentsDataItem>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `included`.
-    pub fn with_included(mut self, value: impl Into<Vec<VersionData>>) -> Self {
-        self.included = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(FolderContents {
+    with_data(data, "data"): Vec<FolderContentsDataItem>,
+    with_included(included, "included"): Vec<VersionData>,
+});
 /// Information on links for this resource. ``first``, ``prev``, and ``next`` are available only when the response is paginated.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1224,10 +1036,12 @@ pub struct FolderContentsLinks {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<JsonApiLink>,
 }
-crate::runtime::contract::object!(
-    FolderContentsLinks { required(self_, "self"), optional(first, "first"),
-    optional(prev, "prev"), optional(next, "next") }
-);
+crate::runtime::contract::object!(FolderContentsLinks {
+    required(self_, "self"),
+    optional(first, "first"),
+    optional(prev, "prev"),
+    optional(next, "next"),
+});
 impl FolderContentsLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1239,22 +1053,12 @@ impl FolderContentsLinks {
             next: None,
         }
     }
-    /// Sets `first`.
-    pub fn with_first(mut self, value: impl Into<JsonApiLink>) -> Self {
-        self.first = Some(value.into());
-        self
-    }
-    /// Sets `prev`.
-    pub fn with_prev(mut self, value: impl Into<JsonApiLink>) -> Self {
-        self.prev = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn with_next(mut self, value: impl Into<JsonApiLink>) -> Self {
-        self.next = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(FolderContentsLinks {
+    with_first(first, "first"): JsonApiLink,
+    with_prev(prev, "prev"): JsonApiLink,
+    with_next(next, "next"): JsonApiLink,
+});
 /// One of the alternatives of `#/components/schemas/FolderContents/properties/data/items`.
 ///
 /// Told apart by the `type` property; an unknown `type` is kept in `Other`.
@@ -1268,9 +1072,10 @@ pub enum FolderContentsDataItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(
-    FolderContentsDataItem, tag = "type" { FolderData = "folders", ItemData = "items" }
-);
+crate::runtime::contract::one_of!(FolderContentsDataItem, tag = "type" {
+    FolderData = "folders",
+    ItemData = "items",
+});
 /// Modifies folder names
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1280,9 +1085,10 @@ pub struct ModifyFolderPayload {
     /// The data that describes what must be modified.
     pub data: ModifyFolderPayloadData,
 }
-crate::runtime::contract::object!(
-    ModifyFolderPayload { required(jsonapi, "jsonapi"), required(data, "data") }
-);
+crate::runtime::contract::object!(ModifyFolderPayload {
+    required(jsonapi, "jsonapi"),
+    required(data, "data"),
+});
 impl ModifyFolderPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1315,10 +1121,12 @@ pub struct ModifyFolderPayloadData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ModifyFolderPayloadDataRelationships>,
 }
-crate::runtime::contract::object!(
-    ModifyFolderPayloadData { required(r#type, "type"), required(id, "id"),
-    optional(attributes, "attributes"), optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(ModifyFolderPayloadData {
+    required(r#type, "type"),
+    required(id, "id"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+});
 impl ModifyFolderPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1330,23 +1138,11 @@ impl ModifyFolderPayloadData {
             relationships: None,
         }
     }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<ModifyFolderPayloadDataAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<ModifyFolderPayloadDataRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ModifyFolderPayloadData {
+    with_attributes(attributes, "attributes"): ModifyFolderPayloadDataAttributes,
+    with_relationships(relationships, "relationships"): ModifyFolderPayloadDataRelationships,
+});
 /// The properties of the folder that can be modified.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -1364,10 +1160,10 @@ pub struct ModifyFolderPayloadDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden: Option<bool>,
 }
-crate::runtime::contract::object!(
-    ModifyFolderPayloadDataAttributes { optional(name, "name"), optional(hidden,
-    "hidden") }
-);
+crate::runtime::contract::object!(ModifyFolderPayloadDataAttributes {
+    optional(name, "name"),
+    optional(hidden, "hidden"),
+});
 impl ModifyFolderPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1377,17 +1173,11 @@ impl ModifyFolderPayloadDataAttributes {
             hidden: None,
         }
     }
-    /// Sets `name`.
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `hidden`.
-    pub fn with_hidden(mut self, value: impl Into<bool>) -> Self {
-        self.hidden = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ModifyFolderPayloadDataAttributes {
+    with_name(name, "name"): String,
+    with_hidden(hidden, "hidden"): bool,
+});
 /// Contains links to resources that are directly related to this folder.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -1396,9 +1186,9 @@ pub struct ModifyFolderPayloadDataRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<ModifyFolderPayloadDataRelationshipsParent>,
 }
-crate::runtime::contract::object!(
-    ModifyFolderPayloadDataRelationships { optional(parent, "parent") }
-);
+crate::runtime::contract::object!(ModifyFolderPayloadDataRelationships {
+    optional(parent, "parent"),
+});
 impl ModifyFolderPayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1407,15 +1197,10 @@ impl ModifyFolderPayloadDataRelationships {
             parent: None,
         }
     }
-    /// Sets `parent`.
-    pub fn with_parent(
-        mut self,
-        value: impl Into<ModifyFolderPayloadDataRelationshipsParent>,
-    ) -> Self {
-        self.parent = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ModifyFolderPayloadDataRelationships {
+    with_parent(parent, "parent"): ModifyFolderPayloadDataRelationshipsParent,
+});
 /// Information about the parent folder of this folder.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1423,9 +1208,9 @@ pub struct ModifyFolderPayloadDataRelationshipsParent {
     /// A container for the data that defines the parent of this folder.
     pub data: ModifyFolderPayloadDataRelationshipsParentData,
 }
-crate::runtime::contract::object!(
-    ModifyFolderPayloadDataRelationshipsParent { required(data, "data") }
-);
+crate::runtime::contract::object!(ModifyFolderPayloadDataRelationshipsParent {
+    required(data, "data"),
+});
 impl ModifyFolderPayloadDataRelationshipsParent {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1444,10 +1229,10 @@ pub struct ModifyFolderPayloadDataRelationshipsParentData {
     /// The URN of the parent folder to which you want to move a folder to.
     pub id: String,
 }
-crate::runtime::contract::object!(
-    ModifyFolderPayloadDataRelationshipsParentData { required(r#type, "type"),
-    required(id, "id") }
-);
+crate::runtime::contract::object!(ModifyFolderPayloadDataRelationshipsParentData {
+    required(r#type, "type"),
+    required(id, "id"),
+});
 impl ModifyFolderPayloadDataRelationshipsParentData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1472,10 +1257,12 @@ pub struct Search {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<ItemData>>,
 }
-crate::runtime::contract::object!(
-    Search { required(jsonapi, "jsonapi"), required(links, "links"), required(data,
-    "data"), optional(included, "included") }
-);
+crate::runtime::contract::object!(Search {
+    required(jsonapi, "jsonapi"),
+    required(links, "links"),
+    required(data, "data"),
+    optional(included, "included"),
+});
 impl Search {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1491,12 +1278,10 @@ impl Search {
             included: None,
         }
     }
-    /// Sets `included`.
-    pub fn with_included(mut self, value: impl Into<Vec<ItemData>>) -> Self {
-        self.included = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Search {
+    with_included(included, "included"): Vec<ItemData>,
+});
 /// FolderRefs
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -1511,10 +1296,11 @@ pub struct FolderRefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<FolderRefsDataItem>>,
 }
-crate::runtime::contract::object!(
-    FolderRefs { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(FolderRefs {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl FolderRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1525,22 +1311,12 @@ impl FolderRefs {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<Vec<FolderRefsDataItem>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(FolderRefs {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): Vec<FolderRefsDataItem>,
+});
 /// One of the alternatives of `#/components/schemas/FolderRefs/properties/data/items`.
 ///
 /// Told apart by the `type` property; an unknown `type` is kept in `Other`.
@@ -1556,10 +1332,11 @@ pub enum FolderRefsDataItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(
-    FolderRefsDataItem, tag = "type" { FolderData = "folders", ItemData = "items",
-    VersionData = "versions" }
-);
+crate::runtime::contract::one_of!(FolderRefsDataItem, tag = "type" {
+    FolderData = "folders",
+    ItemData = "items",
+    VersionData = "versions",
+});
 /// Metadata on the resources referenced by this resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -1586,11 +1363,15 @@ pub struct MetaRefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<BaseAttributesExtensionObjectWithSchemaLink>,
 }
-crate::runtime::contract::object!(
-    MetaRefs { optional(ref_type, "refType"), optional(direction, "direction"),
-    optional(from_id, "fromId"), optional(from_type, "fromType"), optional(to_id,
-    "toId"), optional(to_type, "toType"), optional(extension, "extension") }
-);
+crate::runtime::contract::object!(MetaRefs {
+    optional(ref_type, "refType"),
+    optional(direction, "direction"),
+    optional(from_id, "fromId"),
+    optional(from_type, "fromType"),
+    optional(to_id, "toId"),
+    optional(to_type, "toType"),
+    optional(extension, "extension"),
+});
 impl MetaRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1605,45 +1386,16 @@ impl MetaRefs {
             extension: None,
         }
     }
-    /// Sets `ref_type`.
-    pub fn with_ref_type(mut self, value: impl Into<TypeRef>) -> Self {
-        self.ref_type = Some(value.into());
-        self
-    }
-    /// Sets `direction`.
-    pub fn with_direction(mut self, value: impl Into<MetarefsDirection>) -> Self {
-        self.direction = Some(value.into());
-        self
-    }
-    /// Sets `from_id`.
-    pub fn with_from_id(mut self, value: impl Into<String>) -> Self {
-        self.from_id = Some(value.into());
-        self
-    }
-    /// Sets `from_type`.
-    pub fn with_from_type(mut self, value: impl Into<TypeEntity>) -> Self {
-        self.from_type = Some(value.into());
-        self
-    }
-    /// Sets `to_id`.
-    pub fn with_to_id(mut self, value: impl Into<String>) -> Self {
-        self.to_id = Some(value.into());
-        self
-    }
-    /// Sets `to_type`.
-    pub fn with_to_type(mut self, value: impl Into<TypeEntity>) -> Self {
-        self.to_type = Some(value.into());
-        self
-    }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<BaseAttributesExtensionObjectWithSchemaLink>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(MetaRefs {
+    with_ref_type(ref_type, "ref_type"): TypeRef,
+    with_direction(direction, "direction"): MetarefsDirection,
+    with_from_id(from_id, "from_id"): String,
+    with_from_type(from_type, "from_type"): TypeEntity,
+    with_to_id(to_id, "to_id"): String,
+    with_to_type(to_type, "to_type"): TypeEntity,
+    with_extension(extension, "extension"): BaseAttributesExtensionObjectWithSchemaLink,
+});
 /// An object that describes the custom relationship to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1653,9 +1405,10 @@ pub struct RelationshipRefsPayload {
     /// A container for the data that describes the custom relationship.
     pub data: RelationshipRefsPayloadData,
 }
-crate::runtime::contract::object!(
-    RelationshipRefsPayload { required(jsonapi, "jsonapi"), required(data, "data") }
-);
+crate::runtime::contract::object!(RelationshipRefsPayload {
+    required(jsonapi, "jsonapi"),
+    required(data, "data"),
+});
 impl RelationshipRefsPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1680,10 +1433,11 @@ pub struct RelationshipRefsPayloadData {
     /// The meta-information about this resource.
     pub meta: RelationshipRefsPayloadDataMeta,
 }
-crate::runtime::contract::object!(
-    RelationshipRefsPayloadData { required(r#type, "type"), required(id, "id"),
-    required(meta, "meta") }
-);
+crate::runtime::contract::object!(RelationshipRefsPayloadData {
+    required(r#type, "type"),
+    required(id, "id"),
+    required(meta, "meta"),
+});
 impl RelationshipRefsPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1706,9 +1460,9 @@ pub struct RelationshipRefsPayloadDataMeta {
     /// The `extension` property.
     pub extension: BaseAttributesExtensionObjectWithoutSchemaLink,
 }
-crate::runtime::contract::object!(
-    RelationshipRefsPayloadDataMeta { required(extension, "extension") }
-);
+crate::runtime::contract::object!(RelationshipRefsPayloadDataMeta {
+    required(extension, "extension"),
+});
 impl RelationshipRefsPayloadDataMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1734,10 +1488,11 @@ pub struct RelationshipLinks {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RelationshipLinksDataItem>>,
 }
-crate::runtime::contract::object!(
-    RelationshipLinks { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data") }
-);
+crate::runtime::contract::object!(RelationshipLinks {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl RelationshipLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1748,25 +1503,12 @@ impl RelationshipLinks {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<RelationshipLinksDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(RelationshipLinks {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): Vec<RelationshipLinksDataItem>,
+});
 /// The object at `#/components/schemas/RelationshipLinks/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -1781,10 +1523,11 @@ pub struct RelationshipLinksDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<RelationshipLinksDataItemMeta>,
 }
-crate::runtime::contract::object!(
-    RelationshipLinksDataItem { optional(r#type, "type"), optional(id, "id"),
-    optional(meta, "meta") }
-);
+crate::runtime::contract::object!(RelationshipLinksDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(meta, "meta"),
+});
 impl RelationshipLinksDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1795,22 +1538,12 @@ impl RelationshipLinksDataItem {
             meta: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeLink>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<RelationshipLinksDataItemMeta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(RelationshipLinksDataItem {
+    with_type(r#type, "type"): TypeLink,
+    with_id(id, "id"): String,
+    with_meta(meta, "meta"): RelationshipLinksDataItemMeta,
+});
 /// The meta-information of the links of this resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -1828,10 +1561,12 @@ pub struct RelationshipLinksDataItemMeta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<BaseAttributesExtensionObjectWithSchemaLink>,
 }
-crate::runtime::contract::object!(
-    RelationshipLinksDataItemMeta { optional(link, "link"), optional(data, "data"),
-    optional(mime_type, "mimeType"), optional(extension, "extension") }
-);
+crate::runtime::contract::object!(RelationshipLinksDataItemMeta {
+    optional(link, "link"),
+    optional(data, "data"),
+    optional(mime_type, "mimeType"),
+    optional(extension, "extension"),
+});
 impl RelationshipLinksDataItemMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1843,33 +1578,13 @@ impl RelationshipLinksDataItemMeta {
             extension: None,
         }
     }
-    /// Sets `link`.
-    pub fn with_link(mut self, value: impl Into<JsonApiLink>) -> Self {
-        self.link = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<RelationshipLinksDataItemMetaData>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `mime_type`.
-    pub fn with_mime_type(mut self, value: impl Into<String>) -> Self {
-        self.mime_type = Some(value.into());
-        self
-    }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<BaseAttributesExtensionObjectWithSchemaLink>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(RelationshipLinksDataItemMeta {
+    with_link(link, "link"): JsonApiLink,
+    with_data(data, "data"): RelationshipLinksDataItemMetaData,
+    with_mime_type(mime_type, "mime_type"): String,
+    with_extension(extension, "extension"): BaseAttributesExtensionObjectWithSchemaLink,
+});
 /// The object containing meta-information on the data of the links of this resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -1881,9 +1596,10 @@ pub struct RelationshipLinksDataItemMetaData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    RelationshipLinksDataItemMetaData { optional(r#type, "type"), optional(id, "id") }
-);
+crate::runtime::contract::object!(RelationshipLinksDataItemMetaData {
+    optional(r#type, "type"),
+    optional(id, "id"),
+});
 impl RelationshipLinksDataItemMetaData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1893,17 +1609,11 @@ impl RelationshipLinksDataItemMetaData {
             id: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(RelationshipLinksDataItemMetaData {
+    with_type(r#type, "type"): String,
+    with_id(id, "id"): String,
+});
 /// An object that represents an item.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -1921,10 +1631,12 @@ pub struct Item {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<VersionData>>,
 }
-crate::runtime::contract::object!(
-    Item { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data"), optional(included, "included") }
-);
+crate::runtime::contract::object!(Item {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(included, "included"),
+});
 impl Item {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1936,27 +1648,13 @@ impl Item {
             included: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<ItemData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `included`.
-    pub fn with_included(mut self, value: impl Into<Vec<VersionData>>) -> Self {
-        self.included = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Item {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): ItemData,
+    with_included(included, "included"): Vec<VersionData>,
+});
 /// A container of data describing an item.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1972,10 +1670,13 @@ pub struct ItemData {
     /// The `links` property.
     pub links: JsonApiLinksSelfAndWebView,
 }
-crate::runtime::contract::object!(
-    ItemData { required(r#type, "type"), required(id, "id"), required(attributes,
-    "attributes"), required(relationships, "relationships"), required(links, "links") }
-);
+crate::runtime::contract::object!(ItemData {
+    required(r#type, "type"),
+    required(id, "id"),
+    required(attributes, "attributes"),
+    required(relationships, "relationships"),
+    required(links, "links"),
+});
 impl ItemData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2010,10 +1711,13 @@ pub struct ItemDataRelationships {
     /// The `links` property.
     pub links: JsonApiRelationshipsLinksLinks,
 }
-crate::runtime::contract::object!(
-    ItemDataRelationships { required(parent, "parent"), required(tip, "tip"),
-    required(versions, "versions"), required(refs, "refs"), required(links, "links") }
-);
+crate::runtime::contract::object!(ItemDataRelationships {
+    required(parent, "parent"),
+    required(tip, "tip"),
+    required(versions, "versions"),
+    required(refs, "refs"),
+    required(links, "links"),
+});
 impl ItemDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2092,17 +1796,22 @@ pub struct ItemAttributes {
     #[serde(rename = "pathInProject", skip_serializing_if = "Option::is_none")]
     pub path_in_project: Option<String>,
 }
-crate::runtime::contract::object!(
-    ItemAttributes { required(display_name, "displayName"), required(create_time,
-    "createTime"), required(create_user_id, "createUserId"), required(create_user_name,
-    "createUserName"), required(last_modified_time, "lastModifiedTime"),
+crate::runtime::contract::object!(ItemAttributes {
+    required(display_name, "displayName"),
+    required(create_time, "createTime"),
+    required(create_user_id, "createUserId"),
+    required(create_user_name, "createUserName"),
+    required(last_modified_time, "lastModifiedTime"),
     required(last_modified_user_id, "lastModifiedUserId"),
-    required(last_modified_user_name, "lastModifiedUserName"), optional(hidden,
-    "hidden"), optional(reserved, "reserved"), optional(reserved_time, "reservedTime"),
-    optional(reserved_user_id, "reservedUserId"), optional(reserved_user_name,
-    "reservedUserName"), required(extension, "extension"), optional(path_in_project,
-    "pathInProject") }
-);
+    required(last_modified_user_name, "lastModifiedUserName"),
+    optional(hidden, "hidden"),
+    optional(reserved, "reserved"),
+    optional(reserved_time, "reservedTime"),
+    optional(reserved_user_id, "reservedUserId"),
+    optional(reserved_user_name, "reservedUserName"),
+    required(extension, "extension"),
+    optional(path_in_project, "pathInProject"),
+});
 impl ItemAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2134,37 +1843,15 @@ impl ItemAttributes {
             path_in_project: None,
         }
     }
-    /// Sets `hidden`.
-    pub fn with_hidden(mut self, value: impl Into<bool>) -> Self {
-        self.hidden = Some(value.into());
-        self
-    }
-    /// Sets `reserved`.
-    pub fn with_reserved(mut self, value: impl Into<bool>) -> Self {
-        self.reserved = Some(value.into());
-        self
-    }
-    /// Sets `reserved_time`.
-    pub fn with_reserved_time(mut self, value: impl Into<String>) -> Self {
-        self.reserved_time = Some(value.into());
-        self
-    }
-    /// Sets `reserved_user_id`.
-    pub fn with_reserved_user_id(mut self, value: impl Into<String>) -> Self {
-        self.reserved_user_id = Some(value.into());
-        self
-    }
-    /// Sets `reserved_user_name`.
-    pub fn with_reserved_user_name(mut self, value: impl Into<String>) -> Self {
-        self.reserved_user_name = Some(value.into());
-        self
-    }
-    /// Sets `path_in_project`.
-    pub fn with_path_in_project(mut self, value: impl Into<String>) -> Self {
-        self.path_in_project = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ItemAttributes {
+    with_hidden(hidden, "hidden"): bool,
+    with_reserved(reserved, "reserved"): bool,
+    with_reserved_time(reserved_time, "reserved_time"): String,
+    with_reserved_user_id(reserved_user_id, "reserved_user_id"): String,
+    with_reserved_user_name(reserved_user_name, "reserved_user_name"): String,
+    with_path_in_project(path_in_project, "path_in_project"): String,
+});
 /// An object that defines the attributes of an item that must be updated.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -2174,9 +1861,10 @@ pub struct ModifyItemPayload {
     /// The data that describes what must be modified.
     pub data: ModifyItemPayloadData,
 }
-crate::runtime::contract::object!(
-    ModifyItemPayload { required(jsonapi, "jsonapi"), required(data, "data") }
-);
+crate::runtime::contract::object!(ModifyItemPayload {
+    required(jsonapi, "jsonapi"),
+    required(data, "data"),
+});
 impl ModifyItemPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2202,10 +1890,11 @@ pub struct ModifyItemPayloadData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ModifyItemPayloadDataAttributes>,
 }
-crate::runtime::contract::object!(
-    ModifyItemPayloadData { required(r#type, "type"), required(id, "id"),
-    optional(attributes, "attributes") }
-);
+crate::runtime::contract::object!(ModifyItemPayloadData {
+    required(r#type, "type"),
+    required(id, "id"),
+    optional(attributes, "attributes"),
+});
 impl ModifyItemPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2216,15 +1905,10 @@ impl ModifyItemPayloadData {
             attributes: None,
         }
     }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<ModifyItemPayloadDataAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ModifyItemPayloadData {
+    with_attributes(attributes, "attributes"): ModifyItemPayloadDataAttributes,
+});
 /// A container of the attributes to be updated.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2235,9 +1919,9 @@ pub struct ModifyItemPayloadDataAttributes {
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
-crate::runtime::contract::object!(
-    ModifyItemPayloadDataAttributes { optional(display_name, "displayName") }
-);
+crate::runtime::contract::object!(ModifyItemPayloadDataAttributes {
+    optional(display_name, "displayName"),
+});
 impl ModifyItemPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2246,12 +1930,10 @@ impl ModifyItemPayloadDataAttributes {
             display_name: None,
         }
     }
-    /// Sets `display_name`.
-    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
-        self.display_name = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ModifyItemPayloadDataAttributes {
+    with_display_name(display_name, "display_name"): String,
+});
 /// An object that represents the tip version of an item.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2266,10 +1948,11 @@ pub struct ItemTip {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VersionData>,
 }
-crate::runtime::contract::object!(
-    ItemTip { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(ItemTip {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl ItemTip {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2280,22 +1963,12 @@ impl ItemTip {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLink>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<VersionData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ItemTip {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLink,
+    with_data(data, "data"): VersionData,
+});
 /// Successful retrieval of a resource collection.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -2307,10 +1980,11 @@ pub struct Refs {
     /// An array of objects, where each object represents a referenced resource (folder, item, or version).
     pub data: Vec<RefsDataItem>,
 }
-crate::runtime::contract::object!(
-    Refs { required(jsonapi, "jsonapi"), required(links, "links"), required(data, "data")
-    }
-);
+crate::runtime::contract::object!(Refs {
+    required(jsonapi, "jsonapi"),
+    required(links, "links"),
+    required(data, "data"),
+});
 impl Refs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2341,10 +2015,11 @@ pub enum RefsDataItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(
-    RefsDataItem, tag = "type" { FolderData = "folders", ItemData = "items", VersionData
-    = "versions" }
-);
+crate::runtime::contract::one_of!(RefsDataItem, tag = "type" {
+    FolderData = "folders",
+    ItemData = "items",
+    VersionData = "versions",
+});
 /// RelationshipRefs
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2362,10 +2037,12 @@ pub struct RelationshipRefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<RelationshipRefsIncludedItem>>,
 }
-crate::runtime::contract::object!(
-    RelationshipRefs { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(included, "included") }
-);
+crate::runtime::contract::object!(RelationshipRefs {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(included, "included"),
+});
 impl RelationshipRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2377,30 +2054,13 @@ impl RelationshipRefs {
             included: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<RelationshipRefsLinks>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<Vec<RelationshipRefsDataItem>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `included`.
-    pub fn with_included(
-        mut self,
-        value: impl Into<Vec<RelationshipRefsIncludedItem>>,
-    ) -> Self {
-        self.included = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(RelationshipRefs {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): RelationshipRefsLinks,
+    with_data(data, "data"): Vec<RelationshipRefsDataItem>,
+    with_included(included, "included"): Vec<RelationshipRefsIncludedItem>,
+});
 /// Information on links to this resource.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -2412,9 +2072,10 @@ pub enum RelationshipRefsLinks {
     /// A value that matches none of the alternatives, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(
-    RelationshipRefsLinks { JsonApiLinksSelf, JsonApiLinksRelated }
-);
+crate::runtime::contract::one_of!(RelationshipRefsLinks {
+    JsonApiLinksSelf,
+    JsonApiLinksRelated,
+});
 /// The object at `#/components/schemas/RelationshipRefs/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2429,10 +2090,11 @@ pub struct RelationshipRefsDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaRefs>,
 }
-crate::runtime::contract::object!(
-    RelationshipRefsDataItem { optional(r#type, "type"), optional(id, "id"),
-    optional(meta, "meta") }
-);
+crate::runtime::contract::object!(RelationshipRefsDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(meta, "meta"),
+});
 impl RelationshipRefsDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2443,22 +2105,12 @@ impl RelationshipRefsDataItem {
             meta: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeEntity>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<MetaRefs>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(RelationshipRefsDataItem {
+    with_type(r#type, "type"): TypeEntity,
+    with_id(id, "id"): String,
+    with_meta(meta, "meta"): MetaRefs,
+});
 /// One of the alternatives of `#/components/schemas/RelationshipRefs/properties/included/items`.
 ///
 /// Told apart by the `type` property; an unknown `type` is kept in `Other`.
@@ -2474,10 +2126,11 @@ pub enum RelationshipRefsIncludedItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(
-    RelationshipRefsIncludedItem, tag = "type" { FolderData = "folders", ItemData =
-    "items", VersionData = "versions" }
-);
+crate::runtime::contract::one_of!(RelationshipRefsIncludedItem, tag = "type" {
+    FolderData = "folders",
+    ItemData = "items",
+    VersionData = "versions",
+});
 /// Successful retrieval of the versions collection associated with a specific item.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2492,10 +2145,11 @@ pub struct Versions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<VersionData>>,
 }
-crate::runtime::contract::object!(
-    Versions { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(Versions {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Versions {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2506,22 +2160,12 @@ impl Versions {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<PaginationInfo>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<Vec<VersionData>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Versions {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): PaginationInfo,
+    with_data(data, "data"): Vec<VersionData>,
+});
 /// An object that represdents a version.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2536,10 +2180,11 @@ pub struct Version {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VersionData>,
 }
-crate::runtime::contract::object!(
-    Version { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(Version {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Version {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2550,22 +2195,12 @@ impl Version {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<VersionData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Version {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): VersionData,
+});
 /// A container of data describing a version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -2582,10 +2217,13 @@ pub struct VersionData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelfAndWebView>,
 }
-crate::runtime::contract::object!(
-    VersionData { required(r#type, "type"), required(id, "id"), required(attributes,
-    "attributes"), required(relationships, "relationships"), optional(links, "links") }
-);
+crate::runtime::contract::object!(VersionData {
+    required(r#type, "type"),
+    required(id, "id"),
+    required(attributes, "attributes"),
+    required(relationships, "relationships"),
+    optional(links, "links"),
+});
 impl VersionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2603,12 +2241,10 @@ impl VersionData {
             links: None,
         }
     }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelfAndWebView>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionData {
+    with_links(links, "links"): JsonApiLinksSelfAndWebView,
+});
 /// Contains information on other resources related to this resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -2632,12 +2268,15 @@ pub struct VersionDataRelationships {
     #[serde(rename = "downloadFormats", skip_serializing_if = "Option::is_none")]
     pub download_formats: Option<VersionDataRelationshipsDownloadFormats>,
 }
-crate::runtime::contract::object!(
-    VersionDataRelationships { required(item, "item"), required(refs, "refs"),
-    required(links, "links"), optional(storage, "storage"), optional(derivatives,
-    "derivatives"), optional(thumbnails, "thumbnails"), optional(download_formats,
-    "downloadFormats") }
-);
+crate::runtime::contract::object!(VersionDataRelationships {
+    required(item, "item"),
+    required(refs, "refs"),
+    required(links, "links"),
+    optional(storage, "storage"),
+    optional(derivatives, "derivatives"),
+    optional(thumbnails, "thumbnails"),
+    optional(download_formats, "downloadFormats"),
+});
 impl VersionDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2656,39 +2295,13 @@ impl VersionDataRelationships {
             download_formats: None,
         }
     }
-    /// Sets `storage`.
-    pub fn with_storage(
-        mut self,
-        value: impl Into<VersionDataRelationshipsStorage>,
-    ) -> Self {
-        self.storage = Some(value.into());
-        self
-    }
-    /// Sets `derivatives`.
-    pub fn with_derivatives(
-        mut self,
-        value: impl Into<VersionDataRelationshipsDerivatives>,
-    ) -> Self {
-        self.derivatives = Some(value.into());
-        self
-    }
-    /// Sets `thumbnails`.
-    pub fn with_thumbnails(
-        mut self,
-        value: impl Into<VersionDataRelationshipsThumbnails>,
-    ) -> Self {
-        self.thumbnails = Some(value.into());
-        self
-    }
-    /// Sets `download_formats`.
-    pub fn with_download_formats(
-        mut self,
-        value: impl Into<VersionDataRelationshipsDownloadFormats>,
-    ) -> Self {
-        self.download_formats = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionDataRelationships {
+    with_storage(storage, "storage"): VersionDataRelationshipsStorage,
+    with_derivatives(derivatives, "derivatives"): VersionDataRelationshipsDerivatives,
+    with_thumbnails(thumbnails, "thumbnails"): VersionDataRelationshipsThumbnails,
+    with_download_formats(download_formats, "download_formats"): VersionDataRelationshipsDownloadFormats,
+});
 /// Contains information about the item this is a version of.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2700,9 +2313,10 @@ pub struct VersionDataRelationshipsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(
-    VersionDataRelationshipsItem { optional(links, "links"), optional(data, "data") }
-);
+crate::runtime::contract::object!(VersionDataRelationshipsItem {
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl VersionDataRelationshipsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2712,17 +2326,11 @@ impl VersionDataRelationshipsItem {
             data: None,
         }
     }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksRelated>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<JsonApiTypeId>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionDataRelationshipsItem {
+    with_links(links, "links"): JsonApiLinksRelated,
+    with_data(data, "data"): JsonApiTypeId,
+});
 /// Contains information about the storage location that contains the binary data of this version.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2734,9 +2342,10 @@ pub struct VersionDataRelationshipsStorage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<JsonApiMetaLink>,
 }
-crate::runtime::contract::object!(
-    VersionDataRelationshipsStorage { optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(VersionDataRelationshipsStorage {
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl VersionDataRelationshipsStorage {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2746,17 +2355,11 @@ impl VersionDataRelationshipsStorage {
             meta: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<JsonApiTypeId>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<JsonApiMetaLink>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionDataRelationshipsStorage {
+    with_data(data, "data"): JsonApiTypeId,
+    with_meta(meta, "meta"): JsonApiMetaLink,
+});
 /// Contains information you can use to retrieve the derivatives of this version.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2768,10 +2371,10 @@ pub struct VersionDataRelationshipsDerivatives {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<JsonApiMetaLink>,
 }
-crate::runtime::contract::object!(
-    VersionDataRelationshipsDerivatives { optional(data, "data"), optional(meta, "meta")
-    }
-);
+crate::runtime::contract::object!(VersionDataRelationshipsDerivatives {
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl VersionDataRelationshipsDerivatives {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2781,17 +2384,11 @@ impl VersionDataRelationshipsDerivatives {
             meta: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<JsonApiTypeId>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<JsonApiMetaLink>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionDataRelationshipsDerivatives {
+    with_data(data, "data"): JsonApiTypeId,
+    with_meta(meta, "meta"): JsonApiMetaLink,
+});
 /// Contains the information required to retrieve thumbnails of this version from the Model Derivative service.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2803,9 +2400,10 @@ pub struct VersionDataRelationshipsThumbnails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<JsonApiMetaLink>,
 }
-crate::runtime::contract::object!(
-    VersionDataRelationshipsThumbnails { optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(VersionDataRelationshipsThumbnails {
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl VersionDataRelationshipsThumbnails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2815,17 +2413,11 @@ impl VersionDataRelationshipsThumbnails {
             meta: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<JsonApiTypeId>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<JsonApiMetaLink>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionDataRelationshipsThumbnails {
+    with_data(data, "data"): JsonApiTypeId,
+    with_meta(meta, "meta"): JsonApiMetaLink,
+});
 /// Contains the endpoint you can use to find out what formats the version can be downloaded as.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2834,9 +2426,9 @@ pub struct VersionDataRelationshipsDownloadFormats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
 }
-crate::runtime::contract::object!(
-    VersionDataRelationshipsDownloadFormats { optional(links, "links") }
-);
+crate::runtime::contract::object!(VersionDataRelationshipsDownloadFormats {
+    optional(links, "links"),
+});
 impl VersionDataRelationshipsDownloadFormats {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2845,12 +2437,10 @@ impl VersionDataRelationshipsDownloadFormats {
             links: None,
         }
     }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksRelated>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionDataRelationshipsDownloadFormats {
+    with_links(links, "links"): JsonApiLinksRelated,
+});
 /// The properties of a version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -2901,16 +2491,21 @@ pub struct VersionAttributes {
     /// The `extension` property.
     pub extension: VersionExtensionWithSchemaLink,
 }
-crate::runtime::contract::object!(
-    VersionAttributes { required(name, "name"), required(display_name, "displayName"),
-    optional(mime_type, "mimeType"), required(version_number, "versionNumber"),
-    optional(file_type, "fileType"), optional(storage_size, "storageSize"),
-    required(create_time, "createTime"), required(create_user_id, "createUserId"),
-    required(create_user_name, "createUserName"), required(last_modified_time,
-    "lastModifiedTime"), required(last_modified_user_id, "lastModifiedUserId"),
-    required(last_modified_user_name, "lastModifiedUserName"), required(extension,
-    "extension") }
-);
+crate::runtime::contract::object!(VersionAttributes {
+    required(name, "name"),
+    required(display_name, "displayName"),
+    optional(mime_type, "mimeType"),
+    required(version_number, "versionNumber"),
+    optional(file_type, "fileType"),
+    optional(storage_size, "storageSize"),
+    required(create_time, "createTime"),
+    required(create_user_id, "createUserId"),
+    required(create_user_name, "createUserName"),
+    required(last_modified_time, "lastModifiedTime"),
+    required(last_modified_user_id, "lastModifiedUserId"),
+    required(last_modified_user_name, "lastModifiedUserName"),
+    required(extension, "extension"),
+});
 impl VersionAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2943,22 +2538,12 @@ impl VersionAttributes {
             extension: extension.into(),
         }
     }
-    /// Sets `mime_type`.
-    pub fn with_mime_type(mut self, value: impl Into<String>) -> Self {
-        self.mime_type = Some(value.into());
-        self
-    }
-    /// Sets `file_type`.
-    pub fn with_file_type(mut self, value: impl Into<String>) -> Self {
-        self.file_type = Some(value.into());
-        self
-    }
-    /// Sets `storage_size`.
-    pub fn with_storage_size(mut self, value: impl Into<i64>) -> Self {
-        self.storage_size = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionAttributes {
+    with_mime_type(mime_type, "mime_type"): String,
+    with_file_type(file_type, "file_type"): String,
+    with_storage_size(storage_size, "storage_size"): i64,
+});
 /// An object that contains the information on the version to be patched.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -2968,9 +2553,10 @@ pub struct ModifyVersionPayload {
     /// Contains the information to update
     pub data: ModifyVersionPayloadData,
 }
-crate::runtime::contract::object!(
-    ModifyVersionPayload { required(jsonapi, "jsonapi"), required(data, "data") }
-);
+crate::runtime::contract::object!(ModifyVersionPayload {
+    required(jsonapi, "jsonapi"),
+    required(data, "data"),
+});
 impl ModifyVersionPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -2996,10 +2582,11 @@ pub struct ModifyVersionPayloadData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ModifyVersionPayloadDataAttributes>,
 }
-crate::runtime::contract::object!(
-    ModifyVersionPayloadData { required(r#type, "type"), required(id, "id"),
-    optional(attributes, "attributes") }
-);
+crate::runtime::contract::object!(ModifyVersionPayloadData {
+    required(r#type, "type"),
+    required(id, "id"),
+    optional(attributes, "attributes"),
+});
 impl ModifyVersionPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3010,15 +2597,10 @@ impl ModifyVersionPayloadData {
             attributes: None,
         }
     }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<ModifyVersionPayloadDataAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ModifyVersionPayloadData {
+    with_attributes(attributes, "attributes"): ModifyVersionPayloadDataAttributes,
+});
 /// Contains the properties to update
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -3029,9 +2611,9 @@ pub struct ModifyVersionPayloadDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-crate::runtime::contract::object!(
-    ModifyVersionPayloadDataAttributes { optional(name, "name") }
-);
+crate::runtime::contract::object!(ModifyVersionPayloadDataAttributes {
+    optional(name, "name"),
+});
 impl ModifyVersionPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3040,12 +2622,10 @@ impl ModifyVersionPayloadDataAttributes {
             name: None,
         }
     }
-    /// Sets `name`.
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ModifyVersionPayloadDataAttributes {
+    with_name(name, "name"): String,
+});
 /// An object representing a placeholder (storage location) for data.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -3055,9 +2635,10 @@ pub struct StoragePayload {
     /// A container of data describing a storage location.
     pub data: StoragePayloadData,
 }
-crate::runtime::contract::object!(
-    StoragePayload { required(jsonapi, "jsonapi"), required(data, "data") }
-);
+crate::runtime::contract::object!(StoragePayload {
+    required(jsonapi, "jsonapi"),
+    required(data, "data"),
+});
 impl StoragePayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3082,10 +2663,11 @@ pub struct StoragePayloadData {
     /// Contains information on other resources related to this resource.
     pub relationships: StoragePayloadDataRelationships,
 }
-crate::runtime::contract::object!(
-    StoragePayloadData { required(r#type, "type"), required(attributes, "attributes"),
-    required(relationships, "relationships") }
-);
+crate::runtime::contract::object!(StoragePayloadData {
+    required(r#type, "type"),
+    required(attributes, "attributes"),
+    required(relationships, "relationships"),
+});
 impl StoragePayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3108,9 +2690,9 @@ pub struct StoragePayloadDataAttributes {
     /// A human friendly name to identify the resource.
     pub name: String,
 }
-crate::runtime::contract::object!(
-    StoragePayloadDataAttributes { required(name, "name") }
-);
+crate::runtime::contract::object!(StoragePayloadDataAttributes {
+    required(name, "name"),
+});
 impl StoragePayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3127,9 +2709,9 @@ pub struct StoragePayloadDataRelationships {
     /// Information about the target object.
     pub target: StoragePayloadDataRelationshipsTarget,
 }
-crate::runtime::contract::object!(
-    StoragePayloadDataRelationships { required(target, "target") }
-);
+crate::runtime::contract::object!(StoragePayloadDataRelationships {
+    required(target, "target"),
+});
 impl StoragePayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3146,9 +2728,9 @@ pub struct StoragePayloadDataRelationshipsTarget {
     /// Contains information about the resources related to the item or version the storage location will contain.
     pub data: StoragePayloadDataRelationshipsTargetData,
 }
-crate::runtime::contract::object!(
-    StoragePayloadDataRelationshipsTarget { required(data, "data") }
-);
+crate::runtime::contract::object!(StoragePayloadDataRelationshipsTarget {
+    required(data, "data"),
+});
 impl StoragePayloadDataRelationshipsTarget {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3167,10 +2749,10 @@ pub struct StoragePayloadDataRelationshipsTargetData {
     /// The ID to uniquely identify the resource.
     pub id: String,
 }
-crate::runtime::contract::object!(
-    StoragePayloadDataRelationshipsTargetData { required(r#type, "type"), required(id,
-    "id") }
-);
+crate::runtime::contract::object!(StoragePayloadDataRelationshipsTargetData {
+    required(r#type, "type"),
+    required(id, "id"),
+});
 impl StoragePayloadDataRelationshipsTargetData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3198,10 +2780,11 @@ pub struct Storage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<StorageData>,
 }
-crate::runtime::contract::object!(
-    Storage { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(Storage {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Storage {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3212,22 +2795,12 @@ impl Storage {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<StorageData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Storage {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): StorageData,
+});
 /// An object containing information on the storage location.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -3242,10 +2815,11 @@ pub struct StorageData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<StorageDataRelationships>,
 }
-crate::runtime::contract::object!(
-    StorageData { optional(r#type, "type"), optional(id, "id"), optional(relationships,
-    "relationships") }
-);
+crate::runtime::contract::object!(StorageData {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(relationships, "relationships"),
+});
 impl StorageData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3256,25 +2830,12 @@ impl StorageData {
             relationships: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeObject>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<StorageDataRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(StorageData {
+    with_type(r#type, "type"): TypeObject,
+    with_id(id, "id"): String,
+    with_relationships(relationships, "relationships"): StorageDataRelationships,
+});
 /// Contains links to resources that are directly related to the storage location.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -3283,9 +2844,9 @@ pub struct StorageDataRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<StorageDataRelationshipsTarget>,
 }
-crate::runtime::contract::object!(
-    StorageDataRelationships { optional(target, "target") }
-);
+crate::runtime::contract::object!(StorageDataRelationships {
+    optional(target, "target"),
+});
 impl StorageDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3294,15 +2855,10 @@ impl StorageDataRelationships {
             target: None,
         }
     }
-    /// Sets `target`.
-    pub fn with_target(
-        mut self,
-        value: impl Into<StorageDataRelationshipsTarget>,
-    ) -> Self {
-        self.target = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(StorageDataRelationships {
+    with_target(target, "target"): StorageDataRelationshipsTarget,
+});
 /// Information about the target object.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -3314,9 +2870,10 @@ pub struct StorageDataRelationshipsTarget {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<StorageDataRelationshipsTargetData>,
 }
-crate::runtime::contract::object!(
-    StorageDataRelationshipsTarget { optional(links, "links"), optional(data, "data") }
-);
+crate::runtime::contract::object!(StorageDataRelationshipsTarget {
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl StorageDataRelationshipsTarget {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3326,20 +2883,11 @@ impl StorageDataRelationshipsTarget {
             data: None,
         }
     }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksRelated>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<StorageDataRelationshipsTargetData>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(StorageDataRelationshipsTarget {
+    with_links(links, "links"): JsonApiLinksRelated,
+    with_data(data, "data"): StorageDataRelationshipsTargetData,
+});
 /// Contains information about the folder containing the item or version the storage location is reserved for.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -3351,9 +2899,10 @@ pub struct StorageDataRelationshipsTargetData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    StorageDataRelationshipsTargetData { optional(r#type, "type"), optional(id, "id") }
-);
+crate::runtime::contract::object!(StorageDataRelationshipsTargetData {
+    optional(r#type, "type"),
+    optional(id, "id"),
+});
 impl StorageDataRelationshipsTargetData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3363,17 +2912,11 @@ impl StorageDataRelationshipsTargetData {
             id: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeFolder>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(StorageDataRelationshipsTargetData {
+    with_type(r#type, "type"): TypeFolder,
+    with_id(id, "id"): String,
+});
 /// Describe the folder to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -3383,9 +2926,10 @@ pub struct FolderPayload {
     /// The data that describes the folder to be created.
     pub data: FolderPayloadData,
 }
-crate::runtime::contract::object!(
-    FolderPayload { required(jsonapi, "jsonapi"), required(data, "data") }
-);
+crate::runtime::contract::object!(FolderPayload {
+    required(jsonapi, "jsonapi"),
+    required(data, "data"),
+});
 impl FolderPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3410,10 +2954,11 @@ pub struct FolderPayloadData {
     /// A container of links to resources that are related to the folder to be created.
     pub relationships: FolderPayloadDataRelationships,
 }
-crate::runtime::contract::object!(
-    FolderPayloadData { required(r#type, "type"), required(attributes, "attributes"),
-    required(relationships, "relationships") }
-);
+crate::runtime::contract::object!(FolderPayloadData {
+    required(r#type, "type"),
+    required(attributes, "attributes"),
+    required(relationships, "relationships"),
+});
 impl FolderPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3442,10 +2987,10 @@ pub struct FolderPayloadDataAttributes {
     /// A container of additional properties that extends the default properties of this resource.
     pub extension: FolderPayloadDataAttributesExtension,
 }
-crate::runtime::contract::object!(
-    FolderPayloadDataAttributes { required(name, "name"), required(extension,
-    "extension") }
-);
+crate::runtime::contract::object!(FolderPayloadDataAttributes {
+    required(name, "name"),
+    required(extension, "extension"),
+});
 impl FolderPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3477,10 +3022,11 @@ pub struct FolderPayloadDataAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
-crate::runtime::contract::object!(
-    FolderPayloadDataAttributesExtension { required(r#type, "type"), required(version,
-    "version"), optional(data, "data") }
-);
+crate::runtime::contract::object!(FolderPayloadDataAttributesExtension {
+    required(r#type, "type"),
+    required(version, "version"),
+    optional(data, "data"),
+});
 impl FolderPayloadDataAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3491,15 +3037,10 @@ impl FolderPayloadDataAttributesExtension {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(FolderPayloadDataAttributesExtension {
+    with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
+});
 /// A container of links to resources that are related to the folder to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -3507,9 +3048,9 @@ pub struct FolderPayloadDataRelationships {
     /// Information about the parent of the new folder in the folder hierarchy.
     pub parent: FolderPayloadDataRelationshipsParent,
 }
-crate::runtime::contract::object!(
-    FolderPayloadDataRelationships { required(parent, "parent") }
-);
+crate::runtime::contract::object!(FolderPayloadDataRelationships {
+    required(parent, "parent"),
+});
 impl FolderPayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3526,9 +3067,9 @@ pub struct FolderPayloadDataRelationshipsParent {
     /// The data about the parent of the folder to be created.
     pub data: FolderPayloadDataRelationshipsParentData,
 }
-crate::runtime::contract::object!(
-    FolderPayloadDataRelationshipsParent { required(data, "data") }
-);
+crate::runtime::contract::object!(FolderPayloadDataRelationshipsParent {
+    required(data, "data"),
+});
 impl FolderPayloadDataRelationshipsParent {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3552,10 +3093,10 @@ pub struct FolderPayloadDataRelationshipsParentData {
     /// notifications sent when files are added to a folder.
     pub id: String,
 }
-crate::runtime::contract::object!(
-    FolderPayloadDataRelationshipsParentData { required(r#type, "type"), required(id,
-    "id") }
-);
+crate::runtime::contract::object!(FolderPayloadDataRelationshipsParentData {
+    required(r#type, "type"),
+    required(id, "id"),
+});
 impl FolderPayloadDataRelationshipsParentData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3580,10 +3121,12 @@ pub struct ItemPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaForWebhooks>,
 }
-crate::runtime::contract::object!(
-    ItemPayload { required(jsonapi, "jsonapi"), required(data, "data"),
-    required(included, "included"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(ItemPayload {
+    required(jsonapi, "jsonapi"),
+    required(data, "data"),
+    required(included, "included"),
+    optional(meta, "meta"),
+});
 impl ItemPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3599,12 +3142,10 @@ impl ItemPayload {
             meta: None,
         }
     }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<MetaForWebhooks>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ItemPayload {
+    with_meta(meta, "meta"): MetaForWebhooks,
+});
 /// The data that describes the item to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -3616,10 +3157,11 @@ pub struct ItemPayloadData {
     /// A container of links to resources that are related to the item to be created.
     pub relationships: ItemPayloadDataRelationships,
 }
-crate::runtime::contract::object!(
-    ItemPayloadData { required(r#type, "type"), required(attributes, "attributes"),
-    required(relationships, "relationships") }
-);
+crate::runtime::contract::object!(ItemPayloadData {
+    required(r#type, "type"),
+    required(attributes, "attributes"),
+    required(relationships, "relationships"),
+});
 impl ItemPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3647,10 +3189,10 @@ pub struct ItemPayloadDataAttributes {
     /// The Type ID of the schema that defines the structure of the ``extension.data`` object
     pub extension: ItemPayloadDataAttributesExtension,
 }
-crate::runtime::contract::object!(
-    ItemPayloadDataAttributes { optional(display_name, "displayName"),
-    required(extension, "extension") }
-);
+crate::runtime::contract::object!(ItemPayloadDataAttributes {
+    optional(display_name, "displayName"),
+    required(extension, "extension"),
+});
 impl ItemPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3660,12 +3202,10 @@ impl ItemPayloadDataAttributes {
             extension: extension.into(),
         }
     }
-    /// Sets `display_name`.
-    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
-        self.display_name = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ItemPayloadDataAttributes {
+    with_display_name(display_name, "display_name"): String,
+});
 /// The Type ID of the schema that defines the structure of the ``extension.data`` object
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -3691,10 +3231,11 @@ pub struct ItemPayloadDataAttributesExtension {
         >,
     >,
 }
-crate::runtime::contract::object!(
-    ItemPayloadDataAttributesExtension { optional(r#type, "type"), optional(version,
-    "version"), optional(data, "data") }
-);
+crate::runtime::contract::object!(ItemPayloadDataAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+    optional(data, "data"),
+});
 impl ItemPayloadDataAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3705,30 +3246,12 @@ impl ItemPayloadDataAttributesExtension {
             data: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ItemPayloadDataAttributesExtension {
+    with_type(r#type, "type"): String,
+    with_version(version, "version"): String,
+    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+});
 /// A container of links to resources that are related to the item to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -3738,9 +3261,10 @@ pub struct ItemPayloadDataRelationships {
     /// Information about the parent of the new item in the folder hierarchy.
     pub parent: ItemPayloadDataRelationshipsParent,
 }
-crate::runtime::contract::object!(
-    ItemPayloadDataRelationships { required(tip, "tip"), required(parent, "parent") }
-);
+crate::runtime::contract::object!(ItemPayloadDataRelationships {
+    required(tip, "tip"),
+    required(parent, "parent"),
+});
 impl ItemPayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3761,9 +3285,9 @@ pub struct ItemPayloadDataRelationshipsTip {
     /// The data about the version to be created.
     pub data: ItemPayloadDataRelationshipsTipData,
 }
-crate::runtime::contract::object!(
-    ItemPayloadDataRelationshipsTip { required(data, "data") }
-);
+crate::runtime::contract::object!(ItemPayloadDataRelationshipsTip {
+    required(data, "data"),
+});
 impl ItemPayloadDataRelationshipsTip {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3782,9 +3306,10 @@ pub struct ItemPayloadDataRelationshipsTipData {
     /// An ID to uniquely identify the version.
     pub id: String,
 }
-crate::runtime::contract::object!(
-    ItemPayloadDataRelationshipsTipData { required(r#type, "type"), required(id, "id") }
-);
+crate::runtime::contract::object!(ItemPayloadDataRelationshipsTipData {
+    required(r#type, "type"),
+    required(id, "id"),
+});
 impl ItemPayloadDataRelationshipsTipData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3802,9 +3327,9 @@ pub struct ItemPayloadDataRelationshipsParent {
     /// The data about the parent folder.
     pub data: ItemPayloadDataRelationshipsParentData,
 }
-crate::runtime::contract::object!(
-    ItemPayloadDataRelationshipsParent { required(data, "data") }
-);
+crate::runtime::contract::object!(ItemPayloadDataRelationshipsParent {
+    required(data, "data"),
+});
 impl ItemPayloadDataRelationshipsParent {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3827,10 +3352,10 @@ pub struct ItemPayloadDataRelationshipsParentData {
     /// For information on how to find the URN, see the initial steps of the \[Download a File\](/en/docs/data/v2/tutorials/download-file/) tutorial.
     pub id: String,
 }
-crate::runtime::contract::object!(
-    ItemPayloadDataRelationshipsParentData { required(r#type, "type"), required(id, "id")
-    }
-);
+crate::runtime::contract::object!(ItemPayloadDataRelationshipsParentData {
+    required(r#type, "type"),
+    required(id, "id"),
+});
 impl ItemPayloadDataRelationshipsParentData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3855,10 +3380,12 @@ pub struct ItemPayloadIncludedItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ItemPayloadIncludedItemRelationships>,
 }
-crate::runtime::contract::object!(
-    ItemPayloadIncludedItem { required(r#type, "type"), required(id, "id"),
-    required(attributes, "attributes"), optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(ItemPayloadIncludedItem {
+    required(r#type, "type"),
+    required(id, "id"),
+    required(attributes, "attributes"),
+    optional(relationships, "relationships"),
+});
 impl ItemPayloadIncludedItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3874,15 +3401,10 @@ impl ItemPayloadIncludedItem {
             relationships: None,
         }
     }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<ItemPayloadIncludedItemRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ItemPayloadIncludedItem {
+    with_relationships(relationships, "relationships"): ItemPayloadIncludedItemRelationships,
+});
 /// The properties of the first version of the item to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -3896,10 +3418,10 @@ pub struct ItemPayloadIncludedItemAttributes {
     /// A container of additional properties that extends the default properties of this resource.
     pub extension: ItemPayloadIncludedItemAttributesExtension,
 }
-crate::runtime::contract::object!(
-    ItemPayloadIncludedItemAttributes { required(name, "name"), required(extension,
-    "extension") }
-);
+crate::runtime::contract::object!(ItemPayloadIncludedItemAttributes {
+    required(name, "name"),
+    required(extension, "extension"),
+});
 impl ItemPayloadIncludedItemAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3940,10 +3462,11 @@ pub struct ItemPayloadIncludedItemAttributesExtension {
         >,
     >,
 }
-crate::runtime::contract::object!(
-    ItemPayloadIncludedItemAttributesExtension { optional(r#type, "type"),
-    optional(version, "version"), optional(data, "data") }
-);
+crate::runtime::contract::object!(ItemPayloadIncludedItemAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+    optional(data, "data"),
+});
 impl ItemPayloadIncludedItemAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -3954,30 +3477,12 @@ impl ItemPayloadIncludedItemAttributesExtension {
             data: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ItemPayloadIncludedItemAttributesExtension {
+    with_type(r#type, "type"): String,
+    with_version(version, "version"): String,
+    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+});
 /// A container of links to resources that are related to the item to be created.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -3989,10 +3494,10 @@ pub struct ItemPayloadIncludedItemRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refs: Option<JsonApiRelationshipsRefs>,
 }
-crate::runtime::contract::object!(
-    ItemPayloadIncludedItemRelationships { optional(storage, "storage"), optional(refs,
-    "refs") }
-);
+crate::runtime::contract::object!(ItemPayloadIncludedItemRelationships {
+    optional(storage, "storage"),
+    optional(refs, "refs"),
+});
 impl ItemPayloadIncludedItemRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4002,20 +3507,11 @@ impl ItemPayloadIncludedItemRelationships {
             refs: None,
         }
     }
-    /// Sets `storage`.
-    pub fn with_storage(
-        mut self,
-        value: impl Into<ItemPayloadIncludedItemRelationshipsStorage>,
-    ) -> Self {
-        self.storage = Some(value.into());
-        self
-    }
-    /// Sets `refs`.
-    pub fn with_refs(mut self, value: impl Into<JsonApiRelationshipsRefs>) -> Self {
-        self.refs = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ItemPayloadIncludedItemRelationships {
+    with_storage(storage, "storage"): ItemPayloadIncludedItemRelationshipsStorage,
+    with_refs(refs, "refs"): JsonApiRelationshipsRefs,
+});
 /// The object containing information on where the binary data of the item is stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -4023,9 +3519,9 @@ pub struct ItemPayloadIncludedItemRelationshipsStorage {
     /// The data about the location of binary data.
     pub data: ItemPayloadIncludedItemRelationshipsStorageData,
 }
-crate::runtime::contract::object!(
-    ItemPayloadIncludedItemRelationshipsStorage { required(data, "data") }
-);
+crate::runtime::contract::object!(ItemPayloadIncludedItemRelationshipsStorage {
+    required(data, "data"),
+});
 impl ItemPayloadIncludedItemRelationshipsStorage {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4046,10 +3542,10 @@ pub struct ItemPayloadIncludedItemRelationshipsStorageData {
     /// The URN indicating the location of the binary data. This is represented by the ``objectId``  returned when \[uploading the file\](/en/docs/data/v2/reference/http/buckets-:bucketKey-objects-:objectKey-PUT/).
     pub id: String,
 }
-crate::runtime::contract::object!(
-    ItemPayloadIncludedItemRelationshipsStorageData { required(r#type, "type"),
-    required(id, "id") }
-);
+crate::runtime::contract::object!(ItemPayloadIncludedItemRelationshipsStorageData {
+    required(r#type, "type"),
+    required(id, "id"),
+});
 impl ItemPayloadIncludedItemRelationshipsStorageData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4072,10 +3568,11 @@ pub struct VersionPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaForWebhooks>,
 }
-crate::runtime::contract::object!(
-    VersionPayload { required(jsonapi, "jsonapi"), required(data, "data"), optional(meta,
-    "meta") }
-);
+crate::runtime::contract::object!(VersionPayload {
+    required(jsonapi, "jsonapi"),
+    required(data, "data"),
+    optional(meta, "meta"),
+});
 impl VersionPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4089,12 +3586,10 @@ impl VersionPayload {
             meta: None,
         }
     }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<MetaForWebhooks>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionPayload {
+    with_meta(meta, "meta"): MetaForWebhooks,
+});
 /// The data that describes the version to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -4106,10 +3601,11 @@ pub struct VersionPayloadData {
     /// A container of links to resources that are related to the version to be created.
     pub relationships: VersionPayloadDataRelationships,
 }
-crate::runtime::contract::object!(
-    VersionPayloadData { required(r#type, "type"), required(attributes, "attributes"),
-    required(relationships, "relationships") }
-);
+crate::runtime::contract::object!(VersionPayloadData {
+    required(r#type, "type"),
+    required(attributes, "attributes"),
+    required(relationships, "relationships"),
+});
 impl VersionPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4141,10 +3637,11 @@ pub struct VersionPayloadDataAttributes {
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataAttributes { required(name, "name"), required(extension,
-    "extension"), optional(display_name, "displayName") }
-);
+crate::runtime::contract::object!(VersionPayloadDataAttributes {
+    required(name, "name"),
+    required(extension, "extension"),
+    optional(display_name, "displayName"),
+});
 impl VersionPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4158,12 +3655,10 @@ impl VersionPayloadDataAttributes {
             display_name: None,
         }
     }
-    /// Sets `display_name`.
-    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
-        self.display_name = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionPayloadDataAttributes {
+    with_display_name(display_name, "display_name"): String,
+});
 /// A container of additional properties that extends the default properties of the version to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -4178,10 +3673,11 @@ pub struct VersionPayloadDataAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataAttributesExtension { required(r#type, "type"), required(version,
-    "version"), optional(data, "data") }
-);
+crate::runtime::contract::object!(VersionPayloadDataAttributesExtension {
+    required(r#type, "type"),
+    required(version, "version"),
+    optional(data, "data"),
+});
 impl VersionPayloadDataAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4192,15 +3688,10 @@ impl VersionPayloadDataAttributesExtension {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionPayloadDataAttributesExtension {
+    with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
+});
 /// A container of links to resources that are related to the version to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -4214,10 +3705,11 @@ pub struct VersionPayloadDataRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refs: Option<VersionPayloadDataRelationshipsRefs>,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataRelationships { required(item, "item"), optional(storage,
-    "storage"), optional(refs, "refs") }
-);
+crate::runtime::contract::object!(VersionPayloadDataRelationships {
+    required(item, "item"),
+    optional(storage, "storage"),
+    optional(refs, "refs"),
+});
 impl VersionPayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4228,23 +3720,11 @@ impl VersionPayloadDataRelationships {
             refs: None,
         }
     }
-    /// Sets `storage`.
-    pub fn with_storage(
-        mut self,
-        value: impl Into<VersionPayloadDataRelationshipsStorage>,
-    ) -> Self {
-        self.storage = Some(value.into());
-        self
-    }
-    /// Sets `refs`.
-    pub fn with_refs(
-        mut self,
-        value: impl Into<VersionPayloadDataRelationshipsRefs>,
-    ) -> Self {
-        self.refs = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionPayloadDataRelationships {
+    with_storage(storage, "storage"): VersionPayloadDataRelationshipsStorage,
+    with_refs(refs, "refs"): VersionPayloadDataRelationshipsRefs,
+});
 /// Contains information about the item this is a version of.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -4252,9 +3732,9 @@ pub struct VersionPayloadDataRelationshipsItem {
     /// A container of data on the item.
     pub data: VersionPayloadDataRelationshipsItemData,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataRelationshipsItem { required(data, "data") }
-);
+crate::runtime::contract::object!(VersionPayloadDataRelationshipsItem {
+    required(data, "data"),
+});
 impl VersionPayloadDataRelationshipsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4273,10 +3753,10 @@ pub struct VersionPayloadDataRelationshipsItemData {
     /// The ID that uniquely identifies the item.
     pub id: String,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataRelationshipsItemData { required(r#type, "type"), required(id,
-    "id") }
-);
+crate::runtime::contract::object!(VersionPayloadDataRelationshipsItemData {
+    required(r#type, "type"),
+    required(id, "id"),
+});
 impl VersionPayloadDataRelationshipsItemData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4294,9 +3774,9 @@ pub struct VersionPayloadDataRelationshipsStorage {
     /// A container of data on the storage location.
     pub data: VersionPayloadDataRelationshipsStorageData,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataRelationshipsStorage { required(data, "data") }
-);
+crate::runtime::contract::object!(VersionPayloadDataRelationshipsStorage {
+    required(data, "data"),
+});
 impl VersionPayloadDataRelationshipsStorage {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4315,10 +3795,10 @@ pub struct VersionPayloadDataRelationshipsStorageData {
     /// The ID that uniquely identifies the storage location.
     pub id: String,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataRelationshipsStorageData { required(r#type, "type"), required(id,
-    "id") }
-);
+crate::runtime::contract::object!(VersionPayloadDataRelationshipsStorageData {
+    required(r#type, "type"),
+    required(id, "id"),
+});
 impl VersionPayloadDataRelationshipsStorageData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4336,9 +3816,9 @@ pub struct VersionPayloadDataRelationshipsRefs {
     /// An array of object, where each object represents a reference.
     pub data: Vec<VersionPayloadDataRelationshipsRefsDataItem>,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataRelationshipsRefs { required(data, "data") }
-);
+crate::runtime::contract::object!(VersionPayloadDataRelationshipsRefs {
+    required(data, "data"),
+});
 impl VersionPayloadDataRelationshipsRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4361,10 +3841,11 @@ pub struct VersionPayloadDataRelationshipsRefsDataItem {
     /// Contains meta information about the reference.
     pub meta: VersionPayloadDataRelationshipsRefsDataItemMeta,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataRelationshipsRefsDataItem { required(r#type, "type"), required(id,
-    "id"), required(meta, "meta") }
-);
+crate::runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItem {
+    required(r#type, "type"),
+    required(id, "id"),
+    required(meta, "meta"),
+});
 impl VersionPayloadDataRelationshipsRefsDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4392,10 +3873,11 @@ pub struct VersionPayloadDataRelationshipsRefsDataItemMeta {
     /// Contains additional properties that extend the default properties of the relationship.
     pub extension: VersionPayloadDataRelationshipsRefsDataItemMetaExtension,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataRelationshipsRefsDataItemMeta { required(ref_type, "refType"),
-    required(direction, "direction"), required(extension, "extension") }
-);
+crate::runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItemMeta {
+    required(ref_type, "refType"),
+    required(direction, "direction"),
+    required(extension, "extension"),
+});
 impl VersionPayloadDataRelationshipsRefsDataItemMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4425,10 +3907,11 @@ pub struct VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData>,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataRelationshipsRefsDataItemMetaExtension { optional(r#type, "type"),
-    optional(version, "version"), optional(data, "data") }
-);
+crate::runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+    optional(data, "data"),
+});
 impl VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4439,25 +3922,12 @@ impl VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
             data: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<ExtensionTypeCoreXref>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
+    with_type(r#type, "type"): ExtensionTypeCoreXref,
+    with_version(version, "version"): String,
+    with_data(data, "data"): VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData,
+});
 /// The object at `#/components/schemas/VersionPayload/properties/data/properties/relationships/properties/refs/properties/data/items/properties/meta/properties/extension/properties/data`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -4466,10 +3936,9 @@ pub struct VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData {
     #[serde(rename = "nestedType")]
     pub nested_type: NestedXref,
 }
-crate::runtime::contract::object!(
-    VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData { required(nested_type,
-    "nestedType") }
-);
+crate::runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData {
+    required(nested_type, "nestedType"),
+});
 impl VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4496,10 +3965,12 @@ pub struct CreatedVersion {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<CreatedVersionIncludedItem>>,
 }
-crate::runtime::contract::object!(
-    CreatedVersion { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(included, "included") }
-);
+crate::runtime::contract::object!(CreatedVersion {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(included, "included"),
+});
 impl CreatedVersion {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4511,30 +3982,13 @@ impl CreatedVersion {
             included: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<CreatedVersionData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `included`.
-    pub fn with_included(
-        mut self,
-        value: impl Into<Vec<CreatedVersionIncludedItem>>,
-    ) -> Self {
-        self.included = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreatedVersion {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): CreatedVersionData,
+    with_included(included, "included"): Vec<CreatedVersionIncludedItem>,
+});
 /// A container of data describing the version.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4552,10 +4006,12 @@ pub struct CreatedVersionData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelfAndWebView>,
 }
-crate::runtime::contract::object!(
-    CreatedVersionData { optional(r#type, "type"), optional(id, "id"),
-    optional(attributes, "attributes"), optional(links, "links") }
-);
+crate::runtime::contract::object!(CreatedVersionData {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+    optional(links, "links"),
+});
 impl CreatedVersionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4567,27 +4023,13 @@ impl CreatedVersionData {
             links: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeVersion>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(mut self, value: impl Into<VersionAttributes>) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelfAndWebView>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreatedVersionData {
+    with_type(r#type, "type"): TypeVersion,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): VersionAttributes,
+    with_links(links, "links"): JsonApiLinksSelfAndWebView,
+});
 /// The object at `#/components/schemas/CreatedVersion/properties/included/items`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -4603,11 +4045,13 @@ pub struct CreatedVersionIncludedItem {
     /// Contains links to resources that are directly related to this item.
     pub relationships: CreatedVersionIncludedItemRelationships,
 }
-crate::runtime::contract::object!(
-    CreatedVersionIncludedItem { required(r#type, "type"), required(id, "id"),
-    required(attributes, "attributes"), required(links, "links"), required(relationships,
-    "relationships") }
-);
+crate::runtime::contract::object!(CreatedVersionIncludedItem {
+    required(r#type, "type"),
+    required(id, "id"),
+    required(attributes, "attributes"),
+    required(links, "links"),
+    required(relationships, "relationships"),
+});
 impl CreatedVersionIncludedItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4638,10 +4082,10 @@ pub struct CreatedVersionIncludedItemLinks {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<JsonApiLinksRelated>,
 }
-crate::runtime::contract::object!(
-    CreatedVersionIncludedItemLinks { optional(self_, "self"), optional(related,
-    "related") }
-);
+crate::runtime::contract::object!(CreatedVersionIncludedItemLinks {
+    optional(self_, "self"),
+    optional(related, "related"),
+});
 impl CreatedVersionIncludedItemLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4651,17 +4095,11 @@ impl CreatedVersionIncludedItemLinks {
             related: None,
         }
     }
-    /// Sets `self_`.
-    pub fn with_self_(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.self_ = Some(value.into());
-        self
-    }
-    /// Sets `related`.
-    pub fn with_related(mut self, value: impl Into<JsonApiLinksRelated>) -> Self {
-        self.related = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreatedVersionIncludedItemLinks {
+    with_self_(self_, "self_"): JsonApiLinksSelf,
+    with_related(related, "related"): JsonApiLinksRelated,
+});
 /// Contains links to resources that are directly related to this item.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -4677,11 +4115,13 @@ pub struct CreatedVersionIncludedItemRelationships {
     /// The `links` property.
     pub links: JsonApiRelationshipsLinksLinks,
 }
-crate::runtime::contract::object!(
-    CreatedVersionIncludedItemRelationships { required(tip, "tip"), required(versions,
-    "versions"), required(parent, "parent"), required(refs, "refs"), required(links,
-    "links") }
-);
+crate::runtime::contract::object!(CreatedVersionIncludedItemRelationships {
+    required(tip, "tip"),
+    required(versions, "versions"),
+    required(parent, "parent"),
+    required(refs, "refs"),
+    required(links, "links"),
+});
 impl CreatedVersionIncludedItemRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4715,10 +4155,11 @@ pub struct DownloadFormats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DownloadFormatsData>,
 }
-crate::runtime::contract::object!(
-    DownloadFormats { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data") }
-);
+crate::runtime::contract::object!(DownloadFormats {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl DownloadFormats {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4729,22 +4170,12 @@ impl DownloadFormats {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<DownloadFormatsData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadFormats {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): DownloadFormatsData,
+});
 /// Contains information about the file formats the version can be downloaded as.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4759,10 +4190,11 @@ pub struct DownloadFormatsData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<DownloadFormatsDataAttributes>,
 }
-crate::runtime::contract::object!(
-    DownloadFormatsData { optional(r#type, "type"), optional(id, "id"),
-    optional(attributes, "attributes") }
-);
+crate::runtime::contract::object!(DownloadFormatsData {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+});
 impl DownloadFormatsData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4773,25 +4205,12 @@ impl DownloadFormatsData {
             attributes: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeDownloadformats>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<DownloadFormatsDataAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadFormatsData {
+    with_type(r#type, "type"): TypeDownloadformats,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): DownloadFormatsDataAttributes,
+});
 /// Contains the list of formats.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4800,9 +4219,9 @@ pub struct DownloadFormatsDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub formats: Option<Vec<DownloadFormatsDataAttributesFormatsItem>>,
 }
-crate::runtime::contract::object!(
-    DownloadFormatsDataAttributes { optional(formats, "formats") }
-);
+crate::runtime::contract::object!(DownloadFormatsDataAttributes {
+    optional(formats, "formats"),
+});
 impl DownloadFormatsDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4811,15 +4230,10 @@ impl DownloadFormatsDataAttributes {
             formats: None,
         }
     }
-    /// Sets `formats`.
-    pub fn with_formats(
-        mut self,
-        value: impl Into<Vec<DownloadFormatsDataAttributesFormatsItem>>,
-    ) -> Self {
-        self.formats = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadFormatsDataAttributes {
+    with_formats(formats, "formats"): Vec<DownloadFormatsDataAttributesFormatsItem>,
+});
 /// The object at `#/components/schemas/DownloadFormats/properties/data/properties/attributes/properties/formats/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4828,9 +4242,9 @@ pub struct DownloadFormatsDataAttributesFormatsItem {
     #[serde(rename = "fileType", skip_serializing_if = "Option::is_none")]
     pub file_type: Option<String>,
 }
-crate::runtime::contract::object!(
-    DownloadFormatsDataAttributesFormatsItem { optional(file_type, "fileType") }
-);
+crate::runtime::contract::object!(DownloadFormatsDataAttributesFormatsItem {
+    optional(file_type, "fileType"),
+});
 impl DownloadFormatsDataAttributesFormatsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4839,12 +4253,10 @@ impl DownloadFormatsDataAttributesFormatsItem {
             file_type: None,
         }
     }
-    /// Sets `file_type`.
-    pub fn with_file_type(mut self, value: impl Into<String>) -> Self {
-        self.file_type = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadFormatsDataAttributesFormatsItem {
+    with_file_type(file_type, "file_type"): String,
+});
 /// An object that represents a download.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4859,10 +4271,11 @@ pub struct Download {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DownloadData>,
 }
-crate::runtime::contract::object!(
-    Download { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(Download {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Download {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4873,22 +4286,12 @@ impl Download {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<DownloadData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Download {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): DownloadData,
+});
 /// A container of the details of the download object.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4909,10 +4312,13 @@ pub struct DownloadData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<DownloadDataRelationships>,
 }
-crate::runtime::contract::object!(
-    DownloadData { optional(r#type, "type"), optional(id, "id"), optional(attributes,
-    "attributes"), optional(links, "links"), optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(DownloadData {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+    optional(links, "links"),
+    optional(relationships, "relationships"),
+});
 impl DownloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4925,35 +4331,14 @@ impl DownloadData {
             relationships: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeDownloads>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(mut self, value: impl Into<DownloadDataAttributes>) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<DownloadDataRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadData {
+    with_type(r#type, "type"): TypeDownloads,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): DownloadDataAttributes,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_relationships(relationships, "relationships"): DownloadDataRelationships,
+});
 /// The properties of the download.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4962,7 +4347,9 @@ pub struct DownloadDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<DownloadDataAttributesFormat>,
 }
-crate::runtime::contract::object!(DownloadDataAttributes { optional(format, "format") });
+crate::runtime::contract::object!(DownloadDataAttributes {
+    optional(format, "format"),
+});
 impl DownloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4971,15 +4358,10 @@ impl DownloadDataAttributes {
             format: None,
         }
     }
-    /// Sets `format`.
-    pub fn with_format(
-        mut self,
-        value: impl Into<DownloadDataAttributesFormat>,
-    ) -> Self {
-        self.format = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadDataAttributes {
+    with_format(format, "format"): DownloadDataAttributesFormat,
+});
 /// A container of the file format of the download.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4988,9 +4370,9 @@ pub struct DownloadDataAttributesFormat {
     #[serde(rename = "fileType", skip_serializing_if = "Option::is_none")]
     pub file_type: Option<String>,
 }
-crate::runtime::contract::object!(
-    DownloadDataAttributesFormat { optional(file_type, "fileType") }
-);
+crate::runtime::contract::object!(DownloadDataAttributesFormat {
+    optional(file_type, "fileType"),
+});
 impl DownloadDataAttributesFormat {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -4999,12 +4381,10 @@ impl DownloadDataAttributesFormat {
             file_type: None,
         }
     }
-    /// Sets `file_type`.
-    pub fn with_file_type(mut self, value: impl Into<String>) -> Self {
-        self.file_type = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadDataAttributesFormat {
+    with_file_type(file_type, "file_type"): String,
+});
 /// Contains links to the resources directly related to the download.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5013,9 +4393,9 @@ pub struct DownloadDataRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<DownloadDataRelationshipsStorage>,
 }
-crate::runtime::contract::object!(
-    DownloadDataRelationships { optional(storage, "storage") }
-);
+crate::runtime::contract::object!(DownloadDataRelationships {
+    optional(storage, "storage"),
+});
 impl DownloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5024,15 +4404,10 @@ impl DownloadDataRelationships {
             storage: None,
         }
     }
-    /// Sets `storage`.
-    pub fn with_storage(
-        mut self,
-        value: impl Into<DownloadDataRelationshipsStorage>,
-    ) -> Self {
-        self.storage = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadDataRelationships {
+    with_storage(storage, "storage"): DownloadDataRelationshipsStorage,
+});
 /// Contains information about the location of the download.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5044,9 +4419,10 @@ pub struct DownloadDataRelationshipsStorage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<DownloadDataRelationshipsStorageMeta>,
 }
-crate::runtime::contract::object!(
-    DownloadDataRelationshipsStorage { optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(DownloadDataRelationshipsStorage {
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl DownloadDataRelationshipsStorage {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5056,23 +4432,11 @@ impl DownloadDataRelationshipsStorage {
             meta: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<DownloadDataRelationshipsStorageData>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<DownloadDataRelationshipsStorageMeta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadDataRelationshipsStorage {
+    with_data(data, "data"): DownloadDataRelationshipsStorageData,
+    with_meta(meta, "meta"): DownloadDataRelationshipsStorageMeta,
+});
 /// Contains information about the storage location of the download.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5084,9 +4448,10 @@ pub struct DownloadDataRelationshipsStorageData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    DownloadDataRelationshipsStorageData { optional(r#type, "type"), optional(id, "id") }
-);
+crate::runtime::contract::object!(DownloadDataRelationshipsStorageData {
+    optional(r#type, "type"),
+    optional(id, "id"),
+});
 impl DownloadDataRelationshipsStorageData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5096,17 +4461,11 @@ impl DownloadDataRelationshipsStorageData {
             id: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeObject>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadDataRelationshipsStorageData {
+    with_type(r#type, "type"): TypeObject,
+    with_id(id, "id"): String,
+});
 /// Meta information about the storage location of the download.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5115,9 +4474,9 @@ pub struct DownloadDataRelationshipsStorageMeta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<JsonApiLink>,
 }
-crate::runtime::contract::object!(
-    DownloadDataRelationshipsStorageMeta { optional(link, "link") }
-);
+crate::runtime::contract::object!(DownloadDataRelationshipsStorageMeta {
+    optional(link, "link"),
+});
 impl DownloadDataRelationshipsStorageMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5126,12 +4485,10 @@ impl DownloadDataRelationshipsStorageMeta {
             link: None,
         }
     }
-    /// Sets `link`.
-    pub fn with_link(mut self, value: impl Into<JsonApiLink>) -> Self {
-        self.link = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadDataRelationshipsStorageMeta {
+    with_link(link, "link"): JsonApiLink,
+});
 /// Successful retrieval of the available downloads collection associated with a specific version.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5146,10 +4503,11 @@ pub struct Downloads {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DownloadData>>,
 }
-crate::runtime::contract::object!(
-    Downloads { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(Downloads {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Downloads {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5160,22 +4518,12 @@ impl Downloads {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<Vec<DownloadData>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Downloads {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): Vec<DownloadData>,
+});
 /// The payload for creating a download of a specified format.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -5185,9 +4533,10 @@ pub struct DownloadPayload {
     /// Contains information about the desired download format and the version of the item to convert to this format.
     pub data: DownloadPayloadData,
 }
-crate::runtime::contract::object!(
-    DownloadPayload { required(jsonapi, "jsonapi"), required(data, "data") }
-);
+crate::runtime::contract::object!(DownloadPayload {
+    required(jsonapi, "jsonapi"),
+    required(data, "data"),
+});
 impl DownloadPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5212,10 +4561,11 @@ pub struct DownloadPayloadData {
     /// Contains information about the version the download format is being created for.
     pub relationships: DownloadPayloadDataRelationships,
 }
-crate::runtime::contract::object!(
-    DownloadPayloadData { required(r#type, "type"), required(attributes, "attributes"),
-    required(relationships, "relationships") }
-);
+crate::runtime::contract::object!(DownloadPayloadData {
+    required(r#type, "type"),
+    required(attributes, "attributes"),
+    required(relationships, "relationships"),
+});
 impl DownloadPayloadData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5238,9 +4588,9 @@ pub struct DownloadPayloadDataAttributes {
     /// Specifies the desired download format.
     pub format: DownloadPayloadDataAttributesFormat,
 }
-crate::runtime::contract::object!(
-    DownloadPayloadDataAttributes { required(format, "format") }
-);
+crate::runtime::contract::object!(DownloadPayloadDataAttributes {
+    required(format, "format"),
+});
 impl DownloadPayloadDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5258,9 +4608,9 @@ pub struct DownloadPayloadDataAttributesFormat {
     #[serde(rename = "fileType")]
     pub file_type: String,
 }
-crate::runtime::contract::object!(
-    DownloadPayloadDataAttributesFormat { required(file_type, "fileType") }
-);
+crate::runtime::contract::object!(DownloadPayloadDataAttributesFormat {
+    required(file_type, "fileType"),
+});
 impl DownloadPayloadDataAttributesFormat {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5277,9 +4627,9 @@ pub struct DownloadPayloadDataRelationships {
     /// Contains information about the version the download format is being created for.
     pub source: DownloadPayloadDataRelationshipsSource,
 }
-crate::runtime::contract::object!(
-    DownloadPayloadDataRelationships { required(source, "source") }
-);
+crate::runtime::contract::object!(DownloadPayloadDataRelationships {
+    required(source, "source"),
+});
 impl DownloadPayloadDataRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5296,9 +4646,9 @@ pub struct DownloadPayloadDataRelationshipsSource {
     /// Contains information about the version the download format is being created for.
     pub data: DownloadPayloadDataRelationshipsSourceData,
 }
-crate::runtime::contract::object!(
-    DownloadPayloadDataRelationshipsSource { required(data, "data") }
-);
+crate::runtime::contract::object!(DownloadPayloadDataRelationshipsSource {
+    required(data, "data"),
+});
 impl DownloadPayloadDataRelationshipsSource {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5319,10 +4669,10 @@ pub struct DownloadPayloadDataRelationshipsSourceData {
     /// **Note**: Must be the raw string, not the URL encoded string.
     pub id: String,
 }
-crate::runtime::contract::object!(
-    DownloadPayloadDataRelationshipsSourceData { required(r#type, "type"), required(id,
-    "id") }
-);
+crate::runtime::contract::object!(DownloadPayloadDataRelationshipsSourceData {
+    required(r#type, "type"),
+    required(id, "id"),
+});
 impl DownloadPayloadDataRelationshipsSourceData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5347,10 +4697,11 @@ pub struct CreatedDownload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CreatedDownloadDataItem>>,
 }
-crate::runtime::contract::object!(
-    CreatedDownload { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data") }
-);
+crate::runtime::contract::object!(CreatedDownload {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl CreatedDownload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5361,22 +4712,12 @@ impl CreatedDownload {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<Vec<CreatedDownloadDataItem>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreatedDownload {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): Vec<CreatedDownloadDataItem>,
+});
 /// The object at `#/components/schemas/CreatedDownload/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5394,10 +4735,12 @@ pub struct CreatedDownloadDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
 }
-crate::runtime::contract::object!(
-    CreatedDownloadDataItem { optional(r#type, "type"), optional(id, "id"),
-    optional(attributes, "attributes"), optional(links, "links") }
-);
+crate::runtime::contract::object!(CreatedDownloadDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+    optional(links, "links"),
+});
 impl CreatedDownloadDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5409,30 +4752,13 @@ impl CreatedDownloadDataItem {
             links: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeJob>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<CreatedDownloadDataItemAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreatedDownloadDataItem {
+    with_type(r#type, "type"): TypeJob,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): CreatedDownloadDataItemAttributes,
+    with_links(links, "links"): JsonApiLinksSelf,
+});
 /// Contains the properties that indicate the current status of the job.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5441,9 +4767,9 @@ pub struct CreatedDownloadDataItemAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<DownloadsStatus>,
 }
-crate::runtime::contract::object!(
-    CreatedDownloadDataItemAttributes { optional(status, "status") }
-);
+crate::runtime::contract::object!(CreatedDownloadDataItemAttributes {
+    optional(status, "status"),
+});
 impl CreatedDownloadDataItemAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5452,12 +4778,10 @@ impl CreatedDownloadDataItemAttributes {
             status: None,
         }
     }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<DownloadsStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreatedDownloadDataItemAttributes {
+    with_status(status, "status"): DownloadsStatus,
+});
 /// Details of the specified job was returned successfully.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5472,10 +4796,11 @@ pub struct Job {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JobData>,
 }
-crate::runtime::contract::object!(
-    Job { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data, "data")
-    }
-);
+crate::runtime::contract::object!(Job {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl Job {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5486,22 +4811,12 @@ impl Job {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<JobData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Job {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): JobData,
+});
 /// Contains information about the download creation job.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5519,10 +4834,12 @@ pub struct JobData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
 }
-crate::runtime::contract::object!(
-    JobData { optional(r#type, "type"), optional(id, "id"), optional(attributes,
-    "attributes"), optional(links, "links") }
-);
+crate::runtime::contract::object!(JobData {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+    optional(links, "links"),
+});
 impl JobData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5534,27 +4851,13 @@ impl JobData {
             links: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeJob>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(mut self, value: impl Into<JobDataAttributes>) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JobData {
+    with_type(r#type, "type"): TypeJob,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): JobDataAttributes,
+    with_links(links, "links"): JsonApiLinksSelf,
+});
 /// Contains the properties that indicate the current status of the job.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5563,19 +4866,19 @@ pub struct JobDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-crate::runtime::contract::object!(JobDataAttributes { optional(status, "status") });
+crate::runtime::contract::object!(JobDataAttributes {
+    optional(status, "status"),
+});
 impl JobDataAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         JobDataAttributes { status: None }
     }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JobDataAttributes {
+    with_status(status, "status"): String,
+});
 /// An object that contains the input data required to execute the GetPublishModelJob command.
 ///
 /// The ListRefs verifies whether a Collaboration for Revit (C4R) model needs to be published to BIM 360 Docs. For more information, see the \[GetPublishModelJob topic in the overview section\](/en/docs/data/v2/developers_guide/commands/getpublishmodeljob).
@@ -5595,10 +4898,12 @@ pub struct PublishModelJobPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<PublishModelJobPayloadRelationships>,
 }
-crate::runtime::contract::object!(
-    PublishModelJobPayload { optional(r#type, "type"), optional(id, "id"),
-    optional(attributes, "attributes"), optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(PublishModelJobPayload {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+});
 impl PublishModelJobPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5610,33 +4915,13 @@ impl PublishModelJobPayload {
             relationships: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<PublishModelJobPayloadAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<PublishModelJobPayloadRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelJobPayload {
+    with_type(r#type, "type"): TypeCommands,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): PublishModelJobPayloadAttributes,
+    with_relationships(relationships, "relationships"): PublishModelJobPayloadRelationships,
+});
 /// A container of the inputs for the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5647,9 +4932,9 @@ pub struct PublishModelJobPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishModelJobPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    PublishModelJobPayloadAttributes { optional(extension, "extension") }
-);
+crate::runtime::contract::object!(PublishModelJobPayloadAttributes {
+    optional(extension, "extension"),
+});
 impl PublishModelJobPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5658,15 +4943,10 @@ impl PublishModelJobPayloadAttributes {
             extension: None,
         }
     }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<PublishModelJobPayloadAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelJobPayloadAttributes {
+    with_extension(extension, "extension"): PublishModelJobPayloadAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the GetPublishModelJob command,
 /// extending the default properties of a command.
@@ -5681,10 +4961,10 @@ pub struct PublishModelJobPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    PublishModelJobPayloadAttributesExtension { optional(r#type, "type"),
-    optional(version, "version") }
-);
+crate::runtime::contract::object!(PublishModelJobPayloadAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl PublishModelJobPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5694,20 +4974,11 @@ impl PublishModelJobPayloadAttributesExtension {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(
-        mut self,
-        value: impl Into<TypeCommandtypeGetPublishModelJob>,
-    ) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelJobPayloadAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypeGetPublishModelJob,
+    with_version(version, "version"): String,
+});
 /// Contains a list of resources required for execution of the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5716,9 +4987,9 @@ pub struct PublishModelJobPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<PublishModelJobPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(
-    PublishModelJobPayloadRelationships { optional(resources, "resources") }
-);
+crate::runtime::contract::object!(PublishModelJobPayloadRelationships {
+    optional(resources, "resources"),
+});
 impl PublishModelJobPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5727,15 +4998,10 @@ impl PublishModelJobPayloadRelationships {
             resources: None,
         }
     }
-    /// Sets `resources`.
-    pub fn with_resources(
-        mut self,
-        value: impl Into<PublishModelJobPayloadRelationshipsResources>,
-    ) -> Self {
-        self.resources = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelJobPayloadRelationships {
+    with_resources(resources, "resources"): PublishModelJobPayloadRelationshipsResources,
+});
 /// Contains the list of items to check.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5745,9 +5011,9 @@ pub struct PublishModelJobPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PublishModelJobPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(
-    PublishModelJobPayloadRelationshipsResources { optional(data, "data") }
-);
+crate::runtime::contract::object!(PublishModelJobPayloadRelationshipsResources {
+    optional(data, "data"),
+});
 impl PublishModelJobPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5756,15 +5022,10 @@ impl PublishModelJobPayloadRelationshipsResources {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<PublishModelJobPayloadRelationshipsResourcesDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelJobPayloadRelationshipsResources {
+    with_data(data, "data"): Vec<PublishModelJobPayloadRelationshipsResourcesDataItem>,
+});
 /// The object at `#/components/schemas/PublishModelJobPayload/properties/relationships/properties/resources/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5778,10 +5039,10 @@ pub struct PublishModelJobPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    PublishModelJobPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
-    optional(id, "id") }
-);
+crate::runtime::contract::object!(PublishModelJobPayloadRelationshipsResourcesDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+});
 impl PublishModelJobPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5791,17 +5052,11 @@ impl PublishModelJobPayloadRelationshipsResourcesDataItem {
             id: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeItem>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelJobPayloadRelationshipsResourcesDataItem {
+    with_type(r#type, "type"): TypeItem,
+    with_id(id, "id"): String,
+});
 /// The ``data`` object returned by the GetPublishModelJob command, if the model needs publishing. If the model is already published, the ``data`` object will bed ``null``.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5817,10 +5072,11 @@ pub struct PublishModelJob {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishModelJobAttributes>,
 }
-crate::runtime::contract::object!(
-    PublishModelJob { optional(r#type, "type"), optional(id, "id"), optional(attributes,
-    "attributes") }
-);
+crate::runtime::contract::object!(PublishModelJob {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+});
 impl PublishModelJob {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5831,25 +5087,12 @@ impl PublishModelJob {
             attributes: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<PublishModelJobAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelJob {
+    with_type(r#type, "type"): TypeCommands,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): PublishModelJobAttributes,
+});
 /// Contains the properties of the response
 /// to the GetPublishModelJob command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -5864,10 +5107,10 @@ pub struct PublishModelJobAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishModelJobAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    PublishModelJobAttributes { optional(status, "status"), optional(extension,
-    "extension") }
-);
+crate::runtime::contract::object!(PublishModelJobAttributes {
+    optional(status, "status"),
+    optional(extension, "extension"),
+});
 impl PublishModelJobAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5877,20 +5120,11 @@ impl PublishModelJobAttributes {
             extension: None,
         }
     }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<CommandExecutionStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<PublishModelJobAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelJobAttributes {
+    with_status(status, "status"): CommandExecutionStatus,
+    with_extension(extension, "extension"): PublishModelJobAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the GetPublishModelJob command,
 /// extending the default properties of a command.
@@ -5905,10 +5139,10 @@ pub struct PublishModelJobAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    PublishModelJobAttributesExtension { optional(r#type, "type"), optional(version,
-    "version") }
-);
+crate::runtime::contract::object!(PublishModelJobAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl PublishModelJobAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5918,17 +5152,11 @@ impl PublishModelJobAttributesExtension {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommandtypePublishmodel>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelJobAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypePublishmodel,
+    with_version(version, "version"): String,
+});
 /// An object that contains the input data required to execute the ListItems command.
 ///
 /// The ListItems command retrieves metadata for up to 50 specified items. For example, an item name, or the date it was created. It also returns the tip (latest) version of the items.
@@ -5945,10 +5173,11 @@ pub struct ListItemsPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListItemsPayloadRelationships>,
 }
-crate::runtime::contract::object!(
-    ListItemsPayload { optional(r#type, "type"), optional(attributes, "attributes"),
-    optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(ListItemsPayload {
+    optional(r#type, "type"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+});
 impl ListItemsPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -5959,28 +5188,12 @@ impl ListItemsPayload {
             relationships: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<ListItemsPayloadAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<ListItemsPayloadRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsPayload {
+    with_type(r#type, "type"): TypeCommands,
+    with_attributes(attributes, "attributes"): ListItemsPayloadAttributes,
+    with_relationships(relationships, "relationships"): ListItemsPayloadRelationships,
+});
 /// A container of the inputs for the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5991,9 +5204,9 @@ pub struct ListItemsPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListItemsPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    ListItemsPayloadAttributes { optional(extension, "extension") }
-);
+crate::runtime::contract::object!(ListItemsPayloadAttributes {
+    optional(extension, "extension"),
+});
 impl ListItemsPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6002,15 +5215,10 @@ impl ListItemsPayloadAttributes {
             extension: None,
         }
     }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<ListItemsPayloadAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsPayloadAttributes {
+    with_extension(extension, "extension"): ListItemsPayloadAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the ListItems command,
 /// extending the default properties of a command.
@@ -6029,10 +5237,11 @@ pub struct ListItemsPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ListItemsPayloadAttributesExtensionData>,
 }
-crate::runtime::contract::object!(
-    ListItemsPayloadAttributesExtension { optional(r#type, "type"), optional(version,
-    "version"), optional(data, "data") }
-);
+crate::runtime::contract::object!(ListItemsPayloadAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+    optional(data, "data"),
+});
 impl ListItemsPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6043,25 +5252,12 @@ impl ListItemsPayloadAttributesExtension {
             data: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommandtypeListItems>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<ListItemsPayloadAttributesExtensionData>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsPayloadAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypeListItems,
+    with_version(version, "version"): String,
+    with_data(data, "data"): ListItemsPayloadAttributesExtensionData,
+});
 /// Contains the custom properties specific to the
 /// ListItems command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -6081,10 +5277,9 @@ pub struct ListItemsPayloadAttributesExtensionData {
     #[serde(rename = "includePathInProject", skip_serializing_if = "Option::is_none")]
     pub include_path_in_project: Option<bool>,
 }
-crate::runtime::contract::object!(
-    ListItemsPayloadAttributesExtensionData { optional(include_path_in_project,
-    "includePathInProject") }
-);
+crate::runtime::contract::object!(ListItemsPayloadAttributesExtensionData {
+    optional(include_path_in_project, "includePathInProject"),
+});
 impl ListItemsPayloadAttributesExtensionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6093,12 +5288,10 @@ impl ListItemsPayloadAttributesExtensionData {
             include_path_in_project: None,
         }
     }
-    /// Sets `include_path_in_project`.
-    pub fn with_include_path_in_project(mut self, value: impl Into<bool>) -> Self {
-        self.include_path_in_project = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsPayloadAttributesExtensionData {
+    with_include_path_in_project(include_path_in_project, "include_path_in_project"): bool,
+});
 /// Contains a list of resources required for execution of the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6109,9 +5302,9 @@ pub struct ListItemsPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListItemsPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(
-    ListItemsPayloadRelationships { optional(resources, "resources") }
-);
+crate::runtime::contract::object!(ListItemsPayloadRelationships {
+    optional(resources, "resources"),
+});
 impl ListItemsPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6120,15 +5313,10 @@ impl ListItemsPayloadRelationships {
             resources: None,
         }
     }
-    /// Sets `resources`.
-    pub fn with_resources(
-        mut self,
-        value: impl Into<ListItemsPayloadRelationshipsResources>,
-    ) -> Self {
-        self.resources = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsPayloadRelationships {
+    with_resources(resources, "resources"): ListItemsPayloadRelationshipsResources,
+});
 /// Contains the list of items
 /// to check. The list can contain up to
 /// 50 versions.
@@ -6140,9 +5328,9 @@ pub struct ListItemsPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListItemsPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(
-    ListItemsPayloadRelationshipsResources { optional(data, "data") }
-);
+crate::runtime::contract::object!(ListItemsPayloadRelationshipsResources {
+    optional(data, "data"),
+});
 impl ListItemsPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6151,15 +5339,10 @@ impl ListItemsPayloadRelationshipsResources {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<ListItemsPayloadRelationshipsResourcesDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsPayloadRelationshipsResources {
+    with_data(data, "data"): Vec<ListItemsPayloadRelationshipsResourcesDataItem>,
+});
 /// The object at `#/components/schemas/ListItemsPayload/properties/relationships/properties/resources/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6173,10 +5356,10 @@ pub struct ListItemsPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    ListItemsPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
-    optional(id, "id") }
-);
+crate::runtime::contract::object!(ListItemsPayloadRelationshipsResourcesDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+});
 impl ListItemsPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6186,17 +5369,11 @@ impl ListItemsPayloadRelationshipsResourcesDataItem {
             id: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeItem>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsPayloadRelationshipsResourcesDataItem {
+    with_type(r#type, "type"): TypeItem,
+    with_id(id, "id"): String,
+});
 /// The ``data`` object returned by the ListItems command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6221,11 +5398,13 @@ pub struct ListItems {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<VersionData>>,
 }
-crate::runtime::contract::object!(
-    ListItems { optional(r#type, "type"), optional(id, "id"), optional(attributes,
-    "attributes"), optional(relationships, "relationships"), optional(included,
-    "included") }
-);
+crate::runtime::contract::object!(ListItems {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+    optional(included, "included"),
+});
 impl ListItems {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6238,35 +5417,14 @@ impl ListItems {
             included: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(mut self, value: impl Into<ListItemsAttributes>) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<ListItemsRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
-    /// Sets `included`.
-    pub fn with_included(mut self, value: impl Into<Vec<VersionData>>) -> Self {
-        self.included = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItems {
+    with_type(r#type, "type"): TypeCommands,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): ListItemsAttributes,
+    with_relationships(relationships, "relationships"): ListItemsRelationships,
+    with_included(included, "included"): Vec<VersionData>,
+});
 /// Contains the properties of the response
 /// to the ListItems command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -6281,9 +5439,10 @@ pub struct ListItemsAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListItemsAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    ListItemsAttributes { optional(status, "status"), optional(extension, "extension") }
-);
+crate::runtime::contract::object!(ListItemsAttributes {
+    optional(status, "status"),
+    optional(extension, "extension"),
+});
 impl ListItemsAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6293,20 +5452,11 @@ impl ListItemsAttributes {
             extension: None,
         }
     }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<CommandExecutionStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<ListItemsAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsAttributes {
+    with_status(status, "status"): CommandExecutionStatus,
+    with_extension(extension, "extension"): ListItemsAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the ListItems command,
 /// extending the default properties of a command.
@@ -6321,10 +5471,10 @@ pub struct ListItemsAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    ListItemsAttributesExtension { optional(r#type, "type"), optional(version, "version")
-    }
-);
+crate::runtime::contract::object!(ListItemsAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl ListItemsAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6334,17 +5484,11 @@ impl ListItemsAttributesExtension {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommandtypeListItems>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypeListItems,
+    with_version(version, "version"): String,
+});
 /// Contains the list of items that were
 /// checked.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -6355,9 +5499,9 @@ pub struct ListItemsRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListItemsRelationshipsResources>,
 }
-crate::runtime::contract::object!(
-    ListItemsRelationships { optional(resources, "resources") }
-);
+crate::runtime::contract::object!(ListItemsRelationships {
+    optional(resources, "resources"),
+});
 impl ListItemsRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6366,15 +5510,10 @@ impl ListItemsRelationships {
             resources: None,
         }
     }
-    /// Sets `resources`.
-    pub fn with_resources(
-        mut self,
-        value: impl Into<ListItemsRelationshipsResources>,
-    ) -> Self {
-        self.resources = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsRelationships {
+    with_resources(resources, "resources"): ListItemsRelationshipsResources,
+});
 /// Contains the list of items that were
 /// checked.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -6385,9 +5524,9 @@ pub struct ListItemsRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListItemsRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(
-    ListItemsRelationshipsResources { optional(data, "data") }
-);
+crate::runtime::contract::object!(ListItemsRelationshipsResources {
+    optional(data, "data"),
+});
 impl ListItemsRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6396,15 +5535,10 @@ impl ListItemsRelationshipsResources {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<ListItemsRelationshipsResourcesDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsRelationshipsResources {
+    with_data(data, "data"): Vec<ListItemsRelationshipsResourcesDataItem>,
+});
 /// The object at `#/components/schemas/ListItems/properties/relationships/properties/resources/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6419,10 +5553,11 @@ pub struct ListItemsRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ItemData>,
 }
-crate::runtime::contract::object!(
-    ListItemsRelationshipsResourcesDataItem { optional(r#type, "type"), optional(id,
-    "id"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(ListItemsRelationshipsResourcesDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(meta, "meta"),
+});
 impl ListItemsRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6433,22 +5568,12 @@ impl ListItemsRelationshipsResourcesDataItem {
             meta: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeItem>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<ItemData>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsRelationshipsResourcesDataItem {
+    with_type(r#type, "type"): TypeItem,
+    with_id(id, "id"): String,
+    with_meta(meta, "meta"): ItemData,
+});
 /// The ``data`` object returned by the ListItems command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6467,10 +5592,12 @@ pub struct ListItemsTest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListItemsTestRelationships>,
 }
-crate::runtime::contract::object!(
-    ListItemsTest { optional(r#type, "type"), optional(id, "id"), optional(attributes,
-    "attributes"), optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(ListItemsTest {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+});
 impl ListItemsTest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6482,30 +5609,13 @@ impl ListItemsTest {
             relationships: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(mut self, value: impl Into<ListItemsTestAttributes>) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<ListItemsTestRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsTest {
+    with_type(r#type, "type"): TypeCommands,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): ListItemsTestAttributes,
+    with_relationships(relationships, "relationships"): ListItemsTestRelationships,
+});
 /// Contains the properties of the response
 /// to the ListItems command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -6520,10 +5630,10 @@ pub struct ListItemsTestAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListItemsTestAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    ListItemsTestAttributes { optional(status, "status"), optional(extension,
-    "extension") }
-);
+crate::runtime::contract::object!(ListItemsTestAttributes {
+    optional(status, "status"),
+    optional(extension, "extension"),
+});
 impl ListItemsTestAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6533,20 +5643,11 @@ impl ListItemsTestAttributes {
             extension: None,
         }
     }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<CommandExecutionStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<ListItemsTestAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsTestAttributes {
+    with_status(status, "status"): CommandExecutionStatus,
+    with_extension(extension, "extension"): ListItemsTestAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the ListItems command,
 /// extending the default properties of a command.
@@ -6561,10 +5662,10 @@ pub struct ListItemsTestAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    ListItemsTestAttributesExtension { optional(r#type, "type"), optional(version,
-    "version") }
-);
+crate::runtime::contract::object!(ListItemsTestAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl ListItemsTestAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6574,17 +5675,11 @@ impl ListItemsTestAttributesExtension {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommandtypeListItems>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsTestAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypeListItems,
+    with_version(version, "version"): String,
+});
 /// The object at `#/components/schemas/ListItemsTest/properties/relationships`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6593,9 +5688,9 @@ pub struct ListItemsTestRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListItemsTestRelationshipsResources>,
 }
-crate::runtime::contract::object!(
-    ListItemsTestRelationships { optional(resources, "resources") }
-);
+crate::runtime::contract::object!(ListItemsTestRelationships {
+    optional(resources, "resources"),
+});
 impl ListItemsTestRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6604,15 +5699,10 @@ impl ListItemsTestRelationships {
             resources: None,
         }
     }
-    /// Sets `resources`.
-    pub fn with_resources(
-        mut self,
-        value: impl Into<ListItemsTestRelationshipsResources>,
-    ) -> Self {
-        self.resources = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsTestRelationships {
+    with_resources(resources, "resources"): ListItemsTestRelationshipsResources,
+});
 /// The object at `#/components/schemas/ListItemsTest/properties/relationships/properties/resources`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6624,10 +5714,10 @@ pub struct ListItemsTestRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListItemsTestRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(
-    ListItemsTestRelationshipsResources { optional(meta, "meta"), optional(data, "data")
-    }
-);
+crate::runtime::contract::object!(ListItemsTestRelationshipsResources {
+    optional(meta, "meta"),
+    optional(data, "data"),
+});
 impl ListItemsTestRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6637,20 +5727,11 @@ impl ListItemsTestRelationshipsResources {
             data: None,
         }
     }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<ItemData>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<ListItemsTestRelationshipsResourcesDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsTestRelationshipsResources {
+    with_meta(meta, "meta"): ItemData,
+    with_data(data, "data"): Vec<ListItemsTestRelationshipsResourcesDataItem>,
+});
 /// The object at `#/components/schemas/ListItemsTest/properties/relationships/properties/resources/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6662,10 +5743,10 @@ pub struct ListItemsTestRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    ListItemsTestRelationshipsResourcesDataItem { optional(r#type, "type"),
-    optional(version, "version") }
-);
+crate::runtime::contract::object!(ListItemsTestRelationshipsResourcesDataItem {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl ListItemsTestRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6675,17 +5756,11 @@ impl ListItemsTestRelationshipsResourcesDataItem {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeItem>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListItemsTestRelationshipsResourcesDataItem {
+    with_type(r#type, "type"): TypeItem,
+    with_version(version, "version"): String,
+});
 /// An object that contains the input data required to execute the ListRefs command.
 ///
 /// The ListRefs command retrieves the custom relationships between specified versions of items and other resources in the data domain service (folders, items, and versions). You can retrieve the relationships of up to 50 versions.
@@ -6702,10 +5777,11 @@ pub struct ListRefsPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListRefsPayloadRelationships>,
 }
-crate::runtime::contract::object!(
-    ListRefsPayload { optional(r#type, "type"), optional(attributes, "attributes"),
-    optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(ListRefsPayload {
+    optional(r#type, "type"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+});
 impl ListRefsPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6716,28 +5792,12 @@ impl ListRefsPayload {
             relationships: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<ListRefsPayloadAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<ListRefsPayloadRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsPayload {
+    with_type(r#type, "type"): TypeCommands,
+    with_attributes(attributes, "attributes"): ListRefsPayloadAttributes,
+    with_relationships(relationships, "relationships"): ListRefsPayloadRelationships,
+});
 /// A container of the inputs for the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6748,9 +5808,9 @@ pub struct ListRefsPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListRefsPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    ListRefsPayloadAttributes { optional(extension, "extension") }
-);
+crate::runtime::contract::object!(ListRefsPayloadAttributes {
+    optional(extension, "extension"),
+});
 impl ListRefsPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6759,15 +5819,10 @@ impl ListRefsPayloadAttributes {
             extension: None,
         }
     }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<ListRefsPayloadAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsPayloadAttributes {
+    with_extension(extension, "extension"): ListRefsPayloadAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the ListRefs command,
 /// extending the default properties of a command.
@@ -6782,10 +5837,10 @@ pub struct ListRefsPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    ListRefsPayloadAttributesExtension { optional(r#type, "type"), optional(version,
-    "version") }
-);
+crate::runtime::contract::object!(ListRefsPayloadAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl ListRefsPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6795,17 +5850,11 @@ impl ListRefsPayloadAttributesExtension {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommandtypeListRefs>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsPayloadAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypeListRefs,
+    with_version(version, "version"): String,
+});
 /// Contains a list of resources required for execution of the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6816,9 +5865,9 @@ pub struct ListRefsPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListRefsPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(
-    ListRefsPayloadRelationships { optional(resources, "resources") }
-);
+crate::runtime::contract::object!(ListRefsPayloadRelationships {
+    optional(resources, "resources"),
+});
 impl ListRefsPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6827,15 +5876,10 @@ impl ListRefsPayloadRelationships {
             resources: None,
         }
     }
-    /// Sets `resources`.
-    pub fn with_resources(
-        mut self,
-        value: impl Into<ListRefsPayloadRelationshipsResources>,
-    ) -> Self {
-        self.resources = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsPayloadRelationships {
+    with_resources(resources, "resources"): ListRefsPayloadRelationshipsResources,
+});
 /// Contains the list of versions
 /// to check. The list can contain up to
 /// 50 versions.
@@ -6847,9 +5891,9 @@ pub struct ListRefsPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListRefsPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(
-    ListRefsPayloadRelationshipsResources { optional(data, "data") }
-);
+crate::runtime::contract::object!(ListRefsPayloadRelationshipsResources {
+    optional(data, "data"),
+});
 impl ListRefsPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6858,15 +5902,10 @@ impl ListRefsPayloadRelationshipsResources {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<ListRefsPayloadRelationshipsResourcesDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsPayloadRelationshipsResources {
+    with_data(data, "data"): Vec<ListRefsPayloadRelationshipsResourcesDataItem>,
+});
 /// The object at `#/components/schemas/ListRefsPayload/properties/relationships/properties/resources/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6880,10 +5919,10 @@ pub struct ListRefsPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    ListRefsPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
-    optional(id, "id") }
-);
+crate::runtime::contract::object!(ListRefsPayloadRelationshipsResourcesDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+});
 impl ListRefsPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6893,17 +5932,11 @@ impl ListRefsPayloadRelationshipsResourcesDataItem {
             id: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeVersion>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsPayloadRelationshipsResourcesDataItem {
+    with_type(r#type, "type"): TypeVersion,
+    with_id(id, "id"): String,
+});
 /// The ``data`` object returned by the ListRefs command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6927,11 +5960,13 @@ pub struct ListRefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<ListRefsIncludedItem>>,
 }
-crate::runtime::contract::object!(
-    ListRefs { optional(r#type, "type"), optional(id, "id"), optional(attributes,
-    "attributes"), optional(relationships, "relationships"), optional(included,
-    "included") }
-);
+crate::runtime::contract::object!(ListRefs {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+    optional(included, "included"),
+});
 impl ListRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6944,35 +5979,14 @@ impl ListRefs {
             included: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(mut self, value: impl Into<ListRefsAttributes>) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<ListRefsRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
-    /// Sets `included`.
-    pub fn with_included(mut self, value: impl Into<Vec<ListRefsIncludedItem>>) -> Self {
-        self.included = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefs {
+    with_type(r#type, "type"): TypeCommands,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): ListRefsAttributes,
+    with_relationships(relationships, "relationships"): ListRefsRelationships,
+    with_included(included, "included"): Vec<ListRefsIncludedItem>,
+});
 /// Contains the properties of the response
 /// to the ListRefs command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -6987,9 +6001,10 @@ pub struct ListRefsAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListRefsAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    ListRefsAttributes { optional(status, "status"), optional(extension, "extension") }
-);
+crate::runtime::contract::object!(ListRefsAttributes {
+    optional(status, "status"),
+    optional(extension, "extension"),
+});
 impl ListRefsAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -6999,20 +6014,11 @@ impl ListRefsAttributes {
             extension: None,
         }
     }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<CommandExecutionStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<ListRefsAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsAttributes {
+    with_status(status, "status"): CommandExecutionStatus,
+    with_extension(extension, "extension"): ListRefsAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the ListRefs command,
 /// extending the default properties of a command.
@@ -7027,10 +6033,10 @@ pub struct ListRefsAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    ListRefsAttributesExtension { optional(r#type, "type"), optional(version, "version")
-    }
-);
+crate::runtime::contract::object!(ListRefsAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl ListRefsAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7040,17 +6046,11 @@ impl ListRefsAttributesExtension {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommandtypeListRefs>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypeListRefs,
+    with_version(version, "version"): String,
+});
 /// Contains the list of versions that were
 /// checked.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -7061,9 +6061,9 @@ pub struct ListRefsRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListRefsRelationshipsResources>,
 }
-crate::runtime::contract::object!(
-    ListRefsRelationships { optional(resources, "resources") }
-);
+crate::runtime::contract::object!(ListRefsRelationships {
+    optional(resources, "resources"),
+});
 impl ListRefsRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7072,15 +6072,10 @@ impl ListRefsRelationships {
             resources: None,
         }
     }
-    /// Sets `resources`.
-    pub fn with_resources(
-        mut self,
-        value: impl Into<ListRefsRelationshipsResources>,
-    ) -> Self {
-        self.resources = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsRelationships {
+    with_resources(resources, "resources"): ListRefsRelationshipsResources,
+});
 /// Contains the list of versions that were
 /// checked.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -7091,9 +6086,9 @@ pub struct ListRefsRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListRefsRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(
-    ListRefsRelationshipsResources { optional(data, "data") }
-);
+crate::runtime::contract::object!(ListRefsRelationshipsResources {
+    optional(data, "data"),
+});
 impl ListRefsRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7102,15 +6097,10 @@ impl ListRefsRelationshipsResources {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<ListRefsRelationshipsResourcesDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsRelationshipsResources {
+    with_data(data, "data"): Vec<ListRefsRelationshipsResourcesDataItem>,
+});
 /// The object at `#/components/schemas/ListRefs/properties/relationships/properties/resources/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -7125,10 +6115,11 @@ pub struct ListRefsRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaRefs>,
 }
-crate::runtime::contract::object!(
-    ListRefsRelationshipsResourcesDataItem { optional(r#type, "type"), optional(id,
-    "id"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(ListRefsRelationshipsResourcesDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(meta, "meta"),
+});
 impl ListRefsRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7139,22 +6130,12 @@ impl ListRefsRelationshipsResourcesDataItem {
             meta: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeVersion>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<MetaRefs>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ListRefsRelationshipsResourcesDataItem {
+    with_type(r#type, "type"): TypeVersion,
+    with_id(id, "id"): String,
+    with_meta(meta, "meta"): MetaRefs,
+});
 /// One of the alternatives of `#/components/schemas/ListRefs/properties/included/items`.
 ///
 /// Told apart by the `type` property; an unknown `type` is kept in `Other`.
@@ -7168,9 +6149,10 @@ pub enum ListRefsIncludedItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(
-    ListRefsIncludedItem, tag = "type" { ItemData = "items", VersionData = "versions" }
-);
+crate::runtime::contract::one_of!(ListRefsIncludedItem, tag = "type" {
+    ItemData = "items",
+    VersionData = "versions",
+});
 /// An object that contains the input data required to execute the CheckPermission command.
 ///
 /// The CheckPermission command checks if a user has permission to perform specified actions on specified resources.
@@ -7190,10 +6172,11 @@ pub struct CheckPermissionPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<CheckPermissionPayloadRelationships>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionPayload { optional(r#type, "type"), optional(attributes,
-    "attributes"), optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(CheckPermissionPayload {
+    optional(r#type, "type"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+});
 impl CheckPermissionPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7204,28 +6187,12 @@ impl CheckPermissionPayload {
             relationships: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<CheckPermissionPayloadAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<CheckPermissionPayloadRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionPayload {
+    with_type(r#type, "type"): TypeCommands,
+    with_attributes(attributes, "attributes"): CheckPermissionPayloadAttributes,
+    with_relationships(relationships, "relationships"): CheckPermissionPayloadRelationships,
+});
 /// A container of the inputs for the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -7236,9 +6203,9 @@ pub struct CheckPermissionPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<CheckPermissionPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionPayloadAttributes { optional(extension, "extension") }
-);
+crate::runtime::contract::object!(CheckPermissionPayloadAttributes {
+    optional(extension, "extension"),
+});
 impl CheckPermissionPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7247,15 +6214,10 @@ impl CheckPermissionPayloadAttributes {
             extension: None,
         }
     }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<CheckPermissionPayloadAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionPayloadAttributes {
+    with_extension(extension, "extension"): CheckPermissionPayloadAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the CheckPermission command,
 /// extending the default properties of a command.
@@ -7274,10 +6236,11 @@ pub struct CheckPermissionPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CheckPermissionPayloadAttributesExtensionData>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionPayloadAttributesExtension { optional(r#type, "type"),
-    optional(version, "version"), optional(data, "data") }
-);
+crate::runtime::contract::object!(CheckPermissionPayloadAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+    optional(data, "data"),
+});
 impl CheckPermissionPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7288,28 +6251,12 @@ impl CheckPermissionPayloadAttributesExtension {
             data: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(
-        mut self,
-        value: impl Into<TypeCommandtypeCheckPermission>,
-    ) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<CheckPermissionPayloadAttributesExtensionData>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionPayloadAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypeCheckPermission,
+    with_version(version, "version"): String,
+    with_data(data, "data"): CheckPermissionPayloadAttributesExtensionData,
+});
 /// Contains the properties specific to the
 /// CheckPermission command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -7333,10 +6280,9 @@ pub struct CheckPermissionPayloadAttributesExtensionData {
     #[serde(rename = "requiredActions", skip_serializing_if = "Option::is_none")]
     pub required_actions: Option<Vec<String>>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionPayloadAttributesExtensionData { optional(required_actions,
-    "requiredActions") }
-);
+crate::runtime::contract::object!(CheckPermissionPayloadAttributesExtensionData {
+    optional(required_actions, "requiredActions"),
+});
 impl CheckPermissionPayloadAttributesExtensionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7345,12 +6291,10 @@ impl CheckPermissionPayloadAttributesExtensionData {
             required_actions: None,
         }
     }
-    /// Sets `required_actions`.
-    pub fn with_required_actions(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.required_actions = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionPayloadAttributesExtensionData {
+    with_required_actions(required_actions, "required_actions"): Vec<String>,
+});
 /// Contains a list of resources required for execution of the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -7360,9 +6304,9 @@ pub struct CheckPermissionPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<CheckPermissionPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionPayloadRelationships { optional(resources, "resources") }
-);
+crate::runtime::contract::object!(CheckPermissionPayloadRelationships {
+    optional(resources, "resources"),
+});
 impl CheckPermissionPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7371,15 +6315,10 @@ impl CheckPermissionPayloadRelationships {
             resources: None,
         }
     }
-    /// Sets `resources`.
-    pub fn with_resources(
-        mut self,
-        value: impl Into<CheckPermissionPayloadRelationshipsResources>,
-    ) -> Self {
-        self.resources = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionPayloadRelationships {
+    with_resources(resources, "resources"): CheckPermissionPayloadRelationshipsResources,
+});
 /// Contains the list of resources
 /// that permission must be checked for.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -7390,9 +6329,9 @@ pub struct CheckPermissionPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CheckPermissionPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionPayloadRelationshipsResources { optional(data, "data") }
-);
+crate::runtime::contract::object!(CheckPermissionPayloadRelationshipsResources {
+    optional(data, "data"),
+});
 impl CheckPermissionPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7401,15 +6340,10 @@ impl CheckPermissionPayloadRelationshipsResources {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<CheckPermissionPayloadRelationshipsResourcesDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionPayloadRelationshipsResources {
+    with_data(data, "data"): Vec<CheckPermissionPayloadRelationshipsResourcesDataItem>,
+});
 /// The object at `#/components/schemas/CheckPermissionPayload/properties/relationships/properties/resources/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -7421,10 +6355,10 @@ pub struct CheckPermissionPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
-    optional(id, "id") }
-);
+crate::runtime::contract::object!(CheckPermissionPayloadRelationshipsResourcesDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+});
 impl CheckPermissionPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7434,17 +6368,11 @@ impl CheckPermissionPayloadRelationshipsResourcesDataItem {
             id: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeEntity>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionPayloadRelationshipsResourcesDataItem {
+    with_type(r#type, "type"): TypeEntity,
+    with_id(id, "id"): String,
+});
 /// The ``data`` object returned by the CheckPermission command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -7464,10 +6392,12 @@ pub struct CheckPermission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<CheckPermissionRelationships>,
 }
-crate::runtime::contract::object!(
-    CheckPermission { optional(r#type, "type"), optional(id, "id"), optional(attributes,
-    "attributes"), optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(CheckPermission {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+});
 impl CheckPermission {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7479,33 +6409,13 @@ impl CheckPermission {
             relationships: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<CheckPermissionAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<CheckPermissionRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermission {
+    with_type(r#type, "type"): TypeCommands,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): CheckPermissionAttributes,
+    with_relationships(relationships, "relationships"): CheckPermissionRelationships,
+});
 /// Contains the properties of the response
 /// to the CheckPermission command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -7517,9 +6427,9 @@ pub struct CheckPermissionAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<CheckPermissionAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionAttributes { optional(extension, "extension") }
-);
+crate::runtime::contract::object!(CheckPermissionAttributes {
+    optional(extension, "extension"),
+});
 impl CheckPermissionAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7528,15 +6438,10 @@ impl CheckPermissionAttributes {
             extension: None,
         }
     }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<CheckPermissionAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionAttributes {
+    with_extension(extension, "extension"): CheckPermissionAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the CheckPermissions command,
 /// extending the default properties of a command.
@@ -7558,10 +6463,12 @@ pub struct CheckPermissionAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CheckPermissionAttributesExtensionData>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionAttributesExtension { optional(r#type, "type"), optional(version,
-    "version"), optional(schema, "schema"), optional(data, "data") }
-);
+crate::runtime::contract::object!(CheckPermissionAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+    optional(schema, "schema"),
+    optional(data, "data"),
+});
 impl CheckPermissionAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7573,36 +6480,13 @@ impl CheckPermissionAttributesExtension {
             data: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(
-        mut self,
-        value: impl Into<TypeCommandtypeCheckPermission>,
-    ) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `schema`.
-    pub fn with_schema(
-        mut self,
-        value: impl Into<CheckPermissionAttributesExtensionSchema>,
-    ) -> Self {
-        self.schema = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<CheckPermissionAttributesExtensionData>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypeCheckPermission,
+    with_version(version, "version"): String,
+    with_schema(schema, "schema"): CheckPermissionAttributesExtensionSchema,
+    with_data(data, "data"): CheckPermissionAttributesExtensionData,
+});
 /// Contains the location of the schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -7611,9 +6495,9 @@ pub struct CheckPermissionAttributesExtensionSchema {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionAttributesExtensionSchema { optional(href, "href") }
-);
+crate::runtime::contract::object!(CheckPermissionAttributesExtensionSchema {
+    optional(href, "href"),
+});
 impl CheckPermissionAttributesExtensionSchema {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7622,12 +6506,10 @@ impl CheckPermissionAttributesExtensionSchema {
             href: None,
         }
     }
-    /// Sets `href`.
-    pub fn with_href(mut self, value: impl Into<String>) -> Self {
-        self.href = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionAttributesExtensionSchema {
+    with_href(href, "href"): String,
+});
 /// A container of the results of the resources
 /// that were checked for permission.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -7656,10 +6538,10 @@ pub struct CheckPermissionAttributesExtensionData {
     #[serde(rename = "requiredActions", skip_serializing_if = "Option::is_none")]
     pub required_actions: Option<Vec<String>>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionAttributesExtensionData { optional(permissions, "permissions"),
-    optional(required_actions, "requiredActions") }
-);
+crate::runtime::contract::object!(CheckPermissionAttributesExtensionData {
+    optional(permissions, "permissions"),
+    optional(required_actions, "requiredActions"),
+});
 impl CheckPermissionAttributesExtensionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7669,20 +6551,11 @@ impl CheckPermissionAttributesExtensionData {
             required_actions: None,
         }
     }
-    /// Sets `permissions`.
-    pub fn with_permissions(
-        mut self,
-        value: impl Into<Vec<CheckPermissionAttributesExtensionDataPermissionsItem>>,
-    ) -> Self {
-        self.permissions = Some(value.into());
-        self
-    }
-    /// Sets `required_actions`.
-    pub fn with_required_actions(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.required_actions = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionAttributesExtensionData {
+    with_permissions(permissions, "permissions"): Vec<CheckPermissionAttributesExtensionDataPermissionsItem>,
+    with_required_actions(required_actions, "required_actions"): Vec<String>,
+});
 /// The object at `#/components/schemas/CheckPermission/properties/attributes/properties/extension/properties/data/properties/permissions/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -7705,11 +6578,12 @@ pub struct CheckPermissionAttributesExtensionDataPermissionsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission: Option<bool>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionAttributesExtensionDataPermissionsItem { optional(r#type, "type"),
-    optional(id, "id"), optional(details, "details"), optional(permission, "permission")
-    }
-);
+crate::runtime::contract::object!(CheckPermissionAttributesExtensionDataPermissionsItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(details, "details"),
+    optional(permission, "permission"),
+});
 impl CheckPermissionAttributesExtensionDataPermissionsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7721,30 +6595,13 @@ impl CheckPermissionAttributesExtensionDataPermissionsItem {
             permission: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeEntity>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `details`.
-    pub fn with_details(
-        mut self,
-        value: impl Into<CheckPermissionAttributesExtensionDataPermissionsItemDetails>,
-    ) -> Self {
-        self.details = Some(value.into());
-        self
-    }
-    /// Sets `permission`.
-    pub fn with_permission(mut self, value: impl Into<bool>) -> Self {
-        self.permission = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionAttributesExtensionDataPermissionsItem {
+    with_type(r#type, "type"): TypeEntity,
+    with_id(id, "id"): String,
+    with_details(details, "details"): CheckPermissionAttributesExtensionDataPermissionsItemDetails,
+    with_permission(permission, "permission"): bool,
+});
 /// An object containing key value pairs, where
 /// the key represents the type of permission
 /// that was checked and the value is ``true``
@@ -7762,10 +6619,11 @@ pub struct CheckPermissionAttributesExtensionDataPermissionsItemDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub view: Option<bool>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionAttributesExtensionDataPermissionsItemDetails { optional(create,
-    "create"), optional(download, "download"), optional(view, "view") }
-);
+crate::runtime::contract::object!(CheckPermissionAttributesExtensionDataPermissionsItemDetails {
+    optional(create, "create"),
+    optional(download, "download"),
+    optional(view, "view"),
+});
 impl CheckPermissionAttributesExtensionDataPermissionsItemDetails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7776,22 +6634,12 @@ impl CheckPermissionAttributesExtensionDataPermissionsItemDetails {
             view: None,
         }
     }
-    /// Sets `create`.
-    pub fn with_create(mut self, value: impl Into<bool>) -> Self {
-        self.create = Some(value.into());
-        self
-    }
-    /// Sets `download`.
-    pub fn with_download(mut self, value: impl Into<bool>) -> Self {
-        self.download = Some(value.into());
-        self
-    }
-    /// Sets `view`.
-    pub fn with_view(mut self, value: impl Into<bool>) -> Self {
-        self.view = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionAttributesExtensionDataPermissionsItemDetails {
+    with_create(create, "create"): bool,
+    with_download(download, "download"): bool,
+    with_view(view, "view"): bool,
+});
 /// Contains the list of resources checked for
 /// permission.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -7802,9 +6650,9 @@ pub struct CheckPermissionRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<CheckPermissionRelationshipsResources>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionRelationships { optional(resources, "resources") }
-);
+crate::runtime::contract::object!(CheckPermissionRelationships {
+    optional(resources, "resources"),
+});
 impl CheckPermissionRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7813,15 +6661,10 @@ impl CheckPermissionRelationships {
             resources: None,
         }
     }
-    /// Sets `resources`.
-    pub fn with_resources(
-        mut self,
-        value: impl Into<CheckPermissionRelationshipsResources>,
-    ) -> Self {
-        self.resources = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionRelationships {
+    with_resources(resources, "resources"): CheckPermissionRelationshipsResources,
+});
 /// Contains the list of resources checked for
 /// permission.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -7831,9 +6674,9 @@ pub struct CheckPermissionRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CheckPermissionRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionRelationshipsResources { optional(data, "data") }
-);
+crate::runtime::contract::object!(CheckPermissionRelationshipsResources {
+    optional(data, "data"),
+});
 impl CheckPermissionRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7842,15 +6685,10 @@ impl CheckPermissionRelationshipsResources {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<CheckPermissionRelationshipsResourcesDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionRelationshipsResources {
+    with_data(data, "data"): Vec<CheckPermissionRelationshipsResourcesDataItem>,
+});
 /// The object at `#/components/schemas/CheckPermission/properties/relationships/properties/resources/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -7862,10 +6700,10 @@ pub struct CheckPermissionRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    CheckPermissionRelationshipsResourcesDataItem { optional(r#type, "type"),
-    optional(id, "id") }
-);
+crate::runtime::contract::object!(CheckPermissionRelationshipsResourcesDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+});
 impl CheckPermissionRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7875,17 +6713,11 @@ impl CheckPermissionRelationshipsResourcesDataItem {
             id: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeEntity>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CheckPermissionRelationshipsResourcesDataItem {
+    with_type(r#type, "type"): TypeEntity,
+    with_id(id, "id"): String,
+});
 /// An object that contains the input required to execute the PublishModel command.
 ///
 /// The PublishModel Command publishes the latest version of a Collaboration for Revit (C4R) model to BIM 360 Docs.  See the \[Developer's Guide topic on the PublishModel command\](/en/docs/data/v2/developers_guide/commands/publishmodel/) for more information.
@@ -7902,10 +6734,11 @@ pub struct PublishModelPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<PublishModelPayloadRelationships>,
 }
-crate::runtime::contract::object!(
-    PublishModelPayload { optional(r#type, "type"), optional(attributes, "attributes"),
-    optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(PublishModelPayload {
+    optional(r#type, "type"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+});
 impl PublishModelPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7916,28 +6749,12 @@ impl PublishModelPayload {
             relationships: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<PublishModelPayloadAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<PublishModelPayloadRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelPayload {
+    with_type(r#type, "type"): TypeCommands,
+    with_attributes(attributes, "attributes"): PublishModelPayloadAttributes,
+    with_relationships(relationships, "relationships"): PublishModelPayloadRelationships,
+});
 /// A container of the inputs for the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -7948,9 +6765,9 @@ pub struct PublishModelPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishModelPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    PublishModelPayloadAttributes { optional(extension, "extension") }
-);
+crate::runtime::contract::object!(PublishModelPayloadAttributes {
+    optional(extension, "extension"),
+});
 impl PublishModelPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7959,15 +6776,10 @@ impl PublishModelPayloadAttributes {
             extension: None,
         }
     }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<PublishModelPayloadAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelPayloadAttributes {
+    with_extension(extension, "extension"): PublishModelPayloadAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the PublishModel command,
 /// extending the default properties of a command.
@@ -7982,10 +6794,10 @@ pub struct PublishModelPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    PublishModelPayloadAttributesExtension { optional(r#type, "type"), optional(version,
-    "version") }
-);
+crate::runtime::contract::object!(PublishModelPayloadAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl PublishModelPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -7995,17 +6807,11 @@ impl PublishModelPayloadAttributesExtension {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommandtypePublishmodel>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelPayloadAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypePublishmodel,
+    with_version(version, "version"): String,
+});
 /// Contains a list of resources required for execution of the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8014,9 +6820,9 @@ pub struct PublishModelPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<PublishModelPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(
-    PublishModelPayloadRelationships { optional(resources, "resources") }
-);
+crate::runtime::contract::object!(PublishModelPayloadRelationships {
+    optional(resources, "resources"),
+});
 impl PublishModelPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8025,15 +6831,10 @@ impl PublishModelPayloadRelationships {
             resources: None,
         }
     }
-    /// Sets `resources`.
-    pub fn with_resources(
-        mut self,
-        value: impl Into<PublishModelPayloadRelationshipsResources>,
-    ) -> Self {
-        self.resources = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelPayloadRelationships {
+    with_resources(resources, "resources"): PublishModelPayloadRelationshipsResources,
+});
 /// Contains the list of resources to be published.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8044,9 +6845,9 @@ pub struct PublishModelPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PublishModelPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(
-    PublishModelPayloadRelationshipsResources { optional(data, "data") }
-);
+crate::runtime::contract::object!(PublishModelPayloadRelationshipsResources {
+    optional(data, "data"),
+});
 impl PublishModelPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8055,15 +6856,10 @@ impl PublishModelPayloadRelationshipsResources {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<PublishModelPayloadRelationshipsResourcesDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelPayloadRelationshipsResources {
+    with_data(data, "data"): Vec<PublishModelPayloadRelationshipsResourcesDataItem>,
+});
 /// The object at `#/components/schemas/PublishModelPayload/properties/relationships/properties/resources/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8079,10 +6875,10 @@ pub struct PublishModelPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    PublishModelPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
-    optional(id, "id") }
-);
+crate::runtime::contract::object!(PublishModelPayloadRelationshipsResourcesDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+});
 impl PublishModelPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8092,17 +6888,11 @@ impl PublishModelPayloadRelationshipsResourcesDataItem {
             id: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeItem>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelPayloadRelationshipsResourcesDataItem {
+    with_type(r#type, "type"): TypeItem,
+    with_id(id, "id"): String,
+});
 /// The ``data`` object returned by the PublishModel command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8118,10 +6908,11 @@ pub struct PublishModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishModelAttributes>,
 }
-crate::runtime::contract::object!(
-    PublishModel { optional(r#type, "type"), optional(id, "id"), optional(attributes,
-    "attributes") }
-);
+crate::runtime::contract::object!(PublishModel {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+});
 impl PublishModel {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8132,22 +6923,12 @@ impl PublishModel {
             attributes: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(mut self, value: impl Into<PublishModelAttributes>) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModel {
+    with_type(r#type, "type"): TypeCommands,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): PublishModelAttributes,
+});
 /// Contains the properties of the response
 /// to the PublishModel command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -8162,10 +6943,10 @@ pub struct PublishModelAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommandExecutionStatus>,
 }
-crate::runtime::contract::object!(
-    PublishModelAttributes { optional(extension, "extension"), optional(status, "status")
-    }
-);
+crate::runtime::contract::object!(PublishModelAttributes {
+    optional(extension, "extension"),
+    optional(status, "status"),
+});
 impl PublishModelAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8175,20 +6956,11 @@ impl PublishModelAttributes {
             status: None,
         }
     }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<PublishModelAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<CommandExecutionStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelAttributes {
+    with_extension(extension, "extension"): PublishModelAttributesExtension,
+    with_status(status, "status"): CommandExecutionStatus,
+});
 /// An object that contains properties
 /// specific to the PublishModel command,
 /// extending the default properties of a command.
@@ -8203,10 +6975,10 @@ pub struct PublishModelAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    PublishModelAttributesExtension { optional(r#type, "type"), optional(version,
-    "version") }
-);
+crate::runtime::contract::object!(PublishModelAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl PublishModelAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8216,17 +6988,11 @@ impl PublishModelAttributesExtension {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommandtypePublishmodel>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishModelAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypePublishmodel,
+    with_version(version, "version"): String,
+});
 /// An object that contains the input data to execute the PublishWithoutLinks command.
 ///
 /// The PublishWithoutLinks command publishes the latest version of a Collaboration for Revit (C4R) model without the links it contains to BIM 360 Docs. See the \[Developer's Guide topic on the PublishWithoutLinks command\](/en/docs/data/v2/developers_guide/commands/publishwithoutlinks/) for more information.
@@ -8243,10 +7009,11 @@ pub struct PublishWithoutLinksPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<PublishWithoutLinksPayloadRelationships>,
 }
-crate::runtime::contract::object!(
-    PublishWithoutLinksPayload { optional(r#type, "type"), optional(attributes,
-    "attributes"), optional(relationships, "relationships") }
-);
+crate::runtime::contract::object!(PublishWithoutLinksPayload {
+    optional(r#type, "type"),
+    optional(attributes, "attributes"),
+    optional(relationships, "relationships"),
+});
 impl PublishWithoutLinksPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8257,28 +7024,12 @@ impl PublishWithoutLinksPayload {
             relationships: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<PublishWithoutLinksPayloadAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `relationships`.
-    pub fn with_relationships(
-        mut self,
-        value: impl Into<PublishWithoutLinksPayloadRelationships>,
-    ) -> Self {
-        self.relationships = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishWithoutLinksPayload {
+    with_type(r#type, "type"): TypeCommands,
+    with_attributes(attributes, "attributes"): PublishWithoutLinksPayloadAttributes,
+    with_relationships(relationships, "relationships"): PublishWithoutLinksPayloadRelationships,
+});
 /// A container of the inputs for the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8289,9 +7040,9 @@ pub struct PublishWithoutLinksPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishWithoutLinksPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(
-    PublishWithoutLinksPayloadAttributes { optional(extension, "extension") }
-);
+crate::runtime::contract::object!(PublishWithoutLinksPayloadAttributes {
+    optional(extension, "extension"),
+});
 impl PublishWithoutLinksPayloadAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8300,15 +7051,10 @@ impl PublishWithoutLinksPayloadAttributes {
             extension: None,
         }
     }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<PublishWithoutLinksPayloadAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishWithoutLinksPayloadAttributes {
+    with_extension(extension, "extension"): PublishWithoutLinksPayloadAttributesExtension,
+});
 /// An object that contains properties
 /// specific to the PublishWithoutLinks command,
 /// extending the default properties of a command.
@@ -8323,10 +7069,10 @@ pub struct PublishWithoutLinksPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    PublishWithoutLinksPayloadAttributesExtension { optional(r#type, "type"),
-    optional(version, "version") }
-);
+crate::runtime::contract::object!(PublishWithoutLinksPayloadAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl PublishWithoutLinksPayloadAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8336,20 +7082,11 @@ impl PublishWithoutLinksPayloadAttributesExtension {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(
-        mut self,
-        value: impl Into<TypeCommandtypePublishWithoutLinks>,
-    ) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishWithoutLinksPayloadAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypePublishWithoutLinks,
+    with_version(version, "version"): String,
+});
 /// Contains a list of resources required for execution of the command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8358,9 +7095,9 @@ pub struct PublishWithoutLinksPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<PublishWithoutLinksPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(
-    PublishWithoutLinksPayloadRelationships { optional(resources, "resources") }
-);
+crate::runtime::contract::object!(PublishWithoutLinksPayloadRelationships {
+    optional(resources, "resources"),
+});
 impl PublishWithoutLinksPayloadRelationships {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8369,15 +7106,10 @@ impl PublishWithoutLinksPayloadRelationships {
             resources: None,
         }
     }
-    /// Sets `resources`.
-    pub fn with_resources(
-        mut self,
-        value: impl Into<PublishWithoutLinksPayloadRelationshipsResources>,
-    ) -> Self {
-        self.resources = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishWithoutLinksPayloadRelationships {
+    with_resources(resources, "resources"): PublishWithoutLinksPayloadRelationshipsResources,
+});
 /// Contains the list of resources to be published.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8388,9 +7120,9 @@ pub struct PublishWithoutLinksPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PublishWithoutLinksPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(
-    PublishWithoutLinksPayloadRelationshipsResources { optional(data, "data") }
-);
+crate::runtime::contract::object!(PublishWithoutLinksPayloadRelationshipsResources {
+    optional(data, "data"),
+});
 impl PublishWithoutLinksPayloadRelationshipsResources {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8399,15 +7131,10 @@ impl PublishWithoutLinksPayloadRelationshipsResources {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<PublishWithoutLinksPayloadRelationshipsResourcesDataItem>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishWithoutLinksPayloadRelationshipsResources {
+    with_data(data, "data"): Vec<PublishWithoutLinksPayloadRelationshipsResourcesDataItem>,
+});
 /// The object at `#/components/schemas/PublishWithoutLinksPayload/properties/relationships/properties/resources/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8423,10 +7150,10 @@ pub struct PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    PublishWithoutLinksPayloadRelationshipsResourcesDataItem { optional(r#type, "type"),
-    optional(id, "id") }
-);
+crate::runtime::contract::object!(PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
+    optional(r#type, "type"),
+    optional(id, "id"),
+});
 impl PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8436,17 +7163,11 @@ impl PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
             id: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeItem>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
+    with_type(r#type, "type"): TypeItem,
+    with_id(id, "id"): String,
+});
 /// The ``data`` object returned by the PublishWithoutLinks command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8462,10 +7183,11 @@ pub struct PublishWithoutLinks {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishWithoutLinksAttributes>,
 }
-crate::runtime::contract::object!(
-    PublishWithoutLinks { optional(r#type, "type"), optional(id, "id"),
-    optional(attributes, "attributes") }
-);
+crate::runtime::contract::object!(PublishWithoutLinks {
+    optional(r#type, "type"),
+    optional(id, "id"),
+    optional(attributes, "attributes"),
+});
 impl PublishWithoutLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8476,25 +7198,12 @@ impl PublishWithoutLinks {
             attributes: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<TypeCommands>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn with_attributes(
-        mut self,
-        value: impl Into<PublishWithoutLinksAttributes>,
-    ) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishWithoutLinks {
+    with_type(r#type, "type"): TypeCommands,
+    with_id(id, "id"): String,
+    with_attributes(attributes, "attributes"): PublishWithoutLinksAttributes,
+});
 /// Contains the properties of the response
 /// to the PublishWithoutLinks command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -8509,10 +7218,10 @@ pub struct PublishWithoutLinksAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommandExecutionStatus>,
 }
-crate::runtime::contract::object!(
-    PublishWithoutLinksAttributes { optional(extension, "extension"), optional(status,
-    "status") }
-);
+crate::runtime::contract::object!(PublishWithoutLinksAttributes {
+    optional(extension, "extension"),
+    optional(status, "status"),
+});
 impl PublishWithoutLinksAttributes {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8522,20 +7231,11 @@ impl PublishWithoutLinksAttributes {
             status: None,
         }
     }
-    /// Sets `extension`.
-    pub fn with_extension(
-        mut self,
-        value: impl Into<PublishWithoutLinksAttributesExtension>,
-    ) -> Self {
-        self.extension = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<CommandExecutionStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishWithoutLinksAttributes {
+    with_extension(extension, "extension"): PublishWithoutLinksAttributesExtension,
+    with_status(status, "status"): CommandExecutionStatus,
+});
 /// An object that contains properties
 /// specific to the PublishWithoutLinks command,
 /// extending the default properties of a command.
@@ -8550,10 +7250,10 @@ pub struct PublishWithoutLinksAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(
-    PublishWithoutLinksAttributesExtension { optional(r#type, "type"), optional(version,
-    "version") }
-);
+crate::runtime::contract::object!(PublishWithoutLinksAttributesExtension {
+    optional(r#type, "type"),
+    optional(version, "version"),
+});
 impl PublishWithoutLinksAttributesExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8563,20 +7263,11 @@ impl PublishWithoutLinksAttributesExtension {
             version: None,
         }
     }
-    /// Sets `type`.
-    pub fn with_type(
-        mut self,
-        value: impl Into<TypeCommandtypePublishWithoutLinks>,
-    ) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn with_version(mut self, value: impl Into<String>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PublishWithoutLinksAttributesExtension {
+    with_type(r#type, "type"): TypeCommandtypePublishWithoutLinks,
+    with_version(version, "version"): String,
+});
 /// A container of additional properties that extends the default properties of a version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -8596,10 +7287,12 @@ pub struct VersionExtensionWithSchemaLink {
         >,
     >,
 }
-crate::runtime::contract::object!(
-    VersionExtensionWithSchemaLink { required(r#type, "type"), required(version,
-    "version"), required(schema, "schema"), optional(data, "data") }
-);
+crate::runtime::contract::object!(VersionExtensionWithSchemaLink {
+    required(r#type, "type"),
+    required(version, "version"),
+    required(schema, "schema"),
+    optional(data, "data"),
+});
 impl VersionExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8615,20 +7308,10 @@ impl VersionExtensionWithSchemaLink {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(VersionExtensionWithSchemaLink {
+    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+});
 /// A container of additional properties that extends the default properties of this resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -8648,10 +7331,12 @@ pub struct ItemExtensionWithSchemaLink {
         >,
     >,
 }
-crate::runtime::contract::object!(
-    ItemExtensionWithSchemaLink { required(r#type, "type"), required(version, "version"),
-    required(schema, "schema"), optional(data, "data") }
-);
+crate::runtime::contract::object!(ItemExtensionWithSchemaLink {
+    required(r#type, "type"),
+    required(version, "version"),
+    required(schema, "schema"),
+    optional(data, "data"),
+});
 impl ItemExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8667,20 +7352,10 @@ impl ItemExtensionWithSchemaLink {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ItemExtensionWithSchemaLink {
+    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+});
 /// A container of additional properties that extends this resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -8700,10 +7375,12 @@ pub struct BaseAttributesExtensionObjectWithSchemaLink {
         >,
     >,
 }
-crate::runtime::contract::object!(
-    BaseAttributesExtensionObjectWithSchemaLink { required(r#type, "type"),
-    required(version, "version"), required(schema, "schema"), optional(data, "data") }
-);
+crate::runtime::contract::object!(BaseAttributesExtensionObjectWithSchemaLink {
+    required(r#type, "type"),
+    required(version, "version"),
+    required(schema, "schema"),
+    optional(data, "data"),
+});
 impl BaseAttributesExtensionObjectWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8719,20 +7396,10 @@ impl BaseAttributesExtensionObjectWithSchemaLink {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(BaseAttributesExtensionObjectWithSchemaLink {
+    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+});
 /// A container for the hyperlink to the schema of the type.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -8740,9 +7407,9 @@ pub struct BaseAttributesExtensionObjectWithSchemaLinkSchema {
     /// A hypertext reference to the location of the referenced resource.
     pub href: String,
 }
-crate::runtime::contract::object!(
-    BaseAttributesExtensionObjectWithSchemaLinkSchema { required(href, "href") }
-);
+crate::runtime::contract::object!(BaseAttributesExtensionObjectWithSchemaLinkSchema {
+    required(href, "href"),
+});
 impl BaseAttributesExtensionObjectWithSchemaLinkSchema {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8769,10 +7436,11 @@ pub struct BaseAttributesExtensionObjectWithoutSchemaLink {
         >,
     >,
 }
-crate::runtime::contract::object!(
-    BaseAttributesExtensionObjectWithoutSchemaLink { required(r#type, "type"),
-    required(version, "version"), optional(data, "data") }
-);
+crate::runtime::contract::object!(BaseAttributesExtensionObjectWithoutSchemaLink {
+    required(r#type, "type"),
+    required(version, "version"),
+    optional(data, "data"),
+});
 impl BaseAttributesExtensionObjectWithoutSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8783,20 +7451,10 @@ impl BaseAttributesExtensionObjectWithoutSchemaLink {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(BaseAttributesExtensionObjectWithoutSchemaLink {
+    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+});
 /// A container of additional properties that extends the default properties of this resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -8816,10 +7474,12 @@ pub struct ProjectExtensionWithSchemaLink {
         >,
     >,
 }
-crate::runtime::contract::object!(
-    ProjectExtensionWithSchemaLink { required(r#type, "type"), required(version,
-    "version"), required(schema, "schema"), optional(data, "data") }
-);
+crate::runtime::contract::object!(ProjectExtensionWithSchemaLink {
+    required(r#type, "type"),
+    required(version, "version"),
+    required(schema, "schema"),
+    optional(data, "data"),
+});
 impl ProjectExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8835,20 +7495,10 @@ impl ProjectExtensionWithSchemaLink {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ProjectExtensionWithSchemaLink {
+    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+});
 /// The JSON API object.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -8856,7 +7506,9 @@ pub struct JsonApiVersion {
     /// The version of JSON API. Will always be ``1.0``.
     pub version: JsonApiVersionValue,
 }
-crate::runtime::contract::object!(JsonApiVersion { required(version, "version") });
+crate::runtime::contract::object!(JsonApiVersion {
+    required(version, "version"),
+});
 impl JsonApiVersion {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8875,7 +7527,9 @@ pub enum JsonApiVersionValue {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(JsonApiVersionValue { V10 = "1.0" });
+crate::runtime::contract::open_enum!(JsonApiVersionValue {
+    V10 = "1.0",
+});
 /// An object containing the URI of the endpoint to access this resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8884,19 +7538,19 @@ pub struct JsonApiLinksSelf {
     #[serde(rename = "self", skip_serializing_if = "Option::is_none")]
     pub self_: Option<JsonApiLinksSelfSelf>,
 }
-crate::runtime::contract::object!(JsonApiLinksSelf { optional(self_, "self") });
+crate::runtime::contract::object!(JsonApiLinksSelf {
+    optional(self_, "self"),
+});
 impl JsonApiLinksSelf {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         JsonApiLinksSelf { self_: None }
     }
-    /// Sets `self_`.
-    pub fn with_self_(mut self, value: impl Into<JsonApiLinksSelfSelf>) -> Self {
-        self.self_ = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiLinksSelf {
+    with_self_(self_, "self_"): JsonApiLinksSelfSelf,
+});
 /// An object containing the URI of the endpoint to access this resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8906,19 +7560,19 @@ pub struct JsonApiLinksSelfSelf {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(JsonApiLinksSelfSelf { optional(href, "href") });
+crate::runtime::contract::object!(JsonApiLinksSelfSelf {
+    optional(href, "href"),
+});
 impl JsonApiLinksSelfSelf {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         JsonApiLinksSelfSelf { href: None }
     }
-    /// Sets `href`.
-    pub fn with_href(mut self, value: impl Into<String>) -> Self {
-        self.href = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiLinksSelfSelf {
+    with_href(href, "href"): String,
+});
 /// An object containing the hyperlink to the referenced resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -8926,7 +7580,9 @@ pub struct JsonApiLink {
     /// A hypertext reference to the location of the referenced resource.
     pub href: String,
 }
-crate::runtime::contract::object!(JsonApiLink { required(href, "href") });
+crate::runtime::contract::object!(JsonApiLink {
+    required(href, "href"),
+});
 impl JsonApiLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8943,7 +7599,9 @@ pub struct JsonApiLinksRelated {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<JsonApiLinksRelatedRelated>,
 }
-crate::runtime::contract::object!(JsonApiLinksRelated { optional(related, "related") });
+crate::runtime::contract::object!(JsonApiLinksRelated {
+    optional(related, "related"),
+});
 impl JsonApiLinksRelated {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8952,12 +7610,10 @@ impl JsonApiLinksRelated {
             related: None,
         }
     }
-    /// Sets `related`.
-    pub fn with_related(mut self, value: impl Into<JsonApiLinksRelatedRelated>) -> Self {
-        self.related = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiLinksRelated {
+    with_related(related, "related"): JsonApiLinksRelatedRelated,
+});
 /// An object containing the endpoint to retrieve
 /// a list of related resources.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -8967,7 +7623,9 @@ pub struct JsonApiLinksRelatedRelated {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(JsonApiLinksRelatedRelated { optional(href, "href") });
+crate::runtime::contract::object!(JsonApiLinksRelatedRelated {
+    optional(href, "href"),
+});
 impl JsonApiLinksRelatedRelated {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -8976,12 +7634,10 @@ impl JsonApiLinksRelatedRelated {
             href: None,
         }
     }
-    /// Sets `href`.
-    pub fn with_href(mut self, value: impl Into<String>) -> Self {
-        self.href = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiLinksRelatedRelated {
+    with_href(href, "href"): String,
+});
 /// An object containing the ``id`` and ``type`` properties of a resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8993,9 +7649,10 @@ pub struct JsonApiTypeId {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
-crate::runtime::contract::object!(
-    JsonApiTypeId { optional(id, "id"), optional(r#type, "type") }
-);
+crate::runtime::contract::object!(JsonApiTypeId {
+    optional(id, "id"),
+    optional(r#type, "type"),
+});
 impl JsonApiTypeId {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9005,17 +7662,11 @@ impl JsonApiTypeId {
             r#type: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiTypeId {
+    with_id(id, "id"): String,
+    with_type(r#type, "type"): String,
+});
 /// Information about the latest version of the item.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -9027,10 +7678,10 @@ pub struct JsonApiRelationshipsLinksToTipVersion {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksToTipVersion { optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksToTipVersion {
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl JsonApiRelationshipsLinksToTipVersion {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9040,17 +7691,11 @@ impl JsonApiRelationshipsLinksToTipVersion {
             data: None,
         }
     }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksRelated>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<JsonApiTypeId>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiRelationshipsLinksToTipVersion {
+    with_links(links, "links"): JsonApiLinksRelated,
+    with_data(data, "data"): JsonApiTypeId,
+});
 /// Information on the resources above this resource in the hierarchy.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -9062,10 +7707,10 @@ pub struct JsonApiRelationshipsLinksInternalResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksInternalResource { optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksInternalResource {
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl JsonApiRelationshipsLinksInternalResource {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9075,17 +7720,11 @@ impl JsonApiRelationshipsLinksInternalResource {
             data: None,
         }
     }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksRelated>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<JsonApiTypeId>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiRelationshipsLinksInternalResource {
+    with_links(links, "links"): JsonApiLinksRelated,
+    with_data(data, "data"): JsonApiTypeId,
+});
 /// Information on the parent of this resource in the folder hierarchy.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -9097,10 +7736,10 @@ pub struct JsonApiRelationshipsLinksFolderParent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksFolderParent { optional(links, "links"), optional(data,
-    "data") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksFolderParent {
+    optional(links, "links"),
+    optional(data, "data"),
+});
 impl JsonApiRelationshipsLinksFolderParent {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9110,17 +7749,11 @@ impl JsonApiRelationshipsLinksFolderParent {
             data: None,
         }
     }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksRelated>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<JsonApiTypeId>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiRelationshipsLinksFolderParent {
+    with_links(links, "links"): JsonApiLinksRelated,
+    with_data(data, "data"): JsonApiTypeId,
+});
 /// Information about the root folder of a project.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -9132,10 +7765,10 @@ pub struct JsonApiRelationshipsLinksRootFolder {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksRootFolder { optional(meta, "meta"), optional(data, "data")
-    }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksRootFolder {
+    optional(meta, "meta"),
+    optional(data, "data"),
+});
 impl JsonApiRelationshipsLinksRootFolder {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9145,17 +7778,11 @@ impl JsonApiRelationshipsLinksRootFolder {
             data: None,
         }
     }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<JsonApiMetaLink>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<JsonApiTypeId>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiRelationshipsLinksRootFolder {
+    with_meta(meta, "meta"): JsonApiMetaLink,
+    with_data(data, "data"): JsonApiTypeId,
+});
 /// Meta-information on links to this resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -9164,19 +7791,19 @@ pub struct JsonApiMetaLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<JsonApiLink>,
 }
-crate::runtime::contract::object!(JsonApiMetaLink { optional(link, "link") });
+crate::runtime::contract::object!(JsonApiMetaLink {
+    optional(link, "link"),
+});
 impl JsonApiMetaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         JsonApiMetaLink { link: None }
     }
-    /// Sets `link`.
-    pub fn with_link(mut self, value: impl Into<JsonApiLink>) -> Self {
-        self.link = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiMetaLink {
+    with_link(link, "link"): JsonApiLink,
+});
 /// Contains links to resources that are external to the data domain service. This is available only with BIM360.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -9186,9 +7813,10 @@ pub struct JsonApiRelationshipsLinksOnlyBim {
     /// The `data` property.
     pub data: JsonApiTypeId,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksOnlyBim { required(meta, "meta"), required(data, "data") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksOnlyBim {
+    required(meta, "meta"),
+    required(data, "data"),
+});
 impl JsonApiRelationshipsLinksOnlyBim {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9209,9 +7837,9 @@ pub struct JsonApiRelationshipsLinksVersions {
     /// The `links` property.
     pub links: JsonApiLinksRelated,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksVersions { required(links, "links") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksVersions {
+    required(links, "links"),
+});
 impl JsonApiRelationshipsLinksVersions {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9228,9 +7856,9 @@ pub struct JsonApiRelationshipsLinksInternal {
     /// The `links` property.
     pub links: JsonApiLinksRelated,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksInternal { required(links, "links") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksInternal {
+    required(links, "links"),
+});
 impl JsonApiRelationshipsLinksInternal {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9247,7 +7875,9 @@ pub struct WebViewLink {
     /// The location (URL) of the resource the link points to.
     pub href: String,
 }
-crate::runtime::contract::object!(WebViewLink { required(href, "href") });
+crate::runtime::contract::object!(WebViewLink {
+    required(href, "href"),
+});
 impl WebViewLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9266,9 +7896,10 @@ pub struct JsonApiLinksSelfAndWebView {
     #[serde(rename = "webView", skip_serializing_if = "Option::is_none")]
     pub web_view: Option<WebViewLink>,
 }
-crate::runtime::contract::object!(
-    JsonApiLinksSelfAndWebView { required(self_, "self"), optional(web_view, "webView") }
-);
+crate::runtime::contract::object!(JsonApiLinksSelfAndWebView {
+    required(self_, "self"),
+    optional(web_view, "webView"),
+});
 impl JsonApiLinksSelfAndWebView {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9278,12 +7909,10 @@ impl JsonApiLinksSelfAndWebView {
             web_view: None,
         }
     }
-    /// Sets `web_view`.
-    pub fn with_web_view(mut self, value: impl Into<WebViewLink>) -> Self {
-        self.web_view = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiLinksSelfAndWebView {
+    with_web_view(web_view, "web_view"): WebViewLink,
+});
 /// Information on other resources that have a custom relationship with this resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -9291,9 +7920,9 @@ pub struct JsonApiRelationshipsLinksRefs {
     /// The object containing information on links of related resources that share a custom relationship with this resource.
     pub links: JsonApiRelationshipsLinksRefsLinks,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksRefs { required(links, "links") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksRefs {
+    required(links, "links"),
+});
 impl JsonApiRelationshipsLinksRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9313,10 +7942,10 @@ pub struct JsonApiRelationshipsLinksRefsLinks {
     /// The `related` property.
     pub related: JsonApiLink,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksRefsLinks { required(self_, "self"), required(related,
-    "related") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksRefsLinks {
+    required(self_, "self"),
+    required(related, "related"),
+});
 impl JsonApiRelationshipsLinksRefsLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9334,9 +7963,9 @@ pub struct JsonApiRelationshipsLinksLinks {
     /// The object containing information on links to this resource.
     pub links: JsonApiRelationshipsLinksLinksLinks,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksLinks { required(links, "links") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksLinks {
+    required(links, "links"),
+});
 impl JsonApiRelationshipsLinksLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9354,9 +7983,9 @@ pub struct JsonApiRelationshipsLinksLinksLinks {
     #[serde(rename = "self")]
     pub self_: JsonApiLink,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsLinksLinksLinks { required(self_, "self") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsLinksLinksLinks {
+    required(self_, "self"),
+});
 impl JsonApiRelationshipsLinksLinksLinks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9373,7 +8002,9 @@ pub struct JsonApiRelationshipsRefs {
     /// An array of objects, where each object represents custom relationship.
     pub data: Vec<JsonApiRelationshipsRefsDataItem>,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsRefs { required(data, "data") });
+crate::runtime::contract::object!(JsonApiRelationshipsRefs {
+    required(data, "data"),
+});
 impl JsonApiRelationshipsRefs {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9394,10 +8025,11 @@ pub struct JsonApiRelationshipsRefsDataItem {
     /// The meta-information describing the custom relationship.
     pub meta: JsonApiRelationshipsRefsDataItemMeta,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsRefsDataItem { required(r#type, "type"), required(id, "id"),
-    required(meta, "meta") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsRefsDataItem {
+    required(r#type, "type"),
+    required(id, "id"),
+    required(meta, "meta"),
+});
 impl JsonApiRelationshipsRefsDataItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9425,10 +8057,11 @@ pub struct JsonApiRelationshipsRefsDataItemMeta {
     /// A container of additional properties that extends the default properties of this resource.
     pub extension: JsonApiRelationshipsRefsDataItemMetaExtension,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsRefsDataItemMeta { required(ref_type, "refType"),
-    required(direction, "direction"), required(extension, "extension") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsRefsDataItemMeta {
+    required(ref_type, "refType"),
+    required(direction, "direction"),
+    required(extension, "extension"),
+});
 impl JsonApiRelationshipsRefsDataItemMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9458,10 +8091,11 @@ pub struct JsonApiRelationshipsRefsDataItemMetaExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiRelationshipsRefsDataItemMetaExtensionData>,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsRefsDataItemMetaExtension { required(r#type, "type"),
-    required(version, "version"), optional(data, "data") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsRefsDataItemMetaExtension {
+    required(r#type, "type"),
+    required(version, "version"),
+    optional(data, "data"),
+});
 impl JsonApiRelationshipsRefsDataItemMetaExtension {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9475,15 +8109,10 @@ impl JsonApiRelationshipsRefsDataItemMetaExtension {
             data: None,
         }
     }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<JsonApiRelationshipsRefsDataItemMetaExtensionData>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(JsonApiRelationshipsRefsDataItemMetaExtension {
+    with_data(data, "data"): JsonApiRelationshipsRefsDataItemMetaExtensionData,
+});
 /// The container of the additional properties.
 ///
 /// The additional properties must follow the schema specified by ``extensions.type`` and ``extensions.version``. Properties that don't follow the schema will be ignored.
@@ -9494,10 +8123,9 @@ pub struct JsonApiRelationshipsRefsDataItemMetaExtensionData {
     #[serde(rename = "nestedType")]
     pub nested_type: NestedXref,
 }
-crate::runtime::contract::object!(
-    JsonApiRelationshipsRefsDataItemMetaExtensionData { required(nested_type,
-    "nestedType") }
-);
+crate::runtime::contract::object!(JsonApiRelationshipsRefsDataItemMetaExtensionData {
+    required(nested_type, "nestedType"),
+});
 impl JsonApiRelationshipsRefsDataItemMetaExtensionData {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9524,10 +8152,12 @@ pub struct PaginationInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prev: Option<PaginationInfoPrev>,
 }
-crate::runtime::contract::object!(
-    PaginationInfo { required(self_, "self"), optional(first, "first"), optional(next,
-    "next"), optional(prev, "prev") }
-);
+crate::runtime::contract::object!(PaginationInfo {
+    required(self_, "self"),
+    optional(first, "first"),
+    optional(next, "next"),
+    optional(prev, "prev"),
+});
 impl PaginationInfo {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -9539,22 +8169,12 @@ impl PaginationInfo {
             prev: None,
         }
     }
-    /// Sets `first`.
-    pub fn with_first(mut self, value: impl Into<PaginationInfoFirst>) -> Self {
-        self.first = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn with_next(mut self, value: impl Into<PaginationInfoNext>) -> Self {
-        self.next = Some(value.into());
-        self
-    }
-    /// Sets `prev`.
-    pub fn with_prev(mut self, value: impl Into<PaginationInfoPrev>) -> Self {
-        self.prev = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PaginationInfo {
+    with_first(first, "first"): PaginationInfoFirst,
+    with_next(next, "next"): PaginationInfoNext,
+    with_prev(prev, "prev"): PaginationInfoPrev,
+});
 /// A container for the link to the current page of the response.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -9563,19 +8183,19 @@ pub struct PaginationInfoSelf {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(PaginationInfoSelf { optional(href, "href") });
+crate::runtime::contract::object!(PaginationInfoSelf {
+    optional(href, "href"),
+});
 impl PaginationInfoSelf {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PaginationInfoSelf { href: None }
     }
-    /// Sets `href`.
-    pub fn with_href(mut self, value: impl Into<String>) -> Self {
-        self.href = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PaginationInfoSelf {
+    with_href(href, "href"): String,
+});
 /// A container for the link to the first page of the response.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -9584,19 +8204,19 @@ pub struct PaginationInfoFirst {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(PaginationInfoFirst { optional(href, "href") });
+crate::runtime::contract::object!(PaginationInfoFirst {
+    optional(href, "href"),
+});
 impl PaginationInfoFirst {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PaginationInfoFirst { href: None }
     }
-    /// Sets `href`.
-    pub fn with_href(mut self, value: impl Into<String>) -> Self {
-        self.href = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PaginationInfoFirst {
+    with_href(href, "href"): String,
+});
 /// A container for the link to the next page of the response.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -9605,19 +8225,19 @@ pub struct PaginationInfoNext {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(PaginationInfoNext { optional(href, "href") });
+crate::runtime::contract::object!(PaginationInfoNext {
+    optional(href, "href"),
+});
 impl PaginationInfoNext {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PaginationInfoNext { href: None }
     }
-    /// Sets `href`.
-    pub fn with_href(mut self, value: impl Into<String>) -> Self {
-        self.href = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PaginationInfoNext {
+    with_href(href, "href"): String,
+});
 /// A container for the link to the previous page of the response.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -9626,19 +8246,19 @@ pub struct PaginationInfoPrev {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(PaginationInfoPrev { optional(href, "href") });
+crate::runtime::contract::object!(PaginationInfoPrev {
+    optional(href, "href"),
+});
 impl PaginationInfoPrev {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PaginationInfoPrev { href: None }
     }
-    /// Sets `href`.
-    pub fn with_href(mut self, value: impl Into<String>) -> Self {
-        self.href = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PaginationInfoPrev {
+    with_href(href, "href"): String,
+});
 /// The type of the relationship. Will always be ``xrefs:autodesk.core:Xref``.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
@@ -9647,9 +8267,9 @@ pub enum ExtensionTypeCoreXref {
     #[default]
     XrefsAutodeskCoreXref,
 }
-crate::runtime::contract::closed_enum!(
-    ExtensionTypeCoreXref { XrefsAutodeskCoreXref = "xrefs:autodesk.core:Xref" }
-);
+crate::runtime::contract::closed_enum!(ExtensionTypeCoreXref {
+    XrefsAutodeskCoreXref = "xrefs:autodesk.core:Xref",
+});
 /// The type of the xref, which defines how nested xrefs are handled. Possible values are:
 ///
 /// -  ``attachment``: Nested xrefs are not ignored.
@@ -9662,9 +8282,10 @@ pub enum NestedXref {
     /// `overlay`
     Overlay,
 }
-crate::runtime::contract::closed_enum!(
-    NestedXref { Attachment = "attachment", Overlay = "overlay" }
-);
+crate::runtime::contract::closed_enum!(NestedXref {
+    Attachment = "attachment",
+    Overlay = "overlay",
+});
 /// Describes the direction of data flow in the relationship. Possible values are:
 ///
 /// - ``to`` - Data flows from this resource to the related resource.
@@ -9679,7 +8300,10 @@ pub enum MetarefsDirection {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(MetarefsDirection { From = "from", To = "to" });
+crate::runtime::contract::open_enum!(MetarefsDirection {
+    From = "from",
+    To = "to",
+});
 /// A status indicating whether this version conforms to its parent folder's file naming standard.
 ///
 /// Possible values:
@@ -9703,10 +8327,11 @@ pub enum ConformingStatus {
     /// `NON_CONFORMING`
     NonConforming,
 }
-crate::runtime::contract::closed_enum!(
-    ConformingStatus { NONE = "NONE", CONFORMING = "CONFORMING", NonConforming =
-    "NON_CONFORMING" }
-);
+crate::runtime::contract::closed_enum!(ConformingStatus {
+    NONE = "NONE",
+    CONFORMING = "CONFORMING",
+    NonConforming = "NON_CONFORMING",
+});
 /// The type of project. Only relevant for BIM 360 and ACC projects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9716,9 +8341,10 @@ pub enum ProjectTypeBim360Acc {
     /// `ACC`
     ACC,
 }
-crate::runtime::contract::closed_enum!(
-    ProjectTypeBim360Acc { BIM360 = "BIM360", ACC = "ACC" }
-);
+crate::runtime::contract::closed_enum!(ProjectTypeBim360Acc {
+    BIM360 = "BIM360",
+    ACC = "ACC",
+});
 /// Specifies where the hub is stored. Possible values are:
 ///
 /// - ``US`` - Data center for the US region.
@@ -9751,10 +8377,16 @@ pub enum Region {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    Region { US = "US", EMEA = "EMEA", AUS = "AUS", CAN = "CAN", DEU = "DEU", IND =
-    "IND", JPN = "JPN", GBR = "GBR" }
-);
+crate::runtime::contract::open_enum!(Region {
+    US = "US",
+    EMEA = "EMEA",
+    AUS = "AUS",
+    CAN = "CAN",
+    DEU = "DEU",
+    IND = "IND",
+    JPN = "JPN",
+    GBR = "GBR",
+});
 /// The type of custom relationship. Will always be ``xrefs``.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
@@ -9763,7 +8395,9 @@ pub enum ReftypesXref {
     #[default]
     Xrefs,
 }
-crate::runtime::contract::closed_enum!(ReftypesXref { Xrefs = "xrefs" });
+crate::runtime::contract::closed_enum!(ReftypesXref {
+    Xrefs = "xrefs",
+});
 /// The type of the resource. Possible values are ``folders``, ``items``, ``versions``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9777,9 +8411,11 @@ pub enum TypeEntity {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    TypeEntity { Folders = "folders", Items = "items", Versions = "versions" }
-);
+crate::runtime::contract::open_enum!(TypeEntity {
+    Folders = "folders",
+    Items = "items",
+    Versions = "versions",
+});
 /// The type of the resource. Possible values are ``folders``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9789,7 +8425,9 @@ pub enum TypeFolder {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeFolder { Folders = "folders" });
+crate::runtime::contract::open_enum!(TypeFolder {
+    Folders = "folders",
+});
 /// The type of the resource. Possible values are ``folders``, ``items``.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9799,9 +8437,10 @@ pub enum TypeFolderItems {
     /// `items`
     Items,
 }
-crate::runtime::contract::closed_enum!(
-    TypeFolderItems { Folders = "folders", Items = "items" }
-);
+crate::runtime::contract::closed_enum!(TypeFolderItems {
+    Folders = "folders",
+    Items = "items",
+});
 /// The type of resource the storage location is related to. Possible values are:
 ///
 /// - ``folders`` - The storage location is for a new item.
@@ -9814,9 +8453,10 @@ pub enum TypeFolderItemsForStorage {
     /// `items`
     Items,
 }
-crate::runtime::contract::closed_enum!(
-    TypeFolderItemsForStorage { Folders = "folders", Items = "items" }
-);
+crate::runtime::contract::closed_enum!(TypeFolderItemsForStorage {
+    Folders = "folders",
+    Items = "items",
+});
 /// The type of the resource. Possible values are ``hubs``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9826,7 +8466,9 @@ pub enum TypeHub {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeHub { Hubs = "hubs" });
+crate::runtime::contract::open_enum!(TypeHub {
+    Hubs = "hubs",
+});
 /// The type of the resource. Possible values are ``items``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9836,7 +8478,9 @@ pub enum TypeItem {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeItem { Items = "items" });
+crate::runtime::contract::open_enum!(TypeItem {
+    Items = "items",
+});
 /// The type of the resource. Possible values are ``links``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9846,7 +8490,9 @@ pub enum TypeLink {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeLink { Links = "links" });
+crate::runtime::contract::open_enum!(TypeLink {
+    Links = "links",
+});
 /// The type of the resource. Possible values are ``projects``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9856,7 +8502,9 @@ pub enum TypeProject {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeProject { Projects = "projects" });
+crate::runtime::contract::open_enum!(TypeProject {
+    Projects = "projects",
+});
 /// The type of the resource. Possible values are ``derived``, ``dependencies``, ``auxiliary``, ``xrefs``, and ``includes``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9874,10 +8522,13 @@ pub enum TypeRef {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    TypeRef { Derived = "derived", Dependencies = "dependencies", Auxiliary =
-    "auxiliary", Xrefs = "xrefs", Includes = "includes" }
-);
+crate::runtime::contract::open_enum!(TypeRef {
+    Derived = "derived",
+    Dependencies = "dependencies",
+    Auxiliary = "auxiliary",
+    Xrefs = "xrefs",
+    Includes = "includes",
+});
 /// The type of the resource. Possible values are ``versions``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9887,7 +8538,9 @@ pub enum TypeVersion {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeVersion { Versions = "versions" });
+crate::runtime::contract::open_enum!(TypeVersion {
+    Versions = "versions",
+});
 /// The type of this resource. Possible values are ``objects``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9897,7 +8550,9 @@ pub enum TypeObject {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeObject { Objects = "objects" });
+crate::runtime::contract::open_enum!(TypeObject {
+    Objects = "objects",
+});
 /// The type of this resource. Possible values are ``downloadFormats``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9907,9 +8562,9 @@ pub enum TypeDownloadformats {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    TypeDownloadformats { DownloadFormats = "downloadFormats" }
-);
+crate::runtime::contract::open_enum!(TypeDownloadformats {
+    DownloadFormats = "downloadFormats",
+});
 /// The type of this resource. Possible values are ``downloads``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9919,7 +8574,9 @@ pub enum TypeDownloads {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeDownloads { Downloads = "downloads" });
+crate::runtime::contract::open_enum!(TypeDownloads {
+    Downloads = "downloads",
+});
 /// The type of this resource. Possible values are ``jobs``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9929,7 +8586,9 @@ pub enum TypeJob {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeJob { Downloads = "downloads" });
+crate::runtime::contract::open_enum!(TypeJob {
+    Downloads = "downloads",
+});
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.bim360:C4RModelPublish`` for the PublishModel command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9939,10 +8598,9 @@ pub enum TypeCommandtypePublishmodel {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    TypeCommandtypePublishmodel { CommandsAutodeskBim360C4rModelPublish =
-    "commands:autodesk.bim360:C4RModelPublish" }
-);
+crate::runtime::contract::open_enum!(TypeCommandtypePublishmodel {
+    CommandsAutodeskBim360C4rModelPublish = "commands:autodesk.bim360:C4RModelPublish",
+});
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.bim360:C4RPublishWithoutLinks`` for the PublishWithoutLinks command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9952,10 +8610,9 @@ pub enum TypeCommandtypePublishWithoutLinks {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    TypeCommandtypePublishWithoutLinks { CommandsAutodeskBim360C4rPublishWithoutLinks =
-    "commands:autodesk.bim360:C4RPublishWithoutLinks" }
-);
+crate::runtime::contract::open_enum!(TypeCommandtypePublishWithoutLinks {
+    CommandsAutodeskBim360C4rPublishWithoutLinks = "commands:autodesk.bim360:C4RPublishWithoutLinks",
+});
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.core:CheckPermission`` for the CheckPermission command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9965,10 +8622,9 @@ pub enum TypeCommandtypeCheckPermission {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    TypeCommandtypeCheckPermission { CommandsAutodeskCoreCheckPermission =
-    "commands:autodesk.core:CheckPermission" }
-);
+crate::runtime::contract::open_enum!(TypeCommandtypeCheckPermission {
+    CommandsAutodeskCoreCheckPermission = "commands:autodesk.core:CheckPermission",
+});
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.core:ListRefs`` for the ListRefs command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9978,10 +8634,9 @@ pub enum TypeCommandtypeListRefs {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    TypeCommandtypeListRefs { CommandsAutodeskCoreListRefs =
-    "commands:autodesk.core:ListRefs" }
-);
+crate::runtime::contract::open_enum!(TypeCommandtypeListRefs {
+    CommandsAutodeskCoreListRefs = "commands:autodesk.core:ListRefs",
+});
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.core:ListItems`` for the ListItems command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9991,10 +8646,9 @@ pub enum TypeCommandtypeListItems {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    TypeCommandtypeListItems { CommandsAutodeskCoreListItems =
-    "commands:autodesk.core:ListItems" }
-);
+crate::runtime::contract::open_enum!(TypeCommandtypeListItems {
+    CommandsAutodeskCoreListItems = "commands:autodesk.core:ListItems",
+});
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.bim360:C4RModelGetPublishJob`` for the GetPublishModelJob command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
@@ -10003,10 +8657,9 @@ pub enum TypeCommandtypeGetPublishModelJob {
     #[default]
     CommandsAutodeskBim360C4rModelGetPublishJob,
 }
-crate::runtime::contract::closed_enum!(
-    TypeCommandtypeGetPublishModelJob { CommandsAutodeskBim360C4rModelGetPublishJob =
-    "commands:autodesk.bim360:C4RModelGetPublishJob" }
-);
+crate::runtime::contract::closed_enum!(TypeCommandtypeGetPublishModelJob {
+    CommandsAutodeskBim360C4rModelGetPublishJob = "commands:autodesk.bim360:C4RModelGetPublishJob",
+});
 /// The type of this resource. Possible values are ``commands``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -10016,7 +8669,9 @@ pub enum TypeCommands {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeCommands { Commands = "commands" });
+crate::runtime::contract::open_enum!(TypeCommands {
+    Commands = "commands",
+});
 /// Meta information required for webhooks.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -10033,10 +8688,10 @@ pub struct MetaForWebhooks {
     #[serde(rename = "workflowAttribute", skip_serializing_if = "Option::is_none")]
     pub workflow_attribute: Option<String>,
 }
-crate::runtime::contract::object!(
-    MetaForWebhooks { required(workflow, "workflow"), optional(workflow_attribute,
-    "workflowAttribute") }
-);
+crate::runtime::contract::object!(MetaForWebhooks {
+    required(workflow, "workflow"),
+    optional(workflow_attribute, "workflowAttribute"),
+});
 impl MetaForWebhooks {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10046,12 +8701,10 @@ impl MetaForWebhooks {
             workflow_attribute: None,
         }
     }
-    /// Sets `workflow_attribute`.
-    pub fn with_workflow_attribute(mut self, value: impl Into<String>) -> Self {
-        self.workflow_attribute = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(MetaForWebhooks {
+    with_workflow_attribute(workflow_attribute, "workflow_attribute"): String,
+});
 /// The current stage of the command execution
 /// process. Possible values:
 ///
@@ -10073,10 +8726,12 @@ pub enum CommandExecutionStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    CommandExecutionStatus { Accepted = "accepted", Committed = "committed", Complete =
-    "complete", Failed = "failed" }
-);
+crate::runtime::contract::open_enum!(CommandExecutionStatus {
+    Accepted = "accepted",
+    Committed = "committed",
+    Complete = "complete",
+    Failed = "failed",
+});
 /// Filter by the type of the objects in the folder. Supported values are ``folders`` and ``items``.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -10086,9 +8741,10 @@ pub enum FilterType {
     /// `items`
     Items,
 }
-crate::runtime::contract::closed_enum!(
-    FilterType { Folders = "folders", Items = "items" }
-);
+crate::runtime::contract::closed_enum!(FilterType {
+    Folders = "folders",
+    Items = "items",
+});
 /// Filter by the type of the objects in the folder. Supported values are ``folders`` and ``items``.
 pub type FilterTypeInternal = Vec<FilterType>;
 /// Filter by the ``type`` of the ``ref`` target. Supported values include ``folders``, ``items``, and ``versions``.
@@ -10102,9 +8758,11 @@ pub enum FilterTypeVersion {
     /// `versions`
     Versions,
 }
-crate::runtime::contract::closed_enum!(
-    FilterTypeVersion { Folders = "folders", Items = "items", Versions = "versions" }
-);
+crate::runtime::contract::closed_enum!(FilterTypeVersion {
+    Folders = "folders",
+    Items = "items",
+    Versions = "versions",
+});
 /// Filter by the ``type`` of the ``ref`` target. Supported values include ``folders``, ``items``, and ``versions``.
 pub type FilterTypeVersionInternal = Vec<FilterTypeVersion>;
 /// Filter by ``refType``. Possible values: ``derived``, ``dependencies``, ``auxiliary``, ``xrefs``, and ``includes``.
@@ -10122,10 +8780,13 @@ pub enum FilterRefType {
     /// `includes`
     Includes,
 }
-crate::runtime::contract::closed_enum!(
-    FilterRefType { Derived = "derived", Dependencies = "dependencies", Auxiliary =
-    "auxiliary", Xrefs = "xrefs", Includes = "includes" }
-);
+crate::runtime::contract::closed_enum!(FilterRefType {
+    Derived = "derived",
+    Dependencies = "dependencies",
+    Auxiliary = "auxiliary",
+    Xrefs = "xrefs",
+    Includes = "includes",
+});
 /// Filter by the direction of the reference. Possible values: ``from`` and ``to``.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -10135,7 +8796,10 @@ pub enum FilterDirection {
     /// `to`
     To,
 }
-crate::runtime::contract::closed_enum!(FilterDirection { From = "from", To = "to" });
+crate::runtime::contract::closed_enum!(FilterDirection {
+    From = "from",
+    To = "to",
+});
 /// Commamd response
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10147,9 +8811,10 @@ pub struct Command {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CommandData>,
 }
-crate::runtime::contract::object!(
-    Command { optional(jsonapi, "jsonapi"), optional(data, "data") }
-);
+crate::runtime::contract::object!(Command {
+    optional(jsonapi, "jsonapi"),
+    optional(data, "data"),
+});
 impl Command {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10159,17 +8824,11 @@ impl Command {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<CommandData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Command {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_data(data, "data"): CommandData,
+});
 /// The ``data`` object that is returned will be one of the following, depending on the command that was executed.
 ///
 /// Told apart by the `attributes/extension/type` property; an unknown `attributes/extension/type` is kept in `Other`.
@@ -10191,14 +8850,14 @@ pub enum CommandData {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(
-    CommandData, tag = "attributes/extension/type" { CheckPermission =
-    "commands:autodesk.core:CheckPermission", PublishModel =
-    "commands:autodesk.bim360:C4RModelPublish", PublishWithoutLinks =
-    "commands:autodesk.bim360:C4RPublishWithoutLinks", PublishModelJob =
-    "commands:autodesk.bim360:C4RModelGetPublishJob", ListRefs =
-    "commands:autodesk.core:ListRefs", ListItems = "commands:autodesk.core:ListItems" }
-);
+crate::runtime::contract::one_of!(CommandData, tag = "attributes/extension/type" {
+    CheckPermission = "commands:autodesk.core:CheckPermission",
+    PublishModel = "commands:autodesk.bim360:C4RModelPublish",
+    PublishWithoutLinks = "commands:autodesk.bim360:C4RPublishWithoutLinks",
+    PublishModelJob = "commands:autodesk.bim360:C4RModelGetPublishJob",
+    ListRefs = "commands:autodesk.core:ListRefs",
+    ListItems = "commands:autodesk.core:ListItems",
+});
 /// Command Payload
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10210,9 +8869,10 @@ pub struct CommandPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CommandPayloadData>,
 }
-crate::runtime::contract::object!(
-    CommandPayload { optional(jsonapi, "jsonapi"), optional(data, "data") }
-);
+crate::runtime::contract::object!(CommandPayload {
+    optional(jsonapi, "jsonapi"),
+    optional(data, "data"),
+});
 impl CommandPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10222,17 +8882,11 @@ impl CommandPayload {
             data: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<CommandPayloadData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CommandPayload {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_data(data, "data"): CommandPayloadData,
+});
 /// Pick one of the following data objects to capture the input data for the command you want to execute.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -10252,11 +8906,14 @@ pub enum CommandPayloadData {
     /// A value that matches none of the alternatives, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(
-    CommandPayloadData { CheckPermissionPayload, PublishModelPayload,
-    PublishWithoutLinksPayload, PublishModelJobPayload, ListRefsPayload, ListItemsPayload
-    }
-);
+crate::runtime::contract::one_of!(CommandPayloadData {
+    CheckPermissionPayload,
+    PublishModelPayload,
+    PublishWithoutLinksPayload,
+    PublishModelJobPayload,
+    ListRefsPayload,
+    ListItemsPayload,
+});
 /// Create item response
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10277,10 +8934,13 @@ pub struct CreatedItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreatedItemMeta>,
 }
-crate::runtime::contract::object!(
-    CreatedItem { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data"), optional(included, "included"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreatedItem {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(included, "included"),
+    optional(meta, "meta"),
+});
 impl CreatedItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10293,32 +8953,14 @@ impl CreatedItem {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(mut self, value: impl Into<JsonApiVersion>) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(mut self, value: impl Into<JsonApiLinksSelf>) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(mut self, value: impl Into<ItemData>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `included`.
-    pub fn with_included(mut self, value: impl Into<Vec<VersionData>>) -> Self {
-        self.included = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<CreatedItemMeta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreatedItem {
+    with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
+    with_links(links, "links"): JsonApiLinksSelf,
+    with_data(data, "data"): ItemData,
+    with_included(included, "included"): Vec<VersionData>,
+    with_meta(meta, "meta"): CreatedItemMeta,
+});
 /// The object containing the information on the command ID of the command processor.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10327,9 +8969,9 @@ pub struct CreatedItemMeta {
     #[serde(rename = "bim360DmCommandId", skip_serializing_if = "Option::is_none")]
     pub bim360_dm_command_id: Option<String>,
 }
-crate::runtime::contract::object!(
-    CreatedItemMeta { optional(bim360_dm_command_id, "bim360DmCommandId") }
-);
+crate::runtime::contract::object!(CreatedItemMeta {
+    optional(bim360_dm_command_id, "bim360DmCommandId"),
+});
 impl CreatedItemMeta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10338,12 +8980,10 @@ impl CreatedItemMeta {
             bim360_dm_command_id: None,
         }
     }
-    /// Sets `bim360_dm_command_id`.
-    pub fn with_bim360_dm_command_id(mut self, value: impl Into<String>) -> Self {
-        self.bim360_dm_command_id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreatedItemMeta {
+    with_bim360_dm_command_id(bim360_dm_command_id, "bim360_dm_command_id"): String,
+});
 /// The type of this resource. Possible values: queued, finished, failed, processing
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -10359,10 +8999,12 @@ pub enum DownloadsStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    DownloadsStatus { Queued = "queued", Finished = "finished", Failed = "failed",
-    Processing = "processing" }
-);
+crate::runtime::contract::open_enum!(DownloadsStatus {
+    Queued = "queued",
+    Finished = "finished",
+    Failed = "failed",
+    Processing = "processing",
+});
 /// The object at `#/paths/~1project~1v1~1hubs/get/responses/401/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10371,19 +9013,19 @@ pub struct GetHubsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubsError { optional(id, "id") });
+crate::runtime::contract::object!(GetHubsError {
+    optional(id, "id"),
+});
 impl GetHubsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetHubsError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10401,10 +9043,12 @@ pub struct GetHubsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetHubsError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetHubsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetHubsError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetHubsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10416,36 +9060,13 @@ impl GetHubsError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetHubsError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubsError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetHubsError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10454,7 +9075,9 @@ pub struct GetHubsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetHubsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetHubsError2Meta { optional(warnings, "warnings") });
+crate::runtime::contract::object!(GetHubsError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetHubsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10463,15 +9086,10 @@ impl GetHubsError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetHubsError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubsError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetHubsError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1project~1v1~1hubs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10501,12 +9119,16 @@ pub struct GetHubsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetHubsError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetHubsError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetHubsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10522,47 +9144,17 @@ impl GetHubsError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubsError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10571,19 +9163,19 @@ pub struct GetHubError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubError { optional(id, "id") });
+crate::runtime::contract::object!(GetHubError {
+    optional(id, "id"),
+});
 impl GetHubError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetHubError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10601,10 +9193,12 @@ pub struct GetHubError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetHubError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetHubError2 { optional(jsonapi, "jsonapi"), optional(links, "links"), optional(data,
-    "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetHubError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetHubError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10616,36 +9210,13 @@ impl GetHubError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetHubError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetHubError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10654,22 +9225,19 @@ pub struct GetHubError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetHubError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetHubError2Meta { optional(warnings, "warnings") });
+crate::runtime::contract::object!(GetHubError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetHubError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetHubError2Meta { warnings: None }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetHubError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetHubError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10699,12 +9267,16 @@ pub struct GetHubError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetHubError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetHubError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetHubError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10720,47 +9292,17 @@ impl GetHubError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10769,19 +9311,19 @@ pub struct GetHubError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetHubError3 {
+    optional(id, "id"),
+});
 impl GetHubError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetHubError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10790,19 +9332,19 @@ pub struct GetHubProjectsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubProjectsError { optional(id, "id") });
+crate::runtime::contract::object!(GetHubProjectsError {
+    optional(id, "id"),
+});
 impl GetHubProjectsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetHubProjectsError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubProjectsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/401/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10811,19 +9353,19 @@ pub struct GetHubProjectsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubProjectsError2 { optional(id, "id") });
+crate::runtime::contract::object!(GetHubProjectsError2 {
+    optional(id, "id"),
+});
 impl GetHubProjectsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetHubProjectsError2 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubProjectsError2 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10841,10 +9383,12 @@ pub struct GetHubProjectsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetHubProjectsError3Meta>,
 }
-crate::runtime::contract::object!(
-    GetHubProjectsError3 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetHubProjectsError3 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetHubProjectsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10856,36 +9400,13 @@ impl GetHubProjectsError3 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetHubProjectsError3Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubProjectsError3 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetHubProjectsError3Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10894,9 +9415,9 @@ pub struct GetHubProjectsError3Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetHubProjectsError3MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetHubProjectsError3Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetHubProjectsError3Meta {
+    optional(warnings, "warnings"),
+});
 impl GetHubProjectsError3Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10905,15 +9426,10 @@ impl GetHubProjectsError3Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetHubProjectsError3MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubProjectsError3Meta {
+    with_warnings(warnings, "warnings"): Vec<GetHubProjectsError3MetaWarningsItem>,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -10943,12 +9459,16 @@ pub struct GetHubProjectsError3MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetHubProjectsError3MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetHubProjectsError3MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetHubProjectsError3MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -10964,47 +9484,17 @@ impl GetHubProjectsError3MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubProjectsError3MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11013,19 +9503,19 @@ pub struct GetHubProjectsError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubProjectsError4 { optional(id, "id") });
+crate::runtime::contract::object!(GetHubProjectsError4 {
+    optional(id, "id"),
+});
 impl GetHubProjectsError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetHubProjectsError4 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetHubProjectsError4 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11034,19 +9524,19 @@ pub struct GetProjectError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectError { optional(id, "id") });
+crate::runtime::contract::object!(GetProjectError {
+    optional(id, "id"),
+});
 impl GetProjectError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetProjectError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11064,10 +9554,12 @@ pub struct GetProjectError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetProjectError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetProjectError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetProjectError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetProjectError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11079,36 +9571,13 @@ impl GetProjectError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetProjectError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetProjectError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11117,9 +9586,9 @@ pub struct GetProjectError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetProjectError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetProjectError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetProjectError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetProjectError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11128,15 +9597,10 @@ impl GetProjectError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetProjectError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetProjectError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11166,12 +9630,16 @@ pub struct GetProjectError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetProjectError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetProjectError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetProjectError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11187,47 +9655,17 @@ impl GetProjectError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11236,19 +9674,19 @@ pub struct GetProjectError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetProjectError3 {
+    optional(id, "id"),
+});
 impl GetProjectError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetProjectError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11257,19 +9695,19 @@ pub struct GetProjectHubError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectHubError { optional(id, "id") });
+crate::runtime::contract::object!(GetProjectHubError {
+    optional(id, "id"),
+});
 impl GetProjectHubError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetProjectHubError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectHubError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11287,10 +9725,12 @@ pub struct GetProjectHubError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetProjectHubError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetProjectHubError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetProjectHubError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetProjectHubError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11302,36 +9742,13 @@ impl GetProjectHubError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetProjectHubError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectHubError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetProjectHubError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11340,9 +9757,9 @@ pub struct GetProjectHubError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetProjectHubError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetProjectHubError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetProjectHubError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetProjectHubError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11351,15 +9768,10 @@ impl GetProjectHubError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetProjectHubError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectHubError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetProjectHubError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11389,12 +9801,16 @@ pub struct GetProjectHubError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetProjectHubError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetProjectHubError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetProjectHubError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11410,47 +9826,17 @@ impl GetProjectHubError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectHubError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11459,19 +9845,19 @@ pub struct GetProjectHubError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectHubError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetProjectHubError3 {
+    optional(id, "id"),
+});
 impl GetProjectHubError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetProjectHubError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectHubError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11480,7 +9866,9 @@ pub struct GetProjectTopFoldersError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectTopFoldersError { optional(id, "id") });
+crate::runtime::contract::object!(GetProjectTopFoldersError {
+    optional(id, "id"),
+});
 impl GetProjectTopFoldersError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11489,12 +9877,10 @@ impl GetProjectTopFoldersError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectTopFoldersError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11512,10 +9898,12 @@ pub struct GetProjectTopFoldersError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetProjectTopFoldersError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetProjectTopFoldersError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetProjectTopFoldersError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetProjectTopFoldersError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11527,39 +9915,13 @@ impl GetProjectTopFoldersError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<GetProjectTopFoldersError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectTopFoldersError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetProjectTopFoldersError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11568,9 +9930,9 @@ pub struct GetProjectTopFoldersError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetProjectTopFoldersError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetProjectTopFoldersError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetProjectTopFoldersError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetProjectTopFoldersError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11579,15 +9941,10 @@ impl GetProjectTopFoldersError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetProjectTopFoldersError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectTopFoldersError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetProjectTopFoldersError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11617,12 +9974,16 @@ pub struct GetProjectTopFoldersError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetProjectTopFoldersError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetProjectTopFoldersError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetProjectTopFoldersError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11638,47 +9999,17 @@ impl GetProjectTopFoldersError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectTopFoldersError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11687,7 +10018,9 @@ pub struct GetProjectTopFoldersError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectTopFoldersError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetProjectTopFoldersError3 {
+    optional(id, "id"),
+});
 impl GetProjectTopFoldersError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11696,12 +10029,10 @@ impl GetProjectTopFoldersError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetProjectTopFoldersError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/304/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11710,19 +10041,19 @@ pub struct GetFolderError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderError { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderError {
+    optional(id, "id"),
+});
 impl GetFolderError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetFolderError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11731,19 +10062,19 @@ pub struct GetFolderError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderError2 { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderError2 {
+    optional(id, "id"),
+});
 impl GetFolderError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetFolderError2 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderError2 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11761,10 +10092,12 @@ pub struct GetFolderError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderError3Meta>,
 }
-crate::runtime::contract::object!(
-    GetFolderError3 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderError3 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetFolderError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11776,36 +10109,13 @@ impl GetFolderError3 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetFolderError3Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderError3 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetFolderError3Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11814,9 +10124,9 @@ pub struct GetFolderError3Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderError3MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetFolderError3Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetFolderError3Meta {
+    optional(warnings, "warnings"),
+});
 impl GetFolderError3Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11825,15 +10135,10 @@ impl GetFolderError3Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetFolderError3MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderError3Meta {
+    with_warnings(warnings, "warnings"): Vec<GetFolderError3MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11863,12 +10168,16 @@ pub struct GetFolderError3MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetFolderError3MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderError3MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetFolderError3MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11884,47 +10193,17 @@ impl GetFolderError3MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderError3MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11933,19 +10212,19 @@ pub struct GetFolderError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderError4 { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderError4 {
+    optional(id, "id"),
+});
 impl GetFolderError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetFolderError4 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderError4 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11954,19 +10233,19 @@ pub struct PatchFolderError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchFolderError { optional(id, "id") });
+crate::runtime::contract::object!(PatchFolderError {
+    optional(id, "id"),
+});
 impl PatchFolderError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PatchFolderError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchFolderError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -11984,10 +10263,12 @@ pub struct PatchFolderError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PatchFolderError2Meta>,
 }
-crate::runtime::contract::object!(
-    PatchFolderError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(PatchFolderError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl PatchFolderError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -11999,36 +10280,13 @@ impl PatchFolderError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<PatchFolderError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchFolderError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): PatchFolderError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12037,9 +10295,9 @@ pub struct PatchFolderError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<PatchFolderError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    PatchFolderError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(PatchFolderError2Meta {
+    optional(warnings, "warnings"),
+});
 impl PatchFolderError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12048,15 +10306,10 @@ impl PatchFolderError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<PatchFolderError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchFolderError2Meta {
+    with_warnings(warnings, "warnings"): Vec<PatchFolderError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12086,12 +10339,16 @@ pub struct PatchFolderError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    PatchFolderError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(PatchFolderError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl PatchFolderError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12107,47 +10364,17 @@ impl PatchFolderError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchFolderError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12156,19 +10383,19 @@ pub struct PatchFolderError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchFolderError3 { optional(id, "id") });
+crate::runtime::contract::object!(PatchFolderError3 {
+    optional(id, "id"),
+});
 impl PatchFolderError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PatchFolderError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchFolderError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/423/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12177,19 +10404,19 @@ pub struct PatchFolderError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchFolderError4 { optional(id, "id") });
+crate::runtime::contract::object!(PatchFolderError4 {
+    optional(id, "id"),
+});
 impl PatchFolderError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PatchFolderError4 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchFolderError4 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12198,19 +10425,19 @@ pub struct GetFolderParentError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderParentError { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderParentError {
+    optional(id, "id"),
+});
 impl GetFolderParentError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetFolderParentError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderParentError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12228,10 +10455,12 @@ pub struct GetFolderParentError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderParentError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetFolderParentError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderParentError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetFolderParentError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12243,36 +10472,13 @@ impl GetFolderParentError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetFolderParentError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderParentError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetFolderParentError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12281,9 +10487,9 @@ pub struct GetFolderParentError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderParentError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetFolderParentError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetFolderParentError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetFolderParentError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12292,15 +10498,10 @@ impl GetFolderParentError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetFolderParentError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderParentError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetFolderParentError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12330,12 +10531,16 @@ pub struct GetFolderParentError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetFolderParentError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderParentError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetFolderParentError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12351,47 +10556,17 @@ impl GetFolderParentError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderParentError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12400,19 +10575,19 @@ pub struct GetFolderParentError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderParentError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderParentError3 {
+    optional(id, "id"),
+});
 impl GetFolderParentError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetFolderParentError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderParentError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12421,19 +10596,19 @@ pub struct GetFolderContentsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderContentsError { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderContentsError {
+    optional(id, "id"),
+});
 impl GetFolderContentsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetFolderContentsError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderContentsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12451,10 +10626,12 @@ pub struct GetFolderContentsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderContentsError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetFolderContentsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderContentsError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetFolderContentsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12466,36 +10643,13 @@ impl GetFolderContentsError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetFolderContentsError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderContentsError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetFolderContentsError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12504,9 +10658,9 @@ pub struct GetFolderContentsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderContentsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetFolderContentsError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetFolderContentsError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetFolderContentsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12515,15 +10669,10 @@ impl GetFolderContentsError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetFolderContentsError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderContentsError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetFolderContentsError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12553,12 +10702,16 @@ pub struct GetFolderContentsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetFolderContentsError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderContentsError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetFolderContentsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12574,47 +10727,17 @@ impl GetFolderContentsError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderContentsError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12623,7 +10746,9 @@ pub struct GetFolderContentsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderContentsError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderContentsError3 {
+    optional(id, "id"),
+});
 impl GetFolderContentsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12632,12 +10757,10 @@ impl GetFolderContentsError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderContentsError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12646,19 +10769,19 @@ pub struct GetFolderRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderRefsError { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderRefsError {
+    optional(id, "id"),
+});
 impl GetFolderRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetFolderRefsError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRefsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12676,10 +10799,12 @@ pub struct GetFolderRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderRefsError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetFolderRefsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderRefsError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetFolderRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12691,36 +10816,13 @@ impl GetFolderRefsError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetFolderRefsError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRefsError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetFolderRefsError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12729,9 +10831,9 @@ pub struct GetFolderRefsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderRefsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetFolderRefsError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetFolderRefsError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetFolderRefsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12740,15 +10842,10 @@ impl GetFolderRefsError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetFolderRefsError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRefsError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetFolderRefsError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12778,12 +10875,16 @@ pub struct GetFolderRefsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetFolderRefsError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderRefsError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetFolderRefsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12799,47 +10900,17 @@ impl GetFolderRefsError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRefsError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12848,19 +10919,19 @@ pub struct GetFolderRefsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderRefsError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderRefsError3 {
+    optional(id, "id"),
+});
 impl GetFolderRefsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetFolderRefsError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRefsError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12869,19 +10940,19 @@ pub struct GetFolderSearchError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderSearchError { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderSearchError {
+    optional(id, "id"),
+});
 impl GetFolderSearchError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetFolderSearchError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderSearchError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12899,10 +10970,12 @@ pub struct GetFolderSearchError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderSearchError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetFolderSearchError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderSearchError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetFolderSearchError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12914,36 +10987,13 @@ impl GetFolderSearchError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetFolderSearchError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderSearchError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetFolderSearchError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -12952,9 +11002,9 @@ pub struct GetFolderSearchError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderSearchError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetFolderSearchError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetFolderSearchError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetFolderSearchError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -12963,15 +11013,10 @@ impl GetFolderSearchError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetFolderSearchError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderSearchError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetFolderSearchError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13001,12 +11046,16 @@ pub struct GetFolderSearchError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetFolderSearchError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderSearchError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetFolderSearchError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13022,47 +11071,17 @@ impl GetFolderSearchError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderSearchError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13071,19 +11090,19 @@ pub struct GetFolderSearchError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderSearchError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetFolderSearchError3 {
+    optional(id, "id"),
+});
 impl GetFolderSearchError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetFolderSearchError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderSearchError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13092,9 +11111,9 @@ pub struct GetFolderRelationshipsRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    GetFolderRelationshipsRefsError { optional(id, "id") }
-);
+crate::runtime::contract::object!(GetFolderRelationshipsRefsError {
+    optional(id, "id"),
+});
 impl GetFolderRelationshipsRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13103,12 +11122,10 @@ impl GetFolderRelationshipsRefsError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRelationshipsRefsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13126,10 +11143,12 @@ pub struct GetFolderRelationshipsRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderRelationshipsRefsError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetFolderRelationshipsRefsError2 { optional(jsonapi, "jsonapi"), optional(links,
-    "links"), optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderRelationshipsRefsError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetFolderRelationshipsRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13141,39 +11160,13 @@ impl GetFolderRelationshipsRefsError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<GetFolderRelationshipsRefsError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRelationshipsRefsError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetFolderRelationshipsRefsError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13182,9 +11175,9 @@ pub struct GetFolderRelationshipsRefsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderRelationshipsRefsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetFolderRelationshipsRefsError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetFolderRelationshipsRefsError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetFolderRelationshipsRefsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13193,15 +11186,10 @@ impl GetFolderRelationshipsRefsError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetFolderRelationshipsRefsError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRelationshipsRefsError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetFolderRelationshipsRefsError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13231,12 +11219,16 @@ pub struct GetFolderRelationshipsRefsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetFolderRelationshipsRefsError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderRelationshipsRefsError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetFolderRelationshipsRefsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13252,47 +11244,17 @@ impl GetFolderRelationshipsRefsError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRelationshipsRefsError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13301,9 +11263,9 @@ pub struct GetFolderRelationshipsRefsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    GetFolderRelationshipsRefsError3 { optional(id, "id") }
-);
+crate::runtime::contract::object!(GetFolderRelationshipsRefsError3 {
+    optional(id, "id"),
+});
 impl GetFolderRelationshipsRefsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13312,12 +11274,10 @@ impl GetFolderRelationshipsRefsError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRelationshipsRefsError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13326,9 +11286,9 @@ pub struct CreateFolderRelationshipsRefError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    CreateFolderRelationshipsRefError { optional(id, "id") }
-);
+crate::runtime::contract::object!(CreateFolderRelationshipsRefError {
+    optional(id, "id"),
+});
 impl CreateFolderRelationshipsRefError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13337,12 +11297,10 @@ impl CreateFolderRelationshipsRefError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderRelationshipsRefError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13360,10 +11318,12 @@ pub struct CreateFolderRelationshipsRefError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateFolderRelationshipsRefError2Meta>,
 }
-crate::runtime::contract::object!(
-    CreateFolderRelationshipsRefError2 { optional(jsonapi, "jsonapi"), optional(links,
-    "links"), optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateFolderRelationshipsRefError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl CreateFolderRelationshipsRefError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13375,39 +11335,13 @@ impl CreateFolderRelationshipsRefError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<CreateFolderRelationshipsRefError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderRelationshipsRefError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): CreateFolderRelationshipsRefError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13416,9 +11350,9 @@ pub struct CreateFolderRelationshipsRefError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateFolderRelationshipsRefError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    CreateFolderRelationshipsRefError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(CreateFolderRelationshipsRefError2Meta {
+    optional(warnings, "warnings"),
+});
 impl CreateFolderRelationshipsRefError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13427,15 +11361,10 @@ impl CreateFolderRelationshipsRefError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<CreateFolderRelationshipsRefError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderRelationshipsRefError2Meta {
+    with_warnings(warnings, "warnings"): Vec<CreateFolderRelationshipsRefError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13465,12 +11394,16 @@ pub struct CreateFolderRelationshipsRefError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    CreateFolderRelationshipsRefError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateFolderRelationshipsRefError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl CreateFolderRelationshipsRefError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13486,47 +11419,17 @@ impl CreateFolderRelationshipsRefError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderRelationshipsRefError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13535,9 +11438,9 @@ pub struct CreateFolderRelationshipsRefError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    CreateFolderRelationshipsRefError3 { optional(id, "id") }
-);
+crate::runtime::contract::object!(CreateFolderRelationshipsRefError3 {
+    optional(id, "id"),
+});
 impl CreateFolderRelationshipsRefError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13546,12 +11449,10 @@ impl CreateFolderRelationshipsRefError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderRelationshipsRefError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13560,9 +11461,9 @@ pub struct GetFolderRelationshipsLinksError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    GetFolderRelationshipsLinksError { optional(id, "id") }
-);
+crate::runtime::contract::object!(GetFolderRelationshipsLinksError {
+    optional(id, "id"),
+});
 impl GetFolderRelationshipsLinksError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13571,12 +11472,10 @@ impl GetFolderRelationshipsLinksError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRelationshipsLinksError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13594,10 +11493,12 @@ pub struct GetFolderRelationshipsLinksError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderRelationshipsLinksError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetFolderRelationshipsLinksError2 { optional(jsonapi, "jsonapi"), optional(links,
-    "links"), optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderRelationshipsLinksError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetFolderRelationshipsLinksError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13609,39 +11510,13 @@ impl GetFolderRelationshipsLinksError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<GetFolderRelationshipsLinksError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRelationshipsLinksError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetFolderRelationshipsLinksError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13650,9 +11525,9 @@ pub struct GetFolderRelationshipsLinksError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderRelationshipsLinksError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetFolderRelationshipsLinksError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetFolderRelationshipsLinksError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetFolderRelationshipsLinksError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13661,15 +11536,10 @@ impl GetFolderRelationshipsLinksError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetFolderRelationshipsLinksError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRelationshipsLinksError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetFolderRelationshipsLinksError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13699,12 +11569,16 @@ pub struct GetFolderRelationshipsLinksError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetFolderRelationshipsLinksError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetFolderRelationshipsLinksError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetFolderRelationshipsLinksError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13720,47 +11594,17 @@ impl GetFolderRelationshipsLinksError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRelationshipsLinksError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13769,9 +11613,9 @@ pub struct GetFolderRelationshipsLinksError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    GetFolderRelationshipsLinksError3 { optional(id, "id") }
-);
+crate::runtime::contract::object!(GetFolderRelationshipsLinksError3 {
+    optional(id, "id"),
+});
 impl GetFolderRelationshipsLinksError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13780,12 +11624,10 @@ impl GetFolderRelationshipsLinksError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetFolderRelationshipsLinksError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13794,19 +11636,19 @@ pub struct GetItemError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemError { optional(id, "id") });
+crate::runtime::contract::object!(GetItemError {
+    optional(id, "id"),
+});
 impl GetItemError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetItemError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13824,10 +11666,12 @@ pub struct GetItemError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetItemError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetItemError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13839,36 +11683,13 @@ impl GetItemError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetItemError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetItemError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13877,7 +11698,9 @@ pub struct GetItemError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetItemError2Meta { optional(warnings, "warnings") });
+crate::runtime::contract::object!(GetItemError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetItemError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13886,15 +11709,10 @@ impl GetItemError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetItemError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetItemError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13924,12 +11742,16 @@ pub struct GetItemError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetItemError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetItemError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -13945,47 +11767,17 @@ impl GetItemError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -13994,19 +11786,19 @@ pub struct GetItemError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetItemError3 {
+    optional(id, "id"),
+});
 impl GetItemError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetItemError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14015,19 +11807,19 @@ pub struct PatchItemError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchItemError { optional(id, "id") });
+crate::runtime::contract::object!(PatchItemError {
+    optional(id, "id"),
+});
 impl PatchItemError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PatchItemError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchItemError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14045,10 +11837,12 @@ pub struct PatchItemError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PatchItemError2Meta>,
 }
-crate::runtime::contract::object!(
-    PatchItemError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(PatchItemError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl PatchItemError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14060,36 +11854,13 @@ impl PatchItemError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<PatchItemError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchItemError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): PatchItemError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14098,9 +11869,9 @@ pub struct PatchItemError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<PatchItemError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    PatchItemError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(PatchItemError2Meta {
+    optional(warnings, "warnings"),
+});
 impl PatchItemError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14109,15 +11880,10 @@ impl PatchItemError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<PatchItemError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchItemError2Meta {
+    with_warnings(warnings, "warnings"): Vec<PatchItemError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14147,12 +11913,16 @@ pub struct PatchItemError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    PatchItemError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(PatchItemError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl PatchItemError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14168,47 +11938,17 @@ impl PatchItemError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchItemError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14217,19 +11957,19 @@ pub struct PatchItemError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchItemError3 { optional(id, "id") });
+crate::runtime::contract::object!(PatchItemError3 {
+    optional(id, "id"),
+});
 impl PatchItemError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PatchItemError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchItemError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/423/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14238,19 +11978,19 @@ pub struct PatchItemError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchItemError4 { optional(id, "id") });
+crate::runtime::contract::object!(PatchItemError4 {
+    optional(id, "id"),
+});
 impl PatchItemError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PatchItemError4 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchItemError4 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14259,7 +11999,9 @@ pub struct GetItemParentFolderError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemParentFolderError { optional(id, "id") });
+crate::runtime::contract::object!(GetItemParentFolderError {
+    optional(id, "id"),
+});
 impl GetItemParentFolderError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14268,12 +12010,10 @@ impl GetItemParentFolderError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemParentFolderError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14291,10 +12031,12 @@ pub struct GetItemParentFolderError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemParentFolderError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetItemParentFolderError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemParentFolderError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetItemParentFolderError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14306,36 +12048,13 @@ impl GetItemParentFolderError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetItemParentFolderError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemParentFolderError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetItemParentFolderError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14344,9 +12063,9 @@ pub struct GetItemParentFolderError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemParentFolderError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetItemParentFolderError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetItemParentFolderError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetItemParentFolderError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14355,15 +12074,10 @@ impl GetItemParentFolderError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetItemParentFolderError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemParentFolderError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetItemParentFolderError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14393,12 +12107,16 @@ pub struct GetItemParentFolderError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetItemParentFolderError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemParentFolderError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetItemParentFolderError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14414,47 +12132,17 @@ impl GetItemParentFolderError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemParentFolderError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14463,7 +12151,9 @@ pub struct GetItemParentFolderError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemParentFolderError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetItemParentFolderError3 {
+    optional(id, "id"),
+});
 impl GetItemParentFolderError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14472,12 +12162,10 @@ impl GetItemParentFolderError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemParentFolderError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14486,7 +12174,9 @@ pub struct GetItemRelationshipsRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsRefsError { optional(id, "id") });
+crate::runtime::contract::object!(GetItemRelationshipsRefsError {
+    optional(id, "id"),
+});
 impl GetItemRelationshipsRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14495,12 +12185,10 @@ impl GetItemRelationshipsRefsError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRelationshipsRefsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14518,10 +12206,12 @@ pub struct GetItemRelationshipsRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemRelationshipsRefsError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetItemRelationshipsRefsError2 { optional(jsonapi, "jsonapi"), optional(links,
-    "links"), optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemRelationshipsRefsError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetItemRelationshipsRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14533,39 +12223,13 @@ impl GetItemRelationshipsRefsError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<GetItemRelationshipsRefsError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRelationshipsRefsError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetItemRelationshipsRefsError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14574,9 +12238,9 @@ pub struct GetItemRelationshipsRefsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemRelationshipsRefsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetItemRelationshipsRefsError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetItemRelationshipsRefsError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetItemRelationshipsRefsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14585,15 +12249,10 @@ impl GetItemRelationshipsRefsError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetItemRelationshipsRefsError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRelationshipsRefsError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetItemRelationshipsRefsError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14623,12 +12282,16 @@ pub struct GetItemRelationshipsRefsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetItemRelationshipsRefsError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemRelationshipsRefsError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetItemRelationshipsRefsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14644,47 +12307,17 @@ impl GetItemRelationshipsRefsError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRelationshipsRefsError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14693,7 +12326,9 @@ pub struct GetItemRelationshipsRefsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsRefsError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetItemRelationshipsRefsError3 {
+    optional(id, "id"),
+});
 impl GetItemRelationshipsRefsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14702,12 +12337,10 @@ impl GetItemRelationshipsRefsError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRelationshipsRefsError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14716,9 +12349,9 @@ pub struct CreateItemRelationshipsRefError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    CreateItemRelationshipsRefError { optional(id, "id") }
-);
+crate::runtime::contract::object!(CreateItemRelationshipsRefError {
+    optional(id, "id"),
+});
 impl CreateItemRelationshipsRefError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14727,12 +12360,10 @@ impl CreateItemRelationshipsRefError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemRelationshipsRefError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14750,10 +12381,12 @@ pub struct CreateItemRelationshipsRefError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateItemRelationshipsRefError2Meta>,
 }
-crate::runtime::contract::object!(
-    CreateItemRelationshipsRefError2 { optional(jsonapi, "jsonapi"), optional(links,
-    "links"), optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateItemRelationshipsRefError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl CreateItemRelationshipsRefError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14765,39 +12398,13 @@ impl CreateItemRelationshipsRefError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<CreateItemRelationshipsRefError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemRelationshipsRefError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): CreateItemRelationshipsRefError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14806,9 +12413,9 @@ pub struct CreateItemRelationshipsRefError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateItemRelationshipsRefError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    CreateItemRelationshipsRefError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(CreateItemRelationshipsRefError2Meta {
+    optional(warnings, "warnings"),
+});
 impl CreateItemRelationshipsRefError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14817,15 +12424,10 @@ impl CreateItemRelationshipsRefError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<CreateItemRelationshipsRefError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemRelationshipsRefError2Meta {
+    with_warnings(warnings, "warnings"): Vec<CreateItemRelationshipsRefError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14855,12 +12457,16 @@ pub struct CreateItemRelationshipsRefError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    CreateItemRelationshipsRefError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateItemRelationshipsRefError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl CreateItemRelationshipsRefError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14876,47 +12482,17 @@ impl CreateItemRelationshipsRefError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemRelationshipsRefError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14925,9 +12501,9 @@ pub struct CreateItemRelationshipsRefError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    CreateItemRelationshipsRefError3 { optional(id, "id") }
-);
+crate::runtime::contract::object!(CreateItemRelationshipsRefError3 {
+    optional(id, "id"),
+});
 impl CreateItemRelationshipsRefError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -14936,12 +12512,10 @@ impl CreateItemRelationshipsRefError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemRelationshipsRefError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1refs/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14950,19 +12524,19 @@ pub struct GetItemRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRefsError { optional(id, "id") });
+crate::runtime::contract::object!(GetItemRefsError {
+    optional(id, "id"),
+});
 impl GetItemRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetItemRefsError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRefsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1refs/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14971,19 +12545,19 @@ pub struct GetItemRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRefsError2 { optional(id, "id") });
+crate::runtime::contract::object!(GetItemRefsError2 {
+    optional(id, "id"),
+});
 impl GetItemRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetItemRefsError2 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRefsError2 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -14992,7 +12566,9 @@ pub struct GetItemRelationshipsLinksError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsLinksError { optional(id, "id") });
+crate::runtime::contract::object!(GetItemRelationshipsLinksError {
+    optional(id, "id"),
+});
 impl GetItemRelationshipsLinksError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15001,12 +12577,10 @@ impl GetItemRelationshipsLinksError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRelationshipsLinksError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15024,10 +12598,12 @@ pub struct GetItemRelationshipsLinksError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemRelationshipsLinksError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetItemRelationshipsLinksError2 { optional(jsonapi, "jsonapi"), optional(links,
-    "links"), optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemRelationshipsLinksError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetItemRelationshipsLinksError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15039,39 +12615,13 @@ impl GetItemRelationshipsLinksError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<GetItemRelationshipsLinksError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRelationshipsLinksError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetItemRelationshipsLinksError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15080,9 +12630,9 @@ pub struct GetItemRelationshipsLinksError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemRelationshipsLinksError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetItemRelationshipsLinksError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetItemRelationshipsLinksError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetItemRelationshipsLinksError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15091,15 +12641,10 @@ impl GetItemRelationshipsLinksError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetItemRelationshipsLinksError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRelationshipsLinksError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetItemRelationshipsLinksError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15129,12 +12674,16 @@ pub struct GetItemRelationshipsLinksError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetItemRelationshipsLinksError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemRelationshipsLinksError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetItemRelationshipsLinksError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15150,47 +12699,17 @@ impl GetItemRelationshipsLinksError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRelationshipsLinksError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15199,9 +12718,9 @@ pub struct GetItemRelationshipsLinksError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    GetItemRelationshipsLinksError3 { optional(id, "id") }
-);
+crate::runtime::contract::object!(GetItemRelationshipsLinksError3 {
+    optional(id, "id"),
+});
 impl GetItemRelationshipsLinksError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15210,12 +12729,10 @@ impl GetItemRelationshipsLinksError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemRelationshipsLinksError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15224,19 +12741,19 @@ pub struct GetItemTipError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemTipError { optional(id, "id") });
+crate::runtime::contract::object!(GetItemTipError {
+    optional(id, "id"),
+});
 impl GetItemTipError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetItemTipError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemTipError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15254,10 +12771,12 @@ pub struct GetItemTipError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemTipError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetItemTipError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemTipError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetItemTipError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15269,36 +12788,13 @@ impl GetItemTipError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetItemTipError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemTipError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetItemTipError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15307,9 +12803,9 @@ pub struct GetItemTipError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemTipError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetItemTipError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetItemTipError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetItemTipError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15318,15 +12814,10 @@ impl GetItemTipError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetItemTipError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemTipError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetItemTipError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15356,12 +12847,16 @@ pub struct GetItemTipError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetItemTipError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemTipError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetItemTipError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15377,47 +12872,17 @@ impl GetItemTipError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemTipError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15426,19 +12891,19 @@ pub struct GetItemTipError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemTipError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetItemTipError3 {
+    optional(id, "id"),
+});
 impl GetItemTipError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetItemTipError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemTipError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15447,19 +12912,19 @@ pub struct GetItemVersionsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemVersionsError { optional(id, "id") });
+crate::runtime::contract::object!(GetItemVersionsError {
+    optional(id, "id"),
+});
 impl GetItemVersionsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetItemVersionsError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemVersionsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15477,10 +12942,12 @@ pub struct GetItemVersionsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemVersionsError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetItemVersionsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemVersionsError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetItemVersionsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15492,36 +12959,13 @@ impl GetItemVersionsError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetItemVersionsError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemVersionsError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetItemVersionsError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15530,9 +12974,9 @@ pub struct GetItemVersionsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemVersionsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetItemVersionsError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetItemVersionsError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetItemVersionsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15541,15 +12985,10 @@ impl GetItemVersionsError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetItemVersionsError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemVersionsError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetItemVersionsError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15579,12 +13018,16 @@ pub struct GetItemVersionsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetItemVersionsError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetItemVersionsError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetItemVersionsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15600,47 +13043,17 @@ impl GetItemVersionsError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemVersionsError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15649,19 +13062,19 @@ pub struct GetItemVersionsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemVersionsError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetItemVersionsError3 {
+    optional(id, "id"),
+});
 impl GetItemVersionsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetItemVersionsError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetItemVersionsError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15670,19 +13083,19 @@ pub struct GetVersionError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionError { optional(id, "id") });
+crate::runtime::contract::object!(GetVersionError {
+    optional(id, "id"),
+});
 impl GetVersionError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetVersionError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15700,10 +13113,12 @@ pub struct GetVersionError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetVersionError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetVersionError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15715,36 +13130,13 @@ impl GetVersionError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetVersionError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetVersionError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15753,9 +13145,9 @@ pub struct GetVersionError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetVersionError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetVersionError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetVersionError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15764,15 +13156,10 @@ impl GetVersionError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetVersionError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetVersionError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15802,12 +13189,16 @@ pub struct GetVersionError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetVersionError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetVersionError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15823,47 +13214,17 @@ impl GetVersionError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15872,19 +13233,19 @@ pub struct GetVersionError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetVersionError3 {
+    optional(id, "id"),
+});
 impl GetVersionError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetVersionError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15893,19 +13254,19 @@ pub struct PatchVersionError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchVersionError { optional(id, "id") });
+crate::runtime::contract::object!(PatchVersionError {
+    optional(id, "id"),
+});
 impl PatchVersionError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PatchVersionError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchVersionError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15923,10 +13284,12 @@ pub struct PatchVersionError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PatchVersionError2Meta>,
 }
-crate::runtime::contract::object!(
-    PatchVersionError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(PatchVersionError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl PatchVersionError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15938,36 +13301,13 @@ impl PatchVersionError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<PatchVersionError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchVersionError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): PatchVersionError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -15976,9 +13316,9 @@ pub struct PatchVersionError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<PatchVersionError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    PatchVersionError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(PatchVersionError2Meta {
+    optional(warnings, "warnings"),
+});
 impl PatchVersionError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -15987,15 +13327,10 @@ impl PatchVersionError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<PatchVersionError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchVersionError2Meta {
+    with_warnings(warnings, "warnings"): Vec<PatchVersionError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16025,12 +13360,16 @@ pub struct PatchVersionError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    PatchVersionError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(PatchVersionError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl PatchVersionError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16046,47 +13385,17 @@ impl PatchVersionError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchVersionError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16095,19 +13404,19 @@ pub struct PatchVersionError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchVersionError3 { optional(id, "id") });
+crate::runtime::contract::object!(PatchVersionError3 {
+    optional(id, "id"),
+});
 impl PatchVersionError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PatchVersionError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchVersionError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/423/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16116,19 +13425,19 @@ pub struct PatchVersionError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchVersionError4 { optional(id, "id") });
+crate::runtime::contract::object!(PatchVersionError4 {
+    optional(id, "id"),
+});
 impl PatchVersionError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         PatchVersionError4 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(PatchVersionError4 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16137,19 +13446,19 @@ pub struct GetVersionItemError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionItemError { optional(id, "id") });
+crate::runtime::contract::object!(GetVersionItemError {
+    optional(id, "id"),
+});
 impl GetVersionItemError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetVersionItemError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionItemError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16167,10 +13476,12 @@ pub struct GetVersionItemError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionItemError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetVersionItemError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionItemError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetVersionItemError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16182,36 +13493,13 @@ impl GetVersionItemError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetVersionItemError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionItemError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetVersionItemError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16220,9 +13508,9 @@ pub struct GetVersionItemError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionItemError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetVersionItemError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetVersionItemError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetVersionItemError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16231,15 +13519,10 @@ impl GetVersionItemError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetVersionItemError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionItemError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetVersionItemError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16269,12 +13552,16 @@ pub struct GetVersionItemError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetVersionItemError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionItemError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetVersionItemError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16290,47 +13577,17 @@ impl GetVersionItemError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionItemError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16339,19 +13596,19 @@ pub struct GetVersionItemError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionItemError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetVersionItemError3 {
+    optional(id, "id"),
+});
 impl GetVersionItemError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetVersionItemError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionItemError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16360,19 +13617,19 @@ pub struct GetVersionRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionRefsError { optional(id, "id") });
+crate::runtime::contract::object!(GetVersionRefsError {
+    optional(id, "id"),
+});
 impl GetVersionRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetVersionRefsError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRefsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16390,10 +13647,12 @@ pub struct GetVersionRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionRefsError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetVersionRefsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionRefsError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetVersionRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16405,36 +13664,13 @@ impl GetVersionRefsError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetVersionRefsError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRefsError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetVersionRefsError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16443,9 +13679,9 @@ pub struct GetVersionRefsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionRefsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetVersionRefsError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetVersionRefsError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetVersionRefsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16454,15 +13690,10 @@ impl GetVersionRefsError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetVersionRefsError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRefsError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetVersionRefsError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16492,12 +13723,16 @@ pub struct GetVersionRefsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetVersionRefsError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionRefsError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetVersionRefsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16513,47 +13748,17 @@ impl GetVersionRefsError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRefsError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16562,19 +13767,19 @@ pub struct GetVersionRefsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionRefsError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetVersionRefsError3 {
+    optional(id, "id"),
+});
 impl GetVersionRefsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetVersionRefsError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRefsError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16583,9 +13788,9 @@ pub struct GetVersionRelationshipsRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    GetVersionRelationshipsRefsError { optional(id, "id") }
-);
+crate::runtime::contract::object!(GetVersionRelationshipsRefsError {
+    optional(id, "id"),
+});
 impl GetVersionRelationshipsRefsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16594,12 +13799,10 @@ impl GetVersionRelationshipsRefsError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRelationshipsRefsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16617,10 +13820,12 @@ pub struct GetVersionRelationshipsRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionRelationshipsRefsError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetVersionRelationshipsRefsError2 { optional(jsonapi, "jsonapi"), optional(links,
-    "links"), optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionRelationshipsRefsError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetVersionRelationshipsRefsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16632,39 +13837,13 @@ impl GetVersionRelationshipsRefsError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<GetVersionRelationshipsRefsError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRelationshipsRefsError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetVersionRelationshipsRefsError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16673,9 +13852,9 @@ pub struct GetVersionRelationshipsRefsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionRelationshipsRefsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetVersionRelationshipsRefsError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetVersionRelationshipsRefsError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetVersionRelationshipsRefsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16684,15 +13863,10 @@ impl GetVersionRelationshipsRefsError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetVersionRelationshipsRefsError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRelationshipsRefsError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetVersionRelationshipsRefsError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16722,12 +13896,16 @@ pub struct GetVersionRelationshipsRefsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetVersionRelationshipsRefsError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionRelationshipsRefsError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetVersionRelationshipsRefsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16743,47 +13921,17 @@ impl GetVersionRelationshipsRefsError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRelationshipsRefsError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16792,9 +13940,9 @@ pub struct GetVersionRelationshipsRefsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    GetVersionRelationshipsRefsError3 { optional(id, "id") }
-);
+crate::runtime::contract::object!(GetVersionRelationshipsRefsError3 {
+    optional(id, "id"),
+});
 impl GetVersionRelationshipsRefsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16803,12 +13951,10 @@ impl GetVersionRelationshipsRefsError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRelationshipsRefsError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16817,9 +13963,9 @@ pub struct CreateVersionRelationshipsRefError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    CreateVersionRelationshipsRefError { optional(id, "id") }
-);
+crate::runtime::contract::object!(CreateVersionRelationshipsRefError {
+    optional(id, "id"),
+});
 impl CreateVersionRelationshipsRefError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16828,12 +13974,10 @@ impl CreateVersionRelationshipsRefError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionRelationshipsRefError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16851,10 +13995,12 @@ pub struct CreateVersionRelationshipsRefError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateVersionRelationshipsRefError2Meta>,
 }
-crate::runtime::contract::object!(
-    CreateVersionRelationshipsRefError2 { optional(jsonapi, "jsonapi"), optional(links,
-    "links"), optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateVersionRelationshipsRefError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl CreateVersionRelationshipsRefError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16866,39 +14012,13 @@ impl CreateVersionRelationshipsRefError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<CreateVersionRelationshipsRefError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionRelationshipsRefError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): CreateVersionRelationshipsRefError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16907,9 +14027,9 @@ pub struct CreateVersionRelationshipsRefError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateVersionRelationshipsRefError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    CreateVersionRelationshipsRefError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(CreateVersionRelationshipsRefError2Meta {
+    optional(warnings, "warnings"),
+});
 impl CreateVersionRelationshipsRefError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16918,15 +14038,10 @@ impl CreateVersionRelationshipsRefError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<CreateVersionRelationshipsRefError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionRelationshipsRefError2Meta {
+    with_warnings(warnings, "warnings"): Vec<CreateVersionRelationshipsRefError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -16956,12 +14071,16 @@ pub struct CreateVersionRelationshipsRefError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    CreateVersionRelationshipsRefError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateVersionRelationshipsRefError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl CreateVersionRelationshipsRefError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -16977,47 +14096,17 @@ impl CreateVersionRelationshipsRefError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionRelationshipsRefError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17026,9 +14115,9 @@ pub struct CreateVersionRelationshipsRefError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    CreateVersionRelationshipsRefError3 { optional(id, "id") }
-);
+crate::runtime::contract::object!(CreateVersionRelationshipsRefError3 {
+    optional(id, "id"),
+});
 impl CreateVersionRelationshipsRefError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17037,12 +14126,10 @@ impl CreateVersionRelationshipsRefError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionRelationshipsRefError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17051,9 +14138,9 @@ pub struct GetVersionRelationshipsLinksError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    GetVersionRelationshipsLinksError { optional(id, "id") }
-);
+crate::runtime::contract::object!(GetVersionRelationshipsLinksError {
+    optional(id, "id"),
+});
 impl GetVersionRelationshipsLinksError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17062,12 +14149,10 @@ impl GetVersionRelationshipsLinksError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRelationshipsLinksError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17085,10 +14170,12 @@ pub struct GetVersionRelationshipsLinksError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionRelationshipsLinksError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetVersionRelationshipsLinksError2 { optional(jsonapi, "jsonapi"), optional(links,
-    "links"), optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionRelationshipsLinksError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetVersionRelationshipsLinksError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17100,39 +14187,13 @@ impl GetVersionRelationshipsLinksError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<GetVersionRelationshipsLinksError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRelationshipsLinksError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetVersionRelationshipsLinksError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17141,9 +14202,9 @@ pub struct GetVersionRelationshipsLinksError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionRelationshipsLinksError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetVersionRelationshipsLinksError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetVersionRelationshipsLinksError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetVersionRelationshipsLinksError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17152,15 +14213,10 @@ impl GetVersionRelationshipsLinksError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetVersionRelationshipsLinksError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRelationshipsLinksError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetVersionRelationshipsLinksError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17190,12 +14246,16 @@ pub struct GetVersionRelationshipsLinksError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetVersionRelationshipsLinksError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionRelationshipsLinksError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetVersionRelationshipsLinksError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17211,47 +14271,17 @@ impl GetVersionRelationshipsLinksError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRelationshipsLinksError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17260,9 +14290,9 @@ pub struct GetVersionRelationshipsLinksError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    GetVersionRelationshipsLinksError3 { optional(id, "id") }
-);
+crate::runtime::contract::object!(GetVersionRelationshipsLinksError3 {
+    optional(id, "id"),
+});
 impl GetVersionRelationshipsLinksError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17271,12 +14301,10 @@ impl GetVersionRelationshipsLinksError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionRelationshipsLinksError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17285,19 +14313,19 @@ pub struct CreateStorageError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateStorageError { optional(id, "id") });
+crate::runtime::contract::object!(CreateStorageError {
+    optional(id, "id"),
+});
 impl CreateStorageError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateStorageError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateStorageError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17315,10 +14343,12 @@ pub struct CreateStorageError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateStorageError2Meta>,
 }
-crate::runtime::contract::object!(
-    CreateStorageError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateStorageError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl CreateStorageError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17330,36 +14360,13 @@ impl CreateStorageError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<CreateStorageError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateStorageError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): CreateStorageError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17368,9 +14375,9 @@ pub struct CreateStorageError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateStorageError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    CreateStorageError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(CreateStorageError2Meta {
+    optional(warnings, "warnings"),
+});
 impl CreateStorageError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17379,15 +14386,10 @@ impl CreateStorageError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<CreateStorageError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateStorageError2Meta {
+    with_warnings(warnings, "warnings"): Vec<CreateStorageError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17417,12 +14419,16 @@ pub struct CreateStorageError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    CreateStorageError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateStorageError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl CreateStorageError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17438,47 +14444,17 @@ impl CreateStorageError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateStorageError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17487,19 +14463,19 @@ pub struct CreateStorageError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateStorageError3 { optional(id, "id") });
+crate::runtime::contract::object!(CreateStorageError3 {
+    optional(id, "id"),
+});
 impl CreateStorageError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateStorageError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateStorageError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17508,19 +14484,19 @@ pub struct CreateFolderError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateFolderError { optional(id, "id") });
+crate::runtime::contract::object!(CreateFolderError {
+    optional(id, "id"),
+});
 impl CreateFolderError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateFolderError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17538,10 +14514,12 @@ pub struct CreateFolderError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateFolderError2Meta>,
 }
-crate::runtime::contract::object!(
-    CreateFolderError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateFolderError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl CreateFolderError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17553,36 +14531,13 @@ impl CreateFolderError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<CreateFolderError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): CreateFolderError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17591,9 +14546,9 @@ pub struct CreateFolderError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateFolderError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    CreateFolderError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(CreateFolderError2Meta {
+    optional(warnings, "warnings"),
+});
 impl CreateFolderError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17602,15 +14557,10 @@ impl CreateFolderError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<CreateFolderError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderError2Meta {
+    with_warnings(warnings, "warnings"): Vec<CreateFolderError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17640,12 +14590,16 @@ pub struct CreateFolderError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    CreateFolderError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateFolderError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl CreateFolderError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17661,47 +14615,17 @@ impl CreateFolderError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17710,19 +14634,19 @@ pub struct CreateFolderError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateFolderError3 { optional(id, "id") });
+crate::runtime::contract::object!(CreateFolderError3 {
+    optional(id, "id"),
+});
 impl CreateFolderError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateFolderError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/409/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17731,19 +14655,19 @@ pub struct CreateFolderError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateFolderError4 { optional(id, "id") });
+crate::runtime::contract::object!(CreateFolderError4 {
+    optional(id, "id"),
+});
 impl CreateFolderError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateFolderError4 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderError4 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/423/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17752,19 +14676,19 @@ pub struct CreateFolderError5 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateFolderError5 { optional(id, "id") });
+crate::runtime::contract::object!(CreateFolderError5 {
+    optional(id, "id"),
+});
 impl CreateFolderError5 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateFolderError5 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateFolderError5 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17773,19 +14697,19 @@ pub struct CreateItemError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateItemError { optional(id, "id") });
+crate::runtime::contract::object!(CreateItemError {
+    optional(id, "id"),
+});
 impl CreateItemError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateItemError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17803,10 +14727,12 @@ pub struct CreateItemError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateItemError2Meta>,
 }
-crate::runtime::contract::object!(
-    CreateItemError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateItemError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl CreateItemError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17818,36 +14744,13 @@ impl CreateItemError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<CreateItemError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): CreateItemError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17856,9 +14759,9 @@ pub struct CreateItemError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateItemError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    CreateItemError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(CreateItemError2Meta {
+    optional(warnings, "warnings"),
+});
 impl CreateItemError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17867,15 +14770,10 @@ impl CreateItemError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<CreateItemError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemError2Meta {
+    with_warnings(warnings, "warnings"): Vec<CreateItemError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17905,12 +14803,16 @@ pub struct CreateItemError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    CreateItemError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateItemError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl CreateItemError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -17926,47 +14828,17 @@ impl CreateItemError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17975,19 +14847,19 @@ pub struct CreateItemError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateItemError3 { optional(id, "id") });
+crate::runtime::contract::object!(CreateItemError3 {
+    optional(id, "id"),
+});
 impl CreateItemError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateItemError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/409/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -17996,19 +14868,19 @@ pub struct CreateItemError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateItemError4 { optional(id, "id") });
+crate::runtime::contract::object!(CreateItemError4 {
+    optional(id, "id"),
+});
 impl CreateItemError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateItemError4 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemError4 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/423/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18017,19 +14889,19 @@ pub struct CreateItemError5 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateItemError5 { optional(id, "id") });
+crate::runtime::contract::object!(CreateItemError5 {
+    optional(id, "id"),
+});
 impl CreateItemError5 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateItemError5 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateItemError5 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18038,19 +14910,19 @@ pub struct CreateVersionError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateVersionError { optional(id, "id") });
+crate::runtime::contract::object!(CreateVersionError {
+    optional(id, "id"),
+});
 impl CreateVersionError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateVersionError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18068,10 +14940,12 @@ pub struct CreateVersionError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateVersionError2Meta>,
 }
-crate::runtime::contract::object!(
-    CreateVersionError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateVersionError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl CreateVersionError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18083,36 +14957,13 @@ impl CreateVersionError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<CreateVersionError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): CreateVersionError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18121,9 +14972,9 @@ pub struct CreateVersionError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateVersionError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    CreateVersionError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(CreateVersionError2Meta {
+    optional(warnings, "warnings"),
+});
 impl CreateVersionError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18132,15 +14983,10 @@ impl CreateVersionError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<CreateVersionError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionError2Meta {
+    with_warnings(warnings, "warnings"): Vec<CreateVersionError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18170,12 +15016,16 @@ pub struct CreateVersionError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    CreateVersionError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(CreateVersionError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl CreateVersionError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18191,47 +15041,17 @@ impl CreateVersionError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18240,19 +15060,19 @@ pub struct CreateVersionError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateVersionError3 { optional(id, "id") });
+crate::runtime::contract::object!(CreateVersionError3 {
+    optional(id, "id"),
+});
 impl CreateVersionError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateVersionError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/423/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18261,19 +15081,19 @@ pub struct CreateVersionError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateVersionError4 { optional(id, "id") });
+crate::runtime::contract::object!(CreateVersionError4 {
+    optional(id, "id"),
+});
 impl CreateVersionError4 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         CreateVersionError4 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateVersionError4 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18282,7 +15102,9 @@ pub struct GetVersionDownloadFormatsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionDownloadFormatsError { optional(id, "id") });
+crate::runtime::contract::object!(GetVersionDownloadFormatsError {
+    optional(id, "id"),
+});
 impl GetVersionDownloadFormatsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18291,12 +15113,10 @@ impl GetVersionDownloadFormatsError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionDownloadFormatsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18314,10 +15134,12 @@ pub struct GetVersionDownloadFormatsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionDownloadFormatsError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetVersionDownloadFormatsError2 { optional(jsonapi, "jsonapi"), optional(links,
-    "links"), optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionDownloadFormatsError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetVersionDownloadFormatsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18329,39 +15151,13 @@ impl GetVersionDownloadFormatsError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(
-        mut self,
-        value: impl Into<GetVersionDownloadFormatsError2Meta>,
-    ) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionDownloadFormatsError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetVersionDownloadFormatsError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18370,9 +15166,9 @@ pub struct GetVersionDownloadFormatsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionDownloadFormatsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetVersionDownloadFormatsError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetVersionDownloadFormatsError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetVersionDownloadFormatsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18381,15 +15177,10 @@ impl GetVersionDownloadFormatsError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetVersionDownloadFormatsError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionDownloadFormatsError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetVersionDownloadFormatsError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18419,12 +15210,16 @@ pub struct GetVersionDownloadFormatsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetVersionDownloadFormatsError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionDownloadFormatsError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetVersionDownloadFormatsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18440,47 +15235,17 @@ impl GetVersionDownloadFormatsError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionDownloadFormatsError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18489,9 +15254,9 @@ pub struct GetVersionDownloadFormatsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(
-    GetVersionDownloadFormatsError3 { optional(id, "id") }
-);
+crate::runtime::contract::object!(GetVersionDownloadFormatsError3 {
+    optional(id, "id"),
+});
 impl GetVersionDownloadFormatsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18500,12 +15265,10 @@ impl GetVersionDownloadFormatsError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionDownloadFormatsError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18514,7 +15277,9 @@ pub struct GetVersionDownloadsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionDownloadsError { optional(id, "id") });
+crate::runtime::contract::object!(GetVersionDownloadsError {
+    optional(id, "id"),
+});
 impl GetVersionDownloadsError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18523,12 +15288,10 @@ impl GetVersionDownloadsError {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionDownloadsError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18546,10 +15309,12 @@ pub struct GetVersionDownloadsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionDownloadsError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetVersionDownloadsError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionDownloadsError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetVersionDownloadsError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18561,36 +15326,13 @@ impl GetVersionDownloadsError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetVersionDownloadsError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionDownloadsError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetVersionDownloadsError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18599,9 +15341,9 @@ pub struct GetVersionDownloadsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionDownloadsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetVersionDownloadsError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetVersionDownloadsError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetVersionDownloadsError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18610,15 +15352,10 @@ impl GetVersionDownloadsError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetVersionDownloadsError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionDownloadsError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetVersionDownloadsError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18648,12 +15385,16 @@ pub struct GetVersionDownloadsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetVersionDownloadsError2MetaWarningsItem { optional(id, "Id"),
-    optional(http_status_code, "HttpStatusCode"), optional(error_code, "ErrorCode"),
-    optional(title, "Title"), optional(detail, "Detail"), optional(about_link,
-    "AboutLink"), optional(source, "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetVersionDownloadsError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetVersionDownloadsError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18669,47 +15410,17 @@ impl GetVersionDownloadsError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionDownloadsError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18718,7 +15429,9 @@ pub struct GetVersionDownloadsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionDownloadsError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetVersionDownloadsError3 {
+    optional(id, "id"),
+});
 impl GetVersionDownloadsError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18727,12 +15440,10 @@ impl GetVersionDownloadsError3 {
             id: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetVersionDownloadsError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18741,19 +15452,19 @@ pub struct GetDownloadError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetDownloadError { optional(id, "id") });
+crate::runtime::contract::object!(GetDownloadError {
+    optional(id, "id"),
+});
 impl GetDownloadError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetDownloadError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetDownloadError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18771,10 +15482,12 @@ pub struct GetDownloadError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetDownloadError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetDownloadError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetDownloadError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetDownloadError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18786,36 +15499,13 @@ impl GetDownloadError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetDownloadError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetDownloadError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetDownloadError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18824,9 +15514,9 @@ pub struct GetDownloadError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetDownloadError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetDownloadError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetDownloadError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetDownloadError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18835,15 +15525,10 @@ impl GetDownloadError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetDownloadError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetDownloadError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetDownloadError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18873,12 +15558,16 @@ pub struct GetDownloadError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetDownloadError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetDownloadError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetDownloadError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -18894,47 +15583,17 @@ impl GetDownloadError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetDownloadError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18943,19 +15602,19 @@ pub struct GetDownloadError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetDownloadError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetDownloadError3 {
+    optional(id, "id"),
+});
 impl GetDownloadError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetDownloadError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetDownloadError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18964,19 +15623,19 @@ pub struct GetDownloadJobError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetDownloadJobError { optional(id, "id") });
+crate::runtime::contract::object!(GetDownloadJobError {
+    optional(id, "id"),
+});
 impl GetDownloadJobError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetDownloadJobError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetDownloadJobError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -18994,10 +15653,12 @@ pub struct GetDownloadJobError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetDownloadJobError2Meta>,
 }
-crate::runtime::contract::object!(
-    GetDownloadJobError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetDownloadJobError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl GetDownloadJobError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -19009,36 +15670,13 @@ impl GetDownloadJobError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<GetDownloadJobError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetDownloadJobError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): GetDownloadJobError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -19047,9 +15685,9 @@ pub struct GetDownloadJobError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetDownloadJobError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    GetDownloadJobError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(GetDownloadJobError2Meta {
+    optional(warnings, "warnings"),
+});
 impl GetDownloadJobError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -19058,15 +15696,10 @@ impl GetDownloadJobError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<GetDownloadJobError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetDownloadJobError2Meta {
+    with_warnings(warnings, "warnings"): Vec<GetDownloadJobError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -19096,12 +15729,16 @@ pub struct GetDownloadJobError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    GetDownloadJobError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(GetDownloadJobError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl GetDownloadJobError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -19117,47 +15754,17 @@ impl GetDownloadJobError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetDownloadJobError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -19166,19 +15773,19 @@ pub struct GetDownloadJobError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetDownloadJobError3 { optional(id, "id") });
+crate::runtime::contract::object!(GetDownloadJobError3 {
+    optional(id, "id"),
+});
 impl GetDownloadJobError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         GetDownloadJobError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(GetDownloadJobError3 {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/400/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -19187,19 +15794,19 @@ pub struct ExecuteCommandError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(ExecuteCommandError { optional(id, "id") });
+crate::runtime::contract::object!(ExecuteCommandError {
+    optional(id, "id"),
+});
 impl ExecuteCommandError {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         ExecuteCommandError { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ExecuteCommandError {
+    with_id(id, "id"): String,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/403/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -19217,10 +15824,12 @@ pub struct ExecuteCommandError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ExecuteCommandError2Meta>,
 }
-crate::runtime::contract::object!(
-    ExecuteCommandError2 { optional(jsonapi, "jsonapi"), optional(links, "links"),
-    optional(data, "data"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(ExecuteCommandError2 {
+    optional(jsonapi, "jsonapi"),
+    optional(links, "links"),
+    optional(data, "data"),
+    optional(meta, "meta"),
+});
 impl ExecuteCommandError2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -19232,36 +15841,13 @@ impl ExecuteCommandError2 {
             meta: None,
         }
     }
-    /// Sets `jsonapi`.
-    pub fn with_jsonapi(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonapi = Some(value.into());
-        self
-    }
-    /// Sets `links`.
-    pub fn with_links(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.links = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn with_data(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<ExecuteCommandError2Meta>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ExecuteCommandError2 {
+    with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    with_meta(meta, "meta"): ExecuteCommandError2Meta,
+});
 /// Contains information about the error that occurred.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -19270,9 +15856,9 @@ pub struct ExecuteCommandError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<ExecuteCommandError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(
-    ExecuteCommandError2Meta { optional(warnings, "warnings") }
-);
+crate::runtime::contract::object!(ExecuteCommandError2Meta {
+    optional(warnings, "warnings"),
+});
 impl ExecuteCommandError2Meta {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -19281,15 +15867,10 @@ impl ExecuteCommandError2Meta {
             warnings: None,
         }
     }
-    /// Sets `warnings`.
-    pub fn with_warnings(
-        mut self,
-        value: impl Into<Vec<ExecuteCommandError2MetaWarningsItem>>,
-    ) -> Self {
-        self.warnings = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ExecuteCommandError2Meta {
+    with_warnings(warnings, "warnings"): Vec<ExecuteCommandError2MetaWarningsItem>,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -19319,12 +15900,16 @@ pub struct ExecuteCommandError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(
-    ExecuteCommandError2MetaWarningsItem { optional(id, "Id"), optional(http_status_code,
-    "HttpStatusCode"), optional(error_code, "ErrorCode"), optional(title, "Title"),
-    optional(detail, "Detail"), optional(about_link, "AboutLink"), optional(source,
-    "Source"), optional(meta, "meta") }
-);
+crate::runtime::contract::object!(ExecuteCommandError2MetaWarningsItem {
+    optional(id, "Id"),
+    optional(http_status_code, "HttpStatusCode"),
+    optional(error_code, "ErrorCode"),
+    optional(title, "Title"),
+    optional(detail, "Detail"),
+    optional(about_link, "AboutLink"),
+    optional(source, "Source"),
+    optional(meta, "meta"),
+});
 impl ExecuteCommandError2MetaWarningsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -19340,47 +15925,17 @@ impl ExecuteCommandError2MetaWarningsItem {
             meta: None,
         }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `http_status_code`.
-    pub fn with_http_status_code(mut self, value: impl Into<String>) -> Self {
-        self.http_status_code = Some(value.into());
-        self
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<String>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `detail`.
-    pub fn with_detail(mut self, value: impl Into<String>) -> Self {
-        self.detail = Some(value.into());
-        self
-    }
-    /// Sets `about_link`.
-    pub fn with_about_link(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.about_link = Some(value.into());
-        self
-    }
-    /// Sets `source`.
-    pub fn with_source(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// Sets `meta`.
-    pub fn with_meta(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.meta = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ExecuteCommandError2MetaWarningsItem {
+    with_id(id, "id"): serde_json::Value,
+    with_http_status_code(http_status_code, "http_status_code"): String,
+    with_error_code(error_code, "error_code"): String,
+    with_title(title, "title"): String,
+    with_detail(detail, "detail"): String,
+    with_about_link(about_link, "about_link"): serde_json::Value,
+    with_source(source, "source"): serde_json::Value,
+    with_meta(meta, "meta"): serde_json::Value,
+});
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/404/content/application~1json/schema`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -19389,19 +15944,19 @@ pub struct ExecuteCommandError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(ExecuteCommandError3 { optional(id, "id") });
+crate::runtime::contract::object!(ExecuteCommandError3 {
+    optional(id, "id"),
+});
 impl ExecuteCommandError3 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         ExecuteCommandError3 { id: None }
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ExecuteCommandError3 {
+    with_id(id, "id"): String,
+});
 /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
 /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -934,9 +934,7 @@ impl<'a> GetObjectDetailsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    GetObjectDetailsCall => ObjectFullDetails, serde_json::Value
-);
+crate::runtime::contract::builder!(GetObjectDetailsCall => ObjectFullDetails, serde_json::Value);
 /// A call of [`super::Client::create_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateSignedResourceCall<'a> {
@@ -1183,9 +1181,7 @@ impl<'a> GetSignedResourceCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    GetSignedResourceCall => Vec<u8>, serde_json::Value
-);
+crate::runtime::contract::builder!(GetSignedResourceCall => Vec<u8>, serde_json::Value);
 /// A call of [`super::Client::upload_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct UploadSignedResourceCall<'a> {
@@ -2090,9 +2086,7 @@ impl<'a> SignedS3UploadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    SignedS3UploadCall => Signeds3uploadResponse, serde_json::Value
-);
+crate::runtime::contract::builder!(SignedS3UploadCall => Signeds3uploadResponse, serde_json::Value);
 /// A call of [`super::Client::complete_signed_s3_upload`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CompleteSignedS3UploadCall<'a> {
@@ -2212,6 +2206,4 @@ impl<'a> CompleteSignedS3UploadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    CompleteSignedS3UploadCall => ObjectDetails, serde_json::Value
-);
+crate::runtime::contract::builder!(CompleteSignedS3UploadCall => ObjectDetails, serde_json::Value);

@@ -8,7 +8,9 @@ pub struct Reason {
     /// reason for failure
     pub reason: String,
 }
-crate::runtime::contract::object!(Reason { required(reason, "reason") });
+crate::runtime::contract::object!(Reason {
+    required(reason, "reason"),
+});
 impl Reason {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -32,10 +34,11 @@ pub struct CreateBucketsPayload {
     #[serde(rename = "policyKey")]
     pub policy_key: PolicyKey,
 }
-crate::runtime::contract::object!(
-    CreateBucketsPayload { required(bucket_key, "bucketKey"), optional(allow, "allow"),
-    required(policy_key, "policyKey") }
-);
+crate::runtime::contract::object!(CreateBucketsPayload {
+    required(bucket_key, "bucketKey"),
+    optional(allow, "allow"),
+    required(policy_key, "policyKey"),
+});
 impl CreateBucketsPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -46,15 +49,10 @@ impl CreateBucketsPayload {
             policy_key: policy_key.into(),
         }
     }
-    /// Sets `allow`.
-    pub fn with_allow(
-        mut self,
-        value: impl Into<Vec<CreateBucketsPayloadAllow>>,
-    ) -> Self {
-        self.allow = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateBucketsPayload {
+    with_allow(allow, "allow"): Vec<CreateBucketsPayloadAllow>,
+});
 /// Represents an object within a bucket.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -85,11 +83,15 @@ pub struct ObjectDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
 }
-crate::runtime::contract::object!(
-    ObjectDetails { optional(bucket_key, "bucketKey"), optional(object_id, "objectId"),
-    optional(object_key, "objectKey"), optional(sha1, "sha1"), optional(size, "size"),
-    optional(content_type, "contentType"), optional(location, "location") }
-);
+crate::runtime::contract::object!(ObjectDetails {
+    optional(bucket_key, "bucketKey"),
+    optional(object_id, "objectId"),
+    optional(object_key, "objectKey"),
+    optional(sha1, "sha1"),
+    optional(size, "size"),
+    optional(content_type, "contentType"),
+    optional(location, "location"),
+});
 impl ObjectDetails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -104,42 +106,16 @@ impl ObjectDetails {
             location: None,
         }
     }
-    /// Sets `bucket_key`.
-    pub fn with_bucket_key(mut self, value: impl Into<String>) -> Self {
-        self.bucket_key = Some(value.into());
-        self
-    }
-    /// Sets `object_id`.
-    pub fn with_object_id(mut self, value: impl Into<String>) -> Self {
-        self.object_id = Some(value.into());
-        self
-    }
-    /// Sets `object_key`.
-    pub fn with_object_key(mut self, value: impl Into<String>) -> Self {
-        self.object_key = Some(value.into());
-        self
-    }
-    /// Sets `sha1`.
-    pub fn with_sha1(mut self, value: impl Into<String>) -> Self {
-        self.sha1 = Some(value.into());
-        self
-    }
-    /// Sets `size`.
-    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
-        self.size = Some(value.into());
-        self
-    }
-    /// Sets `content_type`.
-    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
-        self.content_type = Some(value.into());
-        self
-    }
-    /// Sets `location`.
-    pub fn with_location(mut self, value: impl Into<String>) -> Self {
-        self.location = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ObjectDetails {
+    with_bucket_key(bucket_key, "bucket_key"): String,
+    with_object_id(object_id, "object_id"): String,
+    with_object_key(object_key, "object_key"): String,
+    with_sha1(sha1, "sha1"): String,
+    with_size(size, "size"): i64,
+    with_content_type(content_type, "content_type"): String,
+    with_location(location, "location"): String,
+});
 /// Represents detailed information about an object within a bucket.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -188,14 +164,19 @@ pub struct ObjectFullDetails {
     #[serde(rename = "userDefinedMetadata", skip_serializing_if = "Option::is_none")]
     pub user_defined_metadata: Option<String>,
 }
-crate::runtime::contract::object!(
-    ObjectFullDetails { optional(bucket_key, "bucketKey"), optional(object_id,
-    "objectId"), optional(object_key, "objectKey"), optional(sha1, "sha1"),
-    optional(size, "size"), optional(content_type, "contentType"), optional(location,
-    "location"), optional(created_date, "createdDate"), optional(last_accessed_date,
-    "lastAccessedDate"), optional(last_modified_date, "lastModifiedDate"),
-    optional(user_defined_metadata, "userDefinedMetadata") }
-);
+crate::runtime::contract::object!(ObjectFullDetails {
+    optional(bucket_key, "bucketKey"),
+    optional(object_id, "objectId"),
+    optional(object_key, "objectKey"),
+    optional(sha1, "sha1"),
+    optional(size, "size"),
+    optional(content_type, "contentType"),
+    optional(location, "location"),
+    optional(created_date, "createdDate"),
+    optional(last_accessed_date, "lastAccessedDate"),
+    optional(last_modified_date, "lastModifiedDate"),
+    optional(user_defined_metadata, "userDefinedMetadata"),
+});
 impl ObjectFullDetails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -214,62 +195,20 @@ impl ObjectFullDetails {
             user_defined_metadata: None,
         }
     }
-    /// Sets `bucket_key`.
-    pub fn with_bucket_key(mut self, value: impl Into<String>) -> Self {
-        self.bucket_key = Some(value.into());
-        self
-    }
-    /// Sets `object_id`.
-    pub fn with_object_id(mut self, value: impl Into<String>) -> Self {
-        self.object_id = Some(value.into());
-        self
-    }
-    /// Sets `object_key`.
-    pub fn with_object_key(mut self, value: impl Into<String>) -> Self {
-        self.object_key = Some(value.into());
-        self
-    }
-    /// Sets `sha1`.
-    pub fn with_sha1(mut self, value: impl Into<String>) -> Self {
-        self.sha1 = Some(value.into());
-        self
-    }
-    /// Sets `size`.
-    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
-        self.size = Some(value.into());
-        self
-    }
-    /// Sets `content_type`.
-    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
-        self.content_type = Some(value.into());
-        self
-    }
-    /// Sets `location`.
-    pub fn with_location(mut self, value: impl Into<String>) -> Self {
-        self.location = Some(value.into());
-        self
-    }
-    /// Sets `created_date`.
-    pub fn with_created_date(mut self, value: impl Into<i64>) -> Self {
-        self.created_date = Some(value.into());
-        self
-    }
-    /// Sets `last_accessed_date`.
-    pub fn with_last_accessed_date(mut self, value: impl Into<i64>) -> Self {
-        self.last_accessed_date = Some(value.into());
-        self
-    }
-    /// Sets `last_modified_date`.
-    pub fn with_last_modified_date(mut self, value: impl Into<i64>) -> Self {
-        self.last_modified_date = Some(value.into());
-        self
-    }
-    /// Sets `user_defined_metadata`.
-    pub fn with_user_defined_metadata(mut self, value: impl Into<String>) -> Self {
-        self.user_defined_metadata = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ObjectFullDetails {
+    with_bucket_key(bucket_key, "bucket_key"): String,
+    with_object_id(object_id, "object_id"): String,
+    with_object_key(object_key, "object_key"): String,
+    with_sha1(sha1, "sha1"): String,
+    with_size(size, "size"): i64,
+    with_content_type(content_type, "content_type"): String,
+    with_location(location, "location"): String,
+    with_created_date(created_date, "created_date"): i64,
+    with_last_accessed_date(last_accessed_date, "last_accessed_date"): i64,
+    with_last_modified_date(last_modified_date, "last_modified_date"): i64,
+    with_user_defined_metadata(user_defined_metadata, "user_defined_metadata"): String,
+});
 /// The request payload for a Generate OSS Signed URL operation.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -285,10 +224,10 @@ pub struct CreateSignedResource {
     #[serde(rename = "singleUse", skip_serializing_if = "Option::is_none")]
     pub single_use: Option<bool>,
 }
-crate::runtime::contract::object!(
-    CreateSignedResource { optional(minutes_expiration, "minutesExpiration"),
-    optional(single_use, "singleUse") }
-);
+crate::runtime::contract::object!(CreateSignedResource {
+    optional(minutes_expiration, "minutesExpiration"),
+    optional(single_use, "singleUse"),
+});
 impl CreateSignedResource {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -298,17 +237,11 @@ impl CreateSignedResource {
             single_use: None,
         }
     }
-    /// Sets `minutes_expiration`.
-    pub fn with_minutes_expiration(mut self, value: impl Into<i64>) -> Self {
-        self.minutes_expiration = Some(value.into());
-        self
-    }
-    /// Sets `single_use`.
-    pub fn with_single_use(mut self, value: impl Into<bool>) -> Self {
-        self.single_use = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateSignedResource {
+    with_minutes_expiration(minutes_expiration, "minutes_expiration"): i64,
+    with_single_use(single_use, "single_use"): bool,
+});
 /// The request payload for a Generate OSS Signed URL operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -324,10 +257,11 @@ pub struct CreateObjectSigned {
     #[serde(rename = "allowedIpAddresses", skip_serializing_if = "Option::is_none")]
     pub allowed_ip_addresses: Option<Vec<String>>,
 }
-crate::runtime::contract::object!(
-    CreateObjectSigned { required(signed_url, "signedUrl"), required(expiration,
-    "expiration"), optional(allowed_ip_addresses, "allowedIpAddresses") }
-);
+crate::runtime::contract::object!(CreateObjectSigned {
+    required(signed_url, "signedUrl"),
+    required(expiration, "expiration"),
+    optional(allowed_ip_addresses, "allowedIpAddresses"),
+});
 impl CreateObjectSigned {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -338,12 +272,10 @@ impl CreateObjectSigned {
             allowed_ip_addresses: None,
         }
     }
-    /// Sets `allowed_ip_addresses`.
-    pub fn with_allowed_ip_addresses(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.allowed_ip_addresses = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(CreateObjectSigned {
+    with_allowed_ip_addresses(allowed_ip_addresses, "allowed_ip_addresses"): Vec<String>,
+});
 /// An object representing the permissions for accessing a bucket.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -355,9 +287,10 @@ pub struct Permission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<PermissionAccess>,
 }
-crate::runtime::contract::object!(
-    Permission { optional(auth_id, "authId"), optional(access, "access") }
-);
+crate::runtime::contract::object!(Permission {
+    optional(auth_id, "authId"),
+    optional(access, "access"),
+});
 impl Permission {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -367,17 +300,11 @@ impl Permission {
             access: None,
         }
     }
-    /// Sets `auth_id`.
-    pub fn with_auth_id(mut self, value: impl Into<String>) -> Self {
-        self.auth_id = Some(value.into());
-        self
-    }
-    /// Sets `access`.
-    pub fn with_access(mut self, value: impl Into<PermissionAccess>) -> Self {
-        self.access = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Permission {
+    with_auth_id(auth_id, "auth_id"): String,
+    with_access(access, "access"): PermissionAccess,
+});
 /// An object representing a bucket.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -400,11 +327,13 @@ pub struct Bucket {
     #[serde(rename = "policyKey", skip_serializing_if = "Option::is_none")]
     pub policy_key: Option<PolicyKey>,
 }
-crate::runtime::contract::object!(
-    Bucket { optional(bucket_key, "bucketKey"), optional(bucket_owner, "bucketOwner"),
-    optional(created_date, "createdDate"), optional(permissions, "permissions"),
-    optional(policy_key, "policyKey") }
-);
+crate::runtime::contract::object!(Bucket {
+    optional(bucket_key, "bucketKey"),
+    optional(bucket_owner, "bucketOwner"),
+    optional(created_date, "createdDate"),
+    optional(permissions, "permissions"),
+    optional(policy_key, "policyKey"),
+});
 impl Bucket {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -417,32 +346,14 @@ impl Bucket {
             policy_key: None,
         }
     }
-    /// Sets `bucket_key`.
-    pub fn with_bucket_key(mut self, value: impl Into<String>) -> Self {
-        self.bucket_key = Some(value.into());
-        self
-    }
-    /// Sets `bucket_owner`.
-    pub fn with_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.bucket_owner = Some(value.into());
-        self
-    }
-    /// Sets `created_date`.
-    pub fn with_created_date(mut self, value: impl Into<i64>) -> Self {
-        self.created_date = Some(value.into());
-        self
-    }
-    /// Sets `permissions`.
-    pub fn with_permissions(mut self, value: impl Into<Vec<Permission>>) -> Self {
-        self.permissions = Some(value.into());
-        self
-    }
-    /// Sets `policy_key`.
-    pub fn with_policy_key(mut self, value: impl Into<PolicyKey>) -> Self {
-        self.policy_key = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Bucket {
+    with_bucket_key(bucket_key, "bucket_key"): String,
+    with_bucket_owner(bucket_owner, "bucket_owner"): String,
+    with_created_date(created_date, "created_date"): i64,
+    with_permissions(permissions, "permissions"): Vec<Permission>,
+    with_policy_key(policy_key, "policy_key"): PolicyKey,
+});
 /// An object that represents a collection of buckets.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -453,9 +364,10 @@ pub struct Buckets {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
-crate::runtime::contract::object!(
-    Buckets { required(items, "items"), optional(next, "next") }
-);
+crate::runtime::contract::object!(Buckets {
+    required(items, "items"),
+    optional(next, "next"),
+});
 impl Buckets {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -465,12 +377,10 @@ impl Buckets {
             next: None,
         }
     }
-    /// Sets `next`.
-    pub fn with_next(mut self, value: impl Into<String>) -> Self {
-        self.next = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Buckets {
+    with_next(next, "next"): String,
+});
 /// A response returned by an Upload Object Using Signed URL operation when processing is yet to be completed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -478,7 +388,9 @@ pub struct Result2 {
     /// A human friendly description of the state of processing.
     pub result: String,
 }
-crate::runtime::contract::object!(Result2 { required(result, "result") });
+crate::runtime::contract::object!(Result2 {
+    required(result, "result"),
+});
 impl Result2 {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -497,9 +409,10 @@ pub struct BucketObjects {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
-crate::runtime::contract::object!(
-    BucketObjects { optional(items, "items"), optional(next, "next") }
-);
+crate::runtime::contract::object!(BucketObjects {
+    optional(items, "items"),
+    optional(next, "next"),
+});
 impl BucketObjects {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -509,17 +422,11 @@ impl BucketObjects {
             next: None,
         }
     }
-    /// Sets `items`.
-    pub fn with_items(mut self, value: impl Into<Vec<ObjectDetails>>) -> Self {
-        self.items = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn with_next(mut self, value: impl Into<String>) -> Self {
-        self.next = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(BucketObjects {
+    with_items(items, "items"): Vec<ObjectDetails>,
+    with_next(next, "next"): String,
+});
 /// An object that represents the permissions allowed for a bucket.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -530,9 +437,10 @@ pub struct CreateBucketsPayloadAllow {
     /// The `access` property.
     pub access: AllowAccess,
 }
-crate::runtime::contract::object!(
-    CreateBucketsPayloadAllow { required(auth_id, "authId"), required(access, "access") }
-);
+crate::runtime::contract::object!(CreateBucketsPayloadAllow {
+    required(auth_id, "authId"),
+    required(access, "access"),
+});
 impl CreateBucketsPayloadAllow {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -559,10 +467,11 @@ pub struct BucketsItems {
     #[serde(rename = "policyKey")]
     pub policy_key: PolicyKey,
 }
-crate::runtime::contract::object!(
-    BucketsItems { required(bucket_key, "bucketKey"), required(created_date,
-    "createdDate"), required(policy_key, "policyKey") }
-);
+crate::runtime::contract::object!(BucketsItems {
+    required(bucket_key, "bucketKey"),
+    required(created_date, "createdDate"),
+    required(policy_key, "policyKey"),
+});
 impl BucketsItems {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -604,11 +513,14 @@ pub struct Signeds3downloadResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha1: Option<String>,
 }
-crate::runtime::contract::object!(
-    Signeds3downloadResponse { required(status, "status"), optional(url, "url"),
-    optional(urls, "urls"), required(params, "params"), required(size, "size"),
-    optional(sha1, "sha1") }
-);
+crate::runtime::contract::object!(Signeds3downloadResponse {
+    required(status, "status"),
+    optional(url, "url"),
+    optional(urls, "urls"),
+    required(params, "params"),
+    required(size, "size"),
+    optional(sha1, "sha1"),
+});
 impl Signeds3downloadResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -626,25 +538,12 @@ impl Signeds3downloadResponse {
             sha1: None,
         }
     }
-    /// Sets `url`.
-    pub fn with_url(mut self, value: impl Into<String>) -> Self {
-        self.url = Some(value.into());
-        self
-    }
-    /// Sets `urls`.
-    pub fn with_urls(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.urls = Some(value.into());
-        self
-    }
-    /// Sets `sha1`.
-    pub fn with_sha1(mut self, value: impl Into<String>) -> Self {
-        self.sha1 = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Signeds3downloadResponse {
+    with_url(url, "url"): String,
+    with_urls(urls, "urls"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_sha1(sha1, "sha1"): String,
+});
 /// The response to a Batch Generate Signed S3 Download URLs operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -652,9 +551,9 @@ pub struct Batchsigneds3downloadResponse {
     /// A map of the returned results; each key in the map corresponds to an object key in the batch, and the value includes the results for that object.
     pub results: std::collections::BTreeMap<String, DownloadResults>,
 }
-crate::runtime::contract::object!(
-    Batchsigneds3downloadResponse { required(results, "results") }
-);
+crate::runtime::contract::object!(Batchsigneds3downloadResponse {
+    required(results, "results"),
+});
 impl Batchsigneds3downloadResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -697,10 +596,14 @@ pub struct DownloadResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha1: Option<String>,
 }
-crate::runtime::contract::object!(
-    DownloadResults { optional(status, "status"), optional(url, "url"), optional(urls,
-    "urls"), optional(params, "params"), optional(size, "size"), optional(sha1, "sha1") }
-);
+crate::runtime::contract::object!(DownloadResults {
+    optional(status, "status"),
+    optional(url, "url"),
+    optional(urls, "urls"),
+    optional(params, "params"),
+    optional(size, "size"),
+    optional(sha1, "sha1"),
+});
 impl DownloadResults {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -714,43 +617,15 @@ impl DownloadResults {
             sha1: None,
         }
     }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<DownloadStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `url`.
-    pub fn with_url(mut self, value: impl Into<String>) -> Self {
-        self.url = Some(value.into());
-        self
-    }
-    /// Sets `urls`.
-    pub fn with_urls(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.urls = Some(value.into());
-        self
-    }
-    /// Sets `params`.
-    pub fn with_params(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.params = Some(value.into());
-        self
-    }
-    /// Sets `size`.
-    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
-        self.size = Some(value.into());
-        self
-    }
-    /// Sets `sha1`.
-    pub fn with_sha1(mut self, value: impl Into<String>) -> Self {
-        self.sha1 = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(DownloadResults {
+    with_status(status, "status"): DownloadStatus,
+    with_url(url, "url"): String,
+    with_urls(urls, "urls"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_params(params, "params"): std::collections::BTreeMap<String, serde_json::Value>,
+    with_size(size, "size"): i64,
+    with_sha1(sha1, "sha1"): String,
+});
 /// The response to a Batch Generate Signed S3 Download URLs operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -758,9 +633,9 @@ pub struct Batchsigneds3downloadObject {
     /// An array where each element is an object containing information needed to generate a signed S3 download URL.
     pub requests: Vec<Batchsigneds3downloadObjectRequestsItem>,
 }
-crate::runtime::contract::object!(
-    Batchsigneds3downloadObject { required(requests, "requests") }
-);
+crate::runtime::contract::object!(Batchsigneds3downloadObject {
+    required(requests, "requests"),
+});
 impl Batchsigneds3downloadObject {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -798,13 +673,14 @@ pub struct Batchsigneds3downloadObjectRequestsItem {
     #[serde(rename = "If-Modified-Since", skip_serializing_if = "Option::is_none")]
     pub if_modified_since: Option<String>,
 }
-crate::runtime::contract::object!(
-    Batchsigneds3downloadObjectRequestsItem { optional(object_key, "objectKey"),
+crate::runtime::contract::object!(Batchsigneds3downloadObjectRequestsItem {
+    optional(object_key, "objectKey"),
     optional(response_content_type, "response-content-type"),
     optional(response_content_disposition, "response-content-disposition"),
-    optional(response_cache_control, "response-cache-control"), optional(if_none_match,
-    "If-None-Match"), optional(if_modified_since, "If-Modified-Since") }
-);
+    optional(response_cache_control, "response-cache-control"),
+    optional(if_none_match, "If-None-Match"),
+    optional(if_modified_since, "If-Modified-Since"),
+});
 impl Batchsigneds3downloadObjectRequestsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -818,40 +694,15 @@ impl Batchsigneds3downloadObjectRequestsItem {
             if_modified_since: None,
         }
     }
-    /// Sets `object_key`.
-    pub fn with_object_key(mut self, value: impl Into<String>) -> Self {
-        self.object_key = Some(value.into());
-        self
-    }
-    /// Sets `response_content_type`.
-    pub fn with_response_content_type(mut self, value: impl Into<String>) -> Self {
-        self.response_content_type = Some(value.into());
-        self
-    }
-    /// Sets `response_content_disposition`.
-    pub fn with_response_content_disposition(
-        mut self,
-        value: impl Into<String>,
-    ) -> Self {
-        self.response_content_disposition = Some(value.into());
-        self
-    }
-    /// Sets `response_cache_control`.
-    pub fn with_response_cache_control(mut self, value: impl Into<String>) -> Self {
-        self.response_cache_control = Some(value.into());
-        self
-    }
-    /// Sets `if_none_match`.
-    pub fn with_if_none_match(mut self, value: impl Into<String>) -> Self {
-        self.if_none_match = Some(value.into());
-        self
-    }
-    /// Sets `if_modified_since`.
-    pub fn with_if_modified_since(mut self, value: impl Into<String>) -> Self {
-        self.if_modified_since = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Batchsigneds3downloadObjectRequestsItem {
+    with_object_key(object_key, "object_key"): String,
+    with_response_content_type(response_content_type, "response_content_type"): String,
+    with_response_content_disposition(response_content_disposition, "response_content_disposition"): String,
+    with_response_cache_control(response_cache_control, "response_cache_control"): String,
+    with_if_none_match(if_none_match, "if_none_match"): String,
+    with_if_modified_since(if_modified_since, "if_modified_since"): String,
+});
 /// The response to a Batch Generate Signed S3 Upload URLs operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -862,9 +713,9 @@ pub struct Batchsigneds3uploadResponse {
         Batchsigneds3uploadResponseResultsValue,
     >,
 }
-crate::runtime::contract::object!(
-    Batchsigneds3uploadResponse { required(results, "results") }
-);
+crate::runtime::contract::object!(Batchsigneds3uploadResponse {
+    required(results, "results"),
+});
 impl Batchsigneds3uploadResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -903,12 +754,14 @@ pub struct Batchsigneds3uploadResponseResultsValue {
     /// An array of signed URLs. For a single-part upload, this will only include a single URL. For a multipart upload, there will be one for each chunk of a multipart upload; the index of the URL in the array corresponds to the part number of the chunk.
     pub urls: Vec<String>,
 }
-crate::runtime::contract::object!(
-    Batchsigneds3uploadResponseResultsValue { optional(reason, "reason"),
-    optional(status, "status"), optional(upload_expiration, "uploadExpiration"),
-    required(upload_key, "uploadKey"), optional(url_expiration, "urlExpiration"),
-    required(urls, "urls") }
-);
+crate::runtime::contract::object!(Batchsigneds3uploadResponseResultsValue {
+    optional(reason, "reason"),
+    optional(status, "status"),
+    optional(upload_expiration, "uploadExpiration"),
+    required(upload_key, "uploadKey"),
+    optional(url_expiration, "urlExpiration"),
+    required(urls, "urls"),
+});
 impl Batchsigneds3uploadResponseResultsValue {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -922,27 +775,13 @@ impl Batchsigneds3uploadResponseResultsValue {
             urls: urls.into(),
         }
     }
-    /// Sets `reason`.
-    pub fn with_reason(mut self, value: impl Into<String>) -> Self {
-        self.reason = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `upload_expiration`.
-    pub fn with_upload_expiration(mut self, value: impl Into<String>) -> Self {
-        self.upload_expiration = Some(value.into());
-        self
-    }
-    /// Sets `url_expiration`.
-    pub fn with_url_expiration(mut self, value: impl Into<String>) -> Self {
-        self.url_expiration = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Batchsigneds3uploadResponseResultsValue {
+    with_reason(reason, "reason"): String,
+    with_status(status, "status"): String,
+    with_upload_expiration(upload_expiration, "upload_expiration"): String,
+    with_url_expiration(url_expiration, "url_expiration"): String,
+});
 /// The request payload for a Batch Generate Signed S3 Upload URLs operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -950,9 +789,9 @@ pub struct Batchsigneds3uploadObject {
     /// An array where each element is an object containing information needed to generate a signed S3 upload URL.
     pub requests: Vec<Batchsigneds3uploadObjectRequestsItem>,
 }
-crate::runtime::contract::object!(
-    Batchsigneds3uploadObject { required(requests, "requests") }
-);
+crate::runtime::contract::object!(Batchsigneds3uploadObject {
+    required(requests, "requests"),
+});
 impl Batchsigneds3uploadObject {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -979,11 +818,12 @@ pub struct Batchsigneds3uploadObjectRequestsItem {
     #[serde(rename = "uploadKey", skip_serializing_if = "Option::is_none")]
     pub upload_key: Option<String>,
 }
-crate::runtime::contract::object!(
-    Batchsigneds3uploadObjectRequestsItem { required(object_key, "objectKey"),
-    optional(first_part, "firstPart"), optional(parts, "parts"), optional(upload_key,
-    "uploadKey") }
-);
+crate::runtime::contract::object!(Batchsigneds3uploadObjectRequestsItem {
+    required(object_key, "objectKey"),
+    optional(first_part, "firstPart"),
+    optional(parts, "parts"),
+    optional(upload_key, "uploadKey"),
+});
 impl Batchsigneds3uploadObjectRequestsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -995,22 +835,12 @@ impl Batchsigneds3uploadObjectRequestsItem {
             upload_key: None,
         }
     }
-    /// Sets `first_part`.
-    pub fn with_first_part(mut self, value: impl Into<i64>) -> Self {
-        self.first_part = Some(value.into());
-        self
-    }
-    /// Sets `parts`.
-    pub fn with_parts(mut self, value: impl Into<i64>) -> Self {
-        self.parts = Some(value.into());
-        self
-    }
-    /// Sets `upload_key`.
-    pub fn with_upload_key(mut self, value: impl Into<String>) -> Self {
-        self.upload_key = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Batchsigneds3uploadObjectRequestsItem {
+    with_first_part(first_part, "first_part"): i64,
+    with_parts(parts, "parts"): i64,
+    with_upload_key(upload_key, "upload_key"): String,
+});
 /// The request payload for the Complete Batch Upload to S3 Signed URLs operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1018,9 +848,9 @@ pub struct BatchcompleteuploadObject {
     /// An array of objects, each of which represents an upload to complete.
     pub requests: Vec<BatchcompleteuploadObjectRequestsItem>,
 }
-crate::runtime::contract::object!(
-    BatchcompleteuploadObject { required(requests, "requests") }
-);
+crate::runtime::contract::object!(BatchcompleteuploadObject {
+    required(requests, "requests"),
+});
 impl BatchcompleteuploadObject {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1076,15 +906,17 @@ pub struct BatchcompleteuploadObjectRequestsItem {
     )]
     pub x_ads_user_defined_metadata: Option<String>,
 }
-crate::runtime::contract::object!(
-    BatchcompleteuploadObjectRequestsItem { required(object_key, "objectKey"),
-    required(upload_key, "uploadKey"), optional(size, "size"), optional(e_tags, "eTags"),
+crate::runtime::contract::object!(BatchcompleteuploadObjectRequestsItem {
+    required(object_key, "objectKey"),
+    required(upload_key, "uploadKey"),
+    optional(size, "size"),
+    optional(e_tags, "eTags"),
     optional(x_ads_meta_content_type, "x-ads-meta-Content-Type"),
     optional(x_ads_meta_content_disposition, "x-ads-meta-Content-Disposition"),
     optional(x_ads_meta_content_encoding, "x-ads-meta-Content-Encoding"),
     optional(x_ads_meta_cache_control, "x-ads-meta-Cache-Control"),
-    optional(x_ads_user_defined_metadata, "x-ads-user-defined-metadata") }
-);
+    optional(x_ads_user_defined_metadata, "x-ads-user-defined-metadata"),
+});
 impl BatchcompleteuploadObjectRequestsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1101,45 +933,16 @@ impl BatchcompleteuploadObjectRequestsItem {
             x_ads_user_defined_metadata: None,
         }
     }
-    /// Sets `size`.
-    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
-        self.size = Some(value.into());
-        self
-    }
-    /// Sets `e_tags`.
-    pub fn with_e_tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.e_tags = Some(value.into());
-        self
-    }
-    /// Sets `x_ads_meta_content_type`.
-    pub fn with_x_ads_meta_content_type(mut self, value: impl Into<String>) -> Self {
-        self.x_ads_meta_content_type = Some(value.into());
-        self
-    }
-    /// Sets `x_ads_meta_content_disposition`.
-    pub fn with_x_ads_meta_content_disposition(
-        mut self,
-        value: impl Into<String>,
-    ) -> Self {
-        self.x_ads_meta_content_disposition = Some(value.into());
-        self
-    }
-    /// Sets `x_ads_meta_content_encoding`.
-    pub fn with_x_ads_meta_content_encoding(mut self, value: impl Into<String>) -> Self {
-        self.x_ads_meta_content_encoding = Some(value.into());
-        self
-    }
-    /// Sets `x_ads_meta_cache_control`.
-    pub fn with_x_ads_meta_cache_control(mut self, value: impl Into<String>) -> Self {
-        self.x_ads_meta_cache_control = Some(value.into());
-        self
-    }
-    /// Sets `x_ads_user_defined_metadata`.
-    pub fn with_x_ads_user_defined_metadata(mut self, value: impl Into<String>) -> Self {
-        self.x_ads_user_defined_metadata = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(BatchcompleteuploadObjectRequestsItem {
+    with_size(size, "size"): i64,
+    with_e_tags(e_tags, "e_tags"): Vec<String>,
+    with_x_ads_meta_content_type(x_ads_meta_content_type, "x_ads_meta_content_type"): String,
+    with_x_ads_meta_content_disposition(x_ads_meta_content_disposition, "x_ads_meta_content_disposition"): String,
+    with_x_ads_meta_content_encoding(x_ads_meta_content_encoding, "x_ads_meta_content_encoding"): String,
+    with_x_ads_meta_cache_control(x_ads_meta_cache_control, "x_ads_meta_cache_control"): String,
+    with_x_ads_user_defined_metadata(x_ads_user_defined_metadata, "x_ads_user_defined_metadata"): String,
+});
 /// The response to a Complete Batch Upload to S3 Signed URLs operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1147,9 +950,9 @@ pub struct BatchcompleteuploadResponse {
     /// A map of the returned results; each key in the map corresponds to an object key in the batch, and the value includes the results for that object.
     pub results: std::collections::BTreeMap<String, BatchCompletedResults>,
 }
-crate::runtime::contract::object!(
-    BatchcompleteuploadResponse { required(results, "results") }
-);
+crate::runtime::contract::object!(BatchcompleteuploadResponse {
+    required(results, "results"),
+});
 impl BatchcompleteuploadResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1201,14 +1004,19 @@ pub struct BatchCompletedResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
-crate::runtime::contract::object!(
-    BatchCompletedResults { optional(status, "status"), optional(bucket_key,
-    "bucketKey"), optional(object_key, "objectKey"), optional(object_id, "objectId"),
-    optional(size, "size"), optional(content_type, "contentType"),
-    optional(content_disposition, "contentDisposition"), optional(content_encoding,
-    "contentEncoding"), optional(cache_control, "cacheControl"), optional(parts,
-    "parts"), optional(reason, "reason") }
-);
+crate::runtime::contract::object!(BatchCompletedResults {
+    optional(status, "status"),
+    optional(bucket_key, "bucketKey"),
+    optional(object_key, "objectKey"),
+    optional(object_id, "objectId"),
+    optional(size, "size"),
+    optional(content_type, "contentType"),
+    optional(content_disposition, "contentDisposition"),
+    optional(content_encoding, "contentEncoding"),
+    optional(cache_control, "cacheControl"),
+    optional(parts, "parts"),
+    optional(reason, "reason"),
+});
 impl BatchCompletedResults {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1227,65 +1035,20 @@ impl BatchCompletedResults {
             reason: None,
         }
     }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `bucket_key`.
-    pub fn with_bucket_key(mut self, value: impl Into<String>) -> Self {
-        self.bucket_key = Some(value.into());
-        self
-    }
-    /// Sets `object_key`.
-    pub fn with_object_key(mut self, value: impl Into<String>) -> Self {
-        self.object_key = Some(value.into());
-        self
-    }
-    /// Sets `object_id`.
-    pub fn with_object_id(mut self, value: impl Into<String>) -> Self {
-        self.object_id = Some(value.into());
-        self
-    }
-    /// Sets `size`.
-    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
-        self.size = Some(value.into());
-        self
-    }
-    /// Sets `content_type`.
-    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
-        self.content_type = Some(value.into());
-        self
-    }
-    /// Sets `content_disposition`.
-    pub fn with_content_disposition(mut self, value: impl Into<String>) -> Self {
-        self.content_disposition = Some(value.into());
-        self
-    }
-    /// Sets `content_encoding`.
-    pub fn with_content_encoding(mut self, value: impl Into<String>) -> Self {
-        self.content_encoding = Some(value.into());
-        self
-    }
-    /// Sets `cache_control`.
-    pub fn with_cache_control(mut self, value: impl Into<String>) -> Self {
-        self.cache_control = Some(value.into());
-        self
-    }
-    /// Sets `parts`.
-    pub fn with_parts(
-        mut self,
-        value: impl Into<Vec<BatchCompletedResultsPartsItem>>,
-    ) -> Self {
-        self.parts = Some(value.into());
-        self
-    }
-    /// Sets `reason`.
-    pub fn with_reason(mut self, value: impl Into<String>) -> Self {
-        self.reason = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(BatchCompletedResults {
+    with_status(status, "status"): String,
+    with_bucket_key(bucket_key, "bucket_key"): String,
+    with_object_key(object_key, "object_key"): String,
+    with_object_id(object_id, "object_id"): String,
+    with_size(size, "size"): i64,
+    with_content_type(content_type, "content_type"): String,
+    with_content_disposition(content_disposition, "content_disposition"): String,
+    with_content_encoding(content_encoding, "content_encoding"): String,
+    with_cache_control(cache_control, "cache_control"): String,
+    with_parts(parts, "parts"): Vec<BatchCompletedResultsPartsItem>,
+    with_reason(reason, "reason"): String,
+});
 /// The object at `#/components/schemas/batch_completed_results/properties/parts/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -1305,10 +1068,12 @@ pub struct BatchCompletedResultsPartsItem {
     #[serde(rename = "eTag", skip_serializing_if = "Option::is_none")]
     pub e_tag: Option<String>,
 }
-crate::runtime::contract::object!(
-    BatchCompletedResultsPartsItem { optional(first_part, "firstPart"), optional(status,
-    "status"), optional(size, "size"), optional(e_tag, "eTag") }
-);
+crate::runtime::contract::object!(BatchCompletedResultsPartsItem {
+    optional(first_part, "firstPart"),
+    optional(status, "status"),
+    optional(size, "size"),
+    optional(e_tag, "eTag"),
+});
 impl BatchCompletedResultsPartsItem {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1320,27 +1085,13 @@ impl BatchCompletedResultsPartsItem {
             e_tag: None,
         }
     }
-    /// Sets `first_part`.
-    pub fn with_first_part(mut self, value: impl Into<i64>) -> Self {
-        self.first_part = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<Status>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `size`.
-    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
-        self.size = Some(value.into());
-        self
-    }
-    /// Sets `e_tag`.
-    pub fn with_e_tag(mut self, value: impl Into<String>) -> Self {
-        self.e_tag = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(BatchCompletedResultsPartsItem {
+    with_first_part(first_part, "first_part"): i64,
+    with_status(status, "status"): Status,
+    with_size(size, "size"): i64,
+    with_e_tag(e_tag, "e_tag"): String,
+});
 /// The response payload to a Generate Signed S3 Upload URL operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1360,11 +1111,12 @@ pub struct Signeds3uploadResponse {
     #[serde(rename = "uploadExpiration", skip_serializing_if = "Option::is_none")]
     pub upload_expiration: Option<String>,
 }
-crate::runtime::contract::object!(
-    Signeds3uploadResponse { required(upload_key, "uploadKey"), required(urls, "urls"),
-    optional(url_expiration, "urlExpiration"), optional(upload_expiration,
-    "uploadExpiration") }
-);
+crate::runtime::contract::object!(Signeds3uploadResponse {
+    required(upload_key, "uploadKey"),
+    required(urls, "urls"),
+    optional(url_expiration, "urlExpiration"),
+    optional(upload_expiration, "uploadExpiration"),
+});
 impl Signeds3uploadResponse {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1376,17 +1128,11 @@ impl Signeds3uploadResponse {
             upload_expiration: None,
         }
     }
-    /// Sets `url_expiration`.
-    pub fn with_url_expiration(mut self, value: impl Into<String>) -> Self {
-        self.url_expiration = Some(value.into());
-        self
-    }
-    /// Sets `upload_expiration`.
-    pub fn with_upload_expiration(mut self, value: impl Into<String>) -> Self {
-        self.upload_expiration = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Signeds3uploadResponse {
+    with_url_expiration(url_expiration, "url_expiration"): String,
+    with_upload_expiration(upload_expiration, "upload_expiration"): String,
+});
 /// The request payload for a Complete Upload to S3 Signed URL operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1403,10 +1149,11 @@ pub struct Completes3uploadBody {
     #[serde(rename = "eTags", skip_serializing_if = "Option::is_none")]
     pub e_tags: Option<Vec<String>>,
 }
-crate::runtime::contract::object!(
-    Completes3uploadBody { required(upload_key, "uploadKey"), optional(size, "size"),
-    optional(e_tags, "eTags") }
-);
+crate::runtime::contract::object!(Completes3uploadBody {
+    required(upload_key, "uploadKey"),
+    optional(size, "size"),
+    optional(e_tags, "eTags"),
+});
 impl Completes3uploadBody {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1417,17 +1164,11 @@ impl Completes3uploadBody {
             e_tags: None,
         }
     }
-    /// Sets `size`.
-    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
-        self.size = Some(value.into());
-        self
-    }
-    /// Sets `e_tags`.
-    pub fn with_e_tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.e_tags = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(Completes3uploadBody {
+    with_size(size, "size"): i64,
+    with_e_tags(e_tags, "e_tags"): Vec<String>,
+});
 /// Specifies the retention policy for the objects stored in the bucket. Possible values are:
 ///
 /// - ``transient`` - Objects are retained for 24 hours.
@@ -1445,10 +1186,11 @@ pub enum PolicyKey {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    PolicyKey { Transient = "transient", Temporary = "temporary", Persistent =
-    "persistent" }
-);
+crate::runtime::contract::open_enum!(PolicyKey {
+    Transient = "transient",
+    Temporary = "temporary",
+    Persistent = "persistent",
+});
 /// Specifies where the bucket containing the object is stored. Possible values are:
 ///
 /// - ``US`` : (Default) Data center for the US region.
@@ -1483,10 +1225,17 @@ pub enum Region {
     /// `GBR`
     GBR,
 }
-crate::runtime::contract::closed_enum!(
-    Region { US = "US", EMEA = "EMEA", AUS = "AUS", APAC = "APAC", CAN = "CAN", DEU =
-    "DEU", IND = "IND", JPN = "JPN", GBR = "GBR" }
-);
+crate::runtime::contract::closed_enum!(Region {
+    US = "US",
+    EMEA = "EMEA",
+    AUS = "AUS",
+    APAC = "APAC",
+    CAN = "CAN",
+    DEU = "DEU",
+    IND = "IND",
+    JPN = "JPN",
+    GBR = "GBR",
+});
 /// Access for signed resource Possible values: read, write, readwrite Default value: read
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1498,9 +1247,11 @@ pub enum Access {
     /// `ReadWrite`
     ReadWrite,
 }
-crate::runtime::contract::closed_enum!(
-    Access { Read = "Read", Write = "Write", ReadWrite = "ReadWrite" }
-);
+crate::runtime::contract::closed_enum!(Access {
+    Read = "Read",
+    Write = "Write",
+    ReadWrite = "ReadWrite",
+});
 /// **Not applicable for Head operation**
 /// The optional information you can request for. To request more than one of the following, specify this parameter multiple times in the request.  Possible values:
 ///
@@ -1520,10 +1271,12 @@ pub enum With {
     /// `userDefinedMetadata`
     UserDefinedMetadata,
 }
-crate::runtime::contract::closed_enum!(
-    With { CreatedDate = "createdDate", LastAccessedDate = "lastAccessedDate",
-    LastModifiedDate = "lastModifiedDate", UserDefinedMetadata = "userDefinedMetadata" }
-);
+crate::runtime::contract::closed_enum!(With {
+    CreatedDate = "createdDate",
+    LastAccessedDate = "lastAccessedDate",
+    LastModifiedDate = "lastModifiedDate",
+    UserDefinedMetadata = "userDefinedMetadata",
+});
 /// Indicates whether this particular part uploaded to S3 is valid. Possible values are:
 ///
 /// - ``Pending`` - No such part was uploaded to S3 for this index.
@@ -1547,10 +1300,13 @@ pub enum Status {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    Status { Pending = "Pending", Unexpected = "Unexpected", TooSmall = "TooSmall",
-    UnexpectedTooSmall = "Unexpected+TooSmall", Ok = "Ok" }
-);
+crate::runtime::contract::open_enum!(Status {
+    Pending = "Pending",
+    Unexpected = "Unexpected",
+    TooSmall = "TooSmall",
+    UnexpectedTooSmall = "Unexpected+TooSmall",
+    Ok = "Ok",
+});
 /// Indicates the upload status of the requested object. Possible values are:
 ///
 /// - ``complete`` - The upload process is finished. If the object was uploaded in chunks, assembly of chunks into the final object is also complete.
@@ -1568,9 +1324,11 @@ pub enum DownloadStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    DownloadStatus { Complete = "complete", Chunked = "chunked", Fallback = "fallback" }
-);
+crate::runtime::contract::open_enum!(DownloadStatus {
+    Complete = "complete",
+    Chunked = "chunked",
+    Fallback = "fallback",
+});
 /// Specifies the level of permission the application has. Possible values are:
 ///
 /// - ``full`` - Unrestricted access to objects within the bucket.
@@ -1585,7 +1343,10 @@ pub enum PermissionAccess {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(PermissionAccess { Full = "full", Read = "read" });
+crate::runtime::contract::open_enum!(PermissionAccess {
+    Full = "full",
+    Read = "read",
+});
 /// Specifies the level of permission the application has. Required when ``allow`` is specified. Possible values are:
 ///
 /// - ``full`` - Unrestricted access to objects within the bucket.
@@ -1598,7 +1359,10 @@ pub enum AllowAccess {
     /// `read`
     Read,
 }
-crate::runtime::contract::closed_enum!(AllowAccess { Full = "full", Read = "read" });
+crate::runtime::contract::closed_enum!(AllowAccess {
+    Full = "full",
+    Read = "read",
+});
 /// The object at `#/paths/~1oss~1v2~1signedresources~1{hash}/put/requestBody/content/application~1x-www-form-urlencoded/schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1608,9 +1372,9 @@ pub struct UploadSignedResourceRequest {
     /// Format: `binary` (kept as a `String`).
     pub body: String,
 }
-crate::runtime::contract::object!(
-    UploadSignedResourceRequest { required(body, "body") }
-);
+crate::runtime::contract::object!(UploadSignedResourceRequest {
+    required(body, "body"),
+});
 impl UploadSignedResourceRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1629,9 +1393,9 @@ pub struct UploadSignedResourcesChunkRequest {
     /// Format: `binary` (kept as a `String`).
     pub body: String,
 }
-crate::runtime::contract::object!(
-    UploadSignedResourcesChunkRequest { required(body, "body") }
-);
+crate::runtime::contract::object!(UploadSignedResourcesChunkRequest {
+    required(body, "body"),
+});
 impl UploadSignedResourcesChunkRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -1652,9 +1416,10 @@ pub enum UploadSignedResourcesChunkResponse {
     /// A value that matches none of the alternatives, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(
-    UploadSignedResourcesChunkResponse { ObjectDetails, Result2 }
-);
+crate::runtime::contract::one_of!(UploadSignedResourcesChunkResponse {
+    ObjectDetails,
+    Result2,
+});
 /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
 /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

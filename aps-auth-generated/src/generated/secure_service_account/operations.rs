@@ -237,9 +237,7 @@ impl<'a> GetAllServiceAccountsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    GetAllServiceAccountsCall => ServiceAccounts, serde_json::Value
-);
+crate::runtime::contract::builder!(GetAllServiceAccountsCall => ServiceAccounts, serde_json::Value);
 /// A call of [`super::Client::create_service_account`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateServiceAccountCall<'a> {
@@ -287,9 +285,7 @@ impl<'a> CreateServiceAccountCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    CreateServiceAccountCall => ServiceAccount, serde_json::Value
-);
+crate::runtime::contract::builder!(CreateServiceAccountCall => ServiceAccount, serde_json::Value);
 /// A call of [`super::Client::get_service_account`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetServiceAccountCall<'a> {
@@ -701,9 +697,7 @@ impl<'a> EnableDisableServiceAccountKeyCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
-    EnableDisableServiceAccountKeyCall => (), serde_json::Value
-);
+crate::runtime::contract::builder!(EnableDisableServiceAccountKeyCall => (), serde_json::Value);
 /// A call of [`super::Client::exchange_jwt_assertion`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ExchangeJwtAssertionCall<'a> {
@@ -743,6 +737,4 @@ impl<'a> ExchangeJwtAssertionCall<'a> {
         self.client.0.send_json(request).await
     }
 }
-crate::runtime::contract::builder!(
-    ExchangeJwtAssertionCall => ExchangeJwtToken, serde_json::Value
-);
+crate::runtime::contract::builder!(ExchangeJwtAssertionCall => ExchangeJwtToken, serde_json::Value);

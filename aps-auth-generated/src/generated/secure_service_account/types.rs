@@ -14,10 +14,11 @@ pub struct CreateServiceAccountPayload {
     #[serde(rename = "lastName")]
     pub last_name: String,
 }
-crate::runtime::contract::object!(
-    CreateServiceAccountPayload { required(name, "name"), required(first_name,
-    "firstName"), required(last_name, "lastName") }
-);
+crate::runtime::contract::object!(CreateServiceAccountPayload {
+    required(name, "name"),
+    required(first_name, "firstName"),
+    required(last_name, "lastName"),
+});
 impl CreateServiceAccountPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -41,9 +42,9 @@ pub struct ServiceAccounts {
     #[serde(rename = "serviceAccounts", skip_serializing_if = "Option::is_none")]
     pub service_accounts: Option<Vec<ServiceAccountDetails>>,
 }
-crate::runtime::contract::object!(
-    ServiceAccounts { optional(service_accounts, "serviceAccounts") }
-);
+crate::runtime::contract::object!(ServiceAccounts {
+    optional(service_accounts, "serviceAccounts"),
+});
 impl ServiceAccounts {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -52,15 +53,10 @@ impl ServiceAccounts {
             service_accounts: None,
         }
     }
-    /// Sets `service_accounts`.
-    pub fn with_service_accounts(
-        mut self,
-        value: impl Into<Vec<ServiceAccountDetails>>,
-    ) -> Self {
-        self.service_accounts = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ServiceAccounts {
+    with_service_accounts(service_accounts, "service_accounts"): Vec<ServiceAccountDetails>,
+});
 /// Contains details of a service account
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -93,12 +89,15 @@ pub struct ServiceAccountDetails {
     #[serde(rename = "expiresAt", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
 }
-crate::runtime::contract::object!(
-    ServiceAccountDetails { optional(service_account_id, "serviceAccountId"),
-    optional(email, "email"), optional(created_by, "createdBy"), optional(status,
-    "status"), optional(created_at, "createdAt"), optional(accessed_at, "accessedAt"),
-    optional(expires_at, "expiresAt") }
-);
+crate::runtime::contract::object!(ServiceAccountDetails {
+    optional(service_account_id, "serviceAccountId"),
+    optional(email, "email"),
+    optional(created_by, "createdBy"),
+    optional(status, "status"),
+    optional(created_at, "createdAt"),
+    optional(accessed_at, "accessedAt"),
+    optional(expires_at, "expiresAt"),
+});
 impl ServiceAccountDetails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -113,42 +112,16 @@ impl ServiceAccountDetails {
             expires_at: None,
         }
     }
-    /// Sets `service_account_id`.
-    pub fn with_service_account_id(mut self, value: impl Into<String>) -> Self {
-        self.service_account_id = Some(value.into());
-        self
-    }
-    /// Sets `email`.
-    pub fn with_email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
-    /// Sets `created_by`.
-    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
-        self.created_by = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<ServiceAccountDetailsStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `created_at`.
-    pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `accessed_at`.
-    pub fn with_accessed_at(mut self, value: impl Into<String>) -> Self {
-        self.accessed_at = Some(value.into());
-        self
-    }
-    /// Sets `expires_at`.
-    pub fn with_expires_at(mut self, value: impl Into<String>) -> Self {
-        self.expires_at = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ServiceAccountDetails {
+    with_service_account_id(service_account_id, "service_account_id"): String,
+    with_email(email, "email"): String,
+    with_created_by(created_by, "created_by"): String,
+    with_status(status, "status"): ServiceAccountDetailsStatus,
+    with_created_at(created_at, "created_at"): String,
+    with_accessed_at(accessed_at, "accessed_at"): String,
+    with_expires_at(expires_at, "expires_at"): String,
+});
 /// The status of the service account
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -162,10 +135,11 @@ pub enum ServiceAccountDetailsStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    ServiceAccountDetailsStatus { ENABLED = "ENABLED", DISABLED = "DISABLED", DEACTIVATED
-    = "DEACTIVATED" }
-);
+crate::runtime::contract::open_enum!(ServiceAccountDetailsStatus {
+    ENABLED = "ENABLED",
+    DISABLED = "DISABLED",
+    DEACTIVATED = "DEACTIVATED",
+});
 /// The request body for enable or disable service account
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -173,9 +147,9 @@ pub struct EnableDisableServiceAccountPayload {
     /// The status of the service account
     pub status: Status,
 }
-crate::runtime::contract::object!(
-    EnableDisableServiceAccountPayload { required(status, "status") }
-);
+crate::runtime::contract::object!(EnableDisableServiceAccountPayload {
+    required(status, "status"),
+});
 impl EnableDisableServiceAccountPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -194,9 +168,10 @@ pub enum Status {
     /// `DISABLED`
     DISABLED,
 }
-crate::runtime::contract::closed_enum!(
-    Status { ENABLED = "ENABLED", DISABLED = "DISABLED" }
-);
+crate::runtime::contract::closed_enum!(Status {
+    ENABLED = "ENABLED",
+    DISABLED = "DISABLED",
+});
 /// The request body for enable or disable service account key
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -204,9 +179,9 @@ pub struct EnableDisableServiceAccountKeyPayload {
     /// The status of the service account key
     pub status: Status,
 }
-crate::runtime::contract::object!(
-    EnableDisableServiceAccountKeyPayload { required(status, "status") }
-);
+crate::runtime::contract::object!(EnableDisableServiceAccountKeyPayload {
+    required(status, "status"),
+});
 impl EnableDisableServiceAccountKeyPayload {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -227,10 +202,10 @@ pub struct ServiceAccountPrivateKey {
     #[serde(rename = "privateKey", skip_serializing_if = "Option::is_none")]
     pub private_key: Option<crate::SecretString>,
 }
-crate::runtime::contract::object!(
-    ServiceAccountPrivateKey { optional(kid, "kid"), optional(private_key, "privateKey")
-    }
-);
+crate::runtime::contract::object!(ServiceAccountPrivateKey {
+    optional(kid, "kid"),
+    optional(private_key, "privateKey"),
+});
 impl ServiceAccountPrivateKey {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -240,17 +215,11 @@ impl ServiceAccountPrivateKey {
             private_key: None,
         }
     }
-    /// Sets `kid`.
-    pub fn with_kid(mut self, value: impl Into<String>) -> Self {
-        self.kid = Some(value.into());
-        self
-    }
-    /// Sets `private_key`.
-    pub fn with_private_key(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.private_key = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ServiceAccountPrivateKey {
+    with_kid(kid, "kid"): String,
+    with_private_key(private_key, "private_key"): crate::SecretString,
+});
 /// Contains details of a list of service account keys
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -259,19 +228,19 @@ pub struct ServiceAccountKeys {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<ServiceAccountKeyDetails>>,
 }
-crate::runtime::contract::object!(ServiceAccountKeys { optional(keys, "keys") });
+crate::runtime::contract::object!(ServiceAccountKeys {
+    optional(keys, "keys"),
+});
 impl ServiceAccountKeys {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new() -> Self {
         ServiceAccountKeys { keys: None }
     }
-    /// Sets `keys`.
-    pub fn with_keys(mut self, value: impl Into<Vec<ServiceAccountKeyDetails>>) -> Self {
-        self.keys = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ServiceAccountKeys {
+    with_keys(keys, "keys"): Vec<ServiceAccountKeyDetails>,
+});
 /// Service Account Key Details
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -293,10 +262,12 @@ pub struct ServiceAccountKeyDetails {
     #[serde(rename = "accessedAt", skip_serializing_if = "Option::is_none")]
     pub accessed_at: Option<String>,
 }
-crate::runtime::contract::object!(
-    ServiceAccountKeyDetails { optional(kid, "kid"), optional(status, "status"),
-    optional(created_at, "createdAt"), optional(accessed_at, "accessedAt") }
-);
+crate::runtime::contract::object!(ServiceAccountKeyDetails {
+    optional(kid, "kid"),
+    optional(status, "status"),
+    optional(created_at, "createdAt"),
+    optional(accessed_at, "accessedAt"),
+});
 impl ServiceAccountKeyDetails {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -308,30 +279,13 @@ impl ServiceAccountKeyDetails {
             accessed_at: None,
         }
     }
-    /// Sets `kid`.
-    pub fn with_kid(mut self, value: impl Into<String>) -> Self {
-        self.kid = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn with_status(
-        mut self,
-        value: impl Into<ServiceAccountKeyDetailsStatus>,
-    ) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `created_at`.
-    pub fn with_created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `accessed_at`.
-    pub fn with_accessed_at(mut self, value: impl Into<String>) -> Self {
-        self.accessed_at = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ServiceAccountKeyDetails {
+    with_kid(kid, "kid"): String,
+    with_status(status, "status"): ServiceAccountKeyDetailsStatus,
+    with_created_at(created_at, "created_at"): String,
+    with_accessed_at(accessed_at, "accessed_at"): String,
+});
 /// The status of the key
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -343,9 +297,10 @@ pub enum ServiceAccountKeyDetailsStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(
-    ServiceAccountKeyDetailsStatus { ENABLED = "ENABLED", DISABLED = "DISABLED" }
-);
+crate::runtime::contract::open_enum!(ServiceAccountKeyDetailsStatus {
+    ENABLED = "ENABLED",
+    DISABLED = "DISABLED",
+});
 /// Must be "urn:ietf:params:oauth:grant-type:jwt-bearer".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
@@ -354,10 +309,9 @@ pub enum GrantType {
     #[default]
     UrnIetfParamsOauthGrantTypeJwtBearer,
 }
-crate::runtime::contract::closed_enum!(
-    GrantType { UrnIetfParamsOauthGrantTypeJwtBearer =
-    "urn:ietf:params:oauth:grant-type:jwt-bearer" }
-);
+crate::runtime::contract::closed_enum!(GrantType {
+    UrnIetfParamsOauthGrantTypeJwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer",
+});
 /// Contains the details of a newly created service account
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -369,10 +323,10 @@ pub struct ServiceAccount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
-crate::runtime::contract::object!(
-    ServiceAccount { optional(service_account_id, "serviceAccountId"), optional(email,
-    "email") }
-);
+crate::runtime::contract::object!(ServiceAccount {
+    optional(service_account_id, "serviceAccountId"),
+    optional(email, "email"),
+});
 impl ServiceAccount {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -382,17 +336,11 @@ impl ServiceAccount {
             email: None,
         }
     }
-    /// Sets `service_account_id`.
-    pub fn with_service_account_id(mut self, value: impl Into<String>) -> Self {
-        self.service_account_id = Some(value.into());
-        self
-    }
-    /// Sets `email`.
-    pub fn with_email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ServiceAccount {
+    with_service_account_id(service_account_id, "service_account_id"): String,
+    with_email(email, "email"): String,
+});
 /// The response for exchange JWT
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -407,10 +355,11 @@ pub struct ExchangeJwtToken {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
 }
-crate::runtime::contract::object!(
-    ExchangeJwtToken { optional(access_token, "access_token"), optional(token_type,
-    "token_type"), optional(expires_in, "expires_in") }
-);
+crate::runtime::contract::object!(ExchangeJwtToken {
+    optional(access_token, "access_token"),
+    optional(token_type, "token_type"),
+    optional(expires_in, "expires_in"),
+});
 impl ExchangeJwtToken {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -421,25 +370,12 @@ impl ExchangeJwtToken {
             expires_in: None,
         }
     }
-    /// Sets `access_token`.
-    pub fn with_access_token(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.access_token = Some(value.into());
-        self
-    }
-    /// Sets `token_type`.
-    pub fn with_token_type(
-        mut self,
-        value: impl Into<ExchangeJwtTokenTokenType>,
-    ) -> Self {
-        self.token_type = Some(value.into());
-        self
-    }
-    /// Sets `expires_in`.
-    pub fn with_expires_in(mut self, value: impl Into<i64>) -> Self {
-        self.expires_in = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ExchangeJwtToken {
+    with_access_token(access_token, "access_token"): crate::SecretString,
+    with_token_type(token_type, "token_type"): ExchangeJwtTokenTokenType,
+    with_expires_in(expires_in, "expires_in"): i64,
+});
 /// type of token
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -449,7 +385,9 @@ pub enum ExchangeJwtTokenTokenType {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(ExchangeJwtTokenTokenType { Bearer = "Bearer" });
+crate::runtime::contract::open_enum!(ExchangeJwtTokenTokenType {
+    Bearer = "Bearer",
+});
 /// Scope
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -497,19 +435,29 @@ pub enum Scope2 {
     /// `application:service_account_key:read`
     ApplicationServiceAccountKeyRead,
 }
-crate::runtime::contract::closed_enum!(
-    Scope2 { UserRead = "user:read", UserWrite = "user:write", UserProfileRead =
-    "user-profile:read", ViewablesRead = "viewables:read", DataRead = "data:read",
-    DataReadUrnOfResource = "data:read:<URN_OF_RESOURCE>", DataWrite = "data:write",
-    DataCreate = "data:create", DataSearch = "data:search", BucketCreate =
-    "bucket:create", BucketRead = "bucket:read", BucketUpdate = "bucket:update",
-    BucketDelete = "bucket:delete", CodeAll = "code:all", AccountRead = "account:read",
-    AccountWrite = "account:write", Openid = "openid", ApplicationServiceAccountWrite =
-    "application:service_account:write", ApplicationServiceAccountRead =
-    "application:service_account:read", ApplicationServiceAccountKeyWrite =
-    "application:service_account_key:write", ApplicationServiceAccountKeyRead =
-    "application:service_account_key:read" }
-);
+crate::runtime::contract::closed_enum!(Scope2 {
+    UserRead = "user:read",
+    UserWrite = "user:write",
+    UserProfileRead = "user-profile:read",
+    ViewablesRead = "viewables:read",
+    DataRead = "data:read",
+    DataReadUrnOfResource = "data:read:<URN_OF_RESOURCE>",
+    DataWrite = "data:write",
+    DataCreate = "data:create",
+    DataSearch = "data:search",
+    BucketCreate = "bucket:create",
+    BucketRead = "bucket:read",
+    BucketUpdate = "bucket:update",
+    BucketDelete = "bucket:delete",
+    CodeAll = "code:all",
+    AccountRead = "account:read",
+    AccountWrite = "account:write",
+    Openid = "openid",
+    ApplicationServiceAccountWrite = "application:service_account:write",
+    ApplicationServiceAccountRead = "application:service_account:read",
+    ApplicationServiceAccountKeyWrite = "application:service_account_key:write",
+    ApplicationServiceAccountKeyRead = "application:service_account_key:read",
+});
 /// The request body for exchange JWT assertion
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -528,11 +476,13 @@ pub struct ExchangeJwtAssertionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Vec<Scope2>>,
 }
-crate::runtime::contract::object!(
-    ExchangeJwtAssertionRequest { required(grant_type, "grant_type"), optional(client_id,
-    "client_id"), optional(client_secret, "client_secret"), required(assertion,
-    "assertion"), optional(scope, "scope") }
-);
+crate::runtime::contract::object!(ExchangeJwtAssertionRequest {
+    required(grant_type, "grant_type"),
+    optional(client_id, "client_id"),
+    optional(client_secret, "client_secret"),
+    required(assertion, "assertion"),
+    optional(scope, "scope"),
+});
 impl ExchangeJwtAssertionRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
@@ -548,22 +498,12 @@ impl ExchangeJwtAssertionRequest {
             scope: None,
         }
     }
-    /// Sets `client_id`.
-    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
-        self.client_id = Some(value.into());
-        self
-    }
-    /// Sets `client_secret`.
-    pub fn with_client_secret(mut self, value: impl Into<crate::SecretString>) -> Self {
-        self.client_secret = Some(value.into());
-        self
-    }
-    /// Sets `scope`.
-    pub fn with_scope(mut self, value: impl Into<Vec<Scope2>>) -> Self {
-        self.scope = Some(value.into());
-        self
-    }
 }
+crate::runtime::contract::setters!(ExchangeJwtAssertionRequest {
+    with_client_id(client_id, "client_id"): String,
+    with_client_secret(client_secret, "client_secret"): crate::SecretString,
+    with_scope(scope, "scope"): Vec<Scope2>,
+});
 /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
 /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
