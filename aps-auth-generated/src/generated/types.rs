@@ -734,6 +734,20 @@ pub enum Scope {
     /// A scope the document does not declare.
     Other(String),
 }
+crate::runtime::contract::open_enum!(Scope {
+    DataRead = "data:read",
+    DataWrite = "data:write",
+    DataCreate = "data:create",
+    DataSearch = "data:search",
+    BucketCreate = "bucket:create",
+    BucketRead = "bucket:read",
+    BucketUpdate = "bucket:update",
+    BucketDelete = "bucket:delete",
+    CodeAll = "code:all",
+    AccountRead = "account:read",
+    AccountWrite = "account:write",
+    UserProfileRead = "user-profile:read",
+});
 impl Scope {
     /// The scopes the document declares, in document order.
     pub const KNOWN: &'static [Scope] = &[
@@ -750,66 +764,11 @@ impl Scope {
         Scope::AccountWrite,
         Scope::UserProfileRead,
     ];
-    /// The scope as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Scope::DataRead => "data:read",
-            Scope::DataWrite => "data:write",
-            Scope::DataCreate => "data:create",
-            Scope::DataSearch => "data:search",
-            Scope::BucketCreate => "bucket:create",
-            Scope::BucketRead => "bucket:read",
-            Scope::BucketUpdate => "bucket:update",
-            Scope::BucketDelete => "bucket:delete",
-            Scope::CodeAll => "code:all",
-            Scope::AccountRead => "account:read",
-            Scope::AccountWrite => "account:write",
-            Scope::UserProfileRead => "user-profile:read",
-            Scope::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for Scope {
-    fn from(s: &str) -> Self {
-        match s {
-            "data:read" => Scope::DataRead,
-            "data:write" => Scope::DataWrite,
-            "data:create" => Scope::DataCreate,
-            "data:search" => Scope::DataSearch,
-            "bucket:create" => Scope::BucketCreate,
-            "bucket:read" => Scope::BucketRead,
-            "bucket:update" => Scope::BucketUpdate,
-            "bucket:delete" => Scope::BucketDelete,
-            "code:all" => Scope::CodeAll,
-            "account:read" => Scope::AccountRead,
-            "account:write" => Scope::AccountWrite,
-            "user-profile:read" => Scope::UserProfileRead,
-            other => Scope::Other(other.to_owned()),
-        }
-    }
 }
 impl std::str::FromStr for Scope {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(Scope::from(s))
-    }
-}
-impl std::fmt::Display for Scope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for Scope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for Scope {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let s = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(Scope::from(s.as_str()))
     }
 }
 impl AsRef<str> for Scope {

@@ -76,15 +76,10 @@ impl Emitter<'_> {
             let doc = doc_attrs(&format!("`{}`: {}", s.value, s.doc));
             quote! { #doc #v, }
         });
-        let to_str = scopes.iter().map(|s| {
+        let pairs = scopes.iter().map(|s| {
             let v = ident(&s.rust_name);
             let value = &s.value;
-            quote! { Scope::#v => #value, }
-        });
-        let from_str = scopes.iter().map(|s| {
-            let v = ident(&s.rust_name);
-            let value = &s.value;
-            quote! { #value => Scope::#v, }
+            quote!(#v = #value)
         });
         let known = scopes.iter().map(|s| {
             let v = ident(&s.rust_name);
@@ -101,51 +96,18 @@ impl Emitter<'_> {
                 Other(String),
             }
 
+            // `as_str`, `From<&str>`, `Display` and the serde impls, as for any open enum.
+            crate::runtime::contract::open_enum!(Scope { #( #pairs ),* });
+
             impl Scope {
                 /// The scopes the document declares, in document order.
                 pub const KNOWN: &'static [Scope] = &[ #( #known ),* ];
-
-                /// The scope as it is written on the wire.
-                pub fn as_str(&self) -> &str {
-                    match self {
-                        #( #to_str )*
-                        Scope::Other(s) => s,
-                    }
-                }
-            }
-
-            impl From<&str> for Scope {
-                fn from(s: &str) -> Self {
-                    match s {
-                        #( #from_str )*
-                        other => Scope::Other(other.to_owned()),
-                    }
-                }
             }
 
             impl std::str::FromStr for Scope {
                 type Err = std::convert::Infallible;
                 fn from_str(s: &str) -> Result<Self, Self::Err> {
                     Ok(Scope::from(s))
-                }
-            }
-
-            impl std::fmt::Display for Scope {
-                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str(self.as_str())
-                }
-            }
-
-            impl serde::Serialize for Scope {
-                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    serializer.serialize_str(self.as_str())
-                }
-            }
-
-            impl<'de> serde::Deserialize<'de> for Scope {
-                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                    let s = <String as serde::Deserialize>::deserialize(deserializer)?;
-                    Ok(Scope::from(s.as_str()))
                 }
             }
 

@@ -185,29 +185,25 @@ fn normalize(entry: &str) -> String {
 fn tidy(code: &str) -> String {
     let collapsed = code.split_whitespace().collect::<Vec<_>>().join(" ");
     // Keep a space at either end that separated this code from a string literal.
-    let lead = if code.starts_with(char::is_whitespace) && !collapsed.is_empty() {
-        " "
-    } else {
-        ""
+    let space_if = |kept: bool| {
+        if kept && !collapsed.is_empty() {
+            " "
+        } else {
+            ""
+        }
     };
-    let trail = if code.ends_with(char::is_whitespace) && !collapsed.is_empty() {
-        " "
-    } else {
-        ""
-    };
+    let lead = space_if(code.starts_with(char::is_whitespace));
+    let trail = space_if(code.ends_with(char::is_whitespace));
     let tidied = collapsed
         .replace(" ::", "::")
         .replace(":: ", "::")
         .replace(" <", "<")
         .replace("< ", "<")
         .replace(" >", ">")
-        .replace("= >", "=>")
         .replace(" ,", ",")
         .replace("( ", "(")
         .replace(" )", ")")
-        .replace(" :", ":")
-        .replace("=>", " =>")
-        .replace("  =>", " =>");
+        .replace(" :", ":");
     format!("{lead}{tidied}{trail}")
 }
 

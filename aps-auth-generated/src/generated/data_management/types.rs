@@ -15971,6 +15971,11 @@ pub enum Scope {
     /// A scope the document does not declare.
     Other(String),
 }
+crate::runtime::contract::open_enum!(Scope {
+    DataRead = "data:read",
+    DataWrite = "data:write",
+    DataCreate = "data:create",
+});
 impl Scope {
     /// The scopes the document declares, in document order.
     pub const KNOWN: &'static [Scope] = &[
@@ -15978,48 +15983,11 @@ impl Scope {
         Scope::DataWrite,
         Scope::DataCreate,
     ];
-    /// The scope as it is written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Scope::DataRead => "data:read",
-            Scope::DataWrite => "data:write",
-            Scope::DataCreate => "data:create",
-            Scope::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for Scope {
-    fn from(s: &str) -> Self {
-        match s {
-            "data:read" => Scope::DataRead,
-            "data:write" => Scope::DataWrite,
-            "data:create" => Scope::DataCreate,
-            other => Scope::Other(other.to_owned()),
-        }
-    }
 }
 impl std::str::FromStr for Scope {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(Scope::from(s))
-    }
-}
-impl std::fmt::Display for Scope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for Scope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for Scope {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let s = <String as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(Scope::from(s.as_str()))
     }
 }
 impl AsRef<str> for Scope {
