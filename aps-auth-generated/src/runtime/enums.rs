@@ -22,6 +22,7 @@ macro_rules! as_str_impls {
         }
     };
 }
+#[allow(unused_imports)] // used only through the two macros below
 pub(crate) use as_str_impls;
 
 /// A closed string enum (unknown values are refused): `as_str`, `Display`, `Serialize`,
