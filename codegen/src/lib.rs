@@ -17,6 +17,7 @@
 pub mod docs;
 pub mod emit;
 pub mod error;
+pub mod examples;
 pub mod format;
 pub mod load;
 pub mod lower;
@@ -154,7 +155,7 @@ pub fn generate_full(text: &str, options: &Options) -> Result<Generated, SpecErr
         });
         (types, operations)
     });
-    let files = vec![
+    let mut files = vec![
         file(
             "mod.rs",
             format::format_file(
@@ -165,6 +166,12 @@ pub fn generate_full(text: &str, options: &Options) -> Result<Generated, SpecErr
         file("types.rs", types)?,
         file("operations.rs", operations)?,
     ];
+    if let Some(examples) = emitter.examples_file(&header, &options.source_name) {
+        files.push(GeneratedFile {
+            path: "examples.rs".into(),
+            contents: examples,
+        });
+    }
     Ok(Generated {
         output: Output { files, warnings },
         names,

@@ -26,8 +26,11 @@ pub struct Document {
     pub raw: Value,
     /// The typed OpenAPI model.
     pub spec: oas3::Spec,
-    /// What was repaired to read the document (see `repair.rs`); lowering passes them on.
+    /// What was repaired to read the document (see `repair.rs`) and what its examples changed
+    /// (see [`crate::examples`]); lowering passes them on.
     pub warnings: Vec<Warning>,
+    /// The schemas the document's own examples relaxed, and the examples to test.
+    pub examples: crate::examples::Examples,
 }
 
 /// Parses YAML or JSON text into a [`Document`].
@@ -40,12 +43,14 @@ pub fn load(text: &str) -> Result<Document, SpecError> {
     // and in 3.1 they are either invalid (boolean `exclusiveMinimum`) or meaningless (`nullable`).
     normalize_3_0(&mut raw);
     repair::urls(&mut raw, &mut warnings);
+    let examples = crate::examples::apply(&mut raw, &mut warnings);
     let spec: oas3::Spec =
         serde_path_to_error::deserialize(&raw).map_err(|err| diagnose::explain(&raw, err))?;
     Ok(Document {
         raw,
         spec,
         warnings,
+        examples,
     })
 }
 

@@ -21,6 +21,24 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// OAuth 2.0 scopes declared by the security schemes, deduplicated, in document order.
     pub scopes: Vec<ScopeDef>,
+    /// Where the document's own examples made a type accept more than the document declares
+    /// (see [`crate::examples`]), in pointer order.
+    pub relaxed: Vec<crate::examples::Decision>,
+    /// The document's examples, each with the type the generated test decodes it into.
+    pub examples: Vec<ExampleTest>,
+}
+
+/// One example of the document and the type it decodes into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExampleTest {
+    /// Where the example is (`#/components/schemas/Hubs/x-examples/example-1`).
+    pub pointer: String,
+    /// The example.
+    pub value: serde_json::Value,
+    /// The Rust type it decodes into.
+    pub ty: TypeRef,
+    /// A request body's example: encoded and decoded again, not only decoded.
+    pub request: bool,
 }
 
 impl Api {
@@ -155,6 +173,9 @@ pub enum TypeRef {
     Named(TypeId),
     /// `Vec<T>`.
     Array(Box<TypeRef>),
+    /// `OneOrMany<T>`: an array, or one value of its item type (the runtime's `OneOrMany`), where
+    /// the document's own example contradicts the single or the array shape it declares.
+    OneOrMany(Box<TypeRef>),
     /// `BTreeMap<String, T>`.
     Map(Box<TypeRef>),
     /// `Box<T>`, to break a recursive type.

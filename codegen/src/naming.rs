@@ -72,6 +72,7 @@ pub const RUNTIME_NAMES: &[&str] = &[
     "ScopeList",
     "SecretString",
     "OperationInfo",
+    "OneOrMany",
 ];
 
 /// Types every generated module defines itself, whatever the document says.

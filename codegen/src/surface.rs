@@ -106,6 +106,7 @@ fn ty(api: &Api, t: &TypeRef) -> String {
         TypeRef::Bytes => "Vec<u8>".into(),
         TypeRef::Named(id) => api.type_def(*id).name.clone(),
         TypeRef::Array(item) => format!("Vec<{}>", ty(api, item)),
+        TypeRef::OneOrMany(item) => format!("OneOrMany<{}>", ty(api, item)),
         TypeRef::Map(value) => format!("BTreeMap<String, {}>", ty(api, value)),
         TypeRef::Boxed(inner) => format!("Box<{}>", ty(api, inner)),
     }

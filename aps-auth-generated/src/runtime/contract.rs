@@ -16,6 +16,8 @@
 //! | `builder!`, `setters!` (`builders.rs`, re-exported here) | each call builder's redacted `Debug` and its `IntoFuture`; the `with_` setters of structs |
 //! | `object!` (`object.rs`, re-exported here) | each struct's `Deserialize` |
 //! | `closed_enum!`, `open_enum!`, `one_of!` (`enums.rs`, re-exported here) | the glue of string enums (`as_str`, `Display`, serde) and the serde impls of `oneOf`/`anyOf` enums |
+//! | `crate::OneOrMany` (`one_or_many.rs`) | a field whose document's own example contradicts its single or array shape |
+//! | `answer`, `request`, `check_all`, `Check` (`examples.rs`, test builds only) | the `examples.rs` test of each generated module: the document's examples decode |
 //! | `crate::OperationAuth`, `crate::AuthOption`, `crate::Grants` (`auth.rs`), and `Client::send_authorized`, defined here | an operation that takes a bearer token: its `security`, and sending with a token from the call or the client's source |
 //!
 //! Public types are named through the crate root, where they are re-exported beside the
@@ -35,6 +37,9 @@ use super::auth::{AuthError, OperationAuth};
 // Not every document has enums or calls: these are used as its code needs them.
 use super::client::{Client, content_type, decode_json};
 use super::error::{DecodeError, Error, RawBody};
+/// The generated example tests (`examples.rs` of each generated module).
+#[cfg(test)]
+pub(crate) use super::examples::{Check, answer, check_all, request};
 use super::response::ApiResponse;
 #[allow(unused_imports)]
 pub(crate) use super::{

@@ -7,7 +7,10 @@ pub mod client;
 pub mod contract;
 pub(crate) mod enums;
 pub mod error;
+#[cfg(test)]
+pub(crate) mod examples;
 pub(crate) mod object;
+pub mod one_or_many;
 pub(crate) mod redact;
 pub mod response;
 pub mod scopes;

@@ -18,6 +18,7 @@
 //! `SecretString`), so the generated files stay small.
 
 mod enums;
+mod examples;
 mod module;
 mod operations;
 mod params;
@@ -112,6 +113,10 @@ impl<'a> Emitter<'a> {
             TypeRef::Array(inner) => {
                 let inner = self.ty(inner);
                 quote!(Vec<#inner>)
+            }
+            TypeRef::OneOrMany(inner) => {
+                let inner = self.ty(inner);
+                quote!(crate::OneOrMany<#inner>)
             }
             TypeRef::Map(inner) => {
                 let inner = self.ty(inner);

@@ -83,6 +83,13 @@ impl Emitter<'_> {
                 },
             ),
         };
+        let examples = (!api.examples.is_empty()).then(|| {
+            quote! {
+                /// The document's own examples, decoded into the generated types.
+                #[cfg(test)]
+                mod examples;
+            }
+        });
         quote! {
             #( #![doc = #lines] )*
             // Deprecated items are still defined and used here; users see the warnings.
@@ -92,6 +99,7 @@ impl Emitter<'_> {
 
             pub mod types;
             pub mod operations;
+            #examples
             #submodules
 
             #[doc = #base_doc]

@@ -226,7 +226,10 @@ fn walk_shape(shape: &mut ParamShape, f: &mut impl FnMut(&mut TypeRef)) {
 fn walk(ty: &mut TypeRef, f: &mut impl FnMut(&mut TypeRef)) {
     match ty {
         TypeRef::Named(_) => f(ty),
-        TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => walk(inner, f),
+        TypeRef::Array(inner)
+        | TypeRef::OneOrMany(inner)
+        | TypeRef::Map(inner)
+        | TypeRef::Boxed(inner) => walk(inner, f),
         _ => {}
     }
 }
@@ -235,7 +238,10 @@ fn walk(ty: &mut TypeRef, f: &mut impl FnMut(&mut TypeRef)) {
 fn named_in(ty: &TypeRef) -> Vec<TypeId> {
     match ty {
         TypeRef::Named(id) => vec![*id],
-        TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => named_in(inner),
+        TypeRef::Array(inner)
+        | TypeRef::OneOrMany(inner)
+        | TypeRef::Map(inner)
+        | TypeRef::Boxed(inner) => named_in(inner),
         _ => Vec::new(),
     }
 }

@@ -30,6 +30,7 @@ mod body;
 mod components;
 mod compose;
 mod enums;
+mod examples;
 mod fixups;
 mod media;
 mod oauth;
@@ -120,7 +121,10 @@ pub(crate) fn lower_pinned(
         types,
         operations,
         scopes,
+        relaxed: doc.examples.decisions.clone(),
+        examples: Vec::new(),
     };
+    let api = examples::resolve(api, doc);
     Ok((api, lowerer.warnings, named))
 }
 
@@ -282,6 +286,7 @@ impl Lowerer<'_> {
             TypeRef::Json
             | TypeRef::Bytes
             | TypeRef::Array(_)
+            | TypeRef::OneOrMany(_)
             | TypeRef::Map(_)
             | TypeRef::Boxed(_) => false,
         }

@@ -10,6 +10,9 @@ use super::{Lowered, Lowerer, Result, prose};
 use crate::error::{ErrorKind, Pointer, SpecError};
 use crate::model::{TypeId, TypeRef};
 
+/// The extension (without its `x-`) that makes a schema one-or-many: an array or one item.
+pub(crate) const ONE_OR_MANY: &str = "one-or-many";
+
 impl Lowerer<'_> {
     /// Lowers a schema. `hint` names an inline struct or enum if one is needed; `fixed` is the
     /// type to define instead (a component schema's own).
@@ -54,6 +57,9 @@ impl Lowerer<'_> {
         hint: &str,
         fixed: Option<TypeId>,
     ) -> Result<Lowered> {
+        if s.extensions.get(ONE_OR_MANY) == Some(&Value::Bool(true)) {
+            return self.lower_one_or_many(s, ptr, hint, fixed);
+        }
         let doc = prose(&s.description).or_else(|| prose(&s.title));
         let deprecated = s.deprecated == Some(true);
         let with = |ty: TypeRef, nullable: bool| Lowered {
@@ -126,6 +132,37 @@ impl Lowerer<'_> {
             }
         };
         Ok(with(ty, nullable))
+    }
+
+    /// `x-one-or-many: true` (written by [`crate::examples`] where the document's example
+    /// contradicts the shape it declares, or by the document's author): the runtime's
+    /// `OneOrMany` of the array's item type, or of the schema's own type when it is not an array.
+    /// The item keeps its place (and name); a component that is one-or-many of itself becomes an
+    /// alias of `OneOrMany<NameItem>`.
+    fn lower_one_or_many(
+        &mut self,
+        s: &ObjectSchema,
+        ptr: &Pointer,
+        hint: &str,
+        fixed: Option<TypeId>,
+    ) -> Result<Lowered> {
+        let mut inner = s.clone();
+        inner.extensions.remove(ONE_OR_MANY);
+        let array = matches!(&s.schema_type, Some(TypeSet::Single(Type::Array)))
+            || matches!(&s.schema_type, Some(TypeSet::Multiple(ts)) if ts.contains(&Type::Array));
+        if array {
+            let mut l = self.lower_object_schema(&inner, ptr, hint, fixed)?;
+            if let TypeRef::Array(item) = l.ty {
+                l.ty = TypeRef::OneOrMany(item);
+            }
+            return Ok(l);
+        }
+        let mut l = match fixed {
+            Some(_) => self.lower_object_schema(&inner, ptr, &format!("{hint}Item"), None)?,
+            None => self.lower_object_schema(&inner, ptr, hint, None)?,
+        };
+        l.ty = TypeRef::OneOrMany(Box::new(l.ty));
+        Ok(l)
     }
 
     /// `type: array`: `Vec` of the item type; tuples (`prefixItems`) and item-less arrays hold JSON.

@@ -115,7 +115,7 @@ impl Lowerer<'_> {
             TypeRef::I32 | TypeRef::I64 => "Integer".into(),
             TypeRef::F32 | TypeRef::F64 => "Number".into(),
             TypeRef::Bool => "Boolean".into(),
-            TypeRef::Array(_) => "Array".into(),
+            TypeRef::Array(_) | TypeRef::OneOrMany(_) => "Array".into(),
             TypeRef::Map(_) => "Object".into(),
             TypeRef::Json | TypeRef::Bytes | TypeRef::Boxed(_) => "Value".into(),
         }

@@ -9,6 +9,9 @@
 #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 pub mod types;
 pub mod operations;
+/// The document's own examples, decoded into the generated types.
+#[cfg(test)]
+mod examples;
 /// The first `servers` entry of the document: the base URL [`Client::new`] uses.
 pub const DEFAULT_BASE_URL: Option<&str> = Some("https://developer.api.autodesk.com");
 /// `info.title` of the document.

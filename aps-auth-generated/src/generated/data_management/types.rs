@@ -903,12 +903,7 @@ pub struct FolderExtensionWithSchemaLink {
     pub schema: JsonApiLink,
     /// The object that contains the additional properties, which makes this resource extensible.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<
-        std::collections::BTreeMap<
-            String,
-            std::collections::BTreeMap<String, serde_json::Value>,
-        >,
-    >,
+    pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 crate::runtime::contract::object!(FolderExtensionWithSchemaLink {
     required(r#type, "type"),
@@ -933,7 +928,7 @@ impl FolderExtensionWithSchemaLink {
     }
 }
 crate::runtime::contract::setters!(FolderExtensionWithSchemaLink {
-    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+    with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// A container of additional properties that extends the default properties of this resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -947,12 +942,7 @@ pub struct TopFolderExtensionWithSchemaLink {
     pub schema: JsonApiLink,
     /// The object that contains the additional properties, which makes this resource extensible.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<
-        std::collections::BTreeMap<
-            String,
-            std::collections::BTreeMap<String, serde_json::Value>,
-        >,
-    >,
+    pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 crate::runtime::contract::object!(TopFolderExtensionWithSchemaLink {
     required(r#type, "type"),
@@ -977,7 +967,7 @@ impl TopFolderExtensionWithSchemaLink {
     }
 }
 crate::runtime::contract::setters!(TopFolderExtensionWithSchemaLink {
-    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+    with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// Successful retrieval of the folder contents collection associated with a specific folder.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -1250,7 +1240,8 @@ pub struct Search {
     /// The `jsonapi` property.
     pub jsonapi: JsonApiVersion,
     /// The `links` property.
-    pub links: PaginationInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<PaginationInfo>,
     /// The object containing information on this resource.
     pub data: Vec<VersionData>,
     /// Information on the latest versions of the items in this resource.
@@ -1259,7 +1250,7 @@ pub struct Search {
 }
 crate::runtime::contract::object!(Search {
     required(jsonapi, "jsonapi"),
-    required(links, "links"),
+    optional(links, "links"),
     required(data, "data"),
     optional(included, "included"),
 });
@@ -1268,18 +1259,18 @@ impl Search {
     /// `with_` methods).
     pub fn new(
         jsonapi: impl Into<JsonApiVersion>,
-        links: impl Into<PaginationInfo>,
         data: impl Into<Vec<VersionData>>,
     ) -> Self {
         Search {
             jsonapi: jsonapi.into(),
-            links: links.into(),
+            links: None,
             data: data.into(),
             included: None,
         }
     }
 }
 crate::runtime::contract::setters!(Search {
+    with_links(links, "links"): PaginationInfo,
     with_included(included, "included"): Vec<ItemData>,
 });
 /// FolderRefs
@@ -4043,14 +4034,15 @@ pub struct CreatedVersionIncludedItem {
     /// Contains the links to use to access references of this resource.
     pub links: CreatedVersionIncludedItemLinks,
     /// Contains links to resources that are directly related to this item.
-    pub relationships: CreatedVersionIncludedItemRelationships,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relationships: Option<CreatedVersionIncludedItemRelationships>,
 }
 crate::runtime::contract::object!(CreatedVersionIncludedItem {
     required(r#type, "type"),
     required(id, "id"),
     required(attributes, "attributes"),
     required(links, "links"),
-    required(relationships, "relationships"),
+    optional(relationships, "relationships"),
 });
 impl CreatedVersionIncludedItem {
     /// A value with the required fields; the others start empty (set them with the
@@ -4060,17 +4052,19 @@ impl CreatedVersionIncludedItem {
         id: impl Into<String>,
         attributes: impl Into<ItemAttributes>,
         links: impl Into<CreatedVersionIncludedItemLinks>,
-        relationships: impl Into<CreatedVersionIncludedItemRelationships>,
     ) -> Self {
         CreatedVersionIncludedItem {
             r#type: r#type.into(),
             id: id.into(),
             attributes: attributes.into(),
             links: links.into(),
-            relationships: relationships.into(),
+            relationships: None,
         }
     }
 }
+crate::runtime::contract::setters!(CreatedVersionIncludedItem {
+    with_relationships(relationships, "relationships"): CreatedVersionIncludedItemRelationships,
+});
 /// Contains the links to use to access references of this resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4695,7 +4689,7 @@ pub struct CreatedDownload {
     pub links: Option<JsonApiLinksSelf>,
     /// An array of objects containing a single object, which represents the job that was kicked off.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<CreatedDownloadDataItem>>,
+    pub data: Option<crate::OneOrMany<CreatedDownloadDataItem>>,
 }
 crate::runtime::contract::object!(CreatedDownload {
     optional(jsonapi, "jsonapi"),
@@ -4716,7 +4710,7 @@ impl CreatedDownload {
 crate::runtime::contract::setters!(CreatedDownload {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
-    with_data(data, "data"): Vec<CreatedDownloadDataItem>,
+    with_data(data, "data"): crate::OneOrMany<CreatedDownloadDataItem>,
 });
 /// The object at `#/components/schemas/CreatedDownload/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -7277,40 +7271,33 @@ pub struct VersionExtensionWithSchemaLink {
     /// The version of the schema that applies to the ``extension.data`` object.
     pub version: String,
     /// The `schema` property.
-    pub schema: JsonApiLink,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<JsonApiLink>,
     /// The object that contains the additional properties, which makes this resource extensible.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<
-        std::collections::BTreeMap<
-            String,
-            std::collections::BTreeMap<String, serde_json::Value>,
-        >,
-    >,
+    pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 crate::runtime::contract::object!(VersionExtensionWithSchemaLink {
     required(r#type, "type"),
     required(version, "version"),
-    required(schema, "schema"),
+    optional(schema, "schema"),
     optional(data, "data"),
 });
 impl VersionExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
-    pub fn new(
-        r#type: impl Into<String>,
-        version: impl Into<String>,
-        schema: impl Into<JsonApiLink>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<String>, version: impl Into<String>) -> Self {
         VersionExtensionWithSchemaLink {
             r#type: r#type.into(),
             version: version.into(),
-            schema: schema.into(),
+            schema: None,
             data: None,
         }
     }
 }
 crate::runtime::contract::setters!(VersionExtensionWithSchemaLink {
-    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+    with_schema(schema, "schema"): JsonApiLink,
+    with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// A container of additional properties that extends the default properties of this resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -7321,40 +7308,33 @@ pub struct ItemExtensionWithSchemaLink {
     /// The version of the schema that applies to the ``extension.data`` object.
     pub version: String,
     /// The `schema` property.
-    pub schema: JsonApiLink,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<JsonApiLink>,
     /// The object that contains the additional properties that extends this resource.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<
-        std::collections::BTreeMap<
-            String,
-            std::collections::BTreeMap<String, serde_json::Value>,
-        >,
-    >,
+    pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 crate::runtime::contract::object!(ItemExtensionWithSchemaLink {
     required(r#type, "type"),
     required(version, "version"),
-    required(schema, "schema"),
+    optional(schema, "schema"),
     optional(data, "data"),
 });
 impl ItemExtensionWithSchemaLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
-    pub fn new(
-        r#type: impl Into<String>,
-        version: impl Into<String>,
-        schema: impl Into<JsonApiLink>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<String>, version: impl Into<String>) -> Self {
         ItemExtensionWithSchemaLink {
             r#type: r#type.into(),
             version: version.into(),
-            schema: schema.into(),
+            schema: None,
             data: None,
         }
     }
 }
 crate::runtime::contract::setters!(ItemExtensionWithSchemaLink {
-    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+    with_schema(schema, "schema"): JsonApiLink,
+    with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// A container of additional properties that extends this resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -7368,12 +7348,7 @@ pub struct BaseAttributesExtensionObjectWithSchemaLink {
     pub schema: BaseAttributesExtensionObjectWithSchemaLinkSchema,
     /// The object that contains the additional properties that extends this resource.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<
-        std::collections::BTreeMap<
-            String,
-            std::collections::BTreeMap<String, serde_json::Value>,
-        >,
-    >,
+    pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 crate::runtime::contract::object!(BaseAttributesExtensionObjectWithSchemaLink {
     required(r#type, "type"),
@@ -7398,7 +7373,7 @@ impl BaseAttributesExtensionObjectWithSchemaLink {
     }
 }
 crate::runtime::contract::setters!(BaseAttributesExtensionObjectWithSchemaLink {
-    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+    with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// A container for the hyperlink to the schema of the type.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -7467,12 +7442,7 @@ pub struct ProjectExtensionWithSchemaLink {
     pub schema: JsonApiLink,
     /// The object that contains the additional properties, which makes this resource extensible.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<
-        std::collections::BTreeMap<
-            String,
-            std::collections::BTreeMap<String, serde_json::Value>,
-        >,
-    >,
+    pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 crate::runtime::contract::object!(ProjectExtensionWithSchemaLink {
     required(r#type, "type"),
@@ -7497,7 +7467,7 @@ impl ProjectExtensionWithSchemaLink {
     }
 }
 crate::runtime::contract::setters!(ProjectExtensionWithSchemaLink {
-    with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+    with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// The JSON API object.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -7574,22 +7544,26 @@ crate::runtime::contract::setters!(JsonApiLinksSelfSelf {
     with_href(href, "href"): String,
 });
 /// An object containing the hyperlink to the referenced resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct JsonApiLink {
     /// A hypertext reference to the location of the referenced resource.
-    pub href: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
 }
 crate::runtime::contract::object!(JsonApiLink {
-    required(href, "href"),
+    optional(href, "href"),
 });
 impl JsonApiLink {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
-    pub fn new(href: impl Into<String>) -> Self {
-        JsonApiLink { href: href.into() }
+    pub fn new() -> Self {
+        JsonApiLink { href: None }
     }
 }
+crate::runtime::contract::setters!(JsonApiLink {
+    with_href(href, "href"): String,
+});
 /// Contains the endpoint you can use to retrieve the related resources.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -8535,11 +8509,14 @@ crate::runtime::contract::open_enum!(TypeRef {
 pub enum TypeVersion {
     /// `versions`
     Versions,
+    /// `folders`
+    Folders,
     /// A value the document does not list, kept as sent.
     Other(String),
 }
 crate::runtime::contract::open_enum!(TypeVersion {
     Versions = "versions",
+    Folders = "folders",
 });
 /// The type of this resource. Possible values are ``objects``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -8571,11 +8548,14 @@ crate::runtime::contract::open_enum!(TypeDownloadformats {
 pub enum TypeDownloads {
     /// `downloads`
     Downloads,
+    /// `jobs`
+    Jobs,
     /// A value the document does not list, kept as sent.
     Other(String),
 }
 crate::runtime::contract::open_enum!(TypeDownloads {
     Downloads = "downloads",
+    Jobs = "jobs",
 });
 /// The type of this resource. Possible values are ``jobs``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -8583,11 +8563,14 @@ crate::runtime::contract::open_enum!(TypeDownloads {
 pub enum TypeJob {
     /// `downloads`
     Downloads,
+    /// `jobs`
+    Jobs,
     /// A value the document does not list, kept as sent.
     Other(String),
 }
 crate::runtime::contract::open_enum!(TypeJob {
     Downloads = "downloads",
+    Jobs = "jobs",
 });
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.bim360:C4RModelPublish`` for the PublishModel command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -8595,11 +8578,14 @@ crate::runtime::contract::open_enum!(TypeJob {
 pub enum TypeCommandtypePublishmodel {
     /// `commands:autodesk.bim360:C4RModelPublish`
     CommandsAutodeskBim360C4rModelPublish,
+    /// `commands:autodesk.bim360:C4RModelGetPublishJob`
+    CommandsAutodeskBim360C4rModelGetPublishJob,
     /// A value the document does not list, kept as sent.
     Other(String),
 }
 crate::runtime::contract::open_enum!(TypeCommandtypePublishmodel {
     CommandsAutodeskBim360C4rModelPublish = "commands:autodesk.bim360:C4RModelPublish",
+    CommandsAutodeskBim360C4rModelGetPublishJob = "commands:autodesk.bim360:C4RModelGetPublishJob",
 });
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.bim360:C4RPublishWithoutLinks`` for the PublishWithoutLinks command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -8631,11 +8617,14 @@ crate::runtime::contract::open_enum!(TypeCommandtypeCheckPermission {
 pub enum TypeCommandtypeListRefs {
     /// `commands:autodesk.core:ListRefs`
     CommandsAutodeskCoreListRefs,
+    /// `commands:autodesk.core:CheckPermission`
+    CommandsAutodeskCoreCheckPermission,
     /// A value the document does not list, kept as sent.
     Other(String),
 }
 crate::runtime::contract::open_enum!(TypeCommandtypeListRefs {
     CommandsAutodeskCoreListRefs = "commands:autodesk.core:ListRefs",
+    CommandsAutodeskCoreCheckPermission = "commands:autodesk.core:CheckPermission",
 });
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.core:ListItems`` for the ListItems command.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -8650,15 +8639,17 @@ crate::runtime::contract::open_enum!(TypeCommandtypeListItems {
     CommandsAutodeskCoreListItems = "commands:autodesk.core:ListItems",
 });
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.bim360:C4RModelGetPublishJob`` for the GetPublishModelJob command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TypeCommandtypeGetPublishModelJob {
     /// `commands:autodesk.bim360:C4RModelGetPublishJob`
-    #[default]
     CommandsAutodeskBim360C4rModelGetPublishJob,
+    /// `commands:autodesk.core:ListItems`
+    CommandsAutodeskCoreListItems,
 }
 crate::runtime::contract::closed_enum!(TypeCommandtypeGetPublishModelJob {
     CommandsAutodeskBim360C4rModelGetPublishJob = "commands:autodesk.bim360:C4RModelGetPublishJob",
+    CommandsAutodeskCoreListItems = "commands:autodesk.core:ListItems",
 });
 /// The type of this resource. Possible values are ``commands``.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
