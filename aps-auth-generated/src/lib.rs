@@ -48,6 +48,7 @@ pub use runtime::auth::{AuthError, AuthOption, Grants, OperationAuth, StaticToke
 pub use runtime::client::{Client, ClientBuilder, ConfigError, DEFAULT_TIMEOUT};
 pub use runtime::contract::OperationInfo;
 pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};
+pub use runtime::lenient::Unparsed;
 pub use runtime::one_or_many::OneOrMany;
 pub use runtime::response::{ApiResponse, RateLimit};
 pub use runtime::scopes::ScopeList;

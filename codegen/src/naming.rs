@@ -73,6 +73,7 @@ pub const RUNTIME_NAMES: &[&str] = &[
     "SecretString",
     "OperationInfo",
     "OneOrMany",
+    "Unparsed",
 ];
 
 /// Types every generated module defines itself, whatever the document says.

@@ -38,6 +38,10 @@ use crate::naming::unraw;
 /// The marker of a deprecated item or member.
 const DEPRECATED: &str = "#[deprecated] ";
 
+/// The start of the line of a schema the document's own example relaxed
+/// (`relaxed #/components/schemas/X/properties/data: any JSON value (declared ..., ...)`).
+const RELAXED: &str = "relaxed ";
+
 /// The public API of the module generated from `api`, one line per item or member.
 pub fn surface(api: &Api) -> String {
     let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
@@ -60,6 +64,14 @@ pub fn surface(api: &Api) -> String {
     }
     types.sort_by(|a, b| item_name(&a.0).cmp(item_name(&b.0)).then(a.0.cmp(&b.0)));
     blocks.extend(types);
+    // Where the document's own examples made a type accept more than it declares: the change
+    // report shows a relaxation appear, and disappear when a later document fixes its example.
+    for decision in &api.relaxed {
+        blocks.push((
+            format!("{RELAXED}{}: {}", decision.schema, decision.relaxation),
+            Vec::new(),
+        ));
+    }
     let mut out = String::new();
     for (header, members) in blocks {
         out.push_str(&header);
@@ -282,6 +294,10 @@ impl<'a> Line<'a> {
     /// What identifies the line across versions: `fn get_token`, `struct X`, `field x`,
     /// `param scope`, `variant DataRead`, `fn new`.
     fn key(&self) -> String {
+        // `relaxed <pointer>: <what> (<why>)`: the pointer and what was relaxed, not the why.
+        if self.text.starts_with(RELAXED) {
+            return self.text.split(" (").next().unwrap_or(self.text).to_owned();
+        }
         // `token <scheme> (<whose>) scopes [...]`: scheme names may hold any character.
         if let Some(rest) = self.text.strip_prefix("token ") {
             return format!("token {}", rest.split(" (").next().unwrap_or(rest));
@@ -329,20 +345,39 @@ pub fn diff(old: &str, new: &str) -> Vec<Change> {
     let mut changes = Vec::new();
     let find = |items: &'_ [Item<'_>], key: &str| items.iter().position(|i| i.line.key() == key);
     for item in &new {
-        match find(&old, &item.line.key()) {
-            None => changes.push(Change {
+        let relaxed = item.line.text.strip_prefix(RELAXED);
+        match (find(&old, &item.line.key()), relaxed) {
+            (None, Some(what)) => changes.push(Change {
+                breaking: false,
+                what: format!("relaxed for the document's own example: {what}"),
+            }),
+            (None, None) => changes.push(Change {
                 breaking: false,
                 what: format!("added {}", item.line.text),
             }),
-            Some(i) => compare_items(&old[i], item, &mut changes),
+            // The same relaxation for another example: nothing changes for callers.
+            (Some(_), Some(_)) => {}
+            (Some(i), None) => compare_items(&old[i], item, &mut changes),
         }
     }
     for item in &old {
-        if find(&new, &item.line.key()).is_none() {
-            changes.push(Change {
+        if find(&new, &item.line.key()).is_some() {
+            continue;
+        }
+        match item.line.text.strip_prefix(RELAXED) {
+            // The type checks again what it declares: answers it accepted may now fail to
+            // decode, though code still compiles.
+            Some(what) => changes.push(Change {
+                breaking: true,
+                what: format!(
+                    "strict again (the document's examples no longer contradict it; answers the relaxed type accepted may fail to decode): {}",
+                    what.split(" (").next().unwrap_or(what)
+                ),
+            }),
+            None => changes.push(Change {
                 breaking: true,
                 what: format!("removed {}", item.line.text),
-            });
+            }),
         }
     }
     changes.sort_by_key(|c| !c.breaking);
@@ -714,6 +749,34 @@ enum Shape
         assert_eq!(
             summary(&diff(&s, &renamed)),
             "2 changes: 1 breaking, 1 non-breaking"
+        );
+    }
+
+    #[test]
+    fn a_relaxation_shows_when_it_appears_and_when_the_type_is_strict_again() {
+        let body = "components:\n  schemas:\n    Link:\n      type: object\n      required: [href]\n      properties: {href: {type: string}}\n      example: EXAMPLE\n";
+        let relaxed = surface(&api(&body.replace("EXAMPLE", "{}")));
+        let strict = surface(&api(&body.replace("EXAMPLE", "{href: /x}")));
+        assert!(
+            relaxed.contains("relaxed #/components/schemas/Link: `href` optional (required, the example omits it)\n"),
+            "{relaxed}"
+        );
+        let relaxing = changes(&strict, &relaxed);
+        assert!(
+            relaxing.contains(&"          relaxed for the document's own example: #/components/schemas/Link: `href` optional (required, the example omits it)".to_owned()),
+            "{relaxing:?}"
+        );
+        let fixed = changes(&relaxed, &strict);
+        assert!(
+            fixed.contains(&"BREAKING  strict again (the document's examples no longer contradict it; answers the relaxed type accepted may fail to decode): #/components/schemas/Link: `href` optional".to_owned()),
+            "{fixed:?}"
+        );
+        // Another example needing the same relaxation changes nothing.
+        let other = relaxed.replace("the example omits it", "another example omits it");
+        assert!(
+            !changes(&relaxed, &other)
+                .iter()
+                .any(|c| c.contains("relaxed"))
         );
     }
 }

@@ -440,7 +440,21 @@ async fn a_wrongly_typed_token_answer_does_not_leak_the_token() {
         ))
         .mount(&server)
         .await;
-    let err = client(&server)
+    // Decoded leniently (the default): the token is kept, the odd value listed, nothing shown.
+    let answer = client(&server)
+        .get_token(&two_legged("data:read"))
+        .await
+        .expect("the rest of the answer decodes");
+    assert_eq!(answer.unparsed().len(), 1);
+    assert_eq!(answer.unparsed()[0].pointer(), "/expires_in");
+    assert!(!format!("{answer:?}").contains(TOKEN));
+    // Strictly: an error that does not show the token either.
+    let strict = Client::builder()
+        .base_url(server.uri())
+        .strict_decoding(true)
+        .build()
+        .unwrap();
+    let err = strict
         .get_token(&two_legged("data:read"))
         .await
         .unwrap_err();
@@ -799,4 +813,73 @@ async fn a_redirect_is_never_followed_even_by_a_client_told_to() {
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(307), "{err:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn one_unexpected_value_is_left_out_and_listed_and_the_rest_of_the_answer_is_kept() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/userprofile/v1/users/@me"))
+        .respond_with(json_answer(
+            200,
+            json!({"userId": "U1", "userName": "ada", "emailVerified": "yes",
+                   "profileImages": {"sizeX20": "https://img/20", "sizeX360": 360}}),
+        ))
+        .mount(&server)
+        .await;
+    let profile = client(&server)
+        .get_user_profile()
+        .bearer_token(TOKEN)
+        .await
+        .expect("the rest of the answer decodes");
+    assert_eq!(profile.user_name.as_deref(), Some("ada"));
+    assert_eq!(profile.email_verified, None);
+    let images = profile.profile_images.as_ref().expect("kept");
+    assert_eq!(images.size_x20.as_deref(), Some("https://img/20"));
+    assert_eq!(images.size_x360, None);
+    assert!(!profile.is_complete());
+    let unparsed: Vec<(&str, serde_json::Value)> = profile
+        .unparsed()
+        .iter()
+        .map(|u| (u.pointer(), u.value().clone()))
+        .collect();
+    assert_eq!(
+        unparsed,
+        [
+            ("/emailVerified", json!("yes")),
+            ("/profileImages/sizeX360", json!(360)),
+        ]
+    );
+
+    // A client that asks for strict decoding gets the error instead.
+    let strict = Client::builder()
+        .base_url(server.uri())
+        .strict_decoding(true)
+        .build()
+        .unwrap();
+    let err = strict
+        .get_user_profile()
+        .bearer_token(TOKEN)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_answer_whose_required_parts_do_not_decode_is_still_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/userinfo"))
+        .respond_with(json_answer(200, json!({"sub": 7, "name": "Ada"})))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .get_user_info()
+        .bearer_token(TOKEN)
+        .await
+        .unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(decode.reason.contains("sub"), "{}", decode.reason);
 }

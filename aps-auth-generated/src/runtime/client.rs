@@ -13,6 +13,7 @@ use url::Url;
 
 use super::auth::TokenSource;
 use super::error::{ApiError, DecodeError, Error, RAW_BODY_CAP, RawBody, StatusError};
+use super::lenient;
 use super::redact::{scrub_message, scrub_sensitive_message};
 use super::response::ApiResponse;
 
@@ -38,6 +39,9 @@ pub struct Client {
     authorization: Option<reqwest::header::HeaderValue>,
     /// Where operations that take a bearer token get it when the call gives none.
     token_source: Option<Arc<dyn TokenSource>>,
+    /// Whether an answer that does not decode strictly is an error at once, rather than decoded
+    /// again leniently (`lenient.rs`).
+    strict_decoding: bool,
 }
 
 impl fmt::Debug for Client {
@@ -80,6 +84,7 @@ pub struct ClientBuilder {
     timeout: Option<Option<Duration>>,
     max_body_size: Option<usize>,
     token_source: Option<Arc<dyn TokenSource>>,
+    strict_decoding: bool,
 }
 
 impl ClientBuilder {
@@ -125,6 +130,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether an answer that does not decode into its generated type is an error at once
+    /// (`true`), or decoded again so that only the values that do not fit are left out and
+    /// listed in [`ApiResponse::unparsed`](crate::ApiResponse::unparsed) (`false`, the default).
+    /// Either way, an answer whose required parts do not decode is a [`crate::Error::Decode`].
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.strict_decoding = strict;
+        self
+    }
+
     /// Validates the settings and builds the client.
     pub fn build(self) -> Result<Client, ConfigError> {
         let raw = match self.base_url {
@@ -153,6 +167,7 @@ impl ClientBuilder {
             max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
             authorization: None,
             token_source: self.token_source,
+            strict_decoding: self.strict_decoding,
         })
     }
 }
@@ -292,6 +307,7 @@ impl Client {
                 status,
                 headers,
                 body,
+                lenient: !self.strict_decoding,
             });
         }
         let (body, truncated) = read_capped(response, RAW_BODY_CAP)
@@ -360,6 +376,19 @@ fn decode_json_with<T: DeserializeOwned, E>(
     match serde_json::from_slice(&raw.body) {
         Ok(body) => Ok(ApiResponse::new(raw.status, raw.headers, body)),
         Err(e) if withhold => Err(fail(scrub_sensitive_message(&e.to_string()))),
+        // Valid JSON of another shape: what does fit is kept, what does not is listed.
+        Err(e) if raw.lenient && e.is_data() => match lenient::decode::<T>(&raw.body) {
+            Ok((body, unparsed)) => {
+                tracing::warn!(
+                    status = raw.status.as_u16(),
+                    unparsed = unparsed.len(),
+                    pointers = %unparsed.iter().map(|u| u.pointer()).collect::<Vec<_>>().join(" "),
+                    "an answer did not decode into its generated type; the values that do not fit are left out (ApiResponse::unparsed)"
+                );
+                Ok(ApiResponse::new(raw.status, raw.headers, body).with_unparsed(unparsed))
+            }
+            Err(_) => Err(fail(scrub_message(&e.to_string()))),
+        },
         Err(e) => Err(fail(scrub_message(&e.to_string()))),
     }
 }
@@ -369,6 +398,8 @@ pub(super) struct Raw {
     pub(super) status: StatusCode,
     pub(super) headers: HeaderMap,
     pub(super) body: Vec<u8>,
+    /// Whether a body that does not decode strictly is decoded again leniently.
+    pub(super) lenient: bool,
 }
 
 async fn read_capped(

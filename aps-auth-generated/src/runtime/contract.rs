@@ -39,6 +39,7 @@ use super::client::{Client, content_type, decode_json};
 use super::error::{DecodeError, Error, RawBody};
 /// The generated example tests (`examples.rs` of each generated module).
 #[cfg(test)]
+#[allow(unused_imports)] // a document without examples uses none
 pub(crate) use super::examples::{Check, answer, check_all, request};
 use super::response::ApiResponse;
 #[allow(unused_imports)]
@@ -184,10 +185,7 @@ impl Client {
         if raw.status == StatusCode::NO_CONTENT || raw.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(ApiResponse::new(raw.status, raw.headers, None));
         }
-        decode_json::<T, E>(raw).map(|answer| {
-            let (status, headers) = (answer.status(), answer.headers().clone());
-            ApiResponse::new(status, headers, Some(answer.into_inner()))
-        })
+        decode_json::<T, E>(raw).map(|answer| answer.map_body(Some))
     }
 
     /// Sends; any body of a success answer is ignored.

@@ -9,6 +9,7 @@ pub(crate) mod enums;
 pub mod error;
 #[cfg(test)]
 pub(crate) mod examples;
+pub mod lenient;
 pub(crate) mod object;
 pub mod one_or_many;
 pub(crate) mod redact;

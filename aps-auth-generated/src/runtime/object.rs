@@ -17,12 +17,20 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::lenient;
+
 /// A JSON object whose fields are being taken.
 pub struct Object(Map<String, Value>);
 
 /// Why a field could not be decoded: the message, field path first.
 #[derive(Debug)]
 pub struct FieldError(String);
+
+impl FieldError {
+    pub(crate) fn new(message: String) -> Self {
+        FieldError(message)
+    }
+}
 
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -46,26 +54,37 @@ impl Object {
     }
 
     /// A required field: missing is an error.
-    pub fn required<T: DeserializeOwned>(&mut self, key: &str) -> Result<T, FieldError> {
+    pub fn required<T: DeserializeOwned>(&mut self, key: &'static str) -> Result<T, FieldError> {
         match self.0.remove(key) {
+            Some(value) if lenient::active() => lenient::required(key, value, |v| decode(key, v)),
             Some(value) => decode(key, value),
             None => Err(FieldError(format!("missing field `{key}`"))),
         }
     }
 
-    /// An optional (or nullable) field: missing or `null` is `None`.
-    pub fn optional<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>, FieldError> {
+    /// An optional (or nullable) field: missing or `null` is `None`. When an answer is decoded
+    /// leniently (`lenient.rs`), a value that does not decode is kept aside and is `None` too.
+    pub fn optional<T: DeserializeOwned>(
+        &mut self,
+        key: &'static str,
+    ) -> Result<Option<T>, FieldError> {
         match self.0.remove(key) {
             None | Some(Value::Null) => Ok(None),
+            Some(value) if lenient::active() => lenient::optional(key, value, |v| decode(key, v)),
             Some(value) => decode(key, value).map(Some),
         }
     }
 
     /// The flattened map of a struct: every key the other fields did not take. It is listed
     /// last, so the others have taken theirs.
-    pub fn rest<T: DeserializeOwned>(&mut self, _key: &str) -> Result<T, FieldError> {
-        T::deserialize(Value::Object(std::mem::take(&mut self.0)))
-            .map_err(|e| FieldError(e.to_string()))
+    pub fn rest<T: DeserializeOwned>(&mut self, _key: &'static str) -> Result<T, FieldError> {
+        let rest = Value::Object(std::mem::take(&mut self.0));
+        let decode = |v: Value| T::deserialize(v).map_err(|e| FieldError(e.to_string()));
+        if lenient::active() {
+            lenient::rest(rest, decode)
+        } else {
+            decode(rest)
+        }
     }
 }
 

@@ -35,7 +35,7 @@ const SECRET_KEYS: &[&str] = &[
 const REDACTED: &str = "[redacted]";
 
 /// Whether `key` names a secret, ignoring ASCII case, `_` and `-`.
-fn is_secret_key(key: &str) -> bool {
+pub(crate) fn is_secret_key(key: &str) -> bool {
     // No secret key is longer than this; longer keys are not normalised at all.
     const LONGEST: usize = 24;
     if key.len() > LONGEST * 2 {

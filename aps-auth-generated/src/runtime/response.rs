@@ -6,6 +6,8 @@ use std::ops::Deref;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use super::lenient::Unparsed;
+
 /// A successful answer: the decoded body plus the status and headers it came with.
 /// Derefs to the body.
 #[derive(Debug, Clone)]
@@ -13,6 +15,7 @@ pub struct ApiResponse<T> {
     status: StatusCode,
     headers: HeaderMap,
     body: T,
+    unparsed: Vec<Unparsed>,
 }
 
 impl<T> ApiResponse<T> {
@@ -21,7 +24,39 @@ impl<T> ApiResponse<T> {
             status,
             headers,
             body,
+            unparsed: Vec::new(),
         }
+    }
+
+    pub(crate) fn with_unparsed(mut self, unparsed: Vec<Unparsed>) -> Self {
+        self.unparsed = unparsed;
+        self
+    }
+
+    /// The same answer with its body changed by `f`.
+    pub(crate) fn map_body<U>(self, f: impl FnOnce(T) -> U) -> ApiResponse<U> {
+        ApiResponse {
+            status: self.status,
+            headers: self.headers,
+            body: f(self.body),
+            unparsed: self.unparsed,
+        }
+    }
+
+    /// The values of the answer the generated type could not read, each with its JSON pointer,
+    /// raw JSON and the reason; empty when the whole answer decoded.
+    ///
+    /// An answer that does not decode strictly is decoded again leniently (unless the client
+    /// was built with [`strict_decoding`](crate::ClientBuilder::strict_decoding)): an optional
+    /// field whose value does not fit its type is `None` in the body and listed here, so one
+    /// unexpected value does not cost the rest of the answer.
+    pub fn unparsed(&self) -> &[Unparsed] {
+        &self.unparsed
+    }
+
+    /// Whether every value of the answer was read into the body (nothing in [`Self::unparsed`]).
+    pub fn is_complete(&self) -> bool {
+        self.unparsed.is_empty()
     }
 
     /// The HTTP status.
