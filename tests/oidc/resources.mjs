@@ -3,8 +3,12 @@
 // and download, deletes), guarded by the access tokens of the oidc-provider in server.mjs.
 // NEVER use it for anything but local tests.
 //
-// Paths, parameters, bodies and answers follow Autodesk's published OpenAPI documents
-// (datamanagement.yaml and oss.yaml of autodesk-platform-services/aps-sdk-openapi).
+// Paths, parameters and request bodies follow Autodesk's published OpenAPI documents
+// (datamanagement.yaml and oss.yaml of autodesk-platform-services/aps-sdk-openapi). The answers
+// follow what the service sends, which is what the documents' own examples (`x-examples`) show
+// where those contradict the documents' schemas: see the Data Management section below; and OSS
+// gives an object's `sha1` as the 40-character lowercase hex SHA-1 digest of its bytes (the
+// document says `format: byte`).
 //
 // Auth rule, for every route except the signed S3 URLs:
 //
@@ -48,9 +52,20 @@ const BUCKET_KEY = /^[-_.a-z0-9]{3,128}$/;
 
 export const HUB_ID = 'b.hub-1';
 export const PROJECT_ID = 'b.project-1';
+/** The first top folder: holds a subfolder and two items. */
 export const TOP_FOLDER_ID = 'urn:adsk.wipprod:fs.folder:co.top-folder-1';
+/** The second top folder: empty. */
+export const EMPTY_FOLDER_ID = 'urn:adsk.wipprod:fs.folder:co.empty-folder-1';
+/** The (empty) subfolder of TOP_FOLDER_ID. */
+export const SUB_FOLDER_ID = 'urn:adsk.wipprod:fs.folder:co.sub-folder-1';
+/** The project's root folder (its top folders' parent; it has no route here). */
+export const ROOT_FOLDER_ID = 'urn:adsk.wipprod:fs.folder:co.root-folder-1';
+/** The first item of TOP_FOLDER_ID (a Revit cloud model), and its one version. */
 export const ITEM_ID = 'urn:adsk.wipprod:dm.lineage:item-1';
 export const VERSION_ID = 'urn:adsk.wipprod:fs.file:vf.item-1?version=1';
+/** The second item of TOP_FOLDER_ID (a PDF file), and its one version. */
+export const PDF_ITEM_ID = 'urn:adsk.wipprod:dm.lineage:item-2';
+export const PDF_VERSION_ID = 'urn:adsk.wipprod:fs.file:vf.item-2?version=1';
 
 const CREATED = '2024-01-15T10:00:00.0000000Z';
 const MODIFIED = '2024-02-20T16:30:00.0000000Z';
@@ -235,28 +250,54 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
   }
 
   // --- Data Management ------------------------------------------------------------------------
+  //
+  // The answers copy the shapes of the document's own examples (`x-examples` of Hubs, Projects,
+  // TopFolders, FolderContents, Item, Version, CreatedVersion), which is what the service sends
+  // and which departs from the document's schemas in places:
+  //
+  // - `attributes.extension.data` holds strings, numbers, booleans, arrays and null (the schemas
+  //   say every value is an object): `projectType: "BIM360"`, `allowedTypes: [...]`,
+  //   `sourceFileName`, `processState`, `tempUrn: null`; a hub's is `{}`;
+  // - a version's `extension` may come without `schema` (the CreatedVersion example), though
+  //   the schema requires it;
+  // - an empty folder's contents are `data: []` (the schema says `minItems: 1`);
+  // - entries of folder contents carry only a `self` link; an item fetched alone also `webView`.
 
   const link = (path) => ({ href: `${issuer}${path}` });
   const enc = encodeURIComponent;
   const hubPath = `/project/v1/hubs/${enc(HUB_ID)}`;
   const projectPath = `${hubPath}/projects/${enc(PROJECT_ID)}`;
   const dataProject = `/data/v1/projects/${enc(PROJECT_ID)}`;
-  const folderPath = `${dataProject}/folders/${enc(TOP_FOLDER_ID)}`;
-  const itemPath = `${dataProject}/items/${enc(ITEM_ID)}`;
-  const versionPath = `${dataProject}/versions/${enc(VERSION_ID)}`;
-  const webView = (what) => link(`/webview/${what}`);
-  const schema = (type) => ({ href: `${issuer}/schema/v1/versions/${enc(type)}-1.0` });
+  const folderPathOf = (id) => `${dataProject}/folders/${enc(id)}`;
+  const itemPathOf = (id) => `${dataProject}/items/${enc(id)}`;
+  const versionPathOf = (id) => `${dataProject}/versions/${enc(id)}`;
+  /** A link into the BIM 360 Docs web application, as the examples' `webView` links are. */
+  const webView = (what) => ({ href: `https://docs.b360.autodesk.com/projects/project-1${what}` });
+  const schema = (type) => ({ href: `${issuer}/schema/v1/versions/${enc(type)}` });
+  const PROJECT_SCOPES = ['b360project.project-1', 'O2tenant.tenant-1', 'global'];
+  const storageQuery = `?scopes=${PROJECT_SCOPES.slice(0, 2).join(',')}`;
 
   const hub = () => ({
     type: 'hubs',
     id: HUB_ID,
     attributes: {
       name: 'Test Hub',
-      extension: { type: 'hubs:autodesk.bim360:Account', version: '1.0', schema: schema('hubs:autodesk.bim360:Account'), data: {} },
+      extension: {
+        type: 'hubs:autodesk.bim360:Account',
+        version: '1.0',
+        schema: schema('hubs:autodesk.bim360:Account-1.0'),
+        data: {},
+      },
       region: 'US',
     },
     links: { self: link(hubPath) },
     relationships: { projects: { links: { related: link(`${hubPath}/projects`) } } },
+  });
+
+  /** A BIM 360 container relationship of a project (issues, cost, ...), as in Projects' example. */
+  const container = (type, path) => ({
+    data: { type, id: 'container-1' },
+    meta: { link: link(path) },
   });
 
   const project = () => ({
@@ -264,22 +305,24 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
     id: PROJECT_ID,
     attributes: {
       name: 'Test Project',
-      scopes: ['b360project.project-1', 'global'],
+      scopes: PROJECT_SCOPES,
       extension: {
         type: 'projects:autodesk.bim360:Project',
         version: '1.0',
-        schema: schema('projects:autodesk.bim360:Project'),
-        data: {},
+        schema: schema('projects:autodesk.bim360:Project-1.0'),
+        data: { projectType: 'BIM360' },
       },
     },
-    links: { self: link(projectPath), webView: webView('project-1') },
+    links: { self: link(projectPath), webView: webView('') },
     relationships: {
       hub: { data: { type: 'hubs', id: HUB_ID }, links: { related: link(hubPath) } },
       rootFolder: {
-        data: { type: 'folders', id: 'urn:adsk.wipprod:fs.folder:co.root-folder-1' },
-        meta: { link: link(`${dataProject}/folders/${enc('urn:adsk.wipprod:fs.folder:co.root-folder-1')}`) },
+        data: { type: 'folders', id: ROOT_FOLDER_ID },
+        meta: { link: link(folderPathOf(ROOT_FOLDER_ID)) },
       },
       topFolders: { links: { related: link(`${projectPath}/topFolders`) } },
+      issues: container('issueContainerId', '/issues/v1/containers/container-1/issues'),
+      cost: container('costContainerId', '/cost/v1/containers/container-1/budgets'),
     },
   });
 
@@ -292,89 +335,217 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
     lastModifiedUserName: USER.name,
   });
 
-  const topFolder = () => ({
-    type: 'folders',
-    id: TOP_FOLDER_ID,
-    attributes: {
+  /**
+   * The folders: the two top folders of the project (the first holds a subfolder and the items,
+   * the second is empty) and one subfolder (empty). Each answers its contents route.
+   */
+  const FOLDERS = new Map([
+    [TOP_FOLDER_ID, {
       name: 'Project Files',
-      displayName: 'Project Files',
-      objectCount: 1,
-      ...audit(),
-      lastModifiedTimeRollup: MODIFIED,
-      hidden: false,
-      extension: {
-        type: 'folders:autodesk.bim360:Folder',
-        version: '1.0',
-        schema: schema('folders:autodesk.bim360:Folder'),
-        data: { visibleTypes: {}, allowedTypes: {} },
-      },
-    },
-    links: { self: link(folderPath), webView: webView('top-folder-1') },
-    relationships: {
-      parent: {
-        data: { type: 'folders', id: 'urn:adsk.wipprod:fs.folder:co.root-folder-1' },
-        links: { related: link(`${folderPath}/parent`) },
-      },
-      refs: { links: { self: link(`${folderPath}/relationships/refs`), related: link(`${folderPath}/refs`) } },
-      links: { links: { self: link(`${folderPath}/relationships/links`) } },
-      contents: { links: { related: link(`${folderPath}/contents`) } },
-    },
-  });
+      parent: ROOT_FOLDER_ID,
+      allowedTypes: ['folders', 'items:autodesk.bim360:File', 'items:autodesk.bim360:Document',
+        'items:autodesk.bim360:TitleBlock', 'items:autodesk.bim360:C4RModel'],
+      visibleTypes: ['folders', 'items:autodesk.bim360:File', 'items:autodesk.bim360:C4RModel'],
+      folderParents: [],
+      contents: () => [folder(SUB_FOLDER_ID, false), item(ITEM_ID, false), item(PDF_ITEM_ID, false)],
+      included: () => [version(ITEM_ID), version(PDF_ITEM_ID)],
+    }],
+    [EMPTY_FOLDER_ID, {
+      name: 'Plans',
+      parent: ROOT_FOLDER_ID,
+      allowedTypes: ['folders', 'items:autodesk.bim360:Document', 'items:autodesk.bim360:TitleBlock'],
+      visibleTypes: ['folders', 'items:autodesk.bim360:Document'],
+      folderParents: [],
+      contents: () => [],
+      included: () => undefined,
+    }],
+    [SUB_FOLDER_ID, {
+      name: 'Shared',
+      parent: TOP_FOLDER_ID,
+      allowedTypes: ['folders', 'items:autodesk.bim360:File'],
+      visibleTypes: ['folders', 'items:autodesk.bim360:File'],
+      folderParents: [{ urn: TOP_FOLDER_ID, isRoot: false, title: 'Project Files', parentUrn: ROOT_FOLDER_ID }],
+      contents: () => [],
+      included: () => undefined,
+    }],
+  ]);
 
-  const item = () => ({
-    type: 'items',
-    id: ITEM_ID,
-    attributes: {
-      displayName: 'checklist.pdf',
-      ...audit(),
-      hidden: false,
-      reserved: false,
-      extension: {
-        type: 'items:autodesk.bim360:File',
-        version: '1.0',
-        schema: schema('items:autodesk.bim360:File'),
-        data: {},
+  /** A folder, as top folders list it (`top`) or as folder contents do. */
+  const folder = (id, top) => {
+    const f = FOLDERS.get(id);
+    const path = folderPathOf(id);
+    const count = f.contents().length;
+    return {
+      type: 'folders',
+      id,
+      attributes: {
+        name: f.name,
+        displayName: f.name,
+        ...audit(),
+        lastModifiedTimeRollup: MODIFIED,
+        ...(top ? {} : { path: `/project-1-root/${f.name}` }),
+        objectCount: count,
+        hidden: false,
+        extension: {
+          type: 'folders:autodesk.bim360:Folder',
+          version: '1.0',
+          schema: schema('folders:autodesk.bim360:Folder-1.0'),
+          data: {
+            allowedTypes: f.allowedTypes,
+            visibleTypes: f.visibleTypes,
+            ...(top ? { isRoot: false, folderType: 'normal', folderParents: f.folderParents } : {}),
+            namingStandardIds: [],
+          },
+        },
       },
-    },
-    links: { self: link(itemPath), webView: webView('item-1') },
-    relationships: {
-      parent: { data: { type: 'folders', id: TOP_FOLDER_ID }, links: { related: link(`${itemPath}/parent`) } },
-      tip: { data: { type: 'versions', id: VERSION_ID }, links: { related: link(`${itemPath}/tip`) } },
-      versions: { links: { related: link(`${itemPath}/versions`) } },
-      refs: { links: { self: link(`${itemPath}/relationships/refs`), related: link(`${itemPath}/refs`) } },
-      links: { links: { self: link(`${itemPath}/relationships/links`) } },
-    },
-  });
+      links: top ? { self: link(path), webView: webView(`/folders/${enc(id)}`) } : { self: link(path) },
+      relationships: {
+        parent: {
+          data: { type: 'folders', id: f.parent },
+          links: { related: link(`${path}/parent`) },
+        },
+        refs: { links: { self: link(`${path}/relationships/refs`), related: link(`${path}/refs`) } },
+        links: { links: { self: link(`${path}/relationships/links`) } },
+        contents: { links: { related: link(`${path}/contents`) } },
+      },
+    };
+  };
 
-  const tipVersion = () => ({
-    type: 'versions',
-    id: VERSION_ID,
-    attributes: {
-      name: 'checklist.pdf',
+  /**
+   * The items of the first top folder: a Revit cloud model (the Item example's C4RModel) and a
+   * PDF file (the FolderContents example's File), each with one version.
+   */
+  const ITEMS = new Map([
+    [ITEM_ID, {
+      displayName: 'my_model.rvt',
+      type: 'items:autodesk.bim360:C4RModel',
+      extensionVersion: '1.0.0',
+      data: { sourceFileName: 'my_model.rvt' },
+      versionId: VERSION_ID,
+      version: {
+        name: 'my_model.rvt',
+        displayName: 'my_model',
+        versionNumber: 1,
+        mimeType: 'application/vnd.autodesk.r360',
+        fileType: 'rvt',
+        type: 'versions:autodesk.bim360:C4RModel',
+        extensionVersion: '1.0.0',
+        withSchema: true,
+        data: {
+          modelVersion: 1,
+          projectGuid: 'project-guid-1',
+          originalItemUrn: ITEM_ID,
+          isCompositeDesign: false,
+          modelType: 'multiuser',
+          mimeType: 'application/vnd.autodesk.r360',
+          modelGuid: 'model-guid-1',
+          processState: 'PROCESSING_COMPLETE',
+          extractionState: 'SUCCESS',
+          splittingState: 'NOT_SPLIT',
+          reviewState: 'NOT_IN_REVIEW',
+          revisionDisplayLabel: '1',
+          sourceFileName: 'my_model.rvt',
+          conformingStatus: 'NONE',
+        },
+        object: 'model-1.rvt',
+      },
+    }],
+    [PDF_ITEM_ID, {
       displayName: 'checklist.pdf',
-      mimeType: 'application/pdf',
-      versionNumber: 1,
-      fileType: 'pdf',
-      storageSize: 1024,
-      ...audit(),
-      extension: {
+      type: 'items:autodesk.bim360:File',
+      extensionVersion: '1.0',
+      data: {},
+      versionId: PDF_VERSION_ID,
+      version: {
+        name: 'checklist.pdf',
+        displayName: 'checklist.pdf',
+        versionNumber: 1,
+        mimeType: 'application/pdf',
+        fileType: 'pdf',
+        storageSize: 1024,
         type: 'versions:autodesk.bim360:File',
-        version: '1.0',
-        schema: schema('versions:autodesk.bim360:File'),
-        data: {},
+        extensionVersion: '1.0',
+        // As in the CreatedVersion example: a version's extension without `schema`.
+        withSchema: false,
+        data: {
+          tempUrn: null,
+          properties: {},
+          storageUrn: 'urn:adsk.objects:os.object:wip.dm.prod/checklist-1.pdf',
+          storageType: 'OSS',
+          conformingStatus: 'NONE',
+        },
+        object: 'checklist-1.pdf',
       },
-    },
-    links: { self: link(versionPath), webView: webView('item-1-v1') },
-    relationships: {
-      item: { data: { type: 'items', id: ITEM_ID }, links: { related: link(`${versionPath}/item`) } },
-      refs: { links: { self: link(`${versionPath}/relationships/refs`), related: link(`${versionPath}/refs`) } },
-      links: { links: { self: link(`${versionPath}/relationships/links`) } },
-      storage: {
-        data: { type: 'objects', id: 'urn:adsk.objects:os.object:wip.dm.prod/item-1.pdf' },
-        meta: { link: link('/oss/v2/buckets/wip.dm.prod/objects/item-1.pdf') },
+    }],
+  ]);
+
+  /** An item, fetched alone (`alone`: with a `webView` link) or as folder contents list it. */
+  const item = (id, alone) => {
+    const it = ITEMS.get(id);
+    const path = itemPathOf(id);
+    return {
+      type: 'items',
+      id,
+      attributes: {
+        displayName: it.displayName,
+        ...audit(),
+        lastModifiedTimeRollup: MODIFIED,
+        hidden: false,
+        reserved: false,
+        extension: {
+          type: it.type,
+          version: it.extensionVersion,
+          schema: schema(`${it.type}-${it.extensionVersion}`),
+          data: it.data,
+        },
       },
-    },
-  });
+      links: alone ? { self: link(path), webView: webView(`/items/${enc(id)}`) } : { self: link(path) },
+      relationships: {
+        tip: { data: { type: 'versions', id: it.versionId }, links: { related: link(`${path}/tip`) } },
+        versions: { links: { related: link(`${path}/versions`) } },
+        parent: { data: { type: 'folders', id: TOP_FOLDER_ID }, links: { related: link(`${path}/parent`) } },
+        refs: { links: { self: link(`${path}/relationships/refs`), related: link(`${path}/refs`) } },
+        links: { links: { self: link(`${path}/relationships/links`) } },
+      },
+    };
+  };
+
+  /** The tip version of item `itemId`. */
+  const version = (itemId) => {
+    const it = ITEMS.get(itemId);
+    const v = it.version;
+    const path = versionPathOf(it.versionId);
+    return {
+      type: 'versions',
+      id: it.versionId,
+      attributes: {
+        name: v.name,
+        displayName: v.displayName,
+        ...audit(),
+        versionNumber: v.versionNumber,
+        mimeType: v.mimeType,
+        fileType: v.fileType,
+        ...(v.storageSize === undefined ? {} : { storageSize: v.storageSize }),
+        extension: {
+          type: v.type,
+          version: v.extensionVersion,
+          ...(v.withSchema ? { schema: schema(`${v.type}-${v.extensionVersion}`) } : {}),
+          data: v.data,
+        },
+      },
+      links: { self: link(path), webView: webView(`/items/${enc(it.versionId)}`) },
+      relationships: {
+        item: { data: { type: 'items', id: itemId }, links: { related: link(`${path}/item`) } },
+        refs: { links: { self: link(`${path}/relationships/refs`), related: link(`${path}/refs`) } },
+        links: { links: { self: link(`${path}/relationships/links`) } },
+        downloadFormats: { links: { related: link(`${path}/downloadFormats`) } },
+        storage: {
+          data: { type: 'objects', id: `urn:adsk.objects:os.object:wip.dm.prod/${v.object}` },
+          meta: { link: link(`/oss/v2/buckets/wip.dm.prod/objects/${v.object}${storageQuery}`) },
+        },
+      },
+    };
+  };
 
   const dm = (ctx, body) => send(ctx, 200, { jsonapi: { version: '1.0' }, ...body }, JSON_API);
   const notFound = (ctx, what, id) => jsonApiError(ctx, 404, 'NOT_FOUND', `The ${what} ${id} was not found.`);
@@ -436,19 +607,28 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
     ['GET', '/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders', async (ctx, p) => {
       if (!(await authorize(ctx, ['data:read'], false))) return;
       if (!knownHubProject(ctx, p.hub_id, p.project_id)) return;
-      dm(ctx, { links: { self: link(`${projectPath}/topFolders`) }, data: [topFolder()] });
+      dm(ctx, {
+        links: { self: link(`${projectPath}/topFolders`) },
+        data: [folder(TOP_FOLDER_ID, true), folder(EMPTY_FOLDER_ID, true)],
+      });
     }],
     ['GET', '/data/v1/projects/{project_id}/folders/{folder_id}/contents', async (ctx, p) => {
       if (!(await authorize(ctx, ['data:read'], false))) return;
       if (!knownHubProject(ctx, HUB_ID, p.project_id)) return;
-      if (p.folder_id !== TOP_FOLDER_ID) return notFound(ctx, 'folder', p.folder_id);
-      dm(ctx, { links: { self: link(`${folderPath}/contents`) }, data: [item()], included: [tipVersion()] });
+      const f = FOLDERS.get(p.folder_id);
+      if (!f) return notFound(ctx, 'folder', p.folder_id);
+      // An empty folder's contents: `data: []` and no `included`, as the service sends them.
+      dm(ctx, {
+        links: { self: link(`${folderPathOf(p.folder_id)}/contents`) },
+        data: f.contents(),
+        ...(f.included() ? { included: f.included() } : {}),
+      });
     }],
     ['GET', '/data/v1/projects/{project_id}/items/{item_id}', async (ctx, p) => {
       if (!(await authorize(ctx, ['data:read'], false))) return;
       if (!knownHubProject(ctx, HUB_ID, p.project_id)) return;
-      if (p.item_id !== ITEM_ID) return notFound(ctx, 'item', p.item_id);
-      dm(ctx, { links: { self: link(itemPath) }, data: item(), included: [tipVersion()] });
+      if (!ITEMS.has(p.item_id)) return notFound(ctx, 'item', p.item_id);
+      dm(ctx, { links: { self: link(itemPathOf(p.item_id)) }, data: item(p.item_id, true), included: [version(p.item_id)] });
     }],
 
     ['POST', '/oss/v2/buckets', async (ctx) => {
@@ -561,6 +741,7 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
         bucketKey: p.bucketKey,
         objectId: objectId(p.bucketKey, p.objectKey),
         objectKey: p.objectKey,
+        // The hex digest, as the service sends it (the document says `format: byte`).
         sha1: crypto.createHash('sha1').update(bytes).digest('hex'),
         size: bytes.length,
         contentType: ctx.get('x-ads-meta-Content-Type') || 'application/octet-stream',
