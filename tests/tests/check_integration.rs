@@ -74,6 +74,16 @@ async fn the_guides_checklist_passes_against_the_test_server() {
             "no ok line for {expected}: {lines:#?}"
         );
     }
+    // It walked the answers as the service sends them (`tests/oidc/resources.mjs`): two top
+    // folders (the second empty), the first holding a subfolder and two items, the first item a
+    // Revit model whose extension data is strings, not the objects the schemas declare.
+    for expected in [
+        "[ ok ] top folders: 2 folder(s)",
+        "[ ok ] folder contents: 3 entr(ies)",
+        "[ ok ] item: `my_model.rvt`",
+    ] {
+        assert!(lines.contains(&expected), "no {expected:?} in {lines:#?}");
+    }
     // The rate-limit headers are read and shown.
     assert!(
         lines
