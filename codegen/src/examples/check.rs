@@ -188,6 +188,18 @@ impl Checker<'_> {
             example: at.clone(),
             problem,
         };
+        if value.is_null() {
+            if !accepts_null(self.raw, schema, depth) {
+                match place {
+                    Place::Property { .. } => out.push(finding(Problem::NotNullable)),
+                    Place::Value => out.push(finding(Problem::WrongType {
+                        declared: describe(schema),
+                        shown: "null".into(),
+                    })),
+                }
+            }
+            return;
+        }
         if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
             let Some(target) = Pointer::from_fragment(reference) else {
                 return;
@@ -199,18 +211,6 @@ impl Checker<'_> {
                     finding.schema = ptr.clone();
                 }
                 out.push(finding);
-            }
-            return;
-        }
-        if value.is_null() {
-            if !accepts_null(self.raw, schema, depth) {
-                match place {
-                    Place::Property { .. } => out.push(finding(Problem::NotNullable)),
-                    Place::Value => out.push(finding(Problem::WrongType {
-                        declared: describe(schema),
-                        shown: "null".into(),
-                    })),
-                }
             }
             return;
         }
@@ -339,6 +339,8 @@ impl Checker<'_> {
             return; // any JSON value
         };
         let fits = match (declared, value) {
+            // A parameter is text on the wire: `1234` is the string "1234".
+            ("string", Value::Number(_) | Value::Bool(_)) if self.role == Role::Parameter => true,
             ("string", Value::String(_))
             | ("boolean", Value::Bool(_))
             | ("number", Value::Number(_)) => true,
@@ -638,11 +640,12 @@ fn accepts_null(raw: &Value, schema: &Map<String, Value>, depth: usize) -> bool 
         return true;
     }
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        // A named type is not an `Option`; only an alias of any JSON value takes `null`.
+        // A named struct, enum or union is not an `Option`, even when its schema allows `null`;
+        // an alias of a nullable schema is any JSON value, which takes it.
         return Pointer::from_fragment(reference)
             .and_then(|p| p.lookup(raw))
             .and_then(Value::as_object)
-            .is_some_and(|target| is_any(target));
+            .is_some_and(|target| !is_named(target) && accepts_null(raw, target, depth + 1));
     }
     let listed = |key: &str| {
         schema
@@ -660,6 +663,34 @@ fn accepts_null(raw: &Value, schema: &Map<String, Value>, depth: usize) -> bool 
         _ => {}
     }
     listed("oneOf") || listed("anyOf") || listed("enum") || is_any(schema)
+}
+
+/// Whether a component schema is generated as a struct, string enum or union of its own (not an
+/// alias), so that a `$ref` to it names that type.
+fn is_named(schema: &Map<String, Value>) -> bool {
+    if schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(|v| v.iter().any(Value::is_string))
+        || schema.get("const").is_some_and(Value::is_string)
+        || schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|p| !p.is_empty())
+        || schema.contains_key("allOf")
+    {
+        return true;
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(alts)) = schema.get(key) {
+            let non_null: Vec<&Value> = alts.iter().filter(|a| !is_null_schema(a)).collect();
+            return match non_null.as_slice() {
+                [one] => one.get("$ref").is_none() && one.as_object().is_some_and(is_named),
+                _ => true,
+            };
+        }
+    }
+    false
 }
 
 /// A schema lowered to `serde_json::Value`: no type and nothing that implies one.

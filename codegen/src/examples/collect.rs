@@ -133,7 +133,9 @@ impl Walk<'_> {
                 let target = operation
                     .clone()
                     .map(|operation| Target::Request { operation });
-                self.body(&op_ptr.push("requestBody"), body, Role::Request, target);
+                // A webhook's body is what the service sends: read like an answer.
+                let role = if calls { Role::Request } else { Role::Response };
+                self.body(&op_ptr.push("requestBody"), body, role, target);
             }
             if let Some(Value::Object(responses)) = op.get("responses") {
                 for (status, response) in responses {

@@ -391,3 +391,51 @@ components:
     );
     assert!(!d.warnings.iter().any(|w| w.message.contains("example")));
 }
+
+#[test]
+fn null_for_a_reference_to_a_nullable_struct_makes_the_property_nullable() {
+    // OpenAI's shape: the component allows null, but a `$ref` to it names the struct itself.
+    let (api, d) = lowered(
+        r#"
+components:
+  schemas:
+    Response:
+      type: object
+      required: [id, error]
+      properties:
+        id: {type: string}
+        error: {$ref: '#/components/schemas/ResponseError'}
+      example: {id: r1, error: null}
+    ResponseError:
+      anyOf:
+        - {type: object, required: [code], properties: {code: {type: string}}}
+        - {type: 'null'}
+"#,
+    );
+    assert!(
+        field(&api, "Response", "error").optional(),
+        "{:?}",
+        d.examples.decisions
+    );
+    assert!(
+        field(&api, "ResponseError", "code").required,
+        "the component stays as it is"
+    );
+}
+
+#[test]
+fn a_number_is_a_fine_example_of_a_string_parameter() {
+    let d = doc(r#"
+paths:
+  /hook:
+    post:
+      parameters:
+        - {name: X-Hook-ID, in: header, schema: {type: string}, example: 12312312}
+      responses: {'204': {description: ok}}
+"#);
+    assert!(
+        !d.warnings.iter().any(|w| w.message.contains("example")),
+        "{:?}",
+        d.warnings
+    );
+}
