@@ -49,6 +49,8 @@ pub use runtime::client::{Client, ClientBuilder, ConfigError, DEFAULT_TIMEOUT};
 pub use runtime::contract::OperationInfo;
 pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};
 pub use runtime::lenient::Unparsed;
+#[doc(hidden)] // for the crate's benchmarks
+pub use runtime::lenient::decode_answer;
 pub use runtime::one_or_many::OneOrMany;
 pub use runtime::response::{ApiResponse, RateLimit};
 pub use runtime::scopes::ScopeList;

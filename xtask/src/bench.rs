@@ -3,6 +3,8 @@
 //! - the generator per stage against its floor (`codegen/benches/generator.rs`);
 //! - the generated client against hand-written `reqwest`, and the token provider
 //!   (`aps-auth-generated/benches/client.rs`);
+//! - decoding a large Data Management answer strictly and, with one unexpected value, leniently
+//!   (`aps-auth-generated/benches/decode.rs`, feature `data-management`);
 //! - a token store hit on Redis against the same hit in memory, with a real `redis-server`
 //!   that the benchmark starts (`aps-auth-generated/benches/store.rs`, feature `redis`);
 //! - `cargo xtask generate` end to end, with and without a spec change;
@@ -36,6 +38,15 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     run_bench(&cargo, root, verb, "aps-auth-codegen", "generator", &[])?;
     println!("\n## Generated client and token provider (local server on 127.0.0.1)\n");
     run_bench(&cargo, root, verb, "aps-auth-generated", "client", &[])?;
+    println!("\n## Decoding a large answer: strict, and degraded by one unexpected value\n");
+    run_bench(
+        &cargo,
+        root,
+        verb,
+        "aps-auth-generated",
+        "decode",
+        &["data-management"],
+    )?;
     println!("\n## Token store hit, Redis against memory (redis-server on 127.0.0.1)\n");
     run_bench(
         &cargo,

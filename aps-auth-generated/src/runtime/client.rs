@@ -373,22 +373,22 @@ fn decode_json_with<T: DeserializeOwned, E>(
     if raw.body.iter().all(u8::is_ascii_whitespace) {
         return Err(fail("expected a JSON body, got an empty body".into()));
     }
-    match serde_json::from_slice(&raw.body) {
-        Ok(body) => Ok(ApiResponse::new(raw.status, raw.headers, body)),
+    // Valid JSON of another shape is decoded again leniently (never a token answer's): what
+    // fits is kept, what does not is listed.
+    match lenient::decode_answer::<T>(&raw.body, raw.lenient && !withhold) {
+        Ok((body, unparsed)) if unparsed.is_empty() => {
+            Ok(ApiResponse::new(raw.status, raw.headers, body))
+        }
+        Ok((body, unparsed)) => {
+            tracing::warn!(
+                status = raw.status.as_u16(),
+                unparsed = unparsed.len(),
+                pointers = %unparsed.iter().map(|u| u.pointer()).collect::<Vec<_>>().join(" "),
+                "an answer did not decode into its generated type; the values that do not fit are left out (ApiResponse::unparsed)"
+            );
+            Ok(ApiResponse::new(raw.status, raw.headers, body).with_unparsed(unparsed))
+        }
         Err(e) if withhold => Err(fail(scrub_sensitive_message(&e.to_string()))),
-        // Valid JSON of another shape: what does fit is kept, what does not is listed.
-        Err(e) if raw.lenient && e.is_data() => match lenient::decode::<T>(&raw.body) {
-            Ok((body, unparsed)) => {
-                tracing::warn!(
-                    status = raw.status.as_u16(),
-                    unparsed = unparsed.len(),
-                    pointers = %unparsed.iter().map(|u| u.pointer()).collect::<Vec<_>>().join(" "),
-                    "an answer did not decode into its generated type; the values that do not fit are left out (ApiResponse::unparsed)"
-                );
-                Ok(ApiResponse::new(raw.status, raw.headers, body).with_unparsed(unparsed))
-            }
-            Err(_) => Err(fail(scrub_message(&e.to_string()))),
-        },
         Err(e) => Err(fail(scrub_message(&e.to_string()))),
     }
 }

@@ -175,6 +175,20 @@ impl Drop for Session {
     }
 }
 
+/// Decodes an answer's JSON body as the client does: strictly, and when that fails on the shape
+/// of valid JSON (and `lenient` is set), leniently. Public for the crate's benchmarks only.
+#[doc(hidden)]
+pub fn decode_answer<T: DeserializeOwned>(
+    body: &[u8],
+    lenient: bool,
+) -> Result<(T, Vec<Unparsed>), serde_json::Error> {
+    match serde_json::from_slice(body) {
+        Ok(whole) => Ok((whole, Vec::new())),
+        Err(e) if lenient && e.is_data() => decode(body).map_err(|_| e),
+        Err(e) => Err(e),
+    }
+}
+
 /// Decodes `body` leniently: the value and what was skipped, or the decoder's message.
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Vec<Unparsed>), String> {
     let root: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
