@@ -54,7 +54,7 @@ fn aps_spec_snapshots() {
 
 #[test]
 fn fixture_snapshots() {
-    for fixture in ["naming", "types", "composition", "operations"] {
+    for fixture in ["naming", "types", "composition", "operations", "examples"] {
         let relative = format!("tests/fixtures/{fixture}.yaml");
         let options = Options {
             source_name: relative.clone(),

@@ -296,8 +296,16 @@ fn check_one(
         std::fs::create_dir_all(&tests_dir).map_err(|e| e.to_string())?;
         std::fs::copy(&behaviour, tests_dir.join("behaviour.rs")).map_err(|e| e.to_string())?;
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // `--lib` too: the generated `examples.rs` test (the document's own examples decode).
         let out = Command::new(cargo)
-            .args(["test", "--quiet", "--test", "behaviour", "--manifest-path"])
+            .args([
+                "test",
+                "--quiet",
+                "--lib",
+                "--test",
+                "behaviour",
+                "--manifest-path",
+            ])
             .arg(dir.join("Cargo.toml"))
             .arg("--target-dir")
             .arg(root.join("target"))

@@ -27,23 +27,13 @@ impl Emitter<'_> {
             "#[allow(unused_imports)] // a document whose examples are all of runtime types\n",
         );
         out.push_str("use super::types::*;\n");
-        let mut checks = vec!["Check"];
-        if api.examples.iter().any(|e| !e.request) {
-            checks.push("answer");
-        }
-        checks.push("check_all");
-        if api.examples.iter().any(|e| e.request) {
-            checks.push("request");
-        }
-        let _ = writeln!(
-            out,
-            "use crate::runtime::contract::{{{}}};\n",
-            checks.join(", ")
-        );
+        // The runtime's checks are named by their paths, so that a schema called `Check` keeps
+        // its name here.
+        out.push_str("\n");
         out.push_str("/// Every example of the document decodes into its generated type.\n");
         out.push_str("#[test]\n");
         out.push_str("fn the_documents_examples_decode() {\n");
-        out.push_str("    let cases: &[(&str, Check, &str)] = &[\n");
+        out.push_str("    let cases: &[(&str, crate::runtime::contract::Check, &str)] = &[\n");
         for example in &api.examples {
             let ty = self.ty(&example.ty).to_string();
             let ty = tidy_type(&ty);
@@ -53,12 +43,15 @@ impl Emitter<'_> {
             // `write!` to a String cannot fail.
             let _ = write!(
                 out,
-                "        (\n            {pointer:?},\n            {check}::<{ty}>,\n            r{hashes}\"{json}\"{hashes},\n        ),\n",
+                "        (\n            {pointer:?},\n            crate::runtime::contract::{check}::<{ty}>,\n            r{hashes}\"{json}\"{hashes},\n        ),\n",
                 pointer = example.pointer,
             );
         }
         out.push_str("    ];\n");
-        let _ = writeln!(out, "    check_all({source_name:?}, cases);");
+        let _ = writeln!(
+            out,
+            "    crate::runtime::contract::check_all({source_name:?}, cases);"
+        );
         out.push_str("}\n");
         Some(out)
     }

@@ -6,15 +6,14 @@
 
 #[allow(unused_imports)] // a document whose examples are all of runtime types
 use super::types::*;
-use crate::runtime::contract::{Check, answer, check_all};
 
 /// Every example of the document decodes into its generated type.
 #[test]
 fn the_documents_examples_decode() {
-    let cases: &[(&str, Check, &str)] = &[
+    let cases: &[(&str, crate::runtime::contract::Check, &str)] = &[
         (
             "#/components/schemas/Hubs/x-examples/example-1",
-            answer::<Hubs>,
+            crate::runtime::contract::answer::<Hubs>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -102,7 +101,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Hub/x-examples/example-1",
-            answer::<Hub>,
+            crate::runtime::contract::answer::<Hub>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -152,7 +151,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Projects/x-examples/example-1",
-            answer::<Projects>,
+            crate::runtime::contract::answer::<Projects>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -304,7 +303,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Project/x-examples/example-1",
-            answer::<Project>,
+            crate::runtime::contract::answer::<Project>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -454,7 +453,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/TopFolders/x-examples/example-1",
-            answer::<TopFolders>,
+            crate::runtime::contract::answer::<TopFolders>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -568,7 +567,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Folder/x-examples/example-1",
-            answer::<Folder>,
+            crate::runtime::contract::answer::<Folder>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -664,7 +663,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/FolderContents/x-examples/example-1",
-            answer::<FolderContents>,
+            crate::runtime::contract::answer::<FolderContents>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -930,7 +929,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ModifyFolderPayload/x-examples/example-1",
-            answer::<ModifyFolderPayload>,
+            crate::runtime::contract::answer::<ModifyFolderPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -946,7 +945,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Search/x-examples/example-1",
-            answer::<Search>,
+            crate::runtime::contract::answer::<Search>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1338,7 +1337,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/FolderRefs/x-examples/example-1",
-            answer::<FolderRefs>,
+            crate::runtime::contract::answer::<FolderRefs>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1675,7 +1674,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/RelationshipRefsPayload/x-examples/example-1",
-            answer::<RelationshipRefsPayload>,
+            crate::runtime::contract::answer::<RelationshipRefsPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1694,7 +1693,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/RelationshipLinks/x-examples/example-1",
-            answer::<RelationshipLinks>,
+            crate::runtime::contract::answer::<RelationshipLinks>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1750,7 +1749,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Item/x-examples/example-1",
-            answer::<Item>,
+            crate::runtime::contract::answer::<Item>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1965,7 +1964,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ModifyItemPayload/x-examples/example-1",
-            answer::<ModifyItemPayload>,
+            crate::runtime::contract::answer::<ModifyItemPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1981,7 +1980,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ItemTip/x-examples/example-1",
-            answer::<ItemTip>,
+            crate::runtime::contract::answer::<ItemTip>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2103,7 +2102,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Refs/x-examples/example-1",
-            answer::<Refs>,
+            crate::runtime::contract::answer::<Refs>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2350,7 +2349,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/RelationshipRefs/x-examples/example-1",
-            answer::<RelationshipRefs>,
+            crate::runtime::contract::answer::<RelationshipRefs>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2631,7 +2630,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Versions/x-examples/example-1",
-            answer::<Versions>,
+            crate::runtime::contract::answer::<Versions>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2814,7 +2813,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Version/x-examples/example-1",
-            answer::<Version>,
+            crate::runtime::contract::answer::<Version>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2936,7 +2935,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ModifyVersionPayload/x-examples/example-1",
-            answer::<ModifyVersionPayload>,
+            crate::runtime::contract::answer::<ModifyVersionPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2952,7 +2951,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/StoragePayload/x-examples/example-1",
-            answer::<StoragePayload>,
+            crate::runtime::contract::answer::<StoragePayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2975,7 +2974,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Storage/x-examples/example-1",
-            answer::<Storage>,
+            crate::runtime::contract::answer::<Storage>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3006,7 +3005,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/FolderPayload/x-examples/example-1",
-            answer::<FolderPayload>,
+            crate::runtime::contract::answer::<FolderPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3033,7 +3032,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ItemPayload/x-examples/example-1",
-            answer::<ItemPayload>,
+            crate::runtime::contract::answer::<ItemPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3087,7 +3086,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/VersionPayload/x-examples/example-1",
-            answer::<VersionPayload>,
+            crate::runtime::contract::answer::<VersionPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3120,7 +3119,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/CreatedVersion/x-examples/example-1",
-            answer::<CreatedVersion>,
+            crate::runtime::contract::answer::<CreatedVersion>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3193,7 +3192,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/DownloadFormats/x-examples/example-1",
-            answer::<DownloadFormats>,
+            crate::runtime::contract::answer::<DownloadFormats>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3221,7 +3220,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Download/x-examples/example-1",
-            answer::<Download>,
+            crate::runtime::contract::answer::<Download>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3247,7 +3246,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Downloads/x-examples/example-1",
-            answer::<Downloads>,
+            crate::runtime::contract::answer::<Downloads>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3301,7 +3300,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/DownloadPayload/x-examples/example-1",
-            answer::<DownloadPayload>,
+            crate::runtime::contract::answer::<DownloadPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3326,7 +3325,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/CreatedDownload/x-examples/example-1",
-            answer::<CreatedDownload>,
+            crate::runtime::contract::answer::<CreatedDownload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3352,7 +3351,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Job/x-examples/example-1",
-            answer::<Job>,
+            crate::runtime::contract::answer::<Job>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3378,7 +3377,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishModelJobPayload/x-examples/Example 1",
-            answer::<PublishModelJobPayload>,
+            crate::runtime::contract::answer::<PublishModelJobPayload>,
             r#"{
   "type": "commands",
   "attributes": {
@@ -3404,7 +3403,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishModelJob/x-examples/Example 1",
-            answer::<PublishModelJob>,
+            crate::runtime::contract::answer::<PublishModelJob>,
             r#"{
   "type": "commands",
   "id": "d3bbe753-ae0a-450d-bbe3-cfd4648f0437",
@@ -3419,7 +3418,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ListItemsPayload/x-examples/Example 1",
-            answer::<ListItemsPayload>,
+            crate::runtime::contract::answer::<ListItemsPayload>,
             r#"{
   "type": "commands",
   "attributes": {
@@ -3445,7 +3444,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ListRefs/x-examples/Example 1",
-            answer::<ListRefs>,
+            crate::runtime::contract::answer::<ListRefs>,
             r#"{
   "type": "commands",
   "id": "d3bbe753-ae0a-450d-bbe3-cfd4648f0437",
@@ -3519,7 +3518,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/CheckPermissionPayload/x-examples/Example 1",
-            answer::<CheckPermissionPayload>,
+            crate::runtime::contract::answer::<CheckPermissionPayload>,
             r#"{
   "type": "commands",
   "attributes": {
@@ -3557,7 +3556,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/CheckPermission/x-examples/Example 1",
-            answer::<CheckPermission>,
+            crate::runtime::contract::answer::<CheckPermission>,
             r#"{
   "type": "commands",
   "id": "d3bbe753-ae0a-450d-bbe3-cfd4648f0437",
@@ -3631,7 +3630,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishModelPayload/x-examples/Example 1",
-            answer::<PublishModelPayload>,
+            crate::runtime::contract::answer::<PublishModelPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3659,7 +3658,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishModel/x-examples/Example 1",
-            answer::<PublishModel>,
+            crate::runtime::contract::answer::<PublishModel>,
             r#"{
   "data": {
     "type": "commands",
@@ -3679,7 +3678,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishWithoutLinksPayload/x-examples/Example 1",
-            answer::<PublishWithoutLinksPayload>,
+            crate::runtime::contract::answer::<PublishWithoutLinksPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3707,7 +3706,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishWithoutLinks/x-examples/Example 1",
-            answer::<PublishWithoutLinks>,
+            crate::runtime::contract::answer::<PublishWithoutLinks>,
             r#"{
   "data": {
     "type": "commands",
@@ -3726,5 +3725,5 @@ fn the_documents_examples_decode() {
 }"#,
         ),
     ];
-    check_all("spec/data-management.yaml", cases);
+    crate::runtime::contract::check_all("spec/data-management.yaml", cases);
 }
