@@ -157,21 +157,37 @@ impl Lowerer<'_> {
             );
             return Ok(None);
         }
-        if let TypeRef::Array(item) = &ty
+        // An array, also behind a component that names one (`$ref` to `type: array`).
+        let array = match &ty {
+            TypeRef::Array(item) => Some((**item).clone()),
+            TypeRef::Named(_) => match self.alias_target(&ty) {
+                Some(TypeRef::Array(item)) => Some(*item),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(item) = &array
             && self.is_scalar(item)
         {
             let style = array_style(p.style, p.explode, location);
-            let item = (**item).clone();
-            return Ok(Some(ParamShape::Array { item, style }));
+            return Ok(Some(ParamShape::Array {
+                item: item.clone(),
+                style,
+            }));
         }
         if self.is_scalar(&ty) {
             return Ok(Some(ParamShape::Scalar(ty)));
         }
+        let why = match array {
+            Some(_) => "an array whose items are not scalars (arrays, objects or unions)",
+            None => {
+                "a union (`oneOf`/`anyOf`) or any JSON value, which has no one way to be written"
+            }
+        };
         self.warn(
             p_ptr,
             format!(
-                "parameter `{}` has a schema without a simple Rust type (composition or nested array); \
-                 it is generated as a `String` that the caller writes in the wire format",
+                "parameter `{}` is {why}; it is generated as a `String` that the caller writes in the wire format",
                 p.name
             ),
         );
@@ -253,5 +269,26 @@ mod tests {
         assert_eq!(array_style(None, None, Header), ArrayStyle::Join(','));
         // A path parameter is always joined with `,` (RFC 6570 simple expansion).
         assert_eq!(array_style(space, None, Path), ArrayStyle::Join(','));
+    }
+
+    #[test]
+    fn an_array_behind_a_component_is_an_array_parameter() {
+        // Autodesk's `filter[type]`: a `$ref` to a component that is an array of a string enum.
+        let (api, warnings) = crate::lower::test_support::lowered(
+            "paths:\n  /things:\n    get:\n      parameters:\n        - {name: 'filter[type]', in: query, schema: {$ref: '#/components/schemas/Kinds'}}\n        - {name: odd, in: query, schema: {oneOf: [{type: string}, {type: array, items: {type: string}}]}}\n      responses: {'204': {description: ok}}\ncomponents:\n  schemas:\n    Kinds: {type: array, items: {$ref: '#/components/schemas/Kind'}}\n    Kind: {type: string, enum: [folders, items]}\n",
+        );
+        let params = &api.operations[0].params;
+        let ParamShape::Array { item, style } = &params[0].shape else {
+            panic!("{:?}", params[0].shape)
+        };
+        assert!(matches!(item, TypeRef::Named(_)));
+        assert_eq!(*style, ArrayStyle::Repeat);
+        let odd: Vec<&str> = warnings
+            .iter()
+            .filter(|w| w.message.contains("wire format"))
+            .map(|w| w.message.as_str())
+            .collect();
+        assert_eq!(odd.len(), 1, "{odd:?}");
+        assert!(odd[0].contains("`odd` is a union"), "{}", odd[0]);
     }
 }

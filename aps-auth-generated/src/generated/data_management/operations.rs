@@ -1831,7 +1831,7 @@ pub struct GetFolderContentsCall<'a> {
     project_id: String,
     folder_id: String,
     x_user_id: Option<String>,
-    filter_type: Option<String>,
+    filter_type: Option<Vec<FilterType>>,
     filter_id: Option<Vec<String>>,
     filter_extension_type: Option<Vec<String>>,
     filter_last_modified_time_rollup: Option<Vec<String>>,
@@ -1852,7 +1852,7 @@ impl<'a> GetFolderContentsCall<'a> {
     /// Filter by the type of the objects in the folder. Supported values are ``folders`` and ``items``.
     ///
     /// The query parameter `filter[type]`.
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
+    pub fn filter_type(mut self, value: impl Into<Vec<FilterType>>) -> Self {
         self.filter_type = Some(value.into());
         self
     }
@@ -1936,7 +1936,9 @@ impl<'a> GetFolderContentsCall<'a> {
         };
         let mut query = crate::runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
-            query.push("filter[type]", value.clone());
+            for item in value.iter() {
+                query.push("filter[type]", item.to_string());
+            }
         }
         if let Some(value) = &self.filter_id {
             for item in value.iter() {
@@ -2002,7 +2004,7 @@ pub struct GetFolderRefsCall<'a> {
     project_id: String,
     folder_id: String,
     x_user_id: Option<String>,
-    filter_type: Option<String>,
+    filter_type: Option<Vec<FilterTypeVersion>>,
     filter_id: Option<Vec<String>>,
     filter_extension_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
@@ -2019,7 +2021,7 @@ impl<'a> GetFolderRefsCall<'a> {
     /// Filter by the ``type`` of the ``ref`` target. Supported values include ``folders``, ``items``, and ``versions``.
     ///
     /// The query parameter `filter[type]`.
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
+    pub fn filter_type(mut self, value: impl Into<Vec<FilterTypeVersion>>) -> Self {
         self.filter_type = Some(value.into());
         self
     }
@@ -2065,7 +2067,9 @@ impl<'a> GetFolderRefsCall<'a> {
         };
         let mut query = crate::runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
-            query.push("filter[type]", value.clone());
+            for item in value.iter() {
+                query.push("filter[type]", item.to_string());
+            }
         }
         if let Some(value) = &self.filter_id {
             for item in value.iter() {
@@ -2202,7 +2206,7 @@ pub struct GetFolderRelationshipsRefsCall<'a> {
     project_id: String,
     folder_id: String,
     x_user_id: Option<String>,
-    filter_type: Option<String>,
+    filter_type: Option<Vec<FilterTypeVersion>>,
     filter_id: Option<Vec<String>>,
     filter_ref_type: Option<FilterRefType>,
     filter_direction: Option<FilterDirection>,
@@ -2221,7 +2225,7 @@ impl<'a> GetFolderRelationshipsRefsCall<'a> {
     /// Filter by the ``type`` of the ``ref`` target. Supported values include ``folders``, ``items``, and ``versions``.
     ///
     /// The query parameter `filter[type]`.
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
+    pub fn filter_type(mut self, value: impl Into<Vec<FilterTypeVersion>>) -> Self {
         self.filter_type = Some(value.into());
         self
     }
@@ -2281,7 +2285,9 @@ impl<'a> GetFolderRelationshipsRefsCall<'a> {
         };
         let mut query = crate::runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
-            query.push("filter[type]", value.clone());
+            for item in value.iter() {
+                query.push("filter[type]", item.to_string());
+            }
         }
         if let Some(value) = &self.filter_id {
             for item in value.iter() {
@@ -2768,7 +2774,7 @@ pub struct GetItemRelationshipsRefsCall<'a> {
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
-    filter_type: Option<String>,
+    filter_type: Option<Vec<FilterTypeVersion>>,
     filter_id: Option<Vec<String>>,
     filter_ref_type: Option<FilterRefType>,
     filter_direction: Option<FilterDirection>,
@@ -2787,7 +2793,7 @@ impl<'a> GetItemRelationshipsRefsCall<'a> {
     /// Filter by the ``type`` of the ``ref`` target. Supported values include ``folders``, ``items``, and ``versions``.
     ///
     /// The query parameter `filter[type]`.
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
+    pub fn filter_type(mut self, value: impl Into<Vec<FilterTypeVersion>>) -> Self {
         self.filter_type = Some(value.into());
         self
     }
@@ -2847,7 +2853,9 @@ impl<'a> GetItemRelationshipsRefsCall<'a> {
         };
         let mut query = crate::runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
-            query.push("filter[type]", value.clone());
+            for item in value.iter() {
+                query.push("filter[type]", item.to_string());
+            }
         }
         if let Some(value) = &self.filter_id {
             for item in value.iter() {
@@ -2999,7 +3007,7 @@ pub struct GetItemRefsCall<'a> {
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
-    filter_type: Option<String>,
+    filter_type: Option<Vec<FilterTypeVersion>>,
     filter_id: Option<Vec<String>>,
     filter_extension_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
@@ -3016,7 +3024,7 @@ impl<'a> GetItemRefsCall<'a> {
     /// Filter by the ``type`` of the ``ref`` target. Supported values include ``folders``, ``items``, and ``versions``.
     ///
     /// The query parameter `filter[type]`.
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
+    pub fn filter_type(mut self, value: impl Into<Vec<FilterTypeVersion>>) -> Self {
         self.filter_type = Some(value.into());
         self
     }
@@ -3062,7 +3070,9 @@ impl<'a> GetItemRefsCall<'a> {
         };
         let mut query = crate::runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
-            query.push("filter[type]", value.clone());
+            for item in value.iter() {
+                query.push("filter[type]", item.to_string());
+            }
         }
         if let Some(value) = &self.filter_id {
             for item in value.iter() {
@@ -3637,7 +3647,7 @@ pub struct GetVersionRefsCall<'a> {
     project_id: String,
     version_id: String,
     x_user_id: Option<String>,
-    filter_type: Option<String>,
+    filter_type: Option<Vec<FilterTypeVersion>>,
     filter_id: Option<Vec<String>>,
     filter_extension_type: Option<Vec<String>>,
     bearer_token: Option<&'a str>,
@@ -3654,7 +3664,7 @@ impl<'a> GetVersionRefsCall<'a> {
     /// Filter by the ``type`` of the ``ref`` target. Supported values include ``folders``, ``items``, and ``versions``.
     ///
     /// The query parameter `filter[type]`.
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
+    pub fn filter_type(mut self, value: impl Into<Vec<FilterTypeVersion>>) -> Self {
         self.filter_type = Some(value.into());
         self
     }
@@ -3700,7 +3710,9 @@ impl<'a> GetVersionRefsCall<'a> {
         };
         let mut query = crate::runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
-            query.push("filter[type]", value.clone());
+            for item in value.iter() {
+                query.push("filter[type]", item.to_string());
+            }
         }
         if let Some(value) = &self.filter_id {
             for item in value.iter() {
@@ -3752,7 +3764,7 @@ pub struct GetVersionRelationshipsRefsCall<'a> {
     project_id: String,
     version_id: String,
     x_user_id: Option<String>,
-    filter_type: Option<String>,
+    filter_type: Option<Vec<FilterTypeVersion>>,
     filter_id: Option<Vec<String>>,
     filter_ref_type: Option<FilterRefType>,
     filter_direction: Option<FilterDirection>,
@@ -3771,7 +3783,7 @@ impl<'a> GetVersionRelationshipsRefsCall<'a> {
     /// Filter by the ``type`` of the ``ref`` target. Supported values include ``folders``, ``items``, and ``versions``.
     ///
     /// The query parameter `filter[type]`.
-    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
+    pub fn filter_type(mut self, value: impl Into<Vec<FilterTypeVersion>>) -> Self {
         self.filter_type = Some(value.into());
         self
     }
@@ -3831,7 +3843,9 @@ impl<'a> GetVersionRelationshipsRefsCall<'a> {
         };
         let mut query = crate::runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
-            query.push("filter[type]", value.clone());
+            for item in value.iter() {
+                query.push("filter[type]", item.to_string());
+            }
         }
         if let Some(value) = &self.filter_id {
             for item in value.iter() {
