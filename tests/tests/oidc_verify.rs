@@ -273,6 +273,17 @@ fn a_redirect_from_another_issuer_is_refused() {
         matches!(&err, OAuthError::InvalidRedirect(why) if why.contains("RFC 9207")),
         "{err}"
     );
+    // RFC 9207 section 2.4: simple string comparison, so the issuer with a trailing slash
+    // (which the ID token's `iss` check refuses too) is another issuer.
+    let request = client.start_authorization(callback, &scopes).unwrap();
+    let state = request.state().secret().to_owned();
+    let slashed =
+        format!("{callback}?code=c&state={state}&iss=https%3A%2F%2Fdeveloper.api.autodesk.com%2F");
+    let err = request.callback(&slashed).unwrap_err();
+    assert!(
+        matches!(&err, OAuthError::InvalidRedirect(why) if why.contains("RFC 9207")),
+        "{err}"
+    );
     let request = client.start_authorization(callback, &scopes).unwrap();
     let state = request.state().secret().to_owned();
     let genuine =
