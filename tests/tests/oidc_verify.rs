@@ -167,6 +167,66 @@ async fn a_good_id_token_verifies_and_each_bad_one_names_its_check() {
     assert_eq!(key_fetches(&server).await, 1);
 }
 
+/// OpenID Connect Core 1.0 section 3.1.3.7 steps 3 to 5: every audience must be the client or
+/// one it trusts, and `azp`, present whenever there are several audiences, must be the client.
+#[tokio::test]
+async fn an_id_token_for_other_audiences_or_another_authorized_party_is_refused() {
+    let server = keys_server(vec![jwk("signing", "k1")]).await;
+    let plain = client(&server, Duration::from_secs(30));
+    let trusting =
+        OAuthClient::builder(Credentials::confidential(CLIENT_ID, ClientSecret::new("s")))
+            .base_url(server.uri())
+            .trusted_audiences(["partner-api"])
+            .build()
+            .unwrap();
+    let good = id_claims(&server);
+    let with = |change: Value| {
+        let mut c = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        sign("signing", Some("k1"), &c)
+    };
+    let other_too = with(json!({"aud": [CLIENT_ID, "partner-api"]}));
+    let other_too_azp = with(json!({"aud": [CLIENT_ID, "partner-api"], "azp": CLIENT_ID}));
+    let other_azp = with(json!({"aud": [CLIENT_ID, "partner-api"], "azp": "partner-api"}));
+    let third = with(json!({"aud": [CLIENT_ID, "partner-api", "third"], "azp": CLIENT_ID}));
+    let lone_azp = with(json!({"azp": "partner-api"}));
+    let only_trusted = with(json!({"aud": ["partner-api"], "azp": "partner-api"}));
+    let odd_audience = with(json!({"aud": [CLIENT_ID, 7], "azp": CLIENT_ID}));
+    let odd_azp = with(json!({"azp": 7}));
+    let cases = [
+        // An audience the client does not trust, with or without `azp`.
+        (&plain, &other_too, Some(TokenCheck::UntrustedAudience)),
+        (&plain, &other_too_azp, Some(TokenCheck::UntrustedAudience)),
+        (&trusting, &third, Some(TokenCheck::UntrustedAudience)),
+        // Several audiences, all trusted: `azp` must be there and name this client.
+        (&trusting, &other_too, Some(TokenCheck::AuthorizedParty)),
+        (&trusting, &other_azp, Some(TokenCheck::AuthorizedParty)),
+        (&trusting, &other_too_azp, None),
+        // One audience: `azp` is optional, but when present must be this client.
+        (&plain, &lone_azp, Some(TokenCheck::AuthorizedParty)),
+        (&plain, &sign("signing", Some("k1"), &good), None),
+        // A trusted audience alone does not make the token this client's.
+        (&trusting, &only_trusted, Some(TokenCheck::Audience)),
+        // An audience or `azp` that is not a string is not hidden or guessed at.
+        (&plain, &odd_audience, Some(TokenCheck::Malformed)),
+        (&plain, &odd_azp, Some(TokenCheck::Malformed)),
+    ];
+    for (i, (client, token, check)) in cases.into_iter().enumerate() {
+        let result = client.verify_id_token(token, Some("n-1")).await;
+        match check {
+            None => {
+                result.unwrap_or_else(|e| panic!("case {i}: {e}"));
+            }
+            Some(check) => {
+                let err = result.expect_err(&format!("case {i} was accepted"));
+                assert_eq!(check_of(&err), check, "case {i}: {err}");
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_rotated_key_is_fetched_once_and_bogus_kids_do_not_hammer_the_endpoint() {
     let server = keys_server(vec![jwk("signing", "k1")]).await;

@@ -49,6 +49,12 @@ pub enum TokenCheck {
     Issuer,
     /// Its `aud` does not name the expected audience (the client id, for an ID token).
     Audience,
+    /// Its `aud` also names an audience that is neither the client nor one it trusts
+    /// (`OAuthClientBuilder::trusted_audiences`; ID tokens).
+    UntrustedAudience,
+    /// Its `azp` is not the client id, or it is missing though `aud` names several audiences
+    /// (ID tokens).
+    AuthorizedParty,
     /// It expired (`exp`, with the clock skew).
     Expired,
     /// It was issued in the future (`iat`, with the clock skew).
@@ -70,6 +76,8 @@ impl fmt::Display for TokenCheck {
             TokenCheck::Signature => "signature",
             TokenCheck::Issuer => "issuer",
             TokenCheck::Audience => "audience",
+            TokenCheck::UntrustedAudience => "trusted audience",
+            TokenCheck::AuthorizedParty => "authorized party",
             TokenCheck::Expired => "expiry",
             TokenCheck::NotYetValid => "issued-at",
             TokenCheck::Nonce => "nonce",
@@ -118,9 +126,12 @@ pub struct IdTokenClaims {
     pub iss: String,
     /// The user's id at the issuer.
     pub sub: String,
-    /// The audiences (the client id among them).
+    /// The audiences (the client id among them; the others trusted).
     #[serde(deserialize_with = "one_or_many")]
     pub aud: Vec<String>,
+    /// The authorized party: the client id, when present.
+    #[serde(default)]
+    pub azp: Option<String>,
     /// Expiry, seconds since the Unix epoch.
     #[serde(deserialize_with = "seconds")]
     pub exp: u64,
@@ -168,15 +179,22 @@ pub struct AccessTokenClaims {
     pub extra: ExtraFields,
 }
 
+/// `aud`: one string or an array of strings (`null`: none). Anything else is refused rather than
+/// skipped, so no audience can hide from the checks.
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => vec![s],
+    let not_a_string = || serde::de::Error::custom("an audience is not a string");
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(vec![s]),
         Value::Array(items) => items
             .into_iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err(not_a_string()),
+            })
             .collect(),
-        _ => Vec::new(),
-    })
+        Value::Null => Ok(Vec::new()),
+        _ => Err(not_a_string()),
+    }
 }
 
 /// A NumericDate: a JSON number, clamped into `u64` (never a panic on what a token says).
@@ -390,8 +408,10 @@ impl OAuthClient {
     }
 
     /// Verifies an ID token from this client's issuer: signature (RS256, the issuer's key set),
-    /// `iss`, `aud` (this client's id), `exp` and `iat` (within [`CLOCK_SKEW`]) and, when
-    /// given, `nonce`. [`OAuthClient::exchange_code`] does this by itself when `openid` was asked
+    /// `iss`, `aud` (this client's id, any other audience one of its
+    /// [`trusted_audiences`](super::OAuthClientBuilder::trusted_audiences)), `azp` (this
+    /// client's id; required when `aud` names several), `exp` and `iat` (within [`CLOCK_SKEW`])
+    /// and, when given, `nonce`. [`OAuthClient::exchange_code`] does this by itself when `openid` was asked
     /// for.
     pub async fn verify_id_token(
         &self,
@@ -422,6 +442,35 @@ impl OAuthClient {
                 TokenCheck::Audience,
                 format!("its audience {:?} does not name this client", claims.aud),
             ));
+        }
+        // OpenID Connect Core 1.0 section 3.1.3.7, steps 3 to 5.
+        let trusted = self.trusted_audiences();
+        let untrusted: Vec<&str> = claims
+            .aud
+            .iter()
+            .map(String::as_str)
+            .filter(|a| *a != client_id && !trusted.iter().any(|t| t == a))
+            .collect();
+        if !untrusted.is_empty() {
+            return Err(fail(
+                TokenCheck::UntrustedAudience,
+                format!("it is also meant for {untrusted:?}, which this client does not trust"),
+            ));
+        }
+        match &claims.azp {
+            Some(azp) if azp != client_id => {
+                return Err(fail(
+                    TokenCheck::AuthorizedParty,
+                    format!("its authorized party (`azp`) is `{azp}`, not this client"),
+                ));
+            }
+            None if claims.aud.len() > 1 => {
+                return Err(fail(
+                    TokenCheck::AuthorizedParty,
+                    "it names several audiences but no authorized party (`azp`)".into(),
+                ));
+            }
+            _ => {}
         }
         check_times(WHAT, claims.exp, Some(claims.iat))?;
         if let Some(expected) = nonce
