@@ -227,6 +227,96 @@ async fn an_id_token_for_other_audiences_or_another_authorized_party_is_refused(
     }
 }
 
+fn jwk_with(which: &str, kid: &str, change: Value) -> Value {
+    let mut key = jwk(which, kid);
+    for (k, v) in change.as_object().unwrap() {
+        match v {
+            Value::Null => key.as_object_mut().unwrap().remove(k),
+            v => key.as_object_mut().unwrap().insert(k.clone(), v.clone()),
+        };
+    }
+    key
+}
+
+/// RFC 8725 section 3.1, RFC 7517 sections 4.2 to 4.4: a key is picked by `kid` and by being
+/// meant for this: `use` absent or `sig`, `key_ops` absent or with `verify`, `alg` absent or the
+/// token's, an RSA key. An encryption key, or one for another algorithm, never verifies a
+/// signature, for ID tokens and access tokens alike.
+#[tokio::test]
+async fn only_a_signing_key_for_the_tokens_algorithm_verifies_it() {
+    let server = MockServer::start().await;
+    let client = client(&server, Duration::from_secs(30));
+    let id_token = sign("signing", Some("k1"), &id_claims(&server));
+    let access_token = sign(
+        "signing",
+        Some("k1"),
+        &json!({"iss": server.uri(), "exp": now() + 600}),
+    );
+    let refused = [
+        json!({"use": "enc"}),
+        json!({"use": "SIG"}),
+        json!({"alg": "RS512"}),
+        json!({"alg": "RSA-OAEP", "use": null}),
+        json!({"use": null, "key_ops": ["encrypt"]}),
+        json!({"kty": "oct"}),
+    ];
+    for change in refused {
+        serve_keys(&server, vec![jwk_with("signing", "k1", change.clone())]).await;
+        // A new client each time: the key set is cached per client.
+        let client = self::client(&server, Duration::from_secs(30));
+        let err = client.verify_id_token(&id_token, None).await.unwrap_err();
+        assert_eq!(check_of(&err), TokenCheck::KeyUse, "{change}: {err}");
+        let err = client
+            .access_token_verifier()
+            .verify(&access_token)
+            .await
+            .unwrap_err();
+        assert_eq!(check_of(&err), TokenCheck::KeyUse, "{change}: {err}");
+        // Refused from the cached set: no fetch per token.
+        assert_eq!(key_fetches(&server).await, 1, "{change}");
+    }
+    // `use`, `alg` and `key_ops` may be absent, or say what the token needs.
+    for change in [
+        json!({"use": null, "alg": null}),
+        json!({"use": null, "key_ops": ["verify"]}),
+    ] {
+        serve_keys(&server, vec![jwk_with("signing", "k1", change.clone())]).await;
+        let client = self::client(&server, Duration::from_secs(30));
+        client
+            .verify_id_token(&id_token, None)
+            .await
+            .unwrap_or_else(|e| panic!("{change}: {e}"));
+    }
+    // A kid shared by an encryption key (listed first) and the signing key: the signing key.
+    serve_keys(
+        &server,
+        vec![
+            jwk_with("other", "k1", json!({"use": "enc", "alg": "RSA-OAEP"})),
+            jwk("signing", "k1"),
+        ],
+    )
+    .await;
+    client.verify_id_token(&id_token, None).await.unwrap();
+    client
+        .access_token_verifier()
+        .verify(&access_token)
+        .await
+        .unwrap();
+    // A set that has no usable key for the kid is fetched again like an unknown kid (at most
+    // every `jwks_min_refetch`): once the issuer publishes the signing key, it verifies.
+    serve_keys(
+        &server,
+        vec![jwk_with("signing", "k1", json!({"use": "enc"}))],
+    )
+    .await;
+    let eager = self::client(&server, Duration::ZERO);
+    let err = eager.verify_id_token(&id_token, None).await.unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::KeyUse, "{err}");
+    serve_keys(&server, vec![jwk("signing", "k1")]).await;
+    eager.verify_id_token(&id_token, None).await.unwrap();
+    assert_eq!(key_fetches(&server).await, 1);
+}
+
 #[tokio::test]
 async fn a_rotated_key_is_fetched_once_and_bogus_kids_do_not_hammer_the_endpoint() {
     let server = keys_server(vec![jwk("signing", "k1")]).await;

@@ -5,7 +5,9 @@
 //! webhook receiver) that verify APS JWT access tokens locally.
 //!
 //! Every failure is a [`TokenRejected`] naming the check that failed; no token or key appears in
-//! it. Only RS256 is accepted (what APS signs with): `none` and HMAC algorithms are refused.
+//! it. Only RS256 is accepted (what APS signs with): `none` and HMAC algorithms are refused. A
+//! token's key is picked by `kid` among the set's RSA keys meant for RS256 signatures (`use`
+//! absent or `sig`, `key_ops` absent or with `verify`, `alg` absent or `RS256`).
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,7 +22,7 @@ use serde_json::Value;
 use super::client::{OAuthClient, ops};
 use super::error::OAuthError;
 use super::flight::SingleFlight;
-use super::protocol::{ErrorBody, ExtraFields, JsonWebKeySet};
+use super::protocol::{ErrorBody, ExtraFields, JsonWebKey, JsonWebKeySet};
 use crate::Scopes;
 
 /// How far clocks may disagree: a token is accepted this long after its `exp`, and may be
@@ -29,6 +31,9 @@ pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
 
 /// How long a key set is kept when its answer has no `Cache-Control: max-age`.
 pub const DEFAULT_JWKS_MAX_AGE: Duration = Duration::from_secs(300);
+
+/// The one signature algorithm accepted, as JWS and JWK name it.
+const ALGORITHM: &str = "RS256";
 
 /// The longest a key set is kept, whatever `max-age` says.
 const MAX_JWKS_AGE: Duration = Duration::from_secs(24 * 60 * 60);
@@ -43,6 +48,10 @@ pub enum TokenCheck {
     Algorithm,
     /// Its `kid` is not in the issuer's key set, even after fetching the set again.
     UnknownKey,
+    /// The issuer's key set names its `kid`, but no such key may verify it: meant for another
+    /// use (`use` not `sig`, `key_ops` without `verify`), another algorithm (`alg`), or not an
+    /// RSA key.
+    KeyUse,
     /// Its signature does not verify with the issuer's key.
     Signature,
     /// Its `iss` is not the expected issuer.
@@ -73,6 +82,7 @@ impl fmt::Display for TokenCheck {
             TokenCheck::Malformed => "format",
             TokenCheck::Algorithm => "algorithm",
             TokenCheck::UnknownKey => "key id",
+            TokenCheck::KeyUse => "key use",
             TokenCheck::Signature => "signature",
             TokenCheck::Issuer => "issuer",
             TokenCheck::Audience => "audience",
@@ -251,20 +261,47 @@ impl CachedKeys {
         self.fetched.elapsed() < self.max_age
     }
 
-    fn key(&self, kid: Option<&str>) -> Option<&super::protocol::JsonWebKey> {
-        match kid {
+    /// The key that may verify a token signed with `alg` under `kid` (RFC 8725 section 3.1,
+    /// RFC 7517 sections 4.2 to 4.4): its `kid`, and meant for this ([`usable_for`]). A key
+    /// with the `kid` that is not meant for this is no candidate: [`TokenCheck::KeyUse`] when
+    /// no candidate remains, [`TokenCheck::UnknownKey`] when the set has no such `kid`.
+    fn key(&self, kid: Option<&str>, alg: &str) -> Result<&JsonWebKey, TokenCheck> {
+        let named: Vec<&JsonWebKey> = match kid {
             Some(kid) => self
                 .keys
                 .keys
                 .iter()
-                .find(|k| k.kid.as_deref() == Some(kid)),
+                .filter(|k| k.kid.as_deref() == Some(kid))
+                .collect(),
             // Without a `kid`, only a set of one key says which key it is.
             None => match self.keys.keys.as_slice() {
-                [only] => Some(only),
-                _ => None,
+                [only] => vec![only],
+                _ => Vec::new(),
             },
+        };
+        if named.is_empty() {
+            return Err(TokenCheck::UnknownKey);
         }
+        named
+            .into_iter()
+            .find(|k| usable_for(k, alg))
+            .ok_or(TokenCheck::KeyUse)
     }
+}
+
+/// Whether a key may verify a signature made with `alg` (an RSA algorithm): an RSA key whose
+/// `use` is absent or `sig`, whose `key_ops` are absent or include `verify`, and whose `alg` is
+/// absent or `alg` (member values are case-sensitive).
+fn usable_for(key: &JsonWebKey, alg: &str) -> bool {
+    let ops_allow = match key.extra.get("key_ops") {
+        None => true,
+        Some(Value::Array(ops)) => ops.iter().any(|op| op.as_str() == Some("verify")),
+        Some(_) => false,
+    };
+    key.kty == "RSA"
+        && key.use_.as_deref().is_none_or(|u| u == "sig")
+        && key.alg.as_deref().is_none_or(|a| a == alg)
+        && ops_allow
 }
 
 /// `max-age` of a `Cache-Control` header (`no-store`/`no-cache`: zero), clamped to a day.
@@ -322,13 +359,28 @@ impl OAuthClient {
     }
 
     /// The RS256 key `kid` names: from the cache while fresh; fetched when the cache is stale,
-    /// and once more for an unknown `kid` if the last fetch is older than `jwks_min_refetch`
-    /// (so a flood of bogus `kid`s cannot hammer the keys endpoint).
+    /// and once more when the cached set has no usable key for `kid` (unknown, or only keys not
+    /// meant for this: see [`CachedKeys::key`]) if the last fetch is older than
+    /// `jwks_min_refetch` (so a flood of bogus `kid`s cannot hammer the keys endpoint).
     async fn decoding_key(
         &self,
         what: &'static str,
         kid: Option<&str>,
     ) -> Result<DecodingKey, OAuthError> {
+        let named = || kid.map_or("without a kid".into(), |k| format!("`{k}`"));
+        let refusal = |check: TokenCheck, later: String| {
+            OAuthError::TokenRejected(rejected(
+                what,
+                check,
+                match check {
+                    TokenCheck::KeyUse => format!(
+                        "the issuer's key set has no key {} for verifying {ALGORITHM} signatures (only keys for another use, algorithm or key type){later}",
+                        named()
+                    ),
+                    _ => format!("no key {} in the issuer's key set{later}", named()),
+                },
+            ))
+        };
         let cached = self
             .key_cache()
             .cached
@@ -336,36 +388,31 @@ impl OAuthClient {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let keys = match cached {
-            Some(keys) if keys.fresh() && keys.key(kid).is_some() => Arc::new(keys),
+            Some(keys) if keys.fresh() && keys.key(kid, ALGORITHM).is_ok() => Arc::new(keys),
             Some(keys) if keys.fresh() && keys.fetched.elapsed() < self.jwks_min_refetch() => {
-                return Err(OAuthError::TokenRejected(rejected(
-                    what,
-                    TokenCheck::UnknownKey,
+                let check = keys
+                    .key(kid, ALGORITHM)
+                    .err()
+                    .unwrap_or(TokenCheck::UnknownKey);
+                return Err(refusal(
+                    check,
                     format!(
-                        "no key {} in the issuer's key set (fetched {} s ago; not fetched again sooner than every {} s)",
-                        kid.map_or("without a kid".into(), |k| format!("`{k}`")),
+                        " (fetched {} s ago; not fetched again sooner than every {} s)",
                         keys.fetched.elapsed().as_secs(),
                         self.jwks_min_refetch().as_secs()
                     ),
-                )));
+                ));
             }
             _ => self.fetch_keys().await?,
         };
-        let Some(jwk) = keys.key(kid) else {
-            return Err(OAuthError::TokenRejected(rejected(
-                what,
-                TokenCheck::UnknownKey,
-                format!(
-                    "no key {} in the issuer's key set",
-                    kid.map_or("without a kid".into(), |k| format!("`{k}`"))
-                ),
-            )));
-        };
+        let jwk = keys
+            .key(kid, ALGORITHM)
+            .map_err(|check| refusal(check, String::new()))?;
         let (Some(n), Some(e)) = (&jwk.n, &jwk.e) else {
             return Err(OAuthError::TokenRejected(rejected(
                 what,
                 TokenCheck::UnknownKey,
-                format!("the issuer's key is a `{}` key, not RSA", jwk.kty),
+                "the issuer's RSA key lacks its modulus or exponent",
             )));
         };
         DecodingKey::from_rsa_components(n, e).map_err(|_| {
