@@ -317,6 +317,111 @@ async fn only_a_signing_key_for_the_tokens_algorithm_verifies_it() {
     assert_eq!(key_fetches(&server).await, 1);
 }
 
+fn sign_with_header(header: Header, claims: &Value) -> String {
+    let pem = read("tests/keys/jwt/signing-test-only.pem");
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+    )
+    .unwrap()
+}
+
+/// RFC 7519 section 4.1.5: a token is not accepted before its `nbf` (with the clock skew used
+/// for `exp` and `iat`), whatever number or other JSON a token puts there, without a panic.
+#[tokio::test]
+async fn a_token_is_refused_before_its_not_before_time() {
+    let server = keys_server(vec![jwk("signing", "k1")]).await;
+    let client = client(&server, Duration::from_secs(30));
+    let verifier = client.access_token_verifier();
+    let id = |nbf: Value| {
+        let mut claims = id_claims(&server);
+        claims["nbf"] = nbf;
+        sign("signing", Some("k1"), &claims)
+    };
+    let access = |nbf: Value| {
+        sign(
+            "signing",
+            Some("k1"),
+            &json!({"iss": server.uri(), "exp": now() + 7200, "nbf": nbf}),
+        )
+    };
+    let cases = [
+        (json!(now() + 3600), Some(TokenCheck::NotBefore)),
+        (json!(1e300), Some(TokenCheck::NotBefore)),
+        (json!(u64::MAX), Some(TokenCheck::NotBefore)),
+        (json!("0"), Some(TokenCheck::Malformed)),
+        (json!(null), Some(TokenCheck::Malformed)),
+        (json!([1]), Some(TokenCheck::Malformed)),
+        // Within the clock skew, in the past, or absurdly far in the past: valid.
+        (json!(now() + 30), None),
+        (json!(now() - 30), None),
+        (json!(-1e300), None),
+    ];
+    for (nbf, check) in cases {
+        let results = [
+            client.verify_id_token(&id(nbf.clone()), None).await.err(),
+            verifier.verify(&access(nbf.clone())).await.err(),
+        ];
+        for err in results {
+            assert_eq!(err.as_ref().map(check_of), check, "nbf {nbf}: {err:?}");
+        }
+    }
+}
+
+/// RFC 7515 section 4.1.11: this verifier understands no JWS extension, so a header with `crit`
+/// (well-formed or not) makes the token invalid, for ID and access tokens alike.
+#[tokio::test]
+async fn a_token_with_critical_header_extensions_is_refused() {
+    let server = keys_server(vec![jwk("signing", "k1")]).await;
+    let client = client(&server, Duration::from_secs(30));
+    let verifier = client.access_token_verifier();
+    let id_claims = id_claims(&server);
+    let access_claims = json!({"iss": server.uri(), "exp": now() + 600});
+    let mut well_formed = Header::new(Algorithm::RS256);
+    well_formed.kid = Some("k1".into());
+    well_formed.crit = Some(vec!["https://example.invalid/ext".into()]);
+    well_formed
+        .extras
+        .insert("https://example.invalid/ext", "must be understood");
+    let mut headers = vec![well_formed];
+    for crit in [
+        json!([]),
+        json!("exp"),
+        json!(7),
+        json!(null),
+        json!({"a": 1}),
+    ] {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("k1".into());
+        header.extras.insert("crit", crit);
+        headers.push(header);
+    }
+    for header in headers {
+        let err = client
+            .verify_id_token(&sign_with_header(header.clone(), &id_claims), None)
+            .await
+            .unwrap_err();
+        assert_eq!(check_of(&err), TokenCheck::Critical, "{header:?}: {err}");
+        let err = verifier
+            .verify(&sign_with_header(header.clone(), &access_claims))
+            .await
+            .unwrap_err();
+        assert_eq!(check_of(&err), TokenCheck::Critical, "{header:?}: {err}");
+    }
+    // The same tokens without `crit` verify.
+    let mut plain = Header::new(Algorithm::RS256);
+    plain.kid = Some("k1".into());
+    client
+        .verify_id_token(&sign_with_header(plain.clone(), &id_claims), None)
+        .await
+        .unwrap();
+    verifier
+        .verify(&sign_with_header(plain, &access_claims))
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_rotated_key_is_fetched_once_and_bogus_kids_do_not_hammer_the_endpoint() {
     let server = keys_server(vec![jwk("signing", "k1")]).await;

@@ -1,5 +1,6 @@
-//! OpenID Connect and JWT verification: ID tokens checked after a code exchange (signature
-//! against the issuer's key set, `iss`, `aud`, `exp`/`iat` with [`CLOCK_SKEW`], `nonce`), the key
+//! OpenID Connect and JWT verification: ID tokens checked after a code exchange (no `crit`
+//! header, signature against the issuer's key set, `iss`, `aud` and `azp`, `exp`/`iat`/`nbf`
+//! with [`CLOCK_SKEW`], `nonce`), the key
 //! set cached per `Cache-Control` and fetched again (at most every `jwks_min_refetch`) when a
 //! token names an unknown `kid`, and [`AccessTokenVerifier`] for resource servers (a backend or a
 //! webhook receiver) that verify APS JWT access tokens locally.
@@ -26,7 +27,7 @@ use super::protocol::{ErrorBody, ExtraFields, JsonWebKey, JsonWebKeySet};
 use crate::Scopes;
 
 /// How far clocks may disagree: a token is accepted this long after its `exp`, and may be
-/// issued (`iat`) this far in the future.
+/// issued (`iat`) or become valid (`nbf`) this far in the future.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
 
 /// How long a key set is kept when its answer has no `Cache-Control: max-age`.
@@ -68,6 +69,11 @@ pub enum TokenCheck {
     Expired,
     /// It was issued in the future (`iat`, with the clock skew).
     NotYetValid,
+    /// It is not valid yet (`nbf`, with the clock skew).
+    NotBefore,
+    /// Its header has a `crit` member: extensions that must be understood, and this verifier
+    /// understands none (RFC 7515 section 4.1.11).
+    Critical,
     /// Its `nonce` is not the authorization request's.
     Nonce,
     /// It lacks a scope the caller requires.
@@ -90,6 +96,8 @@ impl fmt::Display for TokenCheck {
             TokenCheck::AuthorizedParty => "authorized party",
             TokenCheck::Expired => "expiry",
             TokenCheck::NotYetValid => "issued-at",
+            TokenCheck::NotBefore => "not-before",
+            TokenCheck::Critical => "critical header",
             TokenCheck::Nonce => "nonce",
             TokenCheck::Scope => "scope",
             TokenCheck::Missing => "presence",
@@ -148,6 +156,9 @@ pub struct IdTokenClaims {
     /// Issued at, seconds since the Unix epoch.
     #[serde(deserialize_with = "seconds")]
     pub iat: u64,
+    /// Not before, seconds since the Unix epoch, when sent.
+    #[serde(default, deserialize_with = "optional_seconds")]
+    pub nbf: Option<u64>,
     /// The authorization request's nonce.
     #[serde(default)]
     pub nonce: Option<String>,
@@ -181,6 +192,9 @@ pub struct AccessTokenClaims {
     /// Expiry, seconds since the Unix epoch.
     #[serde(deserialize_with = "seconds")]
     pub exp: u64,
+    /// Not before, seconds since the Unix epoch, when sent.
+    #[serde(default, deserialize_with = "optional_seconds")]
+    pub nbf: Option<u64>,
     /// The granted scopes (a space-separated string or an array on the wire).
     #[serde(default, deserialize_with = "scope_claim")]
     pub scope: Scopes,
@@ -222,6 +236,11 @@ fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         }
         _ => Err(serde::de::Error::custom("a date claim is not a number")),
     }
+}
+
+/// A NumericDate that may be absent (present, it must be a number; `null` is not one).
+fn optional_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    seconds(d).map(Some)
 }
 
 fn scope_claim<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Scopes, D::Error> {
@@ -427,6 +446,17 @@ impl OAuthClient {
     /// Verifies a JWT's header and signature and returns its claims as JSON.
     async fn verified_claims(&self, what: &'static str, token: &str) -> Result<Value, OAuthError> {
         let fail = |check, detail: &str| OAuthError::TokenRejected(rejected(what, check, detail));
+        let members =
+            header_members(token).ok_or_else(|| fail(TokenCheck::Malformed, "it is not a JWT"))?;
+        // RFC 7515 section 4.1.11: an extension listed in `crit` must be understood, and this
+        // verifier understands none; whatever `crit` holds (even a malformed value), the token is
+        // not one it may accept.
+        if members.contains_key("crit") {
+            return Err(fail(
+                TokenCheck::Critical,
+                "its header lists critical extensions (`crit`), which this verifier does not understand",
+            ));
+        }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| fail(TokenCheck::Malformed, "it is not a JWT"))?;
         if header.alg != Algorithm::RS256 {
@@ -454,12 +484,12 @@ impl OAuthClient {
         }
     }
 
-    /// Verifies an ID token from this client's issuer: signature (RS256, the issuer's key set),
-    /// `iss`, `aud` (this client's id, any other audience one of its
+    /// Verifies an ID token from this client's issuer: no `crit` header, signature (RS256, the
+    /// issuer's key set), `iss`, `aud` (this client's id, any other audience one of its
     /// [`trusted_audiences`](super::OAuthClientBuilder::trusted_audiences)), `azp` (this
-    /// client's id; required when `aud` names several), `exp` and `iat` (within [`CLOCK_SKEW`])
-    /// and, when given, `nonce`. [`OAuthClient::exchange_code`] does this by itself when `openid` was asked
-    /// for.
+    /// client's id; required when `aud` names several), `exp`, `iat` and `nbf` (within
+    /// [`CLOCK_SKEW`]) and, when given, `nonce`. [`OAuthClient::exchange_code`] does this by
+    /// itself when `openid` was asked for.
     pub async fn verify_id_token(
         &self,
         id_token: &str,
@@ -519,7 +549,7 @@ impl OAuthClient {
             }
             _ => {}
         }
-        check_times(WHAT, claims.exp, Some(claims.iat))?;
+        check_times(WHAT, claims.exp, Some(claims.iat), claims.nbf)?;
         if let Some(expected) = nonce
             && claims.nonce.as_deref() != Some(expected)
         {
@@ -544,8 +574,33 @@ impl OAuthClient {
     }
 }
 
-/// `exp` (with the skew) and `iat` (not after now plus the skew).
-fn check_times(what: &'static str, exp: u64, iat: Option<u64>) -> Result<(), OAuthError> {
+/// The members of a JWT's JOSE header, read here rather than by `jsonwebtoken` so that every
+/// member is seen as sent (whatever its type): the first of three dot-separated parts, base64url
+/// without padding, a JSON object. `None` when it is not that.
+fn header_members(token: &str) -> Option<serde_json::Map<String, Value>> {
+    use base64::Engine as _;
+    let mut parts = token.split('.');
+    let (Some(header), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()?;
+    match serde_json::from_slice(&json).ok()? {
+        Value::Object(members) => Some(members),
+        _ => None,
+    }
+}
+
+/// `exp` (with the skew), `iat` and `nbf` (neither after now plus the skew).
+fn check_times(
+    what: &'static str,
+    exp: u64,
+    iat: Option<u64>,
+    nbf: Option<u64>,
+) -> Result<(), OAuthError> {
     let now = now_secs();
     let skew = CLOCK_SKEW.as_secs();
     if exp.saturating_add(skew) < now {
@@ -564,12 +619,22 @@ fn check_times(what: &'static str, exp: u64, iat: Option<u64>) -> Result<(), OAu
             format!("it was issued {} s in the future", iat - now),
         )));
     }
+    // RFC 7519 section 4.1.5.
+    if let Some(nbf) = nbf
+        && nbf > now.saturating_add(skew)
+    {
+        return Err(OAuthError::TokenRejected(rejected(
+            what,
+            TokenCheck::NotBefore,
+            format!("it is not valid for another {} s", nbf - now),
+        )));
+    }
     Ok(())
 }
 
 /// Verifies APS JWT access tokens locally, for a backend or webhook receiver that is handed one:
-/// signature against the issuer's key set (cached; see the module docs), `iss`, `exp` (with
-/// [`CLOCK_SKEW`]), the audience when one is set, and the scopes required.
+/// no `crit` header, signature against the issuer's key set (cached; see the module docs), `iss`,
+/// `exp` and `nbf` (with [`CLOCK_SKEW`]), the audience when one is set, and the scopes required.
 ///
 /// ```no_run
 /// # async fn run(client: aps_auth_generated::oauth::OAuthClient, bearer: &str) -> Result<(), aps_auth_generated::oauth::OAuthError> {
@@ -634,7 +699,7 @@ impl AccessTokenVerifier {
                 format!("its audience {:?} does not name `{audience}`", claims.aud),
             ));
         }
-        check_times(WHAT, claims.exp, None)?;
+        check_times(WHAT, claims.exp, None, claims.nbf)?;
         let missing: Vec<&str> = self
             .scopes
             .iter()
@@ -676,12 +741,13 @@ mod tests {
 
     #[test]
     fn date_claims_never_panic() {
-        for exp in ["1e300", "-5", "18446744073709551615", "0.5"] {
-            let json = format!(r#"{{"exp": {exp}}}"#);
+        for exp in ["1e300", "-5", "18446744073709551615", "0.5", "-1e300"] {
+            let json = format!(r#"{{"exp": {exp}, "nbf": {exp}}}"#);
             let v: Value = serde_json::from_str(&json).unwrap();
             let claims: Result<AccessTokenClaims, _> = serde_json::from_value(v);
             let claims = claims.unwrap();
-            let _ = check_times("t", claims.exp, Some(u64::MAX));
+            let _ = check_times("t", claims.exp, Some(u64::MAX), claims.nbf);
+            let _ = check_times("t", claims.exp, Some(0), Some(u64::MAX));
         }
     }
 }
