@@ -167,6 +167,261 @@ async fn a_good_id_token_verifies_and_each_bad_one_names_its_check() {
     assert_eq!(key_fetches(&server).await, 1);
 }
 
+/// OpenID Connect Core 1.0 section 3.1.3.7 steps 3 to 5: every audience must be the client or
+/// one it trusts, and `azp`, present whenever there are several audiences, must be the client.
+#[tokio::test]
+async fn an_id_token_for_other_audiences_or_another_authorized_party_is_refused() {
+    let server = keys_server(vec![jwk("signing", "k1")]).await;
+    let plain = client(&server, Duration::from_secs(30));
+    let trusting =
+        OAuthClient::builder(Credentials::confidential(CLIENT_ID, ClientSecret::new("s")))
+            .base_url(server.uri())
+            .trusted_audiences(["partner-api"])
+            .build()
+            .unwrap();
+    let good = id_claims(&server);
+    let with = |change: Value| {
+        let mut c = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        sign("signing", Some("k1"), &c)
+    };
+    let other_too = with(json!({"aud": [CLIENT_ID, "partner-api"]}));
+    let other_too_azp = with(json!({"aud": [CLIENT_ID, "partner-api"], "azp": CLIENT_ID}));
+    let other_azp = with(json!({"aud": [CLIENT_ID, "partner-api"], "azp": "partner-api"}));
+    let third = with(json!({"aud": [CLIENT_ID, "partner-api", "third"], "azp": CLIENT_ID}));
+    let lone_azp = with(json!({"azp": "partner-api"}));
+    let only_trusted = with(json!({"aud": ["partner-api"], "azp": "partner-api"}));
+    let odd_audience = with(json!({"aud": [CLIENT_ID, 7], "azp": CLIENT_ID}));
+    let odd_azp = with(json!({"azp": 7}));
+    let cases = [
+        // An audience the client does not trust, with or without `azp`.
+        (&plain, &other_too, Some(TokenCheck::UntrustedAudience)),
+        (&plain, &other_too_azp, Some(TokenCheck::UntrustedAudience)),
+        (&trusting, &third, Some(TokenCheck::UntrustedAudience)),
+        // Several audiences, all trusted: `azp` must be there and name this client.
+        (&trusting, &other_too, Some(TokenCheck::AuthorizedParty)),
+        (&trusting, &other_azp, Some(TokenCheck::AuthorizedParty)),
+        (&trusting, &other_too_azp, None),
+        // One audience: `azp` is optional, but when present must be this client.
+        (&plain, &lone_azp, Some(TokenCheck::AuthorizedParty)),
+        (&plain, &sign("signing", Some("k1"), &good), None),
+        // A trusted audience alone does not make the token this client's.
+        (&trusting, &only_trusted, Some(TokenCheck::Audience)),
+        // An audience or `azp` that is not a string is not hidden or guessed at.
+        (&plain, &odd_audience, Some(TokenCheck::Malformed)),
+        (&plain, &odd_azp, Some(TokenCheck::Malformed)),
+    ];
+    for (i, (client, token, check)) in cases.into_iter().enumerate() {
+        let result = client.verify_id_token(token, Some("n-1")).await;
+        match check {
+            None => {
+                result.unwrap_or_else(|e| panic!("case {i}: {e}"));
+            }
+            Some(check) => {
+                let err = result.expect_err(&format!("case {i} was accepted"));
+                assert_eq!(check_of(&err), check, "case {i}: {err}");
+            }
+        }
+    }
+}
+
+fn jwk_with(which: &str, kid: &str, change: Value) -> Value {
+    let mut key = jwk(which, kid);
+    for (k, v) in change.as_object().unwrap() {
+        match v {
+            Value::Null => key.as_object_mut().unwrap().remove(k),
+            v => key.as_object_mut().unwrap().insert(k.clone(), v.clone()),
+        };
+    }
+    key
+}
+
+/// RFC 8725 section 3.1, RFC 7517 sections 4.2 to 4.4: a key is picked by `kid` and by being
+/// meant for this: `use` absent or `sig`, `key_ops` absent or with `verify`, `alg` absent or the
+/// token's, an RSA key. An encryption key, or one for another algorithm, never verifies a
+/// signature, for ID tokens and access tokens alike.
+#[tokio::test]
+async fn only_a_signing_key_for_the_tokens_algorithm_verifies_it() {
+    let server = MockServer::start().await;
+    let client = client(&server, Duration::from_secs(30));
+    let id_token = sign("signing", Some("k1"), &id_claims(&server));
+    let access_token = sign(
+        "signing",
+        Some("k1"),
+        &json!({"iss": server.uri(), "exp": now() + 600}),
+    );
+    let refused = [
+        json!({"use": "enc"}),
+        json!({"use": "SIG"}),
+        json!({"alg": "RS512"}),
+        json!({"alg": "RSA-OAEP", "use": null}),
+        json!({"use": null, "key_ops": ["encrypt"]}),
+        json!({"kty": "oct"}),
+    ];
+    for change in refused {
+        serve_keys(&server, vec![jwk_with("signing", "k1", change.clone())]).await;
+        // A new client each time: the key set is cached per client.
+        let client = self::client(&server, Duration::from_secs(30));
+        let err = client.verify_id_token(&id_token, None).await.unwrap_err();
+        assert_eq!(check_of(&err), TokenCheck::KeyUse, "{change}: {err}");
+        let err = client
+            .access_token_verifier()
+            .verify(&access_token)
+            .await
+            .unwrap_err();
+        assert_eq!(check_of(&err), TokenCheck::KeyUse, "{change}: {err}");
+        // Refused from the cached set: no fetch per token.
+        assert_eq!(key_fetches(&server).await, 1, "{change}");
+    }
+    // `use`, `alg` and `key_ops` may be absent, or say what the token needs.
+    for change in [
+        json!({"use": null, "alg": null}),
+        json!({"use": null, "key_ops": ["verify"]}),
+    ] {
+        serve_keys(&server, vec![jwk_with("signing", "k1", change.clone())]).await;
+        let client = self::client(&server, Duration::from_secs(30));
+        client
+            .verify_id_token(&id_token, None)
+            .await
+            .unwrap_or_else(|e| panic!("{change}: {e}"));
+    }
+    // A kid shared by an encryption key (listed first) and the signing key: the signing key.
+    serve_keys(
+        &server,
+        vec![
+            jwk_with("other", "k1", json!({"use": "enc", "alg": "RSA-OAEP"})),
+            jwk("signing", "k1"),
+        ],
+    )
+    .await;
+    client.verify_id_token(&id_token, None).await.unwrap();
+    client
+        .access_token_verifier()
+        .verify(&access_token)
+        .await
+        .unwrap();
+    // A set that has no usable key for the kid is fetched again like an unknown kid (at most
+    // every `jwks_min_refetch`): once the issuer publishes the signing key, it verifies.
+    serve_keys(
+        &server,
+        vec![jwk_with("signing", "k1", json!({"use": "enc"}))],
+    )
+    .await;
+    let eager = self::client(&server, Duration::ZERO);
+    let err = eager.verify_id_token(&id_token, None).await.unwrap_err();
+    assert_eq!(check_of(&err), TokenCheck::KeyUse, "{err}");
+    serve_keys(&server, vec![jwk("signing", "k1")]).await;
+    eager.verify_id_token(&id_token, None).await.unwrap();
+    assert_eq!(key_fetches(&server).await, 1);
+}
+
+fn sign_with_header(header: Header, claims: &Value) -> String {
+    let pem = read("tests/keys/jwt/signing-test-only.pem");
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+    )
+    .unwrap()
+}
+
+/// RFC 7519 section 4.1.5: a token is not accepted before its `nbf` (with the clock skew used
+/// for `exp` and `iat`), whatever number or other JSON a token puts there, without a panic.
+#[tokio::test]
+async fn a_token_is_refused_before_its_not_before_time() {
+    let server = keys_server(vec![jwk("signing", "k1")]).await;
+    let client = client(&server, Duration::from_secs(30));
+    let verifier = client.access_token_verifier();
+    let id = |nbf: Value| {
+        let mut claims = id_claims(&server);
+        claims["nbf"] = nbf;
+        sign("signing", Some("k1"), &claims)
+    };
+    let access = |nbf: Value| {
+        sign(
+            "signing",
+            Some("k1"),
+            &json!({"iss": server.uri(), "exp": now() + 7200, "nbf": nbf}),
+        )
+    };
+    let cases = [
+        (json!(now() + 3600), Some(TokenCheck::NotBefore)),
+        (json!(1e300), Some(TokenCheck::NotBefore)),
+        (json!(u64::MAX), Some(TokenCheck::NotBefore)),
+        (json!("0"), Some(TokenCheck::Malformed)),
+        (json!(null), Some(TokenCheck::Malformed)),
+        (json!([1]), Some(TokenCheck::Malformed)),
+        // Within the clock skew, in the past, or absurdly far in the past: valid.
+        (json!(now() + 30), None),
+        (json!(now() - 30), None),
+        (json!(-1e300), None),
+    ];
+    for (nbf, check) in cases {
+        let results = [
+            client.verify_id_token(&id(nbf.clone()), None).await.err(),
+            verifier.verify(&access(nbf.clone())).await.err(),
+        ];
+        for err in results {
+            assert_eq!(err.as_ref().map(check_of), check, "nbf {nbf}: {err:?}");
+        }
+    }
+}
+
+/// RFC 7515 section 4.1.11: this verifier understands no JWS extension, so a header with `crit`
+/// (well-formed or not) makes the token invalid, for ID and access tokens alike.
+#[tokio::test]
+async fn a_token_with_critical_header_extensions_is_refused() {
+    let server = keys_server(vec![jwk("signing", "k1")]).await;
+    let client = client(&server, Duration::from_secs(30));
+    let verifier = client.access_token_verifier();
+    let id_claims = id_claims(&server);
+    let access_claims = json!({"iss": server.uri(), "exp": now() + 600});
+    let mut well_formed = Header::new(Algorithm::RS256);
+    well_formed.kid = Some("k1".into());
+    well_formed.crit = Some(vec!["https://example.invalid/ext".into()]);
+    well_formed
+        .extras
+        .insert("https://example.invalid/ext", "must be understood");
+    let mut headers = vec![well_formed];
+    for crit in [
+        json!([]),
+        json!("exp"),
+        json!(7),
+        json!(null),
+        json!({"a": 1}),
+    ] {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("k1".into());
+        header.extras.insert("crit", crit);
+        headers.push(header);
+    }
+    for header in headers {
+        let err = client
+            .verify_id_token(&sign_with_header(header.clone(), &id_claims), None)
+            .await
+            .unwrap_err();
+        assert_eq!(check_of(&err), TokenCheck::Critical, "{header:?}: {err}");
+        let err = verifier
+            .verify(&sign_with_header(header.clone(), &access_claims))
+            .await
+            .unwrap_err();
+        assert_eq!(check_of(&err), TokenCheck::Critical, "{header:?}: {err}");
+    }
+    // The same tokens without `crit` verify.
+    let mut plain = Header::new(Algorithm::RS256);
+    plain.kid = Some("k1".into());
+    client
+        .verify_id_token(&sign_with_header(plain.clone(), &id_claims), None)
+        .await
+        .unwrap();
+    verifier
+        .verify(&sign_with_header(plain, &access_claims))
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_rotated_key_is_fetched_once_and_bogus_kids_do_not_hammer_the_endpoint() {
     let server = keys_server(vec![jwk("signing", "k1")]).await;
@@ -269,6 +524,17 @@ fn a_redirect_from_another_issuer_is_refused() {
     let state = request.state().secret().to_owned();
     let mixed_up = format!("{callback}?code=c&state={state}&iss=https%3A%2F%2Fevil.example");
     let err = request.callback(&mixed_up).unwrap_err();
+    assert!(
+        matches!(&err, OAuthError::InvalidRedirect(why) if why.contains("RFC 9207")),
+        "{err}"
+    );
+    // RFC 9207 section 2.4: simple string comparison, so the issuer with a trailing slash
+    // (which the ID token's `iss` check refuses too) is another issuer.
+    let request = client.start_authorization(callback, &scopes).unwrap();
+    let state = request.state().secret().to_owned();
+    let slashed =
+        format!("{callback}?code=c&state={state}&iss=https%3A%2F%2Fdeveloper.api.autodesk.com%2F");
+    let err = request.callback(&slashed).unwrap_err();
     assert!(
         matches!(&err, OAuthError::InvalidRedirect(why) if why.contains("RFC 9207")),
         "{err}"

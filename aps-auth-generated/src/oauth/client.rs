@@ -133,6 +133,7 @@ pub struct OAuthClientBuilder {
     lock_ttl: Duration,
     issuer: Option<String>,
     jwks_min_refetch: Duration,
+    trusted_audiences: Vec<String>,
 }
 
 /// How long a store lock is held at most (default): longer than a token request with its retries
@@ -205,6 +206,18 @@ impl OAuthClientBuilder {
         self
     }
 
+    /// Audiences besides this client's id that an ID token may also name (default: none),
+    /// replacing any list set before. OpenID Connect Core 1.0 section 3.1.3.7: an ID token that
+    /// names any other audience is refused, and one naming several must carry `azp` equal to
+    /// this client's id.
+    pub fn trusted_audiences<S: Into<String>>(
+        mut self,
+        audiences: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.trusted_audiences = audiences.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<OAuthClient, ConfigError> {
         let api = self.client.build()?;
@@ -226,6 +239,7 @@ impl OAuthClientBuilder {
                 lock_ttl: self.lock_ttl,
                 issuer,
                 jwks_min_refetch: self.jwks_min_refetch,
+                trusted_audiences: self.trusted_audiences,
                 keys: Arc::default(),
             }),
         })
@@ -253,6 +267,8 @@ struct Inner {
     lock_ttl: Duration,
     issuer: String,
     jwks_min_refetch: Duration,
+    /// Audiences an ID token may name besides the client id.
+    trusted_audiences: Vec<String>,
     /// The issuer's key set, cached (`oidc.rs`).
     keys: Arc<KeyCache>,
 }
@@ -274,6 +290,7 @@ impl OAuthClient {
             lock_ttl: DEFAULT_LOCK_TTL,
             issuer: None,
             jwks_min_refetch: Duration::from_secs(30),
+            trusted_audiences: Vec::new(),
         }
     }
 
@@ -307,6 +324,12 @@ impl OAuthClient {
 
     pub(crate) fn jwks_min_refetch(&self) -> Duration {
         self.inner.jwks_min_refetch
+    }
+
+    /// The audiences an ID token may name besides the client id
+    /// ([`OAuthClientBuilder::trusted_audiences`]).
+    pub fn trusted_audiences(&self) -> &[String] {
+        &self.inner.trusted_audiences
     }
 
     pub(crate) fn key_cache(&self) -> &KeyCache {

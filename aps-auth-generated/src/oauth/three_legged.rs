@@ -222,7 +222,8 @@ impl AuthorizationRequest {
 
     /// Reads the redirect the user came back with (the full URL, or just its path and query).
     /// Checks, without sending anything: the `state` matches (in constant time), the URL is the
-    /// redirect URI, then reports an `error` the server put there, or returns the `code`.
+    /// redirect URI, an `iss` (RFC 9207) is exactly the client's issuer, then reports an `error`
+    /// the server put there, or returns the `code`.
     pub fn callback(&self, redirect: &str) -> Result<AuthorizationCode, OAuthError> {
         let expected = Url::parse(&self.redirect_uri).map_err(|e| {
             OAuthError::InvalidRedirect(format!("the redirect URI is not a URL: {e}"))
@@ -266,10 +267,11 @@ impl AuthorizationRequest {
             )));
         }
         // RFC 9207: an authorization server that names itself must be the one asked (mix-up
-        // attacks send the user back with another server's code).
+        // attacks send the user back with another server's code). Section 2.4: simple string
+        // comparison, nothing normalized (a trailing slash makes another issuer).
         if let Some(iss) = &iss
             && !self.issuer.is_empty()
-            && iss.trim_end_matches('/') != self.issuer.trim_end_matches('/')
+            && *iss != self.issuer
         {
             return Err(OAuthError::InvalidRedirect(format!(
                 "its `iss` is `{iss}`, not this client's issuer `{}` (RFC 9207)",
