@@ -58,6 +58,10 @@ pub struct NameMap {
     /// Component schema name -> its type name.
     #[serde(default)]
     pub schemas: BTreeMap<String, String>,
+    /// A fingerprint of the document's text when the map was written (`cargo xtask generate`
+    /// sets it), so the next run knows whether the document changed since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl NameMap {

@@ -70,8 +70,19 @@ pub struct DocumentOutput {
     pub names: NameMap,
     /// Its public API surface (`aps_auth_codegen::surface`).
     pub surface: String,
-    /// What was accepted but not represented exactly (printed already).
+    /// What was accepted but not represented exactly.
     pub warnings: Vec<Warning>,
+    /// Whether the document's text differs from the one its name map was written from (a
+    /// document without a map counts as changed).
+    pub changed: bool,
+}
+
+/// A fingerprint of a document's text (64-bit FNV-1a, hex): only to tell whether it changed.
+pub fn text_fingerprint(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
 
 /// The OpenAPI documents (`.yaml`, `.yml`, `.json`) in `dir`, primary first; other files (the
@@ -179,7 +190,7 @@ pub fn check_features(
 }
 
 /// Generates every document; file paths are relative to the generated directory
-/// (`types.rs`, `other_api/types.rs`). Warnings are printed.
+/// (`types.rs`, `other_api/types.rs`). Warnings are not printed.
 pub fn generate_all(docs: &[Document]) -> Result<Vec<GeneratedFile>, String> {
     Ok(generate_documents(docs)?
         .into_iter()
@@ -188,7 +199,7 @@ pub fn generate_all(docs: &[Document]) -> Result<Vec<GeneratedFile>, String> {
 }
 
 /// Generates every document with its name map (when it has one); one output per document, in
-/// the same order. Warnings are printed.
+/// the same order. Warnings are returned, not printed.
 pub fn generate_documents(docs: &[Document]) -> Result<Vec<DocumentOutput>, String> {
     let submodules: Vec<String> = docs.iter().filter_map(|d| d.module.clone()).collect();
     let mut outputs = Vec::new();
@@ -201,17 +212,19 @@ pub fn generate_documents(docs: &[Document]) -> Result<Vec<DocumentOutput>, Stri
             },
             Some(_) => Layout::Nested,
         };
+        let names = doc.read_names()?;
+        let fingerprint = text_fingerprint(&text);
+        let changed =
+            names.as_ref().and_then(|n| n.source.as_deref()) != Some(fingerprint.as_str());
         let options = Options {
             source_name: doc.source_name.clone(),
             layout,
-            names: doc.read_names()?,
+            names,
             ..Options::default()
         };
-        let generated =
+        let mut generated =
             generate_full(&text, &options).map_err(|e| format!("{}: {e}", doc.source_name))?;
-        for warning in &generated.output.warnings {
-            eprintln!("{}: {warning}", doc.source_name);
-        }
+        generated.names.source = Some(fingerprint);
         let mut files = generated.output.files;
         if let Some(module) = &doc.module {
             for file in &mut files {
@@ -223,6 +236,7 @@ pub fn generate_documents(docs: &[Document]) -> Result<Vec<DocumentOutput>, Stri
             names: generated.names,
             surface: generated.surface,
             warnings: generated.output.warnings,
+            changed,
         });
     }
     Ok(outputs)

@@ -174,6 +174,9 @@ pub struct Target {
     pub out_dir: PathBuf,
     /// Where the committed API surfaces are (the surface snapshots, see [`crate::report`]).
     pub surfaces: PathBuf,
+    /// Whether [`Target::apply`] writes (or checks) each document's surface there too: the
+    /// workspace's own documents, not other ones generated elsewhere.
+    pub keep_surfaces: bool,
 }
 
 impl Target {
@@ -185,6 +188,7 @@ impl Target {
             out_name: OUT_DIR.to_owned(),
             out_dir: root.join(OUT_DIR),
             surfaces: root.join(SURFACE_SNAPSHOTS),
+            keep_surfaces: true,
         })
     }
 
@@ -231,6 +235,21 @@ impl Target {
                 FileStatus::Stale(diff) => report.stale.push(diff),
             }
             kept.push(path.clone());
+            if !self.keep_surfaces {
+                continue;
+            }
+            // The API surface, as the snapshot test keeps it: the file a reviewer reads.
+            let surface = crate::report::snapshot_file(&self.surfaces, doc);
+            let surface_shown = format!(
+                "{SURFACE_SNAPSHOTS}/{}",
+                surface.file_name().unwrap_or_default().to_string_lossy()
+            );
+            let contents = crate::report::snapshot_text(&output.surface);
+            match ensure_file_contents(&surface, &surface_shown, &contents, mode)? {
+                FileStatus::UpToDate => {}
+                FileStatus::Updated => report.updated.push(surface_shown),
+                FileStatus::Stale(diff) => report.stale.push(diff),
+            }
             if let Some(dir) = path.parent()
                 && !dirs.iter().any(|(d, _)| d == dir)
             {
@@ -530,6 +549,7 @@ mod tests {
             out_name: "gen".into(),
             out_dir: dir.0.join("gen"),
             surfaces: dir.0.join("snapshots"),
+            keep_surfaces: true,
         };
         let outputs = target.generate().unwrap();
         let report = target.apply(&outputs, Mode::Check).unwrap();
@@ -557,20 +577,26 @@ mod tests {
         assert_eq!(dir.read("spec/names/notes.txt").as_deref(), Some("kept\n"));
         assert!(target.ensure(Mode::Check).unwrap().is_up_to_date());
 
-        // The map pins the method name: the operationId can go.
+        // The surface is written beside the code, as the snapshot a reviewer reads.
+        let surface = dir.read("snapshots/api_surface__api.yaml.snap").unwrap();
+        assert!(surface.contains("fn get_a()"), "{surface}");
+        let reports = target.reports(&target.generate().unwrap());
+        assert!(reports[0].baseline.is_some());
+        assert!(reports[0].changes.is_empty(), "{:?}", reports[0].changes);
+
+        // The map pins the method name: the operationId can go. Only the map's record of the
+        // document's text is stale then, and the document counts as changed.
         dir.write(
             "spec/api.yaml",
             "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {responses: {'200': {description: ok}}}}\n",
         );
-        assert!(target.ensure(Mode::Check).unwrap().is_up_to_date());
-        let reports = target.reports(&target.generate().unwrap());
-        assert_eq!(reports[0].baseline, None, "no snapshot in this directory");
-        assert!(
-            reports[0]
-                .changes
-                .iter()
-                .any(|c| c.what.starts_with("added fn get_a()"))
-        );
+        let outputs = target.generate().unwrap();
+        assert!(outputs[0].changed);
+        let stale = target.apply(&outputs, Mode::Check).unwrap().stale;
+        assert_eq!(stale.len(), 1, "{stale:?}");
+        assert!(stale[0].contains("\"source\""), "{stale:?}");
+        target.apply(&outputs, Mode::Write).unwrap();
+        assert!(!target.generate().unwrap()[0].changed);
     }
 
     #[test]

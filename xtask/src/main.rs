@@ -77,6 +77,7 @@ fn target_from_args(args: &[String]) -> Result<Target, String> {
     }
     let root = workspace_root();
     let mut target = Target::workspace(&root)?;
+    let custom = spec.is_some() || spec_dir.is_some() || out.is_some();
     match (spec, spec_dir) {
         (Some(_), Some(_)) => return Err("--spec and --spec-dir exclude each other".into()),
         // One document, alone: it generates the root module, without a name map.
@@ -98,14 +99,20 @@ fn target_from_args(args: &[String]) -> Result<Target, String> {
         target.out_dir = PathBuf::from(&out);
         target.out_name = out;
     }
+    // Other documents or another output: the workspace's surface snapshots are not theirs.
+    target.keep_surfaces = !custom;
     Ok(target)
 }
 
-/// `cargo xtask generate`: writes what changed, then prints the API change report.
+/// `cargo xtask generate`: writes what changed (the API surfaces included), then prints the
+/// warnings of the documents that changed and the API change report against the surfaces as
+/// they were committed before this run.
 fn generate(target: &Target) -> Result<(), String> {
     features_check(target)?;
     layer_check(target)?;
     let outputs = target.generate()?;
+    let reports = target.reports(&outputs);
+    print_warnings(target, &outputs, false);
     let report = target.apply(&outputs, Mode::Write)?;
     for name in &report.updated {
         println!("updated {name}");
@@ -120,19 +127,37 @@ fn generate(target: &Target) -> Result<(), String> {
             target.spec_name()
         );
     }
-    print_reports(target, &outputs);
-    Ok(())
-}
-
-/// `cargo xtask report`: the API change report alone.
-fn report(target: &Target) -> Result<(), String> {
-    print_reports(target, &target.generate()?);
-    Ok(())
-}
-
-fn print_reports(target: &Target, outputs: &[documents::DocumentOutput]) {
-    for report in target.reports(outputs) {
+    for report in reports {
         println!("\n{report}");
+    }
+    Ok(())
+}
+
+/// `cargo xtask report`: every warning, and the API change report, writing nothing.
+fn report(target: &Target) -> Result<(), String> {
+    let outputs = target.generate()?;
+    print_warnings(target, &outputs, true);
+    for report in target.reports(&outputs) {
+        println!("\n{report}");
+    }
+    Ok(())
+}
+
+/// The warnings of each document whose text changed since its name map was written (`all`:
+/// of every document); for the others, one line with their count.
+fn print_warnings(target: &Target, outputs: &[documents::DocumentOutput], all: bool) {
+    for (doc, output) in target.docs.iter().zip(outputs) {
+        if all || output.changed {
+            for warning in &output.warnings {
+                eprintln!("{}: {warning}", doc.source_name);
+            }
+        } else if !output.warnings.is_empty() {
+            eprintln!(
+                "{}: {} warning(s), unchanged since the last `cargo xtask generate` (`cargo xtask report` prints them)",
+                doc.source_name,
+                output.warnings.len()
+            );
+        }
     }
 }
 

@@ -28,6 +28,12 @@ pub fn snapshot_file(dir: &Path, doc: &Document) -> PathBuf {
     dir.join(format!("api_surface__{}.snap", snapshot_name(doc)))
 }
 
+/// A surface as its snapshot file holds it (insta's header, then the surface), which
+/// `cargo xtask generate` writes and `tests/tests/api_surface.rs` checks.
+pub fn snapshot_text(surface: &str) -> String {
+    format!("---\nsource: tests/tests/api_surface.rs\nexpression: output.surface\n---\n{surface}")
+}
+
 /// The contents of an insta snapshot file, without its `---` header.
 pub fn snapshot_contents(text: &str) -> &str {
     text.strip_prefix("---\n")
