@@ -29,7 +29,7 @@ impl Emitter<'_> {
         out.push_str("use super::types::*;\n");
         // The runtime's checks are named by their paths, so that a schema called `Check` keeps
         // its name here.
-        out.push_str("\n");
+        out.push('\n');
         out.push_str("/// Every example of the document decodes into its generated type.\n");
         out.push_str("#[test]\n");
         out.push_str("fn the_documents_examples_decode() {\n");
