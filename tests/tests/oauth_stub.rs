@@ -336,6 +336,84 @@ async fn refusals_keep_the_oauth_error_and_description() {
     );
 }
 
+/// A client-credentials answer without `scope`, or with a blank one, grants the scopes asked for
+/// (RFC 6749 section 5.1).
+#[tokio::test]
+async fn a_two_legged_answer_without_scope_grants_the_scopes_asked_for() {
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("scope=data%3Aread+bucket%3Aread"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains("scope=code%3Aall"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600, "scope": " "}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = oauth(&server, confidential()).two_legged();
+    let token = provider
+        .token(&scopes("data:read bucket:read"))
+        .await
+        .unwrap();
+    assert_eq!(token.scopes().to_string(), "data:read bucket:read");
+    let token = provider.token(&scopes("code:all")).await.unwrap();
+    assert_eq!(token.scopes().to_string(), "code:all");
+}
+
+/// `refresh_grant` keeps the grant's scopes when the answer names none; an answer that names
+/// scopes is believed.
+#[tokio::test]
+async fn a_refresh_without_scope_keeps_the_grants_scopes() {
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("refresh_token=r-without-scope"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": "a2", "refresh_token": "r2", "expires_in": 3600}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains("refresh_token=r-with-scope"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"access_token": "a3", "expires_in": 3600, "scope": "data:read"}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    let client = oauth(&server, Credentials::public("spa"));
+    let granted = |refresh_token: &str| {
+        aps_auth_generated::oauth::Token::from_stored(
+            serde_json::from_value(json!({
+                "access_token": "a1", "token_type": "Bearer", "expires_at_ms": 0,
+                "lifetime_s": 3600, "scope": "data:read data:write",
+                "refresh_token": refresh_token
+            }))
+            .unwrap(),
+        )
+    };
+    let fresh = client
+        .refresh_grant(&granted("r-without-scope"))
+        .await
+        .unwrap();
+    assert_eq!(fresh.access_token().secret(), "a2");
+    assert_eq!(fresh.scopes().to_string(), "data:read data:write");
+    let narrowed = client
+        .refresh_grant(&granted("r-with-scope"))
+        .await
+        .unwrap();
+    assert_eq!(narrowed.scopes().to_string(), "data:read");
+    assert_eq!(narrowed.refresh_token().unwrap().secret(), "r-with-scope");
+
+    // A session does the same.
+    let session = client.session(granted("r-without-scope"));
+    let token = session.access_token().await.unwrap();
+    assert_eq!(token.scopes().to_string(), "data:read data:write");
+}
+
 /// A session signed in at `server` (code `c`, access token `a1`, refresh token [`REFRESH`]),
 /// whose one refresh answers `a2` and the rotated refresh token `rotated` after `refresh_delay`.
 async fn signed_in_session(server: &MockServer, refresh_delay: Duration) -> UserSession {

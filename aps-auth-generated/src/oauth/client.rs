@@ -407,10 +407,38 @@ impl OAuthClient {
     /// one when the server rotates it (it is kept otherwise). Sent once, never retried: a rotated
     /// refresh token may already be spent. For concurrent callers, use a
     /// [`super::UserSession`], which refreshes once for all of them.
+    ///
+    /// The new token's scopes are the ones the answer names; this call does not know the grant's,
+    /// so an answer without `scope` gives a token without scopes. [`OAuthClient::refresh_grant`]
+    /// (and a [`super::UserSession`]) keep the grant's scopes then, as RFC 6749 section 5.1 says.
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token, OAuthError> {
+        self.refresh_granted(refresh_token, None).await
+    }
+
+    /// Refreshes `token`'s grant with its refresh token, as [`OAuthClient::refresh`] does. When
+    /// the answer names no `scope`, the new token has `token`'s scopes (RFC 6749 sections 5.1 and
+    /// 6: an omitted scope is the one originally granted). A token without refresh token is
+    /// [`OAuthError::SignInRequired`].
+    pub async fn refresh_grant(&self, token: &Token) -> Result<Token, OAuthError> {
+        let Some(refresh_token) = token.refresh_token() else {
+            return Err(OAuthError::sign_in_required(
+                "the token has no refresh token",
+                None,
+            ));
+        };
+        self.refresh_granted(refresh_token, Some(token.scopes()))
+            .await
+    }
+
+    /// A refresh whose answer, when it names no `scope`, has the `granted` scopes.
+    pub(crate) async fn refresh_granted(
+        &self,
+        refresh_token: &RefreshToken,
+        granted: Option<&Scopes>,
+    ) -> Result<Token, OAuthError> {
         let mut form = self.token_form("refresh_token");
         form.set("refresh_token", refresh_token.secret());
-        let mut token = self.request_token(form, Repeat::Never, None).await?;
+        let mut token = self.request_token(form, Repeat::Never, granted).await?;
         token.keep_refresh_token(Some(refresh_token));
         Ok(token)
     }

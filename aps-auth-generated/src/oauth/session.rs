@@ -276,7 +276,12 @@ impl SessionInner {
                 None,
             ));
         };
-        let fresh = match self.client.refresh(refresh_token).await {
+        // An answer without `scope` keeps the grant's (RFC 6749 section 6).
+        let fresh = match self
+            .client
+            .refresh_granted(refresh_token, Some(token.scopes()))
+            .await
+        {
             Ok(fresh) => fresh,
             Err(OAuthError::Refused(refusal))
                 if refusal.error == Some(OAuthErrorCode::InvalidGrant) =>

@@ -32,8 +32,8 @@ pub struct Token {
 
 impl Token {
     /// Reads a token answer. `received` is when the answer arrived (expiry counts from there);
-    /// `requested` are the scopes asked for, which RFC 6749 says were granted when the answer
-    /// names none.
+    /// `requested` are the scopes asked for (for a refresh: the grant's), which RFC 6749 says
+    /// were granted when the answer names none. A blank `scope` names none too.
     pub(crate) fn from_response(
         answer: ApiResponse<TokenAnswer>,
         received: Instant,
@@ -62,6 +62,7 @@ impl Token {
             lifetime,
             scopes: body
                 .scope
+                .filter(|granted| !granted.is_empty())
                 .or_else(|| requested.cloned())
                 .unwrap_or_default(),
             refresh_token: body.refresh_token.map(RefreshToken::new),
@@ -316,6 +317,25 @@ mod tests {
             let _ = t.expires_within(Duration::MAX);
             let _ = t.to_stored();
         }
+    }
+
+    #[test]
+    fn an_answer_without_scope_grants_the_requested_scopes() {
+        let requested: Scopes = "data:read bucket:read".parse().unwrap();
+        for json in [
+            r#"{"access_token":"a"}"#,
+            r#"{"access_token":"a","scope":""}"#,
+            r#"{"access_token":"a","scope":"  "}"#,
+            r#"{"access_token":"a","scope":null}"#,
+            r#"{"access_token":"a","scope":42}"#,
+        ] {
+            let answer: TokenAnswer = serde_json::from_str(json).unwrap();
+            let answer = ApiResponse::new(StatusCode::OK, HeaderMap::new(), answer);
+            let t = Token::from_response(answer, Instant::now(), Some(&requested)).unwrap();
+            assert_eq!(t.scopes(), &requested, "{json}");
+        }
+        let named = token(r#"{"access_token":"a","scope":"data:read"}"#);
+        assert_eq!(named.scopes().to_string(), "data:read");
     }
 
     #[test]
