@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aps_auth_generated::oauth::{
-    AuthorizationCode, ClientAuthMethod, ClientSecret, Credentials, MemoryStore, OAuthClient,
-    OAuthError, OAuthErrorCode, RetryPolicy, UserSession,
+    AuthorizationCode, ClientAuthMethod, ClientSecret, Credentials, Expected, LockToken,
+    MemoryStore, OAuthClient, OAuthError, OAuthErrorCode, RetryPolicy, StoreEntry, StoreFuture,
+    StoreKey, StoredToken, TokenStore, UserSession,
 };
 use aps_auth_generated::{Error, Scopes};
 use base64::Engine as _;
@@ -893,4 +894,248 @@ async fn a_shared_session_is_refreshed_once_for_every_client_of_the_store() {
         matches!(missing, OAuthError::SignInRequired(_)),
         "{missing:?}"
     );
+}
+
+/// A stored token (expired when `expires_at_ms` is 0).
+fn stored(access_token: &str, refresh_token: &str, expires_at_ms: u64) -> StoredToken {
+    serde_json::from_value(json!({
+        "access_token": access_token, "token_type": "Bearer", "expires_at_ms": expires_at_ms,
+        "lifetime_s": 3600, "refresh_token": refresh_token
+    }))
+    .unwrap()
+}
+
+/// A refresh of [`REFRESH`] answering `a2` and the rotated refresh token `rotated`, once.
+async fn one_refresh(server: &MockServer) {
+    Mock::given(body_string_contains(
+        format!("refresh_token={REFRESH}").as_str(),
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_raw(
+        json!({"access_token": "a2", "refresh_token": "rotated", "expires_in": 3600}).to_string(),
+        "application/json",
+    ))
+    .expect(1)
+    .mount(server)
+    .await;
+}
+
+fn store_client(server: &MockServer, store: impl TokenStore) -> OAuthClient {
+    OAuthClient::builder(Credentials::public("spa"))
+        .base_url(server.uri())
+        .retry(quick_retries())
+        .token_store(store)
+        .build()
+        .unwrap()
+}
+
+/// A version the layer never writes (`u64::MAX`, which has no successor) in the store, written
+/// there by something else: no overflow, the entry is treated as absent (never adopted, and
+/// overwritten), and the lock is released.
+#[tokio::test]
+async fn a_foreign_version_in_the_store_is_treated_as_absent_without_a_panic() {
+    let server = MockServer::start().await;
+    one_refresh(&server).await;
+    let store = Arc::new(MemoryStore::new());
+    let key = StoreKey::session("spa", "user-9");
+    let foreign = StoreEntry {
+        version: u64::MAX,
+        token: stored("foreign-at", "foreign-rt", 4_000_000_000_000),
+    };
+    let ttl = Duration::from_secs(60);
+    assert!(
+        store
+            .save(&key, &foreign, Expected::Any, ttl)
+            .await
+            .unwrap()
+    );
+    let client = store_client(&server, store.clone());
+
+    // Replaced, compared on its own version.
+    let session = client
+        .shared_session(
+            "user-9",
+            aps_auth_generated::oauth::Token::from_stored(stored("a1", REFRESH, 0)),
+        )
+        .await;
+    let entry = store.load(&key).await.unwrap().unwrap();
+    assert_eq!(entry.version, 1);
+    let replaced = aps_auth_generated::oauth::Token::from_stored(entry.token);
+    assert_eq!(replaced.access_token().secret(), "a1");
+
+    // Another writer puts the foreign version back: it is no session to resume, and the refresh
+    // neither adopts it nor overflows.
+    assert!(
+        store
+            .save(&key, &foreign, Expected::Any, ttl)
+            .await
+            .unwrap()
+    );
+    let missing = client.resume_session("user-9").await.unwrap_err();
+    assert!(
+        matches!(missing, OAuthError::SignInRequired(_)),
+        "{missing:?}"
+    );
+    let token = session.access_token().await.unwrap();
+    assert_eq!(token.access_token().secret(), "a2");
+    let entry = store.load(&key).await.unwrap().unwrap();
+    assert_eq!(entry.version, 2);
+    assert!(!format!("{:?}", entry.token).contains("foreign"));
+    assert!(
+        store.lock(&key, ttl).await.unwrap().is_some(),
+        "the lock is released"
+    );
+    let resumed = client.resume_session("user-9").await.unwrap();
+    assert_eq!(
+        resumed.current().refresh_token().unwrap().secret(),
+        "rotated"
+    );
+}
+
+/// A store that reports every entry with the version `u64::MAX` and may panic in `save`; it
+/// counts locks taken and released.
+#[derive(Debug, Default)]
+struct Hostile {
+    inner: MemoryStore,
+    panic_on_save: std::sync::atomic::AtomicBool,
+    locked: std::sync::atomic::AtomicUsize,
+    unlocked: std::sync::atomic::AtomicUsize,
+}
+
+impl TokenStore for Hostile {
+    fn load<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, Option<StoreEntry>> {
+        Box::pin(async move {
+            Ok(self.inner.load(key).await?.map(|mut entry| {
+                entry.version = u64::MAX;
+                entry
+            }))
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        entry: &'a StoreEntry,
+        _expected: Expected,
+        ttl: std::time::Duration,
+    ) -> StoreFuture<'a, bool> {
+        assert!(
+            !self.panic_on_save.load(std::sync::atomic::Ordering::SeqCst),
+            "a store that panics"
+        );
+        self.inner.save(key, entry, Expected::Any, ttl)
+    }
+
+    fn lock<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        ttl: std::time::Duration,
+    ) -> StoreFuture<'a, Option<LockToken>> {
+        self.locked
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.lock(key, ttl)
+    }
+
+    fn unlock<'a>(&'a self, key: &'a StoreKey, lock: &'a LockToken) -> StoreFuture<'a, ()> {
+        self.unlocked
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.unlock(key, lock)
+    }
+
+    fn remove<'a>(&'a self, key: &'a StoreKey, version: u64) -> StoreFuture<'a, ()> {
+        self.inner.remove(key, version)
+    }
+}
+
+/// A hand-written store that only ever answers `u64::MAX` versions: a shared session is opened
+/// and refreshed without an overflow, and every lock taken is released.
+#[tokio::test]
+async fn a_store_answering_only_maximal_versions_causes_no_panic() {
+    let server = MockServer::start().await;
+    one_refresh(&server).await;
+    let store = Arc::new(Hostile::default());
+    let client = store_client(&server, store.clone());
+    let session = client
+        .shared_session(
+            "user-9",
+            aps_auth_generated::oauth::Token::from_stored(stored("a1", REFRESH, 0)),
+        )
+        .await;
+    Mock::given(body_string_contains("refresh_token=rotated"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(
+                json!({"access_token": "a3", "refresh_token": "rotated-2", "expires_in": 3600})
+                    .to_string(),
+                "application/json",
+            ),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Never adopted from the store: each refresh is this session's own, with its latest token.
+    let first = session.refresh().await;
+    let second = session.refresh().await;
+    assert_eq!(first.unwrap().access_token().secret(), "a2");
+    assert_eq!(second.unwrap().access_token().secret(), "a3");
+    assert_eq!(
+        session.current().refresh_token().unwrap().secret(),
+        "rotated-2"
+    );
+    let key = StoreKey::session("spa", "user-9");
+    let locked = store.locked.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(locked >= 1);
+    assert_eq!(
+        store.unlocked.load(std::sync::atomic::Ordering::SeqCst),
+        locked
+    );
+    assert!(
+        store
+            .inner
+            .lock(&key, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(matches!(
+        client.resume_session("user-9").await,
+        Err(OAuthError::SignInRequired(_))
+    ));
+}
+
+/// The work under a store lock panics (here: the store's own `save`): the refresh ends as
+/// `RefreshInterrupted`, and the lock is released at once instead of at its expiry.
+#[tokio::test]
+async fn a_lock_is_released_when_the_work_under_it_panics() {
+    let server = MockServer::start().await;
+    one_refresh(&server).await;
+    let store = Arc::new(Hostile::default());
+    let client = OAuthClient::builder(Credentials::public("spa"))
+        .base_url(server.uri())
+        .retry(quick_retries())
+        .token_store(store.clone())
+        .lock_ttl(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let session = client
+        .shared_session(
+            "user-9",
+            aps_auth_generated::oauth::Token::from_stored(stored("a1", REFRESH, 0)),
+        )
+        .await;
+    store
+        .panic_on_save
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = session.refresh().await.unwrap_err();
+    assert!(matches!(err, OAuthError::RefreshInterrupted(_)), "{err:?}");
+    let key = StoreKey::session("spa", "user-9");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while store
+        .inner
+        .lock(&key, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "the lock is still held");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
