@@ -1139,3 +1139,216 @@ async fn a_lock_is_released_when_the_work_under_it_panics() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// A server that echoes what each request sent: every form value as it is, form-encoded (the
+/// raw body), percent-encoded and JSON-escaped, and the `Authorization` header, in every field of
+/// an error answer (JSON), or in an HTML page.
+struct Echo {
+    status: u16,
+    html: bool,
+}
+
+impl wiremock::Respond for Echo {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let values: Vec<String> = url::form_urlencoded::parse(&request.body)
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        let raw_body = String::from_utf8_lossy(&request.body).into_owned();
+        let authorization = request
+            .headers
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let percent: Vec<String> = values
+            .iter()
+            .map(|v| form_encoded(v).replace('+', "%20"))
+            .collect();
+        if self.html {
+            let page = format!(
+                "<html><p>you sent {}</p><pre>{raw_body}</pre><p>{}</p><p>{authorization}</p></html>",
+                values.join(" "),
+                percent.join(" ")
+            );
+            return ResponseTemplate::new(self.status).set_body_raw(page, "text/html");
+        }
+        let mut details = serde_json::Map::new();
+        for (value, encoded) in values.iter().zip(&percent) {
+            details.insert(value.clone(), json!([encoded, format!("got {value}")]));
+        }
+        ResponseTemplate::new(self.status).set_body_raw(
+            json!({
+                "error": values.last().cloned().unwrap_or_default(),
+                "error_description": format!("you sent {}", values.join(" and ")),
+                "developerMessage": raw_body,
+                "errorCode": authorization,
+                "more info": percent.join(" "),
+                "details": details,
+            })
+            .to_string(),
+            "application/json",
+        )
+    }
+}
+
+fn form_encoded(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// `secret` and the encoded forms a server may echo it in.
+fn forms_of(secret: &str) -> Vec<String> {
+    let form = form_encoded(secret);
+    let percent = form.replace('+', "%20");
+    vec![
+        secret.to_owned(),
+        form,
+        percent.to_ascii_lowercase(),
+        percent,
+    ]
+}
+
+/// A server that echoes the secrets a request sent in its error text (`error`,
+/// `error_description`, `developerMessage`, other fields, an HTML page) has none of them shown:
+/// the client secret (HTTP Basic and form body), an authorization code, a PKCE verifier, a
+/// refresh token, a revoked or introspected token; neither in the errors' `Display` and `Debug`
+/// nor in the logs. The rest of the error stays readable.
+#[tokio::test]
+async fn a_server_echoing_what_the_request_sent_shows_none_of_it() {
+    const CODE: &str = "c0de/with+special&chars=1";
+    const REVOKED: &str = "opaque-revoked-token";
+    let captured = captured_logs();
+    let mut shown = Vec::new();
+    let mut secrets = vec![
+        SECRET.to_owned(),
+        CODE.into(),
+        REFRESH.into(),
+        REVOKED.into(),
+    ];
+    for (status, html) in [(400, false), (401, false), (400, true)] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(Echo { status, html })
+            .mount(&server)
+            .await;
+        for credentials in [
+            confidential(),
+            confidential().with_auth_method(ClientAuthMethod::RequestBody),
+            Credentials::public("spa"),
+        ] {
+            let client = OAuthClient::builder(credentials)
+                .base_url(server.uri())
+                .retry(RetryPolicy::none())
+                .build()
+                .unwrap();
+            let request = client
+                .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+                .unwrap();
+            secrets.push(request.pkce_verifier().secret().to_owned());
+            let errors = [
+                client
+                    .two_legged()
+                    .token(&scopes("data:read"))
+                    .await
+                    .unwrap_err(),
+                client
+                    .exchange_code(&request, AuthorizationCode::new(CODE))
+                    .await
+                    .unwrap_err(),
+                client
+                    .refresh(&aps_auth_generated::oauth::RefreshToken::new(REFRESH))
+                    .await
+                    .unwrap_err(),
+                client
+                    .revoke(
+                        REVOKED,
+                        aps_auth_generated::oauth::TokenTypeHint::AccessToken,
+                    )
+                    .await
+                    .unwrap_err(),
+                client.introspect(REVOKED).await.unwrap_err(),
+            ];
+            for err in errors {
+                assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err}");
+                if !html {
+                    let OAuthError::Refused(refusal) = &err else {
+                        panic!("{err:?}")
+                    };
+                    assert!(
+                        refusal
+                            .error_description
+                            .as_deref()
+                            .is_some_and(|d| d.starts_with("you sent ")),
+                        "{err}"
+                    );
+                }
+                shown.push(format!("{err}\n{err:?}"));
+            }
+        }
+    }
+    // The Basic credential itself, as sent.
+    secrets
+        .push(base64::engine::general_purpose::STANDARD.encode("my+id:s3cr%2Bt%2F%3A%25%26%3D+x"));
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let everything = format!("{}\n{log}", shown.join("\n"));
+    assert!(everything.contains("[redacted]"));
+    for secret in &secrets {
+        for form in forms_of(secret) {
+            assert!(
+                !everything.contains(&form),
+                "`{form}` leaked:\n{everything}"
+            );
+        }
+    }
+}
+
+/// A token answer whose `token_type` echoes the code, and a redirect whose error text echoes the
+/// request's `state` and verifier: neither is shown.
+#[tokio::test]
+async fn server_words_quoted_in_other_errors_hide_the_requests_secrets() {
+    const CODE: &str = "the-code-0123456789";
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("grant_type=authorization_code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": "a", "token_type": format!("{CODE} eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln")}),
+        ))
+        .mount(&server)
+        .await;
+    let client = oauth(&server, Credentials::public("spa"));
+    let request = client
+        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+        .unwrap();
+    let err = client
+        .exchange_code(&request, AuthorizationCode::new(CODE))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, OAuthError::InvalidTokenResponse(_)),
+        "{err:?}"
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(
+        !shown.contains(CODE) && !shown.contains("eyJhbGci") && shown.contains("not Bearer"),
+        "{shown}"
+    );
+
+    let state = request.state().secret().to_owned();
+    let verifier = request.pkce_verifier().secret().to_owned();
+    let description = form_encoded(&format!("state {state} verifier {verifier}"));
+    let err = request
+        .callback(&format!(
+            "/callback?state={state}&error=access_denied&error_description={description}"
+        ))
+        .unwrap_err();
+    let OAuthError::Authorization { error, description } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(error, &OAuthErrorCode::AccessDenied);
+    assert_eq!(
+        description.as_deref(),
+        Some("state [redacted] verifier [redacted]")
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(
+        !shown.contains(&state) && !shown.contains(&verifier),
+        "{shown}"
+    );
+}

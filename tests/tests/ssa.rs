@@ -306,6 +306,63 @@ async fn an_invalid_grant_is_a_typed_refusal_and_is_not_retried() {
     );
 }
 
+/// Echoes every assertion received so far, glued to other words (so that it does not look like
+/// a JWT on its own), in the error text of a 503 answer: JSON, or an HTML page.
+struct EchoAssertions {
+    seen: Arc<std::sync::Mutex<Vec<String>>>,
+    html: bool,
+}
+
+impl wiremock::Respond for EchoAssertions {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mut seen = self.seen.lock().unwrap();
+        seen.push(field(request, "assertion").unwrap());
+        let glued: Vec<String> = seen.iter().map(|a| format!("sent{a}")).collect();
+        let answer = ResponseTemplate::new(503).insert_header("Retry-After", "0");
+        if self.html {
+            return answer.set_body_raw(format!("<p>{}</p>", glued.join(" ")), "text/html");
+        }
+        answer.set_body_json(json!({
+            "error": "temporarily_unavailable",
+            "error_description": glued.join(" "),
+            "developerMessage": format!("assertion={}", seen[0]),
+            "details": glued,
+        }))
+    }
+}
+
+/// A server that echoes the assertions it was sent in its error text: the error shows none of
+/// them, the last attempt's nor an earlier one's (every retry signs a new assertion).
+#[tokio::test]
+async fn an_echoed_assertion_is_never_shown() {
+    for html in [false, true] {
+        let server = MockServer::start().await;
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        Mock::given(path(TOKEN_PATH))
+            .respond_with(EchoAssertions {
+                seen: seen.clone(),
+                html,
+            })
+            .expect(3)
+            .mount(&server)
+            .await;
+        let err = provider(&server)
+            .token(&scopes("data:read"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
+        let shown = format!("{err}\n{err:?}");
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        for assertion in seen.iter() {
+            for part in assertion.split('.') {
+                assert!(!shown.contains(part), "leaked:\n{shown}");
+            }
+        }
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+}
+
 #[tokio::test]
 async fn a_client_gets_user_tokens_from_the_provider_and_renews_one_the_api_refuses() {
     let server = MockServer::start().await;
