@@ -64,16 +64,23 @@ fn main() {
     let clean = answer(entries, false);
     let bad = answer(entries, true);
 
-    // What each path gives, checked before anything is timed.
+    // What each path gives, checked before anything is timed: through the decoded value's JSON
+    // (its wire names), not the generated type's fields, which a change to the document's
+    // schema may rename or reshape.
+    let length = |value: &FolderContents, member: &str| {
+        serde_json::to_value(value).expect("encodes")[member]
+            .as_array()
+            .map(Vec::len)
+    };
     let (whole, skipped) = decode_answer::<FolderContents>(&clean, true).expect("decodes");
     assert!(skipped.is_empty());
-    assert_eq!(whole.data.as_ref().map(Vec::len), Some(entries * 2));
+    assert_eq!(length(&whole, "data"), Some(entries * 2));
     assert!(
         decode_answer::<FolderContents>(&bad, false).is_err(),
         "strictly, an error"
     );
     let (partial, skipped) = decode_answer::<FolderContents>(&bad, true).expect("degrades");
-    assert_eq!(partial.included.as_ref().map(Vec::len), Some(entries));
+    assert_eq!(length(&partial, "included"), Some(entries));
     assert_eq!(skipped.len(), 1);
     assert_eq!(
         skipped[0].pointer(),

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aps_auth_generated::oauth::{
-    AuthorizationCode, ClientAuthMethod, ClientSecret, Credentials, MemoryStore, OAuthClient,
-    OAuthError, OAuthErrorCode, RetryPolicy, UserSession,
+    AuthorizationCode, ClientAuthMethod, ClientSecret, Credentials, Expected, LockToken,
+    MemoryStore, OAuthClient, OAuthError, OAuthErrorCode, RetryPolicy, StoreEntry, StoreFuture,
+    StoreKey, StoredToken, TokenStore, UserSession,
 };
 use aps_auth_generated::{Error, Scopes};
 use base64::Engine as _;
@@ -334,6 +335,84 @@ async fn refusals_keep_the_oauth_error_and_description() {
             .contains("invalid_client: client authentication failed"),
         "{err}"
     );
+}
+
+/// A client-credentials answer without `scope`, or with a blank one, grants the scopes asked for
+/// (RFC 6749 section 5.1).
+#[tokio::test]
+async fn a_two_legged_answer_without_scope_grants_the_scopes_asked_for() {
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("scope=data%3Aread+bucket%3Aread"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains("scope=code%3Aall"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600, "scope": " "}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = oauth(&server, confidential()).two_legged();
+    let token = provider
+        .token(&scopes("data:read bucket:read"))
+        .await
+        .unwrap();
+    assert_eq!(token.scopes().to_string(), "data:read bucket:read");
+    let token = provider.token(&scopes("code:all")).await.unwrap();
+    assert_eq!(token.scopes().to_string(), "code:all");
+}
+
+/// `refresh_grant` keeps the grant's scopes when the answer names none; an answer that names
+/// scopes is believed.
+#[tokio::test]
+async fn a_refresh_without_scope_keeps_the_grants_scopes() {
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("refresh_token=r-without-scope"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": "a2", "refresh_token": "r2", "expires_in": 3600}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains("refresh_token=r-with-scope"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"access_token": "a3", "expires_in": 3600, "scope": "data:read"}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    let client = oauth(&server, Credentials::public("spa"));
+    let granted = |refresh_token: &str| {
+        aps_auth_generated::oauth::Token::from_stored(
+            serde_json::from_value(json!({
+                "access_token": "a1", "token_type": "Bearer", "expires_at_ms": 0,
+                "lifetime_s": 3600, "scope": "data:read data:write",
+                "refresh_token": refresh_token
+            }))
+            .unwrap(),
+        )
+    };
+    let fresh = client
+        .refresh_grant(&granted("r-without-scope"))
+        .await
+        .unwrap();
+    assert_eq!(fresh.access_token().secret(), "a2");
+    assert_eq!(fresh.scopes().to_string(), "data:read data:write");
+    let narrowed = client
+        .refresh_grant(&granted("r-with-scope"))
+        .await
+        .unwrap();
+    assert_eq!(narrowed.scopes().to_string(), "data:read");
+    assert_eq!(narrowed.refresh_token().unwrap().secret(), "r-with-scope");
+
+    // A session does the same.
+    let session = client.session(granted("r-without-scope"));
+    let token = session.access_token().await.unwrap();
+    assert_eq!(token.scopes().to_string(), "data:read data:write");
 }
 
 /// A session signed in at `server` (code `c`, access token `a1`, refresh token [`REFRESH`]),
@@ -814,5 +893,462 @@ async fn a_shared_session_is_refreshed_once_for_every_client_of_the_store() {
     assert!(
         matches!(missing, OAuthError::SignInRequired(_)),
         "{missing:?}"
+    );
+}
+
+/// A stored token (expired when `expires_at_ms` is 0).
+fn stored(access_token: &str, refresh_token: &str, expires_at_ms: u64) -> StoredToken {
+    serde_json::from_value(json!({
+        "access_token": access_token, "token_type": "Bearer", "expires_at_ms": expires_at_ms,
+        "lifetime_s": 3600, "refresh_token": refresh_token
+    }))
+    .unwrap()
+}
+
+/// A refresh of [`REFRESH`] answering `a2` and the rotated refresh token `rotated`, once.
+async fn one_refresh(server: &MockServer) {
+    Mock::given(body_string_contains(
+        format!("refresh_token={REFRESH}").as_str(),
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_raw(
+        json!({"access_token": "a2", "refresh_token": "rotated", "expires_in": 3600}).to_string(),
+        "application/json",
+    ))
+    .expect(1)
+    .mount(server)
+    .await;
+}
+
+fn store_client(server: &MockServer, store: impl TokenStore) -> OAuthClient {
+    OAuthClient::builder(Credentials::public("spa"))
+        .base_url(server.uri())
+        .retry(quick_retries())
+        .token_store(store)
+        .build()
+        .unwrap()
+}
+
+/// A version the layer never writes (`u64::MAX`, which has no successor) in the store, written
+/// there by something else: no overflow, the entry is treated as absent (never adopted, and
+/// overwritten), and the lock is released.
+#[tokio::test]
+async fn a_foreign_version_in_the_store_is_treated_as_absent_without_a_panic() {
+    let server = MockServer::start().await;
+    one_refresh(&server).await;
+    let store = Arc::new(MemoryStore::new());
+    let key = StoreKey::session("spa", "user-9");
+    let foreign = StoreEntry {
+        version: u64::MAX,
+        token: stored("foreign-at", "foreign-rt", 4_000_000_000_000),
+    };
+    let ttl = Duration::from_secs(60);
+    assert!(
+        store
+            .save(&key, &foreign, Expected::Any, ttl)
+            .await
+            .unwrap()
+    );
+    let client = store_client(&server, store.clone());
+
+    // Replaced, compared on its own version.
+    let session = client
+        .shared_session(
+            "user-9",
+            aps_auth_generated::oauth::Token::from_stored(stored("a1", REFRESH, 0)),
+        )
+        .await;
+    let entry = store.load(&key).await.unwrap().unwrap();
+    assert_eq!(entry.version, 1);
+    let replaced = aps_auth_generated::oauth::Token::from_stored(entry.token);
+    assert_eq!(replaced.access_token().secret(), "a1");
+
+    // Another writer puts the foreign version back: it is no session to resume, and the refresh
+    // neither adopts it nor overflows.
+    assert!(
+        store
+            .save(&key, &foreign, Expected::Any, ttl)
+            .await
+            .unwrap()
+    );
+    let missing = client.resume_session("user-9").await.unwrap_err();
+    assert!(
+        matches!(missing, OAuthError::SignInRequired(_)),
+        "{missing:?}"
+    );
+    let token = session.access_token().await.unwrap();
+    assert_eq!(token.access_token().secret(), "a2");
+    let entry = store.load(&key).await.unwrap().unwrap();
+    assert_eq!(entry.version, 2);
+    assert!(!format!("{:?}", entry.token).contains("foreign"));
+    assert!(
+        store.lock(&key, ttl).await.unwrap().is_some(),
+        "the lock is released"
+    );
+    let resumed = client.resume_session("user-9").await.unwrap();
+    assert_eq!(
+        resumed.current().refresh_token().unwrap().secret(),
+        "rotated"
+    );
+}
+
+/// A store that reports every entry with the version `u64::MAX` and may panic in `save`; it
+/// counts locks taken and released.
+#[derive(Debug, Default)]
+struct Hostile {
+    inner: MemoryStore,
+    panic_on_save: std::sync::atomic::AtomicBool,
+    locked: std::sync::atomic::AtomicUsize,
+    unlocked: std::sync::atomic::AtomicUsize,
+}
+
+impl TokenStore for Hostile {
+    fn load<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, Option<StoreEntry>> {
+        Box::pin(async move {
+            Ok(self.inner.load(key).await?.map(|mut entry| {
+                entry.version = u64::MAX;
+                entry
+            }))
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        entry: &'a StoreEntry,
+        _expected: Expected,
+        ttl: std::time::Duration,
+    ) -> StoreFuture<'a, bool> {
+        assert!(
+            !self.panic_on_save.load(std::sync::atomic::Ordering::SeqCst),
+            "a store that panics"
+        );
+        self.inner.save(key, entry, Expected::Any, ttl)
+    }
+
+    fn lock<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        ttl: std::time::Duration,
+    ) -> StoreFuture<'a, Option<LockToken>> {
+        self.locked
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.lock(key, ttl)
+    }
+
+    fn unlock<'a>(&'a self, key: &'a StoreKey, lock: &'a LockToken) -> StoreFuture<'a, ()> {
+        self.unlocked
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.unlock(key, lock)
+    }
+
+    fn remove<'a>(&'a self, key: &'a StoreKey, version: u64) -> StoreFuture<'a, ()> {
+        self.inner.remove(key, version)
+    }
+}
+
+/// A hand-written store that only ever answers `u64::MAX` versions: a shared session is opened
+/// and refreshed without an overflow, and every lock taken is released.
+#[tokio::test]
+async fn a_store_answering_only_maximal_versions_causes_no_panic() {
+    let server = MockServer::start().await;
+    one_refresh(&server).await;
+    let store = Arc::new(Hostile::default());
+    let client = store_client(&server, store.clone());
+    let session = client
+        .shared_session(
+            "user-9",
+            aps_auth_generated::oauth::Token::from_stored(stored("a1", REFRESH, 0)),
+        )
+        .await;
+    Mock::given(body_string_contains("refresh_token=rotated"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(
+                json!({"access_token": "a3", "refresh_token": "rotated-2", "expires_in": 3600})
+                    .to_string(),
+                "application/json",
+            ),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Never adopted from the store: each refresh is this session's own, with its latest token.
+    let first = session.refresh().await;
+    let second = session.refresh().await;
+    assert_eq!(first.unwrap().access_token().secret(), "a2");
+    assert_eq!(second.unwrap().access_token().secret(), "a3");
+    assert_eq!(
+        session.current().refresh_token().unwrap().secret(),
+        "rotated-2"
+    );
+    let key = StoreKey::session("spa", "user-9");
+    let locked = store.locked.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(locked >= 1);
+    assert_eq!(
+        store.unlocked.load(std::sync::atomic::Ordering::SeqCst),
+        locked
+    );
+    assert!(
+        store
+            .inner
+            .lock(&key, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(matches!(
+        client.resume_session("user-9").await,
+        Err(OAuthError::SignInRequired(_))
+    ));
+}
+
+/// The work under a store lock panics (here: the store's own `save`): the refresh ends as
+/// `RefreshInterrupted`, and the lock is released at once instead of at its expiry.
+#[tokio::test]
+async fn a_lock_is_released_when_the_work_under_it_panics() {
+    let server = MockServer::start().await;
+    one_refresh(&server).await;
+    let store = Arc::new(Hostile::default());
+    let client = OAuthClient::builder(Credentials::public("spa"))
+        .base_url(server.uri())
+        .retry(quick_retries())
+        .token_store(store.clone())
+        .lock_ttl(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let session = client
+        .shared_session(
+            "user-9",
+            aps_auth_generated::oauth::Token::from_stored(stored("a1", REFRESH, 0)),
+        )
+        .await;
+    store
+        .panic_on_save
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = session.refresh().await.unwrap_err();
+    assert!(matches!(err, OAuthError::RefreshInterrupted(_)), "{err:?}");
+    let key = StoreKey::session("spa", "user-9");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while store
+        .inner
+        .lock(&key, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "the lock is still held");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A server that echoes what each request sent: every form value as it is, form-encoded (the
+/// raw body), percent-encoded and JSON-escaped, and the `Authorization` header, in every field of
+/// an error answer (JSON), or in an HTML page.
+struct Echo {
+    status: u16,
+    html: bool,
+}
+
+impl wiremock::Respond for Echo {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let values: Vec<String> = url::form_urlencoded::parse(&request.body)
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        let raw_body = String::from_utf8_lossy(&request.body).into_owned();
+        let authorization = request
+            .headers
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let percent: Vec<String> = values
+            .iter()
+            .map(|v| form_encoded(v).replace('+', "%20"))
+            .collect();
+        if self.html {
+            let page = format!(
+                "<html><p>you sent {}</p><pre>{raw_body}</pre><p>{}</p><p>{authorization}</p></html>",
+                values.join(" "),
+                percent.join(" ")
+            );
+            return ResponseTemplate::new(self.status).set_body_raw(page, "text/html");
+        }
+        let mut details = serde_json::Map::new();
+        for (value, encoded) in values.iter().zip(&percent) {
+            details.insert(value.clone(), json!([encoded, format!("got {value}")]));
+        }
+        ResponseTemplate::new(self.status).set_body_raw(
+            json!({
+                "error": values.last().cloned().unwrap_or_default(),
+                "error_description": format!("you sent {}", values.join(" and ")),
+                "developerMessage": raw_body,
+                "errorCode": authorization,
+                "more info": percent.join(" "),
+                "details": details,
+            })
+            .to_string(),
+            "application/json",
+        )
+    }
+}
+
+fn form_encoded(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// `secret` and the encoded forms a server may echo it in.
+fn forms_of(secret: &str) -> Vec<String> {
+    let form = form_encoded(secret);
+    let percent = form.replace('+', "%20");
+    vec![
+        secret.to_owned(),
+        form,
+        percent.to_ascii_lowercase(),
+        percent,
+    ]
+}
+
+/// A server that echoes the secrets a request sent in its error text (`error`,
+/// `error_description`, `developerMessage`, other fields, an HTML page) has none of them shown:
+/// the client secret (HTTP Basic and form body), an authorization code, a PKCE verifier, a
+/// refresh token, a revoked or introspected token; neither in the errors' `Display` and `Debug`
+/// nor in the logs. The rest of the error stays readable.
+#[tokio::test]
+async fn a_server_echoing_what_the_request_sent_shows_none_of_it() {
+    const CODE: &str = "c0de/with+special&chars=1";
+    const REVOKED: &str = "opaque-revoked-token";
+    let captured = captured_logs();
+    let mut shown = Vec::new();
+    let mut secrets = vec![
+        SECRET.to_owned(),
+        CODE.into(),
+        REFRESH.into(),
+        REVOKED.into(),
+    ];
+    for (status, html) in [(400, false), (401, false), (400, true)] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(Echo { status, html })
+            .mount(&server)
+            .await;
+        for credentials in [
+            confidential(),
+            confidential().with_auth_method(ClientAuthMethod::RequestBody),
+            Credentials::public("spa"),
+        ] {
+            let client = OAuthClient::builder(credentials)
+                .base_url(server.uri())
+                .retry(RetryPolicy::none())
+                .build()
+                .unwrap();
+            let request = client
+                .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+                .unwrap();
+            secrets.push(request.pkce_verifier().secret().to_owned());
+            let errors = [
+                client
+                    .two_legged()
+                    .token(&scopes("data:read"))
+                    .await
+                    .unwrap_err(),
+                client
+                    .exchange_code(&request, AuthorizationCode::new(CODE))
+                    .await
+                    .unwrap_err(),
+                client
+                    .refresh(&aps_auth_generated::oauth::RefreshToken::new(REFRESH))
+                    .await
+                    .unwrap_err(),
+                client
+                    .revoke(
+                        REVOKED,
+                        aps_auth_generated::oauth::TokenTypeHint::AccessToken,
+                    )
+                    .await
+                    .unwrap_err(),
+                client.introspect(REVOKED).await.unwrap_err(),
+            ];
+            for err in errors {
+                assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err}");
+                if !html {
+                    let OAuthError::Refused(refusal) = &err else {
+                        panic!("{err:?}")
+                    };
+                    assert!(
+                        refusal
+                            .error_description
+                            .as_deref()
+                            .is_some_and(|d| d.starts_with("you sent ")),
+                        "{err}"
+                    );
+                }
+                shown.push(format!("{err}\n{err:?}"));
+            }
+        }
+    }
+    // The Basic credential itself, as sent.
+    secrets
+        .push(base64::engine::general_purpose::STANDARD.encode("my+id:s3cr%2Bt%2F%3A%25%26%3D+x"));
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let everything = format!("{}\n{log}", shown.join("\n"));
+    assert!(everything.contains("[redacted]"));
+    for secret in &secrets {
+        for form in forms_of(secret) {
+            assert!(
+                !everything.contains(&form),
+                "`{form}` leaked:\n{everything}"
+            );
+        }
+    }
+}
+
+/// A token answer whose `token_type` echoes the code, and a redirect whose error text echoes the
+/// request's `state` and verifier: neither is shown.
+#[tokio::test]
+async fn server_words_quoted_in_other_errors_hide_the_requests_secrets() {
+    const CODE: &str = "the-code-0123456789";
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("grant_type=authorization_code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": "a", "token_type": format!("{CODE} eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln")}),
+        ))
+        .mount(&server)
+        .await;
+    let client = oauth(&server, Credentials::public("spa"));
+    let request = client
+        .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
+        .unwrap();
+    let err = client
+        .exchange_code(&request, AuthorizationCode::new(CODE))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, OAuthError::InvalidTokenResponse(_)),
+        "{err:?}"
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(
+        !shown.contains(CODE) && !shown.contains("eyJhbGci") && shown.contains("not Bearer"),
+        "{shown}"
+    );
+
+    let state = request.state().secret().to_owned();
+    let verifier = request.pkce_verifier().secret().to_owned();
+    let description = form_encoded(&format!("state {state} verifier {verifier}"));
+    let err = request
+        .callback(&format!(
+            "/callback?state={state}&error=access_denied&error_description={description}"
+        ))
+        .unwrap_err();
+    let OAuthError::Authorization { error, description } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(error, &OAuthErrorCode::AccessDenied);
+    assert_eq!(
+        description.as_deref(),
+        Some("state [redacted] verifier [redacted]")
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(
+        !shown.contains(&state) && !shown.contains(&verifier),
+        "{shown}"
     );
 }

@@ -431,3 +431,74 @@ async fn a_redis_restart_mid_run_fails_no_caller() {
     );
     assert!(calls.load(std::sync::atomic::Ordering::Relaxed) > 100);
 }
+
+/// Versions Redis holds that `RedisStore` never writes (`u64::MAX`, which has no successor; too
+/// large; signed; not a number; a leading zero), written there directly: treated as absent (no
+/// session to resume), overwritten by a new session, and a refresh over one neither overflows nor
+/// leaves the lock behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_redis_store_never_wrote_is_treated_as_absent_and_overwritten() {
+    let redis = RedisServer::start();
+    let server = rotating_server(Duration::ZERO).await;
+    let client = OAuthClient::builder(Credentials::confidential(CLIENT_ID, ClientSecret::new("s")))
+        .base_url(server.uri())
+        .retry(RetryPolicy::none())
+        .token_store(RedisStore::new(&redis.url()).unwrap())
+        .build()
+        .unwrap();
+    let key = format!(
+        "aps-auth:{}",
+        StoreKey::session(CLIENT_ID, "user-1").as_str()
+    );
+    let lock = format!("{key}:lock");
+    let foreign = json!({
+        "access_token": "foreign-at", "token_type": "Bearer", "expires_at_ms": 4_000_000_000_000u64,
+        "lifetime_s": 3600, "refresh_token": "foreign-rt"
+    })
+    .to_string();
+    let signed_in = || {
+        Token::from_stored(
+            serde_json::from_value(json!({
+                "access_token": "at-0", "token_type": "Bearer", "expires_at_ms": 0,
+                "lifetime_s": 3600, "refresh_token": FIRST_REFRESH
+            }))
+            .unwrap(),
+        )
+    };
+    let mut session = None;
+    for hostile in [
+        "18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999999",
+        "-1",
+        "abc",
+        "007",
+    ] {
+        redis.command(&["DEL", &key]);
+        assert_eq!(
+            redis.command(&["HSET", &key, "v", hostile, "t", &foreign]),
+            ":2\r\n"
+        );
+        let missing = client.resume_session("user-1").await.unwrap_err();
+        assert!(
+            matches!(missing, OAuthError::SignInRequired(_)),
+            "{hostile}: {missing:?}"
+        );
+        session = Some(client.shared_session("user-1", signed_in()).await);
+        assert_eq!(
+            redis.command(&["HGET", &key, "v"]),
+            "$1\r\n1\r\n",
+            "{hostile}"
+        );
+    }
+    let session = session.unwrap();
+    // A foreign version written over the session before its refresh.
+    redis.command(&["HSET", &key, "v", "18446744073709551615", "t", &foreign]);
+    let token = session.access_token().await.unwrap();
+    assert_eq!(token.access_token().secret(), "at-1");
+    assert_eq!(redis.command(&["HGET", &key, "v"]), "$1\r\n2\r\n");
+    assert_eq!(redis.command(&["EXISTS", &lock]), ":0\r\n");
+    let resumed = client.resume_session("user-1").await.unwrap();
+    assert_eq!(resumed.current().refresh_token().unwrap().secret(), "rt-1");
+    assert_eq!(refresh_requests(&server).await, 1);
+}

@@ -87,8 +87,8 @@ async fn an_operation_asks_the_source_for_exactly_its_declared_scopes() {
         .token_source(source.clone())
         .build()
         .unwrap();
-    let profile = api.get_user_profile().await.unwrap();
-    assert_eq!(profile.user_id.as_deref(), Some("U1"));
+    let answer = api.get_user_profile().await.unwrap();
+    assert_eq!(answer.status(), 200);
     // The document: `security: [{OAuth2ThreeLegged: [user-profile:read]}]`.
     assert_eq!(
         *source.asked.lock().unwrap(),
@@ -232,6 +232,51 @@ async fn a_refused_token_is_renewed_and_the_call_retried_once() {
         .unwrap();
     api.get_user_profile().await.unwrap();
     assert_eq!(session.current().refresh_token().unwrap().secret(), "r2");
+}
+
+/// A refresh answer without `scope` (RFC 6749 section 6: the scope originally granted) keeps the
+/// grant's scopes, so the operation is still sent with the new token.
+#[tokio::test]
+async fn a_refresh_answer_without_scope_keeps_the_grants_scopes() {
+    let server = MockServer::start().await;
+    Mock::given(body_string_contains("grant_type=refresh_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "a2", "refresh_token": "r2", "expires_in": 3600
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(PROFILE))
+        .and(header("authorization", "Bearer a2"))
+        .respond_with(profile_answer())
+        .expect(2)
+        .mount(&server)
+        .await;
+    let oauth = OAuthClient::builder(Credentials::public("spa"))
+        .base_url(server.uri())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    // Expired: the first call refreshes.
+    let expired = Token::from_stored(
+        serde_json::from_value(json!({
+            "access_token": "a1", "token_type": "Bearer", "expires_at_ms": 0, "lifetime_s": 3600,
+            "scope": "user-profile:read data:read", "refresh_token": "r1"
+        }))
+        .unwrap(),
+    );
+    let session = oauth.session(expired);
+    let api = client(&server)
+        .token_source(session.clone())
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let answer = api.get_user_profile().await.unwrap();
+        assert_eq!(answer.status(), 200);
+    }
+    let current = session.current();
+    assert_eq!(current.access_token().secret(), "a2");
+    assert_eq!(current.scopes().to_string(), "user-profile:read data:read");
 }
 
 /// A static token has nothing else to offer: its `401` is the answer, sent once.

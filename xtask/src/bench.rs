@@ -1,8 +1,8 @@
 //! `cargo xtask bench`: runs every benchmark and prints its tables (see BENCHMARKS.md).
 //!
 //! - the generator per stage against its floor (`codegen/benches/generator.rs`);
-//! - the generated client against hand-written `reqwest`, and the token provider
-//!   (`aps-auth-generated/benches/client.rs`);
+//! - a token request through the client (runtime and OAuth layer) against hand-written
+//!   `reqwest`, and the token provider (`aps-auth-generated/benches/client.rs`);
 //! - decoding a large Data Management answer strictly and, with one unexpected value, leniently
 //!   (`aps-auth-generated/benches/decode.rs`, feature `data-management`);
 //! - a token store hit on Redis against the same hit in memory, with a real `redis-server`

@@ -100,6 +100,31 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "token-answer-one-of",
+            what: "the token answer becomes a oneOf of two token schemas (application, user); the layer, its tests and the benches read answers in their own types",
+            expect: Expect::Breaking("TokenResponse"),
+            edit: |doc| {
+                let schemas = &mut doc["components"]["schemas"];
+                let mut application = schemas["TokenResponse"].clone();
+                if let Some(p) = application["properties"].as_object_mut() {
+                    p.remove("refresh_token");
+                }
+                application["required"] = json!(["access_token"]);
+                let mut user = schemas["TokenResponse"].clone();
+                user["properties"]["id_token"] = json!({"type": "string"});
+                user["required"] = json!(["access_token", "refresh_token"]);
+                schemas["ApplicationToken"] = application;
+                schemas["UserToken"] = user;
+                schemas["TokenResponse"] = json!({
+                    "description": "A token answer: an application's or a user's.",
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/UserToken"},
+                        {"$ref": "#/components/schemas/ApplicationToken"}
+                    ]
+                });
+            },
+        },
+        Scenario {
             name: "ids-dropped-schema-renamed",
             what: "operations lose their operationId, a schema is renamed (the name map keeps the Rust names)",
             expect: Expect::Unchanged,
@@ -491,12 +516,16 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Runs cargo in the scratch workspace with the workspace's target directory.
+/// Runs cargo in the scratch workspace with the workspace's target directory (or the one
+/// `CARGO_TARGET_DIR` names, as cargo itself would).
 fn cargo(root: &Path, dir: &Path, args: &[&str]) -> Result<(), String> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|t| !t.is_empty())
+        .map_or_else(|| root.join("target"), std::path::PathBuf::from);
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(args)
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", root.join("target"))
+        .env("CARGO_TARGET_DIR", target)
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if output.status.success() {

@@ -17,6 +17,7 @@ use super::retry::{Repeat, RetryPolicy, with_retry};
 use super::secrets::{AccessToken, ClientSecret, RefreshToken};
 use super::store::{MemoryStore, TokenStore};
 use super::token::Token;
+use crate::runtime::redact::SentSecrets;
 use crate::{ApiResponse, Client, ClientBuilder, ConfigError, Error, Scopes, UserProfile};
 
 /// The operations of the generated API the layer finds its endpoints by (method names, pinned by
@@ -114,11 +115,17 @@ impl Credentials {
         }
     }
 
-    /// Adds the client authentication fields a form body carries (none with HTTP Basic).
+    /// Adds the client authentication fields a form body carries (none with HTTP Basic), and
+    /// records the client secret among the request's secrets however it is sent.
     fn authenticate(&self, form: &mut Form) {
         let (client_id, client_secret) = self.body_fields();
-        form.set_opt("client_id", client_id)
-            .set_opt("client_secret", client_secret);
+        form.set_opt("client_id", client_id);
+        if let Some(secret) = client_secret {
+            form.set_secret("client_secret", &secret);
+        }
+        if let Some(secret) = &self.client_secret {
+            form.sends_secret(secret.secret());
+        }
     }
 }
 
@@ -369,7 +376,7 @@ impl OAuthClient {
         let api = &self.inner.token_api;
         with_retry(&self.inner.retry, repeat, operation, || {
             let request = api.request(Method::POST, url.clone()).form(form.pairs());
-            api.send_json_sensitive::<T, ErrorBody>(request)
+            api.send_json_sensitive::<T, ErrorBody>(request, form.sent())
         })
         .await
     }
@@ -387,7 +394,7 @@ impl OAuthClient {
             .post_form::<TokenAnswer>(ops::TOKEN, &form, repeat)
             .await;
         let received = Instant::now();
-        let token = Token::from_response(answer?, received, requested)?;
+        let token = Token::from_response(answer?, received, requested, form.sent())?;
         tracing::debug!(grant_type = %grant_type, expires_in_s = token.expires_in().as_secs(), "token received");
         Ok(token)
     }
@@ -407,21 +414,27 @@ impl OAuthClient {
         tracing::debug!(grant_type = %grant_type, scope = ?first.get("scope"), "token request");
         let url = self.endpoint(ops::TOKEN)?;
         let (url, api) = (&url, &self.inner.token_api);
+        // Every attempt's secrets (each has its own assertion), so that no answer shows any.
+        let mut sent = SentSecrets::default();
         let mut first = Some(first);
         let answer = with_retry(&self.inner.retry, Repeat::Safe, ops::TOKEN, || {
             let form = first
                 .take()
                 .map_or_else(|| build().map_err(|e| e.to_string()), Ok);
+            if let Ok(form) = &form {
+                sent.extend(form.sent());
+            }
+            let sent = sent.clone();
             async move {
                 let form = form.map_err(Error::InvalidRequest)?;
                 let request = api.request(Method::POST, url.clone()).form(form.pairs());
-                api.send_json_sensitive::<TokenAnswer, ErrorBody>(request)
+                api.send_json_sensitive::<TokenAnswer, ErrorBody>(request, &sent)
                     .await
             }
         })
         .await;
         let received = Instant::now();
-        let token = Token::from_response(answer?, received, requested)?;
+        let token = Token::from_response(answer?, received, requested, &sent)?;
         tracing::debug!(grant_type = %grant_type, expires_in_s = token.expires_in().as_secs(), "token received");
         Ok(token)
     }
@@ -430,10 +443,38 @@ impl OAuthClient {
     /// one when the server rotates it (it is kept otherwise). Sent once, never retried: a rotated
     /// refresh token may already be spent. For concurrent callers, use a
     /// [`super::UserSession`], which refreshes once for all of them.
+    ///
+    /// The new token's scopes are the ones the answer names; this call does not know the grant's,
+    /// so an answer without `scope` gives a token without scopes. [`OAuthClient::refresh_grant`]
+    /// (and a [`super::UserSession`]) keep the grant's scopes then, as RFC 6749 section 5.1 says.
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token, OAuthError> {
+        self.refresh_granted(refresh_token, None).await
+    }
+
+    /// Refreshes `token`'s grant with its refresh token, as [`OAuthClient::refresh`] does. When
+    /// the answer names no `scope`, the new token has `token`'s scopes (RFC 6749 sections 5.1 and
+    /// 6: an omitted scope is the one originally granted). A token without refresh token is
+    /// [`OAuthError::SignInRequired`].
+    pub async fn refresh_grant(&self, token: &Token) -> Result<Token, OAuthError> {
+        let Some(refresh_token) = token.refresh_token() else {
+            return Err(OAuthError::sign_in_required(
+                "the token has no refresh token",
+                None,
+            ));
+        };
+        self.refresh_granted(refresh_token, Some(token.scopes()))
+            .await
+    }
+
+    /// A refresh whose answer, when it names no `scope`, has the `granted` scopes.
+    pub(crate) async fn refresh_granted(
+        &self,
+        refresh_token: &RefreshToken,
+        granted: Option<&Scopes>,
+    ) -> Result<Token, OAuthError> {
         let mut form = self.token_form("refresh_token");
-        form.set("refresh_token", refresh_token.secret());
-        let mut token = self.request_token(form, Repeat::Never, None).await?;
+        form.set_secret("refresh_token", refresh_token.secret());
+        let mut token = self.request_token(form, Repeat::Never, granted).await?;
         token.keep_refresh_token(Some(refresh_token));
         Ok(token)
     }
@@ -441,7 +482,7 @@ impl OAuthClient {
     /// Revokes a token (RFC 7009). Any 200 answer is success, whatever its body.
     pub async fn revoke(&self, token: &str, hint: TokenTypeHint) -> Result<(), OAuthError> {
         let mut form = Form::default();
-        form.set("token", token)
+        form.set_secret("token", token)
             .set("token_type_hint", hint.as_str());
         // RFC 7009 identifies the client as the token endpoint does; APS also wants `client_id`.
         form.set("client_id", self.inner.credentials.client_id.clone());
@@ -450,7 +491,7 @@ impl OAuthClient {
         let api = &self.inner.token_api;
         with_retry(&self.inner.retry, Repeat::Safe, ops::REVOKE, || {
             let request = api.request(Method::POST, url.clone()).form(form.pairs());
-            api.send_empty::<ErrorBody>(request)
+            api.send_empty_sensitive::<ErrorBody>(request, form.sent())
         })
         .await?;
         Ok(())
@@ -472,7 +513,7 @@ impl OAuthClient {
     /// not an error.
     pub async fn introspect(&self, token: &str) -> Result<Introspection, OAuthError> {
         let mut form = Form::default();
-        form.set("token", token);
+        form.set_secret("token", token);
         self.inner.credentials.authenticate(&mut form);
         let answer = self
             .post_form::<Introspection>(ops::INTROSPECT, &form, Repeat::Safe)

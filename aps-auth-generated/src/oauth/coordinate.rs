@@ -5,6 +5,7 @@
 //! (logged): a store outage degrades sharing, never the caller.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::client::OAuthClient;
@@ -51,8 +52,8 @@ where
     W: FnOnce(Option<StoreEntry>) -> Fut,
     Fut: Future<Output = Result<Done, OAuthError>>,
 {
-    let store = client.token_store().clone();
-    let store = &*store;
+    let shared = client.token_store().clone();
+    let store = &*shared;
     let mut latest = match store.load(key).await {
         Ok(Some(entry)) if usable(&entry) => return Ok(Outcome::Found(entry)),
         Ok(entry) => entry,
@@ -67,7 +68,14 @@ where
         .unwrap_or_else(Instant::now);
     loop {
         match store.lock(key, client.lock_ttl()).await {
-            Ok(Some(lock)) => return locked(store, key, lock, usable, work).await,
+            Ok(Some(lock)) => {
+                let held = Held {
+                    store: shared.clone(),
+                    key: key.clone(),
+                    lock: Some(lock),
+                };
+                return locked(held, usable, work).await;
+            }
             Ok(None) => {}
             Err(e) => {
                 degraded(key, &e);
@@ -90,22 +98,50 @@ where
     }
 }
 
+/// A lock this process holds. Released by [`Held::release`]; if the work is abandoned instead
+/// (it panicked, or its task was dropped), dropping it releases the lock from a task of its own,
+/// so the others do not wait for the lock's expiry.
+struct Held {
+    store: Arc<dyn TokenStore>,
+    key: StoreKey,
+    lock: Option<LockToken>,
+}
+
+impl Held {
+    async fn release(mut self) {
+        if let Some(lock) = self.lock.take() {
+            release(&*self.store, &self.key, &lock).await;
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let Some(lock) = self.lock.take() else {
+            return;
+        };
+        let (store, key) = (self.store.clone(), self.key.clone());
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { release(&*store, &key, &lock).await });
+            }
+            Err(_) => tracing::warn!(key = ?key, "the store's lock was abandoned; it will expire"),
+        }
+    }
+}
+
 /// The work under the lock: look again, work, save, release.
-async fn locked<U, W, Fut>(
-    store: &dyn TokenStore,
-    key: &StoreKey,
-    lock: LockToken,
-    usable: U,
-    work: W,
-) -> Result<Outcome, OAuthError>
+async fn locked<U, W, Fut>(held: Held, usable: U, work: W) -> Result<Outcome, OAuthError>
 where
     U: Fn(&StoreEntry) -> bool,
     W: FnOnce(Option<StoreEntry>) -> Fut,
     Fut: Future<Output = Result<Done, OAuthError>>,
 {
+    let (shared, key) = (held.store.clone(), held.key.clone());
+    let (store, key) = (&*shared, &key);
     let entry = match store.load(key).await {
         Ok(Some(entry)) if usable(&entry) => {
-            release(store, key, &lock).await;
+            held.release().await;
             return Ok(Outcome::Found(entry));
         }
         Ok(entry) => entry,
@@ -130,7 +166,7 @@ where
             Err(e) => degraded(key, &e),
         }
     }
-    release(store, key, &lock).await;
+    held.release().await;
     done.map(Done::into_outcome)
 }
 

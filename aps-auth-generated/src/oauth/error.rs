@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 
 use super::protocol::ErrorBody;
 use super::store::StoreError;
+use crate::runtime::redact::{RedactSent, SentSecrets};
 use crate::{Error, RateLimit};
 
 /// An OAuth 2.0 error code (RFC 6749 sections 4.1.2.1 and 5.2, RFC 7009, OpenID Connect).
@@ -41,6 +42,14 @@ pub enum OAuthErrorCode {
 }
 
 impl OAuthErrorCode {
+    /// A code from the server's text, where an unregistered one is redacted (`sent` masked).
+    pub(crate) fn from_server(code: &str, sent: &SentSecrets) -> Self {
+        match Self::parse(code) {
+            Self::Other(other) => Self::Other(sent.redact(&other)),
+            registered => registered,
+        }
+    }
+
     /// Reads a code as the server wrote it.
     pub fn parse(code: &str) -> Self {
         match code {
@@ -97,7 +106,8 @@ pub enum OAuthError {
     Authorization {
         /// The `error` parameter.
         error: OAuthErrorCode,
-        /// The `error_description` parameter.
+        /// The `error_description` parameter, redacted as an error answer's (the request's
+        /// `state` and PKCE verifier masked).
         description: Option<String>,
     },
     /// The redirect's `state` is not the one this authorization request sent: possible CSRF.
@@ -152,6 +162,11 @@ pub struct Refusal {
     /// OAuth's `error_description`, when present.
     pub error_description: Option<String>,
     /// The error body: OAuth's fields, APS's (`developerMessage`, `errorCode`, ...) and any other.
+    ///
+    /// All of it is the server's text, redacted as error bodies are (JWTs, `Bearer` credentials,
+    /// secret keys' values) and with every secret the request sent (client secret, code, PKCE
+    /// verifier, refresh token, assertion) replaced by `[redacted]`; so is `error_description`.
+    /// An `error` that is not a registered OAuth code is redacted too.
     pub body: ErrorBody,
     /// The answer's rate-limit headers.
     pub rate_limit: RateLimit,
@@ -272,8 +287,10 @@ impl From<getrandom::Error> for OAuthError {
 }
 
 /// An error of a generated operation, whatever error type the document gives it, with its body
-/// read as the protocol's [`ErrorBody`] (from the raw body the runtime keeps), so
-/// [`OAuthError`] has one shape however the document describes errors.
+/// read as the protocol's [`ErrorBody`] (from the raw body the runtime keeps, redacted), so
+/// [`OAuthError`] has one shape however the document describes errors. Every text of the body
+/// goes through the body redaction (an [`ErrorBody`] the layer's own requests decoded has had
+/// their secrets masked already; this is idempotent).
 pub(crate) fn as_protocol_error<E: 'static>(err: Error<E>) -> Error<ErrorBody> {
     match err {
         Error::Api(api) => {
@@ -282,7 +299,11 @@ pub(crate) fn as_protocol_error<E: 'static>(err: Error<E>) -> Error<ErrorBody> {
             let parsed = match body.downcast::<ErrorBody>() {
                 Ok(own) => Ok(*own),
                 Err(_) => serde_json::from_str::<ErrorBody>(api.raw.as_str()),
-            };
+            }
+            .map(|mut body| {
+                body.redact_sent(&SentSecrets::default());
+                body
+            });
             match parsed {
                 Ok(body) => Error::Api(Box::new(crate::ApiError {
                     status: api.status,

@@ -18,25 +18,50 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use super::error::OAuthErrorCode;
 use crate::Scopes;
+use crate::runtime::redact::{RedactSent, SentSecrets};
 
 /// The longest lifetime a token answer is believed: a larger `expires_in` is capped to it, so a
 /// hostile or broken server cannot make a token live (or be cached) forever.
 pub const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
-/// A form body: name/value pairs in the order they are added, each name once.
+/// A form body: name/value pairs in the order they are added, each name once; and the secrets
+/// its request sends (its secret values, and those sent beside it, in a header), which travel
+/// with it to where an error answer is built and are masked there.
 #[derive(Default)]
-pub(crate) struct Form(Vec<(&'static str, String)>);
+pub(crate) struct Form {
+    pairs: Vec<(&'static str, String)>,
+    sent: SentSecrets,
+}
 
 impl Form {
     /// Adds `name=value`, replacing an earlier value of the same name.
     pub(crate) fn set(&mut self, name: &'static str, value: impl Into<String>) -> &mut Self {
         let value = value.into();
-        match self.0.iter_mut().find(|(n, _)| *n == name) {
+        match self.pairs.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = value,
-            None => self.0.push((name, value)),
+            None => self.pairs.push((name, value)),
         }
         self
+    }
+
+    /// Adds `name=value` for a secret value (a client secret, a code, a verifier, a token, an
+    /// assertion): never to be seen again in what the server answers.
+    pub(crate) fn set_secret(&mut self, name: &'static str, value: &str) -> &mut Self {
+        self.sent.add(value);
+        self.set(name, value)
+    }
+
+    /// Records a secret the request sends outside the form (the client secret in HTTP Basic).
+    pub(crate) fn sends_secret(&mut self, value: &str) -> &mut Self {
+        self.sent.add(value);
+        self
+    }
+
+    /// The secrets this request sends.
+    pub(crate) fn sent(&self) -> &SentSecrets {
+        &self.sent
     }
 
     /// Adds `name=value` when there is a value.
@@ -53,12 +78,12 @@ impl Form {
 
     /// The pairs, for `reqwest::RequestBuilder::form`.
     pub(crate) fn pairs(&self) -> &[(&'static str, String)] {
-        &self.0
+        &self.pairs
     }
 
     /// The value of `name`, if set.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        self.pairs
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
@@ -69,7 +94,7 @@ impl Form {
 impl fmt::Debug for Form {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
-            .entries(self.0.iter().map(|(n, _)| n))
+            .entries(self.pairs.iter().map(|(n, _)| n))
             .finish()
     }
 }
@@ -164,6 +189,36 @@ pub struct ErrorBody {
     /// Every other field, as sent.
     #[serde(flatten)]
     pub extra: ExtraFields,
+}
+
+/// Every text of an error answer is the server's: the OAuth `error` code is kept when it is one
+/// of the registered codes (a fixed word, which reveals nothing), everything else goes through
+/// the body redaction and has the request's secrets masked.
+impl RedactSent for ErrorBody {
+    fn redact_sent(&mut self, sent: &SentSecrets) {
+        if let Some(code) = &mut self.error
+            && matches!(OAuthErrorCode::parse(code), OAuthErrorCode::Other(_))
+        {
+            *code = sent.redact(code);
+        }
+        for text in [
+            &mut self.error_description,
+            &mut self.error_uri,
+            &mut self.developer_message,
+            &mut self.error_code,
+            &mut self.more_info,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *text = sent.redact(text);
+        }
+        let mut extra = Value::Object(std::mem::take(&mut self.extra.0).into_iter().collect());
+        extra.redact_sent(sent);
+        if let Value::Object(map) = extra {
+            self.extra.0 = map.into_iter().collect();
+        }
+    }
 }
 
 /// What an introspection answer says about a token (RFC 7662 section 2.2).
@@ -298,6 +353,36 @@ mod tests {
         let answer: TokenAnswer =
             serde_json::from_str(r#"{"access_token":"a","expires_in":{"no":1}}"#).unwrap();
         assert!(answer.expires_in.is_none());
+    }
+
+    #[test]
+    fn error_bodies_lose_sent_secrets_and_token_shapes_but_keep_registered_codes() {
+        let mut sent = SentSecrets::default();
+        sent.add("the-client-secret");
+        sent.add("grant");
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+        let mut body: ErrorBody = serde_json::from_value(serde_json::json!({
+            "error": "invalid_grant",
+            "error_description": "the-client-secret is wrong",
+            "error_uri": "https://x/?s=the-client-secret",
+            "developerMessage": format!("assertion {jwt}"),
+            "errorCode": "the%2Dclient%2Dsecret",
+            "more info": "Bearer abc.def",
+            "echo": {"sent": ["the-client-secret"], "n": 1}
+        }))
+        .unwrap();
+        body.redact_sent(&sent);
+        // A registered code is a fixed word: kept, even though it contains a sent value.
+        assert_eq!(body.error.as_deref(), Some("invalid_grant"));
+        let shown = format!("{body:?} {:?}", body.extra.0);
+        for gone in ["the-client-secret", "the%2Dclient", "eyJhbGci", "abc.def"] {
+            assert!(!shown.contains(gone), "{gone}: {shown}");
+        }
+        assert_eq!(body.extra.get("echo").unwrap()["n"], 1);
+        let mut body: ErrorBody =
+            serde_json::from_str(r#"{"error":"bad the-client-secret"}"#).unwrap();
+        body.redact_sent(&sent);
+        assert_eq!(body.error.as_deref(), Some("bad [redacted]"));
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //!
 //! Keys are SHA-256 hashes: no client id, scope, session id or token appears in a key. Values
 //! hold tokens in clear: protect the server (see the README).
+//!
+//! An entry whose version (`v`) is not a `u64` in decimal is treated as absent and overwritten;
+//! one whose token (`t`) does not read is ignored (logged), and replaced by the next write that
+//! does not compare versions.
 
 use std::time::Duration;
 
@@ -20,10 +24,17 @@ use super::store::{
     Expected, LockToken, StoreEntry, StoreError, StoreFuture, StoreKey, TokenStore,
 };
 
-/// Writes `t` and `v` if the version is as expected, and sets the expiry.
+/// Writes `t` and `v` if the version is as expected, and sets the expiry. A `v` that is not a
+/// version this store writes (a `u64` in decimal without leading zeros) counts as no entry
+/// ("0"), as `load` treats it as absent.
 /// KEYS[1]: key; ARGV: expected version ("any" or a number), new version, JSON, ttl in ms.
 const SAVE: &str = r"
-if ARGV[1] ~= 'any' and (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then
+local v = redis.call('HGET', KEYS[1], 'v') or '0'
+if v ~= '0' and (not string.match(v, '^[1-9][0-9]*$') or #v > 20
+    or (#v == 20 and v > '18446744073709551615')) then
+  v = '0'
+end
+if ARGV[1] ~= 'any' and v ~= ARGV[1] then
   return 0
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 't', ARGV[3])
@@ -129,6 +140,12 @@ fn failed(what: &str, error: &redis::RedisError) -> StoreError {
     StoreError::new(format!("Redis {what}: {kind}"))
 }
 
+/// A version as this store writes it: a `u64` in decimal, without sign or leading zeros.
+fn parse_version(text: &str) -> Option<u64> {
+    let version = text.parse::<u64>().ok()?;
+    (version.to_string() == text).then_some(version)
+}
+
 /// Milliseconds for `PX`/`PEXPIRE`: at least 1 (0 is an error), at most a year.
 fn millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.min(super::protocol::MAX_LIFETIME).as_millis())
@@ -140,7 +157,7 @@ impl TokenStore for RedisStore {
     fn load<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, Option<StoreEntry>> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
-            let (version, json): (Option<u64>, Option<String>) = redis::cmd("HMGET")
+            let (version, json): (Option<String>, Option<String>) = redis::cmd("HMGET")
                 .arg(self.key(key))
                 .arg("v")
                 .arg("t")
@@ -150,8 +167,14 @@ impl TokenStore for RedisStore {
             let (Some(version), Some(json)) = (version, json) else {
                 return Ok(None);
             };
-            // A value this store did not write (or an older format) is treated as absent and
-            // will be overwritten; its content is not echoed.
+            // A version this store did not write (not a `u64` in decimal, as `SAVE` checks too)
+            // is treated as absent; its value is not echoed.
+            let Some(version) = parse_version(&version) else {
+                tracing::warn!(key = ?key, "unreadable version in Redis; the entry is ignored");
+                return Ok(None);
+            };
+            // A token this store did not write (or an older format) is treated as absent until a
+            // write replaces it; its content is not echoed.
             match serde_json::from_str(&json) {
                 Ok(token) => Ok(Some(StoreEntry { version, token })),
                 Err(e) => {
@@ -235,5 +258,29 @@ impl TokenStore for RedisStore {
                 .map_err(|e| failed("remove", &e))?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_versions_this_store_writes_are_read() {
+        assert_eq!(parse_version("0"), Some(0));
+        assert_eq!(parse_version("42"), Some(42));
+        assert_eq!(parse_version("18446744073709551615"), Some(u64::MAX));
+        for foreign in [
+            "",
+            "-1",
+            "+1",
+            "007",
+            "1e3",
+            " 1",
+            "abc",
+            "18446744073709551616",
+        ] {
+            assert_eq!(parse_version(foreign), None, "{foreign}");
+        }
     }
 }

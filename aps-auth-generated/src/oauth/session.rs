@@ -10,7 +10,7 @@ use super::client::OAuthClient;
 use super::coordinate::{self, Done, Outcome};
 use super::error::{OAuthError, OAuthErrorCode};
 use super::flight::SingleFlight;
-use super::store::{Expected, StoreEntry, StoreKey};
+use super::store::{Expected, StoreEntry, StoreKey, next_version};
 use super::token::Token;
 
 /// How long a shared session stays in the store after its last write: the lifetime of an APS
@@ -64,6 +64,7 @@ impl OAuthClient {
     pub async fn shared_session(&self, session_id: &str, token: Token) -> UserSession {
         let key = StoreKey::session(self.credentials().client_id(), session_id);
         let store = self.token_store();
+        // The version there now, for the compare-and-set (a foreign one included: it is replaced).
         let current = match store.load(&key).await {
             Ok(entry) => entry.map_or(0, |e| e.version),
             Err(e) => {
@@ -72,7 +73,7 @@ impl OAuthClient {
             }
         };
         let entry = StoreEntry {
-            version: current + 1,
+            version: next_version(current),
             token: token.to_stored(),
         };
         match store
@@ -96,12 +97,19 @@ impl OAuthClient {
     pub async fn resume_session(&self, session_id: &str) -> Result<UserSession, OAuthError> {
         let key = StoreKey::session(self.credentials().client_id(), session_id);
         match self.token_store().load(&key).await {
-            Ok(Some(entry)) => Ok(UserSession::new(
+            Ok(Some(entry)) if !entry.is_foreign() => Ok(UserSession::new(
                 self.clone(),
                 Some(key),
                 Token::from_stored(entry.token),
                 entry.version,
             )),
+            Ok(Some(_)) => {
+                tracing::warn!(key = ?key, "the stored session has a version this layer never writes; treated as absent");
+                Err(OAuthError::sign_in_required(
+                    "the token store has no usable session (its version was not written by this layer)",
+                    None,
+                ))
+            }
             Ok(None) => Err(OAuthError::sign_in_required(
                 "the token store has no such session",
                 None,
@@ -226,22 +234,28 @@ impl SessionInner {
     async fn refresh_once(&self, seen: u64) -> Result<Token, OAuthError> {
         let Some(key) = &self.shared else {
             let token = self.refresh_with(self.current_token(), None).await?.token;
-            self.adopt(token.clone(), seen + 1);
+            self.adopt(token.clone(), next_version(seen));
             return Ok(token);
         };
+        // Versions come from the store, which may hold anything: no arithmetic on them but
+        // `next_version`, and an entry with a foreign version is neither adopted nor built on
+        // (it is overwritten, compared on its own version).
         let outcome = coordinate::once(
             &self.client,
             key,
-            |entry| entry.version > seen,
+            |entry| !entry.is_foreign() && entry.version > seen,
             |entry| async move {
                 // The newest refresh token: the store's, unless this process has a newer one
                 // (the store lost its data, say).
                 let in_store = entry.as_ref().map_or(0, |e| e.version);
                 let (base, token) = match entry {
-                    Some(e) if e.version >= seen => (e.version, Token::from_stored(e.token)),
-                    _ => (seen.max(in_store), self.current_token()),
+                    Some(e) if !e.is_foreign() && e.version >= seen => {
+                        (e.version, Token::from_stored(e.token))
+                    }
+                    Some(e) if !e.is_foreign() => (seen.max(e.version), self.current_token()),
+                    _ => (seen, self.current_token()),
                 };
-                let mut done = self.refresh_with(token, Some(base + 1)).await?;
+                let mut done = self.refresh_with(token, Some(next_version(base))).await?;
                 if let Some((_, expected, _)) = &mut done.save {
                     *expected = Expected::Version(in_store);
                 }
@@ -256,7 +270,7 @@ impl SessionInner {
                 token
             }
             Outcome::Did(token, version) => {
-                self.adopt(token.clone(), version.max(seen + 1));
+                self.adopt(token.clone(), version.max(next_version(seen)));
                 token
             }
         })
@@ -276,7 +290,12 @@ impl SessionInner {
                 None,
             ));
         };
-        let fresh = match self.client.refresh(refresh_token).await {
+        // An answer without `scope` keeps the grant's (RFC 6749 section 6).
+        let fresh = match self
+            .client
+            .refresh_granted(refresh_token, Some(token.scopes()))
+            .await
+        {
             Ok(fresh) => fresh,
             Err(OAuthError::Refused(refusal))
                 if refusal.error == Some(OAuthErrorCode::InvalidGrant) =>

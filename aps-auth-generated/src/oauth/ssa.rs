@@ -275,9 +275,9 @@ impl SsaProvider {
         let audience = self.client.endpoint(ops::TOKEN)?.to_string();
         let build = || -> Result<Form, OAuthError> {
             let mut form = self.client.token_form(JWT_BEARER_GRANT_TYPE);
-            form.set(
+            form.set_secret(
                 "assertion",
-                self.assertion(&audience, scopes, SystemTime::now())?,
+                &self.assertion(&audience, scopes, SystemTime::now())?,
             );
             if !scopes.is_empty() {
                 form.set("scope", scopes.to_string());

@@ -92,10 +92,29 @@ pub enum Expected {
 /// A stored token and its version, which every write of a session increases by one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoreEntry {
-    /// Increased by one at every write of a session (two-legged entries stay at 0).
+    /// Increased by one at every write of a session (two-legged entries stay at 0). `u64::MAX`
+    /// has no successor: the layer never writes it, and treats an entry that has it as absent
+    /// (it is overwritten, with a compare-and-set on that very version).
     pub version: u64,
     /// The token.
     pub token: StoredToken,
+}
+
+impl StoreEntry {
+    /// Whether the version is one the layer cannot build on (`u64::MAX`): a value it did not
+    /// write, treated as absent.
+    pub(crate) fn is_foreign(&self) -> bool {
+        self.version == u64::MAX
+    }
+}
+
+/// The version written after `version`: one more, or 1 when that would be `u64::MAX` or
+/// overflow (only a foreign value gets there; the count starts again).
+pub(crate) fn next_version(version: u64) -> u64 {
+    version
+        .checked_add(1)
+        .filter(|next| *next != u64::MAX)
+        .unwrap_or(1)
 }
 
 /// A key of a [`TokenStore`]: `v1:2l:<hash>` for a two-legged token (client id and scope set),
@@ -311,6 +330,24 @@ mod tests {
             format!("{:?}", LockToken::generate().unwrap()),
             "LockToken([redacted])"
         );
+    }
+
+    #[test]
+    fn versions_from_a_store_never_overflow() {
+        assert_eq!(next_version(0), 1);
+        assert_eq!(next_version(41), 42);
+        assert_eq!(next_version(u64::MAX - 1), 1);
+        assert_eq!(next_version(u64::MAX), 1);
+        let token: StoredToken = serde_json::from_str(
+            r#"{"access_token":"a","token_type":"Bearer","expires_at_ms":0,"lifetime_s":0}"#,
+        )
+        .unwrap();
+        let entry = |version| StoreEntry {
+            version,
+            token: token.clone(),
+        };
+        assert!(entry(u64::MAX).is_foreign());
+        assert!(!entry(u64::MAX - 1).is_foreign() && !entry(0).is_foreign());
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@ use super::retry::Repeat;
 use super::secrets::{AuthorizationCode, CsrfState, PkceVerifier, random_unreserved};
 use super::token::Token;
 use crate::Scopes;
+use crate::runtime::redact::SentSecrets;
 
 /// A started authorization: send the user to [`AuthorizationRequest::url`], keep this value
 /// (it holds the PKCE verifier and the `state`), and give it the redirect when the user comes back.
@@ -87,9 +88,9 @@ impl OAuthClient {
         code: AuthorizationCode,
     ) -> Result<Token, OAuthError> {
         let mut form = self.token_form("authorization_code");
-        form.set("code", code.secret())
+        form.set_secret("code", code.secret())
             .set("redirect_uri", request.redirect_uri.clone())
-            .set("code_verifier", request.verifier.secret());
+            .set_secret("code_verifier", request.verifier.secret());
         let mut token = self
             .request_token(form, Repeat::Never, Some(&request.scopes))
             .await?;
@@ -253,6 +254,11 @@ impl AuthorizationRequest {
         if state.map(CsrfState::new).as_ref() != Some(&self.state) {
             return Err(OAuthError::StateMismatch);
         }
+        // What the redirect says is the server's (or anyone's) text: shown redacted, with this
+        // request's secrets masked.
+        let mut sent = SentSecrets::default();
+        sent.add(self.state.secret());
+        sent.add(self.verifier.secret());
         if url.scheme() != expected.scheme()
             || url.host() != expected.host()
             || url.port_or_known_default() != expected.port_or_known_default()
@@ -261,9 +267,9 @@ impl AuthorizationRequest {
             return Err(OAuthError::InvalidRedirect(format!(
                 "it goes to {}://{}{}{}, not to the redirect URI",
                 url.scheme(),
-                url.host_str().unwrap_or(""),
+                sent.redact(url.host_str().unwrap_or("")),
                 url.port().map(|p| format!(":{p}")).unwrap_or_default(),
-                url.path()
+                sent.redact(url.path())
             )));
         }
         // RFC 9207: an authorization server that names itself must be the one asked (mix-up
@@ -274,7 +280,8 @@ impl AuthorizationRequest {
             && *iss != self.issuer
         {
             return Err(OAuthError::InvalidRedirect(format!(
-                "its `iss` is `{iss}`, not this client's issuer `{}` (RFC 9207)",
+                "its `iss` is `{}`, not this client's issuer `{}` (RFC 9207)",
+                sent.redact(iss),
                 self.issuer
             )));
         }
@@ -286,8 +293,8 @@ impl AuthorizationRequest {
         }
         if let Some(error) = error {
             return Err(OAuthError::Authorization {
-                error: OAuthErrorCode::parse(&error),
-                description,
+                error: OAuthErrorCode::from_server(&error, &sent),
+                description: description.map(|d| sent.redact(&d)),
             });
         }
         match code {

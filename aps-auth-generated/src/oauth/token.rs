@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::error::OAuthError;
 use super::protocol::{ExtraFields, MAX_LIFETIME, TokenAnswer};
 use super::secrets::{AccessToken, IdToken, RefreshToken};
+use crate::runtime::redact::SentSecrets;
 use crate::{ApiResponse, RateLimit, Scopes};
 
 /// The lifetime assumed when a token answer has no `expires_in` (RFC 6749 makes it optional).
@@ -32,12 +33,14 @@ pub struct Token {
 
 impl Token {
     /// Reads a token answer. `received` is when the answer arrived (expiry counts from there);
-    /// `requested` are the scopes asked for, which RFC 6749 says were granted when the answer
-    /// names none.
+    /// `requested` are the scopes asked for (for a refresh: the grant's), which RFC 6749 says
+    /// were granted when the answer names none. A blank `scope` names none too.
+    /// An error quotes the server's words with `sent` (the request's secrets) masked.
     pub(crate) fn from_response(
         answer: ApiResponse<TokenAnswer>,
         received: Instant,
         requested: Option<&Scopes>,
+        sent: &SentSecrets,
     ) -> Result<Token, OAuthError> {
         let rate_limit = answer.rate_limit();
         let body = answer.into_inner();
@@ -47,7 +50,8 @@ impl Token {
         let token_type = body.token_type.unwrap_or_else(|| "Bearer".into());
         if !token_type.eq_ignore_ascii_case("bearer") {
             return Err(OAuthError::InvalidTokenResponse(format!(
-                "token_type `{token_type}` is not Bearer"
+                "token_type `{}` is not Bearer",
+                sent.redact(&token_type)
             )));
         }
         // Clamped to [0, MAX_LIFETIME]: a server's number never overflows the clock.
@@ -62,6 +66,7 @@ impl Token {
             lifetime,
             scopes: body
                 .scope
+                .filter(|granted| !granted.is_empty())
                 .or_else(|| requested.cloned())
                 .unwrap_or_default(),
             refresh_token: body.refresh_token.map(RefreshToken::new),
@@ -262,7 +267,7 @@ mod tests {
     fn token(json: &str) -> Token {
         let answer: TokenAnswer = serde_json::from_str(json).unwrap();
         let answer = ApiResponse::new(StatusCode::OK, HeaderMap::new(), answer);
-        Token::from_response(answer, Instant::now(), None).unwrap()
+        Token::from_response(answer, Instant::now(), None, &SentSecrets::default()).unwrap()
     }
 
     #[test]
@@ -316,6 +321,31 @@ mod tests {
             let _ = t.expires_within(Duration::MAX);
             let _ = t.to_stored();
         }
+    }
+
+    #[test]
+    fn an_answer_without_scope_grants_the_requested_scopes() {
+        let requested: Scopes = "data:read bucket:read".parse().unwrap();
+        for json in [
+            r#"{"access_token":"a"}"#,
+            r#"{"access_token":"a","scope":""}"#,
+            r#"{"access_token":"a","scope":"  "}"#,
+            r#"{"access_token":"a","scope":null}"#,
+            r#"{"access_token":"a","scope":42}"#,
+        ] {
+            let answer: TokenAnswer = serde_json::from_str(json).unwrap();
+            let answer = ApiResponse::new(StatusCode::OK, HeaderMap::new(), answer);
+            let t = Token::from_response(
+                answer,
+                Instant::now(),
+                Some(&requested),
+                &SentSecrets::default(),
+            )
+            .unwrap();
+            assert_eq!(t.scopes(), &requested, "{json}");
+        }
+        let named = token(r#"{"access_token":"a","scope":"data:read"}"#);
+        assert_eq!(named.scopes().to_string(), "data:read");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use reqwest::{RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -14,7 +14,7 @@ use url::Url;
 use super::auth::TokenSource;
 use super::error::{ApiError, DecodeError, Error, RAW_BODY_CAP, RawBody, StatusError};
 use super::lenient;
-use super::redact::{scrub_message, scrub_sensitive_message};
+use super::redact::{RedactSent, SentSecrets, scrub_message, scrub_sensitive_message};
 use super::response::ApiResponse;
 
 /// The timeout applied to each request unless [`ClientBuilder::timeout`] says otherwise.
@@ -269,22 +269,56 @@ impl Client {
     /// Sends and decodes a JSON answer like `send_json`, for answers that may carry tokens
     /// (the OAuth layer's token requests): when a success answer does not decode, the
     /// [`DecodeError`] keeps no body at all and a decoder message with nothing of the body.
+    /// `sent` are the secrets the request carries (its form's): an error answer has them masked
+    /// wherever it shows server text, its decoded error body (`E::redact_sent`) included.
     #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
-    pub(crate) async fn send_json_sensitive<T: DeserializeOwned, E: DeserializeOwned>(
+    pub(crate) async fn send_json_sensitive<
+        T: DeserializeOwned,
+        E: DeserializeOwned + RedactSent,
+    >(
         &self,
         request: RequestBuilder,
+        sent: &SentSecrets,
     ) -> Result<ApiResponse<T>, Error<E>> {
-        decode_json_with(self.execute(request).await?, Sensitivity::Withhold)
+        let raw = self.execute_masked(request, sent, E::redact_sent).await?;
+        decode_json_with(raw, Sensitivity::Withhold, sent)
+    }
+
+    /// Sends, ignoring the body of a success answer, masking `sent` in an error answer as
+    /// [`Client::send_json_sensitive`] does.
+    #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
+    pub(crate) async fn send_empty_sensitive<E: DeserializeOwned + RedactSent>(
+        &self,
+        request: RequestBuilder,
+        sent: &SentSecrets,
+    ) -> Result<ApiResponse<()>, Error<E>> {
+        let raw = self.execute_masked(request, sent, E::redact_sent).await?;
+        Ok(ApiResponse::new(raw.status, raw.headers, ()))
     }
 
     /// Sends; a success status yields the raw answer (at most `max_body_size` bytes), an error
-    /// status the decoded error.
+    /// status the decoded error, with the credential of the request's `Authorization` header
+    /// masked in its raw body.
     pub(super) async fn execute<E: DeserializeOwned>(
         &self,
         request: RequestBuilder,
     ) -> Result<Raw, Error<E>> {
+        self.execute_masked(request, &SentSecrets::default(), |_, _| {})
+            .await
+    }
+
+    /// [`Client::execute`], for a request that also sends the secrets `sent`: an error answer
+    /// has them (and the `Authorization` credential) masked in its raw body and reason, and
+    /// `redact` masks them in the decoded error body.
+    async fn execute_masked<E: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+        sent: &SentSecrets,
+        redact: impl FnOnce(&mut E, &SentSecrets),
+    ) -> Result<Raw, Error<E>> {
         let (http, request) = request.build_split();
         let request = request.map_err(Error::Transport)?;
+        let authorization = request.headers().get(AUTHORIZATION).cloned();
         let requested = request.url().clone();
         let response = http.execute(request).await.map_err(Error::Transport)?;
         let status = response.status();
@@ -313,7 +347,13 @@ impl Client {
         let (body, truncated) = read_capped(response, RAW_BODY_CAP)
             .await
             .map_err(Error::Transport)?;
-        Err(decode_error(status, headers, &body, truncated))
+        let mut sent = sent.clone();
+        if let Some(value) = &authorization {
+            sent.add_authorization(value);
+        }
+        Err(decode_error(
+            status, headers, &body, truncated, &sent, redact,
+        ))
     }
 }
 
@@ -340,23 +380,25 @@ enum Sensitivity {
 /// Decodes a success answer's JSON body; a wrong content type, an empty body or JSON of the wrong
 /// shape is a [`DecodeError`].
 pub(super) fn decode_json<T: DeserializeOwned, E>(raw: Raw) -> Result<ApiResponse<T>, Error<E>> {
-    decode_json_with(raw, Sensitivity::Keep)
+    decode_json_with(raw, Sensitivity::Keep, &SentSecrets::default())
 }
 
 fn decode_json_with<T: DeserializeOwned, E>(
     raw: Raw,
     sensitivity: Sensitivity,
+    sent: &SentSecrets,
 ) -> Result<ApiResponse<T>, Error<E>> {
     let content_type = content_type(&raw.headers);
     let withhold = sensitivity == Sensitivity::Withhold;
     let fail = |reason: String| {
+        let reason = sent.mask(&reason, false).into_owned();
         let (reason, body) = if withhold {
             (
                 format!("{reason}; the body was withheld because it may carry tokens"),
                 RawBody::withheld(),
             )
         } else {
-            (reason, RawBody::new(&raw.body, false))
+            (reason, RawBody::masked(&raw.body, false, sent))
         };
         Error::Decode(Box::new(DecodeError {
             status: raw.status,
@@ -434,11 +476,15 @@ fn is_json(content_type: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 
+/// An error answer: its body decoded as `E` (then `redact`ed), or kept as a [`StatusError`];
+/// every text of it has `sent` masked.
 fn decode_error<E: DeserializeOwned>(
     status: StatusCode,
     headers: HeaderMap,
     body: &[u8],
     truncated: bool,
+    sent: &SentSecrets,
+    redact: impl FnOnce(&mut E, &SentSecrets),
 ) -> Error<E> {
     let content_type = content_type(&headers);
     let reason = if body.iter().all(u8::is_ascii_whitespace) {
@@ -449,11 +495,12 @@ fn decode_error<E: DeserializeOwned>(
         format!("the body is larger than {RAW_BODY_CAP} bytes")
     } else {
         match serde_json::from_slice::<E>(body) {
-            Ok(parsed) => {
+            Ok(mut parsed) => {
+                redact(&mut parsed, sent);
                 return Error::Api(Box::new(ApiError {
                     status,
                     body: parsed,
-                    raw: RawBody::new(body, false),
+                    raw: RawBody::masked(body, false, sent),
                     headers,
                 }));
             }
@@ -466,8 +513,8 @@ fn decode_error<E: DeserializeOwned>(
     Error::Status(Box::new(StatusError {
         status,
         content_type,
-        reason,
-        body: RawBody::new(body, truncated),
+        reason: sent.mask(&reason, false).into_owned(),
+        body: RawBody::masked(body, truncated, sent),
         headers,
     }))
 }

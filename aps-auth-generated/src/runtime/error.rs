@@ -7,6 +7,7 @@ use std::fmt;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use super::redact::SentSecrets;
 use super::response::RateLimit;
 
 /// How much of a body an error keeps.
@@ -191,7 +192,10 @@ pub struct DecodeError {
 /// An answer's body as text: at most 16 KiB, invalid UTF-8 replaced, and secrets replaced by
 /// `[redacted]`: the values of `access_token`, `refresh_token`, `id_token`, `client_secret`,
 /// `password` and other secret keys (whatever their case and `_`/`-` separators, whatever the
-/// value's type), JWTs, and `Bearer` credentials, in JSON and in any other text.
+/// value's type), JWTs, and `Bearer` credentials, in JSON and in any other text; and any
+/// secret the request itself sent (the credential of its `Authorization` header; for the OAuth
+/// layer's requests also the client secret, code, PKCE verifier, refresh token or assertion),
+/// as itself or percent-, form- or JSON-encoded, wherever it appears.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawBody {
     text: String,
@@ -201,11 +205,19 @@ pub struct RawBody {
 
 impl RawBody {
     pub(crate) fn new(bytes: &[u8], truncated: bool) -> Self {
+        Self::masked(bytes, truncated, &SentSecrets::default())
+    }
+
+    /// A body with, besides what [`RawBody::new`] redacts, every secret the request sent masked
+    /// (also one cut short where the body was).
+    pub(crate) fn masked(bytes: &[u8], truncated: bool, sent: &SentSecrets) -> Self {
+        let truncated = truncated || bytes.len() > RAW_BODY_CAP;
         let capped = &bytes[..bytes.len().min(RAW_BODY_CAP)];
-        let text = super::redact::redact_body(&String::from_utf8_lossy(capped));
+        let text =
+            super::redact::redact_body_sent(&String::from_utf8_lossy(capped), sent, truncated);
         RawBody {
             text,
-            truncated: truncated || bytes.len() > RAW_BODY_CAP,
+            truncated,
             withheld: false,
         }
     }

@@ -11,6 +11,11 @@
 //! The text scanner works on ASCII bytes only and cuts only at ASCII bytes or the ends of the
 //! text, so it cannot split a character; it reads each byte a bounded number of times.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine as _;
+use reqwest::header::HeaderValue;
 use serde_json::Value;
 
 /// Keys whose values are secrets wherever they appear in a body, normalised by [`normalize`]
@@ -54,36 +59,248 @@ fn normalize(key: &str) -> String {
 
 /// Redacts a body: JSON structurally, anything else textually.
 pub(crate) fn redact_body(text: &str) -> String {
+    redact_body_sent(text, &SentSecrets::default(), false)
+}
+
+/// Redacts a body as [`redact_body`] does, and masks every value in `sent` wherever it appears
+/// (as itself, percent- or form-encoded, or JSON-escaped). `cut`: the text was cut short, so a
+/// secret may be cut short at its end too.
+pub(crate) fn redact_body_sent(text: &str, sent: &SentSecrets, cut: bool) -> String {
     match serde_json::from_str::<Value>(text) {
         Ok(mut value) => {
-            redact_value(&mut value);
+            redact_value(&mut value, sent);
             value.to_string()
         }
-        Err(_) => redact_text(text),
+        Err(_) => redact_text(&sent.mask(text, cut)),
     }
 }
 
-fn redact_value(value: &mut Value) {
+fn redact_value(value: &mut Value, sent: &SentSecrets) {
     match value {
         Value::Object(map) => {
+            // A key is server text too: one that carries a sent secret is renamed.
+            if !sent.is_empty() && map.keys().any(|k| sent.mask(k, false) != k.as_str()) {
+                *map = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, v)| (sent.mask(&k, false).into_owned(), v))
+                    .collect();
+            }
             for (key, child) in map.iter_mut() {
                 if is_secret_key(key) {
                     *child = Value::String(REDACTED.into());
                 } else {
-                    redact_value(child);
+                    redact_value(child, sent);
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(redact_value),
+        Value::Array(items) => items.iter_mut().for_each(|item| redact_value(item, sent)),
         // A string may itself carry a form body, a JWT or an `Authorization` header.
         Value::String(s) => {
-            let redacted = redact_text(s);
+            let redacted = sent.redact(s);
             if redacted != *s {
                 *s = redacted;
             }
         }
         _ => {}
     }
+}
+
+/// What a request sent that the server must never be seen to echo: a client secret, a code, a
+/// PKCE verifier, a refresh token, an assertion, the credential of its `Authorization` header.
+/// They travel with the request to where its error is built, which masks each of them in every
+/// text the server sent (bodies, `error_description`, APS's `developerMessage`...), as itself
+/// and in its encoded forms. `Debug` shows how many there are, nothing else.
+#[derive(Clone, Default)]
+pub(crate) struct SentSecrets(Vec<String>);
+
+impl fmt::Debug for SentSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SentSecrets({} [redacted])", self.0.len())
+    }
+}
+
+/// Server text redacted by the text scanner and with these secrets masked.
+pub(crate) trait RedactSent {
+    /// Redacts every text of `self` that came from the server, masking `sent`.
+    fn redact_sent(&mut self, sent: &SentSecrets);
+}
+
+impl RedactSent for Value {
+    fn redact_sent(&mut self, sent: &SentSecrets) {
+        redact_value(self, sent);
+    }
+}
+
+impl RedactSent for () {
+    fn redact_sent(&mut self, _: &SentSecrets) {}
+}
+
+impl SentSecrets {
+    /// Adds a value the request sends (an empty one is no secret).
+    pub(crate) fn add(&mut self, value: &str) {
+        if !value.is_empty() && !self.0.iter().any(|v| v == value) {
+            self.0.push(value.to_owned());
+            // Longest first: a secret that contains another is masked whole.
+            self.0.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        }
+    }
+
+    /// Adds every value of `other`.
+    #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
+    pub(crate) fn extend(&mut self, other: &SentSecrets) {
+        for value in &other.0 {
+            self.add(value);
+        }
+    }
+
+    /// Adds the credential of an `Authorization` header value: a bearer token, or the Basic
+    /// credential and the password it encodes (form-urlencoded, as RFC 6749 section 2.3.1 has
+    /// the client secret).
+    pub(crate) fn add_authorization(&mut self, value: &HeaderValue) {
+        let Ok(value) = value.to_str() else {
+            return;
+        };
+        let Some((scheme, credential)) = value.trim().split_once(' ') else {
+            self.add(value.trim());
+            return;
+        };
+        let credential = credential.trim();
+        self.add(credential);
+        if scheme.eq_ignore_ascii_case("basic")
+            && let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(credential)
+            && let Ok(decoded) = String::from_utf8(decoded)
+            && let Some((_, password)) = decoded.split_once(':')
+        {
+            self.add(password);
+            let plain: String = url::form_urlencoded::parse(format!("p={password}").as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .collect();
+            self.add(&plain);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Server text for an error: every sent secret masked, then JWTs, `Bearer` credentials and
+    /// secret keys' values as in a body.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        redact_text(&self.mask(text, false))
+    }
+
+    /// `text` with every occurrence of a sent secret replaced by `[redacted]`: written as itself,
+    /// with any of its bytes percent-encoded (either case of hex) or, for a space, as `+`, or
+    /// JSON-escaped (`\"`, `\\`, `\/`, `\u00XX`). With `cut`, a secret cut short by the end of the
+    /// text is masked too.
+    pub(crate) fn mask<'t>(&self, text: &'t str, cut: bool) -> Cow<'t, str> {
+        if self.0.is_empty() || text.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let bytes = text.as_bytes();
+        let mut out = String::new();
+        let mut copied = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let first = bytes[i];
+            let found = (text.is_char_boundary(i)).then(|| {
+                self.0
+                    .iter()
+                    .filter(|secret| {
+                        secret.as_bytes()[0] == first || matches!(first, b'%' | b'+' | b'\\')
+                    })
+                    .find_map(|secret| occurrence_end(bytes, i, secret.as_bytes(), cut))
+            });
+            match found.flatten() {
+                Some(end) if end > i && text.is_char_boundary(end) => {
+                    out.push_str(&text[copied..i]);
+                    out.push_str(REDACTED);
+                    copied = end;
+                    i = end;
+                }
+                _ => i += 1,
+            }
+        }
+        if copied == 0 {
+            return Cow::Borrowed(text);
+        }
+        out.push_str(&text[copied..]);
+        Cow::Owned(out)
+    }
+}
+
+/// The byte an escape at `at` stands for, and where the escape ends: `%XX`, `+` (a space in a
+/// form), or a JSON escape of an ASCII character.
+fn escaped_byte(text: &[u8], at: usize) -> Option<(u8, usize)> {
+    let hex = |digits: &[u8]| -> Option<u32> {
+        u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    match *text.get(at)? {
+        b'%' => {
+            let digits = text.get(at + 1..at + 3)?;
+            if !digits.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            Some((u8::try_from(hex(digits)?).ok()?, at + 3))
+        }
+        b'+' => Some((b' ', at + 1)),
+        b'\\' => match *text.get(at + 1)? {
+            c @ (b'"' | b'\\' | b'/') => Some((c, at + 2)),
+            b'u' => {
+                let digits = text.get(at + 2..at + 6)?;
+                if !digits.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                let code = hex(digits)?;
+                (code < 0x80).then_some((code as u8, at + 6))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Where an occurrence of `secret` that starts at `at` ends, each of its bytes written as itself
+/// or escaped ([`escaped_byte`]); with `cut`, an occurrence the end of the text cuts short ends
+/// there. Where a byte reads both ways (a `%` of the secret before `25`), both are tried, within
+/// a bounded number of steps.
+fn occurrence_end(text: &[u8], at: usize, secret: &[u8], cut: bool) -> Option<usize> {
+    let mut budget = secret.len().saturating_mul(4).max(64);
+    let mut pending = vec![(at, 0usize)];
+    while let Some((mut j, mut k)) = pending.pop() {
+        loop {
+            if k == secret.len() {
+                return Some(j);
+            }
+            if j == text.len() {
+                // The text ended inside the secret.
+                if cut && j > at {
+                    return Some(j);
+                }
+                break;
+            }
+            budget = budget.checked_sub(1)?;
+            let want = secret[k];
+            let literal = (text[j] == want).then_some(j + 1);
+            let escaped = escaped_byte(text, j)
+                .filter(|(byte, _)| *byte == want)
+                .map(|(_, end)| end);
+            j = match (literal, escaped) {
+                (Some(literal), Some(escaped)) => {
+                    pending.push((escaped, k + 1));
+                    literal
+                }
+                (Some(next), None) | (None, Some(next)) => next,
+                // An escape the end of a cut text interrupts.
+                (None, None) if cut && matches!(text[j], b'%' | b'\\') && text.len() - j < 6 => {
+                    return Some(text.len());
+                }
+                (None, None) => break,
+            };
+            k += 1;
+        }
+    }
+    None
 }
 
 /// Characters of a key (and of a JWT segment, which is base64url: the same set).
@@ -459,6 +676,87 @@ mod tests {
         assert!(!out.contains("eyJhbGci"), "{out}");
     }
 
+    fn sent(values: &[&str]) -> SentSecrets {
+        let mut sent = SentSecrets::default();
+        for value in values {
+            sent.add(value);
+        }
+        sent
+    }
+
+    #[test]
+    fn a_sent_secret_is_masked_in_every_encoding() {
+        let secret = "s3cr+t/:%&= x\"é";
+        let sent = sent(&[secret, "c0de-0001"]);
+        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let percent = form.replace('+', "%20");
+        let json = serde_json::to_string(secret).unwrap();
+        let json = &json[1..json.len() - 1];
+        for shown in [
+            secret.to_owned(),
+            form.clone(),
+            percent.clone(),
+            percent.to_ascii_lowercase(),
+            json.to_owned(),
+            // Partly encoded, as some servers do.
+            "s3cr%2Bt/:%25&=+x\"%C3%A9".to_owned(),
+        ] {
+            for text in [
+                format!("invalid client secret {shown}!"),
+                format!("<p>{shown}</p>"),
+                shown.clone(),
+            ] {
+                let out = sent.mask(&text, false);
+                assert!(out.contains("[redacted]"), "{text} -> {out}");
+                assert!(!out.contains("s3cr"), "{text} -> {out}");
+            }
+        }
+        assert_eq!(
+            sent.mask("code c0de-0001 and c0de%2D0001 used", false),
+            "code [redacted] and [redacted] used"
+        );
+        // In a JSON body: in strings (decoded first), keys, nested; the rest intact.
+        let body = format!(
+            r#"{{"error":"invalid_grant","error_description":"bad {json}","x":{{"{form}":["c0de-0001"]}},"n":1}}"#
+        );
+        let out = redact_body_sent(&body, &sent, false);
+        assert!(!out.contains("s3cr") && !out.contains("c0de"), "{out}");
+        assert!(
+            out.contains(r#""error":"invalid_grant""#) && out.contains(r#""n":1"#),
+            "{out}"
+        );
+        // A body cut inside a secret (a capped body) loses the part that is there.
+        for cut in ["trailing c0de-00", "trailing c0de%2", "trailing s3cr%2Bt"] {
+            let out = sent.mask(cut, true);
+            assert_eq!(out, "trailing [redacted]", "{cut}");
+            assert_eq!(sent.mask(cut, false), cut);
+        }
+        // Nothing to mask: the text as it is.
+        assert!(matches!(sent.mask("nothing here", false), Cow::Borrowed(_)));
+        assert!(matches!(
+            SentSecrets::default().mask("c0de-0001", true),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(format!("{sent:?}"), "SentSecrets(2 [redacted])");
+    }
+
+    #[test]
+    fn an_authorization_header_is_a_sent_secret() {
+        let mut sent = SentSecrets::default();
+        sent.add_authorization(&HeaderValue::from_static("Bearer opaque-token-1"));
+        // `my id` / `s3cr+t x`, form-urlencoded then base64, as RFC 6749 section 2.3.1 says.
+        let basic = base64::engine::general_purpose::STANDARD.encode("my+id:s3cr%2Bt+x");
+        sent.add_authorization(&HeaderValue::from_str(&format!("Basic {basic}")).unwrap());
+        for text in [
+            "opaque-token-1".to_owned(),
+            basic.clone(),
+            "s3cr+t x".to_owned(),
+            "s3cr%2Bt+x".to_owned(),
+        ] {
+            assert_eq!(sent.mask(&text, false), "[redacted]", "{text}");
+        }
+    }
+
     #[test]
     fn messages_lose_quoted_values() {
         assert_eq!(
@@ -665,6 +963,11 @@ mod tests {
             let _ = redact_text(&text);
             let _ = scrub_message(&text);
             let _ = scrub_sensitive_message(&text);
+            let secret: String = (0..1 + rng.below(6)).map(|_| rng.pick(PIECES)).collect();
+            let sent = sent(&[&secret, "%", "\\"]);
+            let _ = redact_body_sent(&text, &sent, true);
+            let _ = sent.mask(&text, true);
+            let _ = sent.mask(&text, false);
         }
         // Arbitrary bytes as a lossy string, as bodies are read.
         for _ in 0..5_000 {
@@ -686,6 +989,13 @@ mod tests {
             let text = piece.repeat(100_000);
             let started = std::time::Instant::now();
             let _ = redact_body(&text);
+            // A secret the text almost repeats, through escapes that read two ways.
+            let sent = sent(&[&format!("{}!", piece.repeat(50)), "%25%25%25%25!"]);
+            let mut end = 16 * 1024;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let _ = redact_body_sent(&text[..end], &sent, true);
             assert!(
                 started.elapsed() < std::time::Duration::from_secs(5),
                 "{piece}"
