@@ -91,8 +91,10 @@ pub enum TypeKind {
     Union {
         /// The alternatives, in document order.
         variants: Vec<UnionVariant>,
-        /// The discriminator property, when the alternatives are told apart by it.
-        tag: Option<String>,
+        /// The keys leading to the discriminator value, when the alternatives are told apart by
+        /// it: one key for a top-level property (what OpenAPI specifies), several for a path into
+        /// nested objects (`attributes`, `extension`, `type`).
+        tag: Option<Vec<String>>,
     },
 }
 
