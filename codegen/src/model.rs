@@ -411,6 +411,17 @@ pub enum Auth {
         /// operation names for each.
         options: Vec<BearerOption>,
     },
+    /// `Authorization: Basic` (http `basic`): client credentials from the call or from the
+    /// client (RFC 6749 section 2.3.1 encoding).
+    Basic {
+        /// The scheme's name in `components.securitySchemes`.
+        scheme: String,
+        /// The requirement list allows calling without it.
+        optional: bool,
+        /// The Rust name of the operation's own `Authorization` header parameter, if it declares
+        /// one: a call that sets it sends that header, not the credentials.
+        own_header: Option<String>,
+    },
     /// An API key.
     ApiKey {
         /// Header or query parameter name.

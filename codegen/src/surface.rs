@@ -53,6 +53,9 @@ const DEPRECATED: &str = "#[deprecated] ";
 /// "emailId"`, `optional param filter: String = query "filter"`, `variant Cat(Box<Cat>) = "cat"`).
 const WIRE: &str = " = ";
 
+/// What starts the line of an operation's HTTP Basic scheme (`basic <scheme> (required)`).
+const BASIC: &str = "basic ";
+
 /// What starts the wire part of a tagged union's line (`enum Pet tag "kind"`).
 const TAG: &str = " tag ";
 
@@ -177,6 +180,7 @@ fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
     match &op.auth {
         Auth::None => {}
         Auth::Bearer { .. } => input("bearer_token: &str".into(), None, false, false),
+        Auth::Basic { .. } => input("basic_auth: (&str, &str)".into(), None, false, false),
         Auth::ApiKey {
             name,
             placement,
@@ -231,6 +235,16 @@ fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
                 o.scopes.join(" ")
             ));
         }
+    }
+    // Which client credentials are sent, and whether a call may go without.
+    if let Auth::Basic {
+        scheme,
+        optional: o,
+        ..
+    } = &op.auth
+    {
+        let need = if *o { "optional" } else { "required" };
+        optional.push(format!("{BASIC}{scheme} ({need})"));
     }
     let header = format!("fn {}({}) -> {returns}", op.fn_name, required.join(", "));
     (deprecated(op.deprecated, header), optional)
@@ -394,9 +408,12 @@ impl<'a> Line<'a> {
         if self.text.starts_with(RELAXED) {
             return self.text.split(" (").next().unwrap_or(self.text).to_owned();
         }
-        // `token <scheme> (<whose>) scopes [...]`: scheme names may hold any character.
-        if let Some(rest) = self.text.strip_prefix("token ") {
-            return format!("token {}", rest.split(" (").next().unwrap_or(rest));
+        // `token <scheme> (<whose>) scopes [...]`, `basic <scheme> (required)`: scheme names may
+        // hold any character.
+        for kind in ["token ", BASIC] {
+            if let Some(rest) = self.text.strip_prefix(kind) {
+                return format!("{kind}{}", rest.split(" (").next().unwrap_or(rest));
+            }
         }
         let text = self
             .text
@@ -508,6 +525,16 @@ fn compare_items(old: &Item<'_>, new: &Item<'_>, changes: &mut Vec<Change>) {
         match old.members.iter().find(|m| m.key() == member_key) {
             // A required parameter is an argument of the method: the signature says it.
             None if member.text.starts_with("required param ") => {}
+            // Calls without credentials now fail before sending.
+            None if member.text.starts_with(BASIC) && member.text.ends_with("(required)") => {
+                changes.push(Change {
+                    breaking: true,
+                    what: format!(
+                        "{key}: now requires HTTP Basic client credentials (calls without them fail before sending): added {}",
+                        member.text
+                    ),
+                })
+            }
             None => changes.push(Change {
                 // A required field is a new argument of `new`.
                 breaking: member.text.starts_with("required "),
@@ -535,7 +562,8 @@ fn compare_items(old: &Item<'_>, new: &Item<'_>, changes: &mut Vec<Change>) {
         }
         if !new.members.iter().any(|m| m.key() == member.key()) {
             changes.push(Change {
-                breaking: !member.key().starts_with("token "),
+                // Credentials the operation no longer asks for: calls still work.
+                breaking: !member.key().starts_with("token ") && !member.key().starts_with(BASIC),
                 what: format!("{key}: removed {}", member.text),
             });
         }
@@ -546,6 +574,14 @@ fn compare_items(old: &Item<'_>, new: &Item<'_>, changes: &mut Vec<Change>) {
 fn compare_member(key: &str, member_key: &str, old: &str, new: &str, changes: &mut Vec<Change>) {
     if member_key.starts_with("token ") {
         changes.push(token_change(key, old, new));
+        return;
+    }
+    if member_key.starts_with(BASIC) {
+        // Credentials that became required break calls made without them.
+        changes.push(Change {
+            breaking: new.ends_with("(required)"),
+            what: format!("{key}: now `{new}` (was `{old}`)"),
+        });
         return;
     }
     let (old_rust, old_wire) = split_wire(old);
@@ -1194,6 +1230,39 @@ enum Tagged tag "kind"
             !changes(&relaxed, &other)
                 .iter()
                 .any(|c| c.contains("relaxed"))
+        );
+    }
+
+    #[test]
+    fn http_basic_shows_and_newly_required_credentials_break() {
+        let doc = "components: {securitySchemes: {basic-authorization: {type: http, scheme: basic}}}\npaths:\n  /token:\n    post:\n      operationId: token\n      @\n      responses: {'204': {description: ok}}\n";
+        let (old, new, found) = changed(
+            doc,
+            "description: open",
+            "security: [{basic-authorization: []}]",
+        );
+        assert_eq!(old, "fn token() -> (), errors serde_json::Value\n");
+        assert_eq!(
+            new,
+            "fn token() -> (), errors serde_json::Value\n  optional param basic_auth: (&str, &str)\n  basic basic-authorization (required)\n"
+        );
+        assert_eq!(
+            found,
+            [
+                "BREAKING  fn token: now requires HTTP Basic client credentials (calls without them fail before sending): added basic basic-authorization (required)",
+                "          fn token: added optional param basic_auth: (&str, &str)",
+            ]
+        );
+        let (_, _, relaxed) = changed(
+            doc,
+            "security: [{basic-authorization: []}]",
+            "security: [{basic-authorization: []}, {}]",
+        );
+        assert_eq!(
+            relaxed,
+            [
+                "          fn token: now `basic basic-authorization (optional)` (was `basic basic-authorization (required)`)"
+            ]
         );
     }
 }
