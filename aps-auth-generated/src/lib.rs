@@ -44,7 +44,8 @@ pub use generated::operations::*;
 pub use generated::types;
 #[allow(unused_imports)] // a document may declare no types
 pub use generated::types::*;
-pub use runtime::auth::{AuthError, AuthOption, Grants, OperationAuth, StaticToken, TokenSource};
+pub use runtime::auth::{AuthError, AuthOption, BasicCredentials, Grants, OperationAuth};
+pub use runtime::auth::{StaticToken, TokenSource};
 pub use runtime::client::{Client, ClientBuilder, ConfigError, DEFAULT_TIMEOUT};
 pub use runtime::contract::OperationInfo;
 pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};

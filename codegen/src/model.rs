@@ -91,8 +91,10 @@ pub enum TypeKind {
     Union {
         /// The alternatives, in document order.
         variants: Vec<UnionVariant>,
-        /// The discriminator property, when the alternatives are told apart by it.
-        tag: Option<String>,
+        /// The keys leading to the discriminator value, when the alternatives are told apart by
+        /// it: one key for a top-level property (what OpenAPI specifies), several for a path into
+        /// nested objects (`attributes`, `extension`, `type`).
+        tag: Option<Vec<String>>,
     },
 }
 
@@ -408,6 +410,17 @@ pub enum Auth {
         /// The schemes that take a bearer token, in the document's order, with the scopes the
         /// operation names for each.
         options: Vec<BearerOption>,
+    },
+    /// `Authorization: Basic` (http `basic`): client credentials from the call or from the
+    /// client (RFC 6749 section 2.3.1 encoding).
+    Basic {
+        /// The scheme's name in `components.securitySchemes`.
+        scheme: String,
+        /// The requirement list allows calling without it.
+        optional: bool,
+        /// The Rust name of the operation's own `Authorization` header parameter, if it declares
+        /// one: a call that sets it sends that header, not the credentials.
+        own_header: Option<String>,
     },
     /// An API key.
     ApiKey {

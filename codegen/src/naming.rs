@@ -55,6 +55,7 @@ pub const PRELUDE_NAMES: &[&str] = &[
 pub const RUNTIME_NAMES: &[&str] = &[
     "AuthError",
     "AuthOption",
+    "BasicCredentials",
     "Grants",
     "OperationAuth",
     "StaticToken",

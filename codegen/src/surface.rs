@@ -11,12 +11,20 @@
 //!   optional input, awaited directly (`IntoFuture`) or, for a browser redirect, finished with
 //!   `.url()`:
 //!   `fn get_token(body: &GetTokenRequest) -> TokenResponse, errors ErrorResponse`, then
-//!   `  optional param scope: Scopes`;
+//!   `  optional param scope: Scopes = query "scope"`; each parameter says where it goes and how
+//!   it is written (`= path "id"`, `= query "tags" (repeated)`, `= header "x-user-id"`), a
+//!   required one in a `required param` line of its own beside the signature, and each
+//!   bearer-token scheme the client's source is asked for, with its scopes
+//!   (`token 2-legged (app) scopes [data:read]`);
 //! - every struct is `#[non_exhaustive]`, built with `new(required fields...)` and a
 //!   `with_<field>` setter per optional field: `struct GetTokenRequest`,
 //!   `  fn new(grant_type: GetTokenRequestGrantType)`,
-//!   `  required field grant_type: GetTokenRequestGrantType`, `  optional field client_id: String`;
-//! - every enum is `#[non_exhaustive]`: `enum Scope`, `  variant DataRead = "data:read"`;
+//!   `  required field grant_type: GetTokenRequestGrantType`, `  optional field client_id: String`,
+//!   with the JSON name where it is not the Rust name (`optional field email_id: String =
+//!   "emailId"`);
+//! - every enum is `#[non_exhaustive]`: `enum Scope`, `  variant DataRead = "data:read"`; a
+//!   union dispatched on a discriminator shows where its tag is read and each variant's value
+//!   (`enum Pet tag "kind"`, `  variant Cat(Box<Cat>) = "cat"`);
 //! - aliases: `type Scopes = ScopeList<Scope>`.
 //!
 //! A deprecated item or member starts with `#[deprecated] `.
@@ -25,18 +33,31 @@
 //! classifies each change: removing a method, type, field, variant or parameter, a new required
 //! parameter or field, a changed type, signature or return type break callers; new methods and
 //! types, new optional parameters and fields, and new enum variants (enums are non-exhaustive) do
-//! not.
+//! not. Changes Rust code does not see are breaking too, for the wire: another JSON name, enum
+//! value, union tag or tag value, a parameter sent elsewhere or written otherwise, and a token
+//! that must carry a scope more (every session whose grant lacks it starts failing; a scope
+//! less is not breaking).
 
 use std::fmt;
 
 use crate::model::{
-    Api, Auth, Field, Media, Operation, OperationKind, ResponseBody, TypeDef, TypeKind, TypeRef,
-    UnionVariant,
+    Api, ArrayStyle, Auth, Field, KeyPlacement, Media, ObjectStyle, Operation, OperationKind,
+    Param, ParamLocation, ParamShape, ResponseBody, TypeDef, TypeKind, TypeRef, UnionVariant,
 };
 use crate::naming::unraw;
 
 /// The marker of a deprecated item or member.
 const DEPRECATED: &str = "#[deprecated] ";
+
+/// What separates a member's Rust form from its wire form (`optional field email_id: String =
+/// "emailId"`, `optional param filter: String = query "filter"`, `variant Cat(Box<Cat>) = "cat"`).
+const WIRE: &str = " = ";
+
+/// What starts the line of an operation's HTTP Basic scheme (`basic <scheme> (required)`).
+const BASIC: &str = "basic ";
+
+/// What starts the wire part of a tagged union's line (`enum Pet tag "kind"`).
+const TAG: &str = " tag ";
 
 /// The start of the line of a schema the document's own example relaxed
 /// (`relaxed #/components/schemas/X/properties/data: any JSON value (declared ..., ...)`).
@@ -126,41 +147,67 @@ fn ty(api: &Api, t: &TypeRef) -> String {
 
 /// `fn name(required...) -> T, errors E` and one `optional param` line per setter.
 fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
+    // The signature's arguments; one member line per required input with a wire form (its
+    // location and name, which the signature does not show); one per optional input.
     let mut required = Vec::new();
+    let mut wired = Vec::new();
     let mut optional = Vec::new();
+    let mut input = |line: String, wire: Option<String>, is_required: bool, is_deprecated: bool| {
+        let member = match &wire {
+            Some(wire) => format!("{line}{WIRE}{wire}"),
+            None => line.clone(),
+        };
+        if is_required {
+            if wire.is_some() {
+                wired.push(deprecated(
+                    is_deprecated,
+                    format!("required param {member}"),
+                ));
+            }
+            required.push(line);
+        } else {
+            optional.push(deprecated(
+                is_deprecated,
+                format!("optional param {member}"),
+            ));
+        }
+    };
     // `op.params` is in call order: path parameters in template order, then the others.
     for p in &op.params {
         let line = format!("{}: {}", p.rust_name, ty(api, &p.shape.rust_type()));
-        if p.required {
-            required.push(line);
-        } else {
-            optional.push(deprecated(p.deprecated, format!("optional param {line}")));
+        input(line, Some(param_wire(p)), p.required, p.deprecated);
+    }
+    match &op.auth {
+        Auth::None => {}
+        Auth::Bearer { .. } => input("bearer_token: &str".into(), None, false, false),
+        Auth::Basic { .. } => input("basic_auth: (&str, &str)".into(), None, false, false),
+        Auth::ApiKey {
+            name,
+            placement,
+            optional,
+        } => {
+            let place = match placement {
+                KeyPlacement::Header => "header",
+                KeyPlacement::Query | KeyPlacement::UrlQuery => "query",
+            };
+            input(
+                "api_key: &str".into(),
+                Some(format!("{place} {name:?}")),
+                !optional,
+                false,
+            );
         }
     }
-    let auth = match &op.auth {
-        Auth::None => None,
-        Auth::Bearer { .. } => Some(("bearer_token", true)),
-        Auth::ApiKey { optional, .. } => Some(("api_key", *optional)),
-    };
-    let body = op.body.as_ref().map(|b| {
+    if let Some(b) = &op.body {
         let t = match b.media {
             Media::Json | Media::Form => format!("&{}", ty(api, &b.ty)),
             Media::Text => "&str".into(),
             Media::Binary => "&[u8]".into(),
         };
-        (format!("body: {t}"), !b.required)
-    });
-    let inputs = auth
-        .map(|(name, optional)| (format!("{name}: &str"), optional))
-        .into_iter()
-        .chain(body);
-    for (line, is_optional) in inputs {
-        if is_optional {
-            optional.push(format!("optional param {line}"));
-        } else {
-            required.push(line);
-        }
+        input(format!("body: {t}"), None, b.required, false);
     }
+    wired.extend(optional);
+    let mut optional = wired;
     let returns = match &op.kind {
         OperationKind::Redirect => "Url, browser redirect".to_owned(),
         OperationKind::Call { success, error } => {
@@ -189,8 +236,52 @@ fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
             ));
         }
     }
+    // Which client credentials are sent, and whether a call may go without.
+    if let Auth::Basic {
+        scheme,
+        optional: o,
+        ..
+    } = &op.auth
+    {
+        let need = if *o { "optional" } else { "required" };
+        optional.push(format!("{BASIC}{scheme} ({need})"));
+    }
     let header = format!("fn {}({}) -> {returns}", op.fn_name, required.join(", "));
     (deprecated(op.deprecated, header), optional)
+}
+
+/// Where a parameter goes and how it is written: `query "filter[type]" (joined ',')`.
+fn param_wire(p: &Param) -> String {
+    let place = match p.location {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+    };
+    let style = match &p.shape {
+        ParamShape::Scalar(_) => String::new(),
+        ParamShape::Array {
+            style: ArrayStyle::Repeat,
+            ..
+        } => " (repeated)".into(),
+        ParamShape::Array {
+            style: ArrayStyle::Join(c),
+            ..
+        } => format!(" (joined {c:?})"),
+        ParamShape::Object { style, .. } => match style {
+            ObjectStyle::Explode => " (object, exploded)".into(),
+            ObjectStyle::Join => " (object, joined)".into(),
+            ObjectStyle::DeepObject => " (deepObject)".into(),
+        },
+    };
+    format!("{place} {:?}{style}", p.wire_name)
+}
+
+/// The wire part of a union's line: the keys its tag is read at (`tag "kind"`,
+/// `tag "attributes"."extension"."type"`).
+fn tag_text(keys: &[String]) -> String {
+    let keys: Vec<String> = keys.iter().map(|k| format!("{k:?}")).collect();
+    format!("{TAG}{}", keys.join("."))
 }
 
 /// One type: its line and its members.
@@ -210,17 +301,30 @@ fn type_def(api: &Api, t: &TypeDef) -> (String, Vec<String>) {
             }
             (format!("enum {name}"), members)
         }
-        TypeKind::Union { variants, .. } => {
+        TypeKind::Union { variants, tag } => {
             let mut members: Vec<String> = variants
                 .iter()
                 .map(
                     |UnionVariant {
-                         rust_name, ty: t, ..
-                     }| { format!("variant {rust_name}({})", ty(api, t)) },
+                         rust_name,
+                         ty: t,
+                         tag_value,
+                         ..
+                     }| {
+                        let line = format!("variant {rust_name}({})", ty(api, t));
+                        match tag_value {
+                            Some(value) if tag.is_some() => format!("{line}{WIRE}{value:?}"),
+                            _ => line,
+                        }
+                    },
                 )
                 .collect();
             members.push("variant Other(serde_json::Value)".into());
-            (format!("enum {name}"), members)
+            let header = match tag {
+                Some(keys) => format!("enum {name}{}", tag_text(keys)),
+                None => format!("enum {name}"),
+            };
+            (header, members)
         }
     };
     (deprecated(t.deprecated, header), members)
@@ -243,6 +347,12 @@ fn struct_members(api: &Api, fields: &[Field]) -> Vec<String> {
             format!("required field {}: {t}", f.rust_name)
         } else {
             format!("optional field {}: {t}", f.rust_name)
+        };
+        // The JSON name, where it is not the Rust name (`email_id` for `emailId`).
+        let line = if f.flatten || f.wire_name == unraw(&f.rust_name) {
+            line
+        } else {
+            format!("{line}{WIRE}{:?}", f.wire_name)
         };
         members.push(deprecated(f.deprecated, line));
     }
@@ -298,9 +408,12 @@ impl<'a> Line<'a> {
         if self.text.starts_with(RELAXED) {
             return self.text.split(" (").next().unwrap_or(self.text).to_owned();
         }
-        // `token <scheme> (<whose>) scopes [...]`: scheme names may hold any character.
-        if let Some(rest) = self.text.strip_prefix("token ") {
-            return format!("token {}", rest.split(" (").next().unwrap_or(rest));
+        // `token <scheme> (<whose>) scopes [...]`, `basic <scheme> (required)`: scheme names may
+        // hold any character.
+        for kind in ["token ", BASIC] {
+            if let Some(rest) = self.text.strip_prefix(kind) {
+                return format!("{kind}{}", rest.split(" (").next().unwrap_or(rest));
+            }
         }
         let text = self
             .text
@@ -387,8 +500,18 @@ pub fn diff(old: &str, new: &str) -> Vec<Change> {
 fn compare_items(old: &Item<'_>, new: &Item<'_>, changes: &mut Vec<Change>) {
     let key = new.line.key();
     if old.line.text != new.line.text {
+        let (old_rust, old_tag) = split_tag(old.line.text);
+        let (new_rust, new_tag) = split_tag(new.line.text);
         if key.starts_with("fn ") {
             signature_changes(&key, old.line.text, new.line.text, changes);
+        } else if old_rust == new_rust {
+            // A union told apart by another property, or no longer (or newly) by one.
+            changes.push(wire_change(
+                &key,
+                "tag",
+                new_tag.unwrap_or("none (untagged)"),
+                old_tag.unwrap_or("none (untagged)"),
+            ));
         } else {
             changes.push(Change {
                 breaking: true,
@@ -400,6 +523,18 @@ fn compare_items(old: &Item<'_>, new: &Item<'_>, changes: &mut Vec<Change>) {
     for member in &new.members {
         let member_key = member.key();
         match old.members.iter().find(|m| m.key() == member_key) {
+            // A required parameter is an argument of the method: the signature says it.
+            None if member.text.starts_with("required param ") => {}
+            // Calls without credentials now fail before sending.
+            None if member.text.starts_with(BASIC) && member.text.ends_with("(required)") => {
+                changes.push(Change {
+                    breaking: true,
+                    what: format!(
+                        "{key}: now requires HTTP Basic client credentials (calls without them fail before sending): added {}",
+                        member.text
+                    ),
+                })
+            }
             None => changes.push(Change {
                 // A required field is a new argument of `new`.
                 breaking: member.text.starts_with("required "),
@@ -415,23 +550,171 @@ fn compare_items(old: &Item<'_>, new: &Item<'_>, changes: &mut Vec<Change>) {
             }),
             Some(was) => {
                 if was.text != member.text {
-                    changes.push(Change {
-                        // Other scopes for a token change what the source is asked, not the API.
-                        breaking: !member_key.starts_with("token "),
-                        what: format!("{key}: now `{}` (was `{}`)", member.text, was.text),
-                    });
+                    compare_member(&key, &member_key, was.text, member.text, changes);
                 }
                 deprecation(&format!("{key}: {member_key}"), *was, *member, changes);
             }
         }
     }
     for member in &old.members {
+        if member.text.starts_with("required param ") {
+            continue; // the signature says it
+        }
         if !new.members.iter().any(|m| m.key() == member.key()) {
             changes.push(Change {
-                breaking: !member.key().starts_with("token "),
+                // Credentials the operation no longer asks for: calls still work.
+                breaking: !member.key().starts_with("token ") && !member.key().starts_with(BASIC),
                 what: format!("{key}: removed {}", member.text),
             });
         }
+    }
+}
+
+/// One member that changed (`old` and `new` differ, deprecation aside).
+fn compare_member(key: &str, member_key: &str, old: &str, new: &str, changes: &mut Vec<Change>) {
+    if member_key.starts_with("token ") {
+        changes.push(token_change(key, old, new));
+        return;
+    }
+    if member_key.starts_with(BASIC) {
+        // Credentials that became required break calls made without them.
+        changes.push(Change {
+            breaking: new.ends_with("(required)"),
+            what: format!("{key}: now `{new}` (was `{old}`)"),
+        });
+        return;
+    }
+    let (old_rust, old_wire) = split_wire(old);
+    let (new_rust, new_wire) = split_wire(new);
+    let both_required = old.starts_with("required param ") && new.starts_with("required param ");
+    if old_rust != new_rust && !both_required {
+        changes.push(Change {
+            breaking: true,
+            what: format!("{key}: now `{new}` (was `{old}`)"),
+        });
+        return;
+    }
+    let what = if member_key.starts_with("param ") {
+        "sent as"
+    } else if member_key.starts_with("field ") {
+        "wire name"
+    } else if key.starts_with("enum ") && new_rust.ends_with(')') {
+        "tag value"
+    } else {
+        "wire value"
+    };
+    // A parameter line of an older surface says nothing of the wire: nothing to compare.
+    let unknown = member_key.starts_with("param ") && (old_wire.is_none() || new_wire.is_none());
+    if old_wire != new_wire && !unknown {
+        let none = "none".to_owned();
+        changes.push(wire_change(
+            &format!("{key}: {member_key}"),
+            what,
+            new_wire.as_ref().unwrap_or(&none),
+            old_wire.as_ref().unwrap_or(&none),
+        ));
+    }
+}
+
+/// A change on the wire only: Rust code compiles as before, but what is sent or read differs.
+fn wire_change(key: &str, what: &str, now: &str, was: &str) -> Change {
+    Change {
+        breaking: true,
+        what: format!(
+            "{key}: {what} now {now} (was {was}); breaking for the wire, though Rust code still compiles"
+        ),
+    }
+}
+
+/// A member line's Rust part and its wire part: the explicit one after ` = `, or for a field
+/// without one its Rust name (the JSON name is written only where it differs).
+fn split_wire(text: &str) -> (&str, Option<String>) {
+    let wired = [
+        "required field ",
+        "optional field ",
+        "required param ",
+        "optional param ",
+        "variant ",
+    ];
+    if !wired.iter().any(|p| text.starts_with(p)) {
+        return (text, None);
+    }
+    if let Some((rust, wire)) = text.split_once(WIRE) {
+        return (rust, Some(wire.to_owned()));
+    }
+    let field = text
+        .strip_prefix("required field ")
+        .or_else(|| text.strip_prefix("optional field "));
+    let implied = field
+        .and_then(|rest| rest.split_once(':'))
+        .map(|(name, _)| format!("{:?}", unraw(name)));
+    (text, implied)
+}
+
+/// An item line's Rust part and its union tag (`enum Pet tag "kind"`).
+fn split_tag(text: &str) -> (&str, Option<&str>) {
+    if !text.starts_with("enum ") {
+        return (text, None);
+    }
+    match text.split_once(TAG) {
+        Some((rust, tag)) => (rust, Some(tag)),
+        None => (text, None),
+    }
+}
+
+/// `token <scheme> (<whose>) scopes [a b]`: whose tokens and which scopes.
+fn token_parts(line: &str) -> (&str, Vec<&str>) {
+    let whose = line
+        .split_once(" (")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map_or("", |(whose, _)| whose);
+    let scopes = line
+        .rsplit_once(" scopes [")
+        .and_then(|(_, rest)| rest.strip_suffix(']'))
+        .map(|list| list.split_whitespace().collect())
+        .unwrap_or_default();
+    (whose, scopes)
+}
+
+/// Another token for an operation: asking for a scope more (or no longer taking tokens of some
+/// grant) breaks every session whose grant lacks it, though code still compiles; asking for
+/// less does not.
+fn token_change(key: &str, old: &str, new: &str) -> Change {
+    let (old_whose, old_scopes) = token_parts(old);
+    let (new_whose, new_scopes) = token_parts(new);
+    let added: Vec<&str> = new_scopes
+        .iter()
+        .filter(|s| !old_scopes.contains(s))
+        .copied()
+        .collect();
+    let grants = |whose: &str| match whose {
+        "app" => (true, false),
+        "user" => (false, true),
+        _ => (true, true),
+    };
+    let ((old_app, old_user), (new_app, new_user)) = (grants(old_whose), grants(new_whose));
+    let narrowed = (old_app && !new_app) || (old_user && !new_user);
+    let mut why = Vec::new();
+    if !added.is_empty() {
+        why.push(format!(
+            "now also requires {} (every session whose grant lacks {} starts failing)",
+            added.join(" "),
+            if added.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    if narrowed {
+        why.push(format!(
+            "no longer takes {old_whose} tokens but {new_whose} ones (sources of the others start failing)"
+        ));
+    }
+    let why = if why.is_empty() {
+        String::new()
+    } else {
+        format!("{}; ", why.join("; "))
+    };
+    Change {
+        breaking: !why.is_empty(),
+        what: format!("{key}: {why}now `{new}` (was `{old}`)"),
     }
 }
 
@@ -607,19 +890,27 @@ components:
         kind: {type: string, enum: [a, b-c]}
         tags: {type: array, items: {type: string}}
         legacy: {type: string, deprecated: true}
+        emailId: {type: string}
     Problem: {type: object, properties: {detail: {type: string}}}
     Id: {type: string}
     Shape: {oneOf: [{$ref: '#/components/schemas/Item'}, {type: integer}]}
+    Tagged:
+      oneOf: [{$ref: '#/components/schemas/Item'}, {$ref: '#/components/schemas/Problem'}]
+      discriminator: {propertyName: kind, mapping: {item: '#/components/schemas/Item'}}
 "##;
 
     #[test]
     fn the_surface_lists_methods_then_types_with_their_members() {
         let surface = surface(&api(DOC));
         let expected = r#"fn authorize_url(client_id: String) -> Url, browser redirect
+  required param client_id: String = query "client_id"
 fn create_item(body: &Item) -> (), errors serde_json::Value
 fn get_item(id: String, item: i64, x_trace: String) -> Item, errors Problem
-  optional param filter: String
-  #[deprecated] optional param old: bool
+  required param id: String = path "id"
+  required param item: i64 = path "item"
+  required param x_trace: String = header "X-Trace"
+  optional param filter: String = query "filter"
+  #[deprecated] optional param old: bool = query "old"
   optional param bearer_token: &str
   token bearer (any) scopes []
 type Id = String
@@ -630,6 +921,7 @@ struct Item
   optional field kind: ItemKind
   optional field tags: Vec<String>
   #[deprecated] optional field legacy: String
+  optional field email_id: String = "emailId"
 enum ItemKind
   variant A = "a"
   variant BC = "b-c"
@@ -640,6 +932,10 @@ struct Problem
 enum Shape
   variant Item(Box<Item>)
   variant Integer(i64)
+  variant Other(serde_json::Value)
+enum Tagged tag "kind"
+  variant Item(Box<Item>) = "item"
+  variant Problem(Box<Problem>) = "Problem"
   variant Other(serde_json::Value)
 "#;
         assert_eq!(surface, expected, "\n{surface}");
@@ -722,14 +1018,171 @@ enum Shape
     }
 
     #[test]
-    fn token_scopes_show_but_do_not_break() {
-        let old = "fn get() -> Item, errors E\n  optional param bearer_token: &str\n  token 3-legged (user) scopes [data:read]\n  token 2-legged (app) scopes [data:read]\n";
+    fn a_token_asking_for_a_scope_more_breaks_and_one_asking_for_less_does_not() {
+        let old = "fn get() -> Item, errors E\n  optional param bearer_token: &str\n  token 3-legged (user) scopes [data:read data:create]\n  token 2-legged (app) scopes [data:read]\n";
         let new = "fn get() -> Item, errors E\n  optional param bearer_token: &str\n  token 3-legged (user) scopes [data:read data:write]\n";
         assert_eq!(
             changes(old, new),
             [
-                "          fn get: now `token 3-legged (user) scopes [data:read data:write]` (was `token 3-legged (user) scopes [data:read]`)",
+                "BREAKING  fn get: now also requires data:write (every session whose grant lacks it starts failing); now `token 3-legged (user) scopes [data:read data:write]` (was `token 3-legged (user) scopes [data:read data:create]`)",
                 "          fn get: removed token 2-legged (app) scopes [data:read]",
+            ]
+        );
+        // Fewer scopes, or tokens of more grants: every session that worked still does.
+        let fewer = "fn get() -> Item, errors E\n  token 3-legged (any) scopes [data:read]\n";
+        let before =
+            "fn get() -> Item, errors E\n  token 3-legged (user) scopes [data:read data:create]\n";
+        assert_eq!(
+            changes(before, fewer),
+            [
+                "          fn get: now `token 3-legged (any) scopes [data:read]` (was `token 3-legged (user) scopes [data:read data:create]`)"
+            ]
+        );
+        // Only user tokens where app tokens were taken.
+        let narrowed = changes(
+            "fn get() -> Item, errors E\n  token t (app) scopes []\n",
+            "fn get() -> Item, errors E\n  token t (user) scopes []\n",
+        );
+        assert!(
+            narrowed[0].starts_with("BREAKING  fn get: no longer takes app tokens"),
+            "{narrowed:?}"
+        );
+    }
+
+    /// The changes between the surfaces of `doc` with `from` and with `to` in its place.
+    fn changed(doc: &str, from: &str, to: &str) -> (String, String, Vec<String>) {
+        let old = surface(&api(&doc.replace("@", from)));
+        let new = surface(&api(&doc.replace("@", to)));
+        let found = changes(&old, &new);
+        (old, new, found)
+    }
+
+    #[test]
+    fn a_changed_json_name_is_breaking_though_the_rust_name_stays() {
+        let doc =
+            "components:\n  schemas:\n    User: {type: object, properties: {@: {type: string}}}\n";
+        let (old, new, found) = changed(doc, "emailId", "email_id");
+        assert!(
+            old.contains("  optional field email_id: String = \"emailId\"\n"),
+            "{old}"
+        );
+        assert!(new.contains("  optional field email_id: String\n"), "{new}");
+        assert_eq!(
+            found,
+            [
+                "BREAKING  struct User: field email_id: wire name now \"email_id\" (was \"emailId\"); breaking for the wire, though Rust code still compiles"
+            ]
+        );
+        let (_, _, back) = changed(doc, "email_id", "emailId");
+        assert_eq!(
+            back,
+            [
+                "BREAKING  struct User: field email_id: wire name now \"emailId\" (was \"email_id\"); breaking for the wire, though Rust code still compiles"
+            ]
+        );
+        // A keyword's raw identifier is its JSON name: nothing to show.
+        let (same, _, none) = changed(doc, "type", "type");
+        assert!(same.contains("  optional field r#type: String\n"), "{same}");
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_parameter_moved_or_written_otherwise_is_breaking_for_the_wire() {
+        let doc = "paths:\n  /a:\n    get:\n      operationId: a\n      parameters: [{name: tags, @, schema: {type: array, items: {type: string}}}]\n      responses: {'204': {description: ok}}\n";
+        let (old, new, found) = changed(doc, "in: query", "in: header");
+        assert!(
+            old.contains("  optional param tags: Vec<String> = query \"tags\" (repeated)\n"),
+            "{old}"
+        );
+        assert!(
+            new.contains("  optional param tags: Vec<String> = header \"tags\" (joined ',')\n"),
+            "{new}"
+        );
+        assert_eq!(
+            found,
+            [
+                "BREAKING  fn a: param tags: sent as now header \"tags\" (joined ',') (was query \"tags\" (repeated)); breaking for the wire, though Rust code still compiles"
+            ]
+        );
+        let (_, _, style) = changed(doc, "in: query", "in: query, style: pipeDelimited");
+        assert_eq!(
+            style,
+            [
+                "BREAKING  fn a: param tags: sent as now query \"tags\" (joined '|') (was query \"tags\" (repeated)); breaking for the wire, though Rust code still compiles"
+            ]
+        );
+        // A required parameter: its signature is unchanged, its member line says where it goes.
+        let (old, _, required) = changed(
+            doc,
+            "in: query, required: true",
+            "in: header, required: true",
+        );
+        assert!(old.contains("fn a(tags: Vec<String>)"), "{old}");
+        assert_eq!(
+            required,
+            [
+                "BREAKING  fn a: param tags: sent as now header \"tags\" (joined ',') (was query \"tags\" (repeated)); breaking for the wire, though Rust code still compiles"
+            ]
+        );
+        // A surface written before parameters showed the wire: no change reported for it.
+        let before = old.replace(" = query \"tags\" (repeated)", "");
+        assert!(
+            changes(&before, &old).is_empty(),
+            "{:?}",
+            changes(&before, &old)
+        );
+    }
+
+    #[test]
+    fn a_unions_tag_and_its_values_are_breaking_for_the_wire() {
+        let doc = "components:\n  schemas:\n    Cat: {type: object, properties: {kind: {type: string}}}\n    Dog: {type: object, properties: {kind: {type: string}}}\n    Pet:\n      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]\n      @\n";
+        let tagged =
+            "discriminator: {propertyName: kind, mapping: {cat: '#/components/schemas/Cat'}}";
+        let (old, new, found) = changed(doc, tagged, &tagged.replace("kind", "type"));
+        assert!(
+            old.contains("enum Pet tag \"kind\"\n  variant Cat(Box<Cat>) = \"cat\"\n"),
+            "{old}"
+        );
+        assert!(new.contains("enum Pet tag \"type\"\n"), "{new}");
+        assert_eq!(
+            found,
+            [
+                "BREAKING  enum Pet: tag now \"type\" (was \"kind\"); breaking for the wire, though Rust code still compiles"
+            ]
+        );
+        let (_, _, mapping) = changed(doc, tagged, &tagged.replace("cat:", "feline:"));
+        assert_eq!(
+            mapping,
+            [
+                "BREAKING  enum Pet: variant Cat: tag value now \"feline\" (was \"cat\"); breaking for the wire, though Rust code still compiles"
+            ]
+        );
+        let (_, _, untagged) = changed(doc, tagged, "description: no tag");
+        assert_eq!(
+            untagged[0],
+            "BREAKING  enum Pet: tag now none (untagged) (was \"kind\"); breaking for the wire, though Rust code still compiles"
+        );
+        assert!(
+            untagged.contains(&"BREAKING  enum Pet: variant Cat: tag value now none (was \"cat\"); breaking for the wire, though Rust code still compiles".to_owned()),
+            "{untagged:?}"
+        );
+        // A path: each key quoted.
+        assert_eq!(
+            tag_text(&["attributes".into(), "extension".into(), "type".into()]),
+            " tag \"attributes\".\"extension\".\"type\""
+        );
+    }
+
+    #[test]
+    fn a_string_enums_changed_value_is_breaking_for_the_wire() {
+        let found = changes(
+            "enum Kind\n  variant A = \"a\"\n",
+            "enum Kind\n  variant A = \"A\"\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "BREAKING  enum Kind: variant A: wire value now \"A\" (was \"a\"); breaking for the wire, though Rust code still compiles"
             ]
         );
     }
@@ -777,6 +1230,39 @@ enum Shape
             !changes(&relaxed, &other)
                 .iter()
                 .any(|c| c.contains("relaxed"))
+        );
+    }
+
+    #[test]
+    fn http_basic_shows_and_newly_required_credentials_break() {
+        let doc = "components: {securitySchemes: {basic-authorization: {type: http, scheme: basic}}}\npaths:\n  /token:\n    post:\n      operationId: token\n      @\n      responses: {'204': {description: ok}}\n";
+        let (old, new, found) = changed(
+            doc,
+            "description: open",
+            "security: [{basic-authorization: []}]",
+        );
+        assert_eq!(old, "fn token() -> (), errors serde_json::Value\n");
+        assert_eq!(
+            new,
+            "fn token() -> (), errors serde_json::Value\n  optional param basic_auth: (&str, &str)\n  basic basic-authorization (required)\n"
+        );
+        assert_eq!(
+            found,
+            [
+                "BREAKING  fn token: now requires HTTP Basic client credentials (calls without them fail before sending): added basic basic-authorization (required)",
+                "          fn token: added optional param basic_auth: (&str, &str)",
+            ]
+        );
+        let (_, _, relaxed) = changed(
+            doc,
+            "security: [{basic-authorization: []}]",
+            "security: [{basic-authorization: []}, {}]",
+        );
+        assert_eq!(
+            relaxed,
+            [
+                "          fn token: now `basic basic-authorization (optional)` (was `basic basic-authorization (required)`)"
+            ]
         );
     }
 }

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use reqwest::Method;
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
@@ -87,20 +86,14 @@ impl Credentials {
         &self.client_id
     }
 
-    /// The `Authorization: Basic` value, when this client authenticates that way.
+    /// The `Authorization: Basic` value, when this client authenticates that way (the
+    /// runtime's encoding, shared with operations whose `security` is HTTP Basic).
     fn basic_header(&self) -> Option<HeaderValue> {
         let secret = self.client_secret.as_ref()?;
         if self.method != ClientAuthMethod::Basic {
             return None;
         }
-        let encode =
-            |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let pair = format!("{}:{}", encode(&self.client_id), encode(secret.secret()));
-        let value = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(pair)
-        );
-        HeaderValue::from_str(&value).ok()
+        crate::runtime::auth::basic_authorization(&self.client_id, secret.secret())
     }
 
     /// `client_id` and `client_secret` for a form body, as the auth method says.
@@ -562,6 +555,8 @@ impl OAuthClient {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+
     use super::*;
 
     #[test]

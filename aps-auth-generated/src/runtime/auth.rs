@@ -2,6 +2,10 @@
 //! generated beside every operation that takes a bearer token), and where the client gets the
 //! token ([`TokenSource`], given once to the [`Client`](crate::Client)).
 //!
+//! An operation whose `security` is HTTP Basic sends client credentials instead: the call's
+//! (`.basic_auth(id, secret)`), else the client's ([`BasicCredentials`], given once with
+//! [`ClientBuilder::basic_credentials`](crate::ClientBuilder::basic_credentials)).
+//!
 //! A call first uses a token given to its builder (`.bearer_token(...)`), else asks the client's
 //! source for a token for the first of the operation's options the source can serve (a
 //! two-legged source serves client-credentials schemes, a user session authorization-code
@@ -12,6 +16,9 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+
+use base64::Engine as _;
+use reqwest::header::HeaderValue;
 
 use super::secret::SecretString;
 
@@ -152,7 +159,52 @@ impl TokenSource for StaticToken {
     }
 }
 
-/// Why an operation got no token.
+/// Client credentials for operations whose `security` is HTTP Basic (`type: http, scheme:
+/// basic`), sent as `Authorization: Basic` with the id and secret form-urlencoded before base64
+/// (RFC 6749 section 2.3.1), as the OAuth layer authenticates at the token endpoint. `Debug`
+/// shows the client id, never the secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BasicCredentials {
+    client_id: String,
+    client_secret: SecretString,
+}
+
+impl BasicCredentials {
+    /// A client id and its secret.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<SecretString>) -> Self {
+        BasicCredentials {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+        }
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The `Authorization` header value (marked sensitive).
+    pub(crate) fn authorization(&self) -> Option<HeaderValue> {
+        basic_authorization(&self.client_id, self.client_secret.expose_secret())
+    }
+}
+
+/// `Basic base64(urlencode(id):urlencode(secret))`, marked sensitive (RFC 6749 section 2.3.1:
+/// both are form-urlencoded before base64). `None` only if the value could not be a header,
+/// which base64 text always can.
+pub(crate) fn basic_authorization(client_id: &str, client_secret: &str) -> Option<HeaderValue> {
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let pair = format!("{}:{}", encode(client_id), encode(client_secret));
+    let mut value = HeaderValue::try_from(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    ))
+    .ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+/// Why an operation got no token or credentials.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -177,6 +229,15 @@ pub enum AuthError {
         schemes: Vec<&'static str>,
         /// What the source provides.
         source_grants: Grants,
+    },
+    /// The operation needs HTTP Basic client credentials; none were given to the call and the
+    /// client has none ([`ClientBuilder::basic_credentials`](crate::ClientBuilder::basic_credentials)).
+    #[error(
+        "`{operation}` needs HTTP Basic client credentials: give the client `basic_credentials`, or the call `.basic_auth(client_id, client_secret)`"
+    )]
+    NoBasicCredentials {
+        /// The operation.
+        operation: &'static str,
     },
     /// The user's grant does not cover the scopes the operation needs: sign in again asking for
     /// them.
@@ -222,6 +283,23 @@ mod tests {
         optional: false,
         options: OPTIONS,
     };
+
+    #[test]
+    fn basic_credentials_are_form_encoded_then_base64_and_never_shown() {
+        let credentials = BasicCredentials::new("my id", "s3cr:t/+");
+        let value = credentials.authorization().unwrap();
+        assert!(value.is_sensitive());
+        let encoded = value.to_str().unwrap().strip_prefix("Basic ").unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        assert_eq!(decoded, b"my+id:s3cr%3At%2F%2B");
+        let debug = format!("{credentials:?}");
+        assert!(
+            debug.contains("my id") && !debug.contains("s3cr"),
+            "{debug}"
+        );
+    }
 
     #[test]
     fn a_source_gets_the_first_option_it_can_serve() {

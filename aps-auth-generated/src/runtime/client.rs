@@ -11,7 +11,7 @@ use reqwest::{RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::auth::TokenSource;
+use super::auth::{BasicCredentials, TokenSource};
 use super::error::{ApiError, DecodeError, Error, RAW_BODY_CAP, RawBody, StatusError};
 use super::lenient;
 use super::redact::{RedactSent, SentSecrets, scrub_message, scrub_sensitive_message};
@@ -39,6 +39,9 @@ pub struct Client {
     authorization: Option<reqwest::header::HeaderValue>,
     /// Where operations that take a bearer token get it when the call gives none.
     token_source: Option<Arc<dyn TokenSource>>,
+    /// The client credentials operations whose `security` is HTTP Basic send when the call
+    /// gives none.
+    basic_credentials: Option<BasicCredentials>,
     /// Whether an answer that does not decode strictly is an error at once, rather than decoded
     /// again leniently (`lenient.rs`).
     strict_decoding: bool,
@@ -84,6 +87,7 @@ pub struct ClientBuilder {
     timeout: Option<Option<Duration>>,
     max_body_size: Option<usize>,
     token_source: Option<Arc<dyn TokenSource>>,
+    basic_credentials: Option<BasicCredentials>,
     strict_decoding: bool,
 }
 
@@ -130,6 +134,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The client credentials sent (as `Authorization: Basic`) by operations whose `security`
+    /// is HTTP Basic, when a call is given none with `.basic_auth(...)`. Only those operations
+    /// send them.
+    pub fn basic_credentials(mut self, credentials: BasicCredentials) -> Self {
+        self.basic_credentials = Some(credentials);
+        self
+    }
+
     /// Whether an answer that does not decode into its generated type is an error at once
     /// (`true`), or decoded again so that only the values that do not fit are left out and
     /// listed in [`ApiResponse::unparsed`](crate::ApiResponse::unparsed) (`false`, the default).
@@ -167,6 +179,7 @@ impl ClientBuilder {
             max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
             authorization: None,
             token_source: self.token_source,
+            basic_credentials: self.basic_credentials,
             strict_decoding: self.strict_decoding,
         })
     }
@@ -234,6 +247,20 @@ impl Client {
     /// The token source, if the client has one.
     pub fn token_source(&self) -> Option<&Arc<dyn TokenSource>> {
         self.token_source.as_ref()
+    }
+
+    /// A copy of this client (sharing its connections) whose HTTP Basic operations send
+    /// `credentials` (see [`ClientBuilder::basic_credentials`]).
+    pub fn with_basic_credentials(&self, credentials: BasicCredentials) -> Client {
+        Client {
+            basic_credentials: Some(credentials),
+            ..self.clone()
+        }
+    }
+
+    /// The HTTP Basic client credentials, if the client has them.
+    pub fn basic_credentials(&self) -> Option<&BasicCredentials> {
+        self.basic_credentials.as_ref()
     }
 }
 

@@ -19,6 +19,7 @@
 //! | `crate::OneOrMany` (`one_or_many.rs`) | a field whose document's own example contradicts its single or array shape |
 //! | `answer`, `request`, `check_all`, `Check` (`examples.rs`, test builds only) | the `examples.rs` test of each generated module: the document's examples decode |
 //! | `crate::OperationAuth`, `crate::AuthOption`, `crate::Grants` (`auth.rs`), and `Client::send_authorized`, defined here | an operation that takes a bearer token: its `security`, and sending with a token from the call or the client's source |
+//! | `Client::basic_authorized`, defined here | an operation whose `security` is HTTP Basic: `Authorization: Basic` from the call's or the client's credentials |
 //!
 //! Public types are named through the crate root, where they are re-exported beside the
 //! generated types; `aps-auth-codegen`'s `naming::RUNTIME_NAMES` lists the root's runtime names
@@ -32,7 +33,7 @@ use url::Url;
 
 use std::future::Future;
 
-use super::auth::{AuthError, OperationAuth};
+use super::auth::{AuthError, OperationAuth, basic_authorization};
 
 // Not every document has enums or calls: these are used as its code needs them.
 use super::client::{Client, content_type, decode_json};
@@ -105,6 +106,38 @@ impl Client {
             }
             (result, _) => result,
         }
+    }
+
+    /// Adds `Authorization: Basic` to the request of an operation whose `security` is HTTP
+    /// Basic: `explicit` credentials when the call was given some, else the client's. `own`:
+    /// the call set the operation's own `Authorization` header parameter, which is sent as it
+    /// is. Without credentials, an operation that may be called without them is sent as it is;
+    /// the others fail before sending.
+    pub(crate) fn basic_authorized<E>(
+        &self,
+        operation: &'static str,
+        optional: bool,
+        explicit: Option<(&str, &str)>,
+        own: bool,
+        request: RequestBuilder,
+    ) -> Result<RequestBuilder, Error<E>> {
+        if own {
+            return Ok(request);
+        }
+        let value = match (explicit, self.basic_credentials()) {
+            (Some((id, secret)), _) => basic_authorization(id, secret),
+            (None, Some(credentials)) => credentials.authorization(),
+            (None, None) if optional => return Ok(request),
+            (None, None) => {
+                return Err(Error::Auth(Box::new(AuthError::NoBasicCredentials {
+                    operation,
+                })));
+            }
+        };
+        let value = value.ok_or_else(|| {
+            Error::InvalidRequest("the client credentials cannot be sent in a header".into())
+        })?;
+        Ok(request.header(reqwest::header::AUTHORIZATION, value))
     }
 
     /// The base URL with `segments` appended (each one percent-encoded) and `query` added

@@ -100,6 +100,9 @@ pub(crate) use open_enum;
 /// - `one_of!(Name, tag = "kind" { A = "a", B = "b" })`: dispatched on the `kind` property;
 ///   a value with an unknown or missing tag is kept in `Other`, and a known tag whose body
 ///   does not match its alternative is an error.
+/// - `one_of!(Name, path = ["attributes", "extension", "type"] { ... })`: the same, the tag
+///   read at that path of keys into nested objects (a document whose discriminator
+///   `propertyName` is such a path; `tag = "kind"` is `path = ["kind"]`).
 ///
 /// Serialising writes the alternative's own value either way.
 #[allow(unused_macros)] // a document without enums, unions or calls leaves some unused
@@ -120,12 +123,18 @@ macro_rules! one_of {
         }
     };
     ($name:ident, tag = $tag:literal { $($variant:ident = $value:literal),* $(,)? }) => {
+        $crate::runtime::enums::one_of!($name, path = [$tag] { $($variant = $value),* });
+    };
+    ($name:ident, path = [$($key:literal),+ $(,)?] { $($variant:ident = $value:literal),* $(,)? }) => {
         $crate::runtime::enums::one_of!(@serialize $name { $($variant),* });
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
-                match value.get($tag).and_then(::serde_json::Value::as_str) {
+                let tag = Some(&value)
+                    $( .and_then(|v| v.get($key)) )+
+                    .and_then(::serde_json::Value::as_str);
+                match tag {
                     $(
                         Some($value) => ::serde::Deserialize::deserialize(&value)
                             .map($name::$variant)
@@ -189,6 +198,22 @@ mod tests {
     }
     one_of!(Tagged, tag = "kind" { Cat = "cat" });
 
+    #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+    struct Publish {
+        attributes: serde_json::Value,
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum Command {
+        Check(Box<Cat>),
+        Publish(Box<Publish>),
+        Other(serde_json::Value),
+    }
+    one_of!(Command, path = ["attributes", "extension", "type"] {
+        Check = "commands:check",
+        Publish = "commands:publish",
+    });
+
     #[test]
     fn a_closed_enum_round_trips_and_refuses_unknown_values() {
         assert_eq!(Closed::Slow.to_string(), "slow");
@@ -240,5 +265,34 @@ mod tests {
         assert_eq!(unknown, Tagged::Other(serde_json::json!({"kind": "dog"})));
         // A known tag with a body that does not fit is an error, not `Other`.
         assert!(serde_json::from_str::<Tagged>(r#"{"kind":"cat","lives":"many"}"#).is_err());
+    }
+
+    #[test]
+    fn a_path_tagged_union_reads_its_tag_in_nested_objects() {
+        let publish: Command = serde_json::from_value(serde_json::json!({
+            "type": "commands",
+            "attributes": {"status": "committed", "extension": {"type": "commands:publish", "version": "1.0.0"}},
+        }))
+        .unwrap();
+        assert!(matches!(&publish, Command::Publish(p) if p.attributes["status"] == "committed"));
+        // The path's tag chooses the alternative, whatever a top-level `type` says.
+        let check: Command = serde_json::from_value(serde_json::json!({
+            "kind": "cat", "lives": 1, "attributes": {"extension": {"type": "commands:check"}},
+        }))
+        .unwrap();
+        assert!(matches!(&check, Command::Check(c) if c.lives == 1));
+        for other in [
+            serde_json::json!({"attributes": {"extension": {"type": "commands:other"}}}),
+            serde_json::json!({"attributes": {"extension": "commands:publish"}}),
+            serde_json::json!({"type": "commands:publish"}),
+            serde_json::json!(["commands:publish"]),
+        ] {
+            let decoded: Command = serde_json::from_value(other.clone()).unwrap();
+            assert_eq!(decoded, Command::Other(other));
+        }
+        assert_eq!(
+            serde_json::to_value(&publish).unwrap()["attributes"]["extension"]["type"],
+            "commands:publish"
+        );
     }
 }

@@ -45,7 +45,8 @@ pub enum Error<E> {
     /// A parameter value cannot be sent (a header value with a line break, for example).
     InvalidRequest(String),
     /// No bearer token for the operation: the client has no token source, the source serves
-    /// none of the operation's schemes or lacks its scopes, or it failed. Nothing was sent.
+    /// none of the operation's schemes or lacks its scopes, or it failed; or no HTTP Basic
+    /// credentials for an operation that needs them. Nothing was sent.
     Auth(Box<super::auth::AuthError>),
 }
 

@@ -290,6 +290,7 @@ impl Emitter<'_> {
         let error_ty = self.ty(error);
         let (success_ty, send) = self.success(success);
         let body_stmt = op.body.as_ref().map(body_stmt).unwrap_or_default();
+        let basic_stmt = basic_stmt(op, &receiver);
         let header_stmt = pairs_stmt(
             &format_ident!("headers"),
             &params_in(op, ParamLocation::Header),
@@ -323,6 +324,7 @@ impl Emitter<'_> {
                 #header_stmt
                 #cookie_stmt
                 #auth_stmt
+                #basic_stmt
                 #body_stmt
                 #dispatch
             }
@@ -417,6 +419,22 @@ fn auth_inputs(auth: &Auth) -> Option<Input> {
             !optional,
             &format!("The API key, sent as `{name}`."),
         )),
+        // Never a required argument: the client's credentials serve when the call has none.
+        Auth::Basic { .. } => Some(Input {
+            name: quote!(basic_auth),
+            field_ty: quote!(Option<(&'a str, &'a str)>),
+            required: None,
+            setter: quote! {
+                /// Sends these client credentials (as `Authorization: Basic`, each form-urlencoded
+                /// as RFC 6749 section 2.3.1 requires) instead of the client's
+                /// ([`crate::ClientBuilder::basic_credentials`]).
+                pub fn basic_auth(mut self, client_id: &'a str, client_secret: &'a str) -> Self {
+                    self.basic_auth = Some((client_id, client_secret));
+                    self
+                }
+            },
+            borrows: true,
+        }),
     }
 }
 
@@ -427,6 +445,8 @@ fn auth_stmt(auth: &Auth, query_pushes: &mut Vec<TokenStream>) -> TokenStream {
         Auth::None => quote!(),
         // Applied when sending (`Client::send_authorized`), which may send twice.
         Auth::Bearer { .. } => quote!(),
+        // Needs the operation: `basic_stmt`.
+        Auth::Basic { .. } => quote!(),
         Auth::ApiKey {
             name,
             placement,
@@ -455,6 +475,34 @@ fn auth_stmt(auth: &Auth, query_pushes: &mut Vec<TokenStream>) -> TokenStream {
                 quote! { let request = #apply; }
             }
         }
+    }
+}
+
+/// The statement that adds `Authorization: Basic` with the call's or the client's credentials
+/// (`Client::basic_authorized`), unless the call set the operation's own `Authorization` header.
+fn basic_stmt(op: &Operation, receiver: &TokenStream) -> TokenStream {
+    let Auth::Basic {
+        optional,
+        own_header,
+        ..
+    } = &op.auth
+    else {
+        return quote!();
+    };
+    let name = crate::naming::unraw(&op.fn_name);
+    let own = match own_header
+        .as_ref()
+        .and_then(|own| op.params.iter().find(|p| p.rust_name == *own))
+    {
+        Some(p) if p.required => quote!(true),
+        Some(p) => {
+            let field = ident(&p.rust_name);
+            quote!(self.#field.is_some())
+        }
+        None => quote!(false),
+    };
+    quote! {
+        let request = #receiver.basic_authorized(#name, #optional, self.basic_auth, #own, request)?;
     }
 }
 
@@ -565,6 +613,26 @@ mod tests {
         assert!(
             out.contains(&squash(
                 "crate::runtime::contract::builder!(SendCall => i64, String);"
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn http_basic_takes_credentials_from_the_call_or_the_client() {
+        let out = file(
+            "components: {securitySchemes: {b: {type: http, scheme: basic}}}\npaths:\n  /token:\n    post:\n      operationId: token\n      security: [{b: []}]\n      parameters: [{name: Authorization, in: header, schema: {type: string}}]\n      responses: {'204': {description: ok}}\n",
+            "operations.rs",
+        );
+        assert!(
+            out.contains(&squash(
+                "pub fn basic_auth(mut self, client_id: &'a str, client_secret: &'a str) -> Self { self.basic_auth = Some((client_id, client_secret)); self }"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash(
+                "let request = self.client.basic_authorized(\"token\", false, self.basic_auth, self.authorization.is_some(), request,)?;"
             )),
             "{out}"
         );

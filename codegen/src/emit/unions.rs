@@ -1,6 +1,7 @@
 //! `oneOf`/`anyOf` enums: one variant per alternative plus `Other(serde_json::Value)`; untagged
-//! (each alternative tried in order), or dispatched on the discriminator property's value. The
-//! serde impls are one call of the runtime's `one_of!` beside each definition.
+//! (each alternative tried in order), or dispatched on the discriminator's value (a top-level
+//! property, or a path of keys where the document writes one). The serde impls are one call of
+//! the runtime's `one_of!` beside each definition.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -16,7 +17,7 @@ impl Emitter<'_> {
         doc: &TokenStream,
         deprecated: &TokenStream,
         variants: &[UnionVariant],
-        tag: Option<&str>,
+        tag: Option<&[String]>,
     ) -> TokenStream {
         let defs = variants.iter().map(|v| {
             let vname = ident(&v.rust_name);
@@ -46,8 +47,21 @@ impl Emitter<'_> {
             let value = v.tag_value.as_deref().unwrap_or_default();
             quote!(#vname = #value)
         });
-        let tag_doc =
-            format!(" Told apart by the `{tag}` property; an unknown `{tag}` is kept in `Other`.");
+        let (tag_doc, dispatch) = match tag {
+            [one] => (
+                format!(
+                    " Told apart by the `{one}` property; an unknown `{one}` is kept in `Other`."
+                ),
+                quote!(tag = #one),
+            ),
+            keys => (
+                format!(
+                    " Told apart by the value at `{}` (the document's discriminator is this path, not a property); an unknown value is kept in `Other`.",
+                    keys.join("` > `")
+                ),
+                quote!(path = [ #( #keys ),* ]),
+            ),
+        };
         quote! {
             #doc
             #[doc = ""]
@@ -61,7 +75,7 @@ impl Emitter<'_> {
                 Other(serde_json::Value),
             }
 
-            crate::runtime::contract::one_of!(#name, tag = #tag { #( #tagged ),* });
+            crate::runtime::contract::one_of!(#name, #dispatch { #( #tagged ),* });
         }
     }
 }
@@ -105,6 +119,26 @@ mod tests {
         );
         assert!(
             types.contains(&squash("String(String),")) && types.contains(&squash("Integer(i64),"))
+        );
+    }
+
+    #[test]
+    fn a_discriminator_path_dispatches_on_the_nested_value() {
+        let types = file(
+            "components:\n  schemas:\n    A:\n      type: object\n      properties: {attributes: {type: object, properties: {extension: {type: object, properties: {type: {type: string}}}}}}\n    B: {allOf: [{$ref: '#/components/schemas/A'}]}\n    U:\n      oneOf: [{$ref: '#/components/schemas/A'}, {$ref: '#/components/schemas/B'}]\n      discriminator: {propertyName: attributes/extension/type, mapping: {'commands:a': '#/components/schemas/A'}}\n",
+            "types.rs",
+        );
+        assert!(
+            types.contains(&squash(
+                "crate::runtime::contract::one_of!(U, path = [\"attributes\", \"extension\", \"type\"] { A = \"commands:a\", B = \"B\", });"
+            )),
+            "{types}"
+        );
+        assert!(
+            types.contains(&squash(
+                "Told apart by the value at `attributes` > `extension` > `type`"
+            )),
+            "{types}"
         );
     }
 }

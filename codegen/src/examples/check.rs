@@ -470,12 +470,16 @@ impl Checker<'_> {
             );
             return;
         }
-        if let Some(tag) = schema
-            .get("discriminator")
-            .and_then(|d| d.get("propertyName"))
-            .and_then(Value::as_str)
+        // Where lowering reads the tag (a property, or the path a document writes there); a
+        // path some alternative lacks leaves the union untagged.
+        if let Some(keys) = crate::lower::discriminator::tag_place(self.raw, schema, key)
+            .and_then(|place| place.keys())
         {
-            let Some(tag_value) = value.get(tag).and_then(Value::as_str) else {
+            let tag_value = keys
+                .iter()
+                .try_fold(value, |v, k| v.get(k))
+                .and_then(Value::as_str);
+            let Some(tag_value) = tag_value else {
                 return; // no tag: kept in `Other`
             };
             let mapped = schema

@@ -1,12 +1,15 @@
 //! Security schemes: the OAuth 2.0 scopes they declare (the `Scope` enum), how each operation
-//! authenticates (bearer token, API key in a header or the query, or nothing), and where an API
-//! key goes when the operation is a browser redirect (into the URL it builds).
+//! authenticates (bearer token, HTTP Basic client credentials, API key in a header or the query,
+//! or nothing), and where an API key goes when the operation is a browser redirect (into the URL
+//! it builds).
 
 use oas3::spec::{Operation as OasOperation, SecurityScheme};
 
 use super::{Lowerer, Result};
 use crate::error::{ErrorKind, Pointer, SpecError};
-use crate::model::{Auth, BearerOption, KeyPlacement, OperationKind, ScopeDef};
+use crate::model::{
+    Auth, BearerOption, KeyPlacement, OperationKind, Param, ParamLocation, ScopeDef,
+};
 use crate::naming::{self, Namespace};
 
 impl Lowerer<'_> {
@@ -100,7 +103,8 @@ impl Lowerer<'_> {
             }
         }
         // Bearer schemes become options of one bearer input, the token coming from the call or
-        // the client's token source; failing those, the first API key is asked for.
+        // the client's token source; failing those, the first HTTP Basic scheme (credentials
+        // from the call or the client) or API key is asked for.
         let options: Vec<BearerOption> = resolved
             .iter()
             .filter_map(|(name, scopes, scheme)| bearer_option(name, scopes, scheme))
@@ -108,8 +112,15 @@ impl Lowerer<'_> {
         if !options.is_empty() {
             return Ok(Auth::Bearer { optional, options });
         }
-        for (_, _, scheme) in resolved {
+        for (scheme_name, _, scheme) in resolved {
             match scheme {
+                SecurityScheme::Http { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => {
+                    return Ok(Auth::Basic {
+                        scheme: scheme_name,
+                        optional,
+                        own_header: None,
+                    });
+                }
                 SecurityScheme::ApiKey { name, location, .. }
                     if location == "header" || location == "query" =>
                 {
@@ -193,7 +204,29 @@ pub(super) fn for_kind(auth: Auth, kind: &OperationKind) -> Auth {
             placement: KeyPlacement::UrlQuery,
             optional,
         },
-        Auth::ApiKey { .. } | Auth::Bearer { .. } => Auth::None,
+        Auth::ApiKey { .. } | Auth::Bearer { .. } | Auth::Basic { .. } => Auth::None,
+        other => other,
+    }
+}
+
+/// An operation sending HTTP Basic credentials that also declares an `Authorization` header
+/// parameter of its own (Secure Service Accounts' token exchange): a call that sets the
+/// parameter sends it instead of the credentials, never two `Authorization` headers.
+pub(super) fn with_own_header(auth: Auth, params: &[Param]) -> Auth {
+    match auth {
+        Auth::Basic {
+            scheme, optional, ..
+        } => Auth::Basic {
+            scheme,
+            optional,
+            own_header: params
+                .iter()
+                .find(|p| {
+                    p.location == ParamLocation::Header
+                        && p.wire_name.eq_ignore_ascii_case("authorization")
+                })
+                .map(|p| p.rust_name.clone()),
+        },
         other => other,
     }
 }
@@ -246,6 +279,30 @@ mod tests {
         assert_eq!(
             api.scopes[1].rust_name, "Other2",
             "`Other` is the catch-all variant"
+        );
+    }
+
+    #[test]
+    fn http_basic_is_generated_and_knows_the_operations_own_authorization_header() {
+        let (api, warnings) = lowered(
+            "components:\n  securitySchemes:\n    basic-authorization: {type: http, scheme: basic}\npaths:\n  /token:\n    post:\n      operationId: token\n      security: [{basic-authorization: []}]\n      parameters: [{name: Authorization, in: header, schema: {type: string}}]\n      responses: {'200': {description: ok}}\n  /open:\n    get:\n      operationId: open\n      security: [{basic-authorization: []}, {}]\n      responses: {'200': {description: ok}}\n",
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            api.operations[0].auth,
+            Auth::Basic {
+                scheme: "basic-authorization".into(),
+                optional: false,
+                own_header: Some("authorization".into()),
+            }
+        );
+        assert_eq!(
+            api.operations[1].auth,
+            Auth::Basic {
+                scheme: "basic-authorization".into(),
+                optional: true,
+                own_header: None,
+            }
         );
     }
 }

@@ -14,7 +14,7 @@
 //! | `schema.rs` | one schema -> one type: primitives, arrays, string enums |
 //! | `object.rs` | structs, maps, `additionalProperties` |
 //! | `compose.rs` | `allOf` merging, nullable wrappers |
-//! | `union.rs` | `oneOf`/`anyOf` enums and discriminators |
+//! | `union.rs` | `oneOf`/`anyOf` enums and discriminators (`discriminator.rs`: where the tag is read) |
 //! | `annotations.rs` | `const`, `default`, `format`, bounds, `readOnly`/`writeOnly` into docs |
 //! | `oauth.rs` | the OAuth conventions: secret fields, scope lists, form-body secrets |
 //! | `operations.rs` | paths, methods, names of methods, webhooks |
@@ -29,6 +29,7 @@ mod auth;
 mod body;
 mod components;
 mod compose;
+pub(crate) mod discriminator;
 mod enums;
 mod examples;
 mod fixups;

@@ -121,6 +121,7 @@ impl Lowerer<'_> {
         let auth = self.auth(op, ptr)?;
         let kind = self.responses(op, ptr, &base, method, body.is_some())?;
         let auth = super::auth::for_kind(auth, &kind);
+        let auth = super::auth::with_own_header(auth, &params);
         Ok(Some(Operation {
             fn_name: String::new(),
             id,

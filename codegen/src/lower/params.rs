@@ -23,6 +23,7 @@ pub(super) const BUILDER_NAMES: &[&str] = &[
     "client",
     "body",
     "bearer_token",
+    "basic_auth",
     "api_key",
     "send",
     "url",

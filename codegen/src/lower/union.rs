@@ -7,6 +7,7 @@ use oas3::spec::{
     ObjectOrReference, ObjectSchema, Schema, SchemaType as Type, SchemaTypeSet as TypeSet,
 };
 
+use super::discriminator::{self, TagPlace};
 use super::{Lowerer, Result, prose};
 use crate::error::Pointer;
 use crate::model::{TypeDef, TypeId, TypeKind, TypeRef, UnionVariant};
@@ -57,7 +58,7 @@ impl Lowerer<'_> {
                 tag_value: None,
             });
         }
-        let tag = self.discriminator(s, &refs, &mut variants, ptr);
+        let tag = self.discriminator(s, key, &refs, &mut variants, ptr);
         let def = TypeDef {
             name,
             pointer: ptr.to_string(),
@@ -71,15 +72,18 @@ impl Lowerer<'_> {
         Ok((TypeRef::Named(id), has_null))
     }
 
-    /// The discriminator property, with each variant's tag value set: the mapping's key for its
-    /// `$ref`, or the schema name. `None` (with a warning) when an alternative is inline.
+    /// The keys leading to the discriminator value (see [`super::discriminator`]), with each
+    /// variant's tag value set: the mapping's key for its `$ref`, or the schema name. `None`
+    /// (with a warning) when an alternative is inline, or the discriminator is a path some
+    /// alternative does not declare.
     fn discriminator(
         &mut self,
         s: &ObjectSchema,
+        key: &str,
         refs: &[Option<String>],
         variants: &mut [UnionVariant],
         ptr: &Pointer,
-    ) -> Option<String> {
+    ) -> Option<Vec<String>> {
         let d = s.discriminator.as_ref()?;
         let values: Option<Vec<String>> = refs
             .iter()
@@ -100,10 +104,38 @@ impl Lowerer<'_> {
             );
             return None;
         };
+        let place = ptr
+            .lookup(&self.doc.raw)
+            .and_then(serde_json::Value::as_object)
+            .and_then(|raw| discriminator::tag_place(&self.doc.raw, raw, key))
+            .unwrap_or_else(|| TagPlace::Property(d.property_name.clone()));
+        let at = ptr.push("discriminator").push("propertyName");
+        match &place {
+            TagPlace::Property(_) => {}
+            TagPlace::Path(keys) => self.warn(
+                &at,
+                format!(
+                    "`propertyName` is the path `{}`, not a property as OpenAPI requires; the enum dispatches on the value at that path ({})",
+                    d.property_name,
+                    keys.iter()
+                        .map(|k| format!("{k:?}"))
+                        .collect::<Vec<_>>()
+                        .join(" > ")
+                ),
+            ),
+            TagPlace::Unusable(_) => self.warn(
+                &at,
+                format!(
+                    "`propertyName` `{}` is neither a property of the alternatives (as OpenAPI requires) nor a path each of them declares: the enum is untagged (each alternative is tried in order)",
+                    d.property_name
+                ),
+            ),
+        }
+        let keys = place.keys()?;
         for (variant, value) in variants.iter_mut().zip(values) {
             variant.tag_value = Some(value);
         }
-        Some(d.property_name.clone())
+        Some(keys)
     }
 
     /// The Rust name of a type as a union variant (`Dog`, `String`, `Integer`...).
@@ -140,7 +172,7 @@ mod tests {
         let TypeKind::Union { variants, tag } = &type_named(&api, "Pet").kind else {
             panic!("not a union")
         };
-        assert_eq!(tag.as_deref(), Some("kind"));
+        assert_eq!(tag.as_deref(), Some(&["kind".to_owned()][..]));
         let tags: Vec<_> = variants.iter().map(|v| v.tag_value.as_deref()).collect();
         assert_eq!(tags, [Some("cat"), Some("Dog")]);
         assert!(
@@ -166,6 +198,102 @@ mod tests {
             warnings
                 .iter()
                 .any(|w| w.pointer.to_string().ends_with("/discriminator"))
+        );
+    }
+
+    /// Autodesk's Data Management command answers (`#/components/schemas/Command`): the
+    /// discriminator is the path `attributes/extension/type`, each command's `data` declaring it.
+    const COMMANDS: &str = r#"components:
+  schemas:
+    CheckPermission:
+      type: object
+      properties:
+        type: {type: string}
+        id: {type: string}
+        attributes:
+          type: object
+          properties:
+            extension:
+              type: object
+              properties:
+                type: {type: string, enum: ['commands:autodesk.core:CheckPermission']}
+                version: {type: string}
+    PublishModel:
+      type: object
+      properties:
+        type: {type: string}
+        attributes:
+          type: object
+          properties:
+            status: {type: string}
+            extension:
+              type: object
+              properties:
+                type: {type: string, enum: ['commands:autodesk.bim360:C4RModelPublish']}
+    Command:
+      type: object
+      properties:
+        data:
+          oneOf:
+            - $ref: '#/components/schemas/CheckPermission'
+            - $ref: '#/components/schemas/PublishModel'
+          discriminator:
+            propertyName: attributes/extension/type
+            mapping:
+              'commands:autodesk.core:CheckPermission': '#/components/schemas/CheckPermission'
+              'commands:autodesk.bim360:C4RModelPublish': '#/components/schemas/PublishModel'
+"#;
+
+    #[test]
+    fn a_discriminator_path_is_followed_with_a_warning() {
+        let (api, warnings) = lowered(COMMANDS);
+        let TypeKind::Union { variants, tag } = &type_named(&api, "CommandData").kind else {
+            panic!("not a union")
+        };
+        let keys: Vec<&str> = tag.iter().flatten().map(String::as_str).collect();
+        assert_eq!(keys, ["attributes", "extension", "type"]);
+        let tags: Vec<_> = variants.iter().map(|v| v.tag_value.as_deref()).collect();
+        assert_eq!(
+            tags,
+            [
+                Some("commands:autodesk.core:CheckPermission"),
+                Some("commands:autodesk.bim360:C4RModelPublish")
+            ]
+        );
+        let warning = warnings
+            .iter()
+            .find(|w| w.message.contains("attributes/extension/type"))
+            .expect("a warning names the path");
+        assert_eq!(
+            warning.pointer.to_string(),
+            "#/components/schemas/Command/properties/data/discriminator/propertyName"
+        );
+        assert!(
+            warning.message.contains("not a property"),
+            "{}",
+            warning.message
+        );
+    }
+
+    #[test]
+    fn a_discriminator_path_an_alternative_lacks_leaves_the_union_untagged() {
+        let doc = COMMANDS.replace(
+            "            status: {type: string}\n            extension:",
+            "            status: {type: string}\n            extension2:",
+        );
+        assert_ne!(doc, COMMANDS);
+        let (api, warnings) = lowered(&doc);
+        let TypeKind::Union { variants, tag } = &type_named(&api, "CommandData").kind else {
+            panic!("not a union")
+        };
+        assert!(tag.is_none(), "{tag:?}");
+        assert!(variants.iter().all(|v| v.tag_value.is_none()));
+        assert!(
+            warnings.iter().any(|w| w.message.contains("untagged")
+                && w.pointer
+                    .to_string()
+                    .ends_with("/discriminator/propertyName")),
+            "{warnings:?}"
         );
     }
 }

@@ -8822,7 +8822,7 @@ crate::runtime::contract::setters!(Command {
 });
 /// The ``data`` object that is returned will be one of the following, depending on the command that was executed.
 ///
-/// Told apart by the `attributes/extension/type` property; an unknown `attributes/extension/type` is kept in `Other`.
+/// Told apart by the value at `attributes` > `extension` > `type` (the document's discriminator is this path, not a property); an unknown value is kept in `Other`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CommandData {
@@ -8841,7 +8841,7 @@ pub enum CommandData {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(CommandData, tag = "attributes/extension/type" {
+crate::runtime::contract::one_of!(CommandData, path = ["attributes", "extension", "type"] {
     CheckPermission = "commands:autodesk.core:CheckPermission",
     PublishModel = "commands:autodesk.bim360:C4RModelPublish",
     PublishWithoutLinks = "commands:autodesk.bim360:C4RPublishWithoutLinks",

@@ -189,6 +189,7 @@ impl super::Client {
         ExchangeJwtAssertionCall {
             client: self,
             authorization: None,
+            basic_auth: None,
             body: None,
         }
     }
@@ -703,6 +704,7 @@ crate::runtime::contract::builder!(EnableDisableServiceAccountKeyCall => (), ser
 pub struct ExchangeJwtAssertionCall<'a> {
     client: &'a super::Client,
     authorization: Option<String>,
+    basic_auth: Option<(&'a str, &'a str)>,
     body: Option<&'a ExchangeJwtAssertionRequest>,
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
@@ -712,6 +714,13 @@ impl<'a> ExchangeJwtAssertionCall<'a> {
     /// The header parameter `Authorization`.
     pub fn authorization(mut self, value: impl Into<String>) -> Self {
         self.authorization = Some(value.into());
+        self
+    }
+    /// Sends these client credentials (as `Authorization: Basic`, each form-urlencoded
+    /// as RFC 6749 section 2.3.1 requires) instead of the client's
+    /// ([`crate::ClientBuilder::basic_credentials`]).
+    pub fn basic_auth(mut self, client_id: &'a str, client_secret: &'a str) -> Self {
+        self.basic_auth = Some((client_id, client_secret));
         self
     }
     /// The request body.
@@ -730,6 +739,16 @@ impl<'a> ExchangeJwtAssertionCall<'a> {
             headers.push("Authorization", value.clone());
         }
         let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = self
+            .client
+            .0
+            .basic_authorized(
+                "exchange_jwt_assertion",
+                false,
+                self.basic_auth,
+                self.authorization.is_some(),
+                request,
+            )?;
         let request = match self.body {
             Some(body) => request.form(body),
             None => request,
