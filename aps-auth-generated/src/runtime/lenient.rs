@@ -189,6 +189,11 @@ pub fn decode_answer<T: DeserializeOwned>(
     }
 }
 
+/// The most values one answer may leave out. Lenient decoding is for an answer with a few
+/// unexpected values; beyond this many, the strict error stands (and finding each value's place,
+/// which grows with the answer, stays bounded against a hostile server).
+pub(crate) const MAX_UNPARSED: usize = 256;
+
 /// Decodes `body` leniently: the value and what was skipped, or the decoder's message.
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Vec<Unparsed>), String> {
     let root: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
@@ -201,6 +206,12 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Vec<Unparse
     ACTIVE.with(|a| a.set(true));
     let decoded = T::deserialize(&root).map_err(|e| e.to_string())?;
     let records = STATE.with(|s| std::mem::take(&mut s.borrow_mut().records));
+    if records.len() > MAX_UNPARSED {
+        return Err(format!(
+            "{} values do not fit (more than {MAX_UNPARSED})",
+            records.len()
+        ));
+    }
     Ok((decoded, locate(records, &root)))
 }
 
@@ -342,6 +353,24 @@ mod tests {
             unparsed[0].reason()
         );
         assert!(!active(), "the mode ends with the decode");
+    }
+
+    #[test]
+    fn an_answer_with_too_many_values_that_do_not_fit_is_not_decoded_leniently() {
+        let item = |i: usize| format!(r#"{{"id": "{i}", "size": "big"}}"#);
+        let many = |n: usize| {
+            let items: Vec<String> = (0..n).map(item).collect();
+            format!(r#"{{"data": [{}]}}"#, items.join(","))
+        };
+        let (_, unparsed) = decode::<Listing>(many(MAX_UNPARSED).as_bytes()).unwrap();
+        assert_eq!(unparsed.len(), MAX_UNPARSED);
+        assert_eq!(
+            unparsed[MAX_UNPARSED - 1].pointer(),
+            format!("/data/{}/size", MAX_UNPARSED - 1)
+        );
+        let err = decode::<Listing>(many(MAX_UNPARSED + 1).as_bytes()).unwrap_err();
+        assert!(err.contains("more than 256"), "{err}");
+        assert!(!active());
     }
 
     #[test]
