@@ -116,26 +116,73 @@ pub struct UnionVariant {
 pub struct Field {
     /// The Rust identifier (possibly `r#type`).
     pub rust_name: String,
-    /// The JSON / form property name.
-    pub wire_name: String,
     /// Documentation text.
     pub doc: String,
-    /// The value type, without the `Option` that `required`/`nullable` add.
+    /// The value type, without the `Option` a nullable or optional property adds.
     pub ty: TypeRef,
-    /// Listed in `required`.
-    pub required: bool,
-    /// The schema allows `null`.
-    pub nullable: bool,
-    /// Holds the additional properties of the object (`#[serde(flatten)]`).
-    pub flatten: bool,
+    /// What the field holds and how a caller sets it.
+    pub kind: FieldKind,
     /// Whether the property is `deprecated`.
     pub deprecated: bool,
+}
+
+/// What a struct field holds, and how a caller sets it: decided in lowering, printed by the
+/// emitter and the API surface.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldKind {
+    /// A required property: an argument of the struct's `new()`, in field order; `Option<T>` when
+    /// it may be `null` (`None` is then a value the caller passes).
+    Required {
+        /// The JSON / form property name.
+        wire_name: String,
+        /// The schema allows `null`.
+        nullable: bool,
+    },
+    /// A property that may be absent: `Option<T>`, left out when `None`, set with `setter`.
+    Optional {
+        /// The JSON / form property name.
+        wire_name: String,
+        /// The `with_` setter's name (`with_email_id`).
+        setter: String,
+    },
+    /// The additional properties of the object (`#[serde(flatten)]` map): empty after `new()`,
+    /// set with `setter`.
+    Extra {
+        /// The `with_` setter's name.
+        setter: String,
+    },
 }
 
 impl Field {
     /// Whether the Rust type is wrapped in `Option`.
     pub fn optional(&self) -> bool {
-        !self.flatten && (!self.required || self.nullable)
+        matches!(
+            self.kind,
+            FieldKind::Required { nullable: true, .. } | FieldKind::Optional { .. }
+        )
+    }
+
+    /// Whether the field is an argument of `new()`.
+    pub fn required(&self) -> bool {
+        matches!(self.kind, FieldKind::Required { .. })
+    }
+
+    /// The property name on the wire; `None` for the additional properties.
+    pub fn wire_name(&self) -> Option<&str> {
+        match &self.kind {
+            FieldKind::Required { wire_name, .. } | FieldKind::Optional { wire_name, .. } => {
+                Some(wire_name)
+            }
+            FieldKind::Extra { .. } => None,
+        }
+    }
+
+    /// The name of the `with_` setter, for a field that is not an argument of `new()`.
+    pub fn setter(&self) -> Option<&str> {
+        match &self.kind {
+            FieldKind::Optional { setter, .. } | FieldKind::Extra { setter } => Some(setter),
+            FieldKind::Required { .. } => None,
+        }
     }
 }
 
@@ -202,8 +249,8 @@ pub struct Operation {
     pub fn_name: String,
     /// The operationId, or the name derived from method and path.
     pub id: String,
-    /// The HTTP method, upper case.
-    pub method: String,
+    /// The HTTP method.
+    pub method: HttpMethod,
     /// The path template as written.
     pub path: String,
     /// Where the operation is.
@@ -220,6 +267,9 @@ pub struct Operation {
     pub builder: String,
     /// The request body.
     pub body: Option<RequestBody>,
+    /// What the call takes: the positional arguments of the method that starts it, in order,
+    /// then the setters of its builder (see [`Input`]).
+    pub inputs: Vec<Input>,
     /// How the operation authenticates.
     pub auth: Auth,
     /// The server of this operation when the document gives it one of its own (operation or
@@ -227,6 +277,119 @@ pub struct Operation {
     pub server: Option<String>,
     /// A request, or a browser redirect for which a URL is built.
     pub kind: OperationKind,
+}
+
+/// An HTTP method (the eight OpenAPI knows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HttpMethod {
+    /// `GET`.
+    Get,
+    /// `PUT`.
+    Put,
+    /// `POST`.
+    Post,
+    /// `DELETE`.
+    Delete,
+    /// `OPTIONS`.
+    Options,
+    /// `HEAD`.
+    Head,
+    /// `PATCH`.
+    Patch,
+    /// `TRACE`.
+    Trace,
+}
+
+impl HttpMethod {
+    /// Every method, in OpenAPI's order.
+    pub const ALL: [HttpMethod; 8] = [
+        HttpMethod::Get,
+        HttpMethod::Put,
+        HttpMethod::Post,
+        HttpMethod::Delete,
+        HttpMethod::Options,
+        HttpMethod::Head,
+        HttpMethod::Patch,
+        HttpMethod::Trace,
+    ];
+
+    /// The method as HTTP writes it (`GET`), which is also its `reqwest::Method` constant.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Post => "POST",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Options => "OPTIONS",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Trace => "TRACE",
+        }
+    }
+
+    /// The method a name stands for, in any case (`get`, `GET`).
+    pub fn parse(name: &str) -> Option<HttpMethod> {
+        HttpMethod::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(name))
+    }
+}
+
+impl std::fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One input of a call, decided in lowering: the emitter writes it as a positional argument of
+/// the method that starts the call or as a setter of the call builder (and a field of the
+/// builder either way), and the API surface lists it the same way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// The argument's, setter's and builder field's name.
+    pub name: String,
+    /// What the input carries.
+    pub source: InputSource,
+    /// Argument or setter.
+    pub passing: Passing,
+}
+
+/// What an [`Input`] carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputSource {
+    /// The parameter at this index of [`Operation::params`].
+    Param(usize),
+    /// A bearer token that replaces the client's token source (`&str`).
+    BearerToken,
+    /// HTTP Basic client credentials that replace the client's (`(&str, &str)`).
+    BasicAuth,
+    /// The API key (`&str`).
+    ApiKey,
+    /// The request body.
+    Body,
+}
+
+/// How a caller gives an [`Input`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passing {
+    /// A positional argument of the method that starts the call.
+    Argument,
+    /// A setter of the call builder (the input is optional).
+    Setter,
+}
+
+impl Operation {
+    /// The positional arguments of the method that starts the call, in order.
+    pub fn arguments(&self) -> impl Iterator<Item = &Input> {
+        self.inputs
+            .iter()
+            .filter(|i| i.passing == Passing::Argument)
+    }
+
+    /// The input that carries `source`, if the call has one.
+    pub fn input(&self, source: InputSource) -> Option<&Input> {
+        self.inputs.iter().find(|i| i.source == source)
+    }
 }
 
 /// One path segment: literal text and parameters.

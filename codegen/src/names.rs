@@ -115,7 +115,7 @@ impl NameMap {
 /// The key of an operation in a [`NameMap`]: `METHOD /path` (`POST /authentication/v2/token`),
 /// which does not depend on its `operationId`.
 pub fn operation_key(op: &Operation) -> String {
-    format!("{} {}", op.method.to_ascii_uppercase(), op.path)
+    format!("{} {}", op.method, op.path)
 }
 
 /// `#/components/schemas/<name>`, escaped.

@@ -41,8 +41,9 @@
 use std::fmt;
 
 use crate::model::{
-    Api, ArrayStyle, Auth, Field, KeyPlacement, Media, ObjectStyle, Operation, OperationKind,
-    Param, ParamLocation, ParamShape, ResponseBody, TypeDef, TypeKind, TypeRef, UnionVariant,
+    Api, ArrayStyle, Auth, Field, FieldKind, InputSource, KeyPlacement, Media, ObjectStyle,
+    Operation, OperationKind, Param, ParamLocation, ParamShape, Passing, ResponseBody, TypeDef,
+    TypeKind, TypeRef, UnionVariant,
 };
 use crate::naming::unraw;
 
@@ -172,39 +173,45 @@ fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
             ));
         }
     };
-    // `op.params` is in call order: path parameters in template order, then the others.
-    for p in &op.params {
-        let line = format!("{}: {}", p.rust_name, ty(api, &p.shape.rust_type()));
-        input(line, Some(param_wire(p)), p.required, p.deprecated);
-    }
-    match &op.auth {
-        Auth::None => {}
-        Auth::Bearer { .. } => input("bearer_token: &str".into(), None, false, false),
-        Auth::Basic { .. } => input("basic_auth: (&str, &str)".into(), None, false, false),
-        Auth::ApiKey {
-            name,
-            placement,
-            optional,
-        } => {
-            let place = match placement {
-                KeyPlacement::Header => "header",
-                KeyPlacement::Query | KeyPlacement::UrlQuery => "query",
-            };
-            input(
-                "api_key: &str".into(),
-                Some(format!("{place} {name:?}")),
-                !optional,
-                false,
-            );
-        }
-    }
-    if let Some(b) = &op.body {
-        let t = match b.media {
-            Media::Json | Media::Form => format!("&{}", ty(api, &b.ty)),
-            Media::Text => "&str".into(),
-            Media::Binary => "&[u8]".into(),
+    // `op.inputs`: the arguments in order, then the setters (lowering's `inputs.rs`).
+    for i in &op.inputs {
+        let is_required = i.passing == Passing::Argument;
+        let (t, wire, is_deprecated) = match i.source {
+            InputSource::Param(n) => {
+                let p = &op.params[n];
+                (
+                    ty(api, &p.shape.rust_type()),
+                    Some(param_wire(p)),
+                    p.deprecated,
+                )
+            }
+            InputSource::BearerToken => ("&str".to_owned(), None, false),
+            InputSource::BasicAuth => ("(&str, &str)".to_owned(), None, false),
+            InputSource::ApiKey => {
+                let wire = match &op.auth {
+                    Auth::ApiKey {
+                        name, placement, ..
+                    } => {
+                        let place = match placement {
+                            KeyPlacement::Header => "header",
+                            KeyPlacement::Query | KeyPlacement::UrlQuery => "query",
+                        };
+                        Some(format!("{place} {name:?}"))
+                    }
+                    _ => None,
+                };
+                ("&str".to_owned(), wire, false)
+            }
+            InputSource::Body => {
+                let t = match op.body.as_ref().map(|b| (b.media, &b.ty)) {
+                    Some((Media::Json | Media::Form, t)) => format!("&{}", ty(api, t)),
+                    Some((Media::Text, _)) => "&str".into(),
+                    Some((Media::Binary, _)) | None => "&[u8]".into(),
+                };
+                (t, None, false)
+            }
         };
-        input(format!("body: {t}"), None, b.required, false);
+        input(format!("{}: {t}", i.name), wire, is_required, is_deprecated);
     }
     wired.extend(optional);
     let mut optional = wired;
@@ -336,23 +343,21 @@ fn struct_members(api: &Api, fields: &[Field]) -> Vec<String> {
     let mut members = Vec::new();
     for f in fields {
         let t = ty(api, &f.ty);
-        let line = if f.required && !f.flatten {
-            // Required but nullable: `None` is a value the caller passes.
-            let t = if f.optional() {
-                format!("Option<{t}>")
-            } else {
-                t
-            };
-            args.push(format!("{}: {t}", f.rust_name));
-            format!("required field {}: {t}", f.rust_name)
-        } else {
-            format!("optional field {}: {t}", f.rust_name)
+        let line = match &f.kind {
+            FieldKind::Required { nullable, .. } => {
+                // Required but nullable: `None` is a value the caller passes.
+                let t = if *nullable { format!("Option<{t}>") } else { t };
+                args.push(format!("{}: {t}", f.rust_name));
+                format!("required field {}: {t}", f.rust_name)
+            }
+            FieldKind::Optional { .. } | FieldKind::Extra { .. } => {
+                format!("optional field {}: {t}", f.rust_name)
+            }
         };
         // The JSON name, where it is not the Rust name (`email_id` for `emailId`).
-        let line = if f.flatten || f.wire_name == unraw(&f.rust_name) {
-            line
-        } else {
-            format!("{line}{WIRE}{:?}", f.wire_name)
+        let line = match f.wire_name() {
+            Some(wire) if wire != unraw(&f.rust_name) => format!("{line}{WIRE}{wire:?}"),
+            _ => line,
         };
         members.push(deprecated(f.deprecated, line));
     }

@@ -154,7 +154,7 @@ fn shape(need: &Need) -> String {
 
 /// Why `op` does not fit `need`, if it does not.
 fn mismatch(need: &Need, op: &Operation, api: &Api) -> Option<String> {
-    if op.method != need.method {
+    if op.method.as_str() != need.method {
         return Some(format!("it is now `{} {}`", op.method, op.path));
     }
     if op.path.contains('{') {

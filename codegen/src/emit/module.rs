@@ -28,7 +28,7 @@ impl Emitter<'_> {
         };
         let operations = api.operations.iter().map(|op| {
             let name = crate::naming::unraw(&op.fn_name);
-            let (method, path) = (&op.method, &op.path);
+            let (method, path) = (op.method.as_str(), &op.path);
             quote!(crate::OperationInfo { name: #name, method: #method, path: #path })
         });
         let title = &api.title;

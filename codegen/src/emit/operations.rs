@@ -11,8 +11,8 @@ use quote::{format_ident, quote};
 use super::params::{pairs_stmt, push_param, segment_expr};
 use super::{Emitter, Layout, deprecated_attr, doc_attrs, ident};
 use crate::model::{
-    Auth, BearerOption, KeyPlacement, Media, Operation, OperationKind, Param, ParamLocation,
-    RequestBody, ResponseBody,
+    Auth, BearerOption, Input as ModelInput, InputSource, KeyPlacement, Media, Operation,
+    OperationKind, Param, ParamLocation, Passing, RequestBody, ResponseBody,
 };
 
 /// One input of a call builder: a field, and either a positional argument of the method that
@@ -62,32 +62,61 @@ impl Emitter<'_> {
         }
     }
 
-    /// Every input of an operation, required ones in argument order first.
+    /// Every input of an operation, as lowering ordered them (arguments first).
     fn inputs(&self, op: &Operation) -> Vec<Input> {
-        let mut required = Vec::new();
-        let mut optional = Vec::new();
-        // `op.params` is in call order (lowering's `path.rs`).
-        for p in &op.params {
-            let input = self.param_input(p);
-            if p.required {
-                required.push(input);
-            } else {
-                optional.push(input);
-            }
-        }
-        for input in auth_inputs(&op.auth).into_iter().chain(self.body_input(op)) {
-            if input.required.is_some() {
-                required.push(input);
-            } else {
-                optional.push(input);
-            }
-        }
-        required.extend(optional);
-        required
+        op.inputs.iter().map(|i| self.input(op, i)).collect()
     }
 
-    fn param_input(&self, p: &Param) -> Input {
-        let name = ident(&p.rust_name);
+    /// One input: a field of the builder, and an argument or a setter.
+    fn input(&self, op: &Operation, input: &ModelInput) -> Input {
+        let argument = input.passing == Passing::Argument;
+        let name = ident(&input.name);
+        match input.source {
+            InputSource::Param(i) => self.param_input(name, &op.params[i], argument),
+            InputSource::Body => {
+                let (t, doc) = match &op.body {
+                    Some(body) => (self.body_type(body), body.doc.as_str()),
+                    None => (quote!(&'a [u8]), ""),
+                };
+                borrowed_input(quote!(#name), t, argument, doc)
+            }
+            InputSource::BearerToken => borrowed_input(
+                quote!(#name),
+                quote!(&'a str),
+                argument,
+                "Sends this access token (as `Authorization: Bearer`) instead of one from the client's token source.",
+            ),
+            InputSource::ApiKey => {
+                let key = match &op.auth {
+                    Auth::ApiKey { name, .. } => name.as_str(),
+                    _ => "",
+                };
+                borrowed_input(
+                    quote!(#name),
+                    quote!(&'a str),
+                    argument,
+                    &format!("The API key, sent as `{key}`."),
+                )
+            }
+            InputSource::BasicAuth => Input {
+                field_ty: quote!(Option<(&'a str, &'a str)>),
+                required: None,
+                setter: quote! {
+                    /// Sends these client credentials (as `Authorization: Basic`, each form-urlencoded
+                    /// as RFC 6749 section 2.3.1 requires) instead of the client's
+                    /// ([`crate::ClientBuilder::basic_credentials`]).
+                    pub fn #name(mut self, client_id: &'a str, client_secret: &'a str) -> Self {
+                        self.#name = Some((client_id, client_secret));
+                        self
+                    }
+                },
+                name: quote!(#name),
+                borrows: true,
+            },
+        }
+    }
+
+    fn param_input(&self, name: proc_macro2::Ident, p: &Param, argument: bool) -> Input {
         let t = self.ty(&p.shape.rust_type());
         let where_ = match p.location {
             ParamLocation::Path => "path",
@@ -100,7 +129,7 @@ impl Emitter<'_> {
             p.doc, p.wire_name
         ));
         let deprecated = deprecated_attr(p.deprecated);
-        if p.required {
+        if argument {
             return Input {
                 field_ty: t.clone(),
                 required: Some((quote!(impl Into<#t>), quote!(#name.into()))),
@@ -125,18 +154,16 @@ impl Emitter<'_> {
         }
     }
 
-    /// The body as an input (borrowed for the call).
-    fn body_input(&self, op: &Operation) -> Option<Input> {
-        let body = op.body.as_ref()?;
-        let t = match body.media {
+    /// The type of the body input (borrowed for the call).
+    fn body_type(&self, body: &RequestBody) -> TokenStream {
+        match body.media {
             Media::Form | Media::Json => {
                 let t = self.ty(&body.ty);
                 quote!(&'a #t)
             }
             Media::Text => quote!(&'a str),
             Media::Binary => quote!(&'a [u8]),
-        };
-        Some(borrowed_input(quote!(body), t, body.required, &body.doc))
+        }
     }
 
     /// `client.<operation>(required...)`: starts a call.
@@ -180,11 +207,7 @@ impl Emitter<'_> {
             quote!()
         };
         // A parameter named `1` is `_1`: clippy dislikes that as an argument name.
-        let digits = if op
-            .params
-            .iter()
-            .any(|p| p.required && super::types::just_digits(&p.rust_name))
-        {
+        let digits = if op.arguments().any(|i| super::types::just_digits(&i.name)) {
             quote!(#[allow(clippy::just_underscores_and_digits)])
         } else {
             quote!()
@@ -263,7 +286,7 @@ impl Emitter<'_> {
             .iter()
             .map(|p| push_param(&query_id, p))
             .collect();
-        let auth_stmt = auth_stmt(&op.auth, &mut query_pushes);
+        let auth_stmt = auth_stmt(op, &mut query_pushes);
         let (query_setup, query_ref) = query_setup(&query_pushes);
         let url_expr = match &op.server {
             // A server of its own applies while the client uses the document's default server.
@@ -289,7 +312,7 @@ impl Emitter<'_> {
         };
         let error_ty = self.ty(error);
         let (success_ty, send) = self.success(success);
-        let body_stmt = op.body.as_ref().map(body_stmt).unwrap_or_default();
+        let body_stmt = body_stmt(op);
         let basic_stmt = basic_stmt(op, &receiver);
         let header_stmt = pairs_stmt(
             &format_ident!("headers"),
@@ -303,13 +326,15 @@ impl Emitter<'_> {
         );
         let builder = ident(&op.builder);
         // `oas3` only knows the eight standard methods, each a `reqwest::Method` constant.
-        let method = format_ident!("{}", op.method.to_ascii_uppercase());
+        let method = format_ident!("{}", op.method.as_str());
         let output = quote!(Result<crate::ApiResponse<#success_ty>, crate::Error<#error_ty>>);
+        let bearer = input_field(op, InputSource::BearerToken)
+            .map_or_else(|| format_ident!("bearer_token"), |(field, _)| field);
         let (auth_static, dispatch) = match &op.auth {
             Auth::Bearer { optional, options } => (
                 operation_auth(op, *optional, options),
                 quote! {
-                    #receiver.send_authorized(&AUTH, self.bearer_token, request, |request| #receiver.#send(request)).await
+                    #receiver.send_authorized(&AUTH, self.#bearer, request, |request| #receiver.#send(request)).await
                 },
             ),
             _ => (quote!(), quote!(#receiver.#send(request).await)),
@@ -402,75 +427,41 @@ fn operation_auth(op: &Operation, optional: bool, options: &[BearerOption]) -> T
     }
 }
 
-/// The token or key an operation's security asks for.
-fn auth_inputs(auth: &Auth) -> Option<Input> {
-    match auth {
-        Auth::None => None,
-        // Never a required argument: the client's token source gives one when the call does not.
-        Auth::Bearer { .. } => Some(borrowed_input(
-            quote!(bearer_token),
-            quote!(&'a str),
-            false,
-            "Sends this access token (as `Authorization: Bearer`) instead of one from the client's token source.",
-        )),
-        Auth::ApiKey { name, optional, .. } => Some(borrowed_input(
-            quote!(api_key),
-            quote!(&'a str),
-            !optional,
-            &format!("The API key, sent as `{name}`."),
-        )),
-        // Never a required argument: the client's credentials serve when the call has none.
-        Auth::Basic { .. } => Some(Input {
-            name: quote!(basic_auth),
-            field_ty: quote!(Option<(&'a str, &'a str)>),
-            required: None,
-            setter: quote! {
-                /// Sends these client credentials (as `Authorization: Basic`, each form-urlencoded
-                /// as RFC 6749 section 2.3.1 requires) instead of the client's
-                /// ([`crate::ClientBuilder::basic_credentials`]).
-                pub fn basic_auth(mut self, client_id: &'a str, client_secret: &'a str) -> Self {
-                    self.basic_auth = Some((client_id, client_secret));
-                    self
-                }
-            },
-            borrows: true,
-        }),
-    }
-}
-
 /// The statement that applies the token or key to the request; a key that belongs in a
 /// redirect's URL is pushed onto its query instead.
-fn auth_stmt(auth: &Auth, query_pushes: &mut Vec<TokenStream>) -> TokenStream {
-    match auth {
+fn auth_stmt(op: &Operation, query_pushes: &mut Vec<TokenStream>) -> TokenStream {
+    match &op.auth {
         Auth::None => quote!(),
         // Applied when sending (`Client::send_authorized`), which may send twice.
         Auth::Bearer { .. } => quote!(),
         // Needs the operation: `basic_stmt`.
         Auth::Basic { .. } => quote!(),
         Auth::ApiKey {
-            name,
-            placement,
-            optional,
+            name, placement, ..
         } => {
+            let Some((field, argument)) = input_field(op, InputSource::ApiKey) else {
+                return quote!();
+            };
+            let optional = &!argument;
             let value = if *optional {
                 quote!(key)
             } else {
-                quote!(self.api_key)
+                quote!(self.#field)
             };
             let apply = match placement {
                 KeyPlacement::Header => quote!(request.header(#name, #value)),
                 KeyPlacement::Query => quote!(request.query(&[(#name, #value)])),
                 KeyPlacement::UrlQuery => {
                     query_pushes.push(if *optional {
-                        quote! { if let Some(key) = self.api_key { query.push(#name, key.to_owned()); } }
+                        quote! { if let Some(key) = self.#field { query.push(#name, key.to_owned()); } }
                     } else {
-                        quote! { query.push(#name, self.api_key.to_owned()); }
+                        quote! { query.push(#name, self.#field.to_owned()); }
                     });
                     return quote!();
                 }
             };
             if *optional {
-                quote! { let request = match self.api_key { Some(key) => #apply, None => request }; }
+                quote! { let request = match self.#field { Some(key) => #apply, None => request }; }
             } else {
                 quote! { let request = #apply; }
             }
@@ -489,6 +480,9 @@ fn basic_stmt(op: &Operation, receiver: &TokenStream) -> TokenStream {
     else {
         return quote!();
     };
+    let Some((field, _)) = input_field(op, InputSource::BasicAuth) else {
+        return quote!();
+    };
     let name = crate::naming::unraw(&op.fn_name);
     let own = match own_header
         .as_ref()
@@ -502,12 +496,23 @@ fn basic_stmt(op: &Operation, receiver: &TokenStream) -> TokenStream {
         None => quote!(false),
     };
     quote! {
-        let request = #receiver.basic_authorized(#name, #optional, self.basic_auth, #own, request)?;
+        let request = #receiver.basic_authorized(#name, #optional, self.#field, #own, request)?;
     }
 }
 
+/// The builder field of the input that carries `source`, and whether it is an argument (not an
+/// `Option`).
+fn input_field(op: &Operation, source: InputSource) -> Option<(proc_macro2::Ident, bool)> {
+    let input = op.input(source)?;
+    Some((ident(&input.name), input.passing == Passing::Argument))
+}
+
 /// The statement that attaches the body.
-fn body_stmt(body: &RequestBody) -> TokenStream {
+fn body_stmt(op: &Operation) -> TokenStream {
+    let (Some(body), Some((field, argument))) = (&op.body, input_field(op, InputSource::Body))
+    else {
+        return quote!();
+    };
     // The declared type first: reqwest's `json` keeps a `Content-Type` already set.
     let typed = match &body.content_type {
         Some(ct) => quote!(request.header(reqwest::header::CONTENT_TYPE, #ct)),
@@ -519,10 +524,10 @@ fn body_stmt(body: &RequestBody) -> TokenStream {
         Media::Text => quote!(#typed.body(body.to_owned())),
         Media::Binary => quote!(#typed.body(body.to_vec())),
     };
-    if body.required {
-        quote! { let body = self.body; let request = #apply; }
+    if argument {
+        quote! { let body = self.#field; let request = #apply; }
     } else {
-        quote! { let request = match self.body { Some(body) => #apply, None => request }; }
+        quote! { let request = match self.#field { Some(body) => #apply, None => request }; }
     }
 }
 

@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Emitter, deprecated_attr, doc_attrs, ident};
-use crate::model::{Field, ScopeDef, TypeDef, TypeKind};
+use crate::model::{Field, FieldKind, ScopeDef, TypeDef, TypeKind};
 
 /// One top-level item of `types.rs`. Items are independent, so the file can be emitted and
 /// formatted in parallel chunks (see [`crate::format::format_items`]).
@@ -69,7 +69,7 @@ impl<'a> Emitter<'a> {
             TypeKind::Struct { fields } => {
                 let defs = fields.iter().map(|f| self.field(f));
                 let constructors = self.constructors(&name, fields);
-                let default = if fields.iter().any(in_new) {
+                let default = if fields.iter().any(Field::required) {
                     quote!()
                 } else {
                     quote!(Default,)
@@ -110,37 +110,35 @@ impl<'a> Emitter<'a> {
         for f in fields {
             let field = ident(&f.rust_name);
             let inner = self.ty(&f.ty);
-            if in_new(f) {
-                if f.optional() {
+            let deprecated = deprecated_attr(f.deprecated);
+            let label = crate::naming::unraw(&f.rust_name);
+            match &f.kind {
+                FieldKind::Required { nullable: true, .. } => {
                     // Required but nullable: `None` is a value the caller chooses.
                     args.push(quote!(#field: Option<#inner>));
                     inits.push(quote!(#field));
-                } else {
+                }
+                FieldKind::Required { .. } => {
                     args.push(quote!(#field: impl Into<#inner>));
                     inits.push(quote!(#field: #field.into()));
                 }
-                continue;
-            }
-            // `_2fa_enabled` (a name that starts with a digit) -> `with_2fa_enabled`.
-            let setter = format_ident!(
-                "with_{}",
-                crate::naming::unraw(&f.rust_name).trim_start_matches('_')
-            );
-            let deprecated = deprecated_attr(f.deprecated);
-            let label = crate::naming::unraw(&f.rust_name);
-            if f.flatten {
-                let doc = format!(" Sets `{label}`.");
-                inits.push(quote!(#field: Default::default()));
-                flatten_setters.push(quote! {
-                    #[doc = #doc]
-                    pub fn #setter(mut self, value: #inner) -> Self {
-                        self.#field = value;
-                        self
-                    }
-                });
-            } else {
-                inits.push(quote!(#field: None));
-                setters.push(quote!(#deprecated #setter(#field, #label): #inner));
+                FieldKind::Extra { setter } => {
+                    let setter = ident(setter);
+                    let doc = format!(" Sets `{label}`.");
+                    inits.push(quote!(#field: Default::default()));
+                    flatten_setters.push(quote! {
+                        #[doc = #doc]
+                        pub fn #setter(mut self, value: #inner) -> Self {
+                            self.#field = value;
+                            self
+                        }
+                    });
+                }
+                FieldKind::Optional { setter, .. } => {
+                    let setter = ident(setter);
+                    inits.push(quote!(#field: None));
+                    setters.push(quote!(#deprecated #setter(#field, #label): #inner));
+                }
             }
         }
         // The optional fields' `with_` setters: the runtime's `setters!`.
@@ -157,7 +155,7 @@ impl<'a> Emitter<'a> {
         // A property named `1` is the field `_1`: a fine name, which clippy dislikes as an argument.
         let digits = if fields
             .iter()
-            .any(|f| in_new(f) && just_digits(&f.rust_name))
+            .any(|f| f.required() && just_digits(&f.rust_name))
         {
             quote!(#[allow(clippy::just_underscores_and_digits)])
         } else {
@@ -187,16 +185,17 @@ impl<'a> Emitter<'a> {
         let deprecated = deprecated_attr(f.deprecated);
         let inner = self.ty(&f.ty);
         let mut serde_args = Vec::new();
-        if f.flatten {
-            serde_args.push(quote!(flatten));
-        } else if crate::naming::unraw(&f.rust_name) != f.wire_name {
-            let wire = &f.wire_name;
-            serde_args.push(quote!(rename = #wire));
+        match f.wire_name() {
+            None => serde_args.push(quote!(flatten)),
+            Some(wire) if crate::naming::unraw(&f.rust_name) != wire => {
+                serde_args.push(quote!(rename = #wire));
+            }
+            Some(_) => {}
+        }
+        if let FieldKind::Optional { .. } = f.kind {
+            serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
         }
         let field_ty = if f.optional() {
-            if !f.required {
-                serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
-            }
             quote!(Option<#inner>)
         } else {
             inner
@@ -214,12 +213,13 @@ impl<'a> Emitter<'a> {
 /// the JSON object by its wire name (`required`, `optional`: missing or `null` is `None`), and
 /// gives the flattened map, listed last, every key left.
 fn object_call(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
-    let mut ordered: Vec<&Field> = fields.iter().filter(|f| !f.flatten).collect();
-    ordered.extend(fields.iter().filter(|f| f.flatten));
+    let mut ordered: Vec<&Field> = fields.iter().filter(|f| !is_extra(f)).collect();
+    ordered.extend(fields.iter().filter(|f| is_extra(f)));
     let entries = ordered.iter().map(|f| {
         let field = ident(&f.rust_name);
-        let wire = &f.wire_name;
-        let kind = if f.flatten {
+        // The flattened map has no wire name of its own.
+        let wire = f.wire_name().unwrap_or_default();
+        let kind = if is_extra(f) {
             format_ident!("rest")
         } else if f.optional() {
             format_ident!("optional")
@@ -236,9 +236,9 @@ pub(super) fn just_digits(name: &str) -> bool {
     name.chars().all(|c| c == '_' || c.is_ascii_digit())
 }
 
-/// Whether a field is an argument of `new`: required (nullable or not), not the flattened map.
-fn in_new(f: &Field) -> bool {
-    f.required && !f.flatten
+/// Whether a field is the flattened map of additional properties.
+fn is_extra(f: &Field) -> bool {
+    matches!(f.kind, FieldKind::Extra { .. })
 }
 
 #[cfg(test)]

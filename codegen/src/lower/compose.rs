@@ -188,16 +188,23 @@ mod tests {
             .map(|f| f.rust_name.as_str())
             .collect();
         assert_eq!(names, ["id", "bark"]);
-        assert!(fields(&api, "Dog")[0].required);
+        assert!(fields(&api, "Dog")[0].required());
     }
 
     #[test]
     fn a_null_alternative_makes_the_type_optional() {
         let (api, _) = lowered(
-            "components:\n  schemas:\n    S:\n      type: object\n      properties:\n        v: {oneOf: [{type: string}, {type: 'null'}]}\n",
+            "components:\n  schemas:\n    S:\n      type: object\n      required: [v]\n      properties:\n        v: {oneOf: [{type: string}, {type: 'null'}]}\n",
         );
         let v = &fields(&api, "S")[0];
-        assert!(v.nullable && v.optional());
+        assert_eq!(
+            v.kind,
+            crate::model::FieldKind::Required {
+                wire_name: "v".into(),
+                nullable: true
+            }
+        );
+        assert!(v.optional());
     }
 
     #[test]

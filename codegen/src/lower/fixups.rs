@@ -257,7 +257,7 @@ fn direct_id(ty: &TypeRef) -> Option<TypeId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Field;
+    use crate::model::{Field, FieldKind};
 
     fn def(name: &str, kind: TypeKind) -> TypeDef {
         TypeDef {
@@ -272,12 +272,12 @@ mod tests {
     fn field(ty: TypeRef) -> Field {
         Field {
             rust_name: "f".into(),
-            wire_name: "f".into(),
             doc: String::new(),
             ty,
-            required: true,
-            nullable: false,
-            flatten: false,
+            kind: FieldKind::Required {
+                wire_name: "f".into(),
+                nullable: false,
+            },
             deprecated: false,
         }
     }

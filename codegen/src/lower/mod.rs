@@ -20,6 +20,7 @@
 //! | `operations.rs` | paths, methods, names of methods, webhooks |
 //! | `body.rs` | request bodies and their media types (`media.rs`) |
 //! | `params.rs` | parameters and their shapes; `path.rs`: path templates |
+//! | `inputs.rs` | a call's API shape: which inputs are arguments (in which order), which setters |
 //! | `responses.rs` | success bodies, error types, redirects |
 //! | `auth.rs` | security schemes, scopes, how an operation authenticates |
 //! | `fixups.rs` | whole-model passes: recursion, open enums, boxing, final type order |
@@ -33,6 +34,7 @@ pub(crate) mod discriminator;
 mod enums;
 mod examples;
 mod fixups;
+mod inputs;
 mod media;
 mod oauth;
 mod object;

@@ -43,7 +43,7 @@ impl Lowerer<'_> {
         let secret = &self.options.secret_form_fields;
         if let TypeKind::Struct { fields } = &mut def.kind {
             for f in fields.iter_mut().filter(|f| f.ty == TypeRef::String) {
-                if secret.contains(&f.wire_name) {
+                if f.wire_name().is_some_and(|w| secret.iter().any(|s| s == w)) {
                     f.ty = TypeRef::Secret;
                 }
             }

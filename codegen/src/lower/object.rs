@@ -7,7 +7,7 @@ use oas3::spec::{ObjectSchema, Schema};
 use super::annotations::Annotations;
 use super::{Lowerer, Result, prose};
 use crate::error::Pointer;
-use crate::model::{Field, TypeDef, TypeId, TypeKind, TypeRef};
+use crate::model::{Field, FieldKind, TypeDef, TypeId, TypeKind, TypeRef};
 use crate::naming::{self, Namespace};
 
 impl Lowerer<'_> {
@@ -77,35 +77,49 @@ impl Lowerer<'_> {
             let doc = lowered
                 .doc
                 .unwrap_or_else(|| format!("The `{wire_name}` property."));
+            // A read-only property is required in answers only, a write-only one in requests
+            // only: one Rust type serves both, so it is optional.
+            let required =
+                s.required.contains(wire_name) && !annotations.read_only && !annotations.write_only;
+            let kind = if required {
+                FieldKind::Required {
+                    wire_name: wire_name.clone(),
+                    nullable: lowered.nullable,
+                }
+            } else {
+                FieldKind::Optional {
+                    wire_name: wire_name.clone(),
+                    setter: setter_name(&rust_name),
+                }
+            };
             fields.push(Field {
                 doc: annotations.append_to(doc),
                 rust_name,
-                wire_name: wire_name.clone(),
                 ty: lowered.ty,
-                // A read-only property is required in answers only, a write-only one in requests
-                // only: one Rust type serves both, so it is optional.
-                required: s.required.contains(wire_name)
-                    && !annotations.read_only
-                    && !annotations.write_only,
-                nullable: lowered.nullable,
-                flatten: false,
+                kind,
                 deprecated: lowered.deprecated,
             });
         }
         if let Some(ty) = additional {
+            let rust_name = field_ns.claim("additional_properties");
             fields.push(Field {
-                rust_name: field_ns.claim("additional_properties"),
-                wire_name: String::new(),
+                kind: FieldKind::Extra {
+                    setter: setter_name(&rust_name),
+                },
+                rust_name,
                 doc: "Properties not listed in the schema (`additionalProperties`).".into(),
                 ty: TypeRef::Map(Box::new(ty)),
-                required: true,
-                nullable: false,
-                flatten: true,
                 deprecated: false,
             });
         }
         Ok(fields)
     }
+}
+
+/// The `with_` setter of a field that is not an argument of `new()`: `with_email_id`; a name
+/// that starts with a digit (`_2fa_enabled`) loses its underscore (`with_2fa_enabled`).
+fn setter_name(rust_name: &str) -> String {
+    format!("with_{}", naming::unraw(rust_name).trim_start_matches('_'))
 }
 
 #[cfg(test)]
@@ -120,15 +134,21 @@ mod tests {
         );
         let f = fields(&api, "S");
         assert_eq!(
-            (f[0].rust_name.as_str(), f[0].wire_name.as_str()),
-            ("user_id", "userId")
+            (f[0].rust_name.as_str(), f[0].wire_name()),
+            ("user_id", Some("userId"))
         );
-        assert!(f[0].required);
-        assert!(
-            !f[1].required,
+        assert!(f[0].required());
+        assert_eq!(
+            f[1].setter(),
+            Some("with_ro"),
             "read-only fields are optional in the one Rust type"
         );
-        assert!(f[2].flatten);
+        assert_eq!(
+            f[2].kind,
+            crate::model::FieldKind::Extra {
+                setter: "with_additional_properties".into()
+            }
+        );
         assert_eq!(f[2].ty, TypeRef::Map(Box::new(TypeRef::I64)));
     }
 

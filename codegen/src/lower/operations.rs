@@ -9,7 +9,7 @@ use oas3::spec::{ObjectOrReference, Operation as OasOperation, Parameter};
 use super::media::classify_media;
 use super::{Lowerer, Result};
 use crate::error::{ErrorKind, Pointer, SpecError};
-use crate::model::{Media, Operation, OperationKind};
+use crate::model::{HttpMethod, Media, Operation, OperationKind};
 use crate::naming::{self, Namespace};
 
 impl Lowerer<'_> {
@@ -122,10 +122,16 @@ impl Lowerer<'_> {
         let kind = self.responses(op, ptr, &base, method, body.is_some())?;
         let auth = super::auth::for_kind(auth, &kind);
         let auth = super::auth::with_own_header(auth, &params);
-        Ok(Some(Operation {
+        let http_method = HttpMethod::parse(method).ok_or_else(|| {
+            SpecError::new(
+                ptr.clone(),
+                ErrorKind::Unsupported(format!("the HTTP method `{method}`")),
+            )
+        })?;
+        let mut operation = Operation {
             fn_name: String::new(),
             id,
-            method: method.to_owned(),
+            method: http_method,
             path: path.to_owned(),
             pointer: ptr.to_string(),
             doc,
@@ -134,10 +140,13 @@ impl Lowerer<'_> {
             params,
             builder: String::new(),
             body,
+            inputs: Vec::new(),
             auth,
             kind,
             server: own_server(&op.servers),
-        }))
+        };
+        operation.inputs = super::inputs::inputs(&operation);
+        Ok(Some(operation))
     }
 }
 

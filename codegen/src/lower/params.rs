@@ -17,19 +17,6 @@ use crate::model::{
 };
 use crate::naming::{self, Namespace};
 
-/// Names a call builder uses for itself (its client, body, auth and finishing methods), which a
-/// parameter's Rust name may not take.
-pub(super) const BUILDER_NAMES: &[&str] = &[
-    "client",
-    "body",
-    "bearer_token",
-    "basic_auth",
-    "api_key",
-    "send",
-    "url",
-    "into_future",
-];
-
 impl Lowerer<'_> {
     /// The operation's path segments and parameters.
     pub(super) fn parameters(
@@ -56,7 +43,7 @@ impl Lowerer<'_> {
 
         let wire: Vec<&str> = declared.iter().map(|(p, _)| p.name.as_str()).collect();
         // The call builder's own fields and methods are not free for parameters.
-        let mut ns = Namespace::with_reserved(BUILDER_NAMES);
+        let mut ns = Namespace::with_reserved(super::inputs::BUILDER_NAMES);
         let rust_names = naming::assign(&wire, naming::snake, &mut ns);
         let mut params = Vec::new();
         for ((p, p_ptr), rust_name) in declared.iter().zip(rust_names) {
@@ -220,9 +207,10 @@ impl Lowerer<'_> {
                 let fields = fields
                     .iter()
                     .map(|f| {
-                        (!f.flatten && self.is_scalar(&f.ty)).then(|| ObjectField {
+                        let wire_name = f.wire_name()?;
+                        self.is_scalar(&f.ty).then(|| ObjectField {
                             rust_name: f.rust_name.clone(),
-                            wire_name: f.wire_name.clone(),
+                            wire_name: wire_name.to_owned(),
                             ty: f.ty.clone(),
                             optional: f.optional(),
                         })

@@ -193,7 +193,7 @@ mod tests {
     #[test]
     fn primitives_follow_type_and_format() {
         let (api, _) = lowered(
-            "components:\n  schemas:\n    S:\n      type: object\n      properties:\n        a: {type: integer, format: int32}\n        b: {type: number, format: float}\n        c: {type: array, items: {type: boolean}}\n        d: {type: [string, 'null']}\n        e: {}\n",
+            "components:\n  schemas:\n    S:\n      type: object\n      required: [d]\n      properties:\n        a: {type: integer, format: int32}\n        b: {type: number, format: float}\n        c: {type: array, items: {type: boolean}}\n        d: {type: [string, 'null']}\n        e: {}\n",
         );
         let f = fields(&api, "S");
         let tys: Vec<&TypeRef> = f.iter().map(|f| &f.ty).collect();
@@ -207,7 +207,13 @@ mod tests {
                 &TypeRef::Json
             ]
         );
-        assert!(f[3].nullable);
+        assert_eq!(
+            f[3].kind,
+            crate::model::FieldKind::Required {
+                wire_name: "d".into(),
+                nullable: true
+            }
+        );
     }
 
     #[test]
