@@ -95,8 +95,11 @@ pub struct Output {
 }
 
 /// Everything [`generate_full`] produces.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Generated {
+    /// The validated model the files were rendered from (what hand-written code needs from the
+    /// document can be checked on it without lowering the document again).
+    pub api: model::Api,
     /// The files and warnings.
     pub output: Output,
     /// The names the generated code has, to pin them in the next run ([`Options::names`]).
@@ -121,7 +124,8 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, SpecError> {
     generate_full(text, options).map(|generated| generated.output)
 }
 
-/// [`generate`], plus the name map and the public API surface of the result.
+/// [`generate`], plus the model, the name map and the public API surface of the result: the
+/// document is loaded and lowered once for all of them.
 pub fn generate_full(text: &str, options: &Options) -> Result<Generated, SpecError> {
     let doc = load::load(text)?;
     let (api, warnings, names) = names::lower_with_names(&doc, options)?;
@@ -173,6 +177,7 @@ pub fn generate_full(text: &str, options: &Options) -> Result<Generated, SpecErr
         });
     }
     Ok(Generated {
+        api,
         output: Output { files, warnings },
         names,
         surface,

@@ -16,6 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
+use aps_auth_codegen::model::Api;
 use aps_auth_codegen::names::NameMap;
 use aps_auth_codegen::{GeneratedFile, Layout, Options, Warning, generate_full, naming};
 
@@ -64,6 +65,8 @@ impl Document {
 
 /// What one document generates.
 pub struct DocumentOutput {
+    /// The model its files were rendered from (the document loaded and lowered once).
+    pub api: Api,
     /// Its files, paths relative to the generated directory (`other_api/types.rs`).
     pub files: Vec<GeneratedFile>,
     /// The names of its generated items, to pin them.
@@ -232,6 +235,7 @@ pub fn generate_documents(docs: &[Document]) -> Result<Vec<DocumentOutput>, Stri
             }
         }
         outputs.push(DocumentOutput {
+            api: generated.api,
             files,
             names: generated.names,
             surface: generated.surface,

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use aps_auth_codegen::{Options, load, surface};
+use aps_auth_codegen::{load, surface};
 use serde_json::{Value, json};
 use xtask::documents;
 use xtask::layer;
@@ -392,20 +392,13 @@ fn generate(root: &Path, name: &str, doc: &Value, dir: &Path) -> Result<Generate
         }
     }
     let docs = documents::discover(&spec, "spec")?;
-    let primary = &docs[0];
-    let options = Options {
-        source_name: primary.source_name.clone(),
-        names: primary.read_names()?,
-        ..Options::default()
-    };
-    let text = std::fs::read_to_string(&primary.path).map_err(|e| e.to_string())?;
-    let (api, _) =
-        aps_auth_codegen::document_model(&text, &options).map_err(|e| format!("{name}: {e}"))?;
-    let problems = layer::problems(&api, &primary.source_name);
-    if !problems.is_empty() {
-        return Err(problems.join("\n"));
+    let outputs = documents::generate_documents(&docs).map_err(|e| format!("{name}: {e}"))?;
+    if let Some(primary) = outputs.first() {
+        let problems = layer::problems(&primary.api, &docs[0].source_name);
+        if !problems.is_empty() {
+            return Err(problems.join("\n"));
+        }
     }
-    let outputs = documents::generate_documents(&docs)?;
     let surface = outputs
         .first()
         .map(|o| o.surface.clone())

@@ -109,8 +109,8 @@ fn target_from_args(args: &[String]) -> Result<Target, String> {
 /// they were committed before this run.
 fn generate(target: &Target) -> Result<(), String> {
     features_check(target)?;
-    layer_check(target)?;
     let outputs = target.generate()?;
+    layer_check(target, &outputs)?;
     let reports = target.reports(&outputs);
     print_warnings(target, &outputs, false);
     let report = target.apply(&outputs, Mode::Write)?;
@@ -164,8 +164,9 @@ fn print_warnings(target: &Target, outputs: &[documents::DocumentOutput], all: b
 /// `cargo xtask check`: fails with a short diff per stale file.
 fn check(target: &Target) -> Result<(), String> {
     features_check(target)?;
-    layer_check(target)?;
-    let report = target.ensure(Mode::Check)?;
+    let outputs = target.generate()?;
+    layer_check(target, &outputs)?;
+    let report = target.apply(&outputs, Mode::Check)?;
     if let Some(error) = report.stale_error() {
         return Err(error);
     }
@@ -178,15 +179,23 @@ fn check(target: &Target) -> Result<(), String> {
 }
 
 /// Refuses, before anything is written, a primary document the hand-written OAuth layer cannot
-/// work with (only when generating the crate itself: other targets have no OAuth layer).
-fn layer_check(target: &Target) -> Result<(), String> {
+/// work with (only when generating the crate itself: other targets have no OAuth layer), on the
+/// model `outputs` was rendered from.
+fn layer_check(target: &Target, outputs: &[documents::DocumentOutput]) -> Result<(), String> {
     if target.out_dir != workspace_root().join(OUT_DIR) {
         return Ok(());
     }
-    match target.docs.iter().find(|d| d.module.is_none()) {
-        Some(primary) => xtask::layer::check(primary).map_err(|problems| {
-            format!("the document does not give the OAuth layer what it needs:\n{problems}")
-        }),
+    let primary = target
+        .docs
+        .iter()
+        .zip(outputs)
+        .find(|(d, _)| d.module.is_none());
+    match primary {
+        Some((doc, output)) => {
+            xtask::layer::check(&output.api, &doc.source_name).map_err(|problems| {
+                format!("the document does not give the OAuth layer what it needs:\n{problems}")
+            })
+        }
         None => Ok(()),
     }
 }
