@@ -36,7 +36,7 @@ impl Lowerer<'_> {
         let Some(values) = strings.map(distinct).filter(|v| !v.is_empty()) else {
             return Ok(None);
         };
-        let id = self.type_for(hint, fixed);
+        let id = self.type_for(hint, fixed, ptr);
         // `Other` is kept free for the catch-all of open (response) enums.
         let mut ns = Namespace::with_reserved(&["Other"]);
         let rust_names = naming::assign(&values, naming::camel, &mut ns);

@@ -24,6 +24,7 @@
 //! | `responses.rs` | success bodies, error types, redirects |
 //! | `auth.rs` | security schemes, scopes, how an operation authenticates |
 //! | `fixups.rs` | whole-model passes: recursion, open enums, boxing, final type order |
+//! | `pinning.rs` | lowering with a name map: pins given where types are created, the map of the result |
 
 mod annotations;
 mod auth;
@@ -41,12 +42,13 @@ mod object;
 mod operations;
 mod params;
 mod path;
+mod pinning;
 mod refs;
 mod responses;
 mod schema;
 mod union;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Options;
 use crate::error::{Pointer, SpecError, Warning};
@@ -54,6 +56,8 @@ use crate::load::Document;
 use crate::model::*;
 use crate::names::Pins;
 use crate::naming::{self, Namespace};
+
+pub(crate) use pinning::lower_with_names;
 
 type Result<T> = std::result::Result<T, SpecError>;
 
@@ -63,18 +67,17 @@ pub fn lower(doc: &Document, options: &Options) -> Result<(Api, Vec<Warning>)> {
     lower_pinned(doc, options, &Pins::default()).map(|(api, warnings, _)| (api, warnings))
 }
 
-/// What a lowering pass tells the name map (see [`crate::names`]) about the types it named.
+/// What lowering tells the name map (see [`crate::names`]) about the types it named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Named {
-    /// The pointer of the type each `new_type` call created, in call order.
-    pub(crate) created: Vec<String>,
-    /// Component schema name -> the index of the `new_type` call that created its type, and the
-    /// type's name.
-    pub(crate) components: BTreeMap<String, (usize, String)>,
+    /// Component schema name -> its type's name.
+    pub(crate) components: BTreeMap<String, String>,
+    /// The inline pins given to a type.
+    pub(crate) pins_given: BTreeSet<String>,
 }
 
-/// [`lower`] with the names `pins` pins; also says which types were created and how components
-/// were named, which a second pass uses to pin inline types.
+/// [`lower`] with the names `pins` pins, each given where its type is created; also says how
+/// components were named.
 pub(crate) fn lower_pinned(
     doc: &Document,
     options: &Options,
@@ -93,6 +96,7 @@ pub(crate) fn lower_pinned(
         has_scopes: false,
         merging: Vec::new(),
         pins,
+        pins_given: BTreeSet::new(),
     };
     let scopes = lowerer.scopes()?;
     lowerer.has_scopes = !scopes.is_empty();
@@ -100,12 +104,12 @@ pub(crate) fn lower_pinned(
     let mut operations = lowerer.operations()?;
     lowerer.webhooks()?;
     let named = Named {
-        created: lowerer.types.iter().map(|t| t.pointer.clone()).collect(),
         components: lowerer
             .components
             .iter()
-            .map(|(c, id)| (c.clone(), (id.0, lowerer.types[id.0].name.clone())))
+            .map(|(c, id)| (c.clone(), lowerer.types[id.0].name.clone()))
             .collect(),
+        pins_given: std::mem::take(&mut lowerer.pins_given),
     };
     let types = fixups::run(lowerer.types, &lowerer.order, &mut operations)?;
     let spec = &doc.spec;
@@ -150,6 +154,9 @@ struct Lowerer<'a> {
     merging: Vec<String>,
     /// Names the document's name map pins (reserved in `type_ns`).
     pins: &'a Pins,
+    /// The inline pins given so far: two types created for one schema (a path-level parameter
+    /// of two operations) do not both take its pin.
+    pins_given: BTreeSet<String>,
 }
 
 /// A lowered schema: its type, whether it admits `null`, and docs from a `$ref`'s siblings or the
@@ -181,10 +188,8 @@ impl Lowerer<'_> {
         });
     }
 
-    /// Hands out an id for a type named `name` (or the name the name map pins for it); it is
-    /// emitted once placed ([`Lowerer::place`]).
+    /// Hands out an id for a type named `name`; it is emitted once placed ([`Lowerer::place`]).
     fn new_type(&mut self, name: String) -> TypeId {
-        let name = self.pinned_type_name(name);
         self.types.push(TypeDef {
             name,
             pointer: String::new(),
@@ -195,26 +200,23 @@ impl Lowerer<'_> {
         TypeId(self.types.len() - 1)
     }
 
-    /// The name the name map pins for the type the next [`Lowerer::new_type`] call creates, the
-    /// freshly claimed `name` given back; else `name`.
-    fn pinned_type_name(&mut self, name: String) -> String {
+    /// The name of a type (not a component) about to be created for the schema at `ptr`: the
+    /// name the name map pins for it, else `candidate` or its first free variant.
+    fn inline_name(&mut self, candidate: &str, ptr: &Pointer) -> String {
         let pins: &Pins = self.pins;
-        match pins.for_call(self.types.len()) {
-            Some(pinned) if pinned != name => {
-                self.type_ns.release(&name);
-                pinned.to_owned()
-            }
-            _ => name,
+        match pins.inline(&self.doc.raw, ptr) {
+            Some(pinned) if self.pins_given.insert(pinned.to_owned()) => pinned.to_owned(),
+            _ => self.type_ns.claim(candidate),
         }
     }
 
-    /// The id for a type about to be defined: `fixed` for a component schema, else a new one
-    /// named after `hint`.
-    fn type_for(&mut self, hint: &str, fixed: Option<TypeId>) -> TypeId {
+    /// The id for a type about to be defined for the schema at `ptr`: `fixed` for a component
+    /// schema, else a new one named after `hint` (or as the name map pins it).
+    fn type_for(&mut self, hint: &str, fixed: Option<TypeId>, ptr: &Pointer) -> TypeId {
         match fixed {
             Some(id) => id,
             None => {
-                let name = self.type_ns.claim(&naming::camel(hint));
+                let name = self.inline_name(&naming::camel(hint), ptr);
                 self.new_type(name)
             }
         }
@@ -228,12 +230,10 @@ impl Lowerer<'_> {
         self.types[id.0].pointer = ptr.to_string();
     }
 
-    /// Defines a type (placing it now unless it already has its place); a pinned type keeps its
-    /// pinned name.
+    /// Defines a type (placing it now unless it already has its place); it keeps the name it
+    /// was created with.
     fn define(&mut self, id: TypeId, mut def: TypeDef) {
-        if self.pins.for_call(id.0).is_some() {
-            def.name = self.types[id.0].name.clone();
-        }
+        def.name = self.types[id.0].name.clone();
         if !self.order.contains(&id) {
             self.order.push(id);
         }

@@ -36,7 +36,7 @@ impl Lowerer<'_> {
         if s.properties.is_empty() {
             return Ok(TypeRef::Map(Box::new(additional.unwrap_or(TypeRef::Json))));
         }
-        let id = self.type_for(hint, fixed);
+        let id = self.type_for(hint, fixed, ptr);
         let name = self.name_of(id).to_owned();
         self.place(id, ptr);
         let fields = self.fields(s, ptr, &name, additional)?;

@@ -122,9 +122,7 @@ impl Lowerer<'_> {
 
     /// `<Operation>Response`: an untagged enum of the JSON success bodies.
     fn success_union(&mut self, json: &[TypeRef], ptr: &Pointer, base: &str) -> TypeRef {
-        let name = self
-            .type_ns
-            .claim(&naming::camel(&format!("{base}Response")));
+        let name = self.inline_name(&naming::camel(&format!("{base}Response")), ptr);
         let id = self.new_type(name.clone());
         let mut ns = Namespace::with_reserved(&["Other"]);
         let variants = json

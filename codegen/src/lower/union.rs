@@ -26,7 +26,7 @@ impl Lowerer<'_> {
         hint: &str,
         fixed: Option<TypeId>,
     ) -> Result<(TypeRef, bool)> {
-        let id = self.type_for(hint, fixed);
+        let id = self.type_for(hint, fixed, ptr);
         let name = self.name_of(id).to_owned();
         self.place(id, ptr);
         let mut ns = Namespace::with_reserved(&["Other"]);
