@@ -16,7 +16,7 @@ pub mod oss;
 #[cfg(feature = "secure-service-account")]
 #[cfg_attr(docsrs, doc(cfg(feature = "secure-service-account")))]
 pub mod secure_service_account;
-/// The first `servers` entry of the document: the base URL a [`crate::Client`] uses unless told otherwise.
+/// The first `servers` entry of the document: the base URL a [`Client`] uses unless told otherwise.
 pub const DEFAULT_BASE_URL: Option<&str> = Some("https://developer.api.autodesk.com");
 /// `info.title` of the document.
 pub const API_TITLE: &str = "Autodesk Authentication API";
@@ -24,50 +24,51 @@ pub const API_TITLE: &str = "Autodesk Authentication API";
 pub const API_VERSION: &str = "2.0.0";
 /// Every operation of the document, in document order: the name of its method, its
 /// HTTP method and its path template.
-pub const OPERATIONS: &[crate::OperationInfo] = &[
-    crate::OperationInfo {
+pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
+    ::aps_auth_runtime::OperationInfo {
         name: "authorize_url",
         method: "GET",
         path: "/authentication/v2/authorize",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_token",
         method: "POST",
         path: "/authentication/v2/token",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "revoke_token",
         method: "POST",
         path: "/authentication/v2/revoke",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_keys",
         method: "GET",
         path: "/authentication/v2/keys",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_user_profile",
         method: "GET",
         path: "/userprofile/v1/users/@me",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "introspect_token",
         method: "POST",
         path: "/authentication/v2/introspect",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "logout_url",
         method: "GET",
         path: "/authentication/v2/logout",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_open_id_configuration",
         method: "GET",
         path: "/.well-known/openid-configuration",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_user_info",
         method: "GET",
         path: "/userinfo",
     },
 ];
+::aps_auth_runtime::contract::client!(DEFAULT_BASE_URL);

@@ -16,8 +16,8 @@ use super::retry::{Repeat, RetryPolicy, with_retry};
 use super::secrets::{AccessToken, ClientSecret, RefreshToken};
 use super::store::{MemoryStore, TokenStore};
 use super::token::Token;
-use crate::runtime::redact::SentSecrets;
 use crate::{ApiResponse, Client, ClientBuilder, ConfigError, Error, Scopes, UserProfile};
+use aps_auth_runtime::redact::SentSecrets;
 
 /// The operations of the generated API the layer finds its endpoints by (method names, pinned by
 /// the name map). `cargo xtask generate` checks the document still has them.
@@ -93,7 +93,7 @@ impl Credentials {
         if self.method != ClientAuthMethod::Basic {
             return None;
         }
-        crate::runtime::auth::basic_authorization(&self.client_id, secret.secret())
+        aps_auth_runtime::auth::basic_authorization(&self.client_id, secret.secret())
     }
 
     /// `client_id` and `client_secret` for a form body, as the auth method says.

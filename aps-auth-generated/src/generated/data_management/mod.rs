@@ -20,229 +20,230 @@ pub const API_TITLE: &str = "Data Management";
 pub const API_VERSION: &str = "1.0";
 /// Every operation of the document, in document order: the name of its method, its
 /// HTTP method and its path template.
-pub const OPERATIONS: &[crate::OperationInfo] = &[
-    crate::OperationInfo {
+pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
+    ::aps_auth_runtime::OperationInfo {
         name: "get_hubs",
         method: "GET",
         path: "/project/v1/hubs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_hub",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_hub_projects",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_project",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_project_hub",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}/hub",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_project_top_folders",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "patch_folder",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_parent",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/parent",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_contents",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/contents",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_search",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/search",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_folder_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_relationships_links",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/links",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "patch_item",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/items/{item_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_parent_folder",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/parent",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_item_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_relationships_links",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/links",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_tip",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/tip",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_versions",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/versions",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "patch_version",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/versions/{version_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_item",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/item",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_version_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_relationships_links",
         method: "GET",
         path: "/projects/{project_id}/versions/{version_id}/relationships/links",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_storage",
         method: "POST",
         path: "/data/v1/projects/{project_id}/storage",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_folder",
         method: "POST",
         path: "/data/v1/projects/{project_id}/folders",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_item",
         method: "POST",
         path: "/data/v1/projects/{project_id}/items",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_version",
         method: "POST",
         path: "/data/v1/projects/{project_id}/versions",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_download_formats",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/downloadFormats",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_downloads",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/downloads",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_download",
         method: "GET",
         path: "/data/v1/projects/{project_id}/downloads/{download_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_download",
         method: "POST",
         path: "/data/v1/projects/{project_id}/downloads",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_download_job",
         method: "GET",
         path: "/data/v1/projects/{project_id}/jobs/{job_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "execute_command",
         method: "POST",
         path: "/data/v1/projects/{project_id}/commands",
     },
 ];
-/// A client for this document's operations: the crate's [`crate::Client`] (base
+/// A client for this document's operations: the crate's [`super::Client`] (base
 /// URL, HTTP client, timeout) with this API's methods.
 #[derive(Debug, Clone)]
-pub struct Client(crate::Client);
+pub struct Client(super::Client);
 impl Client {
     /// A client for the document's first server, with default settings.
-    pub fn new() -> Result<Self, crate::ConfigError> {
-        let base = DEFAULT_BASE_URL.ok_or(crate::ConfigError::MissingBaseUrl)?;
-        crate::Client::builder().base_url(base).build().map(Client)
+    pub fn new() -> Result<Self, ::aps_auth_runtime::ConfigError> {
+        let base = DEFAULT_BASE_URL
+            .ok_or(::aps_auth_runtime::ConfigError::MissingBaseUrl)?;
+        super::Client::builder().base_url(base).build().map(Client)
     }
     /// Uses a configured runtime client (its base URL must be this API's).
-    pub fn from_client(client: crate::Client) -> Self {
+    pub fn from_client(client: super::Client) -> Self {
         Client(client)
     }
     /// The runtime client underneath.
-    pub fn inner(&self) -> &crate::Client {
+    pub fn inner(&self) -> &super::Client {
         &self.0
     }
 }
