@@ -612,7 +612,7 @@ mod tests {
         );
         assert!(
             out.contains(&squash(
-                "pub async fn send(self) -> Result<::aps_auth_runtime::ApiResponse<i64>, ::aps_auth_runtime::Error<String>>"
+                "pub async fn send(self,) -> Result<::aps_auth_runtime::ApiResponse<i64>, ::aps_auth_runtime::Error<String>,>"
             )),
             "{out}"
         );
