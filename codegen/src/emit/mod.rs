@@ -12,6 +12,8 @@
 //! | `unions.rs` | `oneOf`/`anyOf` enums, untagged or dispatched on a tag |
 //! | `params.rs` | parameter structs and how each parameter shape is written |
 //! | `operations.rs` | `operations.rs`: one method per operation, or a URL builder |
+//! | `inputs.rs` | a call builder's inputs: fields, positional arguments, setters |
+//! | `request.rs` | the statements of `send` that put the inputs into the request |
 //!
 //! Generated code calls only the runtime crate, `aps-auth-runtime`: its public types (`Error`,
 //! `ApiResponse`, `SecretString`...) and its doc-hidden contract (`contract`: the macros and
@@ -21,9 +23,11 @@
 
 mod enums;
 mod examples;
+mod inputs;
 mod module;
 mod operations;
 mod params;
+mod request;
 mod types;
 mod unions;
 

@@ -1,35 +1,19 @@
 //! `operations.rs` of a generated module: one method per operation on the client, each returning
-//! a call builder. The method takes what the operation requires (path parameters in template
-//! order, the other required parameters in document order, then a required token or key and a
-//! required body); the builder has one setter per optional input, so a document that gains an
-//! optional parameter breaks no caller. A call is sent by awaiting the builder (`IntoFuture`) or
+//! a call builder. The method takes the inputs lowering made arguments, in its order
+//! ([`crate::model::Operation::inputs`]: path parameters in template order, the other required
+//! parameters in document order, then a required key and a required body); the builder has one
+//! setter per optional input (`inputs.rs`), so a document that gains an optional parameter
+//! breaks no caller. A call is sent by awaiting the builder (`IntoFuture`) or
 //! with `send()`; a browser redirect's builder only builds the URL (`url()`).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::inputs::input_field;
 use super::params::{pairs_stmt, push_param, segment_expr};
+use super::request::{auth_stmt, basic_stmt, body_stmt, operation_auth, params_in, query_setup};
 use super::{Emitter, Layout, deprecated_attr, doc_attrs, ident};
-use crate::model::{
-    Auth, BearerOption, Input as ModelInput, InputSource, KeyPlacement, Media, Operation,
-    OperationKind, Param, ParamLocation, Passing, RequestBody, ResponseBody,
-};
-
-/// One input of a call builder: a field, and either a positional argument of the method that
-/// starts the call (required inputs) or a setter (optional ones).
-struct Input {
-    /// The field (and argument or setter) name.
-    name: TokenStream,
-    /// The field's type.
-    field_ty: TokenStream,
-    /// Required: the argument's type and the expression that stores it (empty: the argument as
-    /// given).
-    required: Option<(TokenStream, TokenStream)>,
-    /// Optional: the setter.
-    setter: TokenStream,
-    /// Whether the field borrows for `'a`.
-    borrows: bool,
-}
+use crate::model::{Auth, InputSource, Operation, OperationKind, ParamLocation, ResponseBody};
 
 impl Emitter<'_> {
     /// The file: `impl Client { one method per operation }` and the call builders.
@@ -59,110 +43,6 @@ impl Emitter<'_> {
         match self.layout {
             Layout::Root { .. } => quote!(self.client),
             Layout::Nested => quote!(self.client.0),
-        }
-    }
-
-    /// Every input of an operation, as lowering ordered them (arguments first).
-    fn inputs(&self, op: &Operation) -> Vec<Input> {
-        op.inputs.iter().map(|i| self.input(op, i)).collect()
-    }
-
-    /// One input: a field of the builder, and an argument or a setter.
-    fn input(&self, op: &Operation, input: &ModelInput) -> Input {
-        let argument = input.passing == Passing::Argument;
-        let name = ident(&input.name);
-        match input.source {
-            InputSource::Param(i) => self.param_input(name, &op.params[i], argument),
-            InputSource::Body => {
-                let (t, doc) = match &op.body {
-                    Some(body) => (self.body_type(body), body.doc.as_str()),
-                    None => (quote!(&'a [u8]), ""),
-                };
-                borrowed_input(quote!(#name), t, argument, doc)
-            }
-            InputSource::BearerToken => borrowed_input(
-                quote!(#name),
-                quote!(&'a str),
-                argument,
-                "Sends this access token (as `Authorization: Bearer`) instead of one from the client's token source.",
-            ),
-            InputSource::ApiKey => {
-                let key = match &op.auth {
-                    Auth::ApiKey { name, .. } => name.as_str(),
-                    _ => "",
-                };
-                borrowed_input(
-                    quote!(#name),
-                    quote!(&'a str),
-                    argument,
-                    &format!("The API key, sent as `{key}`."),
-                )
-            }
-            InputSource::BasicAuth => Input {
-                field_ty: quote!(Option<(&'a str, &'a str)>),
-                required: None,
-                setter: quote! {
-                    /// Sends these client credentials (as `Authorization: Basic`, each form-urlencoded
-                    /// as RFC 6749 section 2.3.1 requires) instead of the client's
-                    /// ([`crate::ClientBuilder::basic_credentials`]).
-                    pub fn #name(mut self, client_id: &'a str, client_secret: &'a str) -> Self {
-                        self.#name = Some((client_id, client_secret));
-                        self
-                    }
-                },
-                name: quote!(#name),
-                borrows: true,
-            },
-        }
-    }
-
-    fn param_input(&self, name: proc_macro2::Ident, p: &Param, argument: bool) -> Input {
-        let t = self.ty(&p.shape.rust_type());
-        let where_ = match p.location {
-            ParamLocation::Path => "path",
-            ParamLocation::Query => "query",
-            ParamLocation::Header => "header",
-            ParamLocation::Cookie => "cookie",
-        };
-        let doc = doc_attrs(&format!(
-            "{}\n\nThe {where_} parameter `{}`.",
-            p.doc, p.wire_name
-        ));
-        let deprecated = deprecated_attr(p.deprecated);
-        if argument {
-            return Input {
-                field_ty: t.clone(),
-                required: Some((quote!(impl Into<#t>), quote!(#name.into()))),
-                name: quote!(#name),
-                setter: quote!(),
-                borrows: false,
-            };
-        }
-        Input {
-            field_ty: quote!(Option<#t>),
-            required: None,
-            setter: quote! {
-                #doc
-                #deprecated
-                pub fn #name(mut self, value: impl Into<#t>) -> Self {
-                    self.#name = Some(value.into());
-                    self
-                }
-            },
-            name: quote!(#name),
-            borrows: false,
-        }
-    }
-
-    /// The type of the body input (borrowed for the call).
-    fn body_type(&self, body: &RequestBody) -> TokenStream {
-        match body.media {
-            Media::Form | Media::Json => {
-                let t = self.ty(&body.ty);
-                quote!(&'a #t)
-            }
-            Media::Text => quote!(&'a str),
-            Media::Binary => quote!(&'a [u8]),
         }
     }
 
@@ -375,183 +255,6 @@ impl Emitter<'_> {
             ResponseBody::Binary => (quote!(Vec<u8>), quote!(send_bytes)),
         }
     }
-}
-
-/// A borrowed input (a token, a key, a body): a positional argument when required, a setter
-/// otherwise.
-fn borrowed_input(name: TokenStream, t: TokenStream, required: bool, doc: &str) -> Input {
-    if required {
-        return Input {
-            field_ty: t.clone(),
-            required: Some((t, quote!())),
-            name,
-            setter: quote!(),
-            borrows: true,
-        };
-    }
-    let doc = doc_attrs(doc);
-    Input {
-        field_ty: quote!(Option<#t>),
-        required: None,
-        setter: quote! {
-            #doc
-            pub fn #name(mut self, value: #t) -> Self {
-                self.#name = Some(value);
-                self
-            }
-        },
-        name,
-        borrows: true,
-    }
-}
-
-/// The `static AUTH: ::aps_auth_runtime::OperationAuth` of an operation that takes a bearer token: its
-/// schemes, whose tokens they accept, and the scopes it names for each.
-fn operation_auth(op: &Operation, optional: bool, options: &[BearerOption]) -> TokenStream {
-    let name = crate::naming::unraw(&op.fn_name);
-    let rt = super::runtime();
-    let options = options.iter().map(|o| {
-        let scheme = &o.scheme;
-        let grants = match (o.app, o.user) {
-            (true, false) => quote!(#rt::Grants::APP),
-            (false, true) => quote!(#rt::Grants::USER),
-            _ => quote!(#rt::Grants::ANY),
-        };
-        let scopes = &o.scopes;
-        quote!(#rt::AuthOption { scheme: #scheme, grants: #grants, scopes: &[ #( #scopes ),* ] })
-    });
-    quote! {
-        static AUTH: #rt::OperationAuth = #rt::OperationAuth {
-            operation: #name,
-            optional: #optional,
-            options: &[ #( #options ),* ],
-        };
-    }
-}
-
-/// The statement that applies the token or key to the request; a key that belongs in a
-/// redirect's URL is pushed onto its query instead.
-fn auth_stmt(op: &Operation, query_pushes: &mut Vec<TokenStream>) -> TokenStream {
-    match &op.auth {
-        Auth::None => quote!(),
-        // Applied when sending (`Client::send_authorized`), which may send twice.
-        Auth::Bearer { .. } => quote!(),
-        // Needs the operation: `basic_stmt`.
-        Auth::Basic { .. } => quote!(),
-        Auth::ApiKey {
-            name, placement, ..
-        } => {
-            let Some((field, argument)) = input_field(op, InputSource::ApiKey) else {
-                return quote!();
-            };
-            let optional = &!argument;
-            let value = if *optional {
-                quote!(key)
-            } else {
-                quote!(self.#field)
-            };
-            let apply = match placement {
-                KeyPlacement::Header => quote!(request.header(#name, #value)),
-                KeyPlacement::Query => quote!(request.query(&[(#name, #value)])),
-                KeyPlacement::UrlQuery => {
-                    query_pushes.push(if *optional {
-                        quote! { if let Some(key) = self.#field { query.push(#name, key.to_owned()); } }
-                    } else {
-                        quote! { query.push(#name, self.#field.to_owned()); }
-                    });
-                    return quote!();
-                }
-            };
-            if *optional {
-                quote! { let request = match self.#field { Some(key) => #apply, None => request }; }
-            } else {
-                quote! { let request = #apply; }
-            }
-        }
-    }
-}
-
-/// The statement that adds `Authorization: Basic` with the call's or the client's credentials
-/// (`Client::basic_authorized`), unless the call set the operation's own `Authorization` header.
-fn basic_stmt(op: &Operation, receiver: &TokenStream) -> TokenStream {
-    let Auth::Basic {
-        optional,
-        own_header,
-        ..
-    } = &op.auth
-    else {
-        return quote!();
-    };
-    let Some((field, _)) = input_field(op, InputSource::BasicAuth) else {
-        return quote!();
-    };
-    let name = crate::naming::unraw(&op.fn_name);
-    let own = match own_header
-        .as_ref()
-        .and_then(|own| op.params.iter().find(|p| p.rust_name == *own))
-    {
-        Some(p) if p.required => quote!(true),
-        Some(p) => {
-            let field = ident(&p.rust_name);
-            quote!(self.#field.is_some())
-        }
-        None => quote!(false),
-    };
-    quote! {
-        let request = #receiver.basic_authorized(#name, #optional, self.#field, #own, request)?;
-    }
-}
-
-/// The builder field of the input that carries `source`, and whether it is an argument (not an
-/// `Option`).
-fn input_field(op: &Operation, source: InputSource) -> Option<(proc_macro2::Ident, bool)> {
-    let input = op.input(source)?;
-    Some((ident(&input.name), input.passing == Passing::Argument))
-}
-
-/// The statement that attaches the body.
-fn body_stmt(op: &Operation) -> TokenStream {
-    let (Some(body), Some((field, argument))) = (&op.body, input_field(op, InputSource::Body))
-    else {
-        return quote!();
-    };
-    // The declared type first: reqwest's `json` keeps a `Content-Type` already set.
-    let typed = match &body.content_type {
-        Some(ct) => quote!(request.header(reqwest::header::CONTENT_TYPE, #ct)),
-        None => quote!(request),
-    };
-    let apply = match body.media {
-        Media::Form => quote!(#typed.form(body)),
-        Media::Json => quote!(#typed.json(body)),
-        Media::Text => quote!(#typed.body(body.to_owned())),
-        Media::Binary => quote!(#typed.body(body.to_vec())),
-    };
-    if argument {
-        quote! { let body = self.#field; let request = #apply; }
-    } else {
-        quote! { let request = match self.#field { Some(body) => #apply, None => request }; }
-    }
-}
-
-/// The statements that collect the query, and the slice expression `endpoint` takes.
-fn query_setup(pushes: &[TokenStream]) -> (TokenStream, TokenStream) {
-    if pushes.is_empty() {
-        return (quote!(), quote!(&[]));
-    }
-    let contract = super::contract();
-    let setup = quote! {
-        let mut query = #contract::Pairs::new();
-        #( #pushes )*
-    };
-    (setup, quote!(query.as_slice()))
-}
-
-/// The operation's parameters in one place, in declaration order.
-fn params_in(op: &Operation, location: ParamLocation) -> Vec<&Param> {
-    op.params
-        .iter()
-        .filter(|p| p.location == location)
-        .collect()
 }
 
 #[cfg(test)]
