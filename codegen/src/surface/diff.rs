@@ -1,12 +1,11 @@
-//! What changed between two surfaces (texts, so an old one can be read back from a file): each
-//! item and member of one matched with the other's by its key, and each change classified as
-//! breaking callers or not.
+//! What changed between two surfaces (texts, so an old one can be read back from a file): both
+//! are read as typed [`Item`]s, each item and member of one is matched with the other's by its
+//! key, and each change is classified as breaking callers or not.
 
 use std::fmt;
 
+use super::item::{Entry, Item, Line};
 use super::signature::{signature_changes, token_change};
-use super::{BASIC, DEPRECATED, RELAXED, TAG, WIRE};
-use crate::naming::unraw;
 
 /// One change between two surfaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,116 +27,48 @@ impl fmt::Display for Change {
     }
 }
 
-/// One line of a surface: its text without the deprecation marker, and the marker.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Line<'a> {
-    text: &'a str,
-    deprecated: bool,
-}
-
-impl<'a> Line<'a> {
-    fn new(line: &'a str) -> Self {
-        match line.strip_prefix(DEPRECATED) {
-            Some(text) => Line {
-                text,
-                deprecated: true,
-            },
-            None => Line {
-                text: line,
-                deprecated: false,
-            },
-        }
-    }
-
-    /// What identifies the line across versions: `fn get_token`, `struct X`, `field x`,
-    /// `param scope`, `variant DataRead`, `fn new`.
-    fn key(&self) -> String {
-        // `relaxed <pointer>: <what> (<why>)`: the pointer and what was relaxed, not the why.
-        if self.text.starts_with(RELAXED) {
-            return self.text.split(" (").next().unwrap_or(self.text).to_owned();
-        }
-        // `token <scheme> (<whose>) scopes [...]`, `basic <scheme> (required)`: scheme names may
-        // hold any character.
-        for kind in ["token ", BASIC] {
-            if let Some(rest) = self.text.strip_prefix(kind) {
-                return format!("{kind}{}", rest.split(" (").next().unwrap_or(rest));
-            }
-        }
-        let text = self
-            .text
-            .strip_prefix("required ")
-            .or_else(|| self.text.strip_prefix("optional "))
-            .unwrap_or(self.text);
-        let (kind, rest) = text.split_once(' ').unwrap_or((text, ""));
-        let end = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '#'))
-            .unwrap_or(rest.len());
-        format!("{kind} {}", &rest[..end])
-    }
-}
-
-/// A surface read back: items in order, each with its members.
-struct Item<'a> {
-    line: Line<'a>,
-    members: Vec<Line<'a>>,
-}
-
-fn parse(text: &str) -> Vec<Item<'_>> {
-    let mut items: Vec<Item<'_>> = Vec::new();
-    for raw in text.lines() {
-        if raw.trim().is_empty() {
-            continue;
-        }
-        match (raw.strip_prefix("  "), items.last_mut()) {
-            (Some(member), Some(item)) => item.members.push(Line::new(member.trim_start())),
-            _ => items.push(Item {
-                line: Line::new(raw.trim()),
-                members: Vec::new(),
-            }),
-        }
-    }
-    items
-}
-
 /// What changed from the `old` surface to the `new` one, breaking changes first (each group in
 /// the new surface's order, then what was removed).
 pub fn diff(old: &str, new: &str) -> Vec<Change> {
-    let (old, new) = (parse(old), parse(new));
+    diff_items(&Item::parse_all(old), &Item::parse_all(new))
+}
+
+/// [`diff`] of surfaces already read.
+pub fn diff_items(old: &[Item], new: &[Item]) -> Vec<Change> {
     let mut changes = Vec::new();
-    let find = |items: &'_ [Item<'_>], key: &str| items.iter().position(|i| i.line.key() == key);
-    for item in &new {
-        let relaxed = item.line.text.strip_prefix(RELAXED);
-        match (find(&old, &item.line.key()), relaxed) {
-            (None, Some(what)) => changes.push(Change {
+    let find = |items: &[Item], key: &str| items.iter().position(|i| i.line.entry.key() == key);
+    for item in new {
+        match (find(old, &item.line.entry.key()), &item.line.entry) {
+            (None, Entry::Relaxed(what)) => changes.push(Change {
                 breaking: false,
                 what: format!("relaxed for the document's own example: {what}"),
             }),
-            (None, None) => changes.push(Change {
+            (None, _) => changes.push(Change {
                 breaking: false,
-                what: format!("added {}", item.line.text),
+                what: format!("added {}", item.line.entry),
             }),
             // The same relaxation for another example: nothing changes for callers.
-            (Some(_), Some(_)) => {}
-            (Some(i), None) => compare_items(&old[i], item, &mut changes),
+            (Some(_), Entry::Relaxed(_)) => {}
+            (Some(i), _) => compare_items(&old[i], item, &mut changes),
         }
     }
-    for item in &old {
-        if find(&new, &item.line.key()).is_some() {
+    for item in old {
+        if find(new, &item.line.entry.key()).is_some() {
             continue;
         }
-        match item.line.text.strip_prefix(RELAXED) {
+        match &item.line.entry {
             // The type checks again what it declares: answers it accepted may now fail to
             // decode, though code still compiles.
-            Some(what) => changes.push(Change {
+            Entry::Relaxed(what) => changes.push(Change {
                 breaking: true,
                 what: format!(
                     "strict again (the document's examples no longer contradict it; answers the relaxed type accepted may fail to decode): {}",
                     what.split(" (").next().unwrap_or(what)
                 ),
             }),
-            None => changes.push(Change {
+            entry => changes.push(Change {
                 breaking: true,
-                what: format!("removed {}", item.line.text),
+                what: format!("removed {entry}"),
             }),
         }
     }
@@ -145,96 +76,119 @@ pub fn diff(old: &str, new: &str) -> Vec<Change> {
     changes
 }
 
-fn compare_items(old: &Item<'_>, new: &Item<'_>, changes: &mut Vec<Change>) {
-    let key = new.line.key();
-    if old.line.text != new.line.text {
-        let (old_rust, old_tag) = split_tag(old.line.text);
-        let (new_rust, new_tag) = split_tag(new.line.text);
-        if key.starts_with("fn ") {
-            signature_changes(&key, old.line.text, new.line.text, changes);
-        } else if old_rust == new_rust {
-            // A union told apart by another property, or no longer (or newly) by one.
+fn compare_items(old: &Item, new: &Item, changes: &mut Vec<Change>) {
+    let key = new.line.entry.key();
+    match (&old.line.entry, &new.line.entry) {
+        (a, b) if a == b => {}
+        (
+            Entry::Fn {
+                args: old_args,
+                returns: old_returns,
+                ..
+            },
+            Entry::Fn { args, returns, .. },
+        ) => signature_changes(&key, (old_args, old_returns), (args, returns), changes),
+        // A union told apart by another property, or no longer (or newly) by one.
+        (Entry::Enum { tag: old_tag, .. }, Entry::Enum { tag, .. }) => {
             changes.push(wire_change(
                 &key,
                 "tag",
-                new_tag.unwrap_or("none (untagged)"),
-                old_tag.unwrap_or("none (untagged)"),
+                tag.as_deref().unwrap_or("none (untagged)"),
+                old_tag.as_deref().unwrap_or("none (untagged)"),
             ));
-        } else {
-            changes.push(Change {
-                breaking: true,
-                what: format!("{key}: now `{}` (was `{}`)", new.line.text, old.line.text),
-            });
         }
+        (was, now) => changes.push(Change {
+            breaking: true,
+            what: format!("{key}: now `{now}` (was `{was}`)"),
+        }),
     }
-    deprecation(&key, old.line, new.line, changes);
+    deprecation(&key, &old.line, &new.line, changes);
     for member in &new.members {
-        let member_key = member.key();
-        match old.members.iter().find(|m| m.key() == member_key) {
+        let member_key = member.entry.key();
+        match old.members.iter().find(|m| m.entry.key() == member_key) {
             // A required parameter is an argument of the method: the signature says it.
-            None if member.text.starts_with("required param ") => {}
+            None if matches!(member.entry, Entry::Param { required: true, .. }) => {}
             // Calls without credentials now fail before sending.
-            None if member.text.starts_with(BASIC) && member.text.ends_with("(required)") => {
+            None if matches!(member.entry, Entry::Basic { required: true, .. }) => {
                 changes.push(Change {
                     breaking: true,
                     what: format!(
                         "{key}: now requires HTTP Basic client credentials (calls without them fail before sending): added {}",
-                        member.text
+                        member.entry
                     ),
                 })
             }
             None => changes.push(Change {
                 // A required field is a new argument of `new`.
-                breaking: member.text.starts_with("required "),
+                breaking: member.entry.is_required(),
                 what: format!(
                     "{key}: {} {}",
-                    if member.text.starts_with("required ") {
+                    if member.entry.is_required() {
                         "new"
                     } else {
                         "added"
                     },
-                    member.text
+                    member.entry
                 ),
             }),
             Some(was) => {
-                if was.text != member.text {
-                    compare_member(&key, &member_key, was.text, member.text, changes);
+                if was.entry != member.entry {
+                    compare_member(&key, &member_key, &was.entry, &member.entry, changes);
                 }
-                deprecation(&format!("{key}: {member_key}"), *was, *member, changes);
+                deprecation(&format!("{key}: {member_key}"), was, member, changes);
             }
         }
     }
     for member in &old.members {
-        if member.text.starts_with("required param ") {
+        if matches!(member.entry, Entry::Param { required: true, .. }) {
             continue; // the signature says it
         }
-        if !new.members.iter().any(|m| m.key() == member.key()) {
+        if !new
+            .members
+            .iter()
+            .any(|m| m.entry.key() == member.entry.key())
+        {
             changes.push(Change {
                 // Credentials the operation no longer asks for: calls still work.
-                breaking: !member.key().starts_with("token ") && !member.key().starts_with(BASIC),
-                what: format!("{key}: removed {}", member.text),
+                breaking: !matches!(member.entry, Entry::Token { .. } | Entry::Basic { .. }),
+                what: format!("{key}: removed {}", member.entry),
             });
         }
     }
 }
 
 /// One member that changed (`old` and `new` differ, deprecation aside).
-fn compare_member(key: &str, member_key: &str, old: &str, new: &str, changes: &mut Vec<Change>) {
-    if member_key.starts_with("token ") {
-        changes.push(token_change(key, old, new));
-        return;
-    }
-    if member_key.starts_with(BASIC) {
+fn compare_member(
+    key: &str,
+    member_key: &str,
+    old: &Entry,
+    new: &Entry,
+    changes: &mut Vec<Change>,
+) {
+    match (old, new) {
+        (Entry::Token { .. }, Entry::Token { .. }) => {
+            changes.push(token_change(key, old, new));
+            return;
+        }
         // Credentials that became required break calls made without them.
-        changes.push(Change {
-            breaking: new.ends_with("(required)"),
-            what: format!("{key}: now `{new}` (was `{old}`)"),
-        });
-        return;
+        (Entry::Basic { .. }, Entry::Basic { required, .. }) => {
+            changes.push(Change {
+                breaking: *required,
+                what: format!("{key}: now `{new}` (was `{old}`)"),
+            });
+            return;
+        }
+        _ => {}
     }
-    let (old_rust, old_wire) = split_wire(old);
-    let (new_rust, new_wire) = split_wire(new);
-    let both_required = old.starts_with("required param ") && new.starts_with("required param ");
+    let (old_rust, old_wire) = old.split_wire();
+    let (new_rust, new_wire) = new.split_wire();
+    let both_required = matches!(
+        (old, new),
+        (
+            Entry::Param { required: true, .. },
+            Entry::Param { required: true, .. }
+        )
+    );
     if old_rust != new_rust && !both_required {
         changes.push(Change {
             breaking: true,
@@ -242,17 +196,16 @@ fn compare_member(key: &str, member_key: &str, old: &str, new: &str, changes: &m
         });
         return;
     }
-    let what = if member_key.starts_with("param ") {
-        "sent as"
-    } else if member_key.starts_with("field ") {
-        "wire name"
-    } else if key.starts_with("enum ") && new_rust.ends_with(')') {
-        "tag value"
-    } else {
-        "wire value"
+    let what = match new {
+        Entry::Param { .. } => "sent as",
+        Entry::Field { .. } => "wire name",
+        Entry::Variant {
+            payload: Some(_), ..
+        } if key.starts_with("enum ") => "tag value",
+        _ => "wire value",
     };
     // A parameter line of an older surface says nothing of the wire: nothing to compare.
-    let unknown = member_key.starts_with("param ") && (old_wire.is_none() || new_wire.is_none());
+    let unknown = matches!(new, Entry::Param { .. }) && (old_wire.is_none() || new_wire.is_none());
     if old_wire != new_wire && !unknown {
         let none = "none".to_owned();
         changes.push(wire_change(
@@ -274,43 +227,7 @@ fn wire_change(key: &str, what: &str, now: &str, was: &str) -> Change {
     }
 }
 
-/// A member line's Rust part and its wire part: the explicit one after ` = `, or for a field
-/// without one its Rust name (the JSON name is written only where it differs).
-fn split_wire(text: &str) -> (&str, Option<String>) {
-    let wired = [
-        "required field ",
-        "optional field ",
-        "required param ",
-        "optional param ",
-        "variant ",
-    ];
-    if !wired.iter().any(|p| text.starts_with(p)) {
-        return (text, None);
-    }
-    if let Some((rust, wire)) = text.split_once(WIRE) {
-        return (rust, Some(wire.to_owned()));
-    }
-    let field = text
-        .strip_prefix("required field ")
-        .or_else(|| text.strip_prefix("optional field "));
-    let implied = field
-        .and_then(|rest| rest.split_once(':'))
-        .map(|(name, _)| format!("{:?}", unraw(name)));
-    (text, implied)
-}
-
-/// An item line's Rust part and its union tag (`enum Pet tag "kind"`).
-fn split_tag(text: &str) -> (&str, Option<&str>) {
-    if !text.starts_with("enum ") {
-        return (text, None);
-    }
-    match text.split_once(TAG) {
-        Some((rust, tag)) => (rust, Some(tag)),
-        None => (text, None),
-    }
-}
-
-fn deprecation(what: &str, old: Line<'_>, new: Line<'_>, changes: &mut Vec<Change>) {
+fn deprecation(what: &str, old: &Line, new: &Line, changes: &mut Vec<Change>) {
     if old.deprecated != new.deprecated {
         changes.push(Change {
             breaking: false,
@@ -566,7 +483,7 @@ mod tests {
         // A path: each key quoted.
         assert_eq!(
             tag_text(&["attributes".into(), "extension".into(), "type".into()]),
-            " tag \"attributes\".\"extension\".\"type\""
+            "\"attributes\".\"extension\".\"type\""
         );
     }
 

@@ -29,10 +29,11 @@
 //!
 //! A deprecated item or member starts with `#[deprecated] `.
 //!
-//! `render.rs` writes the surface of a model, printing the API shape lowering decided
-//! ([`crate::model::Operation::inputs`], [`crate::model::FieldKind`]); `diff.rs` reads two surfaces
-//! and compares them item by item and member by member; `signature.rs` says what a changed
-//! signature or token means for callers.
+//! `item.rs` is the typed surface ([`Item`], [`Line`], [`Entry`]): its `Display` is the text
+//! format, and it reads that text back; `render.rs` builds the items of a model, printing the API
+//! shape lowering decided ([`crate::model::Operation::inputs`], [`crate::model::FieldKind`]);
+//! `diff.rs` compares two surfaces' items field by field, item by item and member by member;
+//! `signature.rs` says what a changed signature or token means for callers.
 //!
 //! [`diff`] compares two surfaces (texts, so an old one can be read back from a file) and
 //! classifies each change: removing a method, type, field, variant or parameter, a new required
@@ -44,11 +45,14 @@
 //! less is not breaking).
 
 mod diff;
+mod item;
+mod parse;
 mod render;
 mod signature;
 
-pub use diff::{Change, diff, summary};
-pub use render::surface;
+pub use diff::{Change, diff, diff_items, summary};
+pub use item::{Arg, Entry, Item, Line};
+pub use render::{items, surface};
 
 /// The marker of a deprecated item or member.
 const DEPRECATED: &str = "#[deprecated] ";

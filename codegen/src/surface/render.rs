@@ -1,7 +1,8 @@
-//! The surface of a model: one line per item, one indented line per member, printing what
-//! lowering decided (a call's arguments and setters, what `new()` takes).
+//! The surface of a model as typed [`Item`]s, one per method and type (and relaxation), with
+//! their members, printing what lowering decided (a call's arguments and setters, what `new()`
+//! takes).
 
-use super::{BASIC, DEPRECATED, RELAXED, TAG, WIRE};
+use super::item::{Arg, Entry, Item, Line};
 use crate::model::{
     Api, ArrayStyle, Auth, Field, FieldKind, InputSource, KeyPlacement, Media, ObjectStyle,
     Operation, OperationKind, Param, ParamLocation, ParamShape, Passing, ResponseBody, TypeDef,
@@ -11,63 +12,61 @@ use crate::naming::unraw;
 
 /// The public API of the module generated from `api`, one line per item or member.
 pub fn surface(api: &Api) -> String {
-    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    items(api).iter().map(ToString::to_string).collect()
+}
+
+/// The items of the surface of `api`, in order: methods by name, then types by name, then the
+/// relaxed schemas in pointer order.
+pub fn items(api: &Api) -> Vec<Item> {
     let mut ops: Vec<&Operation> = api.operations.iter().collect();
     ops.sort_by(|a, b| unraw(&a.fn_name).cmp(unraw(&b.fn_name)));
-    for op in ops {
-        blocks.push(operation(api, op));
-    }
-    let mut types: Vec<(String, Vec<String>)> =
-        api.types.iter().map(|t| type_def(api, t)).collect();
+    let mut items: Vec<Item> = ops.into_iter().map(|op| operation(api, op)).collect();
+    let mut types: Vec<Item> = api.types.iter().map(|t| type_def(api, t)).collect();
     if !api.scopes.is_empty() {
-        let mut variants: Vec<String> = api
+        let mut variants: Vec<Line> = api
             .scopes
             .iter()
-            .map(|s| format!("variant {} = {:?}", s.rust_name, s.value))
+            .map(|s| variant(&s.rust_name, None, Some(format!("{:?}", s.value))))
             .collect();
-        variants.push("variant Other(String)".into());
-        types.push(("enum Scope".into(), variants));
-        types.push(("type Scopes = ScopeList<Scope>".into(), Vec::new()));
+        variants.push(variant("Other", Some("String".into()), None));
+        types.push(Item {
+            line: Line::plain(Entry::Enum {
+                name: "Scope".into(),
+                tag: None,
+            }),
+            members: variants,
+        });
+        types.push(Item {
+            line: Line::plain(Entry::Alias {
+                name: "Scopes".into(),
+                target: "ScopeList<Scope>".into(),
+            }),
+            members: Vec::new(),
+        });
     }
-    types.sort_by(|a, b| item_name(&a.0).cmp(item_name(&b.0)).then(a.0.cmp(&b.0)));
-    blocks.extend(types);
+    let order = |item: &Item| (item.line.entry.name().to_owned(), item.line.to_string());
+    types.sort_by_cached_key(order);
+    items.extend(types);
     // Where the document's own examples made a type accept more than it declares: the change
     // report shows a relaxation appear, and disappear when a later document fixes its example.
     for decision in &api.relaxed {
-        blocks.push((
-            format!("{RELAXED}{}: {}", decision.schema, decision.relaxation),
-            Vec::new(),
-        ));
+        items.push(Item {
+            line: Line::plain(Entry::Relaxed(format!(
+                "{}: {}",
+                decision.schema, decision.relaxation
+            ))),
+            members: Vec::new(),
+        });
     }
-    let mut out = String::new();
-    for (header, members) in blocks {
-        out.push_str(&header);
-        out.push('\n');
-        for member in members {
-            out.push_str("  ");
-            out.push_str(&member);
-            out.push('\n');
-        }
-    }
-    out
+    items
 }
 
-/// The name in an item's line (`fn get_token(...)` -> `get_token`).
-fn item_name(line: &str) -> &str {
-    let line = line.strip_prefix(DEPRECATED).unwrap_or(line);
-    let rest = line.split_once(' ').map_or(line, |(_, rest)| rest);
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '#'))
-        .unwrap_or(rest.len());
-    unraw(&rest[..end])
-}
-
-fn deprecated(yes: bool, line: String) -> String {
-    if yes {
-        format!("{DEPRECATED}{line}")
-    } else {
-        line
-    }
+fn variant(name: &str, payload: Option<String>, wire: Option<String>) -> Line {
+    Line::plain(Entry::Variant {
+        name: name.to_owned(),
+        payload,
+        wire,
+    })
 }
 
 /// A type as the generated code names it.
@@ -91,75 +90,41 @@ fn ty(api: &Api, t: &TypeRef) -> String {
     }
 }
 
-/// `fn name(required...) -> T, errors E` and one `optional param` line per setter.
-fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
-    // The signature's arguments; one member line per required input with a wire form (its
-    // location and name, which the signature does not show); one per optional input.
-    let mut required = Vec::new();
+/// `fn name(arguments...) -> T, errors E`; a `required param` line per argument with a wire
+/// form (its location and name, which the signature does not show), then an `optional param`
+/// line per setter, then the tokens and credentials the call is sent with.
+fn operation(api: &Api, op: &Operation) -> Item {
+    let mut args = Vec::new();
     let mut wired = Vec::new();
     let mut optional = Vec::new();
-    let mut input = |line: String, wire: Option<String>, is_required: bool, is_deprecated: bool| {
-        let member = match &wire {
-            Some(wire) => format!("{line}{WIRE}{wire}"),
-            None => line.clone(),
-        };
-        if is_required {
-            if wire.is_some() {
-                wired.push(deprecated(
-                    is_deprecated,
-                    format!("required param {member}"),
-                ));
-            }
-            required.push(line);
-        } else {
-            optional.push(deprecated(
-                is_deprecated,
-                format!("optional param {member}"),
-            ));
-        }
-    };
     // `op.inputs`: the arguments in order, then the setters (lowering's `inputs.rs`).
     for i in &op.inputs {
-        let is_required = i.passing == Passing::Argument;
-        let (t, wire, is_deprecated) = match i.source {
-            InputSource::Param(n) => {
-                let p = &op.params[n];
-                (
-                    ty(api, &p.shape.rust_type()),
-                    Some(param_wire(p)),
-                    p.deprecated,
-                )
-            }
-            InputSource::BearerToken => ("&str".to_owned(), None, false),
-            InputSource::BasicAuth => ("(&str, &str)".to_owned(), None, false),
-            InputSource::ApiKey => {
-                let wire = match &op.auth {
-                    Auth::ApiKey {
-                        name, placement, ..
-                    } => {
-                        let place = match placement {
-                            KeyPlacement::Header => "header",
-                            KeyPlacement::Query | KeyPlacement::UrlQuery => "query",
-                        };
-                        Some(format!("{place} {name:?}"))
-                    }
-                    _ => None,
-                };
-                ("&str".to_owned(), wire, false)
-            }
-            InputSource::Body => {
-                let t = match op.body.as_ref().map(|b| (b.media, &b.ty)) {
-                    Some((Media::Json | Media::Form, t)) => format!("&{}", ty(api, t)),
-                    Some((Media::Text, _)) => "&str".into(),
-                    Some((Media::Binary, _)) | None => "&[u8]".into(),
-                };
-                (t, None, false)
-            }
+        let required = i.passing == Passing::Argument;
+        let (t, wire, deprecated) = input_parts(api, op, i.source);
+        let line = Line {
+            deprecated,
+            entry: Entry::Param {
+                required,
+                name: i.name.clone(),
+                ty: t.clone(),
+                wire: wire.clone(),
+            },
         };
-        input(format!("{}: {t}", i.name), wire, is_required, is_deprecated);
+        match required {
+            true => {
+                if wire.is_some() {
+                    wired.push(line);
+                }
+                args.push(Arg {
+                    name: i.name.clone(),
+                    ty: t,
+                });
+            }
+            false => optional.push(line),
+        }
     }
-    wired.extend(optional);
-    let mut optional = wired;
+    let mut members = wired;
+    members.extend(optional);
     let returns = match &op.kind {
         OperationKind::Redirect => "Url, browser redirect".to_owned(),
         OperationKind::Call { success, error } => {
@@ -173,33 +138,78 @@ fn operation(api: &Api, op: &Operation) -> (String, Vec<String>) {
             format!("{success}, errors {}", ty(api, error))
         }
     };
-    // Which tokens the client's source is asked for: a change of scopes shows in review.
-    if let Auth::Bearer { options, .. } = &op.auth {
-        for o in options {
-            let whose = match (o.app, o.user) {
-                (true, false) => "app",
-                (false, true) => "user",
-                _ => "any",
+    match &op.auth {
+        // Which tokens the client's source is asked for: a change of scopes shows in review.
+        Auth::Bearer { options, .. } => {
+            for o in options {
+                let whose = match (o.app, o.user) {
+                    (true, false) => "app",
+                    (false, true) => "user",
+                    _ => "any",
+                };
+                members.push(Line::plain(Entry::Token {
+                    scheme: o.scheme.clone(),
+                    whose: whose.into(),
+                    scopes: o.scopes.clone(),
+                }));
+            }
+        }
+        // Which client credentials are sent, and whether a call may go without.
+        Auth::Basic {
+            scheme, optional, ..
+        } => members.push(Line::plain(Entry::Basic {
+            scheme: scheme.clone(),
+            required: !optional,
+        })),
+        Auth::None | Auth::ApiKey { .. } => {}
+    }
+    Item {
+        line: Line {
+            deprecated: op.deprecated,
+            entry: Entry::Fn {
+                name: op.fn_name.clone(),
+                args,
+                returns,
+            },
+        },
+        members,
+    }
+}
+
+/// An input's type, its wire form (where one is shown) and whether it is deprecated.
+fn input_parts(api: &Api, op: &Operation, source: InputSource) -> (String, Option<String>, bool) {
+    match source {
+        InputSource::Param(n) => {
+            let p = &op.params[n];
+            let t = ty(api, &p.shape.rust_type());
+            (t, Some(param_wire(p)), p.deprecated)
+        }
+        InputSource::BearerToken => ("&str".to_owned(), None, false),
+        InputSource::BasicAuth => ("(&str, &str)".to_owned(), None, false),
+        InputSource::ApiKey => {
+            let wire = match &op.auth {
+                Auth::ApiKey {
+                    name, placement, ..
+                } => {
+                    let place = match placement {
+                        KeyPlacement::Header => "header",
+                        KeyPlacement::Query | KeyPlacement::UrlQuery => "query",
+                    };
+                    Some(format!("{place} {name:?}"))
+                }
+                _ => None,
             };
-            optional.push(format!(
-                "token {} ({whose}) scopes [{}]",
-                o.scheme,
-                o.scopes.join(" ")
-            ));
+            ("&str".to_owned(), wire, false)
+        }
+        InputSource::Body => {
+            let t = match op.body.as_ref().map(|b| (b.media, &b.ty)) {
+                Some((Media::Json | Media::Form, t)) => format!("&{}", ty(api, t)),
+                Some((Media::Text, _)) => "&str".into(),
+                Some((Media::Binary, _)) | None => "&[u8]".into(),
+            };
+            (t, None, false)
         }
     }
-    // Which client credentials are sent, and whether a call may go without.
-    if let Auth::Basic {
-        scheme,
-        optional: o,
-        ..
-    } = &op.auth
-    {
-        let need = if *o { "optional" } else { "required" };
-        optional.push(format!("{BASIC}{scheme} ({need})"));
-    }
-    let header = format!("fn {}({}) -> {returns}", op.fn_name, required.join(", "));
-    (deprecated(op.deprecated, header), optional)
 }
 
 /// Where a parameter goes and how it is written: `query "filter[type]" (joined ',')`.
@@ -229,32 +239,47 @@ fn param_wire(p: &Param) -> String {
     format!("{place} {:?}{style}", p.wire_name)
 }
 
-/// The wire part of a union's line: the keys its tag is read at (`tag "kind"`,
-/// `tag "attributes"."extension"."type"`).
+/// The keys a union's tag is read at, as its line writes them (`"kind"`,
+/// `"attributes"."extension"."type"`).
 pub(super) fn tag_text(keys: &[String]) -> String {
     let keys: Vec<String> = keys.iter().map(|k| format!("{k:?}")).collect();
-    format!("{TAG}{}", keys.join("."))
+    keys.join(".")
 }
 
 /// One type: its line and its members.
-fn type_def(api: &Api, t: &TypeDef) -> (String, Vec<String>) {
-    let name = &t.name;
-    let (header, members) = match &t.kind {
-        TypeKind::Struct { fields } => (format!("struct {name}"), struct_members(api, fields)),
-        TypeKind::Newtype(inner) => (format!("struct {name}({})", ty(api, inner)), Vec::new()),
-        TypeKind::Alias(inner) => (format!("type {name} = {}", ty(api, inner)), Vec::new()),
+fn type_def(api: &Api, t: &TypeDef) -> Item {
+    let name = t.name.clone();
+    let (entry, members) = match &t.kind {
+        TypeKind::Struct { fields } => (
+            Entry::Struct { name, inner: None },
+            struct_members(api, fields),
+        ),
+        TypeKind::Newtype(inner) => (
+            Entry::Struct {
+                name,
+                inner: Some(ty(api, inner)),
+            },
+            Vec::new(),
+        ),
+        TypeKind::Alias(inner) => (
+            Entry::Alias {
+                name,
+                target: ty(api, inner),
+            },
+            Vec::new(),
+        ),
         TypeKind::StringEnum { variants, open } => {
-            let mut members: Vec<String> = variants
+            let mut members: Vec<Line> = variants
                 .iter()
-                .map(|v| format!("variant {} = {:?}", v.rust_name, v.wire_value))
+                .map(|v| variant(&v.rust_name, None, Some(format!("{:?}", v.wire_value))))
                 .collect();
             if *open {
-                members.push("variant Other(String)".into());
+                members.push(variant("Other", Some("String".into()), None));
             }
-            (format!("enum {name}"), members)
+            (Entry::Enum { name, tag: None }, members)
         }
         TypeKind::Union { variants, tag } => {
-            let mut members: Vec<String> = variants
+            let mut members: Vec<Line> = variants
                 .iter()
                 .map(
                     |UnionVariant {
@@ -263,50 +288,62 @@ fn type_def(api: &Api, t: &TypeDef) -> (String, Vec<String>) {
                          tag_value,
                          ..
                      }| {
-                        let line = format!("variant {rust_name}({})", ty(api, t));
-                        match tag_value {
-                            Some(value) if tag.is_some() => format!("{line}{WIRE}{value:?}"),
-                            _ => line,
-                        }
+                        let wire = tag_value
+                            .as_ref()
+                            .filter(|_| tag.is_some())
+                            .map(|value| format!("{value:?}"));
+                        variant(rust_name, Some(ty(api, t)), wire)
                     },
                 )
                 .collect();
-            members.push("variant Other(serde_json::Value)".into());
-            let header = match tag {
-                Some(keys) => format!("enum {name}{}", tag_text(keys)),
-                None => format!("enum {name}"),
-            };
-            (header, members)
+            members.push(variant("Other", Some("serde_json::Value".into()), None));
+            let tag = tag.as_deref().map(tag_text);
+            (Entry::Enum { name, tag }, members)
         }
     };
-    (deprecated(t.deprecated, header), members)
+    Item {
+        line: Line {
+            deprecated: t.deprecated,
+            entry,
+        },
+        members,
+    }
 }
 
 /// `fn new(required...)`, then one line per field.
-fn struct_members(api: &Api, fields: &[Field]) -> Vec<String> {
+fn struct_members(api: &Api, fields: &[Field]) -> Vec<Line> {
     let mut args = Vec::new();
     let mut members = Vec::new();
     for f in fields {
         let t = ty(api, &f.ty);
-        let line = match &f.kind {
+        let (required, t) = match &f.kind {
             FieldKind::Required { nullable, .. } => {
                 // Required but nullable: `None` is a value the caller passes.
                 let t = if *nullable { format!("Option<{t}>") } else { t };
-                args.push(format!("{}: {t}", f.rust_name));
-                format!("required field {}: {t}", f.rust_name)
+                args.push(Arg {
+                    name: f.rust_name.clone(),
+                    ty: t.clone(),
+                });
+                (true, t)
             }
-            FieldKind::Optional { .. } | FieldKind::Extra { .. } => {
-                format!("optional field {}: {t}", f.rust_name)
-            }
+            FieldKind::Optional { .. } | FieldKind::Extra { .. } => (false, t),
         };
         // The JSON name, where it is not the Rust name (`email_id` for `emailId`).
-        let line = match f.wire_name() {
-            Some(wire) if wire != unraw(&f.rust_name) => format!("{line}{WIRE}{wire:?}"),
-            _ => line,
-        };
-        members.push(deprecated(f.deprecated, line));
+        let wire = f
+            .wire_name()
+            .filter(|wire| *wire != unraw(&f.rust_name))
+            .map(|wire| format!("{wire:?}"));
+        members.push(Line {
+            deprecated: f.deprecated,
+            entry: Entry::Field {
+                required,
+                name: f.rust_name.clone(),
+                ty: t,
+                wire,
+            },
+        });
     }
-    members.insert(0, format!("fn new({})", args.join(", ")));
+    members.insert(0, Line::plain(Entry::New(args)));
     members
 }
 

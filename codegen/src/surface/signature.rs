@@ -3,31 +3,26 @@
 //! carry a scope more.
 
 use super::diff::Change;
+use super::item::{Arg, Entry};
 
-/// `token <scheme> (<whose>) scopes [a b]`: whose tokens and which scopes.
-fn token_parts(line: &str) -> (&str, Vec<&str>) {
-    let whose = line
-        .split_once(" (")
-        .and_then(|(_, rest)| rest.split_once(')'))
-        .map_or("", |(whose, _)| whose);
-    let scopes = line
-        .rsplit_once(" scopes [")
-        .and_then(|(_, rest)| rest.strip_suffix(']'))
-        .map(|list| list.split_whitespace().collect())
-        .unwrap_or_default();
-    (whose, scopes)
+/// Whose tokens and which scopes a `token` entry asks for.
+fn token_parts(entry: &Entry) -> (&str, &[String]) {
+    match entry {
+        Entry::Token { whose, scopes, .. } => (whose, scopes),
+        _ => ("", &[]),
+    }
 }
 
 /// Another token for an operation: asking for a scope more (or no longer taking tokens of some
 /// grant) breaks every session whose grant lacks it, though code still compiles; asking for
 /// less does not.
-pub(super) fn token_change(key: &str, old: &str, new: &str) -> Change {
+pub(super) fn token_change(key: &str, old: &Entry, new: &Entry) -> Change {
     let (old_whose, old_scopes) = token_parts(old);
     let (new_whose, new_scopes) = token_parts(new);
     let added: Vec<&str> = new_scopes
         .iter()
         .filter(|s| !old_scopes.contains(s))
-        .copied()
+        .map(String::as_str)
         .collect();
     let grants = |whose: &str| match whose {
         "app" => (true, false),
@@ -60,88 +55,43 @@ pub(super) fn token_change(key: &str, old: &str, new: &str) -> Change {
     }
 }
 
-/// `fn name(a: A, b: B) -> R`: the arguments (name, type) and what follows `->`.
-fn split_signature(line: &str) -> Option<(Vec<(&str, &str)>, &str)> {
-    let open = line.find('(')?;
-    let mut depth = 0usize;
-    let mut close = None;
-    for (i, c) in line.char_indices().skip(open) {
-        match c {
-            '(' | '<' | '[' => depth += 1,
-            ')' | '>' | ']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 && c == ')' {
-                    close = Some(i);
-                    break;
-                }
-            }
-            _ => {}
-        }
-    }
-    let close = close?;
-    let inner = &line[open + 1..close];
-    let returns = line[close + 1..].trim().strip_prefix("->")?.trim();
-    let mut args = Vec::new();
-    let (mut depth, mut start) = (0usize, 0);
-    for (i, c) in inner.char_indices() {
-        match c {
-            '<' | '(' | '[' => depth += 1,
-            '>' | ')' | ']' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                args.push(&inner[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if !inner.trim().is_empty() {
-        args.push(&inner[start..]);
-    }
-    let args = args
-        .into_iter()
-        .map(|a| a.trim().split_once(": ").map(|(n, t)| (n.trim(), t.trim())))
-        .collect::<Option<Vec<_>>>()?;
-    Some((args, returns))
-}
-
 /// The changes of a method's (or `new`'s) signature: each one breaks callers.
-pub(super) fn signature_changes(key: &str, old: &str, new: &str, changes: &mut Vec<Change>) {
+pub(super) fn signature_changes(
+    key: &str,
+    (old_args, old_ret): (&[Arg], &str),
+    (new_args, new_ret): (&[Arg], &str),
+    changes: &mut Vec<Change>,
+) {
     let mut push = |what: String| {
         changes.push(Change {
             breaking: true,
             what: format!("{key}: {what}"),
         })
     };
-    let (Some((old_args, old_ret)), Some((new_args, new_ret))) =
-        (split_signature(old), split_signature(new))
-    else {
-        push(format!("now `{new}` (was `{old}`)"));
-        return;
-    };
-    for (name, t) in &new_args {
-        match old_args.iter().find(|(n, _)| n == name) {
-            None => push(format!("new required param {name}: {t}")),
-            Some((_, was)) if was != t => push(format!("param {name}: now {t} (was {was})")),
+    for Arg { name, ty } in new_args {
+        match old_args.iter().find(|a| a.name == *name) {
+            None => push(format!("new required param {name}: {ty}")),
+            Some(was) if was.ty != *ty => push(format!("param {name}: now {ty} (was {})", was.ty)),
             Some(_) => {}
         }
     }
-    for (name, t) in &old_args {
-        if !new_args.iter().any(|(n, _)| n == name) {
-            push(format!("removed required param {name}: {t}"));
+    for Arg { name, ty } in old_args {
+        if !new_args.iter().any(|a| a.name == *name) {
+            push(format!("removed required param {name}: {ty}"));
         }
     }
-    let names = |args: &[(&str, &str)], other: &[(&str, &str)]| -> Vec<String> {
+    let names = |args: &[Arg], other: &[Arg]| -> Vec<String> {
         args.iter()
-            .filter(|(n, _)| other.iter().any(|(m, _)| m == n))
-            .map(|(n, _)| (*n).to_owned())
+            .filter(|a| other.iter().any(|b| b.name == a.name))
+            .map(|a| a.name.clone())
             .collect()
     };
-    if names(&old_args, &new_args) != names(&new_args, &old_args) {
+    if names(old_args, new_args) != names(new_args, old_args) {
         push(format!(
             "required params reordered: ({})",
             new_args
                 .iter()
-                .map(|(n, _)| *n)
+                .map(|a| a.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
