@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use xtask::documents;
 use xtask::layer;
 
-use crate::check_generated::copy_dir;
+use crate::scratch::{self, copy_dir, read, write};
 
 /// What a scenario must lead to.
 enum Expect {
@@ -417,19 +417,9 @@ fn generate(root: &Path, name: &str, doc: &Value, dir: &Path) -> Result<Generate
 /// The scratch workspace's manifest: the workspace's package and dependency tables, with the
 /// generated crate and (for compatible updates) the downstream crate as members.
 fn workspace_template(root: &Path) -> Result<String, String> {
-    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
-    let tables = workspace
-        .find("[workspace.package]")
-        .map(|at| &workspace[at..])
-        .ok_or("no [workspace.package] in Cargo.toml")?;
-    // Path dependencies of the real workspace do not exist in the scratch one.
-    let tables: String = tables
-        .lines()
-        .filter(|l| !l.contains("path ="))
-        .map(|l| format!("{l}\n"))
-        .collect();
     Ok(format!(
-        "# Scratch workspace written by `cargo xtask evolve`.\n[workspace]\nresolver = \"3\"\nmembers = [@MEMBERS@]\n\n{tables}"
+        "# Scratch workspace written by `cargo xtask evolve`.\n[workspace]\nresolver = \"3\"\nmembers = [@MEMBERS@]\n\n{}",
+        scratch::workspace_tables(root)?
     ))
 }
 
@@ -508,20 +498,10 @@ fn build(
     cargo(root, dir, &["test", "-p", &package, "--lib", "--quiet"])
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
 /// Runs cargo in the scratch workspace with the workspace's target directory (or the one
 /// `CARGO_TARGET_DIR` names, as cargo itself would).
 fn cargo(root: &Path, dir: &Path, args: &[&str]) -> Result<(), String> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .filter(|t| !t.is_empty())
-        .map_or_else(|| root.join("target"), std::path::PathBuf::from);
+    let target = scratch::target_dir(root);
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(args)
         .current_dir(dir)
