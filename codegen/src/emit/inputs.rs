@@ -69,13 +69,19 @@ impl Emitter<'_> {
             InputSource::BasicAuth => Input {
                 field_ty: quote!(Option<(&'a str, &'a str)>),
                 required: None,
-                setter: quote! {
-                    /// Sends these client credentials (as `Authorization: Basic`, each form-urlencoded
-                    /// as RFC 6749 section 2.3.1 requires) instead of the client's
-                    /// ([`crate::ClientBuilder::basic_credentials`]).
-                    pub fn #name(mut self, client_id: &'a str, client_secret: &'a str) -> Self {
-                        self.#name = Some((client_id, client_secret));
-                        self
+                setter: {
+                    let link = format!(
+                        " ([`{}::ClientBuilder::basic_credentials`]).",
+                        super::RUNTIME_CRATE
+                    );
+                    quote! {
+                        /// Sends these client credentials (as `Authorization: Basic`, each form-urlencoded
+                        /// as RFC 6749 section 2.3.1 requires) instead of the client's
+                        #[doc = #link]
+                        pub fn #name(mut self, client_id: &'a str, client_secret: &'a str) -> Self {
+                            self.#name = Some((client_id, client_secret));
+                            self
+                        }
                     }
                 },
                 name: quote!(#name),
