@@ -164,7 +164,7 @@ impl Emitter<'_> {
         let query_id = format_ident!("query");
         let mut query_pushes: Vec<TokenStream> = params_in(op, ParamLocation::Query)
             .iter()
-            .map(|p| push_param(&query_id, p))
+            .map(|(p, argument)| push_param(&query_id, p, *argument))
             .collect();
         let auth_stmt = auth_stmt(op, &mut query_pushes);
         let (query_setup, query_ref) = query_setup(&query_pushes);

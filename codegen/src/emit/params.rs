@@ -30,7 +30,9 @@ fn joined(value: &TokenStream, item: &TypeRef, sep: char) -> TokenStream {
 }
 
 /// Statements that push a parameter onto `target` (`query`, `headers` or `cookies`).
-pub(super) fn push_param(target: &Ident, p: &Param) -> TokenStream {
+/// `argument`: the builder's field is the value itself (an argument of the method), not an
+/// `Option` (a setter).
+pub(super) fn push_param(target: &Ident, p: &Param, argument: bool) -> TokenStream {
     let field = ident(&p.rust_name);
     let wire = &p.wire_name;
     let push_value = |value: TokenStream| match &p.shape {
@@ -56,7 +58,7 @@ pub(super) fn push_param(target: &Ident, p: &Param) -> TokenStream {
             quote! { #target.push(#wire, #s); }
         }
     };
-    if p.required {
+    if argument {
         push_value(quote!(self.#field))
     } else {
         let inner = push_value(quote!(value));
@@ -128,11 +130,17 @@ fn push_object(
 
 /// Collects header or cookie parameters into `target` and applies them with the runtime's
 /// `apply` (`with_headers`, `with_cookies`); nothing when there are none.
-pub(super) fn pairs_stmt(target: &Ident, params: &[&Param], apply: TokenStream) -> TokenStream {
+pub(super) fn pairs_stmt(
+    target: &Ident,
+    params: &[(&Param, bool)],
+    apply: TokenStream,
+) -> TokenStream {
     if params.is_empty() {
         return quote!();
     }
-    let pushes = params.iter().map(|p| push_param(target, p));
+    let pushes = params
+        .iter()
+        .map(|(p, argument)| push_param(target, p, *argument));
     let contract = super::contract();
     quote! {
         let mut #target = #contract::Pairs::new();

@@ -7,7 +7,7 @@ use quote::quote;
 use super::ident;
 use super::inputs::input_field;
 use crate::model::{
-    Auth, BearerOption, InputSource, KeyPlacement, Media, Operation, Param, ParamLocation,
+    Auth, BearerOption, InputSource, KeyPlacement, Media, Operation, Param, ParamLocation, Passing,
 };
 
 /// The `static AUTH: ::aps_auth_runtime::OperationAuth` of an operation that takes a bearer token: its
@@ -97,11 +97,11 @@ pub(super) fn basic_stmt(op: &Operation, receiver: &TokenStream) -> TokenStream 
     let name = crate::naming::unraw(&op.fn_name);
     let own = match own_header
         .as_ref()
-        .and_then(|own| op.params.iter().find(|p| p.rust_name == *own))
+        .and_then(|own| op.inputs.iter().find(|i| i.name == *own))
     {
-        Some(p) if p.required => quote!(true),
-        Some(p) => {
-            let field = ident(&p.rust_name);
+        Some(input) if input.passing == Passing::Argument => quote!(true),
+        Some(input) => {
+            let field = ident(&input.name);
             quote!(self.#field.is_some())
         }
         None => quote!(false),
@@ -148,10 +148,16 @@ pub(super) fn query_setup(pushes: &[TokenStream]) -> (TokenStream, TokenStream) 
     (setup, quote!(query.as_slice()))
 }
 
-/// The operation's parameters in one place, in declaration order.
-pub(super) fn params_in(op: &Operation, location: ParamLocation) -> Vec<&Param> {
+/// The operation's parameters in one place, in declaration order, each with whether it is an
+/// argument of the method (a plain field of the builder) rather than a setter (an `Option`).
+pub(super) fn params_in(op: &Operation, location: ParamLocation) -> Vec<(&Param, bool)> {
     op.params
         .iter()
-        .filter(|p| p.location == location)
+        .enumerate()
+        .filter(|(_, p)| p.location == location)
+        .map(|(i, p)| {
+            let passing = op.input(InputSource::Param(i)).map(|input| input.passing);
+            (p, passing == Some(Passing::Argument))
+        })
         .collect()
 }
