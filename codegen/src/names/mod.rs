@@ -10,7 +10,7 @@
 //! - operations, by `METHOD /path`: the method name and its call builder's type name;
 //! - component schemas, by component name; a component that disappears while a new one appears
 //!   with the same schema (documentation aside, see [`fingerprint`]) is a rename: the new one
-//!   inherits the pinned name, with a [`Warning`] that says so;
+//!   inherits the pinned name, with a [`Warning`](crate::Warning) that says so;
 //! - every other named type (request bodies, inline objects and enums, success unions), by the
 //!   JSON pointer of its schema.
 //!
