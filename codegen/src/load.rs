@@ -6,7 +6,7 @@
 //! - `repair.rs` reads published documents liberally: defects whose meaning is clear (a relative
 //!   or empty URL in a security scheme, a version written as a number) are repaired in the raw
 //!   value first, each with a [`Warning`] that says what was done.
-//! - `diagnose.rs` turns a refusal of `oas3` into a sentence: its untagged enums (`Schema`,
+//! - `diagnose/` turns a refusal of `oas3` into a sentence: its untagged enums (`Schema`,
 //!   `ObjectOrReference`) lose the inner reason and path, so the raw value at the failing place
 //!   is read again as what belongs there (a parameter, a response, a security scheme...) to say
 //!   exactly what is wrong and where; `schema.rs` holds the shape rules of schemas.

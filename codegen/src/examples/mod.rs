@@ -9,7 +9,7 @@
 //! 1. `collect.rs` finds every example (a schema's `example`, `examples` and `x-examples`, a media
 //!    type's and a parameter's `example` and `examples`, `$ref`s to `components/examples`) with
 //!    the schema it illustrates and what the generated code decodes it into.
-//! 2. `check.rs` reads each example against its schema as the generated decoder would, and says
+//! 2. `check/` reads each example against its schema as the generated decoder would, and says
 //!    where they disagree: a [`Finding`] names the schema node and the place in the example.
 //! 3. `relax.rs` changes the schema node so that the generated type accepts what the example
 //!    shows there, and nothing more: a value of any JSON type where the declared type is

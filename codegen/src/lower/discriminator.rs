@@ -1,5 +1,5 @@
 //! Where a union's discriminator value is read: one rule, shared by lowering (`union.rs`, what
-//! the generated `one_of!` dispatches on) and the example checker (`examples/check.rs`, which
+//! the generated `one_of!` dispatches on) and the example checker (`examples/check/`, which
 //! decodes examples as the generated code will).
 //!
 //! OpenAPI says `propertyName` names a top-level property of the payload. Real documents also
