@@ -169,6 +169,22 @@ mod tests {
     }
 
     #[test]
+    fn a_map_made_from_the_document_lowers_it_in_one_pass() {
+        let (_, _, map) = run(TOKEN, None);
+        assert!(!map.inline.is_empty(), "the test needs inline pins");
+        let text = format!("openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\n{TOKEN}");
+        let doc = crate::load::load(&text).unwrap_or_else(|e| panic!("{e}"));
+        let (mut pins, _) = Pins::resolve(&map, &doc).unwrap_or_else(|e| panic!("{e}"));
+        let options = Options::default();
+        let (_, _, named) = lower_pinned(&doc, &options, &pins).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(named.pins_given.len(), map.inline.len());
+        assert!(
+            !pins.keep_inline(&named.pins_given),
+            "every pin was given where its type was created: no second pass"
+        );
+    }
+
+    #[test]
     fn dropping_an_operation_id_keeps_every_name() {
         let (fresh, _, map) = run(TOKEN, None);
         let without = TOKEN.replace("      operationId: getToken\n", "");
