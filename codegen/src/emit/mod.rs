@@ -7,6 +7,7 @@
 //! | file | renders |
 //! |---|---|
 //! | `module.rs` | `mod.rs`: module docs, `DEFAULT_BASE_URL`, feature-gated submodules, a nested `Client` |
+//! | `endpoints.rs` | `mod.rs`'s `endpoints` module: one `OperationInfo` constant per operation |
 //! | `types.rs` | `types.rs`: its items in order, structs, fields, aliases, newtypes |
 //! | `enums.rs` | string enums (closed and open) and the `Scope` enum |
 //! | `unions.rs` | `oneOf`/`anyOf` enums, untagged or dispatched on a tag |
@@ -17,6 +18,7 @@
 //! (`crate::runtime::contract`, plus the crate's public `Client`, `Error`, `ApiResponse`,
 //! `SecretString`), so the generated files stay small.
 
+mod endpoints;
 mod enums;
 mod examples;
 mod module;

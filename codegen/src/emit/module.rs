@@ -31,6 +31,7 @@ impl Emitter<'_> {
             let (method, path) = (&op.method, &op.path);
             quote!(crate::OperationInfo { name: #name, method: #method, path: #path })
         });
+        let endpoints = self.endpoints();
         let title = &api.title;
         let version = &api.version;
         let base_doc = match layout {
@@ -111,6 +112,7 @@ impl Emitter<'_> {
             /// Every operation of the document, in document order: the name of its method, its
             /// HTTP method and its path template.
             pub const OPERATIONS: &[crate::OperationInfo] = &[ #( #operations ),* ];
+            #endpoints
 
             #client
         }
