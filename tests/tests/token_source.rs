@@ -231,7 +231,10 @@ async fn a_refused_token_is_renewed_and_the_call_retried_once() {
         .build()
         .unwrap();
     api.get_user_profile().await.unwrap();
-    assert_eq!(session.current().refresh_token().unwrap().secret(), "r2");
+    assert_eq!(
+        session.current().refresh_token().unwrap().expose_secret(),
+        "r2"
+    );
 }
 
 /// A refresh answer without `scope` (RFC 6749 section 6: the scope originally granted) keeps the
@@ -275,7 +278,7 @@ async fn a_refresh_answer_without_scope_keeps_the_grants_scopes() {
         assert_eq!(answer.status(), 200);
     }
     let current = session.current();
-    assert_eq!(current.access_token().secret(), "a2");
+    assert_eq!(current.access_token().expose_secret(), "a2");
     assert_eq!(current.scopes().to_string(), "user-profile:read data:read");
 }
 
@@ -328,7 +331,7 @@ async fn a_refused_application_token_is_forgotten_and_fetched_again() {
             .await
             .unwrap()
             .access_token()
-            .secret(),
+            .expose_secret(),
         "app-1"
     );
     provider.forget("app-1").await;
@@ -338,7 +341,7 @@ async fn a_refused_application_token_is_forgotten_and_fetched_again() {
             .await
             .unwrap()
             .access_token()
-            .secret(),
+            .expose_secret(),
         "app-2"
     );
     // A second provider of the same client (sharing its store) sees the new one, not the old.
@@ -349,7 +352,7 @@ async fn a_refused_application_token_is_forgotten_and_fetched_again() {
             .await
             .unwrap()
             .access_token()
-            .secret(),
+            .expose_secret(),
         "app-2"
     );
 }

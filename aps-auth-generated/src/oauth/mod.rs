@@ -32,10 +32,17 @@
 //! # }
 //! ```
 
+mod cached_grant;
+mod calls;
+mod claims;
 mod client;
+mod code;
 mod coordinate;
+mod credentials;
+mod endpoints;
 mod error;
 mod flight;
+mod keys;
 mod oidc;
 mod protocol;
 #[cfg(feature = "redis")]
@@ -45,19 +52,19 @@ mod secrets;
 mod session;
 mod ssa;
 mod store;
+mod stored;
 mod three_legged;
 mod token;
 mod token_source;
 mod two_legged;
 
-pub use client::{
-    ClientAuthMethod, Credentials, DEFAULT_LOCK_TTL, OAuthClient, OAuthClientBuilder,
-};
-pub use error::{OAuthError, OAuthErrorCode, Refusal, SignInRequired};
-pub use oidc::{
-    AccessTokenClaims, AccessTokenVerifier, CLOCK_SKEW, DEFAULT_JWKS_MAX_AGE, IdTokenClaims,
-    TokenCheck, TokenRejected,
-};
+pub use claims::{AccessTokenClaims, CLOCK_SKEW, IdTokenClaims, TokenCheck, TokenRejected};
+pub use client::{DEFAULT_LOCK_TTL, OAuthClient, OAuthClientBuilder};
+pub use code::OAuthErrorCode;
+pub use credentials::{ClientAuthMethod, Credentials};
+pub use error::{OAuthError, Refusal, SignInRequired};
+pub use keys::DEFAULT_JWKS_MAX_AGE;
+pub use oidc::AccessTokenVerifier;
 pub use protocol::{
     ErrorBody, ExtraFields, Introspection, JsonWebKey, JsonWebKeySet, MAX_LIFETIME, TokenTypeHint,
 };
@@ -72,6 +79,7 @@ pub use ssa::{ASSERTION_LIFETIME, JWT_BEARER_GRANT_TYPE, ServiceAccountKey, SsaP
 pub use store::{
     Expected, LockToken, MemoryStore, StoreEntry, StoreError, StoreFuture, StoreKey, TokenStore,
 };
+pub use stored::StoredToken;
 pub use three_legged::{AuthorizationRequest, AuthorizationRequestParts};
-pub use token::{ASSUMED_LIFETIME, StoredToken, Token};
+pub use token::{ASSUMED_LIFETIME, Token};
 pub use two_legged::TwoLeggedProvider;
