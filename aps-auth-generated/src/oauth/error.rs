@@ -48,8 +48,9 @@ pub enum OAuthError {
     Store(StoreError),
     /// An ID token or JWT access token failed verification: which check, and why.
     TokenRejected(TokenRejected),
-    /// The generated API lacks an operation the layer needs (`cargo xtask generate` refuses such
-    /// a document, so this only happens with hand-edited generated code).
+    /// The generated API lacks an operation the layer needs. Never returned any more: the layer
+    /// names its operations as generated constants, so such an API does not compile (kept so
+    /// that matches on it still compile).
     MissingOperation(&'static str),
     /// No random numbers from the OS.
     Random(getrandom::Error),

@@ -15,8 +15,15 @@
 //! The layer speaks the OAuth 2.0 protocol in its own types (`protocol.rs`): it writes its form
 //! bodies and reads token, error, introspection and key-set answers itself, so a change to the
 //! document's schemas never breaks it. From the generated API it takes the endpoints (the
-//! `OPERATIONS` table) and the user profile; `cargo xtask generate` refuses a document that
-//! lacks what the layer needs.
+//! generated `endpoints` constants, so a document without one does not compile) and the user
+//! profile; `cargo xtask generate` refuses such a document first, in words.
+//!
+//! Its files depend on each other in one direction (a test in `tests/tests/oauth_layers.rs`
+//! fails on a cycle): leaves (`secrets`, `code`, `protocol`, `claims`, `stored`, `retry`,
+//! `endpoints`), then `store`, `error`, `flight`, `token`, `keys`, `credentials`; then
+//! `client` ([`OAuthClient`] and its token requests); then what is built on it (`calls`,
+//! `coordinate`, `cached_grant`, `oidc`); then the flows (`two_legged`, `ssa`, `session`,
+//! `three_legged`) and `token_source` on top.
 //!
 //! ```no_run
 //! use aps_auth_generated::oauth::{ClientSecret, Credentials, OAuthClient};

@@ -138,6 +138,15 @@ mod tests {
     }
 
     #[test]
+    #[allow(deprecated)]
+    fn the_value_comes_out_by_expose_secret_the_old_name_or_as_a_secret_string() {
+        let token = AccessToken::new("abc");
+        assert_eq!(token.expose_secret(), "abc");
+        assert_eq!(token.secret(), "abc");
+        assert_eq!(SecretString::from(token).expose_secret(), "abc");
+    }
+
+    #[test]
     fn verifiers_are_random_unreserved_and_match_rfc_7636() {
         let a = PkceVerifier::generate().unwrap();
         let b = PkceVerifier::generate().unwrap();
