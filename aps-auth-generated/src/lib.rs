@@ -1,8 +1,10 @@
 //! Typed async client for the Autodesk Platform Services (APS) Authentication API.
 //!
 //! The models and one method per operation are generated from the OpenAPI 3.1 document in
-//! `spec/` into [`generated`] (never edit those files: run `cargo xtask generate`). Beside them
-//! sits a small hand-written runtime: [`Client`], [`Error`], [`ApiResponse`] and [`SecretString`].
+//! `spec/` into [`generated`] (never edit those files: run `cargo xtask generate`). They call a
+//! small hand-written runtime, the `aps-auth-runtime` crate, whose public types ([`Error`],
+//! [`ApiResponse`], [`SecretString`]...) are re-exported here; [`Client`] is the generated
+//! module's newtype of the runtime's client, with one method per operation.
 //!
 //! Cargo features: `oauth` (default) is the OAuth 2.0 layer, `redis` its token store on Redis.
 //! Two more APS APIs, generated from Autodesk's published OpenAPI documents, are off by default
@@ -37,25 +39,21 @@ pub mod generated;
 #[cfg(feature = "oauth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oauth")))]
 pub mod oauth;
-mod runtime;
 
+#[doc(hidden)] // for the crate's benchmarks
+pub use aps_auth_runtime::decode_answer;
+pub use aps_auth_runtime::{ApiError, DecodeError, Error, RawBody, StatusError};
+pub use aps_auth_runtime::{ApiResponse, RateLimit};
+pub use aps_auth_runtime::{AuthError, AuthOption, BasicCredentials, Grants, OperationAuth};
+pub use aps_auth_runtime::{ConfigError, DEFAULT_TIMEOUT};
+pub use aps_auth_runtime::{OneOrMany, OperationInfo, ScopeList, SecretString, Unparsed};
+pub use aps_auth_runtime::{StaticToken, TokenSource};
 #[allow(unused_imports)] // a document may declare no operations
 pub use generated::operations::*;
 pub use generated::types;
 #[allow(unused_imports)] // a document may declare no types
 pub use generated::types::*;
-pub use runtime::auth::{AuthError, AuthOption, BasicCredentials, Grants, OperationAuth};
-pub use runtime::auth::{StaticToken, TokenSource};
-pub use runtime::client::{Client, ClientBuilder, ConfigError, DEFAULT_TIMEOUT};
-pub use runtime::contract::OperationInfo;
-pub use runtime::error::{ApiError, DecodeError, Error, RawBody, StatusError};
-pub use runtime::lenient::Unparsed;
-#[doc(hidden)] // for the crate's benchmarks
-pub use runtime::lenient::decode_answer;
-pub use runtime::one_or_many::OneOrMany;
-pub use runtime::response::{ApiResponse, RateLimit};
-pub use runtime::scopes::ScopeList;
-pub use runtime::secret::SecretString;
+pub use generated::{Client, ClientBuilder};
 
 /// The README's examples, compiled as doctests so the quickstart stays true.
 #[cfg(doctest)]

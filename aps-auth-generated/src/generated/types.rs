@@ -7,7 +7,7 @@
 pub struct TokenResponse {
     /// The access token string.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<crate::SecretString>,
+    pub access_token: Option<::aps_auth_runtime::SecretString>,
     /// The type of token, typically Bearer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
@@ -16,12 +16,12 @@ pub struct TokenResponse {
     pub expires_in: Option<i64>,
     /// The refresh token (only returned for three-legged authentication).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<crate::SecretString>,
+    pub refresh_token: Option<::aps_auth_runtime::SecretString>,
     /// Space-separated list of scopes granted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scopes>,
 }
-crate::runtime::contract::object!(TokenResponse {
+::aps_auth_runtime::contract::object!(TokenResponse {
     optional(access_token, "access_token"),
     optional(token_type, "token_type"),
     optional(expires_in, "expires_in"),
@@ -41,11 +41,11 @@ impl TokenResponse {
         }
     }
 }
-crate::runtime::contract::setters!(TokenResponse {
-    with_access_token(access_token, "access_token"): crate::SecretString,
+::aps_auth_runtime::contract::setters!(TokenResponse {
+    with_access_token(access_token, "access_token"): ::aps_auth_runtime::SecretString,
     with_token_type(token_type, "token_type"): String,
     with_expires_in(expires_in, "expires_in"): i64,
-    with_refresh_token(refresh_token, "refresh_token"): crate::SecretString,
+    with_refresh_token(refresh_token, "refresh_token"): ::aps_auth_runtime::SecretString,
     with_scope(scope, "scope"): Scopes,
 });
 /// The `IntrospectionResponse` schema.
@@ -68,7 +68,7 @@ pub struct IntrospectionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
 }
-crate::runtime::contract::object!(IntrospectionResponse {
+::aps_auth_runtime::contract::object!(IntrospectionResponse {
     optional(active, "active"),
     optional(scope, "scope"),
     optional(client_id, "client_id"),
@@ -88,7 +88,7 @@ impl IntrospectionResponse {
         }
     }
 }
-crate::runtime::contract::setters!(IntrospectionResponse {
+::aps_auth_runtime::contract::setters!(IntrospectionResponse {
     with_active(active, "active"): bool,
     with_scope(scope, "scope"): Scopes,
     with_client_id(client_id, "client_id"): String,
@@ -103,7 +103,7 @@ pub struct JWKSResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<JWKSResponseKeysItem>>,
 }
-crate::runtime::contract::object!(JWKSResponse {
+::aps_auth_runtime::contract::object!(JWKSResponse {
     optional(keys, "keys"),
 });
 impl JWKSResponse {
@@ -113,7 +113,7 @@ impl JWKSResponse {
         JWKSResponse { keys: None }
     }
 }
-crate::runtime::contract::setters!(JWKSResponse {
+::aps_auth_runtime::contract::setters!(JWKSResponse {
     with_keys(keys, "keys"): Vec<JWKSResponseKeysItem>,
 });
 /// The object at `#/components/schemas/JWKSResponse/properties/keys/items`.
@@ -139,7 +139,7 @@ pub struct JWKSResponseKeysItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alg: Option<String>,
 }
-crate::runtime::contract::object!(JWKSResponseKeysItem {
+::aps_auth_runtime::contract::object!(JWKSResponseKeysItem {
     optional(kty, "kty"),
     optional(kid, "kid"),
     optional(r#use, "use"),
@@ -161,7 +161,7 @@ impl JWKSResponseKeysItem {
         }
     }
 }
-crate::runtime::contract::setters!(JWKSResponseKeysItem {
+::aps_auth_runtime::contract::setters!(JWKSResponseKeysItem {
     with_kty(kty, "kty"): String,
     with_kid(kid, "kid"): String,
     with_use(r#use, "use"): String,
@@ -210,7 +210,7 @@ pub struct OpenIdConfiguration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_response_iss_parameter_supported: Option<bool>,
 }
-crate::runtime::contract::object!(OpenIdConfiguration {
+::aps_auth_runtime::contract::object!(OpenIdConfiguration {
     required(issuer, "issuer"),
     required(authorization_endpoint, "authorization_endpoint"),
     optional(token_endpoint, "token_endpoint"),
@@ -250,7 +250,7 @@ impl OpenIdConfiguration {
         }
     }
 }
-crate::runtime::contract::setters!(OpenIdConfiguration {
+::aps_auth_runtime::contract::setters!(OpenIdConfiguration {
     with_token_endpoint(token_endpoint, "token_endpoint"): String,
     with_userinfo_endpoint(userinfo_endpoint, "userinfo_endpoint"): String,
     with_revocation_endpoint(revocation_endpoint, "revocation_endpoint"): String,
@@ -293,7 +293,7 @@ pub struct UserInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
-crate::runtime::contract::object!(UserInfo {
+::aps_auth_runtime::contract::object!(UserInfo {
     required(sub, "sub"),
     optional(name, "name"),
     optional(given_name, "given_name"),
@@ -321,7 +321,7 @@ impl UserInfo {
         }
     }
 }
-crate::runtime::contract::setters!(UserInfo {
+::aps_auth_runtime::contract::setters!(UserInfo {
     with_name(name, "name"): String,
     with_given_name(given_name, "given_name"): String,
     with_family_name(family_name, "family_name"): String,
@@ -360,7 +360,7 @@ pub struct UserProfile {
     #[serde(rename = "profileImages", skip_serializing_if = "Option::is_none")]
     pub profile_images: Option<UserProfileProfileImages>,
 }
-crate::runtime::contract::object!(UserProfile {
+::aps_auth_runtime::contract::object!(UserProfile {
     optional(user_id, "userId"),
     optional(user_name, "userName"),
     optional(email_id, "emailId"),
@@ -386,7 +386,7 @@ impl UserProfile {
         }
     }
 }
-crate::runtime::contract::setters!(UserProfile {
+::aps_auth_runtime::contract::setters!(UserProfile {
     with_user_id(user_id, "user_id"): String,
     with_user_name(user_name, "user_name"): String,
     with_email_id(email_id, "email_id"): String,
@@ -431,7 +431,7 @@ pub struct UserProfileProfileImages {
     #[serde(rename = "sizeX360", skip_serializing_if = "Option::is_none")]
     pub size_x360: Option<String>,
 }
-crate::runtime::contract::object!(UserProfileProfileImages {
+::aps_auth_runtime::contract::object!(UserProfileProfileImages {
     optional(size_x20, "sizeX20"),
     optional(size_x40, "sizeX40"),
     optional(size_x50, "sizeX50"),
@@ -461,7 +461,7 @@ impl UserProfileProfileImages {
         }
     }
 }
-crate::runtime::contract::setters!(UserProfileProfileImages {
+::aps_auth_runtime::contract::setters!(UserProfileProfileImages {
     with_size_x20(size_x20, "size_x20"): String,
     with_size_x40(size_x40, "size_x40"): String,
     with_size_x50(size_x50, "size_x50"): String,
@@ -490,7 +490,7 @@ pub struct ErrorResponse {
     #[serde(rename = "more info", skip_serializing_if = "Option::is_none")]
     pub more_info: Option<String>,
 }
-crate::runtime::contract::object!(ErrorResponse {
+::aps_auth_runtime::contract::object!(ErrorResponse {
     optional(developer_message, "developerMessage"),
     optional(user_message, "userMessage"),
     optional(error_code, "errorCode"),
@@ -508,7 +508,7 @@ impl ErrorResponse {
         }
     }
 }
-crate::runtime::contract::setters!(ErrorResponse {
+::aps_auth_runtime::contract::setters!(ErrorResponse {
     with_developer_message(developer_message, "developer_message"): String,
     with_user_message(user_message, "user_message"): String,
     with_error_code(error_code, "error_code"): String,
@@ -522,7 +522,7 @@ pub enum AuthorizeResponseType {
     #[default]
     Code,
 }
-crate::runtime::contract::closed_enum!(AuthorizeResponseType {
+::aps_auth_runtime::contract::closed_enum!(AuthorizeResponseType {
     Code = "code",
 });
 /// One of the values of `#/paths/~1authentication~1v2~1authorize/get/parameters/6/schema`.
@@ -533,7 +533,7 @@ pub enum AuthorizePrompt {
     #[default]
     Login,
 }
-crate::runtime::contract::closed_enum!(AuthorizePrompt {
+::aps_auth_runtime::contract::closed_enum!(AuthorizePrompt {
     Login = "login",
 });
 /// The object at `#/paths/~1authentication~1v2~1token/post/requestBody/content/application~1x-www-form-urlencoded/schema`.
@@ -547,10 +547,10 @@ pub struct GetTokenRequest {
     pub client_id: Option<String>,
     /// The Client Secret of your application. Required for confidential clients if not using HTTP Basic authentication.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<crate::SecretString>,
+    pub client_secret: Option<::aps_auth_runtime::SecretString>,
     /// The authorization code received from the authorize endpoint. Required when grant_type is authorization_code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<crate::SecretString>,
+    pub code: Option<::aps_auth_runtime::SecretString>,
     /// The redirect URI used in the authorization request. Required when grant_type is authorization_code.
     ///
     /// Format: `uri` (kept as a `String`).
@@ -561,12 +561,12 @@ pub struct GetTokenRequest {
     pub scope: Option<Scopes>,
     /// The refresh token. Required when grant_type is refresh_token.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<crate::SecretString>,
+    pub refresh_token: Option<::aps_auth_runtime::SecretString>,
     /// The PKCE code verifier. Required if a code_challenge was used in the authorize request.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code_verifier: Option<crate::SecretString>,
+    pub code_verifier: Option<::aps_auth_runtime::SecretString>,
 }
-crate::runtime::contract::object!(GetTokenRequest {
+::aps_auth_runtime::contract::object!(GetTokenRequest {
     required(grant_type, "grant_type"),
     optional(client_id, "client_id"),
     optional(client_secret, "client_secret"),
@@ -592,14 +592,14 @@ impl GetTokenRequest {
         }
     }
 }
-crate::runtime::contract::setters!(GetTokenRequest {
+::aps_auth_runtime::contract::setters!(GetTokenRequest {
     with_client_id(client_id, "client_id"): String,
-    with_client_secret(client_secret, "client_secret"): crate::SecretString,
-    with_code(code, "code"): crate::SecretString,
+    with_client_secret(client_secret, "client_secret"): ::aps_auth_runtime::SecretString,
+    with_code(code, "code"): ::aps_auth_runtime::SecretString,
     with_redirect_uri(redirect_uri, "redirect_uri"): String,
     with_scope(scope, "scope"): Scopes,
-    with_refresh_token(refresh_token, "refresh_token"): crate::SecretString,
-    with_code_verifier(code_verifier, "code_verifier"): crate::SecretString,
+    with_refresh_token(refresh_token, "refresh_token"): ::aps_auth_runtime::SecretString,
+    with_code_verifier(code_verifier, "code_verifier"): ::aps_auth_runtime::SecretString,
 });
 /// The grant type for the token request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -612,7 +612,7 @@ pub enum GetTokenRequestGrantType {
     /// `refresh_token`
     RefreshToken,
 }
-crate::runtime::contract::closed_enum!(GetTokenRequestGrantType {
+::aps_auth_runtime::contract::closed_enum!(GetTokenRequestGrantType {
     ClientCredentials = "client_credentials",
     AuthorizationCode = "authorization_code",
     RefreshToken = "refresh_token",
@@ -622,16 +622,16 @@ crate::runtime::contract::closed_enum!(GetTokenRequestGrantType {
 #[non_exhaustive]
 pub struct RevokeTokenRequest {
     /// The token to revoke.
-    pub token: crate::SecretString,
+    pub token: ::aps_auth_runtime::SecretString,
     /// The type of the token being revoked.
     pub token_type_hint: RevokeTokenRequestTokenTypeHint,
     /// The Client ID of your application.
     pub client_id: String,
     /// The Client Secret of your application. Required for confidential clients.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<crate::SecretString>,
+    pub client_secret: Option<::aps_auth_runtime::SecretString>,
 }
-crate::runtime::contract::object!(RevokeTokenRequest {
+::aps_auth_runtime::contract::object!(RevokeTokenRequest {
     required(token, "token"),
     required(token_type_hint, "token_type_hint"),
     required(client_id, "client_id"),
@@ -641,7 +641,7 @@ impl RevokeTokenRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
     pub fn new(
-        token: impl Into<crate::SecretString>,
+        token: impl Into<::aps_auth_runtime::SecretString>,
         token_type_hint: impl Into<RevokeTokenRequestTokenTypeHint>,
         client_id: impl Into<String>,
     ) -> Self {
@@ -653,8 +653,8 @@ impl RevokeTokenRequest {
         }
     }
 }
-crate::runtime::contract::setters!(RevokeTokenRequest {
-    with_client_secret(client_secret, "client_secret"): crate::SecretString,
+::aps_auth_runtime::contract::setters!(RevokeTokenRequest {
+    with_client_secret(client_secret, "client_secret"): ::aps_auth_runtime::SecretString,
 });
 /// The type of the token being revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -665,7 +665,7 @@ pub enum RevokeTokenRequestTokenTypeHint {
     /// `refresh_token`
     RefreshToken,
 }
-crate::runtime::contract::closed_enum!(RevokeTokenRequestTokenTypeHint {
+::aps_auth_runtime::contract::closed_enum!(RevokeTokenRequestTokenTypeHint {
     AccessToken = "access_token",
     RefreshToken = "refresh_token",
 });
@@ -674,15 +674,15 @@ crate::runtime::contract::closed_enum!(RevokeTokenRequestTokenTypeHint {
 #[non_exhaustive]
 pub struct IntrospectTokenRequest {
     /// The token to introspect.
-    pub token: crate::SecretString,
+    pub token: ::aps_auth_runtime::SecretString,
     /// The Client ID of your application.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The Client Secret of your application.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<crate::SecretString>,
+    pub client_secret: Option<::aps_auth_runtime::SecretString>,
 }
-crate::runtime::contract::object!(IntrospectTokenRequest {
+::aps_auth_runtime::contract::object!(IntrospectTokenRequest {
     required(token, "token"),
     optional(client_id, "client_id"),
     optional(client_secret, "client_secret"),
@@ -690,7 +690,7 @@ crate::runtime::contract::object!(IntrospectTokenRequest {
 impl IntrospectTokenRequest {
     /// A value with the required fields; the others start empty (set them with the
     /// `with_` methods).
-    pub fn new(token: impl Into<crate::SecretString>) -> Self {
+    pub fn new(token: impl Into<::aps_auth_runtime::SecretString>) -> Self {
         IntrospectTokenRequest {
             token: token.into(),
             client_id: None,
@@ -698,9 +698,9 @@ impl IntrospectTokenRequest {
         }
     }
 }
-crate::runtime::contract::setters!(IntrospectTokenRequest {
+::aps_auth_runtime::contract::setters!(IntrospectTokenRequest {
     with_client_id(client_id, "client_id"): String,
-    with_client_secret(client_secret, "client_secret"): crate::SecretString,
+    with_client_secret(client_secret, "client_secret"): ::aps_auth_runtime::SecretString,
 });
 /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
 /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
@@ -734,7 +734,7 @@ pub enum Scope {
     /// A scope the document does not declare.
     Other(String),
 }
-crate::runtime::contract::open_enum!(Scope {
+::aps_auth_runtime::contract::open_enum!(Scope {
     DataRead = "data:read",
     DataWrite = "data:write",
     DataCreate = "data:create",
@@ -777,4 +777,4 @@ impl AsRef<str> for Scope {
     }
 }
 /// A list of scopes, written on the wire as one space-separated string (`data:read data:write`).
-pub type Scopes = crate::ScopeList<Scope>;
+pub type Scopes = ::aps_auth_runtime::ScopeList<Scope>;

@@ -18,8 +18,8 @@ use super::protocol::{ErrorBody, Form, TokenAnswer};
 use super::retry::{Repeat, RetryPolicy, with_retry};
 use super::store::{MemoryStore, TokenStore};
 use super::token::Token;
-use crate::runtime::redact::SentSecrets;
 use crate::{ApiResponse, Client, ClientBuilder, ConfigError, Error, OperationInfo, Scopes};
+use aps_auth_runtime::redact::SentSecrets;
 
 /// Builds an [`OAuthClient`].
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::runtime::redact::SentSecrets;
+use aps_auth_runtime::redact::SentSecrets;
 
 /// An OAuth 2.0 error code (RFC 6749 sections 4.1.2.1 and 5.2, RFC 7009, OpenID Connect).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -64,7 +64,7 @@ impl Credentials {
         if self.method != ClientAuthMethod::Basic {
             return None;
         }
-        crate::runtime::auth::basic_authorization(&self.client_id, secret.expose_secret())
+        aps_auth_runtime::auth::basic_authorization(&self.client_id, secret.expose_secret())
     }
 
     /// `client_id` and `client_secret` for a form body, as the auth method says.

@@ -10,8 +10,8 @@ use super::claims::TokenRejected;
 use super::code::OAuthErrorCode;
 use super::protocol::ErrorBody;
 use super::store::StoreError;
-use crate::runtime::redact::{RedactSent, SentSecrets};
 use crate::{Error, RateLimit};
+use aps_auth_runtime::redact::{RedactSent, SentSecrets};
 
 /// The failure of an OAuth flow. Cheap to clone: callers that waited on one request in flight
 /// all get its error.
@@ -213,40 +213,30 @@ impl From<getrandom::Error> for OAuthError {
 /// goes through the body redaction (an [`ErrorBody`] the layer's own requests decoded has had
 /// their secrets masked already; this is idempotent).
 pub(crate) fn as_protocol_error<E: 'static>(err: Error<E>) -> Error<ErrorBody> {
-    match err {
-        Error::Api(api) => {
-            let api = *api;
-            let body: Box<dyn std::any::Any> = Box::new(api.body);
-            let parsed = match body.downcast::<ErrorBody>() {
-                Ok(own) => Ok(*own),
-                Err(_) => serde_json::from_str::<ErrorBody>(api.raw.as_str()),
-            }
-            .map(|mut body| {
-                body.redact_sent(&SentSecrets::default());
-                body
-            });
-            match parsed {
-                Ok(body) => Error::Api(Box::new(crate::ApiError {
-                    status: api.status,
-                    body,
-                    raw: api.raw,
-                    headers: api.headers,
-                })),
-                Err(e) => Error::Status(Box::new(crate::StatusError {
-                    status: api.status,
-                    content_type: None,
-                    reason: format!("the body is not an error body: {e}"),
-                    body: api.raw,
-                    headers: api.headers,
-                })),
-            }
+    err.map_api(|api| {
+        let body: Box<dyn std::any::Any> = Box::new(api.body);
+        let parsed = match body.downcast::<ErrorBody>() {
+            Ok(own) => Ok(*own),
+            Err(_) => serde_json::from_str::<ErrorBody>(api.raw.as_str()),
         }
-        Error::Status(e) => Error::Status(e),
-        Error::Decode(e) => Error::Decode(e),
-        Error::BodyTooLarge { status, limit } => Error::BodyTooLarge { status, limit },
-        Error::Redirected { status } => Error::Redirected { status },
-        Error::Transport(e) => Error::Transport(e),
-        Error::InvalidRequest(e) => Error::InvalidRequest(e),
-        Error::Auth(e) => Error::Auth(e),
-    }
+        .map(|mut body| {
+            body.redact_sent(&SentSecrets::default());
+            body
+        });
+        match parsed {
+            Ok(body) => Error::Api(Box::new(crate::ApiError::new(
+                api.status,
+                body,
+                api.raw,
+                api.headers,
+            ))),
+            Err(e) => Error::Status(Box::new(crate::StatusError::new(
+                api.status,
+                None,
+                format!("the body is not an error body: {e}"),
+                api.raw,
+                api.headers,
+            ))),
+        }
+    })
 }

@@ -145,7 +145,7 @@ impl OAuthClient {
                 TokenCheck::Malformed,
                 format!(
                     "its claims are not an ID token's: {}",
-                    crate::runtime::redact::scrub_message(&e.to_string())
+                    aps_auth_runtime::redact::scrub_message(&e.to_string())
                 ),
             )
         })?;
@@ -262,7 +262,7 @@ impl AccessTokenVerifier {
                 TokenCheck::Malformed,
                 format!(
                     "its claims are not an access token's: {}",
-                    crate::runtime::redact::scrub_message(&e.to_string())
+                    aps_auth_runtime::redact::scrub_message(&e.to_string())
                 ),
             )
         })?;

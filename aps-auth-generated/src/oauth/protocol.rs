@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::code::OAuthErrorCode;
 use crate::Scopes;
-use crate::runtime::redact::{RedactSent, SentSecrets};
+use aps_auth_runtime::redact::{RedactSent, SentSecrets};
 
 /// The longest lifetime a token answer is believed: a larger `expires_in` is capped to it, so a
 /// hostile or broken server cannot make a token live (or be cached) forever.

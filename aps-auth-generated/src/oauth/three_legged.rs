@@ -17,7 +17,7 @@ use super::retry::Repeat;
 use super::secrets::{AuthorizationCode, CsrfState, PkceVerifier, random_unreserved};
 use super::token::Token;
 use crate::Scopes;
-use crate::runtime::redact::SentSecrets;
+use aps_auth_runtime::redact::SentSecrets;
 
 /// A started authorization: send the user to [`AuthorizationRequest::url`], keep this value
 /// (it holds the PKCE verifier and the `state`), and give it the redirect when the user comes back.

@@ -8,8 +8,8 @@ use super::error::OAuthError;
 use super::protocol::{ExtraFields, MAX_LIFETIME, TokenAnswer};
 use super::secrets::{AccessToken, IdToken, RefreshToken};
 use super::stored::{StoredToken, unix_millis};
-use crate::runtime::redact::SentSecrets;
 use crate::{ApiResponse, RateLimit, Scopes};
+use aps_auth_runtime::redact::SentSecrets;
 
 /// The lifetime assumed when a token answer has no `expires_in` (RFC 6749 makes it optional).
 pub const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);

@@ -9,7 +9,7 @@ use super::ssa::SsaProvider;
 use super::two_legged::TwoLeggedProvider;
 use crate::{AuthError, AuthOption, Grants, Scope, Scopes, SecretString, TokenSource};
 
-type TokenFuture<'a, T> = crate::runtime::auth::TokenFuture<'a, T>;
+type TokenFuture<'a, T> = aps_auth_runtime::auth::TokenFuture<'a, T>;
 
 fn source_error(e: OAuthError) -> AuthError {
     AuthError::Source(Box::new(e))

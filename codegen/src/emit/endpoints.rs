@@ -36,10 +36,11 @@ fn endpoint_const(op: &Operation) -> TokenStream {
     let (method, path) = (&op.method, &op.path);
     let doc = format!(" `{method} {path}`: the `{name}` operation.");
     let ident = Ident::new(&const_name(&op.fn_name), Span::call_site());
+    let rt = super::runtime();
     quote! {
         #[doc = #doc]
-        pub const #ident: crate::OperationInfo =
-            crate::OperationInfo { name: #name, method: #method, path: #path };
+        pub const #ident: #rt::OperationInfo =
+            #rt::OperationInfo { name: #name, method: #method, path: #path };
     }
 }
 
@@ -58,7 +59,7 @@ mod tests {
         );
         assert!(
             module.contains(&squash(
-                r#"pub const GET_TOKEN: crate::OperationInfo = crate::OperationInfo { name: "get_token", method: "POST", path: "/authentication/v2/token", };"#
+                r#"pub const GET_TOKEN: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo { name: "get_token", method: "POST", path: "/authentication/v2/token", };"#
             )),
             "{module}"
         );

@@ -28,6 +28,7 @@ impl Emitter<'_> {
         let pairs = wire_pairs(variants);
         let default_derive = if single { quote!(Default,) } else { quote!() };
         // `as_str`, `Display` and the serde impls come from the runtime's `closed_enum!`.
+        let contract = super::contract();
         quote! {
             #doc
             #deprecated
@@ -35,7 +36,7 @@ impl Emitter<'_> {
             #[non_exhaustive]
         pub enum #name { #( #defs )* }
 
-            crate::runtime::contract::closed_enum!(#name { #( #pairs ),* });
+            #contract::closed_enum!(#name { #( #pairs ),* });
         }
     }
 
@@ -54,6 +55,7 @@ impl Emitter<'_> {
         });
         let pairs = wire_pairs(variants);
         // `as_str`, `From<&str>`, `Display` and the serde impls come from the runtime's `open_enum!`.
+        let contract = super::contract();
         quote! {
             #doc
             #deprecated
@@ -65,7 +67,7 @@ impl Emitter<'_> {
                 Other(String),
             }
 
-            crate::runtime::contract::open_enum!(#name { #( #pairs ),* });
+            #contract::open_enum!(#name { #( #pairs ),* });
         }
     }
 
@@ -85,6 +87,7 @@ impl Emitter<'_> {
             let v = ident(&s.rust_name);
             quote!(Scope::#v)
         });
+        let (rt, contract) = (super::runtime(), super::contract());
         quote! {
             /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
             /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
@@ -97,7 +100,7 @@ impl Emitter<'_> {
             }
 
             // `as_str`, `From<&str>`, `Display` and the serde impls, as for any open enum.
-            crate::runtime::contract::open_enum!(Scope { #( #pairs ),* });
+            #contract::open_enum!(Scope { #( #pairs ),* });
 
             impl Scope {
                 /// The scopes the document declares, in document order.
@@ -118,7 +121,7 @@ impl Emitter<'_> {
             }
 
             /// A list of scopes, written on the wire as one space-separated string (`data:read data:write`).
-            pub type Scopes = crate::ScopeList<Scope>;
+            pub type Scopes = #rt::ScopeList<Scope>;
         }
     }
 }
@@ -144,14 +147,14 @@ mod tests {
         assert!(types.contains(&squash("pub enum Mode { /// `fast` Fast, /// `slow` Slow, /// A value the document does not list, kept as sent. Other(String), }")), "{types}");
         assert!(
             types.contains(&squash(
-                "crate::runtime::contract::open_enum!(Mode { Fast = \"fast\", Slow = \"slow\", });"
+                "::aps_auth_runtime::contract::open_enum!(Mode { Fast = \"fast\", Slow = \"slow\", });"
             )),
             "{types}"
         );
         assert!(types.contains(&squash("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)] #[non_exhaustive] pub enum Fixed")), "{types}");
         assert!(
             types.contains(&squash(
-                "crate::runtime::contract::closed_enum!(Fixed { Only = \"only\", });"
+                "::aps_auth_runtime::contract::closed_enum!(Fixed { Only = \"only\", });"
             )),
             "{types}"
         );
@@ -161,6 +164,8 @@ mod tests {
     fn scopes_are_the_runtime_list_of_the_documents_scope_enum() {
         let types = file(DOC, "types.rs");
         assert!(types.contains(&squash("pub enum Scope { /// `data:read`: r DataRead, /// A scope the document does not declare. Other(String), }")), "{types}");
-        assert!(types.contains(&squash("pub type Scopes = crate::ScopeList<Scope>;")));
+        assert!(types.contains(&squash(
+            "pub type Scopes = ::aps_auth_runtime::ScopeList<Scope>;"
+        )));
     }
 }

@@ -33,7 +33,8 @@ impl Emitter<'_> {
         out.push_str("/// Every example of the document decodes into its generated type.\n");
         out.push_str("#[test]\n");
         out.push_str("fn the_documents_examples_decode() {\n");
-        out.push_str("    let cases: &[(&str, crate::runtime::contract::Check, &str)] = &[\n");
+        let contract = super::contract_prefix();
+        let _ = writeln!(out, "    let cases: &[(&str, {contract}Check, &str)] = &[");
         for example in &api.examples {
             let ty = self.ty(&example.ty).to_string();
             let ty = tidy_type(&ty);
@@ -43,15 +44,12 @@ impl Emitter<'_> {
             // `write!` to a String cannot fail.
             let _ = write!(
                 out,
-                "        (\n            {pointer:?},\n            crate::runtime::contract::{check}::<{ty}>,\n            r{hashes}\"{json}\"{hashes},\n        ),\n",
+                "        (\n            {pointer:?},\n            {contract}{check}::<{ty}>,\n            r{hashes}\"{json}\"{hashes},\n        ),\n",
                 pointer = example.pointer,
             );
         }
         out.push_str("    ];\n");
-        let _ = writeln!(
-            out,
-            "    crate::runtime::contract::check_all({source_name:?}, cases);"
-        );
+        let _ = writeln!(out, "    {contract}check_all({source_name:?}, cases);");
         out.push_str("}\n");
         Some(out)
     }

@@ -14,9 +14,11 @@
 //! | `params.rs` | parameter structs and how each parameter shape is written |
 //! | `operations.rs` | `operations.rs`: one method per operation, or a URL builder |
 //!
-//! Generated code calls only the runtime contract of `aps-auth-generated`
-//! (`crate::runtime::contract`, plus the crate's public `Client`, `Error`, `ApiResponse`,
-//! `SecretString`), so the generated files stay small.
+//! Generated code calls only the runtime crate, `aps-auth-runtime`: its public types (`Error`,
+//! `ApiResponse`, `SecretString`...) and its doc-hidden contract (`contract`: the macros and
+//! send helpers), so the generated files stay small. It names the runtime by the absolute path
+//! [`runtime`] writes ([`RUNTIME_CRATE`] is the one place the crate's name is written), and
+//! the module's own `Client` relatively (`super::Client`), never through `crate::`.
 
 mod endpoints;
 mod enums;
@@ -35,17 +37,40 @@ use crate::model::{Api, TypeRef};
 
 pub use types::TypesItem;
 
+/// The name of the crate generated code calls, `aps-auth-runtime`, as Rust writes it: the one
+/// place it is written (generated code names it as `::aps_auth_runtime`, see [`runtime`]).
+pub const RUNTIME_CRATE: &str = "aps_auth_runtime";
+
+/// The path of the runtime's contract module as generated code writes it, with its trailing
+/// `::` (`::aps_auth_runtime::contract::`), for the parts of the generator that write text.
+pub(crate) fn contract_prefix() -> String {
+    format!("::{RUNTIME_CRATE}::contract::")
+}
+
+/// `::aps_auth_runtime`: the path generated code names the runtime's items by.
+fn runtime() -> TokenStream {
+    let name = Ident::new(RUNTIME_CRATE, Span::call_site());
+    quote!(::#name)
+}
+
+/// `::aps_auth_runtime::contract`: the runtime's doc-hidden items for generated code.
+fn contract() -> TokenStream {
+    let rt = runtime();
+    quote!(#rt::contract)
+}
+
 /// Where a document's generated module sits in the crate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layout {
-    /// `src/generated/`: the operations are methods of the runtime's `crate::Client`, and the
-    /// other documents of `spec/` are declared as `submodules`.
+    /// `src/generated/`: the module defines its `Client` (the runtime's `client!`), the
+    /// operations are its methods, and the other documents of `spec/` are declared as
+    /// `submodules`.
     Root {
         /// Module names of the other documents.
         submodules: Vec<String>,
     },
-    /// `src/generated/<name>/`: the document gets a `Client` of its own that wraps
-    /// `crate::Client`, so two APIs never share a method namespace or a base URL.
+    /// `src/generated/<name>/`: the document gets a `Client` of its own that wraps the root
+    /// module's (`super::Client`), so two APIs never share a method namespace or a base URL.
     Nested,
 }
 
@@ -68,16 +93,14 @@ impl Layout {
     /// The path of the client type, seen from the document's modules.
     fn client_path(&self) -> TokenStream {
         match self {
-            Layout::Root { .. } => quote!(crate::Client),
-            Layout::Nested => quote!(super::Client),
+            Layout::Root { .. } | Layout::Nested => quote!(super::Client),
         }
     }
 
     /// The same path, as rustdoc links it.
     fn client_doc_path(&self) -> &'static str {
         match self {
-            Layout::Root { .. } => "crate::Client",
-            Layout::Nested => "super::Client",
+            Layout::Root { .. } | Layout::Nested => "super::Client",
         }
     }
 }
@@ -99,7 +122,10 @@ impl<'a> Emitter<'a> {
     fn ty(&self, t: &TypeRef) -> TokenStream {
         match t {
             TypeRef::String => quote!(String),
-            TypeRef::Secret => quote!(crate::SecretString),
+            TypeRef::Secret => {
+                let rt = runtime();
+                quote!(#rt::SecretString)
+            }
             TypeRef::Scopes => quote!(Scopes),
             TypeRef::Bool => quote!(bool),
             TypeRef::I32 => quote!(i32),
@@ -117,8 +143,8 @@ impl<'a> Emitter<'a> {
                 quote!(Vec<#inner>)
             }
             TypeRef::OneOrMany(inner) => {
-                let inner = self.ty(inner);
-                quote!(crate::OneOrMany<#inner>)
+                let (rt, inner) = (runtime(), self.ty(inner));
+                quote!(#rt::OneOrMany<#inner>)
             }
             TypeRef::Map(inner) => {
                 let inner = self.ty(inner);

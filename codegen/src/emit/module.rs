@@ -22,6 +22,7 @@ impl Emitter<'_> {
             doc.push_str(d);
         }
         let lines = doc_lines(&sanitize(&doc));
+        let (rt, contract) = (super::runtime(), super::contract());
         let base = match &api.default_server {
             Some(url) => quote!(Some(#url)),
             None => quote!(None),
@@ -29,14 +30,14 @@ impl Emitter<'_> {
         let operations = api.operations.iter().map(|op| {
             let name = crate::naming::unraw(&op.fn_name);
             let (method, path) = (&op.method, &op.path);
-            quote!(crate::OperationInfo { name: #name, method: #method, path: #path })
+            quote!(#rt::OperationInfo { name: #name, method: #method, path: #path })
         });
         let endpoints = self.endpoints();
         let title = &api.title;
         let version = &api.version;
         let base_doc = match layout {
             Layout::Root { .. } => {
-                " The first `servers` entry of the document: the base URL a [`crate::Client`] uses unless told otherwise."
+                " The first `servers` entry of the document: the base URL a [`Client`] uses unless told otherwise."
             }
             Layout::Nested => {
                 " The first `servers` entry of the document: the base URL [`Client::new`] uses."
@@ -54,30 +55,33 @@ impl Emitter<'_> {
                         pub mod #name;
                     }
                 });
-                (quote! { #( #declared )* }, quote!())
+                // The module's `Client` and `ClientBuilder`: the runtime's client with this
+                // document's default base URL, and the operations as its methods.
+                let client = quote!(#contract::client!(DEFAULT_BASE_URL););
+                (quote! { #( #declared )* }, client)
             }
             Layout::Nested => (
                 quote!(),
                 quote! {
-                    /// A client for this document's operations: the crate's [`crate::Client`] (base
+                    /// A client for this document's operations: the crate's [`super::Client`] (base
                     /// URL, HTTP client, timeout) with this API's methods.
                     #[derive(Debug, Clone)]
-                    pub struct Client(crate::Client);
+                    pub struct Client(super::Client);
 
                     impl Client {
                         /// A client for the document's first server, with default settings.
-                        pub fn new() -> Result<Self, crate::ConfigError> {
-                            let base = DEFAULT_BASE_URL.ok_or(crate::ConfigError::MissingBaseUrl)?;
-                            crate::Client::builder().base_url(base).build().map(Client)
+                        pub fn new() -> Result<Self, #rt::ConfigError> {
+                            let base = DEFAULT_BASE_URL.ok_or(#rt::ConfigError::MissingBaseUrl)?;
+                            super::Client::builder().base_url(base).build().map(Client)
                         }
 
                         /// Uses a configured runtime client (its base URL must be this API's).
-                        pub fn from_client(client: crate::Client) -> Self {
+                        pub fn from_client(client: super::Client) -> Self {
                             Client(client)
                         }
 
                         /// The runtime client underneath.
-                        pub fn inner(&self) -> &crate::Client {
+                        pub fn inner(&self) -> &super::Client {
                             &self.0
                         }
                     }
@@ -111,7 +115,7 @@ impl Emitter<'_> {
             pub const API_VERSION: &str = #version;
             /// Every operation of the document, in document order: the name of its method, its
             /// HTTP method and its path template.
-            pub const OPERATIONS: &[crate::OperationInfo] = &[ #( #operations ),* ];
+            pub const OPERATIONS: &[#rt::OperationInfo] = &[ #( #operations ),* ];
             #endpoints
 
             #client
@@ -137,7 +141,7 @@ mod tests {
             options,
         );
         assert!(
-            module.contains(&squash("pub struct Client(crate::Client);")),
+            module.contains(&squash("pub struct Client(super::Client);")),
             "{module}"
         );
         assert!(module.contains(&squash(

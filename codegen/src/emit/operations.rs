@@ -282,10 +282,10 @@ impl Emitter<'_> {
             };
             let builder = ident(&op.builder);
             // The redacted `Debug` (inputs may hold tokens): the runtime's `builder!`.
-            return (
-                url_fn,
-                quote!(crate::runtime::contract::builder!(#builder);),
-            );
+            return (url_fn, {
+                let contract = super::contract();
+                quote!(#contract::builder!(#builder);)
+            });
         };
         let error_ty = self.ty(error);
         let (success_ty, send) = self.success(success);
@@ -304,7 +304,8 @@ impl Emitter<'_> {
         let builder = ident(&op.builder);
         // `oas3` only knows the eight standard methods, each a `reqwest::Method` constant.
         let method = format_ident!("{}", op.method.to_ascii_uppercase());
-        let output = quote!(Result<crate::ApiResponse<#success_ty>, crate::Error<#error_ty>>);
+        let (rt, contract) = (super::runtime(), super::contract());
+        let output = quote!(Result<#rt::ApiResponse<#success_ty>, #rt::Error<#error_ty>>);
         let (auth_static, dispatch) = match &op.auth {
             Auth::Bearer { optional, options } => (
                 operation_auth(op, *optional, options),
@@ -331,7 +332,7 @@ impl Emitter<'_> {
         };
         // The redacted `Debug` (inputs may hold tokens) and `IntoFuture`: the runtime's `builder!`.
         let impls = quote! {
-            crate::runtime::contract::builder!(#builder => #success_ty, #error_ty);
+            #contract::builder!(#builder => #success_ty, #error_ty);
         };
         (send_fn, impls)
     }
@@ -379,22 +380,23 @@ fn borrowed_input(name: TokenStream, t: TokenStream, required: bool, doc: &str) 
     }
 }
 
-/// The `static AUTH: crate::OperationAuth` of an operation that takes a bearer token: its
+/// The `static AUTH: ::aps_auth_runtime::OperationAuth` of an operation that takes a bearer token: its
 /// schemes, whose tokens they accept, and the scopes it names for each.
 fn operation_auth(op: &Operation, optional: bool, options: &[BearerOption]) -> TokenStream {
     let name = crate::naming::unraw(&op.fn_name);
+    let rt = super::runtime();
     let options = options.iter().map(|o| {
         let scheme = &o.scheme;
         let grants = match (o.app, o.user) {
-            (true, false) => quote!(crate::Grants::APP),
-            (false, true) => quote!(crate::Grants::USER),
-            _ => quote!(crate::Grants::ANY),
+            (true, false) => quote!(#rt::Grants::APP),
+            (false, true) => quote!(#rt::Grants::USER),
+            _ => quote!(#rt::Grants::ANY),
         };
         let scopes = &o.scopes;
-        quote!(crate::AuthOption { scheme: #scheme, grants: #grants, scopes: &[ #( #scopes ),* ] })
+        quote!(#rt::AuthOption { scheme: #scheme, grants: #grants, scopes: &[ #( #scopes ),* ] })
     });
     quote! {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: #rt::OperationAuth = #rt::OperationAuth {
             operation: #name,
             optional: #optional,
             options: &[ #( #options ),* ],
@@ -531,8 +533,9 @@ fn query_setup(pushes: &[TokenStream]) -> (TokenStream, TokenStream) {
     if pushes.is_empty() {
         return (quote!(), quote!(&[]));
     }
+    let contract = super::contract();
     let setup = quote! {
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = #contract::Pairs::new();
         #( #pushes )*
     };
     (setup, quote!(query.as_slice()))
@@ -596,7 +599,7 @@ mod tests {
             )),
             "{out}"
         );
-        assert!(out.contains(&squash("options: &[crate::AuthOption { scheme: \"b\", grants: crate::Grants::ANY, scopes: &[], },]")), "{out}");
+        assert!(out.contains(&squash("options: &[::aps_auth_runtime::AuthOption { scheme: \"b\", grants: ::aps_auth_runtime::Grants::ANY, scopes: &[], },]")), "{out}");
         assert!(out.contains(&squash("self.client.send_authorized(&AUTH, self.bearer_token, request, |request| self.client.send_json(request),).await")), "{out}");
         assert!(
             out.contains(&squash("pub fn body(mut self, value: &'a str) -> Self")),
@@ -604,7 +607,7 @@ mod tests {
         );
         assert!(
             out.contains(&squash(
-                "pub async fn send(self) -> Result<crate::ApiResponse<i64>, crate::Error<String>>"
+                "pub async fn send(self) -> Result<::aps_auth_runtime::ApiResponse<i64>, ::aps_auth_runtime::Error<String>>"
             )),
             "{out}"
         );
@@ -612,7 +615,7 @@ mod tests {
         // aps-auth-generated check both).
         assert!(
             out.contains(&squash(
-                "crate::runtime::contract::builder!(SendCall => i64, String);"
+                "::aps_auth_runtime::contract::builder!(SendCall => i64, String);"
             )),
             "{out}"
         );

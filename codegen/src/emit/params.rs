@@ -133,10 +133,11 @@ pub(super) fn pairs_stmt(target: &Ident, params: &[&Param], apply: TokenStream) 
         return quote!();
     }
     let pushes = params.iter().map(|p| push_param(target, p));
+    let contract = super::contract();
     quote! {
-        let mut #target = crate::runtime::contract::Pairs::new();
+        let mut #target = #contract::Pairs::new();
         #( #pushes )*
-        let request = crate::runtime::contract::#apply(request, &#target)?;
+        let request = #contract::#apply(request, &#target)?;
     }
 }
 
@@ -238,7 +239,7 @@ mod tests {
         );
         assert!(
             out.contains(&squash(
-                "crate::runtime::contract::with_headers(request, &headers)?"
+                "::aps_auth_runtime::contract::with_headers(request, &headers)?"
             )),
             "{out}"
         );

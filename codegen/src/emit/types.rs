@@ -147,7 +147,8 @@ impl<'a> Emitter<'a> {
         let setters = if setters.is_empty() {
             quote!()
         } else {
-            quote!(crate::runtime::contract::setters!(#name { #( #setters ),* });)
+            let contract = super::contract();
+            quote!(#contract::setters!(#name { #( #setters ),* });)
         };
         let many = if args.len() > 7 {
             quote!(#[allow(clippy::too_many_arguments)])
@@ -228,7 +229,8 @@ fn object_call(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
         };
         quote!(#kind(#field, #wire))
     });
-    quote!(crate::runtime::contract::object!(#name { #( #entries ),* });)
+    let contract = super::contract();
+    quote!(#contract::object!(#name { #( #entries ),* });)
 }
 
 /// Whether an identifier is only underscores and digits (`_1`, `_1_2`).
@@ -264,7 +266,7 @@ mod tests {
             "{types}"
         );
         // Decoding takes each field by its wire name: required, or optional (missing is `None`).
-        assert!(types.contains(&squash("crate::runtime::contract::object!(S { required(user_id, \"userId\"), optional(r#type, \"type\"), });")), "{types}");
+        assert!(types.contains(&squash("::aps_auth_runtime::contract::object!(S { required(user_id, \"userId\"), optional(r#type, \"type\"), });")), "{types}");
     }
 
     #[test]

@@ -26,6 +26,7 @@ impl Emitter<'_> {
             quote! { #vdoc #vname(#inner), }
         });
         let names = variants.iter().map(|v| ident(&v.rust_name));
+        let contract = super::contract();
         let Some(tag) = tag else {
             // Decoding tries each alternative in order, as serde's `untagged` does.
             return quote! {
@@ -39,7 +40,7 @@ impl Emitter<'_> {
                         Other(serde_json::Value),
                     }
 
-                    crate::runtime::contract::one_of!(#name { #( #names ),* });
+                    #contract::one_of!(#name { #( #names ),* });
                 };
         };
         let tagged = variants.iter().map(|v| {
@@ -75,7 +76,7 @@ impl Emitter<'_> {
                 Other(serde_json::Value),
             }
 
-            crate::runtime::contract::one_of!(#name, #dispatch { #( #tagged ),* });
+            #contract::one_of!(#name, #dispatch { #( #tagged ),* });
         }
     }
 }
@@ -98,7 +99,7 @@ mod tests {
         );
         assert!(
             types.contains(&squash(
-                "crate::runtime::contract::one_of!(Two, tag = \"kind\" { Cat = \"Cat\", Dog = \"Dog\", });"
+                "::aps_auth_runtime::contract::one_of!(Two, tag = \"kind\" { Cat = \"Cat\", Dog = \"Dog\", });"
             )),
             "{types}"
         );
@@ -113,7 +114,7 @@ mod tests {
         );
         assert!(
             types.contains(&squash(
-                "crate::runtime::contract::one_of!(U { String, Integer, });"
+                "::aps_auth_runtime::contract::one_of!(U { String, Integer, });"
             )),
             "{types}"
         );
@@ -130,7 +131,7 @@ mod tests {
         );
         assert!(
             types.contains(&squash(
-                "crate::runtime::contract::one_of!(U, path = [\"attributes\", \"extension\", \"type\"] { A = \"commands:a\", B = \"B\", });"
+                "::aps_auth_runtime::contract::one_of!(U, path = [\"attributes\", \"extension\", \"type\"] { A = \"commands:a\", B = \"B\", });"
             )),
             "{types}"
         );

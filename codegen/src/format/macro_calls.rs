@@ -1,4 +1,4 @@
-//! The layout of the generated calls of the runtime's macros (`crate::runtime::contract::object!`,
+//! The layout of the generated calls of the runtime's macros (`::aps_auth_runtime::contract::object!`,
 //! `open_enum!`, `builder!`, ...). prettyplease prints a macro's arguments as a paragraph of
 //! tokens (`Vec < T >`, `crate ::X`, entries wrapped at 100 columns); these calls are laid out as
 //! Rust is written, one entry per line, so a property added to a document is one added line in
@@ -8,19 +8,22 @@
 //! which may hold any character): spacing and line breaks outside string literals are all that
 //! change. A call this does not recognise is left as prettyplease printed it.
 
-const CALL: &str = "crate::runtime::contract::";
+use std::sync::LazyLock;
+
+/// The path every call of a runtime macro starts with (`::aps_auth_runtime::contract::`).
+static CALL: LazyLock<String> = LazyLock::new(crate::emit::contract_prefix);
 
 /// Lines longer than this are broken (prettyplease's own width).
 const WIDTH: usize = 100;
 
 /// Lays out every runtime macro call that starts a line of `text`.
 pub(super) fn layout(text: String) -> String {
-    if !text.contains(CALL) {
+    if !text.contains(CALL.as_str()) {
         return text;
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();
-    while let Some(at) = rest.find(CALL) {
+    while let Some(at) = rest.find(CALL.as_str()) {
         let at_line_start = at == 0 || rest[..at].ends_with('\n');
         out.push_str(&rest[..at]);
         let call = &rest[at..];
@@ -30,7 +33,7 @@ pub(super) fn layout(text: String) -> String {
                 rest = &call[len..];
             }
             None => {
-                out.push_str(CALL);
+                out.push_str(&CALL);
                 rest = &call[CALL.len()..];
             }
         }
@@ -53,7 +56,7 @@ fn lay_out_call(call: &str) -> Option<(usize, String)> {
         return None;
     }
     let args = &call[open..close];
-    let head = format!("{CALL}{name}!(");
+    let head = format!("{}{name}!(", *CALL);
     let text = match top_level(args, '{') {
         Some(brace) => {
             let end = brace + 1 + matching(&args[brace + 1..], '}')?;
@@ -203,7 +206,12 @@ fn tidy(code: &str) -> String {
         .replace(" ,", ",")
         .replace("( ", "(")
         .replace(" )", ")")
-        .replace(" :", ":");
+        .replace(" :", ":")
+        // A path from the crate root (`::aps_auth_runtime::X`) after `:`, `,` or `=>` keeps the
+        // space the rules above took from it.
+        .replace(":::", ": ::")
+        .replace(",::", ", ::")
+        .replace("=>::", "=> ::");
     format!("{lead}{tidied}{trail}")
 }
 
@@ -212,49 +220,59 @@ mod tests {
     use super::layout;
 
     #[test]
+    fn a_path_from_the_crate_root_keeps_its_separating_space() {
+        assert_eq!(
+            layout(
+                "::aps_auth_runtime::contract::setters!(\n    S { with_a(a, \"a\") : ::aps_auth_runtime::SecretString, with_b(b, \"b\") :\n    Vec < ::aps_auth_runtime::OneOrMany < B > > }\n);\n".to_owned()
+            ),
+            "::aps_auth_runtime::contract::setters!(S {\n    with_a(a, \"a\"): ::aps_auth_runtime::SecretString,\n    with_b(b, \"b\"): Vec<::aps_auth_runtime::OneOrMany<B>>,\n});\n"
+        );
+    }
+
+    #[test]
     fn entries_go_one_per_line_and_types_read_as_rust() {
-        let printed = "struct A;\ncrate::runtime::contract::object!(\n    TokenResponse { optional(access_token, \"access_token\"), required(kind,\n    \"kind\"), rest(extra, \"\") }\n);\nfn f() {}\n";
+        let printed = "struct A;\n::aps_auth_runtime::contract::object!(\n    TokenResponse { optional(access_token, \"access_token\"), required(kind,\n    \"kind\"), rest(extra, \"\") }\n);\nfn f() {}\n";
         assert_eq!(
             layout(printed.to_owned()),
-            "struct A;\ncrate::runtime::contract::object!(TokenResponse {\n    optional(access_token, \"access_token\"),\n    required(kind, \"kind\"),\n    rest(extra, \"\"),\n});\nfn f() {}\n"
+            "struct A;\n::aps_auth_runtime::contract::object!(TokenResponse {\n    optional(access_token, \"access_token\"),\n    required(kind, \"kind\"),\n    rest(extra, \"\"),\n});\nfn f() {}\n"
         );
     }
 
     #[test]
     fn string_literals_are_left_exactly_as_they_are() {
         // Wire values may hold commas, brackets, quotes, spaces and `::`.
-        let printed = "crate::runtime::contract::open_enum!(\n    Odd { A = \"a, b\", B = \"{ x }\", C = \"q\\\"uote) \", D = \"x  ::  <y >\" }\n);\n";
+        let printed = "::aps_auth_runtime::contract::open_enum!(\n    Odd { A = \"a, b\", B = \"{ x }\", C = \"q\\\"uote) \", D = \"x  ::  <y >\" }\n);\n";
         assert_eq!(
             layout(printed.to_owned()),
-            "crate::runtime::contract::open_enum!(Odd {\n    A = \"a, b\",\n    B = \"{ x }\",\n    C = \"q\\\"uote) \",\n    D = \"x  ::  <y >\",\n});\n"
+            "::aps_auth_runtime::contract::open_enum!(Odd {\n    A = \"a, b\",\n    B = \"{ x }\",\n    C = \"q\\\"uote) \",\n    D = \"x  ::  <y >\",\n});\n"
         );
     }
 
     #[test]
     fn a_call_without_entries_or_braces_stays_on_one_line() {
         assert_eq!(
-            layout("crate::runtime::contract::object!(Empty {});\n".to_owned()),
-            "crate::runtime::contract::object!(Empty {});\n"
+            layout("::aps_auth_runtime::contract::object!(Empty {});\n".to_owned()),
+            "::aps_auth_runtime::contract::object!(Empty {});\n"
         );
         assert_eq!(
             layout(
-                "crate::runtime::contract::builder!(\n    ACall => Vec < Option < crate ::B > >, serde_json::Value\n);\n"
+                "::aps_auth_runtime::contract::builder!(\n    ACall => Vec < Option < crate ::B > >, serde_json::Value\n);\n"
                     .to_owned()
             ),
-            "crate::runtime::contract::builder!(ACall => Vec<Option<crate::B>>, serde_json::Value);\n"
+            "::aps_auth_runtime::contract::builder!(ACall => Vec<Option<crate::B>>, serde_json::Value);\n"
         );
         assert_eq!(
             layout(
-                "crate::runtime::contract::one_of!(\n    Pet, tag = \"kind\" { Cat = \"cat\" }\n);\n"
+                "::aps_auth_runtime::contract::one_of!(\n    Pet, tag = \"kind\" { Cat = \"cat\" }\n);\n"
                     .to_owned()
             ),
-            "crate::runtime::contract::one_of!(Pet, tag = \"kind\" {\n    Cat = \"cat\",\n});\n"
+            "::aps_auth_runtime::contract::one_of!(Pet, tag = \"kind\" {\n    Cat = \"cat\",\n});\n"
         );
     }
 
     #[test]
     fn a_call_inside_an_expression_is_left_alone() {
-        let text = "let x = crate::runtime::contract::Pairs::new();\n";
+        let text = "let x = ::aps_auth_runtime::contract::Pairs::new();\n";
         assert_eq!(layout(text.to_owned()), text);
     }
 }

@@ -10,10 +10,10 @@ use super::types::*;
 /// Every example of the document decodes into its generated type.
 #[test]
 fn the_documents_examples_decode() {
-    let cases: &[(&str, crate::runtime::contract::Check, &str)] = &[
+    let cases: &[(&str, ::aps_auth_runtime::contract::Check, &str)] = &[
         (
             "#/components/schemas/Hubs/x-examples/example-1",
-            crate::runtime::contract::answer::<Hubs>,
+            ::aps_auth_runtime::contract::answer::<Hubs>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -101,7 +101,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Hub/x-examples/example-1",
-            crate::runtime::contract::answer::<Hub>,
+            ::aps_auth_runtime::contract::answer::<Hub>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -151,7 +151,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Projects/x-examples/example-1",
-            crate::runtime::contract::answer::<Projects>,
+            ::aps_auth_runtime::contract::answer::<Projects>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -303,7 +303,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Project/x-examples/example-1",
-            crate::runtime::contract::answer::<Project>,
+            ::aps_auth_runtime::contract::answer::<Project>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -453,7 +453,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/TopFolders/x-examples/example-1",
-            crate::runtime::contract::answer::<TopFolders>,
+            ::aps_auth_runtime::contract::answer::<TopFolders>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -567,7 +567,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Folder/x-examples/example-1",
-            crate::runtime::contract::answer::<Folder>,
+            ::aps_auth_runtime::contract::answer::<Folder>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -663,7 +663,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/FolderContents/x-examples/example-1",
-            crate::runtime::contract::answer::<FolderContents>,
+            ::aps_auth_runtime::contract::answer::<FolderContents>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -929,7 +929,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ModifyFolderPayload/x-examples/example-1",
-            crate::runtime::contract::answer::<ModifyFolderPayload>,
+            ::aps_auth_runtime::contract::answer::<ModifyFolderPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -945,7 +945,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Search/x-examples/example-1",
-            crate::runtime::contract::answer::<Search>,
+            ::aps_auth_runtime::contract::answer::<Search>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1337,7 +1337,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/FolderRefs/x-examples/example-1",
-            crate::runtime::contract::answer::<FolderRefs>,
+            ::aps_auth_runtime::contract::answer::<FolderRefs>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1674,7 +1674,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/RelationshipRefsPayload/x-examples/example-1",
-            crate::runtime::contract::answer::<RelationshipRefsPayload>,
+            ::aps_auth_runtime::contract::answer::<RelationshipRefsPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1693,7 +1693,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/RelationshipLinks/x-examples/example-1",
-            crate::runtime::contract::answer::<RelationshipLinks>,
+            ::aps_auth_runtime::contract::answer::<RelationshipLinks>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1749,7 +1749,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Item/x-examples/example-1",
-            crate::runtime::contract::answer::<Item>,
+            ::aps_auth_runtime::contract::answer::<Item>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1964,7 +1964,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ModifyItemPayload/x-examples/example-1",
-            crate::runtime::contract::answer::<ModifyItemPayload>,
+            ::aps_auth_runtime::contract::answer::<ModifyItemPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -1980,7 +1980,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ItemTip/x-examples/example-1",
-            crate::runtime::contract::answer::<ItemTip>,
+            ::aps_auth_runtime::contract::answer::<ItemTip>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2102,7 +2102,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Refs/x-examples/example-1",
-            crate::runtime::contract::answer::<Refs>,
+            ::aps_auth_runtime::contract::answer::<Refs>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2349,7 +2349,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/RelationshipRefs/x-examples/example-1",
-            crate::runtime::contract::answer::<RelationshipRefs>,
+            ::aps_auth_runtime::contract::answer::<RelationshipRefs>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2630,7 +2630,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Versions/x-examples/example-1",
-            crate::runtime::contract::answer::<Versions>,
+            ::aps_auth_runtime::contract::answer::<Versions>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2813,7 +2813,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Version/x-examples/example-1",
-            crate::runtime::contract::answer::<Version>,
+            ::aps_auth_runtime::contract::answer::<Version>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2935,7 +2935,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ModifyVersionPayload/x-examples/example-1",
-            crate::runtime::contract::answer::<ModifyVersionPayload>,
+            ::aps_auth_runtime::contract::answer::<ModifyVersionPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2951,7 +2951,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/StoragePayload/x-examples/example-1",
-            crate::runtime::contract::answer::<StoragePayload>,
+            ::aps_auth_runtime::contract::answer::<StoragePayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -2974,7 +2974,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Storage/x-examples/example-1",
-            crate::runtime::contract::answer::<Storage>,
+            ::aps_auth_runtime::contract::answer::<Storage>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3005,7 +3005,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/FolderPayload/x-examples/example-1",
-            crate::runtime::contract::answer::<FolderPayload>,
+            ::aps_auth_runtime::contract::answer::<FolderPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3032,7 +3032,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ItemPayload/x-examples/example-1",
-            crate::runtime::contract::answer::<ItemPayload>,
+            ::aps_auth_runtime::contract::answer::<ItemPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3086,7 +3086,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/VersionPayload/x-examples/example-1",
-            crate::runtime::contract::answer::<VersionPayload>,
+            ::aps_auth_runtime::contract::answer::<VersionPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3119,7 +3119,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/CreatedVersion/x-examples/example-1",
-            crate::runtime::contract::answer::<CreatedVersion>,
+            ::aps_auth_runtime::contract::answer::<CreatedVersion>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3192,7 +3192,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/DownloadFormats/x-examples/example-1",
-            crate::runtime::contract::answer::<DownloadFormats>,
+            ::aps_auth_runtime::contract::answer::<DownloadFormats>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3220,7 +3220,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Download/x-examples/example-1",
-            crate::runtime::contract::answer::<Download>,
+            ::aps_auth_runtime::contract::answer::<Download>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3246,7 +3246,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Downloads/x-examples/example-1",
-            crate::runtime::contract::answer::<Downloads>,
+            ::aps_auth_runtime::contract::answer::<Downloads>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3300,7 +3300,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/DownloadPayload/x-examples/example-1",
-            crate::runtime::contract::answer::<DownloadPayload>,
+            ::aps_auth_runtime::contract::answer::<DownloadPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3325,7 +3325,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/CreatedDownload/x-examples/example-1",
-            crate::runtime::contract::answer::<CreatedDownload>,
+            ::aps_auth_runtime::contract::answer::<CreatedDownload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3351,7 +3351,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/Job/x-examples/example-1",
-            crate::runtime::contract::answer::<Job>,
+            ::aps_auth_runtime::contract::answer::<Job>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3377,7 +3377,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishModelJobPayload/x-examples/Example 1",
-            crate::runtime::contract::answer::<PublishModelJobPayload>,
+            ::aps_auth_runtime::contract::answer::<PublishModelJobPayload>,
             r#"{
   "type": "commands",
   "attributes": {
@@ -3403,7 +3403,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishModelJob/x-examples/Example 1",
-            crate::runtime::contract::answer::<PublishModelJob>,
+            ::aps_auth_runtime::contract::answer::<PublishModelJob>,
             r#"{
   "type": "commands",
   "id": "d3bbe753-ae0a-450d-bbe3-cfd4648f0437",
@@ -3418,7 +3418,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ListItemsPayload/x-examples/Example 1",
-            crate::runtime::contract::answer::<ListItemsPayload>,
+            ::aps_auth_runtime::contract::answer::<ListItemsPayload>,
             r#"{
   "type": "commands",
   "attributes": {
@@ -3444,7 +3444,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/ListRefs/x-examples/Example 1",
-            crate::runtime::contract::answer::<ListRefs>,
+            ::aps_auth_runtime::contract::answer::<ListRefs>,
             r#"{
   "type": "commands",
   "id": "d3bbe753-ae0a-450d-bbe3-cfd4648f0437",
@@ -3518,7 +3518,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/CheckPermissionPayload/x-examples/Example 1",
-            crate::runtime::contract::answer::<CheckPermissionPayload>,
+            ::aps_auth_runtime::contract::answer::<CheckPermissionPayload>,
             r#"{
   "type": "commands",
   "attributes": {
@@ -3556,7 +3556,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/CheckPermission/x-examples/Example 1",
-            crate::runtime::contract::answer::<CheckPermission>,
+            ::aps_auth_runtime::contract::answer::<CheckPermission>,
             r#"{
   "type": "commands",
   "id": "d3bbe753-ae0a-450d-bbe3-cfd4648f0437",
@@ -3630,7 +3630,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishModelPayload/x-examples/Example 1",
-            crate::runtime::contract::answer::<PublishModelPayload>,
+            ::aps_auth_runtime::contract::answer::<PublishModelPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3658,7 +3658,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishModel/x-examples/Example 1",
-            crate::runtime::contract::answer::<PublishModel>,
+            ::aps_auth_runtime::contract::answer::<PublishModel>,
             r#"{
   "data": {
     "type": "commands",
@@ -3678,7 +3678,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishWithoutLinksPayload/x-examples/Example 1",
-            crate::runtime::contract::answer::<PublishWithoutLinksPayload>,
+            ::aps_auth_runtime::contract::answer::<PublishWithoutLinksPayload>,
             r#"{
   "jsonapi": {
     "version": "1.0"
@@ -3706,7 +3706,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/components/schemas/PublishWithoutLinks/x-examples/Example 1",
-            crate::runtime::contract::answer::<PublishWithoutLinks>,
+            ::aps_auth_runtime::contract::answer::<PublishWithoutLinks>,
             r#"{
   "data": {
     "type": "commands",
@@ -3725,5 +3725,5 @@ fn the_documents_examples_decode() {
 }"#,
         ),
     ];
-    crate::runtime::contract::check_all("spec/data-management.yaml", cases);
+    ::aps_auth_runtime::contract::check_all("spec/data-management.yaml", cases);
 }

@@ -20,208 +20,208 @@ pub const API_TITLE: &str = "Data Management";
 pub const API_VERSION: &str = "1.0";
 /// Every operation of the document, in document order: the name of its method, its
 /// HTTP method and its path template.
-pub const OPERATIONS: &[crate::OperationInfo] = &[
-    crate::OperationInfo {
+pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
+    ::aps_auth_runtime::OperationInfo {
         name: "get_hubs",
         method: "GET",
         path: "/project/v1/hubs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_hub",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_hub_projects",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_project",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_project_hub",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}/hub",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_project_top_folders",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "patch_folder",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_parent",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/parent",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_contents",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/contents",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_search",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/search",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_folder_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_folder_relationships_links",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/links",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "patch_item",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/items/{item_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_parent_folder",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/parent",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_item_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_relationships_links",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/links",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_tip",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/tip",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_item_versions",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/versions",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "patch_version",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/versions/{version_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_item",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/item",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_version_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_relationships_links",
         method: "GET",
         path: "/projects/{project_id}/versions/{version_id}/relationships/links",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_storage",
         method: "POST",
         path: "/data/v1/projects/{project_id}/storage",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_folder",
         method: "POST",
         path: "/data/v1/projects/{project_id}/folders",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_item",
         method: "POST",
         path: "/data/v1/projects/{project_id}/items",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_version",
         method: "POST",
         path: "/data/v1/projects/{project_id}/versions",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_download_formats",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/downloadFormats",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_version_downloads",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/downloads",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_download",
         method: "GET",
         path: "/data/v1/projects/{project_id}/downloads/{download_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_download",
         method: "POST",
         path: "/data/v1/projects/{project_id}/downloads",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_download_job",
         method: "GET",
         path: "/data/v1/projects/{project_id}/jobs/{job_id}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "execute_command",
         method: "POST",
         path: "/data/v1/projects/{project_id}/commands",
@@ -233,268 +233,269 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
 /// stops compiling when the document loses the operation.
 pub mod endpoints {
     /// `GET /project/v1/hubs`: the `get_hubs` operation.
-    pub const GET_HUBS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_HUBS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_hubs",
         method: "GET",
         path: "/project/v1/hubs",
     };
     /// `GET /project/v1/hubs/{hub_id}`: the `get_hub` operation.
-    pub const GET_HUB: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_HUB: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_hub",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}",
     };
     /// `GET /project/v1/hubs/{hub_id}/projects`: the `get_hub_projects` operation.
-    pub const GET_HUB_PROJECTS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_HUB_PROJECTS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_hub_projects",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects",
     };
     /// `GET /project/v1/hubs/{hub_id}/projects/{project_id}`: the `get_project` operation.
-    pub const GET_PROJECT: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_PROJECT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_project",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}",
     };
     /// `GET /project/v1/hubs/{hub_id}/projects/{project_id}/hub`: the `get_project_hub` operation.
-    pub const GET_PROJECT_HUB: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_PROJECT_HUB: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_project_hub",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}/hub",
     };
     /// `GET /project/v1/hubs/{hub_id}/projects/{project_id}/topFolders`: the `get_project_top_folders` operation.
-    pub const GET_PROJECT_TOP_FOLDERS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_PROJECT_TOP_FOLDERS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_project_top_folders",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders",
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}`: the `get_folder` operation.
-    pub const GET_FOLDER: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}",
     };
     /// `PATCH /data/v1/projects/{project_id}/folders/{folder_id}`: the `patch_folder` operation.
-    pub const PATCH_FOLDER: crate::OperationInfo = crate::OperationInfo {
+    pub const PATCH_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "patch_folder",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}",
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/parent`: the `get_folder_parent` operation.
-    pub const GET_FOLDER_PARENT: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_FOLDER_PARENT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_parent",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/parent",
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/contents`: the `get_folder_contents` operation.
-    pub const GET_FOLDER_CONTENTS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_FOLDER_CONTENTS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_contents",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/contents",
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/refs`: the `get_folder_refs` operation.
-    pub const GET_FOLDER_REFS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_FOLDER_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/refs",
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/search`: the `get_folder_search` operation.
-    pub const GET_FOLDER_SEARCH: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_FOLDER_SEARCH: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_search",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/search",
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs`: the `get_folder_relationships_refs` operation.
-    pub const GET_FOLDER_RELATIONSHIPS_REFS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_FOLDER_RELATIONSHIPS_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
     };
     /// `POST /data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs`: the `create_folder_relationships_ref` operation.
-    pub const CREATE_FOLDER_RELATIONSHIPS_REF: crate::OperationInfo = crate::OperationInfo {
+    pub const CREATE_FOLDER_RELATIONSHIPS_REF: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_folder_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/relationships/links`: the `get_folder_relationships_links` operation.
-    pub const GET_FOLDER_RELATIONSHIPS_LINKS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_FOLDER_RELATIONSHIPS_LINKS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_relationships_links",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/links",
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}`: the `get_item` operation.
-    pub const GET_ITEM: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}",
     };
     /// `PATCH /data/v1/projects/{project_id}/items/{item_id}`: the `patch_item` operation.
-    pub const PATCH_ITEM: crate::OperationInfo = crate::OperationInfo {
+    pub const PATCH_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "patch_item",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/items/{item_id}",
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/parent`: the `get_item_parent_folder` operation.
-    pub const GET_ITEM_PARENT_FOLDER: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_ITEM_PARENT_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_parent_folder",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/parent",
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/relationships/refs`: the `get_item_relationships_refs` operation.
-    pub const GET_ITEM_RELATIONSHIPS_REFS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_ITEM_RELATIONSHIPS_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
     };
     /// `POST /data/v1/projects/{project_id}/items/{item_id}/relationships/refs`: the `create_item_relationships_ref` operation.
-    pub const CREATE_ITEM_RELATIONSHIPS_REF: crate::OperationInfo = crate::OperationInfo {
+    pub const CREATE_ITEM_RELATIONSHIPS_REF: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_item_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/refs`: the `get_item_refs` operation.
-    pub const GET_ITEM_REFS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_ITEM_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/refs",
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/relationships/links`: the `get_item_relationships_links` operation.
-    pub const GET_ITEM_RELATIONSHIPS_LINKS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_ITEM_RELATIONSHIPS_LINKS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_relationships_links",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/links",
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/tip`: the `get_item_tip` operation.
-    pub const GET_ITEM_TIP: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_ITEM_TIP: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_tip",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/tip",
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/versions`: the `get_item_versions` operation.
-    pub const GET_ITEM_VERSIONS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_ITEM_VERSIONS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_versions",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/versions",
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}`: the `get_version` operation.
-    pub const GET_VERSION: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_VERSION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}",
     };
     /// `PATCH /data/v1/projects/{project_id}/versions/{version_id}`: the `patch_version` operation.
-    pub const PATCH_VERSION: crate::OperationInfo = crate::OperationInfo {
+    pub const PATCH_VERSION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "patch_version",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/versions/{version_id}",
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}/item`: the `get_version_item` operation.
-    pub const GET_VERSION_ITEM: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_VERSION_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_item",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/item",
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}/refs`: the `get_version_refs` operation.
-    pub const GET_VERSION_REFS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_VERSION_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/refs",
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}/relationships/refs`: the `get_version_relationships_refs` operation.
-    pub const GET_VERSION_RELATIONSHIPS_REFS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_VERSION_RELATIONSHIPS_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
     };
     /// `POST /data/v1/projects/{project_id}/versions/{version_id}/relationships/refs`: the `create_version_relationships_ref` operation.
-    pub const CREATE_VERSION_RELATIONSHIPS_REF: crate::OperationInfo = crate::OperationInfo {
+    pub const CREATE_VERSION_RELATIONSHIPS_REF: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_version_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
     };
     /// `GET /projects/{project_id}/versions/{version_id}/relationships/links`: the `get_version_relationships_links` operation.
-    pub const GET_VERSION_RELATIONSHIPS_LINKS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_VERSION_RELATIONSHIPS_LINKS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_relationships_links",
         method: "GET",
         path: "/projects/{project_id}/versions/{version_id}/relationships/links",
     };
     /// `POST /data/v1/projects/{project_id}/storage`: the `create_storage` operation.
-    pub const CREATE_STORAGE: crate::OperationInfo = crate::OperationInfo {
+    pub const CREATE_STORAGE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_storage",
         method: "POST",
         path: "/data/v1/projects/{project_id}/storage",
     };
     /// `POST /data/v1/projects/{project_id}/folders`: the `create_folder` operation.
-    pub const CREATE_FOLDER: crate::OperationInfo = crate::OperationInfo {
+    pub const CREATE_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_folder",
         method: "POST",
         path: "/data/v1/projects/{project_id}/folders",
     };
     /// `POST /data/v1/projects/{project_id}/items`: the `create_item` operation.
-    pub const CREATE_ITEM: crate::OperationInfo = crate::OperationInfo {
+    pub const CREATE_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_item",
         method: "POST",
         path: "/data/v1/projects/{project_id}/items",
     };
     /// `POST /data/v1/projects/{project_id}/versions`: the `create_version` operation.
-    pub const CREATE_VERSION: crate::OperationInfo = crate::OperationInfo {
+    pub const CREATE_VERSION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_version",
         method: "POST",
         path: "/data/v1/projects/{project_id}/versions",
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}/downloadFormats`: the `get_version_download_formats` operation.
-    pub const GET_VERSION_DOWNLOAD_FORMATS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_VERSION_DOWNLOAD_FORMATS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_download_formats",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/downloadFormats",
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}/downloads`: the `get_version_downloads` operation.
-    pub const GET_VERSION_DOWNLOADS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_VERSION_DOWNLOADS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_downloads",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/downloads",
     };
     /// `GET /data/v1/projects/{project_id}/downloads/{download_id}`: the `get_download` operation.
-    pub const GET_DOWNLOAD: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_DOWNLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_download",
         method: "GET",
         path: "/data/v1/projects/{project_id}/downloads/{download_id}",
     };
     /// `POST /data/v1/projects/{project_id}/downloads`: the `create_download` operation.
-    pub const CREATE_DOWNLOAD: crate::OperationInfo = crate::OperationInfo {
+    pub const CREATE_DOWNLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_download",
         method: "POST",
         path: "/data/v1/projects/{project_id}/downloads",
     };
     /// `GET /data/v1/projects/{project_id}/jobs/{job_id}`: the `get_download_job` operation.
-    pub const GET_DOWNLOAD_JOB: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_DOWNLOAD_JOB: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_download_job",
         method: "GET",
         path: "/data/v1/projects/{project_id}/jobs/{job_id}",
     };
     /// `POST /data/v1/projects/{project_id}/commands`: the `execute_command` operation.
-    pub const EXECUTE_COMMAND: crate::OperationInfo = crate::OperationInfo {
+    pub const EXECUTE_COMMAND: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "execute_command",
         method: "POST",
         path: "/data/v1/projects/{project_id}/commands",
     };
 }
-/// A client for this document's operations: the crate's [`crate::Client`] (base
+/// A client for this document's operations: the crate's [`super::Client`] (base
 /// URL, HTTP client, timeout) with this API's methods.
 #[derive(Debug, Clone)]
-pub struct Client(crate::Client);
+pub struct Client(super::Client);
 impl Client {
     /// A client for the document's first server, with default settings.
-    pub fn new() -> Result<Self, crate::ConfigError> {
-        let base = DEFAULT_BASE_URL.ok_or(crate::ConfigError::MissingBaseUrl)?;
-        crate::Client::builder().base_url(base).build().map(Client)
+    pub fn new() -> Result<Self, ::aps_auth_runtime::ConfigError> {
+        let base = DEFAULT_BASE_URL
+            .ok_or(::aps_auth_runtime::ConfigError::MissingBaseUrl)?;
+        super::Client::builder().base_url(base).build().map(Client)
     }
     /// Uses a configured runtime client (its base URL must be this API's).
-    pub fn from_client(client: crate::Client) -> Self {
+    pub fn from_client(client: super::Client) -> Self {
         Client(client)
     }
     /// The runtime client underneath.
-    pub fn inner(&self) -> &crate::Client {
+    pub fn inner(&self) -> &super::Client {
         &self.0
     }
 }

@@ -1078,24 +1078,27 @@ impl<'a> GetHubsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Hubs>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Hubs>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_hubs",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_id {
             for item in value.iter() {
                 query.push("filter[id]", item.clone());
@@ -1113,11 +1116,11 @@ impl<'a> GetHubsCall<'a> {
         }
         let url = self.client.0.endpoint(&["project", "v1", "hubs"], query.as_slice());
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1129,7 +1132,7 @@ impl<'a> GetHubsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetHubsCall => Hubs, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetHubsCall => Hubs, serde_json::Value);
 /// A call of [`super::Client::get_hub`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetHubCall<'a> {
@@ -1155,19 +1158,22 @@ impl<'a> GetHubCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Hub>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Hub>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_hub",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -1177,11 +1183,11 @@ impl<'a> GetHubCall<'a> {
             .0
             .endpoint(&["project", "v1", "hubs", self.hub_id.as_str()], &[]);
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1193,7 +1199,7 @@ impl<'a> GetHubCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetHubCall => Hub, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetHubCall => Hub, serde_json::Value);
 /// A call of [`super::Client::get_hub_projects`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetHubProjectsCall<'a> {
@@ -1254,24 +1260,27 @@ impl<'a> GetHubProjectsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Projects>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Projects>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_hub_projects",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_id {
             for item in value.iter() {
                 query.push("filter[id]", item.clone());
@@ -1296,11 +1305,11 @@ impl<'a> GetHubProjectsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1312,7 +1321,7 @@ impl<'a> GetHubProjectsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetHubProjectsCall => Projects, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetHubProjectsCall => Projects, serde_json::Value);
 /// A call of [`super::Client::get_project`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetProjectCall<'a> {
@@ -1339,19 +1348,22 @@ impl<'a> GetProjectCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Project>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Project>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_project",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -1371,11 +1383,11 @@ impl<'a> GetProjectCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1387,7 +1399,7 @@ impl<'a> GetProjectCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetProjectCall => Project, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetProjectCall => Project, serde_json::Value);
 /// A call of [`super::Client::get_project_hub`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetProjectHubCall<'a> {
@@ -1414,19 +1426,22 @@ impl<'a> GetProjectHubCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Hub>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Hub>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_project_hub",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -1447,11 +1462,11 @@ impl<'a> GetProjectHubCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1463,7 +1478,7 @@ impl<'a> GetProjectHubCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetProjectHubCall => Hub, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetProjectHubCall => Hub, serde_json::Value);
 /// A call of [`super::Client::get_project_top_folders`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetProjectTopFoldersCall<'a> {
@@ -1514,24 +1529,27 @@ impl<'a> GetProjectTopFoldersCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<TopFolders>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<TopFolders>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_project_top_folders",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.exclude_deleted {
             query.push("excludeDeleted", value.to_string());
         }
@@ -1554,11 +1572,11 @@ impl<'a> GetProjectTopFoldersCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1570,7 +1588,7 @@ impl<'a> GetProjectTopFoldersCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetProjectTopFoldersCall => TopFolders, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetProjectTopFoldersCall => TopFolders, serde_json::Value);
 /// A call of [`super::Client::get_folder`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderCall<'a> {
@@ -1607,19 +1625,22 @@ impl<'a> GetFolderCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Folder>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Folder>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_folder",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -1639,14 +1660,14 @@ impl<'a> GetFolderCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.if_modified_since {
             headers.push("If-Modified-Since", value.clone());
         }
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1658,7 +1679,7 @@ impl<'a> GetFolderCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetFolderCall => Folder, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetFolderCall => Folder, serde_json::Value);
 /// A call of [`super::Client::patch_folder`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PatchFolderCall<'a> {
@@ -1691,19 +1712,22 @@ impl<'a> PatchFolderCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Folder>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Folder>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "patch_folder",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:write"],
                 },
             ],
@@ -1723,11 +1747,11 @@ impl<'a> PatchFolderCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::PATCH, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
             Some(body) => {
                 request
@@ -1747,7 +1771,7 @@ impl<'a> PatchFolderCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(PatchFolderCall => Folder, serde_json::Value);
+::aps_auth_runtime::contract::builder!(PatchFolderCall => Folder, serde_json::Value);
 /// A call of [`super::Client::get_folder_parent`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderParentCall<'a> {
@@ -1774,19 +1798,22 @@ impl<'a> GetFolderParentCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Folder>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Folder>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_folder_parent",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -1807,11 +1834,11 @@ impl<'a> GetFolderParentCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1823,7 +1850,7 @@ impl<'a> GetFolderParentCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetFolderParentCall => Folder, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetFolderParentCall => Folder, serde_json::Value);
 /// A call of [`super::Client::get_folder_contents`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderContentsCall<'a> {
@@ -1917,24 +1944,27 @@ impl<'a> GetFolderContentsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<FolderContents>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<FolderContents>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_folder_contents",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
             for item in value.iter() {
                 query.push("filter[type]", item.to_string());
@@ -1980,11 +2010,11 @@ impl<'a> GetFolderContentsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1996,7 +2026,7 @@ impl<'a> GetFolderContentsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetFolderContentsCall => FolderContents, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetFolderContentsCall => FolderContents, serde_json::Value);
 /// A call of [`super::Client::get_folder_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRefsCall<'a> {
@@ -2048,24 +2078,27 @@ impl<'a> GetFolderRefsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<FolderRefs>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<FolderRefs>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_folder_refs",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
             for item in value.iter() {
                 query.push("filter[type]", item.to_string());
@@ -2097,11 +2130,11 @@ impl<'a> GetFolderRefsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -2113,7 +2146,7 @@ impl<'a> GetFolderRefsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetFolderRefsCall => FolderRefs, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetFolderRefsCall => FolderRefs, serde_json::Value);
 /// A call of [`super::Client::get_folder_search`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderSearchCall<'a> {
@@ -2150,19 +2183,22 @@ impl<'a> GetFolderSearchCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Search>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Search>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_folder_search",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read", "data:search"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter {
             for item in value.iter() {
                 query.push("filter[*]", item.clone());
@@ -2198,7 +2234,7 @@ impl<'a> GetFolderSearchCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetFolderSearchCall => Search, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetFolderSearchCall => Search, serde_json::Value);
 /// A call of [`super::Client::get_folder_relationships_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRelationshipsRefsCall<'a> {
@@ -2266,24 +2302,27 @@ impl<'a> GetFolderRelationshipsRefsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<RelationshipRefs>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<RelationshipRefs>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_folder_relationships_refs",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
             for item in value.iter() {
                 query.push("filter[type]", item.to_string());
@@ -2322,11 +2361,11 @@ impl<'a> GetFolderRelationshipsRefsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -2338,7 +2377,7 @@ impl<'a> GetFolderRelationshipsRefsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     GetFolderRelationshipsRefsCall => RelationshipRefs, serde_json::Value
 );
 /// A call of [`super::Client::create_folder_relationships_ref`]: set optional inputs, then `.await` it (or call `send`).
@@ -2373,19 +2412,22 @@ impl<'a> CreateFolderRelationshipsRefCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<()>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_folder_relationships_ref",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:create"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:create"],
                 },
             ],
@@ -2407,11 +2449,11 @@ impl<'a> CreateFolderRelationshipsRefCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
             Some(body) => {
                 request
@@ -2431,7 +2473,7 @@ impl<'a> CreateFolderRelationshipsRefCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CreateFolderRelationshipsRefCall => (), serde_json::Value);
+::aps_auth_runtime::contract::builder!(CreateFolderRelationshipsRefCall => (), serde_json::Value);
 /// A call of [`super::Client::get_folder_relationships_links`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRelationshipsLinksCall<'a> {
@@ -2458,19 +2500,22 @@ impl<'a> GetFolderRelationshipsLinksCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<RelationshipLinks>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<RelationshipLinks>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_folder_relationships_links",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -2492,11 +2537,11 @@ impl<'a> GetFolderRelationshipsLinksCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -2508,7 +2553,7 @@ impl<'a> GetFolderRelationshipsLinksCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     GetFolderRelationshipsLinksCall => RelationshipLinks, serde_json::Value
 );
 /// A call of [`super::Client::get_item`]: set optional inputs, then `.await` it (or call `send`).
@@ -2549,24 +2594,27 @@ impl<'a> GetItemCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Item>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Item>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_item",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.include_path_in_project {
             query.push("includePathInProject", value.to_string());
         }
@@ -2585,11 +2633,11 @@ impl<'a> GetItemCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -2601,7 +2649,7 @@ impl<'a> GetItemCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetItemCall => Item, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetItemCall => Item, serde_json::Value);
 /// A call of [`super::Client::patch_item`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PatchItemCall<'a> {
@@ -2634,19 +2682,22 @@ impl<'a> PatchItemCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Item>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Item>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "patch_item",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:write"],
                 },
             ],
@@ -2666,11 +2717,11 @@ impl<'a> PatchItemCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::PATCH, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
             Some(body) => {
                 request
@@ -2690,7 +2741,7 @@ impl<'a> PatchItemCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(PatchItemCall => Item, serde_json::Value);
+::aps_auth_runtime::contract::builder!(PatchItemCall => Item, serde_json::Value);
 /// A call of [`super::Client::get_item_parent_folder`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemParentFolderCall<'a> {
@@ -2717,19 +2768,22 @@ impl<'a> GetItemParentFolderCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Folder>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Folder>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_item_parent_folder",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -2750,11 +2804,11 @@ impl<'a> GetItemParentFolderCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -2766,7 +2820,7 @@ impl<'a> GetItemParentFolderCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetItemParentFolderCall => Folder, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetItemParentFolderCall => Folder, serde_json::Value);
 /// A call of [`super::Client::get_item_relationships_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemRelationshipsRefsCall<'a> {
@@ -2834,24 +2888,27 @@ impl<'a> GetItemRelationshipsRefsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<RelationshipRefs>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<RelationshipRefs>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_item_relationships_refs",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
             for item in value.iter() {
                 query.push("filter[type]", item.to_string());
@@ -2890,11 +2947,11 @@ impl<'a> GetItemRelationshipsRefsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -2906,7 +2963,7 @@ impl<'a> GetItemRelationshipsRefsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     GetItemRelationshipsRefsCall => RelationshipRefs, serde_json::Value
 );
 /// A call of [`super::Client::create_item_relationships_ref`]: set optional inputs, then `.await` it (or call `send`).
@@ -2941,19 +2998,22 @@ impl<'a> CreateItemRelationshipsRefCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<()>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_item_relationships_ref",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:create"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:create"],
                 },
             ],
@@ -2975,11 +3035,11 @@ impl<'a> CreateItemRelationshipsRefCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
             Some(body) => {
                 request
@@ -2999,7 +3059,7 @@ impl<'a> CreateItemRelationshipsRefCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CreateItemRelationshipsRefCall => (), serde_json::Value);
+::aps_auth_runtime::contract::builder!(CreateItemRelationshipsRefCall => (), serde_json::Value);
 /// A call of [`super::Client::get_item_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemRefsCall<'a> {
@@ -3051,24 +3111,27 @@ impl<'a> GetItemRefsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Refs>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Refs>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_item_refs",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
             for item in value.iter() {
                 query.push("filter[type]", item.to_string());
@@ -3100,11 +3163,11 @@ impl<'a> GetItemRefsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -3116,7 +3179,7 @@ impl<'a> GetItemRefsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetItemRefsCall => Refs, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetItemRefsCall => Refs, serde_json::Value);
 /// A call of [`super::Client::get_item_relationships_links`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemRelationshipsLinksCall<'a> {
@@ -3143,19 +3206,22 @@ impl<'a> GetItemRelationshipsLinksCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<RelationshipLinks>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<RelationshipLinks>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_item_relationships_links",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -3177,11 +3243,11 @@ impl<'a> GetItemRelationshipsLinksCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -3193,7 +3259,7 @@ impl<'a> GetItemRelationshipsLinksCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     GetItemRelationshipsLinksCall => RelationshipLinks, serde_json::Value
 );
 /// A call of [`super::Client::get_item_tip`]: set optional inputs, then `.await` it (or call `send`).
@@ -3222,19 +3288,22 @@ impl<'a> GetItemTipCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<ItemTip>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<ItemTip>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_item_tip",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -3255,11 +3324,11 @@ impl<'a> GetItemTipCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -3271,7 +3340,7 @@ impl<'a> GetItemTipCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetItemTipCall => ItemTip, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetItemTipCall => ItemTip, serde_json::Value);
 /// A call of [`super::Client::get_item_versions`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemVersionsCall<'a> {
@@ -3341,24 +3410,27 @@ impl<'a> GetItemVersionsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Versions>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Versions>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_item_versions",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_id {
             for item in value.iter() {
                 query.push("filter[id]", item.clone());
@@ -3396,11 +3468,11 @@ impl<'a> GetItemVersionsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -3412,7 +3484,7 @@ impl<'a> GetItemVersionsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetItemVersionsCall => Versions, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetItemVersionsCall => Versions, serde_json::Value);
 /// A call of [`super::Client::get_version`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionCall<'a> {
@@ -3439,19 +3511,22 @@ impl<'a> GetVersionCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Version>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Version>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_version",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -3471,11 +3546,11 @@ impl<'a> GetVersionCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -3487,7 +3562,7 @@ impl<'a> GetVersionCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetVersionCall => Version, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetVersionCall => Version, serde_json::Value);
 /// A call of [`super::Client::patch_version`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PatchVersionCall<'a> {
@@ -3512,19 +3587,22 @@ impl<'a> PatchVersionCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Version>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Version>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "patch_version",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:write"],
                 },
             ],
@@ -3563,7 +3641,7 @@ impl<'a> PatchVersionCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(PatchVersionCall => Version, serde_json::Value);
+::aps_auth_runtime::contract::builder!(PatchVersionCall => Version, serde_json::Value);
 /// A call of [`super::Client::get_version_item`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionItemCall<'a> {
@@ -3590,19 +3668,22 @@ impl<'a> GetVersionItemCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Item>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Item>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_version_item",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -3623,11 +3704,11 @@ impl<'a> GetVersionItemCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -3639,7 +3720,7 @@ impl<'a> GetVersionItemCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetVersionItemCall => Item, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetVersionItemCall => Item, serde_json::Value);
 /// A call of [`super::Client::get_version_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionRefsCall<'a> {
@@ -3691,24 +3772,27 @@ impl<'a> GetVersionRefsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Refs>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Refs>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_version_refs",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
             for item in value.iter() {
                 query.push("filter[type]", item.to_string());
@@ -3740,11 +3824,11 @@ impl<'a> GetVersionRefsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -3756,7 +3840,7 @@ impl<'a> GetVersionRefsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetVersionRefsCall => Refs, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetVersionRefsCall => Refs, serde_json::Value);
 /// A call of [`super::Client::get_version_relationships_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionRelationshipsRefsCall<'a> {
@@ -3824,24 +3908,27 @@ impl<'a> GetVersionRelationshipsRefsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<RelationshipRefs>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<RelationshipRefs>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_version_relationships_refs",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_type {
             for item in value.iter() {
                 query.push("filter[type]", item.to_string());
@@ -3880,11 +3967,11 @@ impl<'a> GetVersionRelationshipsRefsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -3896,7 +3983,7 @@ impl<'a> GetVersionRelationshipsRefsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     GetVersionRelationshipsRefsCall => RelationshipRefs, serde_json::Value
 );
 /// A call of [`super::Client::create_version_relationships_ref`]: set optional inputs, then `.await` it (or call `send`).
@@ -3931,19 +4018,22 @@ impl<'a> CreateVersionRelationshipsRefCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<()>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_version_relationships_ref",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:create"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:create"],
                 },
             ],
@@ -3965,11 +4055,11 @@ impl<'a> CreateVersionRelationshipsRefCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
             Some(body) => {
                 request
@@ -3989,7 +4079,7 @@ impl<'a> CreateVersionRelationshipsRefCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CreateVersionRelationshipsRefCall => (), serde_json::Value);
+::aps_auth_runtime::contract::builder!(CreateVersionRelationshipsRefCall => (), serde_json::Value);
 /// A call of [`super::Client::get_version_relationships_links`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionRelationshipsLinksCall<'a> {
@@ -4016,19 +4106,22 @@ impl<'a> GetVersionRelationshipsLinksCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<RelationshipLinks>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<RelationshipLinks>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_version_relationships_links",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -4048,11 +4141,11 @@ impl<'a> GetVersionRelationshipsLinksCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -4064,7 +4157,7 @@ impl<'a> GetVersionRelationshipsLinksCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     GetVersionRelationshipsLinksCall => RelationshipLinks, serde_json::Value
 );
 /// A call of [`super::Client::create_storage`]: set optional inputs, then `.await` it (or call `send`).
@@ -4098,19 +4191,22 @@ impl<'a> CreateStorageCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Storage>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Storage>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_storage",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:create"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:create"],
                 },
             ],
@@ -4123,11 +4219,11 @@ impl<'a> CreateStorageCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
             Some(body) => {
                 request
@@ -4147,7 +4243,7 @@ impl<'a> CreateStorageCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CreateStorageCall => Storage, serde_json::Value);
+::aps_auth_runtime::contract::builder!(CreateStorageCall => Storage, serde_json::Value);
 /// A call of [`super::Client::create_folder`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateFolderCall<'a> {
@@ -4179,19 +4275,22 @@ impl<'a> CreateFolderCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Folder>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Folder>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_folder",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:create"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:create"],
                 },
             ],
@@ -4204,11 +4303,11 @@ impl<'a> CreateFolderCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
             Some(body) => {
                 request
@@ -4228,7 +4327,7 @@ impl<'a> CreateFolderCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CreateFolderCall => Folder, serde_json::Value);
+::aps_auth_runtime::contract::builder!(CreateFolderCall => Folder, serde_json::Value);
 /// A call of [`super::Client::create_item`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateItemCall<'a> {
@@ -4288,24 +4387,27 @@ impl<'a> CreateItemCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<CreatedItem>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<CreatedItem>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_item",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:create"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:create"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.copy_from {
             query.push("copyFrom", value.clone());
         }
@@ -4339,7 +4441,7 @@ impl<'a> CreateItemCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CreateItemCall => CreatedItem, serde_json::Value);
+::aps_auth_runtime::contract::builder!(CreateItemCall => CreatedItem, serde_json::Value);
 /// A call of [`super::Client::create_version`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateVersionCall<'a> {
@@ -4392,24 +4494,27 @@ impl<'a> CreateVersionCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<CreatedVersion>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<CreatedVersion>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_version",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:create"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:create"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.copy_from {
             query.push("copyFrom", value.clone());
         }
@@ -4421,11 +4526,11 @@ impl<'a> CreateVersionCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
             Some(body) => {
                 request
@@ -4445,7 +4550,7 @@ impl<'a> CreateVersionCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CreateVersionCall => CreatedVersion, serde_json::Value);
+::aps_auth_runtime::contract::builder!(CreateVersionCall => CreatedVersion, serde_json::Value);
 /// A call of [`super::Client::get_version_download_formats`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionDownloadFormatsCall<'a> {
@@ -4472,19 +4577,22 @@ impl<'a> GetVersionDownloadFormatsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<DownloadFormats>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<DownloadFormats>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_version_download_formats",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -4505,11 +4613,11 @@ impl<'a> GetVersionDownloadFormatsCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -4521,7 +4629,7 @@ impl<'a> GetVersionDownloadFormatsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     GetVersionDownloadFormatsCall => DownloadFormats, serde_json::Value
 );
 /// A call of [`super::Client::get_version_downloads`]: set optional inputs, then `.await` it (or call `send`).
@@ -4558,24 +4666,27 @@ impl<'a> GetVersionDownloadsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Downloads>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Downloads>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_version_downloads",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.filter_format_file_type {
             for item in value.iter() {
                 query.push("filter[format.fileType]", item.clone());
@@ -4597,11 +4708,11 @@ impl<'a> GetVersionDownloadsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -4613,7 +4724,7 @@ impl<'a> GetVersionDownloadsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetVersionDownloadsCall => Downloads, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetVersionDownloadsCall => Downloads, serde_json::Value);
 /// A call of [`super::Client::get_download`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetDownloadCall<'a> {
@@ -4640,19 +4751,22 @@ impl<'a> GetDownloadCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Download>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Download>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_download",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -4672,11 +4786,11 @@ impl<'a> GetDownloadCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -4688,7 +4802,7 @@ impl<'a> GetDownloadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetDownloadCall => Download, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetDownloadCall => Download, serde_json::Value);
 /// A call of [`super::Client::create_download`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateDownloadCall<'a> {
@@ -4720,19 +4834,22 @@ impl<'a> CreateDownloadCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<CreatedDownload>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<CreatedDownload>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_download",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:create"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:create"],
                 },
             ],
@@ -4745,11 +4862,11 @@ impl<'a> CreateDownloadCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
             Some(body) => {
                 request
@@ -4769,7 +4886,7 @@ impl<'a> CreateDownloadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CreateDownloadCall => CreatedDownload, serde_json::Value);
+::aps_auth_runtime::contract::builder!(CreateDownloadCall => CreatedDownload, serde_json::Value);
 /// A call of [`super::Client::get_download_job`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetDownloadJobCall<'a> {
@@ -4796,19 +4913,22 @@ impl<'a> GetDownloadJobCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Job>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Job>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_download_job",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read"],
                 },
             ],
@@ -4828,11 +4948,11 @@ impl<'a> GetDownloadJobCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -4844,7 +4964,7 @@ impl<'a> GetDownloadJobCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetDownloadJobCall => Job, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetDownloadJobCall => Job, serde_json::Value);
 /// A call of [`super::Client::execute_command`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ExecuteCommandCall<'a> {
@@ -4876,19 +4996,22 @@ impl<'a> ExecuteCommandCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Command>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Command>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "execute_command",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read", "data:create", "data:write"],
                 },
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "3-legged",
-                    grants: crate::Grants::USER,
+                    grants: ::aps_auth_runtime::Grants::USER,
                     scopes: &["data:read", "data:create", "data:write"],
                 },
             ],
@@ -4901,11 +5024,11 @@ impl<'a> ExecuteCommandCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_user_id {
             headers.push("x-user-id", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = match self.body {
             Some(body) => {
                 request
@@ -4925,4 +5048,4 @@ impl<'a> ExecuteCommandCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(ExecuteCommandCall => Command, serde_json::Value);
+::aps_auth_runtime::contract::builder!(ExecuteCommandCall => Command, serde_json::Value);

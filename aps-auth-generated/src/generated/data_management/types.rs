@@ -15,7 +15,7 @@ pub struct Hubs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<HubData>>,
 }
-crate::runtime::contract::object!(Hubs {
+::aps_auth_runtime::contract::object!(Hubs {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -31,7 +31,7 @@ impl Hubs {
         }
     }
 }
-crate::runtime::contract::setters!(Hubs {
+::aps_auth_runtime::contract::setters!(Hubs {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): Vec<HubData>,
@@ -50,7 +50,7 @@ pub struct Hub {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<HubData>,
 }
-crate::runtime::contract::object!(Hub {
+::aps_auth_runtime::contract::object!(Hub {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -66,7 +66,7 @@ impl Hub {
         }
     }
 }
-crate::runtime::contract::setters!(Hub {
+::aps_auth_runtime::contract::setters!(Hub {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): HubData,
@@ -90,7 +90,7 @@ pub struct HubData {
     /// The `links` property.
     pub links: JsonApiLinksSelf,
 }
-crate::runtime::contract::object!(HubData {
+::aps_auth_runtime::contract::object!(HubData {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -110,7 +110,7 @@ impl HubData {
         }
     }
 }
-crate::runtime::contract::setters!(HubData {
+::aps_auth_runtime::contract::setters!(HubData {
     with_type(r#type, "type"): TypeHub,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): HubDataAttributes,
@@ -130,7 +130,7 @@ pub struct HubDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
 }
-crate::runtime::contract::object!(HubDataAttributes {
+::aps_auth_runtime::contract::object!(HubDataAttributes {
     optional(name, "name"),
     optional(extension, "extension"),
     optional(region, "region"),
@@ -146,7 +146,7 @@ impl HubDataAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(HubDataAttributes {
+::aps_auth_runtime::contract::setters!(HubDataAttributes {
     with_name(name, "name"): String,
     with_extension(extension, "extension"): BaseAttributesExtensionObjectWithSchemaLink,
     with_region(region, "region"): Region,
@@ -163,7 +163,7 @@ pub struct HubDataRelationships {
     #[serde(rename = "pimCollection", skip_serializing_if = "Option::is_none")]
     pub pim_collection: Option<HubDataRelationshipsPimCollection>,
 }
-crate::runtime::contract::object!(HubDataRelationships {
+::aps_auth_runtime::contract::object!(HubDataRelationships {
     optional(projects, "projects"),
     optional(pim_collection, "pimCollection"),
 });
@@ -177,7 +177,7 @@ impl HubDataRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(HubDataRelationships {
+::aps_auth_runtime::contract::setters!(HubDataRelationships {
     with_projects(projects, "projects"): HubDataRelationshipsProjects,
     with_pim_collection(pim_collection, "pim_collection"): HubDataRelationshipsPimCollection,
 });
@@ -190,7 +190,7 @@ pub struct HubDataRelationshipsProjects {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
 }
-crate::runtime::contract::object!(HubDataRelationshipsProjects {
+::aps_auth_runtime::contract::object!(HubDataRelationshipsProjects {
     optional(links, "links"),
 });
 impl HubDataRelationshipsProjects {
@@ -202,7 +202,7 @@ impl HubDataRelationshipsProjects {
         }
     }
 }
-crate::runtime::contract::setters!(HubDataRelationshipsProjects {
+::aps_auth_runtime::contract::setters!(HubDataRelationshipsProjects {
     with_links(links, "links"): JsonApiLinksRelated,
 });
 /// Information on the ``id`` and ``type`` properties of a resource. This is available only for Fusion Team hubs and A360 Personal hubs.
@@ -213,7 +213,7 @@ pub struct HubDataRelationshipsPimCollection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(HubDataRelationshipsPimCollection {
+::aps_auth_runtime::contract::object!(HubDataRelationshipsPimCollection {
     optional(data, "data"),
 });
 impl HubDataRelationshipsPimCollection {
@@ -225,7 +225,7 @@ impl HubDataRelationshipsPimCollection {
         }
     }
 }
-crate::runtime::contract::setters!(HubDataRelationshipsPimCollection {
+::aps_auth_runtime::contract::setters!(HubDataRelationshipsPimCollection {
     with_data(data, "data"): JsonApiTypeId,
 });
 /// An object representing a collection of projects within a hub.
@@ -242,7 +242,7 @@ pub struct Projects {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ProjectData>>,
 }
-crate::runtime::contract::object!(Projects {
+::aps_auth_runtime::contract::object!(Projects {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -258,7 +258,7 @@ impl Projects {
         }
     }
 }
-crate::runtime::contract::setters!(Projects {
+::aps_auth_runtime::contract::setters!(Projects {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): PaginationInfo,
     with_data(data, "data"): Vec<ProjectData>,
@@ -277,7 +277,7 @@ pub struct Project {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ProjectData>,
 }
-crate::runtime::contract::object!(Project {
+::aps_auth_runtime::contract::object!(Project {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -293,7 +293,7 @@ impl Project {
         }
     }
 }
-crate::runtime::contract::setters!(Project {
+::aps_auth_runtime::contract::setters!(Project {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): ProjectData,
@@ -315,7 +315,7 @@ pub struct ProjectData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelfAndWebView>,
 }
-crate::runtime::contract::object!(ProjectData {
+::aps_auth_runtime::contract::object!(ProjectData {
     required(r#type, "type"),
     required(id, "id"),
     required(attributes, "attributes"),
@@ -339,7 +339,7 @@ impl ProjectData {
         }
     }
 }
-crate::runtime::contract::setters!(ProjectData {
+::aps_auth_runtime::contract::setters!(ProjectData {
     with_relationships(relationships, "relationships"): ProjectDataRelationships,
     with_links(links, "links"): JsonApiLinksSelfAndWebView,
 });
@@ -357,7 +357,7 @@ pub struct ProjectDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ProjectExtensionWithSchemaLink>,
 }
-crate::runtime::contract::object!(ProjectDataAttributes {
+::aps_auth_runtime::contract::object!(ProjectDataAttributes {
     optional(name, "name"),
     optional(scopes, "scopes"),
     optional(extension, "extension"),
@@ -373,7 +373,7 @@ impl ProjectDataAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ProjectDataAttributes {
+::aps_auth_runtime::contract::setters!(ProjectDataAttributes {
     with_name(name, "name"): String,
     with_scopes(scopes, "scopes"): Vec<String>,
     with_extension(extension, "extension"): ProjectExtensionWithSchemaLink,
@@ -413,7 +413,7 @@ pub struct ProjectDataRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locations: Option<JsonApiRelationshipsLinksOnlyBim>,
 }
-crate::runtime::contract::object!(ProjectDataRelationships {
+::aps_auth_runtime::contract::object!(ProjectDataRelationships {
     optional(hub, "hub"),
     optional(root_folder, "rootFolder"),
     optional(top_folders, "topFolders"),
@@ -443,7 +443,7 @@ impl ProjectDataRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(ProjectDataRelationships {
+::aps_auth_runtime::contract::setters!(ProjectDataRelationships {
     with_hub(hub, "hub"): JsonApiRelationshipsLinksInternalResource,
     with_root_folder(root_folder, "root_folder"): JsonApiRelationshipsLinksRootFolder,
     with_top_folders(top_folders, "top_folders"): ProjectDataRelationshipsTopFolders,
@@ -463,7 +463,7 @@ pub struct ProjectDataRelationshipsTopFolders {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
 }
-crate::runtime::contract::object!(ProjectDataRelationshipsTopFolders {
+::aps_auth_runtime::contract::object!(ProjectDataRelationshipsTopFolders {
     optional(links, "links"),
 });
 impl ProjectDataRelationshipsTopFolders {
@@ -475,7 +475,7 @@ impl ProjectDataRelationshipsTopFolders {
         }
     }
 }
-crate::runtime::contract::setters!(ProjectDataRelationshipsTopFolders {
+::aps_auth_runtime::contract::setters!(ProjectDataRelationshipsTopFolders {
     with_links(links, "links"): JsonApiLinksRelated,
 });
 /// An object that reporesents a top-level folder.
@@ -490,7 +490,7 @@ pub struct TopFolders {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TopFolderData>>,
 }
-crate::runtime::contract::object!(TopFolders {
+::aps_auth_runtime::contract::object!(TopFolders {
     required(jsonapi, "jsonapi"),
     required(links, "links"),
     optional(data, "data"),
@@ -509,7 +509,7 @@ impl TopFolders {
         }
     }
 }
-crate::runtime::contract::setters!(TopFolders {
+::aps_auth_runtime::contract::setters!(TopFolders {
     with_data(data, "data"): Vec<TopFolderData>,
 });
 /// An object that represents a folder.
@@ -526,7 +526,7 @@ pub struct Folder {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<FolderData>,
 }
-crate::runtime::contract::object!(Folder {
+::aps_auth_runtime::contract::object!(Folder {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -542,7 +542,7 @@ impl Folder {
         }
     }
 }
-crate::runtime::contract::setters!(Folder {
+::aps_auth_runtime::contract::setters!(Folder {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): FolderData,
@@ -562,7 +562,7 @@ pub struct FolderData {
     /// Contains links to resources that are directly related to this folder.
     pub relationships: FolderDataRelationships,
 }
-crate::runtime::contract::object!(FolderData {
+::aps_auth_runtime::contract::object!(FolderData {
     required(r#type, "type"),
     required(id, "id"),
     required(attributes, "attributes"),
@@ -601,7 +601,7 @@ pub struct FolderDataRelationships {
     /// The `contents` property.
     pub contents: JsonApiRelationshipsLinksInternal,
 }
-crate::runtime::contract::object!(FolderDataRelationships {
+::aps_auth_runtime::contract::object!(FolderDataRelationships {
     required(parent, "parent"),
     required(refs, "refs"),
     required(links, "links"),
@@ -639,7 +639,7 @@ pub struct TopFolderData {
     /// The `relationships` property.
     pub relationships: TopFolderDataRelationships,
 }
-crate::runtime::contract::object!(TopFolderData {
+::aps_auth_runtime::contract::object!(TopFolderData {
     required(r#type, "type"),
     required(id, "id"),
     required(attributes, "attributes"),
@@ -678,7 +678,7 @@ pub struct TopFolderDataRelationships {
     /// The `contents` property.
     pub contents: JsonApiRelationshipsLinksInternal,
 }
-crate::runtime::contract::object!(TopFolderDataRelationships {
+::aps_auth_runtime::contract::object!(TopFolderDataRelationships {
     required(parent, "parent"),
     required(refs, "refs"),
     required(links, "links"),
@@ -746,7 +746,7 @@ pub struct FolderAttributesWithExtensions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<FolderExtensionWithSchemaLink>,
 }
-crate::runtime::contract::object!(FolderAttributesWithExtensions {
+::aps_auth_runtime::contract::object!(FolderAttributesWithExtensions {
     required(name, "name"),
     required(display_name, "displayName"),
     required(object_count, "objectCount"),
@@ -792,7 +792,7 @@ impl FolderAttributesWithExtensions {
         }
     }
 }
-crate::runtime::contract::setters!(FolderAttributesWithExtensions {
+::aps_auth_runtime::contract::setters!(FolderAttributesWithExtensions {
     with_last_modified_time_rollup(last_modified_time_rollup, "last_modified_time_rollup"): String,
     with_extension(extension, "extension"): FolderExtensionWithSchemaLink,
 });
@@ -841,7 +841,7 @@ pub struct TopFolderAttributesWithExtensions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<TopFolderExtensionWithSchemaLink>,
 }
-crate::runtime::contract::object!(TopFolderAttributesWithExtensions {
+::aps_auth_runtime::contract::object!(TopFolderAttributesWithExtensions {
     required(name, "name"),
     required(display_name, "displayName"),
     required(object_count, "objectCount"),
@@ -887,7 +887,7 @@ impl TopFolderAttributesWithExtensions {
         }
     }
 }
-crate::runtime::contract::setters!(TopFolderAttributesWithExtensions {
+::aps_auth_runtime::contract::setters!(TopFolderAttributesWithExtensions {
     with_last_modified_time_rollup(last_modified_time_rollup, "last_modified_time_rollup"): String,
     with_extension(extension, "extension"): TopFolderExtensionWithSchemaLink,
 });
@@ -905,7 +905,7 @@ pub struct FolderExtensionWithSchemaLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
-crate::runtime::contract::object!(FolderExtensionWithSchemaLink {
+::aps_auth_runtime::contract::object!(FolderExtensionWithSchemaLink {
     required(r#type, "type"),
     required(version, "version"),
     required(schema, "schema"),
@@ -927,7 +927,7 @@ impl FolderExtensionWithSchemaLink {
         }
     }
 }
-crate::runtime::contract::setters!(FolderExtensionWithSchemaLink {
+::aps_auth_runtime::contract::setters!(FolderExtensionWithSchemaLink {
     with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// A container of additional properties that extends the default properties of this resource.
@@ -944,7 +944,7 @@ pub struct TopFolderExtensionWithSchemaLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
-crate::runtime::contract::object!(TopFolderExtensionWithSchemaLink {
+::aps_auth_runtime::contract::object!(TopFolderExtensionWithSchemaLink {
     required(r#type, "type"),
     required(version, "version"),
     required(schema, "schema"),
@@ -966,7 +966,7 @@ impl TopFolderExtensionWithSchemaLink {
         }
     }
 }
-crate::runtime::contract::setters!(TopFolderExtensionWithSchemaLink {
+::aps_auth_runtime::contract::setters!(TopFolderExtensionWithSchemaLink {
     with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// Successful retrieval of the folder contents collection associated with a specific folder.
@@ -984,7 +984,7 @@ pub struct FolderContents {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<VersionData>>,
 }
-crate::runtime::contract::object!(FolderContents {
+::aps_auth_runtime::contract::object!(FolderContents {
     required(jsonapi, "jsonapi"),
     required(links, "links"),
     optional(data, "data"),
@@ -1005,7 +1005,7 @@ impl FolderContents {
         }
     }
 }
-crate::runtime::contract::setters!(FolderContents {
+::aps_auth_runtime::contract::setters!(FolderContents {
     with_data(data, "data"): Vec<FolderContentsDataItem>,
     with_included(included, "included"): Vec<VersionData>,
 });
@@ -1026,7 +1026,7 @@ pub struct FolderContentsLinks {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<JsonApiLink>,
 }
-crate::runtime::contract::object!(FolderContentsLinks {
+::aps_auth_runtime::contract::object!(FolderContentsLinks {
     required(self_, "self"),
     optional(first, "first"),
     optional(prev, "prev"),
@@ -1044,7 +1044,7 @@ impl FolderContentsLinks {
         }
     }
 }
-crate::runtime::contract::setters!(FolderContentsLinks {
+::aps_auth_runtime::contract::setters!(FolderContentsLinks {
     with_first(first, "first"): JsonApiLink,
     with_prev(prev, "prev"): JsonApiLink,
     with_next(next, "next"): JsonApiLink,
@@ -1062,7 +1062,7 @@ pub enum FolderContentsDataItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(FolderContentsDataItem, tag = "type" {
+::aps_auth_runtime::contract::one_of!(FolderContentsDataItem, tag = "type" {
     FolderData = "folders",
     ItemData = "items",
 });
@@ -1075,7 +1075,7 @@ pub struct ModifyFolderPayload {
     /// The data that describes what must be modified.
     pub data: ModifyFolderPayloadData,
 }
-crate::runtime::contract::object!(ModifyFolderPayload {
+::aps_auth_runtime::contract::object!(ModifyFolderPayload {
     required(jsonapi, "jsonapi"),
     required(data, "data"),
 });
@@ -1111,7 +1111,7 @@ pub struct ModifyFolderPayloadData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ModifyFolderPayloadDataRelationships>,
 }
-crate::runtime::contract::object!(ModifyFolderPayloadData {
+::aps_auth_runtime::contract::object!(ModifyFolderPayloadData {
     required(r#type, "type"),
     required(id, "id"),
     optional(attributes, "attributes"),
@@ -1129,7 +1129,7 @@ impl ModifyFolderPayloadData {
         }
     }
 }
-crate::runtime::contract::setters!(ModifyFolderPayloadData {
+::aps_auth_runtime::contract::setters!(ModifyFolderPayloadData {
     with_attributes(attributes, "attributes"): ModifyFolderPayloadDataAttributes,
     with_relationships(relationships, "relationships"): ModifyFolderPayloadDataRelationships,
 });
@@ -1150,7 +1150,7 @@ pub struct ModifyFolderPayloadDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden: Option<bool>,
 }
-crate::runtime::contract::object!(ModifyFolderPayloadDataAttributes {
+::aps_auth_runtime::contract::object!(ModifyFolderPayloadDataAttributes {
     optional(name, "name"),
     optional(hidden, "hidden"),
 });
@@ -1164,7 +1164,7 @@ impl ModifyFolderPayloadDataAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ModifyFolderPayloadDataAttributes {
+::aps_auth_runtime::contract::setters!(ModifyFolderPayloadDataAttributes {
     with_name(name, "name"): String,
     with_hidden(hidden, "hidden"): bool,
 });
@@ -1176,7 +1176,7 @@ pub struct ModifyFolderPayloadDataRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<ModifyFolderPayloadDataRelationshipsParent>,
 }
-crate::runtime::contract::object!(ModifyFolderPayloadDataRelationships {
+::aps_auth_runtime::contract::object!(ModifyFolderPayloadDataRelationships {
     optional(parent, "parent"),
 });
 impl ModifyFolderPayloadDataRelationships {
@@ -1188,7 +1188,7 @@ impl ModifyFolderPayloadDataRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(ModifyFolderPayloadDataRelationships {
+::aps_auth_runtime::contract::setters!(ModifyFolderPayloadDataRelationships {
     with_parent(parent, "parent"): ModifyFolderPayloadDataRelationshipsParent,
 });
 /// Information about the parent folder of this folder.
@@ -1198,7 +1198,7 @@ pub struct ModifyFolderPayloadDataRelationshipsParent {
     /// A container for the data that defines the parent of this folder.
     pub data: ModifyFolderPayloadDataRelationshipsParentData,
 }
-crate::runtime::contract::object!(ModifyFolderPayloadDataRelationshipsParent {
+::aps_auth_runtime::contract::object!(ModifyFolderPayloadDataRelationshipsParent {
     required(data, "data"),
 });
 impl ModifyFolderPayloadDataRelationshipsParent {
@@ -1219,7 +1219,7 @@ pub struct ModifyFolderPayloadDataRelationshipsParentData {
     /// The URN of the parent folder to which you want to move a folder to.
     pub id: String,
 }
-crate::runtime::contract::object!(ModifyFolderPayloadDataRelationshipsParentData {
+::aps_auth_runtime::contract::object!(ModifyFolderPayloadDataRelationshipsParentData {
     required(r#type, "type"),
     required(id, "id"),
 });
@@ -1248,7 +1248,7 @@ pub struct Search {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<ItemData>>,
 }
-crate::runtime::contract::object!(Search {
+::aps_auth_runtime::contract::object!(Search {
     required(jsonapi, "jsonapi"),
     optional(links, "links"),
     required(data, "data"),
@@ -1269,7 +1269,7 @@ impl Search {
         }
     }
 }
-crate::runtime::contract::setters!(Search {
+::aps_auth_runtime::contract::setters!(Search {
     with_links(links, "links"): PaginationInfo,
     with_included(included, "included"): Vec<ItemData>,
 });
@@ -1287,7 +1287,7 @@ pub struct FolderRefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<FolderRefsDataItem>>,
 }
-crate::runtime::contract::object!(FolderRefs {
+::aps_auth_runtime::contract::object!(FolderRefs {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -1303,7 +1303,7 @@ impl FolderRefs {
         }
     }
 }
-crate::runtime::contract::setters!(FolderRefs {
+::aps_auth_runtime::contract::setters!(FolderRefs {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): Vec<FolderRefsDataItem>,
@@ -1323,7 +1323,7 @@ pub enum FolderRefsDataItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(FolderRefsDataItem, tag = "type" {
+::aps_auth_runtime::contract::one_of!(FolderRefsDataItem, tag = "type" {
     FolderData = "folders",
     ItemData = "items",
     VersionData = "versions",
@@ -1354,7 +1354,7 @@ pub struct MetaRefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<BaseAttributesExtensionObjectWithSchemaLink>,
 }
-crate::runtime::contract::object!(MetaRefs {
+::aps_auth_runtime::contract::object!(MetaRefs {
     optional(ref_type, "refType"),
     optional(direction, "direction"),
     optional(from_id, "fromId"),
@@ -1378,7 +1378,7 @@ impl MetaRefs {
         }
     }
 }
-crate::runtime::contract::setters!(MetaRefs {
+::aps_auth_runtime::contract::setters!(MetaRefs {
     with_ref_type(ref_type, "ref_type"): TypeRef,
     with_direction(direction, "direction"): MetarefsDirection,
     with_from_id(from_id, "from_id"): String,
@@ -1396,7 +1396,7 @@ pub struct RelationshipRefsPayload {
     /// A container for the data that describes the custom relationship.
     pub data: RelationshipRefsPayloadData,
 }
-crate::runtime::contract::object!(RelationshipRefsPayload {
+::aps_auth_runtime::contract::object!(RelationshipRefsPayload {
     required(jsonapi, "jsonapi"),
     required(data, "data"),
 });
@@ -1424,7 +1424,7 @@ pub struct RelationshipRefsPayloadData {
     /// The meta-information about this resource.
     pub meta: RelationshipRefsPayloadDataMeta,
 }
-crate::runtime::contract::object!(RelationshipRefsPayloadData {
+::aps_auth_runtime::contract::object!(RelationshipRefsPayloadData {
     required(r#type, "type"),
     required(id, "id"),
     required(meta, "meta"),
@@ -1451,7 +1451,7 @@ pub struct RelationshipRefsPayloadDataMeta {
     /// The `extension` property.
     pub extension: BaseAttributesExtensionObjectWithoutSchemaLink,
 }
-crate::runtime::contract::object!(RelationshipRefsPayloadDataMeta {
+::aps_auth_runtime::contract::object!(RelationshipRefsPayloadDataMeta {
     required(extension, "extension"),
 });
 impl RelationshipRefsPayloadDataMeta {
@@ -1479,7 +1479,7 @@ pub struct RelationshipLinks {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RelationshipLinksDataItem>>,
 }
-crate::runtime::contract::object!(RelationshipLinks {
+::aps_auth_runtime::contract::object!(RelationshipLinks {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -1495,7 +1495,7 @@ impl RelationshipLinks {
         }
     }
 }
-crate::runtime::contract::setters!(RelationshipLinks {
+::aps_auth_runtime::contract::setters!(RelationshipLinks {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): Vec<RelationshipLinksDataItem>,
@@ -1514,7 +1514,7 @@ pub struct RelationshipLinksDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<RelationshipLinksDataItemMeta>,
 }
-crate::runtime::contract::object!(RelationshipLinksDataItem {
+::aps_auth_runtime::contract::object!(RelationshipLinksDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(meta, "meta"),
@@ -1530,7 +1530,7 @@ impl RelationshipLinksDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(RelationshipLinksDataItem {
+::aps_auth_runtime::contract::setters!(RelationshipLinksDataItem {
     with_type(r#type, "type"): TypeLink,
     with_id(id, "id"): String,
     with_meta(meta, "meta"): RelationshipLinksDataItemMeta,
@@ -1552,7 +1552,7 @@ pub struct RelationshipLinksDataItemMeta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<BaseAttributesExtensionObjectWithSchemaLink>,
 }
-crate::runtime::contract::object!(RelationshipLinksDataItemMeta {
+::aps_auth_runtime::contract::object!(RelationshipLinksDataItemMeta {
     optional(link, "link"),
     optional(data, "data"),
     optional(mime_type, "mimeType"),
@@ -1570,7 +1570,7 @@ impl RelationshipLinksDataItemMeta {
         }
     }
 }
-crate::runtime::contract::setters!(RelationshipLinksDataItemMeta {
+::aps_auth_runtime::contract::setters!(RelationshipLinksDataItemMeta {
     with_link(link, "link"): JsonApiLink,
     with_data(data, "data"): RelationshipLinksDataItemMetaData,
     with_mime_type(mime_type, "mime_type"): String,
@@ -1587,7 +1587,7 @@ pub struct RelationshipLinksDataItemMetaData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(RelationshipLinksDataItemMetaData {
+::aps_auth_runtime::contract::object!(RelationshipLinksDataItemMetaData {
     optional(r#type, "type"),
     optional(id, "id"),
 });
@@ -1601,7 +1601,7 @@ impl RelationshipLinksDataItemMetaData {
         }
     }
 }
-crate::runtime::contract::setters!(RelationshipLinksDataItemMetaData {
+::aps_auth_runtime::contract::setters!(RelationshipLinksDataItemMetaData {
     with_type(r#type, "type"): String,
     with_id(id, "id"): String,
 });
@@ -1622,7 +1622,7 @@ pub struct Item {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<VersionData>>,
 }
-crate::runtime::contract::object!(Item {
+::aps_auth_runtime::contract::object!(Item {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -1640,7 +1640,7 @@ impl Item {
         }
     }
 }
-crate::runtime::contract::setters!(Item {
+::aps_auth_runtime::contract::setters!(Item {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): ItemData,
@@ -1661,7 +1661,7 @@ pub struct ItemData {
     /// The `links` property.
     pub links: JsonApiLinksSelfAndWebView,
 }
-crate::runtime::contract::object!(ItemData {
+::aps_auth_runtime::contract::object!(ItemData {
     required(r#type, "type"),
     required(id, "id"),
     required(attributes, "attributes"),
@@ -1702,7 +1702,7 @@ pub struct ItemDataRelationships {
     /// The `links` property.
     pub links: JsonApiRelationshipsLinksLinks,
 }
-crate::runtime::contract::object!(ItemDataRelationships {
+::aps_auth_runtime::contract::object!(ItemDataRelationships {
     required(parent, "parent"),
     required(tip, "tip"),
     required(versions, "versions"),
@@ -1787,7 +1787,7 @@ pub struct ItemAttributes {
     #[serde(rename = "pathInProject", skip_serializing_if = "Option::is_none")]
     pub path_in_project: Option<String>,
 }
-crate::runtime::contract::object!(ItemAttributes {
+::aps_auth_runtime::contract::object!(ItemAttributes {
     required(display_name, "displayName"),
     required(create_time, "createTime"),
     required(create_user_id, "createUserId"),
@@ -1835,7 +1835,7 @@ impl ItemAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ItemAttributes {
+::aps_auth_runtime::contract::setters!(ItemAttributes {
     with_hidden(hidden, "hidden"): bool,
     with_reserved(reserved, "reserved"): bool,
     with_reserved_time(reserved_time, "reserved_time"): String,
@@ -1852,7 +1852,7 @@ pub struct ModifyItemPayload {
     /// The data that describes what must be modified.
     pub data: ModifyItemPayloadData,
 }
-crate::runtime::contract::object!(ModifyItemPayload {
+::aps_auth_runtime::contract::object!(ModifyItemPayload {
     required(jsonapi, "jsonapi"),
     required(data, "data"),
 });
@@ -1881,7 +1881,7 @@ pub struct ModifyItemPayloadData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ModifyItemPayloadDataAttributes>,
 }
-crate::runtime::contract::object!(ModifyItemPayloadData {
+::aps_auth_runtime::contract::object!(ModifyItemPayloadData {
     required(r#type, "type"),
     required(id, "id"),
     optional(attributes, "attributes"),
@@ -1897,7 +1897,7 @@ impl ModifyItemPayloadData {
         }
     }
 }
-crate::runtime::contract::setters!(ModifyItemPayloadData {
+::aps_auth_runtime::contract::setters!(ModifyItemPayloadData {
     with_attributes(attributes, "attributes"): ModifyItemPayloadDataAttributes,
 });
 /// A container of the attributes to be updated.
@@ -1910,7 +1910,7 @@ pub struct ModifyItemPayloadDataAttributes {
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
-crate::runtime::contract::object!(ModifyItemPayloadDataAttributes {
+::aps_auth_runtime::contract::object!(ModifyItemPayloadDataAttributes {
     optional(display_name, "displayName"),
 });
 impl ModifyItemPayloadDataAttributes {
@@ -1922,7 +1922,7 @@ impl ModifyItemPayloadDataAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ModifyItemPayloadDataAttributes {
+::aps_auth_runtime::contract::setters!(ModifyItemPayloadDataAttributes {
     with_display_name(display_name, "display_name"): String,
 });
 /// An object that represents the tip version of an item.
@@ -1939,7 +1939,7 @@ pub struct ItemTip {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VersionData>,
 }
-crate::runtime::contract::object!(ItemTip {
+::aps_auth_runtime::contract::object!(ItemTip {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -1955,7 +1955,7 @@ impl ItemTip {
         }
     }
 }
-crate::runtime::contract::setters!(ItemTip {
+::aps_auth_runtime::contract::setters!(ItemTip {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLink,
     with_data(data, "data"): VersionData,
@@ -1971,7 +1971,7 @@ pub struct Refs {
     /// An array of objects, where each object represents a referenced resource (folder, item, or version).
     pub data: Vec<RefsDataItem>,
 }
-crate::runtime::contract::object!(Refs {
+::aps_auth_runtime::contract::object!(Refs {
     required(jsonapi, "jsonapi"),
     required(links, "links"),
     required(data, "data"),
@@ -2006,7 +2006,7 @@ pub enum RefsDataItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(RefsDataItem, tag = "type" {
+::aps_auth_runtime::contract::one_of!(RefsDataItem, tag = "type" {
     FolderData = "folders",
     ItemData = "items",
     VersionData = "versions",
@@ -2028,7 +2028,7 @@ pub struct RelationshipRefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<RelationshipRefsIncludedItem>>,
 }
-crate::runtime::contract::object!(RelationshipRefs {
+::aps_auth_runtime::contract::object!(RelationshipRefs {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -2046,7 +2046,7 @@ impl RelationshipRefs {
         }
     }
 }
-crate::runtime::contract::setters!(RelationshipRefs {
+::aps_auth_runtime::contract::setters!(RelationshipRefs {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): RelationshipRefsLinks,
     with_data(data, "data"): Vec<RelationshipRefsDataItem>,
@@ -2063,7 +2063,7 @@ pub enum RelationshipRefsLinks {
     /// A value that matches none of the alternatives, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(RelationshipRefsLinks {
+::aps_auth_runtime::contract::one_of!(RelationshipRefsLinks {
     JsonApiLinksSelf,
     JsonApiLinksRelated,
 });
@@ -2081,7 +2081,7 @@ pub struct RelationshipRefsDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaRefs>,
 }
-crate::runtime::contract::object!(RelationshipRefsDataItem {
+::aps_auth_runtime::contract::object!(RelationshipRefsDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(meta, "meta"),
@@ -2097,7 +2097,7 @@ impl RelationshipRefsDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(RelationshipRefsDataItem {
+::aps_auth_runtime::contract::setters!(RelationshipRefsDataItem {
     with_type(r#type, "type"): TypeEntity,
     with_id(id, "id"): String,
     with_meta(meta, "meta"): MetaRefs,
@@ -2117,7 +2117,7 @@ pub enum RelationshipRefsIncludedItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(RelationshipRefsIncludedItem, tag = "type" {
+::aps_auth_runtime::contract::one_of!(RelationshipRefsIncludedItem, tag = "type" {
     FolderData = "folders",
     ItemData = "items",
     VersionData = "versions",
@@ -2136,7 +2136,7 @@ pub struct Versions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<VersionData>>,
 }
-crate::runtime::contract::object!(Versions {
+::aps_auth_runtime::contract::object!(Versions {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -2152,7 +2152,7 @@ impl Versions {
         }
     }
 }
-crate::runtime::contract::setters!(Versions {
+::aps_auth_runtime::contract::setters!(Versions {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): PaginationInfo,
     with_data(data, "data"): Vec<VersionData>,
@@ -2171,7 +2171,7 @@ pub struct Version {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VersionData>,
 }
-crate::runtime::contract::object!(Version {
+::aps_auth_runtime::contract::object!(Version {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -2187,7 +2187,7 @@ impl Version {
         }
     }
 }
-crate::runtime::contract::setters!(Version {
+::aps_auth_runtime::contract::setters!(Version {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): VersionData,
@@ -2208,7 +2208,7 @@ pub struct VersionData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelfAndWebView>,
 }
-crate::runtime::contract::object!(VersionData {
+::aps_auth_runtime::contract::object!(VersionData {
     required(r#type, "type"),
     required(id, "id"),
     required(attributes, "attributes"),
@@ -2233,7 +2233,7 @@ impl VersionData {
         }
     }
 }
-crate::runtime::contract::setters!(VersionData {
+::aps_auth_runtime::contract::setters!(VersionData {
     with_links(links, "links"): JsonApiLinksSelfAndWebView,
 });
 /// Contains information on other resources related to this resource.
@@ -2259,7 +2259,7 @@ pub struct VersionDataRelationships {
     #[serde(rename = "downloadFormats", skip_serializing_if = "Option::is_none")]
     pub download_formats: Option<VersionDataRelationshipsDownloadFormats>,
 }
-crate::runtime::contract::object!(VersionDataRelationships {
+::aps_auth_runtime::contract::object!(VersionDataRelationships {
     required(item, "item"),
     required(refs, "refs"),
     required(links, "links"),
@@ -2287,7 +2287,7 @@ impl VersionDataRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(VersionDataRelationships {
+::aps_auth_runtime::contract::setters!(VersionDataRelationships {
     with_storage(storage, "storage"): VersionDataRelationshipsStorage,
     with_derivatives(derivatives, "derivatives"): VersionDataRelationshipsDerivatives,
     with_thumbnails(thumbnails, "thumbnails"): VersionDataRelationshipsThumbnails,
@@ -2304,7 +2304,7 @@ pub struct VersionDataRelationshipsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(VersionDataRelationshipsItem {
+::aps_auth_runtime::contract::object!(VersionDataRelationshipsItem {
     optional(links, "links"),
     optional(data, "data"),
 });
@@ -2318,7 +2318,7 @@ impl VersionDataRelationshipsItem {
         }
     }
 }
-crate::runtime::contract::setters!(VersionDataRelationshipsItem {
+::aps_auth_runtime::contract::setters!(VersionDataRelationshipsItem {
     with_links(links, "links"): JsonApiLinksRelated,
     with_data(data, "data"): JsonApiTypeId,
 });
@@ -2333,7 +2333,7 @@ pub struct VersionDataRelationshipsStorage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<JsonApiMetaLink>,
 }
-crate::runtime::contract::object!(VersionDataRelationshipsStorage {
+::aps_auth_runtime::contract::object!(VersionDataRelationshipsStorage {
     optional(data, "data"),
     optional(meta, "meta"),
 });
@@ -2347,7 +2347,7 @@ impl VersionDataRelationshipsStorage {
         }
     }
 }
-crate::runtime::contract::setters!(VersionDataRelationshipsStorage {
+::aps_auth_runtime::contract::setters!(VersionDataRelationshipsStorage {
     with_data(data, "data"): JsonApiTypeId,
     with_meta(meta, "meta"): JsonApiMetaLink,
 });
@@ -2362,7 +2362,7 @@ pub struct VersionDataRelationshipsDerivatives {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<JsonApiMetaLink>,
 }
-crate::runtime::contract::object!(VersionDataRelationshipsDerivatives {
+::aps_auth_runtime::contract::object!(VersionDataRelationshipsDerivatives {
     optional(data, "data"),
     optional(meta, "meta"),
 });
@@ -2376,7 +2376,7 @@ impl VersionDataRelationshipsDerivatives {
         }
     }
 }
-crate::runtime::contract::setters!(VersionDataRelationshipsDerivatives {
+::aps_auth_runtime::contract::setters!(VersionDataRelationshipsDerivatives {
     with_data(data, "data"): JsonApiTypeId,
     with_meta(meta, "meta"): JsonApiMetaLink,
 });
@@ -2391,7 +2391,7 @@ pub struct VersionDataRelationshipsThumbnails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<JsonApiMetaLink>,
 }
-crate::runtime::contract::object!(VersionDataRelationshipsThumbnails {
+::aps_auth_runtime::contract::object!(VersionDataRelationshipsThumbnails {
     optional(data, "data"),
     optional(meta, "meta"),
 });
@@ -2405,7 +2405,7 @@ impl VersionDataRelationshipsThumbnails {
         }
     }
 }
-crate::runtime::contract::setters!(VersionDataRelationshipsThumbnails {
+::aps_auth_runtime::contract::setters!(VersionDataRelationshipsThumbnails {
     with_data(data, "data"): JsonApiTypeId,
     with_meta(meta, "meta"): JsonApiMetaLink,
 });
@@ -2417,7 +2417,7 @@ pub struct VersionDataRelationshipsDownloadFormats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksRelated>,
 }
-crate::runtime::contract::object!(VersionDataRelationshipsDownloadFormats {
+::aps_auth_runtime::contract::object!(VersionDataRelationshipsDownloadFormats {
     optional(links, "links"),
 });
 impl VersionDataRelationshipsDownloadFormats {
@@ -2429,7 +2429,7 @@ impl VersionDataRelationshipsDownloadFormats {
         }
     }
 }
-crate::runtime::contract::setters!(VersionDataRelationshipsDownloadFormats {
+::aps_auth_runtime::contract::setters!(VersionDataRelationshipsDownloadFormats {
     with_links(links, "links"): JsonApiLinksRelated,
 });
 /// The properties of a version.
@@ -2482,7 +2482,7 @@ pub struct VersionAttributes {
     /// The `extension` property.
     pub extension: VersionExtensionWithSchemaLink,
 }
-crate::runtime::contract::object!(VersionAttributes {
+::aps_auth_runtime::contract::object!(VersionAttributes {
     required(name, "name"),
     required(display_name, "displayName"),
     optional(mime_type, "mimeType"),
@@ -2530,7 +2530,7 @@ impl VersionAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(VersionAttributes {
+::aps_auth_runtime::contract::setters!(VersionAttributes {
     with_mime_type(mime_type, "mime_type"): String,
     with_file_type(file_type, "file_type"): String,
     with_storage_size(storage_size, "storage_size"): i64,
@@ -2544,7 +2544,7 @@ pub struct ModifyVersionPayload {
     /// Contains the information to update
     pub data: ModifyVersionPayloadData,
 }
-crate::runtime::contract::object!(ModifyVersionPayload {
+::aps_auth_runtime::contract::object!(ModifyVersionPayload {
     required(jsonapi, "jsonapi"),
     required(data, "data"),
 });
@@ -2573,7 +2573,7 @@ pub struct ModifyVersionPayloadData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ModifyVersionPayloadDataAttributes>,
 }
-crate::runtime::contract::object!(ModifyVersionPayloadData {
+::aps_auth_runtime::contract::object!(ModifyVersionPayloadData {
     required(r#type, "type"),
     required(id, "id"),
     optional(attributes, "attributes"),
@@ -2589,7 +2589,7 @@ impl ModifyVersionPayloadData {
         }
     }
 }
-crate::runtime::contract::setters!(ModifyVersionPayloadData {
+::aps_auth_runtime::contract::setters!(ModifyVersionPayloadData {
     with_attributes(attributes, "attributes"): ModifyVersionPayloadDataAttributes,
 });
 /// Contains the properties to update
@@ -2602,7 +2602,7 @@ pub struct ModifyVersionPayloadDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-crate::runtime::contract::object!(ModifyVersionPayloadDataAttributes {
+::aps_auth_runtime::contract::object!(ModifyVersionPayloadDataAttributes {
     optional(name, "name"),
 });
 impl ModifyVersionPayloadDataAttributes {
@@ -2614,7 +2614,7 @@ impl ModifyVersionPayloadDataAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ModifyVersionPayloadDataAttributes {
+::aps_auth_runtime::contract::setters!(ModifyVersionPayloadDataAttributes {
     with_name(name, "name"): String,
 });
 /// An object representing a placeholder (storage location) for data.
@@ -2626,7 +2626,7 @@ pub struct StoragePayload {
     /// A container of data describing a storage location.
     pub data: StoragePayloadData,
 }
-crate::runtime::contract::object!(StoragePayload {
+::aps_auth_runtime::contract::object!(StoragePayload {
     required(jsonapi, "jsonapi"),
     required(data, "data"),
 });
@@ -2654,7 +2654,7 @@ pub struct StoragePayloadData {
     /// Contains information on other resources related to this resource.
     pub relationships: StoragePayloadDataRelationships,
 }
-crate::runtime::contract::object!(StoragePayloadData {
+::aps_auth_runtime::contract::object!(StoragePayloadData {
     required(r#type, "type"),
     required(attributes, "attributes"),
     required(relationships, "relationships"),
@@ -2681,7 +2681,7 @@ pub struct StoragePayloadDataAttributes {
     /// A human friendly name to identify the resource.
     pub name: String,
 }
-crate::runtime::contract::object!(StoragePayloadDataAttributes {
+::aps_auth_runtime::contract::object!(StoragePayloadDataAttributes {
     required(name, "name"),
 });
 impl StoragePayloadDataAttributes {
@@ -2700,7 +2700,7 @@ pub struct StoragePayloadDataRelationships {
     /// Information about the target object.
     pub target: StoragePayloadDataRelationshipsTarget,
 }
-crate::runtime::contract::object!(StoragePayloadDataRelationships {
+::aps_auth_runtime::contract::object!(StoragePayloadDataRelationships {
     required(target, "target"),
 });
 impl StoragePayloadDataRelationships {
@@ -2719,7 +2719,7 @@ pub struct StoragePayloadDataRelationshipsTarget {
     /// Contains information about the resources related to the item or version the storage location will contain.
     pub data: StoragePayloadDataRelationshipsTargetData,
 }
-crate::runtime::contract::object!(StoragePayloadDataRelationshipsTarget {
+::aps_auth_runtime::contract::object!(StoragePayloadDataRelationshipsTarget {
     required(data, "data"),
 });
 impl StoragePayloadDataRelationshipsTarget {
@@ -2740,7 +2740,7 @@ pub struct StoragePayloadDataRelationshipsTargetData {
     /// The ID to uniquely identify the resource.
     pub id: String,
 }
-crate::runtime::contract::object!(StoragePayloadDataRelationshipsTargetData {
+::aps_auth_runtime::contract::object!(StoragePayloadDataRelationshipsTargetData {
     required(r#type, "type"),
     required(id, "id"),
 });
@@ -2771,7 +2771,7 @@ pub struct Storage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<StorageData>,
 }
-crate::runtime::contract::object!(Storage {
+::aps_auth_runtime::contract::object!(Storage {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -2787,7 +2787,7 @@ impl Storage {
         }
     }
 }
-crate::runtime::contract::setters!(Storage {
+::aps_auth_runtime::contract::setters!(Storage {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): StorageData,
@@ -2806,7 +2806,7 @@ pub struct StorageData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<StorageDataRelationships>,
 }
-crate::runtime::contract::object!(StorageData {
+::aps_auth_runtime::contract::object!(StorageData {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(relationships, "relationships"),
@@ -2822,7 +2822,7 @@ impl StorageData {
         }
     }
 }
-crate::runtime::contract::setters!(StorageData {
+::aps_auth_runtime::contract::setters!(StorageData {
     with_type(r#type, "type"): TypeObject,
     with_id(id, "id"): String,
     with_relationships(relationships, "relationships"): StorageDataRelationships,
@@ -2835,7 +2835,7 @@ pub struct StorageDataRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<StorageDataRelationshipsTarget>,
 }
-crate::runtime::contract::object!(StorageDataRelationships {
+::aps_auth_runtime::contract::object!(StorageDataRelationships {
     optional(target, "target"),
 });
 impl StorageDataRelationships {
@@ -2847,7 +2847,7 @@ impl StorageDataRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(StorageDataRelationships {
+::aps_auth_runtime::contract::setters!(StorageDataRelationships {
     with_target(target, "target"): StorageDataRelationshipsTarget,
 });
 /// Information about the target object.
@@ -2861,7 +2861,7 @@ pub struct StorageDataRelationshipsTarget {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<StorageDataRelationshipsTargetData>,
 }
-crate::runtime::contract::object!(StorageDataRelationshipsTarget {
+::aps_auth_runtime::contract::object!(StorageDataRelationshipsTarget {
     optional(links, "links"),
     optional(data, "data"),
 });
@@ -2875,7 +2875,7 @@ impl StorageDataRelationshipsTarget {
         }
     }
 }
-crate::runtime::contract::setters!(StorageDataRelationshipsTarget {
+::aps_auth_runtime::contract::setters!(StorageDataRelationshipsTarget {
     with_links(links, "links"): JsonApiLinksRelated,
     with_data(data, "data"): StorageDataRelationshipsTargetData,
 });
@@ -2890,7 +2890,7 @@ pub struct StorageDataRelationshipsTargetData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(StorageDataRelationshipsTargetData {
+::aps_auth_runtime::contract::object!(StorageDataRelationshipsTargetData {
     optional(r#type, "type"),
     optional(id, "id"),
 });
@@ -2904,7 +2904,7 @@ impl StorageDataRelationshipsTargetData {
         }
     }
 }
-crate::runtime::contract::setters!(StorageDataRelationshipsTargetData {
+::aps_auth_runtime::contract::setters!(StorageDataRelationshipsTargetData {
     with_type(r#type, "type"): TypeFolder,
     with_id(id, "id"): String,
 });
@@ -2917,7 +2917,7 @@ pub struct FolderPayload {
     /// The data that describes the folder to be created.
     pub data: FolderPayloadData,
 }
-crate::runtime::contract::object!(FolderPayload {
+::aps_auth_runtime::contract::object!(FolderPayload {
     required(jsonapi, "jsonapi"),
     required(data, "data"),
 });
@@ -2945,7 +2945,7 @@ pub struct FolderPayloadData {
     /// A container of links to resources that are related to the folder to be created.
     pub relationships: FolderPayloadDataRelationships,
 }
-crate::runtime::contract::object!(FolderPayloadData {
+::aps_auth_runtime::contract::object!(FolderPayloadData {
     required(r#type, "type"),
     required(attributes, "attributes"),
     required(relationships, "relationships"),
@@ -2978,7 +2978,7 @@ pub struct FolderPayloadDataAttributes {
     /// A container of additional properties that extends the default properties of this resource.
     pub extension: FolderPayloadDataAttributesExtension,
 }
-crate::runtime::contract::object!(FolderPayloadDataAttributes {
+::aps_auth_runtime::contract::object!(FolderPayloadDataAttributes {
     required(name, "name"),
     required(extension, "extension"),
 });
@@ -3013,7 +3013,7 @@ pub struct FolderPayloadDataAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
-crate::runtime::contract::object!(FolderPayloadDataAttributesExtension {
+::aps_auth_runtime::contract::object!(FolderPayloadDataAttributesExtension {
     required(r#type, "type"),
     required(version, "version"),
     optional(data, "data"),
@@ -3029,7 +3029,7 @@ impl FolderPayloadDataAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(FolderPayloadDataAttributesExtension {
+::aps_auth_runtime::contract::setters!(FolderPayloadDataAttributesExtension {
     with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// A container of links to resources that are related to the folder to be created.
@@ -3039,7 +3039,7 @@ pub struct FolderPayloadDataRelationships {
     /// Information about the parent of the new folder in the folder hierarchy.
     pub parent: FolderPayloadDataRelationshipsParent,
 }
-crate::runtime::contract::object!(FolderPayloadDataRelationships {
+::aps_auth_runtime::contract::object!(FolderPayloadDataRelationships {
     required(parent, "parent"),
 });
 impl FolderPayloadDataRelationships {
@@ -3058,7 +3058,7 @@ pub struct FolderPayloadDataRelationshipsParent {
     /// The data about the parent of the folder to be created.
     pub data: FolderPayloadDataRelationshipsParentData,
 }
-crate::runtime::contract::object!(FolderPayloadDataRelationshipsParent {
+::aps_auth_runtime::contract::object!(FolderPayloadDataRelationshipsParent {
     required(data, "data"),
 });
 impl FolderPayloadDataRelationshipsParent {
@@ -3084,7 +3084,7 @@ pub struct FolderPayloadDataRelationshipsParentData {
     /// notifications sent when files are added to a folder.
     pub id: String,
 }
-crate::runtime::contract::object!(FolderPayloadDataRelationshipsParentData {
+::aps_auth_runtime::contract::object!(FolderPayloadDataRelationshipsParentData {
     required(r#type, "type"),
     required(id, "id"),
 });
@@ -3112,7 +3112,7 @@ pub struct ItemPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaForWebhooks>,
 }
-crate::runtime::contract::object!(ItemPayload {
+::aps_auth_runtime::contract::object!(ItemPayload {
     required(jsonapi, "jsonapi"),
     required(data, "data"),
     required(included, "included"),
@@ -3134,7 +3134,7 @@ impl ItemPayload {
         }
     }
 }
-crate::runtime::contract::setters!(ItemPayload {
+::aps_auth_runtime::contract::setters!(ItemPayload {
     with_meta(meta, "meta"): MetaForWebhooks,
 });
 /// The data that describes the item to be created.
@@ -3148,7 +3148,7 @@ pub struct ItemPayloadData {
     /// A container of links to resources that are related to the item to be created.
     pub relationships: ItemPayloadDataRelationships,
 }
-crate::runtime::contract::object!(ItemPayloadData {
+::aps_auth_runtime::contract::object!(ItemPayloadData {
     required(r#type, "type"),
     required(attributes, "attributes"),
     required(relationships, "relationships"),
@@ -3180,7 +3180,7 @@ pub struct ItemPayloadDataAttributes {
     /// The Type ID of the schema that defines the structure of the ``extension.data`` object
     pub extension: ItemPayloadDataAttributesExtension,
 }
-crate::runtime::contract::object!(ItemPayloadDataAttributes {
+::aps_auth_runtime::contract::object!(ItemPayloadDataAttributes {
     optional(display_name, "displayName"),
     required(extension, "extension"),
 });
@@ -3194,7 +3194,7 @@ impl ItemPayloadDataAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ItemPayloadDataAttributes {
+::aps_auth_runtime::contract::setters!(ItemPayloadDataAttributes {
     with_display_name(display_name, "display_name"): String,
 });
 /// The Type ID of the schema that defines the structure of the ``extension.data`` object
@@ -3222,7 +3222,7 @@ pub struct ItemPayloadDataAttributesExtension {
         >,
     >,
 }
-crate::runtime::contract::object!(ItemPayloadDataAttributesExtension {
+::aps_auth_runtime::contract::object!(ItemPayloadDataAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
     optional(data, "data"),
@@ -3238,7 +3238,7 @@ impl ItemPayloadDataAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(ItemPayloadDataAttributesExtension {
+::aps_auth_runtime::contract::setters!(ItemPayloadDataAttributesExtension {
     with_type(r#type, "type"): String,
     with_version(version, "version"): String,
     with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
@@ -3252,7 +3252,7 @@ pub struct ItemPayloadDataRelationships {
     /// Information about the parent of the new item in the folder hierarchy.
     pub parent: ItemPayloadDataRelationshipsParent,
 }
-crate::runtime::contract::object!(ItemPayloadDataRelationships {
+::aps_auth_runtime::contract::object!(ItemPayloadDataRelationships {
     required(tip, "tip"),
     required(parent, "parent"),
 });
@@ -3276,7 +3276,7 @@ pub struct ItemPayloadDataRelationshipsTip {
     /// The data about the version to be created.
     pub data: ItemPayloadDataRelationshipsTipData,
 }
-crate::runtime::contract::object!(ItemPayloadDataRelationshipsTip {
+::aps_auth_runtime::contract::object!(ItemPayloadDataRelationshipsTip {
     required(data, "data"),
 });
 impl ItemPayloadDataRelationshipsTip {
@@ -3297,7 +3297,7 @@ pub struct ItemPayloadDataRelationshipsTipData {
     /// An ID to uniquely identify the version.
     pub id: String,
 }
-crate::runtime::contract::object!(ItemPayloadDataRelationshipsTipData {
+::aps_auth_runtime::contract::object!(ItemPayloadDataRelationshipsTipData {
     required(r#type, "type"),
     required(id, "id"),
 });
@@ -3318,7 +3318,7 @@ pub struct ItemPayloadDataRelationshipsParent {
     /// The data about the parent folder.
     pub data: ItemPayloadDataRelationshipsParentData,
 }
-crate::runtime::contract::object!(ItemPayloadDataRelationshipsParent {
+::aps_auth_runtime::contract::object!(ItemPayloadDataRelationshipsParent {
     required(data, "data"),
 });
 impl ItemPayloadDataRelationshipsParent {
@@ -3343,7 +3343,7 @@ pub struct ItemPayloadDataRelationshipsParentData {
     /// For information on how to find the URN, see the initial steps of the \[Download a File\](/en/docs/data/v2/tutorials/download-file/) tutorial.
     pub id: String,
 }
-crate::runtime::contract::object!(ItemPayloadDataRelationshipsParentData {
+::aps_auth_runtime::contract::object!(ItemPayloadDataRelationshipsParentData {
     required(r#type, "type"),
     required(id, "id"),
 });
@@ -3371,7 +3371,7 @@ pub struct ItemPayloadIncludedItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ItemPayloadIncludedItemRelationships>,
 }
-crate::runtime::contract::object!(ItemPayloadIncludedItem {
+::aps_auth_runtime::contract::object!(ItemPayloadIncludedItem {
     required(r#type, "type"),
     required(id, "id"),
     required(attributes, "attributes"),
@@ -3393,7 +3393,7 @@ impl ItemPayloadIncludedItem {
         }
     }
 }
-crate::runtime::contract::setters!(ItemPayloadIncludedItem {
+::aps_auth_runtime::contract::setters!(ItemPayloadIncludedItem {
     with_relationships(relationships, "relationships"): ItemPayloadIncludedItemRelationships,
 });
 /// The properties of the first version of the item to be created.
@@ -3409,7 +3409,7 @@ pub struct ItemPayloadIncludedItemAttributes {
     /// A container of additional properties that extends the default properties of this resource.
     pub extension: ItemPayloadIncludedItemAttributesExtension,
 }
-crate::runtime::contract::object!(ItemPayloadIncludedItemAttributes {
+::aps_auth_runtime::contract::object!(ItemPayloadIncludedItemAttributes {
     required(name, "name"),
     required(extension, "extension"),
 });
@@ -3453,7 +3453,7 @@ pub struct ItemPayloadIncludedItemAttributesExtension {
         >,
     >,
 }
-crate::runtime::contract::object!(ItemPayloadIncludedItemAttributesExtension {
+::aps_auth_runtime::contract::object!(ItemPayloadIncludedItemAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
     optional(data, "data"),
@@ -3469,7 +3469,7 @@ impl ItemPayloadIncludedItemAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(ItemPayloadIncludedItemAttributesExtension {
+::aps_auth_runtime::contract::setters!(ItemPayloadIncludedItemAttributesExtension {
     with_type(r#type, "type"): String,
     with_version(version, "version"): String,
     with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
@@ -3485,7 +3485,7 @@ pub struct ItemPayloadIncludedItemRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refs: Option<JsonApiRelationshipsRefs>,
 }
-crate::runtime::contract::object!(ItemPayloadIncludedItemRelationships {
+::aps_auth_runtime::contract::object!(ItemPayloadIncludedItemRelationships {
     optional(storage, "storage"),
     optional(refs, "refs"),
 });
@@ -3499,7 +3499,7 @@ impl ItemPayloadIncludedItemRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(ItemPayloadIncludedItemRelationships {
+::aps_auth_runtime::contract::setters!(ItemPayloadIncludedItemRelationships {
     with_storage(storage, "storage"): ItemPayloadIncludedItemRelationshipsStorage,
     with_refs(refs, "refs"): JsonApiRelationshipsRefs,
 });
@@ -3510,7 +3510,7 @@ pub struct ItemPayloadIncludedItemRelationshipsStorage {
     /// The data about the location of binary data.
     pub data: ItemPayloadIncludedItemRelationshipsStorageData,
 }
-crate::runtime::contract::object!(ItemPayloadIncludedItemRelationshipsStorage {
+::aps_auth_runtime::contract::object!(ItemPayloadIncludedItemRelationshipsStorage {
     required(data, "data"),
 });
 impl ItemPayloadIncludedItemRelationshipsStorage {
@@ -3533,7 +3533,7 @@ pub struct ItemPayloadIncludedItemRelationshipsStorageData {
     /// The URN indicating the location of the binary data. This is represented by the ``objectId``  returned when \[uploading the file\](/en/docs/data/v2/reference/http/buckets-:bucketKey-objects-:objectKey-PUT/).
     pub id: String,
 }
-crate::runtime::contract::object!(ItemPayloadIncludedItemRelationshipsStorageData {
+::aps_auth_runtime::contract::object!(ItemPayloadIncludedItemRelationshipsStorageData {
     required(r#type, "type"),
     required(id, "id"),
 });
@@ -3559,7 +3559,7 @@ pub struct VersionPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaForWebhooks>,
 }
-crate::runtime::contract::object!(VersionPayload {
+::aps_auth_runtime::contract::object!(VersionPayload {
     required(jsonapi, "jsonapi"),
     required(data, "data"),
     optional(meta, "meta"),
@@ -3578,7 +3578,7 @@ impl VersionPayload {
         }
     }
 }
-crate::runtime::contract::setters!(VersionPayload {
+::aps_auth_runtime::contract::setters!(VersionPayload {
     with_meta(meta, "meta"): MetaForWebhooks,
 });
 /// The data that describes the version to be created.
@@ -3592,7 +3592,7 @@ pub struct VersionPayloadData {
     /// A container of links to resources that are related to the version to be created.
     pub relationships: VersionPayloadDataRelationships,
 }
-crate::runtime::contract::object!(VersionPayloadData {
+::aps_auth_runtime::contract::object!(VersionPayloadData {
     required(r#type, "type"),
     required(attributes, "attributes"),
     required(relationships, "relationships"),
@@ -3628,7 +3628,7 @@ pub struct VersionPayloadDataAttributes {
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
-crate::runtime::contract::object!(VersionPayloadDataAttributes {
+::aps_auth_runtime::contract::object!(VersionPayloadDataAttributes {
     required(name, "name"),
     required(extension, "extension"),
     optional(display_name, "displayName"),
@@ -3647,7 +3647,7 @@ impl VersionPayloadDataAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(VersionPayloadDataAttributes {
+::aps_auth_runtime::contract::setters!(VersionPayloadDataAttributes {
     with_display_name(display_name, "display_name"): String,
 });
 /// A container of additional properties that extends the default properties of the version to be created.
@@ -3664,7 +3664,7 @@ pub struct VersionPayloadDataAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
-crate::runtime::contract::object!(VersionPayloadDataAttributesExtension {
+::aps_auth_runtime::contract::object!(VersionPayloadDataAttributesExtension {
     required(r#type, "type"),
     required(version, "version"),
     optional(data, "data"),
@@ -3680,7 +3680,7 @@ impl VersionPayloadDataAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(VersionPayloadDataAttributesExtension {
+::aps_auth_runtime::contract::setters!(VersionPayloadDataAttributesExtension {
     with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// A container of links to resources that are related to the version to be created.
@@ -3696,7 +3696,7 @@ pub struct VersionPayloadDataRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refs: Option<VersionPayloadDataRelationshipsRefs>,
 }
-crate::runtime::contract::object!(VersionPayloadDataRelationships {
+::aps_auth_runtime::contract::object!(VersionPayloadDataRelationships {
     required(item, "item"),
     optional(storage, "storage"),
     optional(refs, "refs"),
@@ -3712,7 +3712,7 @@ impl VersionPayloadDataRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(VersionPayloadDataRelationships {
+::aps_auth_runtime::contract::setters!(VersionPayloadDataRelationships {
     with_storage(storage, "storage"): VersionPayloadDataRelationshipsStorage,
     with_refs(refs, "refs"): VersionPayloadDataRelationshipsRefs,
 });
@@ -3723,7 +3723,7 @@ pub struct VersionPayloadDataRelationshipsItem {
     /// A container of data on the item.
     pub data: VersionPayloadDataRelationshipsItemData,
 }
-crate::runtime::contract::object!(VersionPayloadDataRelationshipsItem {
+::aps_auth_runtime::contract::object!(VersionPayloadDataRelationshipsItem {
     required(data, "data"),
 });
 impl VersionPayloadDataRelationshipsItem {
@@ -3744,7 +3744,7 @@ pub struct VersionPayloadDataRelationshipsItemData {
     /// The ID that uniquely identifies the item.
     pub id: String,
 }
-crate::runtime::contract::object!(VersionPayloadDataRelationshipsItemData {
+::aps_auth_runtime::contract::object!(VersionPayloadDataRelationshipsItemData {
     required(r#type, "type"),
     required(id, "id"),
 });
@@ -3765,7 +3765,7 @@ pub struct VersionPayloadDataRelationshipsStorage {
     /// A container of data on the storage location.
     pub data: VersionPayloadDataRelationshipsStorageData,
 }
-crate::runtime::contract::object!(VersionPayloadDataRelationshipsStorage {
+::aps_auth_runtime::contract::object!(VersionPayloadDataRelationshipsStorage {
     required(data, "data"),
 });
 impl VersionPayloadDataRelationshipsStorage {
@@ -3786,7 +3786,7 @@ pub struct VersionPayloadDataRelationshipsStorageData {
     /// The ID that uniquely identifies the storage location.
     pub id: String,
 }
-crate::runtime::contract::object!(VersionPayloadDataRelationshipsStorageData {
+::aps_auth_runtime::contract::object!(VersionPayloadDataRelationshipsStorageData {
     required(r#type, "type"),
     required(id, "id"),
 });
@@ -3807,7 +3807,7 @@ pub struct VersionPayloadDataRelationshipsRefs {
     /// An array of object, where each object represents a reference.
     pub data: Vec<VersionPayloadDataRelationshipsRefsDataItem>,
 }
-crate::runtime::contract::object!(VersionPayloadDataRelationshipsRefs {
+::aps_auth_runtime::contract::object!(VersionPayloadDataRelationshipsRefs {
     required(data, "data"),
 });
 impl VersionPayloadDataRelationshipsRefs {
@@ -3832,7 +3832,7 @@ pub struct VersionPayloadDataRelationshipsRefsDataItem {
     /// Contains meta information about the reference.
     pub meta: VersionPayloadDataRelationshipsRefsDataItemMeta,
 }
-crate::runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItem {
+::aps_auth_runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItem {
     required(r#type, "type"),
     required(id, "id"),
     required(meta, "meta"),
@@ -3864,7 +3864,7 @@ pub struct VersionPayloadDataRelationshipsRefsDataItemMeta {
     /// Contains additional properties that extend the default properties of the relationship.
     pub extension: VersionPayloadDataRelationshipsRefsDataItemMetaExtension,
 }
-crate::runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItemMeta {
+::aps_auth_runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItemMeta {
     required(ref_type, "refType"),
     required(direction, "direction"),
     required(extension, "extension"),
@@ -3898,7 +3898,7 @@ pub struct VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData>,
 }
-crate::runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
+::aps_auth_runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
     optional(r#type, "type"),
     optional(version, "version"),
     optional(data, "data"),
@@ -3914,7 +3914,7 @@ impl VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
         }
     }
 }
-crate::runtime::contract::setters!(VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
+::aps_auth_runtime::contract::setters!(VersionPayloadDataRelationshipsRefsDataItemMetaExtension {
     with_type(r#type, "type"): ExtensionTypeCoreXref,
     with_version(version, "version"): String,
     with_data(data, "data"): VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData,
@@ -3927,7 +3927,7 @@ pub struct VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData {
     #[serde(rename = "nestedType")]
     pub nested_type: NestedXref,
 }
-crate::runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData {
+::aps_auth_runtime::contract::object!(VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData {
     required(nested_type, "nestedType"),
 });
 impl VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData {
@@ -3956,7 +3956,7 @@ pub struct CreatedVersion {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<CreatedVersionIncludedItem>>,
 }
-crate::runtime::contract::object!(CreatedVersion {
+::aps_auth_runtime::contract::object!(CreatedVersion {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -3974,7 +3974,7 @@ impl CreatedVersion {
         }
     }
 }
-crate::runtime::contract::setters!(CreatedVersion {
+::aps_auth_runtime::contract::setters!(CreatedVersion {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): CreatedVersionData,
@@ -3997,7 +3997,7 @@ pub struct CreatedVersionData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelfAndWebView>,
 }
-crate::runtime::contract::object!(CreatedVersionData {
+::aps_auth_runtime::contract::object!(CreatedVersionData {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -4015,7 +4015,7 @@ impl CreatedVersionData {
         }
     }
 }
-crate::runtime::contract::setters!(CreatedVersionData {
+::aps_auth_runtime::contract::setters!(CreatedVersionData {
     with_type(r#type, "type"): TypeVersion,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): VersionAttributes,
@@ -4037,7 +4037,7 @@ pub struct CreatedVersionIncludedItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<CreatedVersionIncludedItemRelationships>,
 }
-crate::runtime::contract::object!(CreatedVersionIncludedItem {
+::aps_auth_runtime::contract::object!(CreatedVersionIncludedItem {
     required(r#type, "type"),
     required(id, "id"),
     required(attributes, "attributes"),
@@ -4062,7 +4062,7 @@ impl CreatedVersionIncludedItem {
         }
     }
 }
-crate::runtime::contract::setters!(CreatedVersionIncludedItem {
+::aps_auth_runtime::contract::setters!(CreatedVersionIncludedItem {
     with_relationships(relationships, "relationships"): CreatedVersionIncludedItemRelationships,
 });
 /// Contains the links to use to access references of this resource.
@@ -4076,7 +4076,7 @@ pub struct CreatedVersionIncludedItemLinks {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<JsonApiLinksRelated>,
 }
-crate::runtime::contract::object!(CreatedVersionIncludedItemLinks {
+::aps_auth_runtime::contract::object!(CreatedVersionIncludedItemLinks {
     optional(self_, "self"),
     optional(related, "related"),
 });
@@ -4090,7 +4090,7 @@ impl CreatedVersionIncludedItemLinks {
         }
     }
 }
-crate::runtime::contract::setters!(CreatedVersionIncludedItemLinks {
+::aps_auth_runtime::contract::setters!(CreatedVersionIncludedItemLinks {
     with_self_(self_, "self_"): JsonApiLinksSelf,
     with_related(related, "related"): JsonApiLinksRelated,
 });
@@ -4109,7 +4109,7 @@ pub struct CreatedVersionIncludedItemRelationships {
     /// The `links` property.
     pub links: JsonApiRelationshipsLinksLinks,
 }
-crate::runtime::contract::object!(CreatedVersionIncludedItemRelationships {
+::aps_auth_runtime::contract::object!(CreatedVersionIncludedItemRelationships {
     required(tip, "tip"),
     required(versions, "versions"),
     required(parent, "parent"),
@@ -4149,7 +4149,7 @@ pub struct DownloadFormats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DownloadFormatsData>,
 }
-crate::runtime::contract::object!(DownloadFormats {
+::aps_auth_runtime::contract::object!(DownloadFormats {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -4165,7 +4165,7 @@ impl DownloadFormats {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadFormats {
+::aps_auth_runtime::contract::setters!(DownloadFormats {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): DownloadFormatsData,
@@ -4184,7 +4184,7 @@ pub struct DownloadFormatsData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<DownloadFormatsDataAttributes>,
 }
-crate::runtime::contract::object!(DownloadFormatsData {
+::aps_auth_runtime::contract::object!(DownloadFormatsData {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -4200,7 +4200,7 @@ impl DownloadFormatsData {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadFormatsData {
+::aps_auth_runtime::contract::setters!(DownloadFormatsData {
     with_type(r#type, "type"): TypeDownloadformats,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): DownloadFormatsDataAttributes,
@@ -4213,7 +4213,7 @@ pub struct DownloadFormatsDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub formats: Option<Vec<DownloadFormatsDataAttributesFormatsItem>>,
 }
-crate::runtime::contract::object!(DownloadFormatsDataAttributes {
+::aps_auth_runtime::contract::object!(DownloadFormatsDataAttributes {
     optional(formats, "formats"),
 });
 impl DownloadFormatsDataAttributes {
@@ -4225,7 +4225,7 @@ impl DownloadFormatsDataAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadFormatsDataAttributes {
+::aps_auth_runtime::contract::setters!(DownloadFormatsDataAttributes {
     with_formats(formats, "formats"): Vec<DownloadFormatsDataAttributesFormatsItem>,
 });
 /// The object at `#/components/schemas/DownloadFormats/properties/data/properties/attributes/properties/formats/items`.
@@ -4236,7 +4236,7 @@ pub struct DownloadFormatsDataAttributesFormatsItem {
     #[serde(rename = "fileType", skip_serializing_if = "Option::is_none")]
     pub file_type: Option<String>,
 }
-crate::runtime::contract::object!(DownloadFormatsDataAttributesFormatsItem {
+::aps_auth_runtime::contract::object!(DownloadFormatsDataAttributesFormatsItem {
     optional(file_type, "fileType"),
 });
 impl DownloadFormatsDataAttributesFormatsItem {
@@ -4248,7 +4248,7 @@ impl DownloadFormatsDataAttributesFormatsItem {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadFormatsDataAttributesFormatsItem {
+::aps_auth_runtime::contract::setters!(DownloadFormatsDataAttributesFormatsItem {
     with_file_type(file_type, "file_type"): String,
 });
 /// An object that represents a download.
@@ -4265,7 +4265,7 @@ pub struct Download {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DownloadData>,
 }
-crate::runtime::contract::object!(Download {
+::aps_auth_runtime::contract::object!(Download {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -4281,7 +4281,7 @@ impl Download {
         }
     }
 }
-crate::runtime::contract::setters!(Download {
+::aps_auth_runtime::contract::setters!(Download {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): DownloadData,
@@ -4306,7 +4306,7 @@ pub struct DownloadData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<DownloadDataRelationships>,
 }
-crate::runtime::contract::object!(DownloadData {
+::aps_auth_runtime::contract::object!(DownloadData {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -4326,7 +4326,7 @@ impl DownloadData {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadData {
+::aps_auth_runtime::contract::setters!(DownloadData {
     with_type(r#type, "type"): TypeDownloads,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): DownloadDataAttributes,
@@ -4341,7 +4341,7 @@ pub struct DownloadDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<DownloadDataAttributesFormat>,
 }
-crate::runtime::contract::object!(DownloadDataAttributes {
+::aps_auth_runtime::contract::object!(DownloadDataAttributes {
     optional(format, "format"),
 });
 impl DownloadDataAttributes {
@@ -4353,7 +4353,7 @@ impl DownloadDataAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadDataAttributes {
+::aps_auth_runtime::contract::setters!(DownloadDataAttributes {
     with_format(format, "format"): DownloadDataAttributesFormat,
 });
 /// A container of the file format of the download.
@@ -4364,7 +4364,7 @@ pub struct DownloadDataAttributesFormat {
     #[serde(rename = "fileType", skip_serializing_if = "Option::is_none")]
     pub file_type: Option<String>,
 }
-crate::runtime::contract::object!(DownloadDataAttributesFormat {
+::aps_auth_runtime::contract::object!(DownloadDataAttributesFormat {
     optional(file_type, "fileType"),
 });
 impl DownloadDataAttributesFormat {
@@ -4376,7 +4376,7 @@ impl DownloadDataAttributesFormat {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadDataAttributesFormat {
+::aps_auth_runtime::contract::setters!(DownloadDataAttributesFormat {
     with_file_type(file_type, "file_type"): String,
 });
 /// Contains links to the resources directly related to the download.
@@ -4387,7 +4387,7 @@ pub struct DownloadDataRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<DownloadDataRelationshipsStorage>,
 }
-crate::runtime::contract::object!(DownloadDataRelationships {
+::aps_auth_runtime::contract::object!(DownloadDataRelationships {
     optional(storage, "storage"),
 });
 impl DownloadDataRelationships {
@@ -4399,7 +4399,7 @@ impl DownloadDataRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadDataRelationships {
+::aps_auth_runtime::contract::setters!(DownloadDataRelationships {
     with_storage(storage, "storage"): DownloadDataRelationshipsStorage,
 });
 /// Contains information about the location of the download.
@@ -4413,7 +4413,7 @@ pub struct DownloadDataRelationshipsStorage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<DownloadDataRelationshipsStorageMeta>,
 }
-crate::runtime::contract::object!(DownloadDataRelationshipsStorage {
+::aps_auth_runtime::contract::object!(DownloadDataRelationshipsStorage {
     optional(data, "data"),
     optional(meta, "meta"),
 });
@@ -4427,7 +4427,7 @@ impl DownloadDataRelationshipsStorage {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadDataRelationshipsStorage {
+::aps_auth_runtime::contract::setters!(DownloadDataRelationshipsStorage {
     with_data(data, "data"): DownloadDataRelationshipsStorageData,
     with_meta(meta, "meta"): DownloadDataRelationshipsStorageMeta,
 });
@@ -4442,7 +4442,7 @@ pub struct DownloadDataRelationshipsStorageData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(DownloadDataRelationshipsStorageData {
+::aps_auth_runtime::contract::object!(DownloadDataRelationshipsStorageData {
     optional(r#type, "type"),
     optional(id, "id"),
 });
@@ -4456,7 +4456,7 @@ impl DownloadDataRelationshipsStorageData {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadDataRelationshipsStorageData {
+::aps_auth_runtime::contract::setters!(DownloadDataRelationshipsStorageData {
     with_type(r#type, "type"): TypeObject,
     with_id(id, "id"): String,
 });
@@ -4468,7 +4468,7 @@ pub struct DownloadDataRelationshipsStorageMeta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<JsonApiLink>,
 }
-crate::runtime::contract::object!(DownloadDataRelationshipsStorageMeta {
+::aps_auth_runtime::contract::object!(DownloadDataRelationshipsStorageMeta {
     optional(link, "link"),
 });
 impl DownloadDataRelationshipsStorageMeta {
@@ -4480,7 +4480,7 @@ impl DownloadDataRelationshipsStorageMeta {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadDataRelationshipsStorageMeta {
+::aps_auth_runtime::contract::setters!(DownloadDataRelationshipsStorageMeta {
     with_link(link, "link"): JsonApiLink,
 });
 /// Successful retrieval of the available downloads collection associated with a specific version.
@@ -4497,7 +4497,7 @@ pub struct Downloads {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DownloadData>>,
 }
-crate::runtime::contract::object!(Downloads {
+::aps_auth_runtime::contract::object!(Downloads {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -4513,7 +4513,7 @@ impl Downloads {
         }
     }
 }
-crate::runtime::contract::setters!(Downloads {
+::aps_auth_runtime::contract::setters!(Downloads {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): Vec<DownloadData>,
@@ -4527,7 +4527,7 @@ pub struct DownloadPayload {
     /// Contains information about the desired download format and the version of the item to convert to this format.
     pub data: DownloadPayloadData,
 }
-crate::runtime::contract::object!(DownloadPayload {
+::aps_auth_runtime::contract::object!(DownloadPayload {
     required(jsonapi, "jsonapi"),
     required(data, "data"),
 });
@@ -4555,7 +4555,7 @@ pub struct DownloadPayloadData {
     /// Contains information about the version the download format is being created for.
     pub relationships: DownloadPayloadDataRelationships,
 }
-crate::runtime::contract::object!(DownloadPayloadData {
+::aps_auth_runtime::contract::object!(DownloadPayloadData {
     required(r#type, "type"),
     required(attributes, "attributes"),
     required(relationships, "relationships"),
@@ -4582,7 +4582,7 @@ pub struct DownloadPayloadDataAttributes {
     /// Specifies the desired download format.
     pub format: DownloadPayloadDataAttributesFormat,
 }
-crate::runtime::contract::object!(DownloadPayloadDataAttributes {
+::aps_auth_runtime::contract::object!(DownloadPayloadDataAttributes {
     required(format, "format"),
 });
 impl DownloadPayloadDataAttributes {
@@ -4602,7 +4602,7 @@ pub struct DownloadPayloadDataAttributesFormat {
     #[serde(rename = "fileType")]
     pub file_type: String,
 }
-crate::runtime::contract::object!(DownloadPayloadDataAttributesFormat {
+::aps_auth_runtime::contract::object!(DownloadPayloadDataAttributesFormat {
     required(file_type, "fileType"),
 });
 impl DownloadPayloadDataAttributesFormat {
@@ -4621,7 +4621,7 @@ pub struct DownloadPayloadDataRelationships {
     /// Contains information about the version the download format is being created for.
     pub source: DownloadPayloadDataRelationshipsSource,
 }
-crate::runtime::contract::object!(DownloadPayloadDataRelationships {
+::aps_auth_runtime::contract::object!(DownloadPayloadDataRelationships {
     required(source, "source"),
 });
 impl DownloadPayloadDataRelationships {
@@ -4640,7 +4640,7 @@ pub struct DownloadPayloadDataRelationshipsSource {
     /// Contains information about the version the download format is being created for.
     pub data: DownloadPayloadDataRelationshipsSourceData,
 }
-crate::runtime::contract::object!(DownloadPayloadDataRelationshipsSource {
+::aps_auth_runtime::contract::object!(DownloadPayloadDataRelationshipsSource {
     required(data, "data"),
 });
 impl DownloadPayloadDataRelationshipsSource {
@@ -4663,7 +4663,7 @@ pub struct DownloadPayloadDataRelationshipsSourceData {
     /// **Note**: Must be the raw string, not the URL encoded string.
     pub id: String,
 }
-crate::runtime::contract::object!(DownloadPayloadDataRelationshipsSourceData {
+::aps_auth_runtime::contract::object!(DownloadPayloadDataRelationshipsSourceData {
     required(r#type, "type"),
     required(id, "id"),
 });
@@ -4689,9 +4689,9 @@ pub struct CreatedDownload {
     pub links: Option<JsonApiLinksSelf>,
     /// An array of objects containing a single object, which represents the job that was kicked off.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<crate::OneOrMany<CreatedDownloadDataItem>>,
+    pub data: Option<::aps_auth_runtime::OneOrMany<CreatedDownloadDataItem>>,
 }
-crate::runtime::contract::object!(CreatedDownload {
+::aps_auth_runtime::contract::object!(CreatedDownload {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -4707,10 +4707,10 @@ impl CreatedDownload {
         }
     }
 }
-crate::runtime::contract::setters!(CreatedDownload {
+::aps_auth_runtime::contract::setters!(CreatedDownload {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
-    with_data(data, "data"): crate::OneOrMany<CreatedDownloadDataItem>,
+    with_data(data, "data"): ::aps_auth_runtime::OneOrMany<CreatedDownloadDataItem>,
 });
 /// The object at `#/components/schemas/CreatedDownload/properties/data/items`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -4729,7 +4729,7 @@ pub struct CreatedDownloadDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
 }
-crate::runtime::contract::object!(CreatedDownloadDataItem {
+::aps_auth_runtime::contract::object!(CreatedDownloadDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -4747,7 +4747,7 @@ impl CreatedDownloadDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(CreatedDownloadDataItem {
+::aps_auth_runtime::contract::setters!(CreatedDownloadDataItem {
     with_type(r#type, "type"): TypeJob,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): CreatedDownloadDataItemAttributes,
@@ -4761,7 +4761,7 @@ pub struct CreatedDownloadDataItemAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<DownloadsStatus>,
 }
-crate::runtime::contract::object!(CreatedDownloadDataItemAttributes {
+::aps_auth_runtime::contract::object!(CreatedDownloadDataItemAttributes {
     optional(status, "status"),
 });
 impl CreatedDownloadDataItemAttributes {
@@ -4773,7 +4773,7 @@ impl CreatedDownloadDataItemAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(CreatedDownloadDataItemAttributes {
+::aps_auth_runtime::contract::setters!(CreatedDownloadDataItemAttributes {
     with_status(status, "status"): DownloadsStatus,
 });
 /// Details of the specified job was returned successfully.
@@ -4790,7 +4790,7 @@ pub struct Job {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JobData>,
 }
-crate::runtime::contract::object!(Job {
+::aps_auth_runtime::contract::object!(Job {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -4806,7 +4806,7 @@ impl Job {
         }
     }
 }
-crate::runtime::contract::setters!(Job {
+::aps_auth_runtime::contract::setters!(Job {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): JobData,
@@ -4828,7 +4828,7 @@ pub struct JobData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<JsonApiLinksSelf>,
 }
-crate::runtime::contract::object!(JobData {
+::aps_auth_runtime::contract::object!(JobData {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -4846,7 +4846,7 @@ impl JobData {
         }
     }
 }
-crate::runtime::contract::setters!(JobData {
+::aps_auth_runtime::contract::setters!(JobData {
     with_type(r#type, "type"): TypeJob,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): JobDataAttributes,
@@ -4860,7 +4860,7 @@ pub struct JobDataAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-crate::runtime::contract::object!(JobDataAttributes {
+::aps_auth_runtime::contract::object!(JobDataAttributes {
     optional(status, "status"),
 });
 impl JobDataAttributes {
@@ -4870,7 +4870,7 @@ impl JobDataAttributes {
         JobDataAttributes { status: None }
     }
 }
-crate::runtime::contract::setters!(JobDataAttributes {
+::aps_auth_runtime::contract::setters!(JobDataAttributes {
     with_status(status, "status"): String,
 });
 /// An object that contains the input data required to execute the GetPublishModelJob command.
@@ -4892,7 +4892,7 @@ pub struct PublishModelJobPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<PublishModelJobPayloadRelationships>,
 }
-crate::runtime::contract::object!(PublishModelJobPayload {
+::aps_auth_runtime::contract::object!(PublishModelJobPayload {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -4910,7 +4910,7 @@ impl PublishModelJobPayload {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelJobPayload {
+::aps_auth_runtime::contract::setters!(PublishModelJobPayload {
     with_type(r#type, "type"): TypeCommands,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): PublishModelJobPayloadAttributes,
@@ -4926,7 +4926,7 @@ pub struct PublishModelJobPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishModelJobPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(PublishModelJobPayloadAttributes {
+::aps_auth_runtime::contract::object!(PublishModelJobPayloadAttributes {
     optional(extension, "extension"),
 });
 impl PublishModelJobPayloadAttributes {
@@ -4938,7 +4938,7 @@ impl PublishModelJobPayloadAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelJobPayloadAttributes {
+::aps_auth_runtime::contract::setters!(PublishModelJobPayloadAttributes {
     with_extension(extension, "extension"): PublishModelJobPayloadAttributesExtension,
 });
 /// An object that contains properties
@@ -4955,7 +4955,7 @@ pub struct PublishModelJobPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(PublishModelJobPayloadAttributesExtension {
+::aps_auth_runtime::contract::object!(PublishModelJobPayloadAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -4969,7 +4969,7 @@ impl PublishModelJobPayloadAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelJobPayloadAttributesExtension {
+::aps_auth_runtime::contract::setters!(PublishModelJobPayloadAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypeGetPublishModelJob,
     with_version(version, "version"): String,
 });
@@ -4981,7 +4981,7 @@ pub struct PublishModelJobPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<PublishModelJobPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(PublishModelJobPayloadRelationships {
+::aps_auth_runtime::contract::object!(PublishModelJobPayloadRelationships {
     optional(resources, "resources"),
 });
 impl PublishModelJobPayloadRelationships {
@@ -4993,7 +4993,7 @@ impl PublishModelJobPayloadRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelJobPayloadRelationships {
+::aps_auth_runtime::contract::setters!(PublishModelJobPayloadRelationships {
     with_resources(resources, "resources"): PublishModelJobPayloadRelationshipsResources,
 });
 /// Contains the list of items to check.
@@ -5005,7 +5005,7 @@ pub struct PublishModelJobPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PublishModelJobPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(PublishModelJobPayloadRelationshipsResources {
+::aps_auth_runtime::contract::object!(PublishModelJobPayloadRelationshipsResources {
     optional(data, "data"),
 });
 impl PublishModelJobPayloadRelationshipsResources {
@@ -5017,7 +5017,7 @@ impl PublishModelJobPayloadRelationshipsResources {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelJobPayloadRelationshipsResources {
+::aps_auth_runtime::contract::setters!(PublishModelJobPayloadRelationshipsResources {
     with_data(data, "data"): Vec<PublishModelJobPayloadRelationshipsResourcesDataItem>,
 });
 /// The object at `#/components/schemas/PublishModelJobPayload/properties/relationships/properties/resources/properties/data/items`.
@@ -5033,7 +5033,7 @@ pub struct PublishModelJobPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PublishModelJobPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::object!(PublishModelJobPayloadRelationshipsResourcesDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
 });
@@ -5047,7 +5047,7 @@ impl PublishModelJobPayloadRelationshipsResourcesDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelJobPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::setters!(PublishModelJobPayloadRelationshipsResourcesDataItem {
     with_type(r#type, "type"): TypeItem,
     with_id(id, "id"): String,
 });
@@ -5066,7 +5066,7 @@ pub struct PublishModelJob {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishModelJobAttributes>,
 }
-crate::runtime::contract::object!(PublishModelJob {
+::aps_auth_runtime::contract::object!(PublishModelJob {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -5082,7 +5082,7 @@ impl PublishModelJob {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelJob {
+::aps_auth_runtime::contract::setters!(PublishModelJob {
     with_type(r#type, "type"): TypeCommands,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): PublishModelJobAttributes,
@@ -5101,7 +5101,7 @@ pub struct PublishModelJobAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishModelJobAttributesExtension>,
 }
-crate::runtime::contract::object!(PublishModelJobAttributes {
+::aps_auth_runtime::contract::object!(PublishModelJobAttributes {
     optional(status, "status"),
     optional(extension, "extension"),
 });
@@ -5115,7 +5115,7 @@ impl PublishModelJobAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelJobAttributes {
+::aps_auth_runtime::contract::setters!(PublishModelJobAttributes {
     with_status(status, "status"): CommandExecutionStatus,
     with_extension(extension, "extension"): PublishModelJobAttributesExtension,
 });
@@ -5133,7 +5133,7 @@ pub struct PublishModelJobAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(PublishModelJobAttributesExtension {
+::aps_auth_runtime::contract::object!(PublishModelJobAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -5147,7 +5147,7 @@ impl PublishModelJobAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelJobAttributesExtension {
+::aps_auth_runtime::contract::setters!(PublishModelJobAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypePublishmodel,
     with_version(version, "version"): String,
 });
@@ -5167,7 +5167,7 @@ pub struct ListItemsPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListItemsPayloadRelationships>,
 }
-crate::runtime::contract::object!(ListItemsPayload {
+::aps_auth_runtime::contract::object!(ListItemsPayload {
     optional(r#type, "type"),
     optional(attributes, "attributes"),
     optional(relationships, "relationships"),
@@ -5183,7 +5183,7 @@ impl ListItemsPayload {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsPayload {
+::aps_auth_runtime::contract::setters!(ListItemsPayload {
     with_type(r#type, "type"): TypeCommands,
     with_attributes(attributes, "attributes"): ListItemsPayloadAttributes,
     with_relationships(relationships, "relationships"): ListItemsPayloadRelationships,
@@ -5198,7 +5198,7 @@ pub struct ListItemsPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListItemsPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(ListItemsPayloadAttributes {
+::aps_auth_runtime::contract::object!(ListItemsPayloadAttributes {
     optional(extension, "extension"),
 });
 impl ListItemsPayloadAttributes {
@@ -5210,7 +5210,7 @@ impl ListItemsPayloadAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsPayloadAttributes {
+::aps_auth_runtime::contract::setters!(ListItemsPayloadAttributes {
     with_extension(extension, "extension"): ListItemsPayloadAttributesExtension,
 });
 /// An object that contains properties
@@ -5231,7 +5231,7 @@ pub struct ListItemsPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ListItemsPayloadAttributesExtensionData>,
 }
-crate::runtime::contract::object!(ListItemsPayloadAttributesExtension {
+::aps_auth_runtime::contract::object!(ListItemsPayloadAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
     optional(data, "data"),
@@ -5247,7 +5247,7 @@ impl ListItemsPayloadAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsPayloadAttributesExtension {
+::aps_auth_runtime::contract::setters!(ListItemsPayloadAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypeListItems,
     with_version(version, "version"): String,
     with_data(data, "data"): ListItemsPayloadAttributesExtensionData,
@@ -5271,7 +5271,7 @@ pub struct ListItemsPayloadAttributesExtensionData {
     #[serde(rename = "includePathInProject", skip_serializing_if = "Option::is_none")]
     pub include_path_in_project: Option<bool>,
 }
-crate::runtime::contract::object!(ListItemsPayloadAttributesExtensionData {
+::aps_auth_runtime::contract::object!(ListItemsPayloadAttributesExtensionData {
     optional(include_path_in_project, "includePathInProject"),
 });
 impl ListItemsPayloadAttributesExtensionData {
@@ -5283,7 +5283,7 @@ impl ListItemsPayloadAttributesExtensionData {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsPayloadAttributesExtensionData {
+::aps_auth_runtime::contract::setters!(ListItemsPayloadAttributesExtensionData {
     with_include_path_in_project(include_path_in_project, "include_path_in_project"): bool,
 });
 /// Contains a list of resources required for execution of the command.
@@ -5296,7 +5296,7 @@ pub struct ListItemsPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListItemsPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(ListItemsPayloadRelationships {
+::aps_auth_runtime::contract::object!(ListItemsPayloadRelationships {
     optional(resources, "resources"),
 });
 impl ListItemsPayloadRelationships {
@@ -5308,7 +5308,7 @@ impl ListItemsPayloadRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsPayloadRelationships {
+::aps_auth_runtime::contract::setters!(ListItemsPayloadRelationships {
     with_resources(resources, "resources"): ListItemsPayloadRelationshipsResources,
 });
 /// Contains the list of items
@@ -5322,7 +5322,7 @@ pub struct ListItemsPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListItemsPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(ListItemsPayloadRelationshipsResources {
+::aps_auth_runtime::contract::object!(ListItemsPayloadRelationshipsResources {
     optional(data, "data"),
 });
 impl ListItemsPayloadRelationshipsResources {
@@ -5334,7 +5334,7 @@ impl ListItemsPayloadRelationshipsResources {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsPayloadRelationshipsResources {
+::aps_auth_runtime::contract::setters!(ListItemsPayloadRelationshipsResources {
     with_data(data, "data"): Vec<ListItemsPayloadRelationshipsResourcesDataItem>,
 });
 /// The object at `#/components/schemas/ListItemsPayload/properties/relationships/properties/resources/properties/data/items`.
@@ -5350,7 +5350,7 @@ pub struct ListItemsPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(ListItemsPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::object!(ListItemsPayloadRelationshipsResourcesDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
 });
@@ -5364,7 +5364,7 @@ impl ListItemsPayloadRelationshipsResourcesDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::setters!(ListItemsPayloadRelationshipsResourcesDataItem {
     with_type(r#type, "type"): TypeItem,
     with_id(id, "id"): String,
 });
@@ -5392,7 +5392,7 @@ pub struct ListItems {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<VersionData>>,
 }
-crate::runtime::contract::object!(ListItems {
+::aps_auth_runtime::contract::object!(ListItems {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -5412,7 +5412,7 @@ impl ListItems {
         }
     }
 }
-crate::runtime::contract::setters!(ListItems {
+::aps_auth_runtime::contract::setters!(ListItems {
     with_type(r#type, "type"): TypeCommands,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): ListItemsAttributes,
@@ -5433,7 +5433,7 @@ pub struct ListItemsAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListItemsAttributesExtension>,
 }
-crate::runtime::contract::object!(ListItemsAttributes {
+::aps_auth_runtime::contract::object!(ListItemsAttributes {
     optional(status, "status"),
     optional(extension, "extension"),
 });
@@ -5447,7 +5447,7 @@ impl ListItemsAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsAttributes {
+::aps_auth_runtime::contract::setters!(ListItemsAttributes {
     with_status(status, "status"): CommandExecutionStatus,
     with_extension(extension, "extension"): ListItemsAttributesExtension,
 });
@@ -5465,7 +5465,7 @@ pub struct ListItemsAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(ListItemsAttributesExtension {
+::aps_auth_runtime::contract::object!(ListItemsAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -5479,7 +5479,7 @@ impl ListItemsAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsAttributesExtension {
+::aps_auth_runtime::contract::setters!(ListItemsAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypeListItems,
     with_version(version, "version"): String,
 });
@@ -5493,7 +5493,7 @@ pub struct ListItemsRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListItemsRelationshipsResources>,
 }
-crate::runtime::contract::object!(ListItemsRelationships {
+::aps_auth_runtime::contract::object!(ListItemsRelationships {
     optional(resources, "resources"),
 });
 impl ListItemsRelationships {
@@ -5505,7 +5505,7 @@ impl ListItemsRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsRelationships {
+::aps_auth_runtime::contract::setters!(ListItemsRelationships {
     with_resources(resources, "resources"): ListItemsRelationshipsResources,
 });
 /// Contains the list of items that were
@@ -5518,7 +5518,7 @@ pub struct ListItemsRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListItemsRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(ListItemsRelationshipsResources {
+::aps_auth_runtime::contract::object!(ListItemsRelationshipsResources {
     optional(data, "data"),
 });
 impl ListItemsRelationshipsResources {
@@ -5530,7 +5530,7 @@ impl ListItemsRelationshipsResources {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsRelationshipsResources {
+::aps_auth_runtime::contract::setters!(ListItemsRelationshipsResources {
     with_data(data, "data"): Vec<ListItemsRelationshipsResourcesDataItem>,
 });
 /// The object at `#/components/schemas/ListItems/properties/relationships/properties/resources/properties/data/items`.
@@ -5547,7 +5547,7 @@ pub struct ListItemsRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ItemData>,
 }
-crate::runtime::contract::object!(ListItemsRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::object!(ListItemsRelationshipsResourcesDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(meta, "meta"),
@@ -5563,7 +5563,7 @@ impl ListItemsRelationshipsResourcesDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::setters!(ListItemsRelationshipsResourcesDataItem {
     with_type(r#type, "type"): TypeItem,
     with_id(id, "id"): String,
     with_meta(meta, "meta"): ItemData,
@@ -5586,7 +5586,7 @@ pub struct ListItemsTest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListItemsTestRelationships>,
 }
-crate::runtime::contract::object!(ListItemsTest {
+::aps_auth_runtime::contract::object!(ListItemsTest {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -5604,7 +5604,7 @@ impl ListItemsTest {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsTest {
+::aps_auth_runtime::contract::setters!(ListItemsTest {
     with_type(r#type, "type"): TypeCommands,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): ListItemsTestAttributes,
@@ -5624,7 +5624,7 @@ pub struct ListItemsTestAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListItemsTestAttributesExtension>,
 }
-crate::runtime::contract::object!(ListItemsTestAttributes {
+::aps_auth_runtime::contract::object!(ListItemsTestAttributes {
     optional(status, "status"),
     optional(extension, "extension"),
 });
@@ -5638,7 +5638,7 @@ impl ListItemsTestAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsTestAttributes {
+::aps_auth_runtime::contract::setters!(ListItemsTestAttributes {
     with_status(status, "status"): CommandExecutionStatus,
     with_extension(extension, "extension"): ListItemsTestAttributesExtension,
 });
@@ -5656,7 +5656,7 @@ pub struct ListItemsTestAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(ListItemsTestAttributesExtension {
+::aps_auth_runtime::contract::object!(ListItemsTestAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -5670,7 +5670,7 @@ impl ListItemsTestAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsTestAttributesExtension {
+::aps_auth_runtime::contract::setters!(ListItemsTestAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypeListItems,
     with_version(version, "version"): String,
 });
@@ -5682,7 +5682,7 @@ pub struct ListItemsTestRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListItemsTestRelationshipsResources>,
 }
-crate::runtime::contract::object!(ListItemsTestRelationships {
+::aps_auth_runtime::contract::object!(ListItemsTestRelationships {
     optional(resources, "resources"),
 });
 impl ListItemsTestRelationships {
@@ -5694,7 +5694,7 @@ impl ListItemsTestRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsTestRelationships {
+::aps_auth_runtime::contract::setters!(ListItemsTestRelationships {
     with_resources(resources, "resources"): ListItemsTestRelationshipsResources,
 });
 /// The object at `#/components/schemas/ListItemsTest/properties/relationships/properties/resources`.
@@ -5708,7 +5708,7 @@ pub struct ListItemsTestRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListItemsTestRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(ListItemsTestRelationshipsResources {
+::aps_auth_runtime::contract::object!(ListItemsTestRelationshipsResources {
     optional(meta, "meta"),
     optional(data, "data"),
 });
@@ -5722,7 +5722,7 @@ impl ListItemsTestRelationshipsResources {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsTestRelationshipsResources {
+::aps_auth_runtime::contract::setters!(ListItemsTestRelationshipsResources {
     with_meta(meta, "meta"): ItemData,
     with_data(data, "data"): Vec<ListItemsTestRelationshipsResourcesDataItem>,
 });
@@ -5737,7 +5737,7 @@ pub struct ListItemsTestRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(ListItemsTestRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::object!(ListItemsTestRelationshipsResourcesDataItem {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -5751,7 +5751,7 @@ impl ListItemsTestRelationshipsResourcesDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(ListItemsTestRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::setters!(ListItemsTestRelationshipsResourcesDataItem {
     with_type(r#type, "type"): TypeItem,
     with_version(version, "version"): String,
 });
@@ -5771,7 +5771,7 @@ pub struct ListRefsPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<ListRefsPayloadRelationships>,
 }
-crate::runtime::contract::object!(ListRefsPayload {
+::aps_auth_runtime::contract::object!(ListRefsPayload {
     optional(r#type, "type"),
     optional(attributes, "attributes"),
     optional(relationships, "relationships"),
@@ -5787,7 +5787,7 @@ impl ListRefsPayload {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsPayload {
+::aps_auth_runtime::contract::setters!(ListRefsPayload {
     with_type(r#type, "type"): TypeCommands,
     with_attributes(attributes, "attributes"): ListRefsPayloadAttributes,
     with_relationships(relationships, "relationships"): ListRefsPayloadRelationships,
@@ -5802,7 +5802,7 @@ pub struct ListRefsPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListRefsPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(ListRefsPayloadAttributes {
+::aps_auth_runtime::contract::object!(ListRefsPayloadAttributes {
     optional(extension, "extension"),
 });
 impl ListRefsPayloadAttributes {
@@ -5814,7 +5814,7 @@ impl ListRefsPayloadAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsPayloadAttributes {
+::aps_auth_runtime::contract::setters!(ListRefsPayloadAttributes {
     with_extension(extension, "extension"): ListRefsPayloadAttributesExtension,
 });
 /// An object that contains properties
@@ -5831,7 +5831,7 @@ pub struct ListRefsPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(ListRefsPayloadAttributesExtension {
+::aps_auth_runtime::contract::object!(ListRefsPayloadAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -5845,7 +5845,7 @@ impl ListRefsPayloadAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsPayloadAttributesExtension {
+::aps_auth_runtime::contract::setters!(ListRefsPayloadAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypeListRefs,
     with_version(version, "version"): String,
 });
@@ -5859,7 +5859,7 @@ pub struct ListRefsPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListRefsPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(ListRefsPayloadRelationships {
+::aps_auth_runtime::contract::object!(ListRefsPayloadRelationships {
     optional(resources, "resources"),
 });
 impl ListRefsPayloadRelationships {
@@ -5871,7 +5871,7 @@ impl ListRefsPayloadRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsPayloadRelationships {
+::aps_auth_runtime::contract::setters!(ListRefsPayloadRelationships {
     with_resources(resources, "resources"): ListRefsPayloadRelationshipsResources,
 });
 /// Contains the list of versions
@@ -5885,7 +5885,7 @@ pub struct ListRefsPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListRefsPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(ListRefsPayloadRelationshipsResources {
+::aps_auth_runtime::contract::object!(ListRefsPayloadRelationshipsResources {
     optional(data, "data"),
 });
 impl ListRefsPayloadRelationshipsResources {
@@ -5897,7 +5897,7 @@ impl ListRefsPayloadRelationshipsResources {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsPayloadRelationshipsResources {
+::aps_auth_runtime::contract::setters!(ListRefsPayloadRelationshipsResources {
     with_data(data, "data"): Vec<ListRefsPayloadRelationshipsResourcesDataItem>,
 });
 /// The object at `#/components/schemas/ListRefsPayload/properties/relationships/properties/resources/properties/data/items`.
@@ -5913,7 +5913,7 @@ pub struct ListRefsPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(ListRefsPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::object!(ListRefsPayloadRelationshipsResourcesDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
 });
@@ -5927,7 +5927,7 @@ impl ListRefsPayloadRelationshipsResourcesDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::setters!(ListRefsPayloadRelationshipsResourcesDataItem {
     with_type(r#type, "type"): TypeVersion,
     with_id(id, "id"): String,
 });
@@ -5954,7 +5954,7 @@ pub struct ListRefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Vec<ListRefsIncludedItem>>,
 }
-crate::runtime::contract::object!(ListRefs {
+::aps_auth_runtime::contract::object!(ListRefs {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -5974,7 +5974,7 @@ impl ListRefs {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefs {
+::aps_auth_runtime::contract::setters!(ListRefs {
     with_type(r#type, "type"): TypeCommands,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): ListRefsAttributes,
@@ -5995,7 +5995,7 @@ pub struct ListRefsAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<ListRefsAttributesExtension>,
 }
-crate::runtime::contract::object!(ListRefsAttributes {
+::aps_auth_runtime::contract::object!(ListRefsAttributes {
     optional(status, "status"),
     optional(extension, "extension"),
 });
@@ -6009,7 +6009,7 @@ impl ListRefsAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsAttributes {
+::aps_auth_runtime::contract::setters!(ListRefsAttributes {
     with_status(status, "status"): CommandExecutionStatus,
     with_extension(extension, "extension"): ListRefsAttributesExtension,
 });
@@ -6027,7 +6027,7 @@ pub struct ListRefsAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(ListRefsAttributesExtension {
+::aps_auth_runtime::contract::object!(ListRefsAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -6041,7 +6041,7 @@ impl ListRefsAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsAttributesExtension {
+::aps_auth_runtime::contract::setters!(ListRefsAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypeListRefs,
     with_version(version, "version"): String,
 });
@@ -6055,7 +6055,7 @@ pub struct ListRefsRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ListRefsRelationshipsResources>,
 }
-crate::runtime::contract::object!(ListRefsRelationships {
+::aps_auth_runtime::contract::object!(ListRefsRelationships {
     optional(resources, "resources"),
 });
 impl ListRefsRelationships {
@@ -6067,7 +6067,7 @@ impl ListRefsRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsRelationships {
+::aps_auth_runtime::contract::setters!(ListRefsRelationships {
     with_resources(resources, "resources"): ListRefsRelationshipsResources,
 });
 /// Contains the list of versions that were
@@ -6080,7 +6080,7 @@ pub struct ListRefsRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListRefsRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(ListRefsRelationshipsResources {
+::aps_auth_runtime::contract::object!(ListRefsRelationshipsResources {
     optional(data, "data"),
 });
 impl ListRefsRelationshipsResources {
@@ -6092,7 +6092,7 @@ impl ListRefsRelationshipsResources {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsRelationshipsResources {
+::aps_auth_runtime::contract::setters!(ListRefsRelationshipsResources {
     with_data(data, "data"): Vec<ListRefsRelationshipsResourcesDataItem>,
 });
 /// The object at `#/components/schemas/ListRefs/properties/relationships/properties/resources/properties/data/items`.
@@ -6109,7 +6109,7 @@ pub struct ListRefsRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaRefs>,
 }
-crate::runtime::contract::object!(ListRefsRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::object!(ListRefsRelationshipsResourcesDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(meta, "meta"),
@@ -6125,7 +6125,7 @@ impl ListRefsRelationshipsResourcesDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(ListRefsRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::setters!(ListRefsRelationshipsResourcesDataItem {
     with_type(r#type, "type"): TypeVersion,
     with_id(id, "id"): String,
     with_meta(meta, "meta"): MetaRefs,
@@ -6143,7 +6143,7 @@ pub enum ListRefsIncludedItem {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(ListRefsIncludedItem, tag = "type" {
+::aps_auth_runtime::contract::one_of!(ListRefsIncludedItem, tag = "type" {
     ItemData = "items",
     VersionData = "versions",
 });
@@ -6166,7 +6166,7 @@ pub struct CheckPermissionPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<CheckPermissionPayloadRelationships>,
 }
-crate::runtime::contract::object!(CheckPermissionPayload {
+::aps_auth_runtime::contract::object!(CheckPermissionPayload {
     optional(r#type, "type"),
     optional(attributes, "attributes"),
     optional(relationships, "relationships"),
@@ -6182,7 +6182,7 @@ impl CheckPermissionPayload {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionPayload {
+::aps_auth_runtime::contract::setters!(CheckPermissionPayload {
     with_type(r#type, "type"): TypeCommands,
     with_attributes(attributes, "attributes"): CheckPermissionPayloadAttributes,
     with_relationships(relationships, "relationships"): CheckPermissionPayloadRelationships,
@@ -6197,7 +6197,7 @@ pub struct CheckPermissionPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<CheckPermissionPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(CheckPermissionPayloadAttributes {
+::aps_auth_runtime::contract::object!(CheckPermissionPayloadAttributes {
     optional(extension, "extension"),
 });
 impl CheckPermissionPayloadAttributes {
@@ -6209,7 +6209,7 @@ impl CheckPermissionPayloadAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionPayloadAttributes {
+::aps_auth_runtime::contract::setters!(CheckPermissionPayloadAttributes {
     with_extension(extension, "extension"): CheckPermissionPayloadAttributesExtension,
 });
 /// An object that contains properties
@@ -6230,7 +6230,7 @@ pub struct CheckPermissionPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CheckPermissionPayloadAttributesExtensionData>,
 }
-crate::runtime::contract::object!(CheckPermissionPayloadAttributesExtension {
+::aps_auth_runtime::contract::object!(CheckPermissionPayloadAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
     optional(data, "data"),
@@ -6246,7 +6246,7 @@ impl CheckPermissionPayloadAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionPayloadAttributesExtension {
+::aps_auth_runtime::contract::setters!(CheckPermissionPayloadAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypeCheckPermission,
     with_version(version, "version"): String,
     with_data(data, "data"): CheckPermissionPayloadAttributesExtensionData,
@@ -6274,7 +6274,7 @@ pub struct CheckPermissionPayloadAttributesExtensionData {
     #[serde(rename = "requiredActions", skip_serializing_if = "Option::is_none")]
     pub required_actions: Option<Vec<String>>,
 }
-crate::runtime::contract::object!(CheckPermissionPayloadAttributesExtensionData {
+::aps_auth_runtime::contract::object!(CheckPermissionPayloadAttributesExtensionData {
     optional(required_actions, "requiredActions"),
 });
 impl CheckPermissionPayloadAttributesExtensionData {
@@ -6286,7 +6286,7 @@ impl CheckPermissionPayloadAttributesExtensionData {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionPayloadAttributesExtensionData {
+::aps_auth_runtime::contract::setters!(CheckPermissionPayloadAttributesExtensionData {
     with_required_actions(required_actions, "required_actions"): Vec<String>,
 });
 /// Contains a list of resources required for execution of the command.
@@ -6298,7 +6298,7 @@ pub struct CheckPermissionPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<CheckPermissionPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(CheckPermissionPayloadRelationships {
+::aps_auth_runtime::contract::object!(CheckPermissionPayloadRelationships {
     optional(resources, "resources"),
 });
 impl CheckPermissionPayloadRelationships {
@@ -6310,7 +6310,7 @@ impl CheckPermissionPayloadRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionPayloadRelationships {
+::aps_auth_runtime::contract::setters!(CheckPermissionPayloadRelationships {
     with_resources(resources, "resources"): CheckPermissionPayloadRelationshipsResources,
 });
 /// Contains the list of resources
@@ -6323,7 +6323,7 @@ pub struct CheckPermissionPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CheckPermissionPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(CheckPermissionPayloadRelationshipsResources {
+::aps_auth_runtime::contract::object!(CheckPermissionPayloadRelationshipsResources {
     optional(data, "data"),
 });
 impl CheckPermissionPayloadRelationshipsResources {
@@ -6335,7 +6335,7 @@ impl CheckPermissionPayloadRelationshipsResources {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionPayloadRelationshipsResources {
+::aps_auth_runtime::contract::setters!(CheckPermissionPayloadRelationshipsResources {
     with_data(data, "data"): Vec<CheckPermissionPayloadRelationshipsResourcesDataItem>,
 });
 /// The object at `#/components/schemas/CheckPermissionPayload/properties/relationships/properties/resources/properties/data/items`.
@@ -6349,7 +6349,7 @@ pub struct CheckPermissionPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CheckPermissionPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::object!(CheckPermissionPayloadRelationshipsResourcesDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
 });
@@ -6363,7 +6363,7 @@ impl CheckPermissionPayloadRelationshipsResourcesDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::setters!(CheckPermissionPayloadRelationshipsResourcesDataItem {
     with_type(r#type, "type"): TypeEntity,
     with_id(id, "id"): String,
 });
@@ -6386,7 +6386,7 @@ pub struct CheckPermission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<CheckPermissionRelationships>,
 }
-crate::runtime::contract::object!(CheckPermission {
+::aps_auth_runtime::contract::object!(CheckPermission {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -6404,7 +6404,7 @@ impl CheckPermission {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermission {
+::aps_auth_runtime::contract::setters!(CheckPermission {
     with_type(r#type, "type"): TypeCommands,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): CheckPermissionAttributes,
@@ -6421,7 +6421,7 @@ pub struct CheckPermissionAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<CheckPermissionAttributesExtension>,
 }
-crate::runtime::contract::object!(CheckPermissionAttributes {
+::aps_auth_runtime::contract::object!(CheckPermissionAttributes {
     optional(extension, "extension"),
 });
 impl CheckPermissionAttributes {
@@ -6433,7 +6433,7 @@ impl CheckPermissionAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionAttributes {
+::aps_auth_runtime::contract::setters!(CheckPermissionAttributes {
     with_extension(extension, "extension"): CheckPermissionAttributesExtension,
 });
 /// An object that contains properties
@@ -6457,7 +6457,7 @@ pub struct CheckPermissionAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CheckPermissionAttributesExtensionData>,
 }
-crate::runtime::contract::object!(CheckPermissionAttributesExtension {
+::aps_auth_runtime::contract::object!(CheckPermissionAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
     optional(schema, "schema"),
@@ -6475,7 +6475,7 @@ impl CheckPermissionAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionAttributesExtension {
+::aps_auth_runtime::contract::setters!(CheckPermissionAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypeCheckPermission,
     with_version(version, "version"): String,
     with_schema(schema, "schema"): CheckPermissionAttributesExtensionSchema,
@@ -6489,7 +6489,7 @@ pub struct CheckPermissionAttributesExtensionSchema {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(CheckPermissionAttributesExtensionSchema {
+::aps_auth_runtime::contract::object!(CheckPermissionAttributesExtensionSchema {
     optional(href, "href"),
 });
 impl CheckPermissionAttributesExtensionSchema {
@@ -6501,7 +6501,7 @@ impl CheckPermissionAttributesExtensionSchema {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionAttributesExtensionSchema {
+::aps_auth_runtime::contract::setters!(CheckPermissionAttributesExtensionSchema {
     with_href(href, "href"): String,
 });
 /// A container of the results of the resources
@@ -6532,7 +6532,7 @@ pub struct CheckPermissionAttributesExtensionData {
     #[serde(rename = "requiredActions", skip_serializing_if = "Option::is_none")]
     pub required_actions: Option<Vec<String>>,
 }
-crate::runtime::contract::object!(CheckPermissionAttributesExtensionData {
+::aps_auth_runtime::contract::object!(CheckPermissionAttributesExtensionData {
     optional(permissions, "permissions"),
     optional(required_actions, "requiredActions"),
 });
@@ -6546,7 +6546,7 @@ impl CheckPermissionAttributesExtensionData {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionAttributesExtensionData {
+::aps_auth_runtime::contract::setters!(CheckPermissionAttributesExtensionData {
     with_permissions(permissions, "permissions"): Vec<CheckPermissionAttributesExtensionDataPermissionsItem>,
     with_required_actions(required_actions, "required_actions"): Vec<String>,
 });
@@ -6572,7 +6572,7 @@ pub struct CheckPermissionAttributesExtensionDataPermissionsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission: Option<bool>,
 }
-crate::runtime::contract::object!(CheckPermissionAttributesExtensionDataPermissionsItem {
+::aps_auth_runtime::contract::object!(CheckPermissionAttributesExtensionDataPermissionsItem {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(details, "details"),
@@ -6590,7 +6590,7 @@ impl CheckPermissionAttributesExtensionDataPermissionsItem {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionAttributesExtensionDataPermissionsItem {
+::aps_auth_runtime::contract::setters!(CheckPermissionAttributesExtensionDataPermissionsItem {
     with_type(r#type, "type"): TypeEntity,
     with_id(id, "id"): String,
     with_details(details, "details"): CheckPermissionAttributesExtensionDataPermissionsItemDetails,
@@ -6613,7 +6613,7 @@ pub struct CheckPermissionAttributesExtensionDataPermissionsItemDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub view: Option<bool>,
 }
-crate::runtime::contract::object!(CheckPermissionAttributesExtensionDataPermissionsItemDetails {
+::aps_auth_runtime::contract::object!(CheckPermissionAttributesExtensionDataPermissionsItemDetails {
     optional(create, "create"),
     optional(download, "download"),
     optional(view, "view"),
@@ -6629,7 +6629,7 @@ impl CheckPermissionAttributesExtensionDataPermissionsItemDetails {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionAttributesExtensionDataPermissionsItemDetails {
+::aps_auth_runtime::contract::setters!(CheckPermissionAttributesExtensionDataPermissionsItemDetails {
     with_create(create, "create"): bool,
     with_download(download, "download"): bool,
     with_view(view, "view"): bool,
@@ -6644,7 +6644,7 @@ pub struct CheckPermissionRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<CheckPermissionRelationshipsResources>,
 }
-crate::runtime::contract::object!(CheckPermissionRelationships {
+::aps_auth_runtime::contract::object!(CheckPermissionRelationships {
     optional(resources, "resources"),
 });
 impl CheckPermissionRelationships {
@@ -6656,7 +6656,7 @@ impl CheckPermissionRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionRelationships {
+::aps_auth_runtime::contract::setters!(CheckPermissionRelationships {
     with_resources(resources, "resources"): CheckPermissionRelationshipsResources,
 });
 /// Contains the list of resources checked for
@@ -6668,7 +6668,7 @@ pub struct CheckPermissionRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CheckPermissionRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(CheckPermissionRelationshipsResources {
+::aps_auth_runtime::contract::object!(CheckPermissionRelationshipsResources {
     optional(data, "data"),
 });
 impl CheckPermissionRelationshipsResources {
@@ -6680,7 +6680,7 @@ impl CheckPermissionRelationshipsResources {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionRelationshipsResources {
+::aps_auth_runtime::contract::setters!(CheckPermissionRelationshipsResources {
     with_data(data, "data"): Vec<CheckPermissionRelationshipsResourcesDataItem>,
 });
 /// The object at `#/components/schemas/CheckPermission/properties/relationships/properties/resources/properties/data/items`.
@@ -6694,7 +6694,7 @@ pub struct CheckPermissionRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CheckPermissionRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::object!(CheckPermissionRelationshipsResourcesDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
 });
@@ -6708,7 +6708,7 @@ impl CheckPermissionRelationshipsResourcesDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(CheckPermissionRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::setters!(CheckPermissionRelationshipsResourcesDataItem {
     with_type(r#type, "type"): TypeEntity,
     with_id(id, "id"): String,
 });
@@ -6728,7 +6728,7 @@ pub struct PublishModelPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<PublishModelPayloadRelationships>,
 }
-crate::runtime::contract::object!(PublishModelPayload {
+::aps_auth_runtime::contract::object!(PublishModelPayload {
     optional(r#type, "type"),
     optional(attributes, "attributes"),
     optional(relationships, "relationships"),
@@ -6744,7 +6744,7 @@ impl PublishModelPayload {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelPayload {
+::aps_auth_runtime::contract::setters!(PublishModelPayload {
     with_type(r#type, "type"): TypeCommands,
     with_attributes(attributes, "attributes"): PublishModelPayloadAttributes,
     with_relationships(relationships, "relationships"): PublishModelPayloadRelationships,
@@ -6759,7 +6759,7 @@ pub struct PublishModelPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishModelPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(PublishModelPayloadAttributes {
+::aps_auth_runtime::contract::object!(PublishModelPayloadAttributes {
     optional(extension, "extension"),
 });
 impl PublishModelPayloadAttributes {
@@ -6771,7 +6771,7 @@ impl PublishModelPayloadAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelPayloadAttributes {
+::aps_auth_runtime::contract::setters!(PublishModelPayloadAttributes {
     with_extension(extension, "extension"): PublishModelPayloadAttributesExtension,
 });
 /// An object that contains properties
@@ -6788,7 +6788,7 @@ pub struct PublishModelPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(PublishModelPayloadAttributesExtension {
+::aps_auth_runtime::contract::object!(PublishModelPayloadAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -6802,7 +6802,7 @@ impl PublishModelPayloadAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelPayloadAttributesExtension {
+::aps_auth_runtime::contract::setters!(PublishModelPayloadAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypePublishmodel,
     with_version(version, "version"): String,
 });
@@ -6814,7 +6814,7 @@ pub struct PublishModelPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<PublishModelPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(PublishModelPayloadRelationships {
+::aps_auth_runtime::contract::object!(PublishModelPayloadRelationships {
     optional(resources, "resources"),
 });
 impl PublishModelPayloadRelationships {
@@ -6826,7 +6826,7 @@ impl PublishModelPayloadRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelPayloadRelationships {
+::aps_auth_runtime::contract::setters!(PublishModelPayloadRelationships {
     with_resources(resources, "resources"): PublishModelPayloadRelationshipsResources,
 });
 /// Contains the list of resources to be published.
@@ -6839,7 +6839,7 @@ pub struct PublishModelPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PublishModelPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(PublishModelPayloadRelationshipsResources {
+::aps_auth_runtime::contract::object!(PublishModelPayloadRelationshipsResources {
     optional(data, "data"),
 });
 impl PublishModelPayloadRelationshipsResources {
@@ -6851,7 +6851,7 @@ impl PublishModelPayloadRelationshipsResources {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelPayloadRelationshipsResources {
+::aps_auth_runtime::contract::setters!(PublishModelPayloadRelationshipsResources {
     with_data(data, "data"): Vec<PublishModelPayloadRelationshipsResourcesDataItem>,
 });
 /// The object at `#/components/schemas/PublishModelPayload/properties/relationships/properties/resources/properties/data/items`.
@@ -6869,7 +6869,7 @@ pub struct PublishModelPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PublishModelPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::object!(PublishModelPayloadRelationshipsResourcesDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
 });
@@ -6883,7 +6883,7 @@ impl PublishModelPayloadRelationshipsResourcesDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::setters!(PublishModelPayloadRelationshipsResourcesDataItem {
     with_type(r#type, "type"): TypeItem,
     with_id(id, "id"): String,
 });
@@ -6902,7 +6902,7 @@ pub struct PublishModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishModelAttributes>,
 }
-crate::runtime::contract::object!(PublishModel {
+::aps_auth_runtime::contract::object!(PublishModel {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -6918,7 +6918,7 @@ impl PublishModel {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModel {
+::aps_auth_runtime::contract::setters!(PublishModel {
     with_type(r#type, "type"): TypeCommands,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): PublishModelAttributes,
@@ -6937,7 +6937,7 @@ pub struct PublishModelAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommandExecutionStatus>,
 }
-crate::runtime::contract::object!(PublishModelAttributes {
+::aps_auth_runtime::contract::object!(PublishModelAttributes {
     optional(extension, "extension"),
     optional(status, "status"),
 });
@@ -6951,7 +6951,7 @@ impl PublishModelAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelAttributes {
+::aps_auth_runtime::contract::setters!(PublishModelAttributes {
     with_extension(extension, "extension"): PublishModelAttributesExtension,
     with_status(status, "status"): CommandExecutionStatus,
 });
@@ -6969,7 +6969,7 @@ pub struct PublishModelAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(PublishModelAttributesExtension {
+::aps_auth_runtime::contract::object!(PublishModelAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -6983,7 +6983,7 @@ impl PublishModelAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(PublishModelAttributesExtension {
+::aps_auth_runtime::contract::setters!(PublishModelAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypePublishmodel,
     with_version(version, "version"): String,
 });
@@ -7003,7 +7003,7 @@ pub struct PublishWithoutLinksPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<PublishWithoutLinksPayloadRelationships>,
 }
-crate::runtime::contract::object!(PublishWithoutLinksPayload {
+::aps_auth_runtime::contract::object!(PublishWithoutLinksPayload {
     optional(r#type, "type"),
     optional(attributes, "attributes"),
     optional(relationships, "relationships"),
@@ -7019,7 +7019,7 @@ impl PublishWithoutLinksPayload {
         }
     }
 }
-crate::runtime::contract::setters!(PublishWithoutLinksPayload {
+::aps_auth_runtime::contract::setters!(PublishWithoutLinksPayload {
     with_type(r#type, "type"): TypeCommands,
     with_attributes(attributes, "attributes"): PublishWithoutLinksPayloadAttributes,
     with_relationships(relationships, "relationships"): PublishWithoutLinksPayloadRelationships,
@@ -7034,7 +7034,7 @@ pub struct PublishWithoutLinksPayloadAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension: Option<PublishWithoutLinksPayloadAttributesExtension>,
 }
-crate::runtime::contract::object!(PublishWithoutLinksPayloadAttributes {
+::aps_auth_runtime::contract::object!(PublishWithoutLinksPayloadAttributes {
     optional(extension, "extension"),
 });
 impl PublishWithoutLinksPayloadAttributes {
@@ -7046,7 +7046,7 @@ impl PublishWithoutLinksPayloadAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(PublishWithoutLinksPayloadAttributes {
+::aps_auth_runtime::contract::setters!(PublishWithoutLinksPayloadAttributes {
     with_extension(extension, "extension"): PublishWithoutLinksPayloadAttributesExtension,
 });
 /// An object that contains properties
@@ -7063,7 +7063,7 @@ pub struct PublishWithoutLinksPayloadAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(PublishWithoutLinksPayloadAttributesExtension {
+::aps_auth_runtime::contract::object!(PublishWithoutLinksPayloadAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -7077,7 +7077,7 @@ impl PublishWithoutLinksPayloadAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(PublishWithoutLinksPayloadAttributesExtension {
+::aps_auth_runtime::contract::setters!(PublishWithoutLinksPayloadAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypePublishWithoutLinks,
     with_version(version, "version"): String,
 });
@@ -7089,7 +7089,7 @@ pub struct PublishWithoutLinksPayloadRelationships {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<PublishWithoutLinksPayloadRelationshipsResources>,
 }
-crate::runtime::contract::object!(PublishWithoutLinksPayloadRelationships {
+::aps_auth_runtime::contract::object!(PublishWithoutLinksPayloadRelationships {
     optional(resources, "resources"),
 });
 impl PublishWithoutLinksPayloadRelationships {
@@ -7101,7 +7101,7 @@ impl PublishWithoutLinksPayloadRelationships {
         }
     }
 }
-crate::runtime::contract::setters!(PublishWithoutLinksPayloadRelationships {
+::aps_auth_runtime::contract::setters!(PublishWithoutLinksPayloadRelationships {
     with_resources(resources, "resources"): PublishWithoutLinksPayloadRelationshipsResources,
 });
 /// Contains the list of resources to be published.
@@ -7114,7 +7114,7 @@ pub struct PublishWithoutLinksPayloadRelationshipsResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PublishWithoutLinksPayloadRelationshipsResourcesDataItem>>,
 }
-crate::runtime::contract::object!(PublishWithoutLinksPayloadRelationshipsResources {
+::aps_auth_runtime::contract::object!(PublishWithoutLinksPayloadRelationshipsResources {
     optional(data, "data"),
 });
 impl PublishWithoutLinksPayloadRelationshipsResources {
@@ -7126,7 +7126,7 @@ impl PublishWithoutLinksPayloadRelationshipsResources {
         }
     }
 }
-crate::runtime::contract::setters!(PublishWithoutLinksPayloadRelationshipsResources {
+::aps_auth_runtime::contract::setters!(PublishWithoutLinksPayloadRelationshipsResources {
     with_data(data, "data"): Vec<PublishWithoutLinksPayloadRelationshipsResourcesDataItem>,
 });
 /// The object at `#/components/schemas/PublishWithoutLinksPayload/properties/relationships/properties/resources/properties/data/items`.
@@ -7144,7 +7144,7 @@ pub struct PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::object!(PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
     optional(r#type, "type"),
     optional(id, "id"),
 });
@@ -7158,7 +7158,7 @@ impl PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
         }
     }
 }
-crate::runtime::contract::setters!(PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
+::aps_auth_runtime::contract::setters!(PublishWithoutLinksPayloadRelationshipsResourcesDataItem {
     with_type(r#type, "type"): TypeItem,
     with_id(id, "id"): String,
 });
@@ -7177,7 +7177,7 @@ pub struct PublishWithoutLinks {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<PublishWithoutLinksAttributes>,
 }
-crate::runtime::contract::object!(PublishWithoutLinks {
+::aps_auth_runtime::contract::object!(PublishWithoutLinks {
     optional(r#type, "type"),
     optional(id, "id"),
     optional(attributes, "attributes"),
@@ -7193,7 +7193,7 @@ impl PublishWithoutLinks {
         }
     }
 }
-crate::runtime::contract::setters!(PublishWithoutLinks {
+::aps_auth_runtime::contract::setters!(PublishWithoutLinks {
     with_type(r#type, "type"): TypeCommands,
     with_id(id, "id"): String,
     with_attributes(attributes, "attributes"): PublishWithoutLinksAttributes,
@@ -7212,7 +7212,7 @@ pub struct PublishWithoutLinksAttributes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommandExecutionStatus>,
 }
-crate::runtime::contract::object!(PublishWithoutLinksAttributes {
+::aps_auth_runtime::contract::object!(PublishWithoutLinksAttributes {
     optional(extension, "extension"),
     optional(status, "status"),
 });
@@ -7226,7 +7226,7 @@ impl PublishWithoutLinksAttributes {
         }
     }
 }
-crate::runtime::contract::setters!(PublishWithoutLinksAttributes {
+::aps_auth_runtime::contract::setters!(PublishWithoutLinksAttributes {
     with_extension(extension, "extension"): PublishWithoutLinksAttributesExtension,
     with_status(status, "status"): CommandExecutionStatus,
 });
@@ -7244,7 +7244,7 @@ pub struct PublishWithoutLinksAttributesExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-crate::runtime::contract::object!(PublishWithoutLinksAttributesExtension {
+::aps_auth_runtime::contract::object!(PublishWithoutLinksAttributesExtension {
     optional(r#type, "type"),
     optional(version, "version"),
 });
@@ -7258,7 +7258,7 @@ impl PublishWithoutLinksAttributesExtension {
         }
     }
 }
-crate::runtime::contract::setters!(PublishWithoutLinksAttributesExtension {
+::aps_auth_runtime::contract::setters!(PublishWithoutLinksAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypePublishWithoutLinks,
     with_version(version, "version"): String,
 });
@@ -7277,7 +7277,7 @@ pub struct VersionExtensionWithSchemaLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
-crate::runtime::contract::object!(VersionExtensionWithSchemaLink {
+::aps_auth_runtime::contract::object!(VersionExtensionWithSchemaLink {
     required(r#type, "type"),
     required(version, "version"),
     optional(schema, "schema"),
@@ -7295,7 +7295,7 @@ impl VersionExtensionWithSchemaLink {
         }
     }
 }
-crate::runtime::contract::setters!(VersionExtensionWithSchemaLink {
+::aps_auth_runtime::contract::setters!(VersionExtensionWithSchemaLink {
     with_schema(schema, "schema"): JsonApiLink,
     with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
@@ -7314,7 +7314,7 @@ pub struct ItemExtensionWithSchemaLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
-crate::runtime::contract::object!(ItemExtensionWithSchemaLink {
+::aps_auth_runtime::contract::object!(ItemExtensionWithSchemaLink {
     required(r#type, "type"),
     required(version, "version"),
     optional(schema, "schema"),
@@ -7332,7 +7332,7 @@ impl ItemExtensionWithSchemaLink {
         }
     }
 }
-crate::runtime::contract::setters!(ItemExtensionWithSchemaLink {
+::aps_auth_runtime::contract::setters!(ItemExtensionWithSchemaLink {
     with_schema(schema, "schema"): JsonApiLink,
     with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
@@ -7350,7 +7350,7 @@ pub struct BaseAttributesExtensionObjectWithSchemaLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
-crate::runtime::contract::object!(BaseAttributesExtensionObjectWithSchemaLink {
+::aps_auth_runtime::contract::object!(BaseAttributesExtensionObjectWithSchemaLink {
     required(r#type, "type"),
     required(version, "version"),
     required(schema, "schema"),
@@ -7372,7 +7372,7 @@ impl BaseAttributesExtensionObjectWithSchemaLink {
         }
     }
 }
-crate::runtime::contract::setters!(BaseAttributesExtensionObjectWithSchemaLink {
+::aps_auth_runtime::contract::setters!(BaseAttributesExtensionObjectWithSchemaLink {
     with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// A container for the hyperlink to the schema of the type.
@@ -7382,7 +7382,7 @@ pub struct BaseAttributesExtensionObjectWithSchemaLinkSchema {
     /// A hypertext reference to the location of the referenced resource.
     pub href: String,
 }
-crate::runtime::contract::object!(BaseAttributesExtensionObjectWithSchemaLinkSchema {
+::aps_auth_runtime::contract::object!(BaseAttributesExtensionObjectWithSchemaLinkSchema {
     required(href, "href"),
 });
 impl BaseAttributesExtensionObjectWithSchemaLinkSchema {
@@ -7411,7 +7411,7 @@ pub struct BaseAttributesExtensionObjectWithoutSchemaLink {
         >,
     >,
 }
-crate::runtime::contract::object!(BaseAttributesExtensionObjectWithoutSchemaLink {
+::aps_auth_runtime::contract::object!(BaseAttributesExtensionObjectWithoutSchemaLink {
     required(r#type, "type"),
     required(version, "version"),
     optional(data, "data"),
@@ -7427,7 +7427,7 @@ impl BaseAttributesExtensionObjectWithoutSchemaLink {
         }
     }
 }
-crate::runtime::contract::setters!(BaseAttributesExtensionObjectWithoutSchemaLink {
+::aps_auth_runtime::contract::setters!(BaseAttributesExtensionObjectWithoutSchemaLink {
     with_data(data, "data"): std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
 });
 /// A container of additional properties that extends the default properties of this resource.
@@ -7444,7 +7444,7 @@ pub struct ProjectExtensionWithSchemaLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
-crate::runtime::contract::object!(ProjectExtensionWithSchemaLink {
+::aps_auth_runtime::contract::object!(ProjectExtensionWithSchemaLink {
     required(r#type, "type"),
     required(version, "version"),
     required(schema, "schema"),
@@ -7466,7 +7466,7 @@ impl ProjectExtensionWithSchemaLink {
         }
     }
 }
-crate::runtime::contract::setters!(ProjectExtensionWithSchemaLink {
+::aps_auth_runtime::contract::setters!(ProjectExtensionWithSchemaLink {
     with_data(data, "data"): std::collections::BTreeMap<String, serde_json::Value>,
 });
 /// The JSON API object.
@@ -7476,7 +7476,7 @@ pub struct JsonApiVersion {
     /// The version of JSON API. Will always be ``1.0``.
     pub version: JsonApiVersionValue,
 }
-crate::runtime::contract::object!(JsonApiVersion {
+::aps_auth_runtime::contract::object!(JsonApiVersion {
     required(version, "version"),
 });
 impl JsonApiVersion {
@@ -7497,7 +7497,7 @@ pub enum JsonApiVersionValue {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(JsonApiVersionValue {
+::aps_auth_runtime::contract::open_enum!(JsonApiVersionValue {
     V10 = "1.0",
 });
 /// An object containing the URI of the endpoint to access this resource.
@@ -7508,7 +7508,7 @@ pub struct JsonApiLinksSelf {
     #[serde(rename = "self", skip_serializing_if = "Option::is_none")]
     pub self_: Option<JsonApiLinksSelfSelf>,
 }
-crate::runtime::contract::object!(JsonApiLinksSelf {
+::aps_auth_runtime::contract::object!(JsonApiLinksSelf {
     optional(self_, "self"),
 });
 impl JsonApiLinksSelf {
@@ -7518,7 +7518,7 @@ impl JsonApiLinksSelf {
         JsonApiLinksSelf { self_: None }
     }
 }
-crate::runtime::contract::setters!(JsonApiLinksSelf {
+::aps_auth_runtime::contract::setters!(JsonApiLinksSelf {
     with_self_(self_, "self_"): JsonApiLinksSelfSelf,
 });
 /// An object containing the URI of the endpoint to access this resource.
@@ -7530,7 +7530,7 @@ pub struct JsonApiLinksSelfSelf {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(JsonApiLinksSelfSelf {
+::aps_auth_runtime::contract::object!(JsonApiLinksSelfSelf {
     optional(href, "href"),
 });
 impl JsonApiLinksSelfSelf {
@@ -7540,7 +7540,7 @@ impl JsonApiLinksSelfSelf {
         JsonApiLinksSelfSelf { href: None }
     }
 }
-crate::runtime::contract::setters!(JsonApiLinksSelfSelf {
+::aps_auth_runtime::contract::setters!(JsonApiLinksSelfSelf {
     with_href(href, "href"): String,
 });
 /// An object containing the hyperlink to the referenced resource.
@@ -7551,7 +7551,7 @@ pub struct JsonApiLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(JsonApiLink {
+::aps_auth_runtime::contract::object!(JsonApiLink {
     optional(href, "href"),
 });
 impl JsonApiLink {
@@ -7561,7 +7561,7 @@ impl JsonApiLink {
         JsonApiLink { href: None }
     }
 }
-crate::runtime::contract::setters!(JsonApiLink {
+::aps_auth_runtime::contract::setters!(JsonApiLink {
     with_href(href, "href"): String,
 });
 /// Contains the endpoint you can use to retrieve the related resources.
@@ -7573,7 +7573,7 @@ pub struct JsonApiLinksRelated {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<JsonApiLinksRelatedRelated>,
 }
-crate::runtime::contract::object!(JsonApiLinksRelated {
+::aps_auth_runtime::contract::object!(JsonApiLinksRelated {
     optional(related, "related"),
 });
 impl JsonApiLinksRelated {
@@ -7585,7 +7585,7 @@ impl JsonApiLinksRelated {
         }
     }
 }
-crate::runtime::contract::setters!(JsonApiLinksRelated {
+::aps_auth_runtime::contract::setters!(JsonApiLinksRelated {
     with_related(related, "related"): JsonApiLinksRelatedRelated,
 });
 /// An object containing the endpoint to retrieve
@@ -7597,7 +7597,7 @@ pub struct JsonApiLinksRelatedRelated {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(JsonApiLinksRelatedRelated {
+::aps_auth_runtime::contract::object!(JsonApiLinksRelatedRelated {
     optional(href, "href"),
 });
 impl JsonApiLinksRelatedRelated {
@@ -7609,7 +7609,7 @@ impl JsonApiLinksRelatedRelated {
         }
     }
 }
-crate::runtime::contract::setters!(JsonApiLinksRelatedRelated {
+::aps_auth_runtime::contract::setters!(JsonApiLinksRelatedRelated {
     with_href(href, "href"): String,
 });
 /// An object containing the ``id`` and ``type`` properties of a resource.
@@ -7623,7 +7623,7 @@ pub struct JsonApiTypeId {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
-crate::runtime::contract::object!(JsonApiTypeId {
+::aps_auth_runtime::contract::object!(JsonApiTypeId {
     optional(id, "id"),
     optional(r#type, "type"),
 });
@@ -7637,7 +7637,7 @@ impl JsonApiTypeId {
         }
     }
 }
-crate::runtime::contract::setters!(JsonApiTypeId {
+::aps_auth_runtime::contract::setters!(JsonApiTypeId {
     with_id(id, "id"): String,
     with_type(r#type, "type"): String,
 });
@@ -7652,7 +7652,7 @@ pub struct JsonApiRelationshipsLinksToTipVersion {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksToTipVersion {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksToTipVersion {
     optional(links, "links"),
     optional(data, "data"),
 });
@@ -7666,7 +7666,7 @@ impl JsonApiRelationshipsLinksToTipVersion {
         }
     }
 }
-crate::runtime::contract::setters!(JsonApiRelationshipsLinksToTipVersion {
+::aps_auth_runtime::contract::setters!(JsonApiRelationshipsLinksToTipVersion {
     with_links(links, "links"): JsonApiLinksRelated,
     with_data(data, "data"): JsonApiTypeId,
 });
@@ -7681,7 +7681,7 @@ pub struct JsonApiRelationshipsLinksInternalResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksInternalResource {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksInternalResource {
     optional(links, "links"),
     optional(data, "data"),
 });
@@ -7695,7 +7695,7 @@ impl JsonApiRelationshipsLinksInternalResource {
         }
     }
 }
-crate::runtime::contract::setters!(JsonApiRelationshipsLinksInternalResource {
+::aps_auth_runtime::contract::setters!(JsonApiRelationshipsLinksInternalResource {
     with_links(links, "links"): JsonApiLinksRelated,
     with_data(data, "data"): JsonApiTypeId,
 });
@@ -7710,7 +7710,7 @@ pub struct JsonApiRelationshipsLinksFolderParent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksFolderParent {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksFolderParent {
     optional(links, "links"),
     optional(data, "data"),
 });
@@ -7724,7 +7724,7 @@ impl JsonApiRelationshipsLinksFolderParent {
         }
     }
 }
-crate::runtime::contract::setters!(JsonApiRelationshipsLinksFolderParent {
+::aps_auth_runtime::contract::setters!(JsonApiRelationshipsLinksFolderParent {
     with_links(links, "links"): JsonApiLinksRelated,
     with_data(data, "data"): JsonApiTypeId,
 });
@@ -7739,7 +7739,7 @@ pub struct JsonApiRelationshipsLinksRootFolder {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiTypeId>,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksRootFolder {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksRootFolder {
     optional(meta, "meta"),
     optional(data, "data"),
 });
@@ -7753,7 +7753,7 @@ impl JsonApiRelationshipsLinksRootFolder {
         }
     }
 }
-crate::runtime::contract::setters!(JsonApiRelationshipsLinksRootFolder {
+::aps_auth_runtime::contract::setters!(JsonApiRelationshipsLinksRootFolder {
     with_meta(meta, "meta"): JsonApiMetaLink,
     with_data(data, "data"): JsonApiTypeId,
 });
@@ -7765,7 +7765,7 @@ pub struct JsonApiMetaLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<JsonApiLink>,
 }
-crate::runtime::contract::object!(JsonApiMetaLink {
+::aps_auth_runtime::contract::object!(JsonApiMetaLink {
     optional(link, "link"),
 });
 impl JsonApiMetaLink {
@@ -7775,7 +7775,7 @@ impl JsonApiMetaLink {
         JsonApiMetaLink { link: None }
     }
 }
-crate::runtime::contract::setters!(JsonApiMetaLink {
+::aps_auth_runtime::contract::setters!(JsonApiMetaLink {
     with_link(link, "link"): JsonApiLink,
 });
 /// Contains links to resources that are external to the data domain service. This is available only with BIM360.
@@ -7787,7 +7787,7 @@ pub struct JsonApiRelationshipsLinksOnlyBim {
     /// The `data` property.
     pub data: JsonApiTypeId,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksOnlyBim {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksOnlyBim {
     required(meta, "meta"),
     required(data, "data"),
 });
@@ -7811,7 +7811,7 @@ pub struct JsonApiRelationshipsLinksVersions {
     /// The `links` property.
     pub links: JsonApiLinksRelated,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksVersions {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksVersions {
     required(links, "links"),
 });
 impl JsonApiRelationshipsLinksVersions {
@@ -7830,7 +7830,7 @@ pub struct JsonApiRelationshipsLinksInternal {
     /// The `links` property.
     pub links: JsonApiLinksRelated,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksInternal {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksInternal {
     required(links, "links"),
 });
 impl JsonApiRelationshipsLinksInternal {
@@ -7849,7 +7849,7 @@ pub struct WebViewLink {
     /// The location (URL) of the resource the link points to.
     pub href: String,
 }
-crate::runtime::contract::object!(WebViewLink {
+::aps_auth_runtime::contract::object!(WebViewLink {
     required(href, "href"),
 });
 impl WebViewLink {
@@ -7870,7 +7870,7 @@ pub struct JsonApiLinksSelfAndWebView {
     #[serde(rename = "webView", skip_serializing_if = "Option::is_none")]
     pub web_view: Option<WebViewLink>,
 }
-crate::runtime::contract::object!(JsonApiLinksSelfAndWebView {
+::aps_auth_runtime::contract::object!(JsonApiLinksSelfAndWebView {
     required(self_, "self"),
     optional(web_view, "webView"),
 });
@@ -7884,7 +7884,7 @@ impl JsonApiLinksSelfAndWebView {
         }
     }
 }
-crate::runtime::contract::setters!(JsonApiLinksSelfAndWebView {
+::aps_auth_runtime::contract::setters!(JsonApiLinksSelfAndWebView {
     with_web_view(web_view, "web_view"): WebViewLink,
 });
 /// Information on other resources that have a custom relationship with this resource.
@@ -7894,7 +7894,7 @@ pub struct JsonApiRelationshipsLinksRefs {
     /// The object containing information on links of related resources that share a custom relationship with this resource.
     pub links: JsonApiRelationshipsLinksRefsLinks,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksRefs {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksRefs {
     required(links, "links"),
 });
 impl JsonApiRelationshipsLinksRefs {
@@ -7916,7 +7916,7 @@ pub struct JsonApiRelationshipsLinksRefsLinks {
     /// The `related` property.
     pub related: JsonApiLink,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksRefsLinks {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksRefsLinks {
     required(self_, "self"),
     required(related, "related"),
 });
@@ -7937,7 +7937,7 @@ pub struct JsonApiRelationshipsLinksLinks {
     /// The object containing information on links to this resource.
     pub links: JsonApiRelationshipsLinksLinksLinks,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksLinks {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksLinks {
     required(links, "links"),
 });
 impl JsonApiRelationshipsLinksLinks {
@@ -7957,7 +7957,7 @@ pub struct JsonApiRelationshipsLinksLinksLinks {
     #[serde(rename = "self")]
     pub self_: JsonApiLink,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsLinksLinksLinks {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsLinksLinksLinks {
     required(self_, "self"),
 });
 impl JsonApiRelationshipsLinksLinksLinks {
@@ -7976,7 +7976,7 @@ pub struct JsonApiRelationshipsRefs {
     /// An array of objects, where each object represents custom relationship.
     pub data: Vec<JsonApiRelationshipsRefsDataItem>,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsRefs {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsRefs {
     required(data, "data"),
 });
 impl JsonApiRelationshipsRefs {
@@ -7999,7 +7999,7 @@ pub struct JsonApiRelationshipsRefsDataItem {
     /// The meta-information describing the custom relationship.
     pub meta: JsonApiRelationshipsRefsDataItemMeta,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsRefsDataItem {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsRefsDataItem {
     required(r#type, "type"),
     required(id, "id"),
     required(meta, "meta"),
@@ -8031,7 +8031,7 @@ pub struct JsonApiRelationshipsRefsDataItemMeta {
     /// A container of additional properties that extends the default properties of this resource.
     pub extension: JsonApiRelationshipsRefsDataItemMetaExtension,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsRefsDataItemMeta {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsRefsDataItemMeta {
     required(ref_type, "refType"),
     required(direction, "direction"),
     required(extension, "extension"),
@@ -8065,7 +8065,7 @@ pub struct JsonApiRelationshipsRefsDataItemMetaExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<JsonApiRelationshipsRefsDataItemMetaExtensionData>,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsRefsDataItemMetaExtension {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsRefsDataItemMetaExtension {
     required(r#type, "type"),
     required(version, "version"),
     optional(data, "data"),
@@ -8084,7 +8084,7 @@ impl JsonApiRelationshipsRefsDataItemMetaExtension {
         }
     }
 }
-crate::runtime::contract::setters!(JsonApiRelationshipsRefsDataItemMetaExtension {
+::aps_auth_runtime::contract::setters!(JsonApiRelationshipsRefsDataItemMetaExtension {
     with_data(data, "data"): JsonApiRelationshipsRefsDataItemMetaExtensionData,
 });
 /// The container of the additional properties.
@@ -8097,7 +8097,7 @@ pub struct JsonApiRelationshipsRefsDataItemMetaExtensionData {
     #[serde(rename = "nestedType")]
     pub nested_type: NestedXref,
 }
-crate::runtime::contract::object!(JsonApiRelationshipsRefsDataItemMetaExtensionData {
+::aps_auth_runtime::contract::object!(JsonApiRelationshipsRefsDataItemMetaExtensionData {
     required(nested_type, "nestedType"),
 });
 impl JsonApiRelationshipsRefsDataItemMetaExtensionData {
@@ -8126,7 +8126,7 @@ pub struct PaginationInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prev: Option<PaginationInfoPrev>,
 }
-crate::runtime::contract::object!(PaginationInfo {
+::aps_auth_runtime::contract::object!(PaginationInfo {
     required(self_, "self"),
     optional(first, "first"),
     optional(next, "next"),
@@ -8144,7 +8144,7 @@ impl PaginationInfo {
         }
     }
 }
-crate::runtime::contract::setters!(PaginationInfo {
+::aps_auth_runtime::contract::setters!(PaginationInfo {
     with_first(first, "first"): PaginationInfoFirst,
     with_next(next, "next"): PaginationInfoNext,
     with_prev(prev, "prev"): PaginationInfoPrev,
@@ -8157,7 +8157,7 @@ pub struct PaginationInfoSelf {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(PaginationInfoSelf {
+::aps_auth_runtime::contract::object!(PaginationInfoSelf {
     optional(href, "href"),
 });
 impl PaginationInfoSelf {
@@ -8167,7 +8167,7 @@ impl PaginationInfoSelf {
         PaginationInfoSelf { href: None }
     }
 }
-crate::runtime::contract::setters!(PaginationInfoSelf {
+::aps_auth_runtime::contract::setters!(PaginationInfoSelf {
     with_href(href, "href"): String,
 });
 /// A container for the link to the first page of the response.
@@ -8178,7 +8178,7 @@ pub struct PaginationInfoFirst {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(PaginationInfoFirst {
+::aps_auth_runtime::contract::object!(PaginationInfoFirst {
     optional(href, "href"),
 });
 impl PaginationInfoFirst {
@@ -8188,7 +8188,7 @@ impl PaginationInfoFirst {
         PaginationInfoFirst { href: None }
     }
 }
-crate::runtime::contract::setters!(PaginationInfoFirst {
+::aps_auth_runtime::contract::setters!(PaginationInfoFirst {
     with_href(href, "href"): String,
 });
 /// A container for the link to the next page of the response.
@@ -8199,7 +8199,7 @@ pub struct PaginationInfoNext {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(PaginationInfoNext {
+::aps_auth_runtime::contract::object!(PaginationInfoNext {
     optional(href, "href"),
 });
 impl PaginationInfoNext {
@@ -8209,7 +8209,7 @@ impl PaginationInfoNext {
         PaginationInfoNext { href: None }
     }
 }
-crate::runtime::contract::setters!(PaginationInfoNext {
+::aps_auth_runtime::contract::setters!(PaginationInfoNext {
     with_href(href, "href"): String,
 });
 /// A container for the link to the previous page of the response.
@@ -8220,7 +8220,7 @@ pub struct PaginationInfoPrev {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }
-crate::runtime::contract::object!(PaginationInfoPrev {
+::aps_auth_runtime::contract::object!(PaginationInfoPrev {
     optional(href, "href"),
 });
 impl PaginationInfoPrev {
@@ -8230,7 +8230,7 @@ impl PaginationInfoPrev {
         PaginationInfoPrev { href: None }
     }
 }
-crate::runtime::contract::setters!(PaginationInfoPrev {
+::aps_auth_runtime::contract::setters!(PaginationInfoPrev {
     with_href(href, "href"): String,
 });
 /// The type of the relationship. Will always be ``xrefs:autodesk.core:Xref``.
@@ -8241,7 +8241,7 @@ pub enum ExtensionTypeCoreXref {
     #[default]
     XrefsAutodeskCoreXref,
 }
-crate::runtime::contract::closed_enum!(ExtensionTypeCoreXref {
+::aps_auth_runtime::contract::closed_enum!(ExtensionTypeCoreXref {
     XrefsAutodeskCoreXref = "xrefs:autodesk.core:Xref",
 });
 /// The type of the xref, which defines how nested xrefs are handled. Possible values are:
@@ -8256,7 +8256,7 @@ pub enum NestedXref {
     /// `overlay`
     Overlay,
 }
-crate::runtime::contract::closed_enum!(NestedXref {
+::aps_auth_runtime::contract::closed_enum!(NestedXref {
     Attachment = "attachment",
     Overlay = "overlay",
 });
@@ -8274,7 +8274,7 @@ pub enum MetarefsDirection {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(MetarefsDirection {
+::aps_auth_runtime::contract::open_enum!(MetarefsDirection {
     From = "from",
     To = "to",
 });
@@ -8301,7 +8301,7 @@ pub enum ConformingStatus {
     /// `NON_CONFORMING`
     NonConforming,
 }
-crate::runtime::contract::closed_enum!(ConformingStatus {
+::aps_auth_runtime::contract::closed_enum!(ConformingStatus {
     NONE = "NONE",
     CONFORMING = "CONFORMING",
     NonConforming = "NON_CONFORMING",
@@ -8315,7 +8315,7 @@ pub enum ProjectTypeBim360Acc {
     /// `ACC`
     ACC,
 }
-crate::runtime::contract::closed_enum!(ProjectTypeBim360Acc {
+::aps_auth_runtime::contract::closed_enum!(ProjectTypeBim360Acc {
     BIM360 = "BIM360",
     ACC = "ACC",
 });
@@ -8351,7 +8351,7 @@ pub enum Region {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(Region {
+::aps_auth_runtime::contract::open_enum!(Region {
     US = "US",
     EMEA = "EMEA",
     AUS = "AUS",
@@ -8369,7 +8369,7 @@ pub enum ReftypesXref {
     #[default]
     Xrefs,
 }
-crate::runtime::contract::closed_enum!(ReftypesXref {
+::aps_auth_runtime::contract::closed_enum!(ReftypesXref {
     Xrefs = "xrefs",
 });
 /// The type of the resource. Possible values are ``folders``, ``items``, ``versions``.
@@ -8385,7 +8385,7 @@ pub enum TypeEntity {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeEntity {
+::aps_auth_runtime::contract::open_enum!(TypeEntity {
     Folders = "folders",
     Items = "items",
     Versions = "versions",
@@ -8399,7 +8399,7 @@ pub enum TypeFolder {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeFolder {
+::aps_auth_runtime::contract::open_enum!(TypeFolder {
     Folders = "folders",
 });
 /// The type of the resource. Possible values are ``folders``, ``items``.
@@ -8411,7 +8411,7 @@ pub enum TypeFolderItems {
     /// `items`
     Items,
 }
-crate::runtime::contract::closed_enum!(TypeFolderItems {
+::aps_auth_runtime::contract::closed_enum!(TypeFolderItems {
     Folders = "folders",
     Items = "items",
 });
@@ -8427,7 +8427,7 @@ pub enum TypeFolderItemsForStorage {
     /// `items`
     Items,
 }
-crate::runtime::contract::closed_enum!(TypeFolderItemsForStorage {
+::aps_auth_runtime::contract::closed_enum!(TypeFolderItemsForStorage {
     Folders = "folders",
     Items = "items",
 });
@@ -8440,7 +8440,7 @@ pub enum TypeHub {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeHub {
+::aps_auth_runtime::contract::open_enum!(TypeHub {
     Hubs = "hubs",
 });
 /// The type of the resource. Possible values are ``items``.
@@ -8452,7 +8452,7 @@ pub enum TypeItem {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeItem {
+::aps_auth_runtime::contract::open_enum!(TypeItem {
     Items = "items",
 });
 /// The type of the resource. Possible values are ``links``.
@@ -8464,7 +8464,7 @@ pub enum TypeLink {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeLink {
+::aps_auth_runtime::contract::open_enum!(TypeLink {
     Links = "links",
 });
 /// The type of the resource. Possible values are ``projects``.
@@ -8476,7 +8476,7 @@ pub enum TypeProject {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeProject {
+::aps_auth_runtime::contract::open_enum!(TypeProject {
     Projects = "projects",
 });
 /// The type of the resource. Possible values are ``derived``, ``dependencies``, ``auxiliary``, ``xrefs``, and ``includes``.
@@ -8496,7 +8496,7 @@ pub enum TypeRef {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeRef {
+::aps_auth_runtime::contract::open_enum!(TypeRef {
     Derived = "derived",
     Dependencies = "dependencies",
     Auxiliary = "auxiliary",
@@ -8514,7 +8514,7 @@ pub enum TypeVersion {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeVersion {
+::aps_auth_runtime::contract::open_enum!(TypeVersion {
     Versions = "versions",
     Folders = "folders",
 });
@@ -8527,7 +8527,7 @@ pub enum TypeObject {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeObject {
+::aps_auth_runtime::contract::open_enum!(TypeObject {
     Objects = "objects",
 });
 /// The type of this resource. Possible values are ``downloadFormats``.
@@ -8539,7 +8539,7 @@ pub enum TypeDownloadformats {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeDownloadformats {
+::aps_auth_runtime::contract::open_enum!(TypeDownloadformats {
     DownloadFormats = "downloadFormats",
 });
 /// The type of this resource. Possible values are ``downloads``.
@@ -8553,7 +8553,7 @@ pub enum TypeDownloads {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeDownloads {
+::aps_auth_runtime::contract::open_enum!(TypeDownloads {
     Downloads = "downloads",
     Jobs = "jobs",
 });
@@ -8568,7 +8568,7 @@ pub enum TypeJob {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeJob {
+::aps_auth_runtime::contract::open_enum!(TypeJob {
     Downloads = "downloads",
     Jobs = "jobs",
 });
@@ -8583,7 +8583,7 @@ pub enum TypeCommandtypePublishmodel {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeCommandtypePublishmodel {
+::aps_auth_runtime::contract::open_enum!(TypeCommandtypePublishmodel {
     CommandsAutodeskBim360C4rModelPublish = "commands:autodesk.bim360:C4RModelPublish",
     CommandsAutodeskBim360C4rModelGetPublishJob = "commands:autodesk.bim360:C4RModelGetPublishJob",
 });
@@ -8596,7 +8596,7 @@ pub enum TypeCommandtypePublishWithoutLinks {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeCommandtypePublishWithoutLinks {
+::aps_auth_runtime::contract::open_enum!(TypeCommandtypePublishWithoutLinks {
     CommandsAutodeskBim360C4rPublishWithoutLinks = "commands:autodesk.bim360:C4RPublishWithoutLinks",
 });
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.core:CheckPermission`` for the CheckPermission command.
@@ -8608,7 +8608,7 @@ pub enum TypeCommandtypeCheckPermission {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeCommandtypeCheckPermission {
+::aps_auth_runtime::contract::open_enum!(TypeCommandtypeCheckPermission {
     CommandsAutodeskCoreCheckPermission = "commands:autodesk.core:CheckPermission",
 });
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.core:ListRefs`` for the ListRefs command.
@@ -8622,7 +8622,7 @@ pub enum TypeCommandtypeListRefs {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeCommandtypeListRefs {
+::aps_auth_runtime::contract::open_enum!(TypeCommandtypeListRefs {
     CommandsAutodeskCoreListRefs = "commands:autodesk.core:ListRefs",
     CommandsAutodeskCoreCheckPermission = "commands:autodesk.core:CheckPermission",
 });
@@ -8635,7 +8635,7 @@ pub enum TypeCommandtypeListItems {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeCommandtypeListItems {
+::aps_auth_runtime::contract::open_enum!(TypeCommandtypeListItems {
     CommandsAutodeskCoreListItems = "commands:autodesk.core:ListItems",
 });
 /// The Type ID of the schema used for extending properties. Must be ``commands:autodesk.bim360:C4RModelGetPublishJob`` for the GetPublishModelJob command.
@@ -8647,7 +8647,7 @@ pub enum TypeCommandtypeGetPublishModelJob {
     /// `commands:autodesk.core:ListItems`
     CommandsAutodeskCoreListItems,
 }
-crate::runtime::contract::closed_enum!(TypeCommandtypeGetPublishModelJob {
+::aps_auth_runtime::contract::closed_enum!(TypeCommandtypeGetPublishModelJob {
     CommandsAutodeskBim360C4rModelGetPublishJob = "commands:autodesk.bim360:C4RModelGetPublishJob",
     CommandsAutodeskCoreListItems = "commands:autodesk.core:ListItems",
 });
@@ -8660,7 +8660,7 @@ pub enum TypeCommands {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(TypeCommands {
+::aps_auth_runtime::contract::open_enum!(TypeCommands {
     Commands = "commands",
 });
 /// Meta information required for webhooks.
@@ -8679,7 +8679,7 @@ pub struct MetaForWebhooks {
     #[serde(rename = "workflowAttribute", skip_serializing_if = "Option::is_none")]
     pub workflow_attribute: Option<String>,
 }
-crate::runtime::contract::object!(MetaForWebhooks {
+::aps_auth_runtime::contract::object!(MetaForWebhooks {
     required(workflow, "workflow"),
     optional(workflow_attribute, "workflowAttribute"),
 });
@@ -8693,7 +8693,7 @@ impl MetaForWebhooks {
         }
     }
 }
-crate::runtime::contract::setters!(MetaForWebhooks {
+::aps_auth_runtime::contract::setters!(MetaForWebhooks {
     with_workflow_attribute(workflow_attribute, "workflow_attribute"): String,
 });
 /// The current stage of the command execution
@@ -8717,7 +8717,7 @@ pub enum CommandExecutionStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(CommandExecutionStatus {
+::aps_auth_runtime::contract::open_enum!(CommandExecutionStatus {
     Accepted = "accepted",
     Committed = "committed",
     Complete = "complete",
@@ -8732,7 +8732,7 @@ pub enum FilterType {
     /// `items`
     Items,
 }
-crate::runtime::contract::closed_enum!(FilterType {
+::aps_auth_runtime::contract::closed_enum!(FilterType {
     Folders = "folders",
     Items = "items",
 });
@@ -8749,7 +8749,7 @@ pub enum FilterTypeVersion {
     /// `versions`
     Versions,
 }
-crate::runtime::contract::closed_enum!(FilterTypeVersion {
+::aps_auth_runtime::contract::closed_enum!(FilterTypeVersion {
     Folders = "folders",
     Items = "items",
     Versions = "versions",
@@ -8771,7 +8771,7 @@ pub enum FilterRefType {
     /// `includes`
     Includes,
 }
-crate::runtime::contract::closed_enum!(FilterRefType {
+::aps_auth_runtime::contract::closed_enum!(FilterRefType {
     Derived = "derived",
     Dependencies = "dependencies",
     Auxiliary = "auxiliary",
@@ -8787,7 +8787,7 @@ pub enum FilterDirection {
     /// `to`
     To,
 }
-crate::runtime::contract::closed_enum!(FilterDirection {
+::aps_auth_runtime::contract::closed_enum!(FilterDirection {
     From = "from",
     To = "to",
 });
@@ -8802,7 +8802,7 @@ pub struct Command {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CommandData>,
 }
-crate::runtime::contract::object!(Command {
+::aps_auth_runtime::contract::object!(Command {
     optional(jsonapi, "jsonapi"),
     optional(data, "data"),
 });
@@ -8816,7 +8816,7 @@ impl Command {
         }
     }
 }
-crate::runtime::contract::setters!(Command {
+::aps_auth_runtime::contract::setters!(Command {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_data(data, "data"): CommandData,
 });
@@ -8841,7 +8841,7 @@ pub enum CommandData {
     /// A value with an unknown or missing tag, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(CommandData, path = ["attributes", "extension", "type"] {
+::aps_auth_runtime::contract::one_of!(CommandData, path = ["attributes", "extension", "type"] {
     CheckPermission = "commands:autodesk.core:CheckPermission",
     PublishModel = "commands:autodesk.bim360:C4RModelPublish",
     PublishWithoutLinks = "commands:autodesk.bim360:C4RPublishWithoutLinks",
@@ -8860,7 +8860,7 @@ pub struct CommandPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CommandPayloadData>,
 }
-crate::runtime::contract::object!(CommandPayload {
+::aps_auth_runtime::contract::object!(CommandPayload {
     optional(jsonapi, "jsonapi"),
     optional(data, "data"),
 });
@@ -8874,7 +8874,7 @@ impl CommandPayload {
         }
     }
 }
-crate::runtime::contract::setters!(CommandPayload {
+::aps_auth_runtime::contract::setters!(CommandPayload {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_data(data, "data"): CommandPayloadData,
 });
@@ -8897,7 +8897,7 @@ pub enum CommandPayloadData {
     /// A value that matches none of the alternatives, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(CommandPayloadData {
+::aps_auth_runtime::contract::one_of!(CommandPayloadData {
     CheckPermissionPayload,
     PublishModelPayload,
     PublishWithoutLinksPayload,
@@ -8925,7 +8925,7 @@ pub struct CreatedItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreatedItemMeta>,
 }
-crate::runtime::contract::object!(CreatedItem {
+::aps_auth_runtime::contract::object!(CreatedItem {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -8945,7 +8945,7 @@ impl CreatedItem {
         }
     }
 }
-crate::runtime::contract::setters!(CreatedItem {
+::aps_auth_runtime::contract::setters!(CreatedItem {
     with_jsonapi(jsonapi, "jsonapi"): JsonApiVersion,
     with_links(links, "links"): JsonApiLinksSelf,
     with_data(data, "data"): ItemData,
@@ -8960,7 +8960,7 @@ pub struct CreatedItemMeta {
     #[serde(rename = "bim360DmCommandId", skip_serializing_if = "Option::is_none")]
     pub bim360_dm_command_id: Option<String>,
 }
-crate::runtime::contract::object!(CreatedItemMeta {
+::aps_auth_runtime::contract::object!(CreatedItemMeta {
     optional(bim360_dm_command_id, "bim360DmCommandId"),
 });
 impl CreatedItemMeta {
@@ -8972,7 +8972,7 @@ impl CreatedItemMeta {
         }
     }
 }
-crate::runtime::contract::setters!(CreatedItemMeta {
+::aps_auth_runtime::contract::setters!(CreatedItemMeta {
     with_bim360_dm_command_id(bim360_dm_command_id, "bim360_dm_command_id"): String,
 });
 /// The type of this resource. Possible values: queued, finished, failed, processing
@@ -8990,7 +8990,7 @@ pub enum DownloadsStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(DownloadsStatus {
+::aps_auth_runtime::contract::open_enum!(DownloadsStatus {
     Queued = "queued",
     Finished = "finished",
     Failed = "failed",
@@ -9004,7 +9004,7 @@ pub struct GetHubsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubsError {
+::aps_auth_runtime::contract::object!(GetHubsError {
     optional(id, "id"),
 });
 impl GetHubsError {
@@ -9014,7 +9014,7 @@ impl GetHubsError {
         GetHubsError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetHubsError {
+::aps_auth_runtime::contract::setters!(GetHubsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs/get/responses/403/content/application~1json/schema`.
@@ -9034,7 +9034,7 @@ pub struct GetHubsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetHubsError2Meta>,
 }
-crate::runtime::contract::object!(GetHubsError2 {
+::aps_auth_runtime::contract::object!(GetHubsError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -9052,7 +9052,7 @@ impl GetHubsError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetHubsError2 {
+::aps_auth_runtime::contract::setters!(GetHubsError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -9066,7 +9066,7 @@ pub struct GetHubsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetHubsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetHubsError2Meta {
+::aps_auth_runtime::contract::object!(GetHubsError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetHubsError2Meta {
@@ -9078,7 +9078,7 @@ impl GetHubsError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetHubsError2Meta {
+::aps_auth_runtime::contract::setters!(GetHubsError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetHubsError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1project~1v1~1hubs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -9110,7 +9110,7 @@ pub struct GetHubsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetHubsError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetHubsError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -9136,7 +9136,7 @@ impl GetHubsError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetHubsError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetHubsError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -9154,7 +9154,7 @@ pub struct GetHubError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubError {
+::aps_auth_runtime::contract::object!(GetHubError {
     optional(id, "id"),
 });
 impl GetHubError {
@@ -9164,7 +9164,7 @@ impl GetHubError {
         GetHubError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetHubError {
+::aps_auth_runtime::contract::setters!(GetHubError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}/get/responses/403/content/application~1json/schema`.
@@ -9184,7 +9184,7 @@ pub struct GetHubError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetHubError2Meta>,
 }
-crate::runtime::contract::object!(GetHubError2 {
+::aps_auth_runtime::contract::object!(GetHubError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -9202,7 +9202,7 @@ impl GetHubError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetHubError2 {
+::aps_auth_runtime::contract::setters!(GetHubError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -9216,7 +9216,7 @@ pub struct GetHubError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetHubError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetHubError2Meta {
+::aps_auth_runtime::contract::object!(GetHubError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetHubError2Meta {
@@ -9226,7 +9226,7 @@ impl GetHubError2Meta {
         GetHubError2Meta { warnings: None }
     }
 }
-crate::runtime::contract::setters!(GetHubError2Meta {
+::aps_auth_runtime::contract::setters!(GetHubError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetHubError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -9258,7 +9258,7 @@ pub struct GetHubError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetHubError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetHubError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -9284,7 +9284,7 @@ impl GetHubError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetHubError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetHubError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -9302,7 +9302,7 @@ pub struct GetHubError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubError3 {
+::aps_auth_runtime::contract::object!(GetHubError3 {
     optional(id, "id"),
 });
 impl GetHubError3 {
@@ -9312,7 +9312,7 @@ impl GetHubError3 {
         GetHubError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetHubError3 {
+::aps_auth_runtime::contract::setters!(GetHubError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/400/content/application~1json/schema`.
@@ -9323,7 +9323,7 @@ pub struct GetHubProjectsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubProjectsError {
+::aps_auth_runtime::contract::object!(GetHubProjectsError {
     optional(id, "id"),
 });
 impl GetHubProjectsError {
@@ -9333,7 +9333,7 @@ impl GetHubProjectsError {
         GetHubProjectsError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetHubProjectsError {
+::aps_auth_runtime::contract::setters!(GetHubProjectsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/401/content/application~1json/schema`.
@@ -9344,7 +9344,7 @@ pub struct GetHubProjectsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubProjectsError2 {
+::aps_auth_runtime::contract::object!(GetHubProjectsError2 {
     optional(id, "id"),
 });
 impl GetHubProjectsError2 {
@@ -9354,7 +9354,7 @@ impl GetHubProjectsError2 {
         GetHubProjectsError2 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetHubProjectsError2 {
+::aps_auth_runtime::contract::setters!(GetHubProjectsError2 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/403/content/application~1json/schema`.
@@ -9374,7 +9374,7 @@ pub struct GetHubProjectsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetHubProjectsError3Meta>,
 }
-crate::runtime::contract::object!(GetHubProjectsError3 {
+::aps_auth_runtime::contract::object!(GetHubProjectsError3 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -9392,7 +9392,7 @@ impl GetHubProjectsError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetHubProjectsError3 {
+::aps_auth_runtime::contract::setters!(GetHubProjectsError3 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -9406,7 +9406,7 @@ pub struct GetHubProjectsError3Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetHubProjectsError3MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetHubProjectsError3Meta {
+::aps_auth_runtime::contract::object!(GetHubProjectsError3Meta {
     optional(warnings, "warnings"),
 });
 impl GetHubProjectsError3Meta {
@@ -9418,7 +9418,7 @@ impl GetHubProjectsError3Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetHubProjectsError3Meta {
+::aps_auth_runtime::contract::setters!(GetHubProjectsError3Meta {
     with_warnings(warnings, "warnings"): Vec<GetHubProjectsError3MetaWarningsItem>,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -9450,7 +9450,7 @@ pub struct GetHubProjectsError3MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetHubProjectsError3MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetHubProjectsError3MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -9476,7 +9476,7 @@ impl GetHubProjectsError3MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetHubProjectsError3MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetHubProjectsError3MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -9494,7 +9494,7 @@ pub struct GetHubProjectsError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetHubProjectsError4 {
+::aps_auth_runtime::contract::object!(GetHubProjectsError4 {
     optional(id, "id"),
 });
 impl GetHubProjectsError4 {
@@ -9504,7 +9504,7 @@ impl GetHubProjectsError4 {
         GetHubProjectsError4 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetHubProjectsError4 {
+::aps_auth_runtime::contract::setters!(GetHubProjectsError4 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/400/content/application~1json/schema`.
@@ -9515,7 +9515,7 @@ pub struct GetProjectError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectError {
+::aps_auth_runtime::contract::object!(GetProjectError {
     optional(id, "id"),
 });
 impl GetProjectError {
@@ -9525,7 +9525,7 @@ impl GetProjectError {
         GetProjectError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetProjectError {
+::aps_auth_runtime::contract::setters!(GetProjectError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/403/content/application~1json/schema`.
@@ -9545,7 +9545,7 @@ pub struct GetProjectError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetProjectError2Meta>,
 }
-crate::runtime::contract::object!(GetProjectError2 {
+::aps_auth_runtime::contract::object!(GetProjectError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -9563,7 +9563,7 @@ impl GetProjectError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectError2 {
+::aps_auth_runtime::contract::setters!(GetProjectError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -9577,7 +9577,7 @@ pub struct GetProjectError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetProjectError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetProjectError2Meta {
+::aps_auth_runtime::contract::object!(GetProjectError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetProjectError2Meta {
@@ -9589,7 +9589,7 @@ impl GetProjectError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectError2Meta {
+::aps_auth_runtime::contract::setters!(GetProjectError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetProjectError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -9621,7 +9621,7 @@ pub struct GetProjectError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetProjectError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetProjectError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -9647,7 +9647,7 @@ impl GetProjectError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetProjectError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -9665,7 +9665,7 @@ pub struct GetProjectError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectError3 {
+::aps_auth_runtime::contract::object!(GetProjectError3 {
     optional(id, "id"),
 });
 impl GetProjectError3 {
@@ -9675,7 +9675,7 @@ impl GetProjectError3 {
         GetProjectError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetProjectError3 {
+::aps_auth_runtime::contract::setters!(GetProjectError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/400/content/application~1json/schema`.
@@ -9686,7 +9686,7 @@ pub struct GetProjectHubError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectHubError {
+::aps_auth_runtime::contract::object!(GetProjectHubError {
     optional(id, "id"),
 });
 impl GetProjectHubError {
@@ -9696,7 +9696,7 @@ impl GetProjectHubError {
         GetProjectHubError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetProjectHubError {
+::aps_auth_runtime::contract::setters!(GetProjectHubError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/403/content/application~1json/schema`.
@@ -9716,7 +9716,7 @@ pub struct GetProjectHubError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetProjectHubError2Meta>,
 }
-crate::runtime::contract::object!(GetProjectHubError2 {
+::aps_auth_runtime::contract::object!(GetProjectHubError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -9734,7 +9734,7 @@ impl GetProjectHubError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectHubError2 {
+::aps_auth_runtime::contract::setters!(GetProjectHubError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -9748,7 +9748,7 @@ pub struct GetProjectHubError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetProjectHubError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetProjectHubError2Meta {
+::aps_auth_runtime::contract::object!(GetProjectHubError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetProjectHubError2Meta {
@@ -9760,7 +9760,7 @@ impl GetProjectHubError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectHubError2Meta {
+::aps_auth_runtime::contract::setters!(GetProjectHubError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetProjectHubError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1hub/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -9792,7 +9792,7 @@ pub struct GetProjectHubError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetProjectHubError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetProjectHubError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -9818,7 +9818,7 @@ impl GetProjectHubError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectHubError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetProjectHubError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -9836,7 +9836,7 @@ pub struct GetProjectHubError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectHubError3 {
+::aps_auth_runtime::contract::object!(GetProjectHubError3 {
     optional(id, "id"),
 });
 impl GetProjectHubError3 {
@@ -9846,7 +9846,7 @@ impl GetProjectHubError3 {
         GetProjectHubError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetProjectHubError3 {
+::aps_auth_runtime::contract::setters!(GetProjectHubError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/400/content/application~1json/schema`.
@@ -9857,7 +9857,7 @@ pub struct GetProjectTopFoldersError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectTopFoldersError {
+::aps_auth_runtime::contract::object!(GetProjectTopFoldersError {
     optional(id, "id"),
 });
 impl GetProjectTopFoldersError {
@@ -9869,7 +9869,7 @@ impl GetProjectTopFoldersError {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectTopFoldersError {
+::aps_auth_runtime::contract::setters!(GetProjectTopFoldersError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/403/content/application~1json/schema`.
@@ -9889,7 +9889,7 @@ pub struct GetProjectTopFoldersError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetProjectTopFoldersError2Meta>,
 }
-crate::runtime::contract::object!(GetProjectTopFoldersError2 {
+::aps_auth_runtime::contract::object!(GetProjectTopFoldersError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -9907,7 +9907,7 @@ impl GetProjectTopFoldersError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectTopFoldersError2 {
+::aps_auth_runtime::contract::setters!(GetProjectTopFoldersError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -9921,7 +9921,7 @@ pub struct GetProjectTopFoldersError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetProjectTopFoldersError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetProjectTopFoldersError2Meta {
+::aps_auth_runtime::contract::object!(GetProjectTopFoldersError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetProjectTopFoldersError2Meta {
@@ -9933,7 +9933,7 @@ impl GetProjectTopFoldersError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectTopFoldersError2Meta {
+::aps_auth_runtime::contract::setters!(GetProjectTopFoldersError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetProjectTopFoldersError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1project~1v1~1hubs~1{hub_id}~1projects~1{project_id}~1topFolders/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -9965,7 +9965,7 @@ pub struct GetProjectTopFoldersError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetProjectTopFoldersError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetProjectTopFoldersError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -9991,7 +9991,7 @@ impl GetProjectTopFoldersError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectTopFoldersError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetProjectTopFoldersError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -10009,7 +10009,7 @@ pub struct GetProjectTopFoldersError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetProjectTopFoldersError3 {
+::aps_auth_runtime::contract::object!(GetProjectTopFoldersError3 {
     optional(id, "id"),
 });
 impl GetProjectTopFoldersError3 {
@@ -10021,7 +10021,7 @@ impl GetProjectTopFoldersError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetProjectTopFoldersError3 {
+::aps_auth_runtime::contract::setters!(GetProjectTopFoldersError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/304/content/application~1json/schema`.
@@ -10032,7 +10032,7 @@ pub struct GetFolderError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderError {
+::aps_auth_runtime::contract::object!(GetFolderError {
     optional(id, "id"),
 });
 impl GetFolderError {
@@ -10042,7 +10042,7 @@ impl GetFolderError {
         GetFolderError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetFolderError {
+::aps_auth_runtime::contract::setters!(GetFolderError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/400/content/application~1json/schema`.
@@ -10053,7 +10053,7 @@ pub struct GetFolderError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderError2 {
+::aps_auth_runtime::contract::object!(GetFolderError2 {
     optional(id, "id"),
 });
 impl GetFolderError2 {
@@ -10063,7 +10063,7 @@ impl GetFolderError2 {
         GetFolderError2 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetFolderError2 {
+::aps_auth_runtime::contract::setters!(GetFolderError2 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/403/content/application~1json/schema`.
@@ -10083,7 +10083,7 @@ pub struct GetFolderError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderError3Meta>,
 }
-crate::runtime::contract::object!(GetFolderError3 {
+::aps_auth_runtime::contract::object!(GetFolderError3 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -10101,7 +10101,7 @@ impl GetFolderError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderError3 {
+::aps_auth_runtime::contract::setters!(GetFolderError3 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -10115,7 +10115,7 @@ pub struct GetFolderError3Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderError3MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetFolderError3Meta {
+::aps_auth_runtime::contract::object!(GetFolderError3Meta {
     optional(warnings, "warnings"),
 });
 impl GetFolderError3Meta {
@@ -10127,7 +10127,7 @@ impl GetFolderError3Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderError3Meta {
+::aps_auth_runtime::contract::setters!(GetFolderError3Meta {
     with_warnings(warnings, "warnings"): Vec<GetFolderError3MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -10159,7 +10159,7 @@ pub struct GetFolderError3MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetFolderError3MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetFolderError3MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -10185,7 +10185,7 @@ impl GetFolderError3MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderError3MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetFolderError3MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -10203,7 +10203,7 @@ pub struct GetFolderError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderError4 {
+::aps_auth_runtime::contract::object!(GetFolderError4 {
     optional(id, "id"),
 });
 impl GetFolderError4 {
@@ -10213,7 +10213,7 @@ impl GetFolderError4 {
         GetFolderError4 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetFolderError4 {
+::aps_auth_runtime::contract::setters!(GetFolderError4 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/400/content/application~1json/schema`.
@@ -10224,7 +10224,7 @@ pub struct PatchFolderError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchFolderError {
+::aps_auth_runtime::contract::object!(PatchFolderError {
     optional(id, "id"),
 });
 impl PatchFolderError {
@@ -10234,7 +10234,7 @@ impl PatchFolderError {
         PatchFolderError { id: None }
     }
 }
-crate::runtime::contract::setters!(PatchFolderError {
+::aps_auth_runtime::contract::setters!(PatchFolderError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/403/content/application~1json/schema`.
@@ -10254,7 +10254,7 @@ pub struct PatchFolderError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PatchFolderError2Meta>,
 }
-crate::runtime::contract::object!(PatchFolderError2 {
+::aps_auth_runtime::contract::object!(PatchFolderError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -10272,7 +10272,7 @@ impl PatchFolderError2 {
         }
     }
 }
-crate::runtime::contract::setters!(PatchFolderError2 {
+::aps_auth_runtime::contract::setters!(PatchFolderError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -10286,7 +10286,7 @@ pub struct PatchFolderError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<PatchFolderError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(PatchFolderError2Meta {
+::aps_auth_runtime::contract::object!(PatchFolderError2Meta {
     optional(warnings, "warnings"),
 });
 impl PatchFolderError2Meta {
@@ -10298,7 +10298,7 @@ impl PatchFolderError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(PatchFolderError2Meta {
+::aps_auth_runtime::contract::setters!(PatchFolderError2Meta {
     with_warnings(warnings, "warnings"): Vec<PatchFolderError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -10330,7 +10330,7 @@ pub struct PatchFolderError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(PatchFolderError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(PatchFolderError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -10356,7 +10356,7 @@ impl PatchFolderError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(PatchFolderError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(PatchFolderError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -10374,7 +10374,7 @@ pub struct PatchFolderError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchFolderError3 {
+::aps_auth_runtime::contract::object!(PatchFolderError3 {
     optional(id, "id"),
 });
 impl PatchFolderError3 {
@@ -10384,7 +10384,7 @@ impl PatchFolderError3 {
         PatchFolderError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(PatchFolderError3 {
+::aps_auth_runtime::contract::setters!(PatchFolderError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}/patch/responses/423/content/application~1json/schema`.
@@ -10395,7 +10395,7 @@ pub struct PatchFolderError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchFolderError4 {
+::aps_auth_runtime::contract::object!(PatchFolderError4 {
     optional(id, "id"),
 });
 impl PatchFolderError4 {
@@ -10405,7 +10405,7 @@ impl PatchFolderError4 {
         PatchFolderError4 { id: None }
     }
 }
-crate::runtime::contract::setters!(PatchFolderError4 {
+::aps_auth_runtime::contract::setters!(PatchFolderError4 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/400/content/application~1json/schema`.
@@ -10416,7 +10416,7 @@ pub struct GetFolderParentError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderParentError {
+::aps_auth_runtime::contract::object!(GetFolderParentError {
     optional(id, "id"),
 });
 impl GetFolderParentError {
@@ -10426,7 +10426,7 @@ impl GetFolderParentError {
         GetFolderParentError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetFolderParentError {
+::aps_auth_runtime::contract::setters!(GetFolderParentError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/403/content/application~1json/schema`.
@@ -10446,7 +10446,7 @@ pub struct GetFolderParentError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderParentError2Meta>,
 }
-crate::runtime::contract::object!(GetFolderParentError2 {
+::aps_auth_runtime::contract::object!(GetFolderParentError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -10464,7 +10464,7 @@ impl GetFolderParentError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderParentError2 {
+::aps_auth_runtime::contract::setters!(GetFolderParentError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -10478,7 +10478,7 @@ pub struct GetFolderParentError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderParentError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetFolderParentError2Meta {
+::aps_auth_runtime::contract::object!(GetFolderParentError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetFolderParentError2Meta {
@@ -10490,7 +10490,7 @@ impl GetFolderParentError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderParentError2Meta {
+::aps_auth_runtime::contract::setters!(GetFolderParentError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetFolderParentError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1parent/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -10522,7 +10522,7 @@ pub struct GetFolderParentError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetFolderParentError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetFolderParentError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -10548,7 +10548,7 @@ impl GetFolderParentError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderParentError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetFolderParentError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -10566,7 +10566,7 @@ pub struct GetFolderParentError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderParentError3 {
+::aps_auth_runtime::contract::object!(GetFolderParentError3 {
     optional(id, "id"),
 });
 impl GetFolderParentError3 {
@@ -10576,7 +10576,7 @@ impl GetFolderParentError3 {
         GetFolderParentError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetFolderParentError3 {
+::aps_auth_runtime::contract::setters!(GetFolderParentError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/400/content/application~1json/schema`.
@@ -10587,7 +10587,7 @@ pub struct GetFolderContentsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderContentsError {
+::aps_auth_runtime::contract::object!(GetFolderContentsError {
     optional(id, "id"),
 });
 impl GetFolderContentsError {
@@ -10597,7 +10597,7 @@ impl GetFolderContentsError {
         GetFolderContentsError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetFolderContentsError {
+::aps_auth_runtime::contract::setters!(GetFolderContentsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/403/content/application~1json/schema`.
@@ -10617,7 +10617,7 @@ pub struct GetFolderContentsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderContentsError2Meta>,
 }
-crate::runtime::contract::object!(GetFolderContentsError2 {
+::aps_auth_runtime::contract::object!(GetFolderContentsError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -10635,7 +10635,7 @@ impl GetFolderContentsError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderContentsError2 {
+::aps_auth_runtime::contract::setters!(GetFolderContentsError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -10649,7 +10649,7 @@ pub struct GetFolderContentsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderContentsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetFolderContentsError2Meta {
+::aps_auth_runtime::contract::object!(GetFolderContentsError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetFolderContentsError2Meta {
@@ -10661,7 +10661,7 @@ impl GetFolderContentsError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderContentsError2Meta {
+::aps_auth_runtime::contract::setters!(GetFolderContentsError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetFolderContentsError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1contents/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -10693,7 +10693,7 @@ pub struct GetFolderContentsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetFolderContentsError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetFolderContentsError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -10719,7 +10719,7 @@ impl GetFolderContentsError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderContentsError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetFolderContentsError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -10737,7 +10737,7 @@ pub struct GetFolderContentsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderContentsError3 {
+::aps_auth_runtime::contract::object!(GetFolderContentsError3 {
     optional(id, "id"),
 });
 impl GetFolderContentsError3 {
@@ -10749,7 +10749,7 @@ impl GetFolderContentsError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderContentsError3 {
+::aps_auth_runtime::contract::setters!(GetFolderContentsError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/400/content/application~1json/schema`.
@@ -10760,7 +10760,7 @@ pub struct GetFolderRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderRefsError {
+::aps_auth_runtime::contract::object!(GetFolderRefsError {
     optional(id, "id"),
 });
 impl GetFolderRefsError {
@@ -10770,7 +10770,7 @@ impl GetFolderRefsError {
         GetFolderRefsError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetFolderRefsError {
+::aps_auth_runtime::contract::setters!(GetFolderRefsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/403/content/application~1json/schema`.
@@ -10790,7 +10790,7 @@ pub struct GetFolderRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderRefsError2Meta>,
 }
-crate::runtime::contract::object!(GetFolderRefsError2 {
+::aps_auth_runtime::contract::object!(GetFolderRefsError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -10808,7 +10808,7 @@ impl GetFolderRefsError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRefsError2 {
+::aps_auth_runtime::contract::setters!(GetFolderRefsError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -10822,7 +10822,7 @@ pub struct GetFolderRefsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderRefsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetFolderRefsError2Meta {
+::aps_auth_runtime::contract::object!(GetFolderRefsError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetFolderRefsError2Meta {
@@ -10834,7 +10834,7 @@ impl GetFolderRefsError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRefsError2Meta {
+::aps_auth_runtime::contract::setters!(GetFolderRefsError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetFolderRefsError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -10866,7 +10866,7 @@ pub struct GetFolderRefsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetFolderRefsError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetFolderRefsError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -10892,7 +10892,7 @@ impl GetFolderRefsError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRefsError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetFolderRefsError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -10910,7 +10910,7 @@ pub struct GetFolderRefsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderRefsError3 {
+::aps_auth_runtime::contract::object!(GetFolderRefsError3 {
     optional(id, "id"),
 });
 impl GetFolderRefsError3 {
@@ -10920,7 +10920,7 @@ impl GetFolderRefsError3 {
         GetFolderRefsError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetFolderRefsError3 {
+::aps_auth_runtime::contract::setters!(GetFolderRefsError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/400/content/application~1json/schema`.
@@ -10931,7 +10931,7 @@ pub struct GetFolderSearchError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderSearchError {
+::aps_auth_runtime::contract::object!(GetFolderSearchError {
     optional(id, "id"),
 });
 impl GetFolderSearchError {
@@ -10941,7 +10941,7 @@ impl GetFolderSearchError {
         GetFolderSearchError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetFolderSearchError {
+::aps_auth_runtime::contract::setters!(GetFolderSearchError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/403/content/application~1json/schema`.
@@ -10961,7 +10961,7 @@ pub struct GetFolderSearchError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderSearchError2Meta>,
 }
-crate::runtime::contract::object!(GetFolderSearchError2 {
+::aps_auth_runtime::contract::object!(GetFolderSearchError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -10979,7 +10979,7 @@ impl GetFolderSearchError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderSearchError2 {
+::aps_auth_runtime::contract::setters!(GetFolderSearchError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -10993,7 +10993,7 @@ pub struct GetFolderSearchError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderSearchError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetFolderSearchError2Meta {
+::aps_auth_runtime::contract::object!(GetFolderSearchError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetFolderSearchError2Meta {
@@ -11005,7 +11005,7 @@ impl GetFolderSearchError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderSearchError2Meta {
+::aps_auth_runtime::contract::setters!(GetFolderSearchError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetFolderSearchError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1search/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -11037,7 +11037,7 @@ pub struct GetFolderSearchError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetFolderSearchError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetFolderSearchError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -11063,7 +11063,7 @@ impl GetFolderSearchError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderSearchError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetFolderSearchError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -11081,7 +11081,7 @@ pub struct GetFolderSearchError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderSearchError3 {
+::aps_auth_runtime::contract::object!(GetFolderSearchError3 {
     optional(id, "id"),
 });
 impl GetFolderSearchError3 {
@@ -11091,7 +11091,7 @@ impl GetFolderSearchError3 {
         GetFolderSearchError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetFolderSearchError3 {
+::aps_auth_runtime::contract::setters!(GetFolderSearchError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/400/content/application~1json/schema`.
@@ -11102,7 +11102,7 @@ pub struct GetFolderRelationshipsRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderRelationshipsRefsError {
+::aps_auth_runtime::contract::object!(GetFolderRelationshipsRefsError {
     optional(id, "id"),
 });
 impl GetFolderRelationshipsRefsError {
@@ -11114,7 +11114,7 @@ impl GetFolderRelationshipsRefsError {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRelationshipsRefsError {
+::aps_auth_runtime::contract::setters!(GetFolderRelationshipsRefsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/403/content/application~1json/schema`.
@@ -11134,7 +11134,7 @@ pub struct GetFolderRelationshipsRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderRelationshipsRefsError2Meta>,
 }
-crate::runtime::contract::object!(GetFolderRelationshipsRefsError2 {
+::aps_auth_runtime::contract::object!(GetFolderRelationshipsRefsError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -11152,7 +11152,7 @@ impl GetFolderRelationshipsRefsError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRelationshipsRefsError2 {
+::aps_auth_runtime::contract::setters!(GetFolderRelationshipsRefsError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -11166,7 +11166,7 @@ pub struct GetFolderRelationshipsRefsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderRelationshipsRefsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetFolderRelationshipsRefsError2Meta {
+::aps_auth_runtime::contract::object!(GetFolderRelationshipsRefsError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetFolderRelationshipsRefsError2Meta {
@@ -11178,7 +11178,7 @@ impl GetFolderRelationshipsRefsError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRelationshipsRefsError2Meta {
+::aps_auth_runtime::contract::setters!(GetFolderRelationshipsRefsError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetFolderRelationshipsRefsError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -11210,7 +11210,7 @@ pub struct GetFolderRelationshipsRefsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetFolderRelationshipsRefsError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetFolderRelationshipsRefsError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -11236,7 +11236,7 @@ impl GetFolderRelationshipsRefsError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRelationshipsRefsError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetFolderRelationshipsRefsError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -11254,7 +11254,7 @@ pub struct GetFolderRelationshipsRefsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderRelationshipsRefsError3 {
+::aps_auth_runtime::contract::object!(GetFolderRelationshipsRefsError3 {
     optional(id, "id"),
 });
 impl GetFolderRelationshipsRefsError3 {
@@ -11266,7 +11266,7 @@ impl GetFolderRelationshipsRefsError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRelationshipsRefsError3 {
+::aps_auth_runtime::contract::setters!(GetFolderRelationshipsRefsError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/400/content/application~1json/schema`.
@@ -11277,7 +11277,7 @@ pub struct CreateFolderRelationshipsRefError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateFolderRelationshipsRefError {
+::aps_auth_runtime::contract::object!(CreateFolderRelationshipsRefError {
     optional(id, "id"),
 });
 impl CreateFolderRelationshipsRefError {
@@ -11289,7 +11289,7 @@ impl CreateFolderRelationshipsRefError {
         }
     }
 }
-crate::runtime::contract::setters!(CreateFolderRelationshipsRefError {
+::aps_auth_runtime::contract::setters!(CreateFolderRelationshipsRefError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/403/content/application~1json/schema`.
@@ -11309,7 +11309,7 @@ pub struct CreateFolderRelationshipsRefError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateFolderRelationshipsRefError2Meta>,
 }
-crate::runtime::contract::object!(CreateFolderRelationshipsRefError2 {
+::aps_auth_runtime::contract::object!(CreateFolderRelationshipsRefError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -11327,7 +11327,7 @@ impl CreateFolderRelationshipsRefError2 {
         }
     }
 }
-crate::runtime::contract::setters!(CreateFolderRelationshipsRefError2 {
+::aps_auth_runtime::contract::setters!(CreateFolderRelationshipsRefError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -11341,7 +11341,7 @@ pub struct CreateFolderRelationshipsRefError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateFolderRelationshipsRefError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(CreateFolderRelationshipsRefError2Meta {
+::aps_auth_runtime::contract::object!(CreateFolderRelationshipsRefError2Meta {
     optional(warnings, "warnings"),
 });
 impl CreateFolderRelationshipsRefError2Meta {
@@ -11353,7 +11353,7 @@ impl CreateFolderRelationshipsRefError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(CreateFolderRelationshipsRefError2Meta {
+::aps_auth_runtime::contract::setters!(CreateFolderRelationshipsRefError2Meta {
     with_warnings(warnings, "warnings"): Vec<CreateFolderRelationshipsRefError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1refs/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -11385,7 +11385,7 @@ pub struct CreateFolderRelationshipsRefError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(CreateFolderRelationshipsRefError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(CreateFolderRelationshipsRefError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -11411,7 +11411,7 @@ impl CreateFolderRelationshipsRefError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(CreateFolderRelationshipsRefError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(CreateFolderRelationshipsRefError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -11429,7 +11429,7 @@ pub struct CreateFolderRelationshipsRefError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateFolderRelationshipsRefError3 {
+::aps_auth_runtime::contract::object!(CreateFolderRelationshipsRefError3 {
     optional(id, "id"),
 });
 impl CreateFolderRelationshipsRefError3 {
@@ -11441,7 +11441,7 @@ impl CreateFolderRelationshipsRefError3 {
         }
     }
 }
-crate::runtime::contract::setters!(CreateFolderRelationshipsRefError3 {
+::aps_auth_runtime::contract::setters!(CreateFolderRelationshipsRefError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/400/content/application~1json/schema`.
@@ -11452,7 +11452,7 @@ pub struct GetFolderRelationshipsLinksError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderRelationshipsLinksError {
+::aps_auth_runtime::contract::object!(GetFolderRelationshipsLinksError {
     optional(id, "id"),
 });
 impl GetFolderRelationshipsLinksError {
@@ -11464,7 +11464,7 @@ impl GetFolderRelationshipsLinksError {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRelationshipsLinksError {
+::aps_auth_runtime::contract::setters!(GetFolderRelationshipsLinksError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/403/content/application~1json/schema`.
@@ -11484,7 +11484,7 @@ pub struct GetFolderRelationshipsLinksError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetFolderRelationshipsLinksError2Meta>,
 }
-crate::runtime::contract::object!(GetFolderRelationshipsLinksError2 {
+::aps_auth_runtime::contract::object!(GetFolderRelationshipsLinksError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -11502,7 +11502,7 @@ impl GetFolderRelationshipsLinksError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRelationshipsLinksError2 {
+::aps_auth_runtime::contract::setters!(GetFolderRelationshipsLinksError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -11516,7 +11516,7 @@ pub struct GetFolderRelationshipsLinksError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetFolderRelationshipsLinksError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetFolderRelationshipsLinksError2Meta {
+::aps_auth_runtime::contract::object!(GetFolderRelationshipsLinksError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetFolderRelationshipsLinksError2Meta {
@@ -11528,7 +11528,7 @@ impl GetFolderRelationshipsLinksError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRelationshipsLinksError2Meta {
+::aps_auth_runtime::contract::setters!(GetFolderRelationshipsLinksError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetFolderRelationshipsLinksError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders~1{folder_id}~1relationships~1links/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -11560,7 +11560,7 @@ pub struct GetFolderRelationshipsLinksError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetFolderRelationshipsLinksError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetFolderRelationshipsLinksError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -11586,7 +11586,7 @@ impl GetFolderRelationshipsLinksError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRelationshipsLinksError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetFolderRelationshipsLinksError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -11604,7 +11604,7 @@ pub struct GetFolderRelationshipsLinksError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetFolderRelationshipsLinksError3 {
+::aps_auth_runtime::contract::object!(GetFolderRelationshipsLinksError3 {
     optional(id, "id"),
 });
 impl GetFolderRelationshipsLinksError3 {
@@ -11616,7 +11616,7 @@ impl GetFolderRelationshipsLinksError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetFolderRelationshipsLinksError3 {
+::aps_auth_runtime::contract::setters!(GetFolderRelationshipsLinksError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/400/content/application~1json/schema`.
@@ -11627,7 +11627,7 @@ pub struct GetItemError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemError {
+::aps_auth_runtime::contract::object!(GetItemError {
     optional(id, "id"),
 });
 impl GetItemError {
@@ -11637,7 +11637,7 @@ impl GetItemError {
         GetItemError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetItemError {
+::aps_auth_runtime::contract::setters!(GetItemError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/403/content/application~1json/schema`.
@@ -11657,7 +11657,7 @@ pub struct GetItemError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemError2Meta>,
 }
-crate::runtime::contract::object!(GetItemError2 {
+::aps_auth_runtime::contract::object!(GetItemError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -11675,7 +11675,7 @@ impl GetItemError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemError2 {
+::aps_auth_runtime::contract::setters!(GetItemError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -11689,7 +11689,7 @@ pub struct GetItemError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetItemError2Meta {
+::aps_auth_runtime::contract::object!(GetItemError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetItemError2Meta {
@@ -11701,7 +11701,7 @@ impl GetItemError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemError2Meta {
+::aps_auth_runtime::contract::setters!(GetItemError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetItemError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -11733,7 +11733,7 @@ pub struct GetItemError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetItemError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetItemError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -11759,7 +11759,7 @@ impl GetItemError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetItemError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -11777,7 +11777,7 @@ pub struct GetItemError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemError3 {
+::aps_auth_runtime::contract::object!(GetItemError3 {
     optional(id, "id"),
 });
 impl GetItemError3 {
@@ -11787,7 +11787,7 @@ impl GetItemError3 {
         GetItemError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetItemError3 {
+::aps_auth_runtime::contract::setters!(GetItemError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/400/content/application~1json/schema`.
@@ -11798,7 +11798,7 @@ pub struct PatchItemError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchItemError {
+::aps_auth_runtime::contract::object!(PatchItemError {
     optional(id, "id"),
 });
 impl PatchItemError {
@@ -11808,7 +11808,7 @@ impl PatchItemError {
         PatchItemError { id: None }
     }
 }
-crate::runtime::contract::setters!(PatchItemError {
+::aps_auth_runtime::contract::setters!(PatchItemError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/403/content/application~1json/schema`.
@@ -11828,7 +11828,7 @@ pub struct PatchItemError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PatchItemError2Meta>,
 }
-crate::runtime::contract::object!(PatchItemError2 {
+::aps_auth_runtime::contract::object!(PatchItemError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -11846,7 +11846,7 @@ impl PatchItemError2 {
         }
     }
 }
-crate::runtime::contract::setters!(PatchItemError2 {
+::aps_auth_runtime::contract::setters!(PatchItemError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -11860,7 +11860,7 @@ pub struct PatchItemError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<PatchItemError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(PatchItemError2Meta {
+::aps_auth_runtime::contract::object!(PatchItemError2Meta {
     optional(warnings, "warnings"),
 });
 impl PatchItemError2Meta {
@@ -11872,7 +11872,7 @@ impl PatchItemError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(PatchItemError2Meta {
+::aps_auth_runtime::contract::setters!(PatchItemError2Meta {
     with_warnings(warnings, "warnings"): Vec<PatchItemError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -11904,7 +11904,7 @@ pub struct PatchItemError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(PatchItemError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(PatchItemError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -11930,7 +11930,7 @@ impl PatchItemError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(PatchItemError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(PatchItemError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -11948,7 +11948,7 @@ pub struct PatchItemError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchItemError3 {
+::aps_auth_runtime::contract::object!(PatchItemError3 {
     optional(id, "id"),
 });
 impl PatchItemError3 {
@@ -11958,7 +11958,7 @@ impl PatchItemError3 {
         PatchItemError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(PatchItemError3 {
+::aps_auth_runtime::contract::setters!(PatchItemError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}/patch/responses/423/content/application~1json/schema`.
@@ -11969,7 +11969,7 @@ pub struct PatchItemError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchItemError4 {
+::aps_auth_runtime::contract::object!(PatchItemError4 {
     optional(id, "id"),
 });
 impl PatchItemError4 {
@@ -11979,7 +11979,7 @@ impl PatchItemError4 {
         PatchItemError4 { id: None }
     }
 }
-crate::runtime::contract::setters!(PatchItemError4 {
+::aps_auth_runtime::contract::setters!(PatchItemError4 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/400/content/application~1json/schema`.
@@ -11990,7 +11990,7 @@ pub struct GetItemParentFolderError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemParentFolderError {
+::aps_auth_runtime::contract::object!(GetItemParentFolderError {
     optional(id, "id"),
 });
 impl GetItemParentFolderError {
@@ -12002,7 +12002,7 @@ impl GetItemParentFolderError {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemParentFolderError {
+::aps_auth_runtime::contract::setters!(GetItemParentFolderError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/403/content/application~1json/schema`.
@@ -12022,7 +12022,7 @@ pub struct GetItemParentFolderError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemParentFolderError2Meta>,
 }
-crate::runtime::contract::object!(GetItemParentFolderError2 {
+::aps_auth_runtime::contract::object!(GetItemParentFolderError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -12040,7 +12040,7 @@ impl GetItemParentFolderError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemParentFolderError2 {
+::aps_auth_runtime::contract::setters!(GetItemParentFolderError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -12054,7 +12054,7 @@ pub struct GetItemParentFolderError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemParentFolderError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetItemParentFolderError2Meta {
+::aps_auth_runtime::contract::object!(GetItemParentFolderError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetItemParentFolderError2Meta {
@@ -12066,7 +12066,7 @@ impl GetItemParentFolderError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemParentFolderError2Meta {
+::aps_auth_runtime::contract::setters!(GetItemParentFolderError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetItemParentFolderError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1parent/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -12098,7 +12098,7 @@ pub struct GetItemParentFolderError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetItemParentFolderError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetItemParentFolderError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -12124,7 +12124,7 @@ impl GetItemParentFolderError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemParentFolderError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetItemParentFolderError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -12142,7 +12142,7 @@ pub struct GetItemParentFolderError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemParentFolderError3 {
+::aps_auth_runtime::contract::object!(GetItemParentFolderError3 {
     optional(id, "id"),
 });
 impl GetItemParentFolderError3 {
@@ -12154,7 +12154,7 @@ impl GetItemParentFolderError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemParentFolderError3 {
+::aps_auth_runtime::contract::setters!(GetItemParentFolderError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/400/content/application~1json/schema`.
@@ -12165,7 +12165,7 @@ pub struct GetItemRelationshipsRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsRefsError {
+::aps_auth_runtime::contract::object!(GetItemRelationshipsRefsError {
     optional(id, "id"),
 });
 impl GetItemRelationshipsRefsError {
@@ -12177,7 +12177,7 @@ impl GetItemRelationshipsRefsError {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemRelationshipsRefsError {
+::aps_auth_runtime::contract::setters!(GetItemRelationshipsRefsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/403/content/application~1json/schema`.
@@ -12197,7 +12197,7 @@ pub struct GetItemRelationshipsRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemRelationshipsRefsError2Meta>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsRefsError2 {
+::aps_auth_runtime::contract::object!(GetItemRelationshipsRefsError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -12215,7 +12215,7 @@ impl GetItemRelationshipsRefsError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemRelationshipsRefsError2 {
+::aps_auth_runtime::contract::setters!(GetItemRelationshipsRefsError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -12229,7 +12229,7 @@ pub struct GetItemRelationshipsRefsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemRelationshipsRefsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsRefsError2Meta {
+::aps_auth_runtime::contract::object!(GetItemRelationshipsRefsError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetItemRelationshipsRefsError2Meta {
@@ -12241,7 +12241,7 @@ impl GetItemRelationshipsRefsError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemRelationshipsRefsError2Meta {
+::aps_auth_runtime::contract::setters!(GetItemRelationshipsRefsError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetItemRelationshipsRefsError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -12273,7 +12273,7 @@ pub struct GetItemRelationshipsRefsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsRefsError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetItemRelationshipsRefsError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -12299,7 +12299,7 @@ impl GetItemRelationshipsRefsError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemRelationshipsRefsError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetItemRelationshipsRefsError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -12317,7 +12317,7 @@ pub struct GetItemRelationshipsRefsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsRefsError3 {
+::aps_auth_runtime::contract::object!(GetItemRelationshipsRefsError3 {
     optional(id, "id"),
 });
 impl GetItemRelationshipsRefsError3 {
@@ -12329,7 +12329,7 @@ impl GetItemRelationshipsRefsError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemRelationshipsRefsError3 {
+::aps_auth_runtime::contract::setters!(GetItemRelationshipsRefsError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/400/content/application~1json/schema`.
@@ -12340,7 +12340,7 @@ pub struct CreateItemRelationshipsRefError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateItemRelationshipsRefError {
+::aps_auth_runtime::contract::object!(CreateItemRelationshipsRefError {
     optional(id, "id"),
 });
 impl CreateItemRelationshipsRefError {
@@ -12352,7 +12352,7 @@ impl CreateItemRelationshipsRefError {
         }
     }
 }
-crate::runtime::contract::setters!(CreateItemRelationshipsRefError {
+::aps_auth_runtime::contract::setters!(CreateItemRelationshipsRefError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/403/content/application~1json/schema`.
@@ -12372,7 +12372,7 @@ pub struct CreateItemRelationshipsRefError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateItemRelationshipsRefError2Meta>,
 }
-crate::runtime::contract::object!(CreateItemRelationshipsRefError2 {
+::aps_auth_runtime::contract::object!(CreateItemRelationshipsRefError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -12390,7 +12390,7 @@ impl CreateItemRelationshipsRefError2 {
         }
     }
 }
-crate::runtime::contract::setters!(CreateItemRelationshipsRefError2 {
+::aps_auth_runtime::contract::setters!(CreateItemRelationshipsRefError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -12404,7 +12404,7 @@ pub struct CreateItemRelationshipsRefError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateItemRelationshipsRefError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(CreateItemRelationshipsRefError2Meta {
+::aps_auth_runtime::contract::object!(CreateItemRelationshipsRefError2Meta {
     optional(warnings, "warnings"),
 });
 impl CreateItemRelationshipsRefError2Meta {
@@ -12416,7 +12416,7 @@ impl CreateItemRelationshipsRefError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(CreateItemRelationshipsRefError2Meta {
+::aps_auth_runtime::contract::setters!(CreateItemRelationshipsRefError2Meta {
     with_warnings(warnings, "warnings"): Vec<CreateItemRelationshipsRefError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1refs/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -12448,7 +12448,7 @@ pub struct CreateItemRelationshipsRefError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(CreateItemRelationshipsRefError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(CreateItemRelationshipsRefError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -12474,7 +12474,7 @@ impl CreateItemRelationshipsRefError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(CreateItemRelationshipsRefError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(CreateItemRelationshipsRefError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -12492,7 +12492,7 @@ pub struct CreateItemRelationshipsRefError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateItemRelationshipsRefError3 {
+::aps_auth_runtime::contract::object!(CreateItemRelationshipsRefError3 {
     optional(id, "id"),
 });
 impl CreateItemRelationshipsRefError3 {
@@ -12504,7 +12504,7 @@ impl CreateItemRelationshipsRefError3 {
         }
     }
 }
-crate::runtime::contract::setters!(CreateItemRelationshipsRefError3 {
+::aps_auth_runtime::contract::setters!(CreateItemRelationshipsRefError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1refs/get/responses/400/content/application~1json/schema`.
@@ -12515,7 +12515,7 @@ pub struct GetItemRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRefsError {
+::aps_auth_runtime::contract::object!(GetItemRefsError {
     optional(id, "id"),
 });
 impl GetItemRefsError {
@@ -12525,7 +12525,7 @@ impl GetItemRefsError {
         GetItemRefsError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetItemRefsError {
+::aps_auth_runtime::contract::setters!(GetItemRefsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1refs/get/responses/404/content/application~1json/schema`.
@@ -12536,7 +12536,7 @@ pub struct GetItemRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRefsError2 {
+::aps_auth_runtime::contract::object!(GetItemRefsError2 {
     optional(id, "id"),
 });
 impl GetItemRefsError2 {
@@ -12546,7 +12546,7 @@ impl GetItemRefsError2 {
         GetItemRefsError2 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetItemRefsError2 {
+::aps_auth_runtime::contract::setters!(GetItemRefsError2 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/400/content/application~1json/schema`.
@@ -12557,7 +12557,7 @@ pub struct GetItemRelationshipsLinksError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsLinksError {
+::aps_auth_runtime::contract::object!(GetItemRelationshipsLinksError {
     optional(id, "id"),
 });
 impl GetItemRelationshipsLinksError {
@@ -12569,7 +12569,7 @@ impl GetItemRelationshipsLinksError {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemRelationshipsLinksError {
+::aps_auth_runtime::contract::setters!(GetItemRelationshipsLinksError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/403/content/application~1json/schema`.
@@ -12589,7 +12589,7 @@ pub struct GetItemRelationshipsLinksError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemRelationshipsLinksError2Meta>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsLinksError2 {
+::aps_auth_runtime::contract::object!(GetItemRelationshipsLinksError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -12607,7 +12607,7 @@ impl GetItemRelationshipsLinksError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemRelationshipsLinksError2 {
+::aps_auth_runtime::contract::setters!(GetItemRelationshipsLinksError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -12621,7 +12621,7 @@ pub struct GetItemRelationshipsLinksError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemRelationshipsLinksError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsLinksError2Meta {
+::aps_auth_runtime::contract::object!(GetItemRelationshipsLinksError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetItemRelationshipsLinksError2Meta {
@@ -12633,7 +12633,7 @@ impl GetItemRelationshipsLinksError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemRelationshipsLinksError2Meta {
+::aps_auth_runtime::contract::setters!(GetItemRelationshipsLinksError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetItemRelationshipsLinksError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1relationships~1links/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -12665,7 +12665,7 @@ pub struct GetItemRelationshipsLinksError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsLinksError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetItemRelationshipsLinksError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -12691,7 +12691,7 @@ impl GetItemRelationshipsLinksError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemRelationshipsLinksError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetItemRelationshipsLinksError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -12709,7 +12709,7 @@ pub struct GetItemRelationshipsLinksError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemRelationshipsLinksError3 {
+::aps_auth_runtime::contract::object!(GetItemRelationshipsLinksError3 {
     optional(id, "id"),
 });
 impl GetItemRelationshipsLinksError3 {
@@ -12721,7 +12721,7 @@ impl GetItemRelationshipsLinksError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemRelationshipsLinksError3 {
+::aps_auth_runtime::contract::setters!(GetItemRelationshipsLinksError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/400/content/application~1json/schema`.
@@ -12732,7 +12732,7 @@ pub struct GetItemTipError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemTipError {
+::aps_auth_runtime::contract::object!(GetItemTipError {
     optional(id, "id"),
 });
 impl GetItemTipError {
@@ -12742,7 +12742,7 @@ impl GetItemTipError {
         GetItemTipError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetItemTipError {
+::aps_auth_runtime::contract::setters!(GetItemTipError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/403/content/application~1json/schema`.
@@ -12762,7 +12762,7 @@ pub struct GetItemTipError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemTipError2Meta>,
 }
-crate::runtime::contract::object!(GetItemTipError2 {
+::aps_auth_runtime::contract::object!(GetItemTipError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -12780,7 +12780,7 @@ impl GetItemTipError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemTipError2 {
+::aps_auth_runtime::contract::setters!(GetItemTipError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -12794,7 +12794,7 @@ pub struct GetItemTipError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemTipError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetItemTipError2Meta {
+::aps_auth_runtime::contract::object!(GetItemTipError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetItemTipError2Meta {
@@ -12806,7 +12806,7 @@ impl GetItemTipError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemTipError2Meta {
+::aps_auth_runtime::contract::setters!(GetItemTipError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetItemTipError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1tip/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -12838,7 +12838,7 @@ pub struct GetItemTipError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetItemTipError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetItemTipError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -12864,7 +12864,7 @@ impl GetItemTipError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemTipError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetItemTipError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -12882,7 +12882,7 @@ pub struct GetItemTipError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemTipError3 {
+::aps_auth_runtime::contract::object!(GetItemTipError3 {
     optional(id, "id"),
 });
 impl GetItemTipError3 {
@@ -12892,7 +12892,7 @@ impl GetItemTipError3 {
         GetItemTipError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetItemTipError3 {
+::aps_auth_runtime::contract::setters!(GetItemTipError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/400/content/application~1json/schema`.
@@ -12903,7 +12903,7 @@ pub struct GetItemVersionsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemVersionsError {
+::aps_auth_runtime::contract::object!(GetItemVersionsError {
     optional(id, "id"),
 });
 impl GetItemVersionsError {
@@ -12913,7 +12913,7 @@ impl GetItemVersionsError {
         GetItemVersionsError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetItemVersionsError {
+::aps_auth_runtime::contract::setters!(GetItemVersionsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/403/content/application~1json/schema`.
@@ -12933,7 +12933,7 @@ pub struct GetItemVersionsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetItemVersionsError2Meta>,
 }
-crate::runtime::contract::object!(GetItemVersionsError2 {
+::aps_auth_runtime::contract::object!(GetItemVersionsError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -12951,7 +12951,7 @@ impl GetItemVersionsError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemVersionsError2 {
+::aps_auth_runtime::contract::setters!(GetItemVersionsError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -12965,7 +12965,7 @@ pub struct GetItemVersionsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetItemVersionsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetItemVersionsError2Meta {
+::aps_auth_runtime::contract::object!(GetItemVersionsError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetItemVersionsError2Meta {
@@ -12977,7 +12977,7 @@ impl GetItemVersionsError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemVersionsError2Meta {
+::aps_auth_runtime::contract::setters!(GetItemVersionsError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetItemVersionsError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items~1{item_id}~1versions/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -13009,7 +13009,7 @@ pub struct GetItemVersionsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetItemVersionsError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetItemVersionsError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -13035,7 +13035,7 @@ impl GetItemVersionsError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetItemVersionsError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetItemVersionsError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -13053,7 +13053,7 @@ pub struct GetItemVersionsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetItemVersionsError3 {
+::aps_auth_runtime::contract::object!(GetItemVersionsError3 {
     optional(id, "id"),
 });
 impl GetItemVersionsError3 {
@@ -13063,7 +13063,7 @@ impl GetItemVersionsError3 {
         GetItemVersionsError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetItemVersionsError3 {
+::aps_auth_runtime::contract::setters!(GetItemVersionsError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/400/content/application~1json/schema`.
@@ -13074,7 +13074,7 @@ pub struct GetVersionError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionError {
+::aps_auth_runtime::contract::object!(GetVersionError {
     optional(id, "id"),
 });
 impl GetVersionError {
@@ -13084,7 +13084,7 @@ impl GetVersionError {
         GetVersionError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetVersionError {
+::aps_auth_runtime::contract::setters!(GetVersionError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/403/content/application~1json/schema`.
@@ -13104,7 +13104,7 @@ pub struct GetVersionError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionError2Meta>,
 }
-crate::runtime::contract::object!(GetVersionError2 {
+::aps_auth_runtime::contract::object!(GetVersionError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -13122,7 +13122,7 @@ impl GetVersionError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionError2 {
+::aps_auth_runtime::contract::setters!(GetVersionError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -13136,7 +13136,7 @@ pub struct GetVersionError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetVersionError2Meta {
+::aps_auth_runtime::contract::object!(GetVersionError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetVersionError2Meta {
@@ -13148,7 +13148,7 @@ impl GetVersionError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionError2Meta {
+::aps_auth_runtime::contract::setters!(GetVersionError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetVersionError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -13180,7 +13180,7 @@ pub struct GetVersionError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetVersionError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetVersionError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -13206,7 +13206,7 @@ impl GetVersionError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetVersionError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -13224,7 +13224,7 @@ pub struct GetVersionError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionError3 {
+::aps_auth_runtime::contract::object!(GetVersionError3 {
     optional(id, "id"),
 });
 impl GetVersionError3 {
@@ -13234,7 +13234,7 @@ impl GetVersionError3 {
         GetVersionError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetVersionError3 {
+::aps_auth_runtime::contract::setters!(GetVersionError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/400/content/application~1json/schema`.
@@ -13245,7 +13245,7 @@ pub struct PatchVersionError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchVersionError {
+::aps_auth_runtime::contract::object!(PatchVersionError {
     optional(id, "id"),
 });
 impl PatchVersionError {
@@ -13255,7 +13255,7 @@ impl PatchVersionError {
         PatchVersionError { id: None }
     }
 }
-crate::runtime::contract::setters!(PatchVersionError {
+::aps_auth_runtime::contract::setters!(PatchVersionError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/403/content/application~1json/schema`.
@@ -13275,7 +13275,7 @@ pub struct PatchVersionError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PatchVersionError2Meta>,
 }
-crate::runtime::contract::object!(PatchVersionError2 {
+::aps_auth_runtime::contract::object!(PatchVersionError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -13293,7 +13293,7 @@ impl PatchVersionError2 {
         }
     }
 }
-crate::runtime::contract::setters!(PatchVersionError2 {
+::aps_auth_runtime::contract::setters!(PatchVersionError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -13307,7 +13307,7 @@ pub struct PatchVersionError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<PatchVersionError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(PatchVersionError2Meta {
+::aps_auth_runtime::contract::object!(PatchVersionError2Meta {
     optional(warnings, "warnings"),
 });
 impl PatchVersionError2Meta {
@@ -13319,7 +13319,7 @@ impl PatchVersionError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(PatchVersionError2Meta {
+::aps_auth_runtime::contract::setters!(PatchVersionError2Meta {
     with_warnings(warnings, "warnings"): Vec<PatchVersionError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -13351,7 +13351,7 @@ pub struct PatchVersionError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(PatchVersionError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(PatchVersionError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -13377,7 +13377,7 @@ impl PatchVersionError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(PatchVersionError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(PatchVersionError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -13395,7 +13395,7 @@ pub struct PatchVersionError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchVersionError3 {
+::aps_auth_runtime::contract::object!(PatchVersionError3 {
     optional(id, "id"),
 });
 impl PatchVersionError3 {
@@ -13405,7 +13405,7 @@ impl PatchVersionError3 {
         PatchVersionError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(PatchVersionError3 {
+::aps_auth_runtime::contract::setters!(PatchVersionError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}/patch/responses/423/content/application~1json/schema`.
@@ -13416,7 +13416,7 @@ pub struct PatchVersionError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(PatchVersionError4 {
+::aps_auth_runtime::contract::object!(PatchVersionError4 {
     optional(id, "id"),
 });
 impl PatchVersionError4 {
@@ -13426,7 +13426,7 @@ impl PatchVersionError4 {
         PatchVersionError4 { id: None }
     }
 }
-crate::runtime::contract::setters!(PatchVersionError4 {
+::aps_auth_runtime::contract::setters!(PatchVersionError4 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/400/content/application~1json/schema`.
@@ -13437,7 +13437,7 @@ pub struct GetVersionItemError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionItemError {
+::aps_auth_runtime::contract::object!(GetVersionItemError {
     optional(id, "id"),
 });
 impl GetVersionItemError {
@@ -13447,7 +13447,7 @@ impl GetVersionItemError {
         GetVersionItemError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetVersionItemError {
+::aps_auth_runtime::contract::setters!(GetVersionItemError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/403/content/application~1json/schema`.
@@ -13467,7 +13467,7 @@ pub struct GetVersionItemError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionItemError2Meta>,
 }
-crate::runtime::contract::object!(GetVersionItemError2 {
+::aps_auth_runtime::contract::object!(GetVersionItemError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -13485,7 +13485,7 @@ impl GetVersionItemError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionItemError2 {
+::aps_auth_runtime::contract::setters!(GetVersionItemError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -13499,7 +13499,7 @@ pub struct GetVersionItemError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionItemError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetVersionItemError2Meta {
+::aps_auth_runtime::contract::object!(GetVersionItemError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetVersionItemError2Meta {
@@ -13511,7 +13511,7 @@ impl GetVersionItemError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionItemError2Meta {
+::aps_auth_runtime::contract::setters!(GetVersionItemError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetVersionItemError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1item/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -13543,7 +13543,7 @@ pub struct GetVersionItemError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetVersionItemError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetVersionItemError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -13569,7 +13569,7 @@ impl GetVersionItemError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionItemError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetVersionItemError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -13587,7 +13587,7 @@ pub struct GetVersionItemError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionItemError3 {
+::aps_auth_runtime::contract::object!(GetVersionItemError3 {
     optional(id, "id"),
 });
 impl GetVersionItemError3 {
@@ -13597,7 +13597,7 @@ impl GetVersionItemError3 {
         GetVersionItemError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetVersionItemError3 {
+::aps_auth_runtime::contract::setters!(GetVersionItemError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/400/content/application~1json/schema`.
@@ -13608,7 +13608,7 @@ pub struct GetVersionRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionRefsError {
+::aps_auth_runtime::contract::object!(GetVersionRefsError {
     optional(id, "id"),
 });
 impl GetVersionRefsError {
@@ -13618,7 +13618,7 @@ impl GetVersionRefsError {
         GetVersionRefsError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetVersionRefsError {
+::aps_auth_runtime::contract::setters!(GetVersionRefsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/403/content/application~1json/schema`.
@@ -13638,7 +13638,7 @@ pub struct GetVersionRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionRefsError2Meta>,
 }
-crate::runtime::contract::object!(GetVersionRefsError2 {
+::aps_auth_runtime::contract::object!(GetVersionRefsError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -13656,7 +13656,7 @@ impl GetVersionRefsError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRefsError2 {
+::aps_auth_runtime::contract::setters!(GetVersionRefsError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -13670,7 +13670,7 @@ pub struct GetVersionRefsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionRefsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetVersionRefsError2Meta {
+::aps_auth_runtime::contract::object!(GetVersionRefsError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetVersionRefsError2Meta {
@@ -13682,7 +13682,7 @@ impl GetVersionRefsError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRefsError2Meta {
+::aps_auth_runtime::contract::setters!(GetVersionRefsError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetVersionRefsError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -13714,7 +13714,7 @@ pub struct GetVersionRefsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetVersionRefsError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetVersionRefsError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -13740,7 +13740,7 @@ impl GetVersionRefsError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRefsError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetVersionRefsError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -13758,7 +13758,7 @@ pub struct GetVersionRefsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionRefsError3 {
+::aps_auth_runtime::contract::object!(GetVersionRefsError3 {
     optional(id, "id"),
 });
 impl GetVersionRefsError3 {
@@ -13768,7 +13768,7 @@ impl GetVersionRefsError3 {
         GetVersionRefsError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetVersionRefsError3 {
+::aps_auth_runtime::contract::setters!(GetVersionRefsError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/400/content/application~1json/schema`.
@@ -13779,7 +13779,7 @@ pub struct GetVersionRelationshipsRefsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionRelationshipsRefsError {
+::aps_auth_runtime::contract::object!(GetVersionRelationshipsRefsError {
     optional(id, "id"),
 });
 impl GetVersionRelationshipsRefsError {
@@ -13791,7 +13791,7 @@ impl GetVersionRelationshipsRefsError {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRelationshipsRefsError {
+::aps_auth_runtime::contract::setters!(GetVersionRelationshipsRefsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/403/content/application~1json/schema`.
@@ -13811,7 +13811,7 @@ pub struct GetVersionRelationshipsRefsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionRelationshipsRefsError2Meta>,
 }
-crate::runtime::contract::object!(GetVersionRelationshipsRefsError2 {
+::aps_auth_runtime::contract::object!(GetVersionRelationshipsRefsError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -13829,7 +13829,7 @@ impl GetVersionRelationshipsRefsError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRelationshipsRefsError2 {
+::aps_auth_runtime::contract::setters!(GetVersionRelationshipsRefsError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -13843,7 +13843,7 @@ pub struct GetVersionRelationshipsRefsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionRelationshipsRefsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetVersionRelationshipsRefsError2Meta {
+::aps_auth_runtime::contract::object!(GetVersionRelationshipsRefsError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetVersionRelationshipsRefsError2Meta {
@@ -13855,7 +13855,7 @@ impl GetVersionRelationshipsRefsError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRelationshipsRefsError2Meta {
+::aps_auth_runtime::contract::setters!(GetVersionRelationshipsRefsError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetVersionRelationshipsRefsError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -13887,7 +13887,7 @@ pub struct GetVersionRelationshipsRefsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetVersionRelationshipsRefsError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetVersionRelationshipsRefsError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -13913,7 +13913,7 @@ impl GetVersionRelationshipsRefsError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRelationshipsRefsError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetVersionRelationshipsRefsError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -13931,7 +13931,7 @@ pub struct GetVersionRelationshipsRefsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionRelationshipsRefsError3 {
+::aps_auth_runtime::contract::object!(GetVersionRelationshipsRefsError3 {
     optional(id, "id"),
 });
 impl GetVersionRelationshipsRefsError3 {
@@ -13943,7 +13943,7 @@ impl GetVersionRelationshipsRefsError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRelationshipsRefsError3 {
+::aps_auth_runtime::contract::setters!(GetVersionRelationshipsRefsError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/400/content/application~1json/schema`.
@@ -13954,7 +13954,7 @@ pub struct CreateVersionRelationshipsRefError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateVersionRelationshipsRefError {
+::aps_auth_runtime::contract::object!(CreateVersionRelationshipsRefError {
     optional(id, "id"),
 });
 impl CreateVersionRelationshipsRefError {
@@ -13966,7 +13966,7 @@ impl CreateVersionRelationshipsRefError {
         }
     }
 }
-crate::runtime::contract::setters!(CreateVersionRelationshipsRefError {
+::aps_auth_runtime::contract::setters!(CreateVersionRelationshipsRefError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/403/content/application~1json/schema`.
@@ -13986,7 +13986,7 @@ pub struct CreateVersionRelationshipsRefError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateVersionRelationshipsRefError2Meta>,
 }
-crate::runtime::contract::object!(CreateVersionRelationshipsRefError2 {
+::aps_auth_runtime::contract::object!(CreateVersionRelationshipsRefError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -14004,7 +14004,7 @@ impl CreateVersionRelationshipsRefError2 {
         }
     }
 }
-crate::runtime::contract::setters!(CreateVersionRelationshipsRefError2 {
+::aps_auth_runtime::contract::setters!(CreateVersionRelationshipsRefError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -14018,7 +14018,7 @@ pub struct CreateVersionRelationshipsRefError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateVersionRelationshipsRefError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(CreateVersionRelationshipsRefError2Meta {
+::aps_auth_runtime::contract::object!(CreateVersionRelationshipsRefError2Meta {
     optional(warnings, "warnings"),
 });
 impl CreateVersionRelationshipsRefError2Meta {
@@ -14030,7 +14030,7 @@ impl CreateVersionRelationshipsRefError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(CreateVersionRelationshipsRefError2Meta {
+::aps_auth_runtime::contract::setters!(CreateVersionRelationshipsRefError2Meta {
     with_warnings(warnings, "warnings"): Vec<CreateVersionRelationshipsRefError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1relationships~1refs/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -14062,7 +14062,7 @@ pub struct CreateVersionRelationshipsRefError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(CreateVersionRelationshipsRefError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(CreateVersionRelationshipsRefError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -14088,7 +14088,7 @@ impl CreateVersionRelationshipsRefError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(CreateVersionRelationshipsRefError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(CreateVersionRelationshipsRefError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -14106,7 +14106,7 @@ pub struct CreateVersionRelationshipsRefError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateVersionRelationshipsRefError3 {
+::aps_auth_runtime::contract::object!(CreateVersionRelationshipsRefError3 {
     optional(id, "id"),
 });
 impl CreateVersionRelationshipsRefError3 {
@@ -14118,7 +14118,7 @@ impl CreateVersionRelationshipsRefError3 {
         }
     }
 }
-crate::runtime::contract::setters!(CreateVersionRelationshipsRefError3 {
+::aps_auth_runtime::contract::setters!(CreateVersionRelationshipsRefError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/400/content/application~1json/schema`.
@@ -14129,7 +14129,7 @@ pub struct GetVersionRelationshipsLinksError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionRelationshipsLinksError {
+::aps_auth_runtime::contract::object!(GetVersionRelationshipsLinksError {
     optional(id, "id"),
 });
 impl GetVersionRelationshipsLinksError {
@@ -14141,7 +14141,7 @@ impl GetVersionRelationshipsLinksError {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRelationshipsLinksError {
+::aps_auth_runtime::contract::setters!(GetVersionRelationshipsLinksError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/403/content/application~1json/schema`.
@@ -14161,7 +14161,7 @@ pub struct GetVersionRelationshipsLinksError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionRelationshipsLinksError2Meta>,
 }
-crate::runtime::contract::object!(GetVersionRelationshipsLinksError2 {
+::aps_auth_runtime::contract::object!(GetVersionRelationshipsLinksError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -14179,7 +14179,7 @@ impl GetVersionRelationshipsLinksError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRelationshipsLinksError2 {
+::aps_auth_runtime::contract::setters!(GetVersionRelationshipsLinksError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -14193,7 +14193,7 @@ pub struct GetVersionRelationshipsLinksError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionRelationshipsLinksError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetVersionRelationshipsLinksError2Meta {
+::aps_auth_runtime::contract::object!(GetVersionRelationshipsLinksError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetVersionRelationshipsLinksError2Meta {
@@ -14205,7 +14205,7 @@ impl GetVersionRelationshipsLinksError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRelationshipsLinksError2Meta {
+::aps_auth_runtime::contract::setters!(GetVersionRelationshipsLinksError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetVersionRelationshipsLinksError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1projects~1{project_id}~1versions~1{version_id}~1relationships~1links/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -14237,7 +14237,7 @@ pub struct GetVersionRelationshipsLinksError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetVersionRelationshipsLinksError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetVersionRelationshipsLinksError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -14263,7 +14263,7 @@ impl GetVersionRelationshipsLinksError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRelationshipsLinksError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetVersionRelationshipsLinksError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -14281,7 +14281,7 @@ pub struct GetVersionRelationshipsLinksError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionRelationshipsLinksError3 {
+::aps_auth_runtime::contract::object!(GetVersionRelationshipsLinksError3 {
     optional(id, "id"),
 });
 impl GetVersionRelationshipsLinksError3 {
@@ -14293,7 +14293,7 @@ impl GetVersionRelationshipsLinksError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionRelationshipsLinksError3 {
+::aps_auth_runtime::contract::setters!(GetVersionRelationshipsLinksError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/400/content/application~1json/schema`.
@@ -14304,7 +14304,7 @@ pub struct CreateStorageError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateStorageError {
+::aps_auth_runtime::contract::object!(CreateStorageError {
     optional(id, "id"),
 });
 impl CreateStorageError {
@@ -14314,7 +14314,7 @@ impl CreateStorageError {
         CreateStorageError { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateStorageError {
+::aps_auth_runtime::contract::setters!(CreateStorageError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/403/content/application~1json/schema`.
@@ -14334,7 +14334,7 @@ pub struct CreateStorageError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateStorageError2Meta>,
 }
-crate::runtime::contract::object!(CreateStorageError2 {
+::aps_auth_runtime::contract::object!(CreateStorageError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -14352,7 +14352,7 @@ impl CreateStorageError2 {
         }
     }
 }
-crate::runtime::contract::setters!(CreateStorageError2 {
+::aps_auth_runtime::contract::setters!(CreateStorageError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -14366,7 +14366,7 @@ pub struct CreateStorageError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateStorageError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(CreateStorageError2Meta {
+::aps_auth_runtime::contract::object!(CreateStorageError2Meta {
     optional(warnings, "warnings"),
 });
 impl CreateStorageError2Meta {
@@ -14378,7 +14378,7 @@ impl CreateStorageError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(CreateStorageError2Meta {
+::aps_auth_runtime::contract::setters!(CreateStorageError2Meta {
     with_warnings(warnings, "warnings"): Vec<CreateStorageError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1storage/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -14410,7 +14410,7 @@ pub struct CreateStorageError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(CreateStorageError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(CreateStorageError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -14436,7 +14436,7 @@ impl CreateStorageError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(CreateStorageError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(CreateStorageError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -14454,7 +14454,7 @@ pub struct CreateStorageError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateStorageError3 {
+::aps_auth_runtime::contract::object!(CreateStorageError3 {
     optional(id, "id"),
 });
 impl CreateStorageError3 {
@@ -14464,7 +14464,7 @@ impl CreateStorageError3 {
         CreateStorageError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateStorageError3 {
+::aps_auth_runtime::contract::setters!(CreateStorageError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/400/content/application~1json/schema`.
@@ -14475,7 +14475,7 @@ pub struct CreateFolderError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateFolderError {
+::aps_auth_runtime::contract::object!(CreateFolderError {
     optional(id, "id"),
 });
 impl CreateFolderError {
@@ -14485,7 +14485,7 @@ impl CreateFolderError {
         CreateFolderError { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateFolderError {
+::aps_auth_runtime::contract::setters!(CreateFolderError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/403/content/application~1json/schema`.
@@ -14505,7 +14505,7 @@ pub struct CreateFolderError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateFolderError2Meta>,
 }
-crate::runtime::contract::object!(CreateFolderError2 {
+::aps_auth_runtime::contract::object!(CreateFolderError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -14523,7 +14523,7 @@ impl CreateFolderError2 {
         }
     }
 }
-crate::runtime::contract::setters!(CreateFolderError2 {
+::aps_auth_runtime::contract::setters!(CreateFolderError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -14537,7 +14537,7 @@ pub struct CreateFolderError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateFolderError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(CreateFolderError2Meta {
+::aps_auth_runtime::contract::object!(CreateFolderError2Meta {
     optional(warnings, "warnings"),
 });
 impl CreateFolderError2Meta {
@@ -14549,7 +14549,7 @@ impl CreateFolderError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(CreateFolderError2Meta {
+::aps_auth_runtime::contract::setters!(CreateFolderError2Meta {
     with_warnings(warnings, "warnings"): Vec<CreateFolderError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -14581,7 +14581,7 @@ pub struct CreateFolderError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(CreateFolderError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(CreateFolderError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -14607,7 +14607,7 @@ impl CreateFolderError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(CreateFolderError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(CreateFolderError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -14625,7 +14625,7 @@ pub struct CreateFolderError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateFolderError3 {
+::aps_auth_runtime::contract::object!(CreateFolderError3 {
     optional(id, "id"),
 });
 impl CreateFolderError3 {
@@ -14635,7 +14635,7 @@ impl CreateFolderError3 {
         CreateFolderError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateFolderError3 {
+::aps_auth_runtime::contract::setters!(CreateFolderError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/409/content/application~1json/schema`.
@@ -14646,7 +14646,7 @@ pub struct CreateFolderError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateFolderError4 {
+::aps_auth_runtime::contract::object!(CreateFolderError4 {
     optional(id, "id"),
 });
 impl CreateFolderError4 {
@@ -14656,7 +14656,7 @@ impl CreateFolderError4 {
         CreateFolderError4 { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateFolderError4 {
+::aps_auth_runtime::contract::setters!(CreateFolderError4 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1folders/post/responses/423/content/application~1json/schema`.
@@ -14667,7 +14667,7 @@ pub struct CreateFolderError5 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateFolderError5 {
+::aps_auth_runtime::contract::object!(CreateFolderError5 {
     optional(id, "id"),
 });
 impl CreateFolderError5 {
@@ -14677,7 +14677,7 @@ impl CreateFolderError5 {
         CreateFolderError5 { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateFolderError5 {
+::aps_auth_runtime::contract::setters!(CreateFolderError5 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/400/content/application~1json/schema`.
@@ -14688,7 +14688,7 @@ pub struct CreateItemError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateItemError {
+::aps_auth_runtime::contract::object!(CreateItemError {
     optional(id, "id"),
 });
 impl CreateItemError {
@@ -14698,7 +14698,7 @@ impl CreateItemError {
         CreateItemError { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateItemError {
+::aps_auth_runtime::contract::setters!(CreateItemError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/403/content/application~1json/schema`.
@@ -14718,7 +14718,7 @@ pub struct CreateItemError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateItemError2Meta>,
 }
-crate::runtime::contract::object!(CreateItemError2 {
+::aps_auth_runtime::contract::object!(CreateItemError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -14736,7 +14736,7 @@ impl CreateItemError2 {
         }
     }
 }
-crate::runtime::contract::setters!(CreateItemError2 {
+::aps_auth_runtime::contract::setters!(CreateItemError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -14750,7 +14750,7 @@ pub struct CreateItemError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateItemError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(CreateItemError2Meta {
+::aps_auth_runtime::contract::object!(CreateItemError2Meta {
     optional(warnings, "warnings"),
 });
 impl CreateItemError2Meta {
@@ -14762,7 +14762,7 @@ impl CreateItemError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(CreateItemError2Meta {
+::aps_auth_runtime::contract::setters!(CreateItemError2Meta {
     with_warnings(warnings, "warnings"): Vec<CreateItemError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -14794,7 +14794,7 @@ pub struct CreateItemError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(CreateItemError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(CreateItemError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -14820,7 +14820,7 @@ impl CreateItemError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(CreateItemError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(CreateItemError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -14838,7 +14838,7 @@ pub struct CreateItemError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateItemError3 {
+::aps_auth_runtime::contract::object!(CreateItemError3 {
     optional(id, "id"),
 });
 impl CreateItemError3 {
@@ -14848,7 +14848,7 @@ impl CreateItemError3 {
         CreateItemError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateItemError3 {
+::aps_auth_runtime::contract::setters!(CreateItemError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/409/content/application~1json/schema`.
@@ -14859,7 +14859,7 @@ pub struct CreateItemError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateItemError4 {
+::aps_auth_runtime::contract::object!(CreateItemError4 {
     optional(id, "id"),
 });
 impl CreateItemError4 {
@@ -14869,7 +14869,7 @@ impl CreateItemError4 {
         CreateItemError4 { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateItemError4 {
+::aps_auth_runtime::contract::setters!(CreateItemError4 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1items/post/responses/423/content/application~1json/schema`.
@@ -14880,7 +14880,7 @@ pub struct CreateItemError5 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateItemError5 {
+::aps_auth_runtime::contract::object!(CreateItemError5 {
     optional(id, "id"),
 });
 impl CreateItemError5 {
@@ -14890,7 +14890,7 @@ impl CreateItemError5 {
         CreateItemError5 { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateItemError5 {
+::aps_auth_runtime::contract::setters!(CreateItemError5 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/400/content/application~1json/schema`.
@@ -14901,7 +14901,7 @@ pub struct CreateVersionError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateVersionError {
+::aps_auth_runtime::contract::object!(CreateVersionError {
     optional(id, "id"),
 });
 impl CreateVersionError {
@@ -14911,7 +14911,7 @@ impl CreateVersionError {
         CreateVersionError { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateVersionError {
+::aps_auth_runtime::contract::setters!(CreateVersionError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/403/content/application~1json/schema`.
@@ -14931,7 +14931,7 @@ pub struct CreateVersionError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CreateVersionError2Meta>,
 }
-crate::runtime::contract::object!(CreateVersionError2 {
+::aps_auth_runtime::contract::object!(CreateVersionError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -14949,7 +14949,7 @@ impl CreateVersionError2 {
         }
     }
 }
-crate::runtime::contract::setters!(CreateVersionError2 {
+::aps_auth_runtime::contract::setters!(CreateVersionError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -14963,7 +14963,7 @@ pub struct CreateVersionError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<CreateVersionError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(CreateVersionError2Meta {
+::aps_auth_runtime::contract::object!(CreateVersionError2Meta {
     optional(warnings, "warnings"),
 });
 impl CreateVersionError2Meta {
@@ -14975,7 +14975,7 @@ impl CreateVersionError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(CreateVersionError2Meta {
+::aps_auth_runtime::contract::setters!(CreateVersionError2Meta {
     with_warnings(warnings, "warnings"): Vec<CreateVersionError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -15007,7 +15007,7 @@ pub struct CreateVersionError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(CreateVersionError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(CreateVersionError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -15033,7 +15033,7 @@ impl CreateVersionError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(CreateVersionError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(CreateVersionError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -15051,7 +15051,7 @@ pub struct CreateVersionError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateVersionError3 {
+::aps_auth_runtime::contract::object!(CreateVersionError3 {
     optional(id, "id"),
 });
 impl CreateVersionError3 {
@@ -15061,7 +15061,7 @@ impl CreateVersionError3 {
         CreateVersionError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateVersionError3 {
+::aps_auth_runtime::contract::setters!(CreateVersionError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions/post/responses/423/content/application~1json/schema`.
@@ -15072,7 +15072,7 @@ pub struct CreateVersionError4 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(CreateVersionError4 {
+::aps_auth_runtime::contract::object!(CreateVersionError4 {
     optional(id, "id"),
 });
 impl CreateVersionError4 {
@@ -15082,7 +15082,7 @@ impl CreateVersionError4 {
         CreateVersionError4 { id: None }
     }
 }
-crate::runtime::contract::setters!(CreateVersionError4 {
+::aps_auth_runtime::contract::setters!(CreateVersionError4 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/400/content/application~1json/schema`.
@@ -15093,7 +15093,7 @@ pub struct GetVersionDownloadFormatsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionDownloadFormatsError {
+::aps_auth_runtime::contract::object!(GetVersionDownloadFormatsError {
     optional(id, "id"),
 });
 impl GetVersionDownloadFormatsError {
@@ -15105,7 +15105,7 @@ impl GetVersionDownloadFormatsError {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionDownloadFormatsError {
+::aps_auth_runtime::contract::setters!(GetVersionDownloadFormatsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/403/content/application~1json/schema`.
@@ -15125,7 +15125,7 @@ pub struct GetVersionDownloadFormatsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionDownloadFormatsError2Meta>,
 }
-crate::runtime::contract::object!(GetVersionDownloadFormatsError2 {
+::aps_auth_runtime::contract::object!(GetVersionDownloadFormatsError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -15143,7 +15143,7 @@ impl GetVersionDownloadFormatsError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionDownloadFormatsError2 {
+::aps_auth_runtime::contract::setters!(GetVersionDownloadFormatsError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -15157,7 +15157,7 @@ pub struct GetVersionDownloadFormatsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionDownloadFormatsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetVersionDownloadFormatsError2Meta {
+::aps_auth_runtime::contract::object!(GetVersionDownloadFormatsError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetVersionDownloadFormatsError2Meta {
@@ -15169,7 +15169,7 @@ impl GetVersionDownloadFormatsError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionDownloadFormatsError2Meta {
+::aps_auth_runtime::contract::setters!(GetVersionDownloadFormatsError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetVersionDownloadFormatsError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloadFormats/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -15201,7 +15201,7 @@ pub struct GetVersionDownloadFormatsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetVersionDownloadFormatsError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetVersionDownloadFormatsError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -15227,7 +15227,7 @@ impl GetVersionDownloadFormatsError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionDownloadFormatsError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetVersionDownloadFormatsError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -15245,7 +15245,7 @@ pub struct GetVersionDownloadFormatsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionDownloadFormatsError3 {
+::aps_auth_runtime::contract::object!(GetVersionDownloadFormatsError3 {
     optional(id, "id"),
 });
 impl GetVersionDownloadFormatsError3 {
@@ -15257,7 +15257,7 @@ impl GetVersionDownloadFormatsError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionDownloadFormatsError3 {
+::aps_auth_runtime::contract::setters!(GetVersionDownloadFormatsError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/400/content/application~1json/schema`.
@@ -15268,7 +15268,7 @@ pub struct GetVersionDownloadsError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionDownloadsError {
+::aps_auth_runtime::contract::object!(GetVersionDownloadsError {
     optional(id, "id"),
 });
 impl GetVersionDownloadsError {
@@ -15280,7 +15280,7 @@ impl GetVersionDownloadsError {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionDownloadsError {
+::aps_auth_runtime::contract::setters!(GetVersionDownloadsError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/403/content/application~1json/schema`.
@@ -15300,7 +15300,7 @@ pub struct GetVersionDownloadsError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetVersionDownloadsError2Meta>,
 }
-crate::runtime::contract::object!(GetVersionDownloadsError2 {
+::aps_auth_runtime::contract::object!(GetVersionDownloadsError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -15318,7 +15318,7 @@ impl GetVersionDownloadsError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionDownloadsError2 {
+::aps_auth_runtime::contract::setters!(GetVersionDownloadsError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -15332,7 +15332,7 @@ pub struct GetVersionDownloadsError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetVersionDownloadsError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetVersionDownloadsError2Meta {
+::aps_auth_runtime::contract::object!(GetVersionDownloadsError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetVersionDownloadsError2Meta {
@@ -15344,7 +15344,7 @@ impl GetVersionDownloadsError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionDownloadsError2Meta {
+::aps_auth_runtime::contract::setters!(GetVersionDownloadsError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetVersionDownloadsError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1versions~1{version_id}~1downloads/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -15376,7 +15376,7 @@ pub struct GetVersionDownloadsError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetVersionDownloadsError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetVersionDownloadsError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -15402,7 +15402,7 @@ impl GetVersionDownloadsError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionDownloadsError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetVersionDownloadsError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -15420,7 +15420,7 @@ pub struct GetVersionDownloadsError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetVersionDownloadsError3 {
+::aps_auth_runtime::contract::object!(GetVersionDownloadsError3 {
     optional(id, "id"),
 });
 impl GetVersionDownloadsError3 {
@@ -15432,7 +15432,7 @@ impl GetVersionDownloadsError3 {
         }
     }
 }
-crate::runtime::contract::setters!(GetVersionDownloadsError3 {
+::aps_auth_runtime::contract::setters!(GetVersionDownloadsError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/400/content/application~1json/schema`.
@@ -15443,7 +15443,7 @@ pub struct GetDownloadError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetDownloadError {
+::aps_auth_runtime::contract::object!(GetDownloadError {
     optional(id, "id"),
 });
 impl GetDownloadError {
@@ -15453,7 +15453,7 @@ impl GetDownloadError {
         GetDownloadError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetDownloadError {
+::aps_auth_runtime::contract::setters!(GetDownloadError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/403/content/application~1json/schema`.
@@ -15473,7 +15473,7 @@ pub struct GetDownloadError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetDownloadError2Meta>,
 }
-crate::runtime::contract::object!(GetDownloadError2 {
+::aps_auth_runtime::contract::object!(GetDownloadError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -15491,7 +15491,7 @@ impl GetDownloadError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetDownloadError2 {
+::aps_auth_runtime::contract::setters!(GetDownloadError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -15505,7 +15505,7 @@ pub struct GetDownloadError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetDownloadError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetDownloadError2Meta {
+::aps_auth_runtime::contract::object!(GetDownloadError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetDownloadError2Meta {
@@ -15517,7 +15517,7 @@ impl GetDownloadError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetDownloadError2Meta {
+::aps_auth_runtime::contract::setters!(GetDownloadError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetDownloadError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1downloads~1{download_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -15549,7 +15549,7 @@ pub struct GetDownloadError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetDownloadError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetDownloadError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -15575,7 +15575,7 @@ impl GetDownloadError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetDownloadError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetDownloadError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -15593,7 +15593,7 @@ pub struct GetDownloadError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetDownloadError3 {
+::aps_auth_runtime::contract::object!(GetDownloadError3 {
     optional(id, "id"),
 });
 impl GetDownloadError3 {
@@ -15603,7 +15603,7 @@ impl GetDownloadError3 {
         GetDownloadError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetDownloadError3 {
+::aps_auth_runtime::contract::setters!(GetDownloadError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/400/content/application~1json/schema`.
@@ -15614,7 +15614,7 @@ pub struct GetDownloadJobError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetDownloadJobError {
+::aps_auth_runtime::contract::object!(GetDownloadJobError {
     optional(id, "id"),
 });
 impl GetDownloadJobError {
@@ -15624,7 +15624,7 @@ impl GetDownloadJobError {
         GetDownloadJobError { id: None }
     }
 }
-crate::runtime::contract::setters!(GetDownloadJobError {
+::aps_auth_runtime::contract::setters!(GetDownloadJobError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/403/content/application~1json/schema`.
@@ -15644,7 +15644,7 @@ pub struct GetDownloadJobError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<GetDownloadJobError2Meta>,
 }
-crate::runtime::contract::object!(GetDownloadJobError2 {
+::aps_auth_runtime::contract::object!(GetDownloadJobError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -15662,7 +15662,7 @@ impl GetDownloadJobError2 {
         }
     }
 }
-crate::runtime::contract::setters!(GetDownloadJobError2 {
+::aps_auth_runtime::contract::setters!(GetDownloadJobError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -15676,7 +15676,7 @@ pub struct GetDownloadJobError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<GetDownloadJobError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(GetDownloadJobError2Meta {
+::aps_auth_runtime::contract::object!(GetDownloadJobError2Meta {
     optional(warnings, "warnings"),
 });
 impl GetDownloadJobError2Meta {
@@ -15688,7 +15688,7 @@ impl GetDownloadJobError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(GetDownloadJobError2Meta {
+::aps_auth_runtime::contract::setters!(GetDownloadJobError2Meta {
     with_warnings(warnings, "warnings"): Vec<GetDownloadJobError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1jobs~1{job_id}/get/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -15720,7 +15720,7 @@ pub struct GetDownloadJobError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(GetDownloadJobError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(GetDownloadJobError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -15746,7 +15746,7 @@ impl GetDownloadJobError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(GetDownloadJobError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(GetDownloadJobError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -15764,7 +15764,7 @@ pub struct GetDownloadJobError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(GetDownloadJobError3 {
+::aps_auth_runtime::contract::object!(GetDownloadJobError3 {
     optional(id, "id"),
 });
 impl GetDownloadJobError3 {
@@ -15774,7 +15774,7 @@ impl GetDownloadJobError3 {
         GetDownloadJobError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(GetDownloadJobError3 {
+::aps_auth_runtime::contract::setters!(GetDownloadJobError3 {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/400/content/application~1json/schema`.
@@ -15785,7 +15785,7 @@ pub struct ExecuteCommandError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(ExecuteCommandError {
+::aps_auth_runtime::contract::object!(ExecuteCommandError {
     optional(id, "id"),
 });
 impl ExecuteCommandError {
@@ -15795,7 +15795,7 @@ impl ExecuteCommandError {
         ExecuteCommandError { id: None }
     }
 }
-crate::runtime::contract::setters!(ExecuteCommandError {
+::aps_auth_runtime::contract::setters!(ExecuteCommandError {
     with_id(id, "id"): String,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/403/content/application~1json/schema`.
@@ -15815,7 +15815,7 @@ pub struct ExecuteCommandError2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ExecuteCommandError2Meta>,
 }
-crate::runtime::contract::object!(ExecuteCommandError2 {
+::aps_auth_runtime::contract::object!(ExecuteCommandError2 {
     optional(jsonapi, "jsonapi"),
     optional(links, "links"),
     optional(data, "data"),
@@ -15833,7 +15833,7 @@ impl ExecuteCommandError2 {
         }
     }
 }
-crate::runtime::contract::setters!(ExecuteCommandError2 {
+::aps_auth_runtime::contract::setters!(ExecuteCommandError2 {
     with_jsonapi(jsonapi, "jsonapi"): std::collections::BTreeMap<String, serde_json::Value>,
     with_links(links, "links"): std::collections::BTreeMap<String, serde_json::Value>,
     with_data(data, "data"): Vec<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -15847,7 +15847,7 @@ pub struct ExecuteCommandError2Meta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<ExecuteCommandError2MetaWarningsItem>>,
 }
-crate::runtime::contract::object!(ExecuteCommandError2Meta {
+::aps_auth_runtime::contract::object!(ExecuteCommandError2Meta {
     optional(warnings, "warnings"),
 });
 impl ExecuteCommandError2Meta {
@@ -15859,7 +15859,7 @@ impl ExecuteCommandError2Meta {
         }
     }
 }
-crate::runtime::contract::setters!(ExecuteCommandError2Meta {
+::aps_auth_runtime::contract::setters!(ExecuteCommandError2Meta {
     with_warnings(warnings, "warnings"): Vec<ExecuteCommandError2MetaWarningsItem>,
 });
 /// The object at `#/paths/~1data~1v1~1projects~1{project_id}~1commands/post/responses/403/content/application~1json/schema/properties/meta/properties/warnings/items`.
@@ -15891,7 +15891,7 @@ pub struct ExecuteCommandError2MetaWarningsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-crate::runtime::contract::object!(ExecuteCommandError2MetaWarningsItem {
+::aps_auth_runtime::contract::object!(ExecuteCommandError2MetaWarningsItem {
     optional(id, "Id"),
     optional(http_status_code, "HttpStatusCode"),
     optional(error_code, "ErrorCode"),
@@ -15917,7 +15917,7 @@ impl ExecuteCommandError2MetaWarningsItem {
         }
     }
 }
-crate::runtime::contract::setters!(ExecuteCommandError2MetaWarningsItem {
+::aps_auth_runtime::contract::setters!(ExecuteCommandError2MetaWarningsItem {
     with_id(id, "id"): serde_json::Value,
     with_http_status_code(http_status_code, "http_status_code"): String,
     with_error_code(error_code, "error_code"): String,
@@ -15935,7 +15935,7 @@ pub struct ExecuteCommandError3 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-crate::runtime::contract::object!(ExecuteCommandError3 {
+::aps_auth_runtime::contract::object!(ExecuteCommandError3 {
     optional(id, "id"),
 });
 impl ExecuteCommandError3 {
@@ -15945,7 +15945,7 @@ impl ExecuteCommandError3 {
         ExecuteCommandError3 { id: None }
     }
 }
-crate::runtime::contract::setters!(ExecuteCommandError3 {
+::aps_auth_runtime::contract::setters!(ExecuteCommandError3 {
     with_id(id, "id"): String,
 });
 /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
@@ -15962,7 +15962,7 @@ pub enum Scope {
     /// A scope the document does not declare.
     Other(String),
 }
-crate::runtime::contract::open_enum!(Scope {
+::aps_auth_runtime::contract::open_enum!(Scope {
     DataRead = "data:read",
     DataWrite = "data:write",
     DataCreate = "data:create",
@@ -15987,4 +15987,4 @@ impl AsRef<str> for Scope {
     }
 }
 /// A list of scopes, written on the wire as one space-separated string (`data:read data:write`).
-pub type Scopes = crate::ScopeList<Scope>;
+pub type Scopes = ::aps_auth_runtime::ScopeList<Scope>;

@@ -526,19 +526,22 @@ impl<'a> GetBucketsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Buckets>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Buckets>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_buckets",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["bucket:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.region {
             query.push("region", value.to_string());
         }
@@ -561,7 +564,7 @@ impl<'a> GetBucketsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetBucketsCall => Buckets, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetBucketsCall => Buckets, serde_json::Value);
 /// A call of [`super::Client::create_bucket`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateBucketCall<'a> {
@@ -578,23 +581,28 @@ impl<'a> CreateBucketCall<'a> {
         self
     }
     /// Sends the request and decodes the answer (awaiting the builder does the same).
-    pub async fn send(self) -> Result<crate::ApiResponse<Bucket>, crate::Error<Reason>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    pub async fn send(
+        self,
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Bucket>,
+        ::aps_auth_runtime::Error<Reason>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_bucket",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["bucket:create"],
                 },
             ],
         };
         let url = self.client.0.endpoint(&["oss", "v2", "buckets"], &[]);
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         headers.push("region", self.region.to_string());
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let body = self.body;
         let request = request.json(body);
         self.client
@@ -608,7 +616,7 @@ impl<'a> CreateBucketCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CreateBucketCall => Bucket, Reason);
+::aps_auth_runtime::contract::builder!(CreateBucketCall => Bucket, Reason);
 /// A call of [`super::Client::delete_bucket`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteBucketCall<'a> {
@@ -626,14 +634,17 @@ impl<'a> DeleteBucketCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<()>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "delete_bucket",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["bucket:delete"],
                 },
             ],
@@ -654,7 +665,7 @@ impl<'a> DeleteBucketCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(DeleteBucketCall => (), serde_json::Value);
+::aps_auth_runtime::contract::builder!(DeleteBucketCall => (), serde_json::Value);
 /// A call of [`super::Client::get_bucket_details`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetBucketDetailsCall<'a> {
@@ -672,14 +683,17 @@ impl<'a> GetBucketDetailsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Bucket>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Bucket>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_bucket_details",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["bucket:read", "viewables:read"],
                 },
             ],
@@ -703,7 +717,7 @@ impl<'a> GetBucketDetailsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetBucketDetailsCall => Bucket, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetBucketDetailsCall => Bucket, serde_json::Value);
 /// A call of [`super::Client::delete_object`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteObjectCall<'a> {
@@ -722,14 +736,17 @@ impl<'a> DeleteObjectCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<()>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "delete_object",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write"],
                 },
             ],
@@ -760,7 +777,7 @@ impl<'a> DeleteObjectCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(DeleteObjectCall => (), serde_json::Value);
+::aps_auth_runtime::contract::builder!(DeleteObjectCall => (), serde_json::Value);
 /// A call of [`super::Client::get_objects`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetObjectsCall<'a> {
@@ -807,19 +824,22 @@ impl<'a> GetObjectsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<BucketObjects>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<BucketObjects>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_objects",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.limit {
             query.push("limit", value.to_string());
         }
@@ -848,7 +868,7 @@ impl<'a> GetObjectsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetObjectsCall => BucketObjects, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetObjectsCall => BucketObjects, serde_json::Value);
 /// A call of [`super::Client::get_object_details`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetObjectDetailsCall<'a> {
@@ -886,19 +906,22 @@ impl<'a> GetObjectDetailsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<ObjectFullDetails>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<ObjectFullDetails>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_object_details",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.with {
             query.push("with", value.to_string());
         }
@@ -918,11 +941,11 @@ impl<'a> GetObjectDetailsCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.if_modified_since {
             headers.push("If-Modified-Since", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -934,7 +957,9 @@ impl<'a> GetObjectDetailsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetObjectDetailsCall => ObjectFullDetails, serde_json::Value);
+::aps_auth_runtime::contract::builder!(
+    GetObjectDetailsCall => ObjectFullDetails, serde_json::Value
+);
 /// A call of [`super::Client::create_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateSignedResourceCall<'a> {
@@ -979,21 +1004,21 @@ impl<'a> CreateSignedResourceCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<CreateObjectSigned>,
-        crate::Error<serde_json::Value>,
+        ::aps_auth_runtime::ApiResponse<CreateObjectSigned>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_signed_resource",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.access {
             query.push("access", value.to_string());
         }
@@ -1031,7 +1056,7 @@ impl<'a> CreateSignedResourceCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     CreateSignedResourceCall => CreateObjectSigned, serde_json::Value
 );
 /// A call of [`super::Client::get_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
@@ -1126,19 +1151,22 @@ impl<'a> GetSignedResourceCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Vec<u8>>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<Vec<u8>>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_signed_resource",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.region {
             query.push("region", value.to_string());
         }
@@ -1156,7 +1184,7 @@ impl<'a> GetSignedResourceCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.range {
             headers.push("Range", value.clone());
         }
@@ -1169,7 +1197,7 @@ impl<'a> GetSignedResourceCall<'a> {
         if let Some(value) = &self.accept_encoding {
             headers.push("Accept-Encoding", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1181,7 +1209,7 @@ impl<'a> GetSignedResourceCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetSignedResourceCall => Vec<u8>, serde_json::Value);
+::aps_auth_runtime::contract::builder!(GetSignedResourceCall => Vec<u8>, serde_json::Value);
 /// A call of [`super::Client::upload_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct UploadSignedResourceCall<'a> {
@@ -1245,14 +1273,17 @@ impl<'a> UploadSignedResourceCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<ObjectDetails>, crate::Error<Reason>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<ObjectDetails>,
+        ::aps_auth_runtime::Error<Reason>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "upload_signed_resource",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write"],
                 },
             ],
@@ -1262,7 +1293,7 @@ impl<'a> UploadSignedResourceCall<'a> {
             .0
             .endpoint(&["oss", "v2", "signedresources", self.hash.as_str()], &[]);
         let request = self.client.0.request(reqwest::Method::PUT, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.content_type {
             headers.push("Content-Type", value.clone());
         }
@@ -1276,7 +1307,7 @@ impl<'a> UploadSignedResourceCall<'a> {
         if let Some(value) = &self.if_match {
             headers.push("If-Match", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let body = self.body;
         let request = request.form(body);
         self.client
@@ -1290,7 +1321,7 @@ impl<'a> UploadSignedResourceCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(UploadSignedResourceCall => ObjectDetails, Reason);
+::aps_auth_runtime::contract::builder!(UploadSignedResourceCall => ObjectDetails, Reason);
 /// A call of [`super::Client::delete_signed_resource`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteSignedResourceCall<'a> {
@@ -1327,14 +1358,17 @@ impl<'a> DeleteSignedResourceCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<()>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "delete_signed_resource",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write"],
                 },
             ],
@@ -1344,11 +1378,11 @@ impl<'a> DeleteSignedResourceCall<'a> {
             .0
             .endpoint(&["oss", "v2", "signedresources", self.hash.as_str()], &[]);
         let request = self.client.0.request(reqwest::Method::DELETE, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.x_ads_region {
             headers.push("x-ads-region", value.to_string());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1360,7 +1394,7 @@ impl<'a> DeleteSignedResourceCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(DeleteSignedResourceCall => (), serde_json::Value);
+::aps_auth_runtime::contract::builder!(DeleteSignedResourceCall => (), serde_json::Value);
 /// A call of [`super::Client::upload_signed_resources_chunk`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct UploadSignedResourcesChunkCall<'a> {
@@ -1417,16 +1451,16 @@ impl<'a> UploadSignedResourcesChunkCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<UploadSignedResourcesChunkResponse>,
-        crate::Error<Reason>,
+        ::aps_auth_runtime::ApiResponse<UploadSignedResourcesChunkResponse>,
+        ::aps_auth_runtime::Error<Reason>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "upload_signed_resources_chunk",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write"],
                 },
             ],
@@ -1439,7 +1473,7 @@ impl<'a> UploadSignedResourcesChunkCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::PUT, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.content_type {
             headers.push("Content-Type", value.clone());
         }
@@ -1451,7 +1485,7 @@ impl<'a> UploadSignedResourcesChunkCall<'a> {
             headers.push("x-ads-region", value.to_string());
         }
         headers.push("Session-Id", self.session_id.clone());
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let body = self.body;
         let request = request.form(body);
         self.client
@@ -1465,7 +1499,7 @@ impl<'a> UploadSignedResourcesChunkCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     UploadSignedResourcesChunkCall => UploadSignedResourcesChunkResponse, Reason
 );
 /// A call of [`super::Client::copy_to`]: set optional inputs, then `.await` it (or call `send`).
@@ -1487,14 +1521,17 @@ impl<'a> CopyToCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<ObjectDetails>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<ObjectDetails>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "copy_to",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write", "data:create"],
                 },
             ],
@@ -1527,7 +1564,7 @@ impl<'a> CopyToCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CopyToCall => ObjectDetails, serde_json::Value);
+::aps_auth_runtime::contract::builder!(CopyToCall => ObjectDetails, serde_json::Value);
 /// A call of [`super::Client::signed_s3_download`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct SignedS3DownloadCall<'a> {
@@ -1623,21 +1660,21 @@ impl<'a> SignedS3DownloadCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<Signeds3downloadResponse>,
-        crate::Error<serde_json::Value>,
+        ::aps_auth_runtime::ApiResponse<Signeds3downloadResponse>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "signed_s3_download",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.response_content_type {
             query.push("response-content-type", value.clone());
         }
@@ -1672,14 +1709,14 @@ impl<'a> SignedS3DownloadCall<'a> {
                 query.as_slice(),
             );
         let request = self.client.0.request(reqwest::Method::GET, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.if_none_match {
             headers.push("If-None-Match", value.clone());
         }
         if let Some(value) = &self.if_modified_since {
             headers.push("If-Modified-Since", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
             .send_authorized(
@@ -1691,7 +1728,7 @@ impl<'a> SignedS3DownloadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     SignedS3DownloadCall => Signeds3downloadResponse, serde_json::Value
 );
 /// A call of [`super::Client::batch_signed_s3_upload`]: set optional inputs, then `.await` it (or call `send`).
@@ -1742,21 +1779,21 @@ impl<'a> BatchSignedS3UploadCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<Batchsigneds3uploadResponse>,
-        crate::Error<serde_json::Value>,
+        ::aps_auth_runtime::ApiResponse<Batchsigneds3uploadResponse>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "batch_signed_s3_upload",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write", "data:create"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.use_acceleration {
             query.push("useAcceleration", value.to_string());
         }
@@ -1793,7 +1830,7 @@ impl<'a> BatchSignedS3UploadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     BatchSignedS3UploadCall => Batchsigneds3uploadResponse, serde_json::Value
 );
 /// A call of [`super::Client::batch_complete_upload`]: set optional inputs, then `.await` it (or call `send`).
@@ -1820,16 +1857,16 @@ impl<'a> BatchCompleteUploadCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<BatchcompleteuploadResponse>,
-        crate::Error<serde_json::Value>,
+        ::aps_auth_runtime::ApiResponse<BatchcompleteuploadResponse>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "batch_complete_upload",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write", "data:create"],
                 },
             ],
@@ -1864,7 +1901,7 @@ impl<'a> BatchCompleteUploadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     BatchCompleteUploadCall => BatchcompleteuploadResponse, serde_json::Value
 );
 /// A call of [`super::Client::batch_signed_s3_download`]: set optional inputs, then `.await` it (or call `send`).
@@ -1911,21 +1948,21 @@ impl<'a> BatchSignedS3DownloadCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<Batchsigneds3downloadResponse>,
-        crate::Error<serde_json::Value>,
+        ::aps_auth_runtime::ApiResponse<Batchsigneds3downloadResponse>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "batch_signed_s3_download",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:read"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.public_resource_fallback {
             query.push("public-resource-fallback", value.to_string());
         }
@@ -1960,7 +1997,7 @@ impl<'a> BatchSignedS3DownloadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     BatchSignedS3DownloadCall => Batchsigneds3downloadResponse, serde_json::Value
 );
 /// A call of [`super::Client::signed_s3_upload`]: set optional inputs, then `.await` it (or call `send`).
@@ -2029,21 +2066,21 @@ impl<'a> SignedS3UploadCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<Signeds3uploadResponse>,
-        crate::Error<serde_json::Value>,
+        ::aps_auth_runtime::ApiResponse<Signeds3uploadResponse>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "signed_s3_upload",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write", "data:create"],
                 },
             ],
         };
-        let mut query = crate::runtime::contract::Pairs::new();
+        let mut query = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.parts {
             query.push("parts", value.to_string());
         }
@@ -2086,7 +2123,9 @@ impl<'a> SignedS3UploadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(SignedS3UploadCall => Signeds3uploadResponse, serde_json::Value);
+::aps_auth_runtime::contract::builder!(
+    SignedS3UploadCall => Signeds3uploadResponse, serde_json::Value
+);
 /// A call of [`super::Client::complete_signed_s3_upload`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CompleteSignedS3UploadCall<'a> {
@@ -2147,14 +2186,17 @@ impl<'a> CompleteSignedS3UploadCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<ObjectDetails>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<ObjectDetails>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "complete_signed_s3_upload",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["data:write", "data:create"],
                 },
             ],
@@ -2175,7 +2217,7 @@ impl<'a> CompleteSignedS3UploadCall<'a> {
                 &[],
             );
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         headers.push("Content-Type", self.content_type.clone());
         if let Some(value) = &self.x_ads_meta_content_type {
             headers.push("x-ads-meta-Content-Type", value.clone());
@@ -2192,7 +2234,7 @@ impl<'a> CompleteSignedS3UploadCall<'a> {
         if let Some(value) = &self.x_ads_user_defined_metadata {
             headers.push("x-ads-user-defined-metadata", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let body = self.body;
         let request = request.json(body);
         self.client
@@ -2206,4 +2248,6 @@ impl<'a> CompleteSignedS3UploadCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CompleteSignedS3UploadCall => ObjectDetails, serde_json::Value);
+::aps_auth_runtime::contract::builder!(
+    CompleteSignedS3UploadCall => ObjectDetails, serde_json::Value
+);

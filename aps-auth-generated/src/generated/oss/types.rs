@@ -8,7 +8,7 @@ pub struct Reason {
     /// reason for failure
     pub reason: String,
 }
-crate::runtime::contract::object!(Reason {
+::aps_auth_runtime::contract::object!(Reason {
     required(reason, "reason"),
 });
 impl Reason {
@@ -34,7 +34,7 @@ pub struct CreateBucketsPayload {
     #[serde(rename = "policyKey")]
     pub policy_key: PolicyKey,
 }
-crate::runtime::contract::object!(CreateBucketsPayload {
+::aps_auth_runtime::contract::object!(CreateBucketsPayload {
     required(bucket_key, "bucketKey"),
     optional(allow, "allow"),
     required(policy_key, "policyKey"),
@@ -50,7 +50,7 @@ impl CreateBucketsPayload {
         }
     }
 }
-crate::runtime::contract::setters!(CreateBucketsPayload {
+::aps_auth_runtime::contract::setters!(CreateBucketsPayload {
     with_allow(allow, "allow"): Vec<CreateBucketsPayloadAllow>,
 });
 /// Represents an object within a bucket.
@@ -83,7 +83,7 @@ pub struct ObjectDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
 }
-crate::runtime::contract::object!(ObjectDetails {
+::aps_auth_runtime::contract::object!(ObjectDetails {
     optional(bucket_key, "bucketKey"),
     optional(object_id, "objectId"),
     optional(object_key, "objectKey"),
@@ -107,7 +107,7 @@ impl ObjectDetails {
         }
     }
 }
-crate::runtime::contract::setters!(ObjectDetails {
+::aps_auth_runtime::contract::setters!(ObjectDetails {
     with_bucket_key(bucket_key, "bucket_key"): String,
     with_object_id(object_id, "object_id"): String,
     with_object_key(object_key, "object_key"): String,
@@ -164,7 +164,7 @@ pub struct ObjectFullDetails {
     #[serde(rename = "userDefinedMetadata", skip_serializing_if = "Option::is_none")]
     pub user_defined_metadata: Option<String>,
 }
-crate::runtime::contract::object!(ObjectFullDetails {
+::aps_auth_runtime::contract::object!(ObjectFullDetails {
     optional(bucket_key, "bucketKey"),
     optional(object_id, "objectId"),
     optional(object_key, "objectKey"),
@@ -196,7 +196,7 @@ impl ObjectFullDetails {
         }
     }
 }
-crate::runtime::contract::setters!(ObjectFullDetails {
+::aps_auth_runtime::contract::setters!(ObjectFullDetails {
     with_bucket_key(bucket_key, "bucket_key"): String,
     with_object_id(object_id, "object_id"): String,
     with_object_key(object_key, "object_key"): String,
@@ -224,7 +224,7 @@ pub struct CreateSignedResource {
     #[serde(rename = "singleUse", skip_serializing_if = "Option::is_none")]
     pub single_use: Option<bool>,
 }
-crate::runtime::contract::object!(CreateSignedResource {
+::aps_auth_runtime::contract::object!(CreateSignedResource {
     optional(minutes_expiration, "minutesExpiration"),
     optional(single_use, "singleUse"),
 });
@@ -238,7 +238,7 @@ impl CreateSignedResource {
         }
     }
 }
-crate::runtime::contract::setters!(CreateSignedResource {
+::aps_auth_runtime::contract::setters!(CreateSignedResource {
     with_minutes_expiration(minutes_expiration, "minutes_expiration"): i64,
     with_single_use(single_use, "single_use"): bool,
 });
@@ -257,7 +257,7 @@ pub struct CreateObjectSigned {
     #[serde(rename = "allowedIpAddresses", skip_serializing_if = "Option::is_none")]
     pub allowed_ip_addresses: Option<Vec<String>>,
 }
-crate::runtime::contract::object!(CreateObjectSigned {
+::aps_auth_runtime::contract::object!(CreateObjectSigned {
     required(signed_url, "signedUrl"),
     required(expiration, "expiration"),
     optional(allowed_ip_addresses, "allowedIpAddresses"),
@@ -273,7 +273,7 @@ impl CreateObjectSigned {
         }
     }
 }
-crate::runtime::contract::setters!(CreateObjectSigned {
+::aps_auth_runtime::contract::setters!(CreateObjectSigned {
     with_allowed_ip_addresses(allowed_ip_addresses, "allowed_ip_addresses"): Vec<String>,
 });
 /// An object representing the permissions for accessing a bucket.
@@ -287,7 +287,7 @@ pub struct Permission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<PermissionAccess>,
 }
-crate::runtime::contract::object!(Permission {
+::aps_auth_runtime::contract::object!(Permission {
     optional(auth_id, "authId"),
     optional(access, "access"),
 });
@@ -301,7 +301,7 @@ impl Permission {
         }
     }
 }
-crate::runtime::contract::setters!(Permission {
+::aps_auth_runtime::contract::setters!(Permission {
     with_auth_id(auth_id, "auth_id"): String,
     with_access(access, "access"): PermissionAccess,
 });
@@ -327,7 +327,7 @@ pub struct Bucket {
     #[serde(rename = "policyKey", skip_serializing_if = "Option::is_none")]
     pub policy_key: Option<PolicyKey>,
 }
-crate::runtime::contract::object!(Bucket {
+::aps_auth_runtime::contract::object!(Bucket {
     optional(bucket_key, "bucketKey"),
     optional(bucket_owner, "bucketOwner"),
     optional(created_date, "createdDate"),
@@ -347,7 +347,7 @@ impl Bucket {
         }
     }
 }
-crate::runtime::contract::setters!(Bucket {
+::aps_auth_runtime::contract::setters!(Bucket {
     with_bucket_key(bucket_key, "bucket_key"): String,
     with_bucket_owner(bucket_owner, "bucket_owner"): String,
     with_created_date(created_date, "created_date"): i64,
@@ -364,7 +364,7 @@ pub struct Buckets {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
-crate::runtime::contract::object!(Buckets {
+::aps_auth_runtime::contract::object!(Buckets {
     required(items, "items"),
     optional(next, "next"),
 });
@@ -378,7 +378,7 @@ impl Buckets {
         }
     }
 }
-crate::runtime::contract::setters!(Buckets {
+::aps_auth_runtime::contract::setters!(Buckets {
     with_next(next, "next"): String,
 });
 /// A response returned by an Upload Object Using Signed URL operation when processing is yet to be completed.
@@ -388,7 +388,7 @@ pub struct Result2 {
     /// A human friendly description of the state of processing.
     pub result: String,
 }
-crate::runtime::contract::object!(Result2 {
+::aps_auth_runtime::contract::object!(Result2 {
     required(result, "result"),
 });
 impl Result2 {
@@ -409,7 +409,7 @@ pub struct BucketObjects {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
-crate::runtime::contract::object!(BucketObjects {
+::aps_auth_runtime::contract::object!(BucketObjects {
     optional(items, "items"),
     optional(next, "next"),
 });
@@ -423,7 +423,7 @@ impl BucketObjects {
         }
     }
 }
-crate::runtime::contract::setters!(BucketObjects {
+::aps_auth_runtime::contract::setters!(BucketObjects {
     with_items(items, "items"): Vec<ObjectDetails>,
     with_next(next, "next"): String,
 });
@@ -437,7 +437,7 @@ pub struct CreateBucketsPayloadAllow {
     /// The `access` property.
     pub access: AllowAccess,
 }
-crate::runtime::contract::object!(CreateBucketsPayloadAllow {
+::aps_auth_runtime::contract::object!(CreateBucketsPayloadAllow {
     required(auth_id, "authId"),
     required(access, "access"),
 });
@@ -467,7 +467,7 @@ pub struct BucketsItems {
     #[serde(rename = "policyKey")]
     pub policy_key: PolicyKey,
 }
-crate::runtime::contract::object!(BucketsItems {
+::aps_auth_runtime::contract::object!(BucketsItems {
     required(bucket_key, "bucketKey"),
     required(created_date, "createdDate"),
     required(policy_key, "policyKey"),
@@ -513,7 +513,7 @@ pub struct Signeds3downloadResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha1: Option<String>,
 }
-crate::runtime::contract::object!(Signeds3downloadResponse {
+::aps_auth_runtime::contract::object!(Signeds3downloadResponse {
     required(status, "status"),
     optional(url, "url"),
     optional(urls, "urls"),
@@ -539,7 +539,7 @@ impl Signeds3downloadResponse {
         }
     }
 }
-crate::runtime::contract::setters!(Signeds3downloadResponse {
+::aps_auth_runtime::contract::setters!(Signeds3downloadResponse {
     with_url(url, "url"): String,
     with_urls(urls, "urls"): std::collections::BTreeMap<String, serde_json::Value>,
     with_sha1(sha1, "sha1"): String,
@@ -551,7 +551,7 @@ pub struct Batchsigneds3downloadResponse {
     /// A map of the returned results; each key in the map corresponds to an object key in the batch, and the value includes the results for that object.
     pub results: std::collections::BTreeMap<String, DownloadResults>,
 }
-crate::runtime::contract::object!(Batchsigneds3downloadResponse {
+::aps_auth_runtime::contract::object!(Batchsigneds3downloadResponse {
     required(results, "results"),
 });
 impl Batchsigneds3downloadResponse {
@@ -596,7 +596,7 @@ pub struct DownloadResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha1: Option<String>,
 }
-crate::runtime::contract::object!(DownloadResults {
+::aps_auth_runtime::contract::object!(DownloadResults {
     optional(status, "status"),
     optional(url, "url"),
     optional(urls, "urls"),
@@ -618,7 +618,7 @@ impl DownloadResults {
         }
     }
 }
-crate::runtime::contract::setters!(DownloadResults {
+::aps_auth_runtime::contract::setters!(DownloadResults {
     with_status(status, "status"): DownloadStatus,
     with_url(url, "url"): String,
     with_urls(urls, "urls"): std::collections::BTreeMap<String, serde_json::Value>,
@@ -633,7 +633,7 @@ pub struct Batchsigneds3downloadObject {
     /// An array where each element is an object containing information needed to generate a signed S3 download URL.
     pub requests: Vec<Batchsigneds3downloadObjectRequestsItem>,
 }
-crate::runtime::contract::object!(Batchsigneds3downloadObject {
+::aps_auth_runtime::contract::object!(Batchsigneds3downloadObject {
     required(requests, "requests"),
 });
 impl Batchsigneds3downloadObject {
@@ -673,7 +673,7 @@ pub struct Batchsigneds3downloadObjectRequestsItem {
     #[serde(rename = "If-Modified-Since", skip_serializing_if = "Option::is_none")]
     pub if_modified_since: Option<String>,
 }
-crate::runtime::contract::object!(Batchsigneds3downloadObjectRequestsItem {
+::aps_auth_runtime::contract::object!(Batchsigneds3downloadObjectRequestsItem {
     optional(object_key, "objectKey"),
     optional(response_content_type, "response-content-type"),
     optional(response_content_disposition, "response-content-disposition"),
@@ -695,7 +695,7 @@ impl Batchsigneds3downloadObjectRequestsItem {
         }
     }
 }
-crate::runtime::contract::setters!(Batchsigneds3downloadObjectRequestsItem {
+::aps_auth_runtime::contract::setters!(Batchsigneds3downloadObjectRequestsItem {
     with_object_key(object_key, "object_key"): String,
     with_response_content_type(response_content_type, "response_content_type"): String,
     with_response_content_disposition(response_content_disposition, "response_content_disposition"): String,
@@ -713,7 +713,7 @@ pub struct Batchsigneds3uploadResponse {
         Batchsigneds3uploadResponseResultsValue,
     >,
 }
-crate::runtime::contract::object!(Batchsigneds3uploadResponse {
+::aps_auth_runtime::contract::object!(Batchsigneds3uploadResponse {
     required(results, "results"),
 });
 impl Batchsigneds3uploadResponse {
@@ -754,7 +754,7 @@ pub struct Batchsigneds3uploadResponseResultsValue {
     /// An array of signed URLs. For a single-part upload, this will only include a single URL. For a multipart upload, there will be one for each chunk of a multipart upload; the index of the URL in the array corresponds to the part number of the chunk.
     pub urls: Vec<String>,
 }
-crate::runtime::contract::object!(Batchsigneds3uploadResponseResultsValue {
+::aps_auth_runtime::contract::object!(Batchsigneds3uploadResponseResultsValue {
     optional(reason, "reason"),
     optional(status, "status"),
     optional(upload_expiration, "uploadExpiration"),
@@ -776,7 +776,7 @@ impl Batchsigneds3uploadResponseResultsValue {
         }
     }
 }
-crate::runtime::contract::setters!(Batchsigneds3uploadResponseResultsValue {
+::aps_auth_runtime::contract::setters!(Batchsigneds3uploadResponseResultsValue {
     with_reason(reason, "reason"): String,
     with_status(status, "status"): String,
     with_upload_expiration(upload_expiration, "upload_expiration"): String,
@@ -789,7 +789,7 @@ pub struct Batchsigneds3uploadObject {
     /// An array where each element is an object containing information needed to generate a signed S3 upload URL.
     pub requests: Vec<Batchsigneds3uploadObjectRequestsItem>,
 }
-crate::runtime::contract::object!(Batchsigneds3uploadObject {
+::aps_auth_runtime::contract::object!(Batchsigneds3uploadObject {
     required(requests, "requests"),
 });
 impl Batchsigneds3uploadObject {
@@ -818,7 +818,7 @@ pub struct Batchsigneds3uploadObjectRequestsItem {
     #[serde(rename = "uploadKey", skip_serializing_if = "Option::is_none")]
     pub upload_key: Option<String>,
 }
-crate::runtime::contract::object!(Batchsigneds3uploadObjectRequestsItem {
+::aps_auth_runtime::contract::object!(Batchsigneds3uploadObjectRequestsItem {
     required(object_key, "objectKey"),
     optional(first_part, "firstPart"),
     optional(parts, "parts"),
@@ -836,7 +836,7 @@ impl Batchsigneds3uploadObjectRequestsItem {
         }
     }
 }
-crate::runtime::contract::setters!(Batchsigneds3uploadObjectRequestsItem {
+::aps_auth_runtime::contract::setters!(Batchsigneds3uploadObjectRequestsItem {
     with_first_part(first_part, "first_part"): i64,
     with_parts(parts, "parts"): i64,
     with_upload_key(upload_key, "upload_key"): String,
@@ -848,7 +848,7 @@ pub struct BatchcompleteuploadObject {
     /// An array of objects, each of which represents an upload to complete.
     pub requests: Vec<BatchcompleteuploadObjectRequestsItem>,
 }
-crate::runtime::contract::object!(BatchcompleteuploadObject {
+::aps_auth_runtime::contract::object!(BatchcompleteuploadObject {
     required(requests, "requests"),
 });
 impl BatchcompleteuploadObject {
@@ -906,7 +906,7 @@ pub struct BatchcompleteuploadObjectRequestsItem {
     )]
     pub x_ads_user_defined_metadata: Option<String>,
 }
-crate::runtime::contract::object!(BatchcompleteuploadObjectRequestsItem {
+::aps_auth_runtime::contract::object!(BatchcompleteuploadObjectRequestsItem {
     required(object_key, "objectKey"),
     required(upload_key, "uploadKey"),
     optional(size, "size"),
@@ -934,7 +934,7 @@ impl BatchcompleteuploadObjectRequestsItem {
         }
     }
 }
-crate::runtime::contract::setters!(BatchcompleteuploadObjectRequestsItem {
+::aps_auth_runtime::contract::setters!(BatchcompleteuploadObjectRequestsItem {
     with_size(size, "size"): i64,
     with_e_tags(e_tags, "e_tags"): Vec<String>,
     with_x_ads_meta_content_type(x_ads_meta_content_type, "x_ads_meta_content_type"): String,
@@ -950,7 +950,7 @@ pub struct BatchcompleteuploadResponse {
     /// A map of the returned results; each key in the map corresponds to an object key in the batch, and the value includes the results for that object.
     pub results: std::collections::BTreeMap<String, BatchCompletedResults>,
 }
-crate::runtime::contract::object!(BatchcompleteuploadResponse {
+::aps_auth_runtime::contract::object!(BatchcompleteuploadResponse {
     required(results, "results"),
 });
 impl BatchcompleteuploadResponse {
@@ -1004,7 +1004,7 @@ pub struct BatchCompletedResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
-crate::runtime::contract::object!(BatchCompletedResults {
+::aps_auth_runtime::contract::object!(BatchCompletedResults {
     optional(status, "status"),
     optional(bucket_key, "bucketKey"),
     optional(object_key, "objectKey"),
@@ -1036,7 +1036,7 @@ impl BatchCompletedResults {
         }
     }
 }
-crate::runtime::contract::setters!(BatchCompletedResults {
+::aps_auth_runtime::contract::setters!(BatchCompletedResults {
     with_status(status, "status"): String,
     with_bucket_key(bucket_key, "bucket_key"): String,
     with_object_key(object_key, "object_key"): String,
@@ -1068,7 +1068,7 @@ pub struct BatchCompletedResultsPartsItem {
     #[serde(rename = "eTag", skip_serializing_if = "Option::is_none")]
     pub e_tag: Option<String>,
 }
-crate::runtime::contract::object!(BatchCompletedResultsPartsItem {
+::aps_auth_runtime::contract::object!(BatchCompletedResultsPartsItem {
     optional(first_part, "firstPart"),
     optional(status, "status"),
     optional(size, "size"),
@@ -1086,7 +1086,7 @@ impl BatchCompletedResultsPartsItem {
         }
     }
 }
-crate::runtime::contract::setters!(BatchCompletedResultsPartsItem {
+::aps_auth_runtime::contract::setters!(BatchCompletedResultsPartsItem {
     with_first_part(first_part, "first_part"): i64,
     with_status(status, "status"): Status,
     with_size(size, "size"): i64,
@@ -1111,7 +1111,7 @@ pub struct Signeds3uploadResponse {
     #[serde(rename = "uploadExpiration", skip_serializing_if = "Option::is_none")]
     pub upload_expiration: Option<String>,
 }
-crate::runtime::contract::object!(Signeds3uploadResponse {
+::aps_auth_runtime::contract::object!(Signeds3uploadResponse {
     required(upload_key, "uploadKey"),
     required(urls, "urls"),
     optional(url_expiration, "urlExpiration"),
@@ -1129,7 +1129,7 @@ impl Signeds3uploadResponse {
         }
     }
 }
-crate::runtime::contract::setters!(Signeds3uploadResponse {
+::aps_auth_runtime::contract::setters!(Signeds3uploadResponse {
     with_url_expiration(url_expiration, "url_expiration"): String,
     with_upload_expiration(upload_expiration, "upload_expiration"): String,
 });
@@ -1149,7 +1149,7 @@ pub struct Completes3uploadBody {
     #[serde(rename = "eTags", skip_serializing_if = "Option::is_none")]
     pub e_tags: Option<Vec<String>>,
 }
-crate::runtime::contract::object!(Completes3uploadBody {
+::aps_auth_runtime::contract::object!(Completes3uploadBody {
     required(upload_key, "uploadKey"),
     optional(size, "size"),
     optional(e_tags, "eTags"),
@@ -1165,7 +1165,7 @@ impl Completes3uploadBody {
         }
     }
 }
-crate::runtime::contract::setters!(Completes3uploadBody {
+::aps_auth_runtime::contract::setters!(Completes3uploadBody {
     with_size(size, "size"): i64,
     with_e_tags(e_tags, "e_tags"): Vec<String>,
 });
@@ -1186,7 +1186,7 @@ pub enum PolicyKey {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(PolicyKey {
+::aps_auth_runtime::contract::open_enum!(PolicyKey {
     Transient = "transient",
     Temporary = "temporary",
     Persistent = "persistent",
@@ -1225,7 +1225,7 @@ pub enum Region {
     /// `GBR`
     GBR,
 }
-crate::runtime::contract::closed_enum!(Region {
+::aps_auth_runtime::contract::closed_enum!(Region {
     US = "US",
     EMEA = "EMEA",
     AUS = "AUS",
@@ -1247,7 +1247,7 @@ pub enum Access {
     /// `ReadWrite`
     ReadWrite,
 }
-crate::runtime::contract::closed_enum!(Access {
+::aps_auth_runtime::contract::closed_enum!(Access {
     Read = "Read",
     Write = "Write",
     ReadWrite = "ReadWrite",
@@ -1271,7 +1271,7 @@ pub enum With {
     /// `userDefinedMetadata`
     UserDefinedMetadata,
 }
-crate::runtime::contract::closed_enum!(With {
+::aps_auth_runtime::contract::closed_enum!(With {
     CreatedDate = "createdDate",
     LastAccessedDate = "lastAccessedDate",
     LastModifiedDate = "lastModifiedDate",
@@ -1300,7 +1300,7 @@ pub enum Status {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(Status {
+::aps_auth_runtime::contract::open_enum!(Status {
     Pending = "Pending",
     Unexpected = "Unexpected",
     TooSmall = "TooSmall",
@@ -1324,7 +1324,7 @@ pub enum DownloadStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(DownloadStatus {
+::aps_auth_runtime::contract::open_enum!(DownloadStatus {
     Complete = "complete",
     Chunked = "chunked",
     Fallback = "fallback",
@@ -1343,7 +1343,7 @@ pub enum PermissionAccess {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(PermissionAccess {
+::aps_auth_runtime::contract::open_enum!(PermissionAccess {
     Full = "full",
     Read = "read",
 });
@@ -1359,7 +1359,7 @@ pub enum AllowAccess {
     /// `read`
     Read,
 }
-crate::runtime::contract::closed_enum!(AllowAccess {
+::aps_auth_runtime::contract::closed_enum!(AllowAccess {
     Full = "full",
     Read = "read",
 });
@@ -1372,7 +1372,7 @@ pub struct UploadSignedResourceRequest {
     /// Format: `binary` (kept as a `String`).
     pub body: String,
 }
-crate::runtime::contract::object!(UploadSignedResourceRequest {
+::aps_auth_runtime::contract::object!(UploadSignedResourceRequest {
     required(body, "body"),
 });
 impl UploadSignedResourceRequest {
@@ -1393,7 +1393,7 @@ pub struct UploadSignedResourcesChunkRequest {
     /// Format: `binary` (kept as a `String`).
     pub body: String,
 }
-crate::runtime::contract::object!(UploadSignedResourcesChunkRequest {
+::aps_auth_runtime::contract::object!(UploadSignedResourcesChunkRequest {
     required(body, "body"),
 });
 impl UploadSignedResourcesChunkRequest {
@@ -1416,7 +1416,7 @@ pub enum UploadSignedResourcesChunkResponse {
     /// A value that matches none of the alternatives, kept as JSON.
     Other(serde_json::Value),
 }
-crate::runtime::contract::one_of!(UploadSignedResourcesChunkResponse {
+::aps_auth_runtime::contract::one_of!(UploadSignedResourcesChunkResponse {
     ObjectDetails,
     Result2,
 });
@@ -1442,7 +1442,7 @@ pub enum Scope {
     /// A scope the document does not declare.
     Other(String),
 }
-crate::runtime::contract::open_enum!(Scope {
+::aps_auth_runtime::contract::open_enum!(Scope {
     DataRead = "data:read",
     DataWrite = "data:write",
     DataCreate = "data:create",
@@ -1475,4 +1475,4 @@ impl AsRef<str> for Scope {
     }
 }
 /// A list of scopes, written on the wire as one space-separated string (`data:read data:write`).
-pub type Scopes = crate::ScopeList<Scope>;
+pub type Scopes = ::aps_auth_runtime::ScopeList<Scope>;

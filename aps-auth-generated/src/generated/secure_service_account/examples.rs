@@ -10,10 +10,10 @@ use super::types::*;
 /// Every example of the document decodes into its generated type.
 #[test]
 fn the_documents_examples_decode() {
-    let cases: &[(&str, crate::runtime::contract::Check, &str)] = &[
+    let cases: &[(&str, ::aps_auth_runtime::contract::Check, &str)] = &[
         (
             "#/paths/~1authentication~1v2~1service-accounts/get/responses/200/content/application~1json/examples/GetAll",
-            crate::runtime::contract::answer::<ServiceAccounts>,
+            ::aps_auth_runtime::contract::answer::<ServiceAccounts>,
             r#"{
   "serviceAccounts": [
     {
@@ -39,7 +39,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/paths/~1authentication~1v2~1service-accounts/post/requestBody/content/application~1json/examples/CreateByOwner",
-            crate::runtime::contract::request::<CreateServiceAccountPayload>,
+            ::aps_auth_runtime::contract::request::<CreateServiceAccountPayload>,
             r#"{
   "name": "test-service-account",
   "firstName": "ServiceAccount",
@@ -48,7 +48,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/paths/~1authentication~1v2~1service-accounts/post/responses/201/content/application~1json/examples/Created",
-            crate::runtime::contract::answer::<ServiceAccount>,
+            ::aps_auth_runtime::contract::answer::<ServiceAccount>,
             r#"{
   "serviceAccountId": "EXAMPLE_SA_ID_001",
   "email": "test-service-account@EXAMPLE_CLIENT_ID_32CHARXXXXXXXXXXXXXXXX.adskserviceaccount.autodesk.com"
@@ -56,7 +56,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/paths/~1authentication~1v2~1service-accounts~1{serviceAccountId}/get/responses/200/content/application~1json/examples/Get",
-            crate::runtime::contract::answer::<ServiceAccountDetails>,
+            ::aps_auth_runtime::contract::answer::<ServiceAccountDetails>,
             r#"{
   "serviceAccountId": "test-user-id-1",
   "email": "test@EXAMPLE_CLIENT_ID_32CHARXXXXXXXXXXXXXXXX.adskserviceaccount.autodesk.com",
@@ -69,14 +69,14 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/paths/~1authentication~1v2~1service-accounts~1{serviceAccountId}/patch/requestBody/content/application~1json/examples/Example",
-            crate::runtime::contract::request::<EnableDisableServiceAccountPayload>,
+            ::aps_auth_runtime::contract::request::<EnableDisableServiceAccountPayload>,
             r#"{
   "status": "ENABLED"
 }"#,
         ),
         (
             "#/paths/~1authentication~1v2~1service-accounts~1{serviceAccountId}/patch/responses/200/content/application~1json/examples/EnabledDisable",
-            crate::runtime::contract::answer::<ServiceAccountDetails>,
+            ::aps_auth_runtime::contract::answer::<ServiceAccountDetails>,
             r#"{
   "serviceAccountId": "test-user-id-1",
   "email": "test@EXAMPLE_CLIENT_ID_32CHARXXXXXXXXXXXXXXXX.adskserviceaccount.autodesk.com",
@@ -89,7 +89,7 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/paths/~1authentication~1v2~1service-accounts~1{serviceAccountId}~1keys/get/responses/200/content/application~1json/examples/GetAll",
-            crate::runtime::contract::answer::<ServiceAccountKeys>,
+            ::aps_auth_runtime::contract::answer::<ServiceAccountKeys>,
             r#"{
   "keys": [
     {
@@ -109,19 +109,19 @@ fn the_documents_examples_decode() {
         ),
         (
             "#/paths/~1authentication~1v2~1service-accounts~1{serviceAccountId}~1keys~1{keyId}/patch/requestBody/content/application~1json/examples/Example",
-            crate::runtime::contract::request::<EnableDisableServiceAccountKeyPayload>,
+            ::aps_auth_runtime::contract::request::<EnableDisableServiceAccountKeyPayload>,
             r#"{
   "status": "ENABLED"
 }"#,
         ),
         (
             "#/paths/~1authentication~1v2~1token/post/requestBody/content/application~1x-www-form-urlencoded/examples/Example",
-            crate::runtime::contract::request::<ExchangeJwtAssertionRequest>,
+            ::aps_auth_runtime::contract::request::<ExchangeJwtAssertionRequest>,
             r#"{
   "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
   "assertion": "eyJraWQiOiI1ZGU5OTNmNC02MmIwLTQ5NWEtYTQzYS1iOTg5NmQ2ZTk1ODIiLCJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJKbE85VEExempmSlFPR1hwSm1xOUpISlNJMEQ0VWtRNCIsInN1YiI6Ilo3NTJDVDVNS1cyUzlON0UiLCJhdWQiOiJodHRwczovL2RldmVsb3Blci5hcGkuYXV0b2Rlc2suY29tL2F1dGhlbnRpY2F0aW9uL3YyL3Rva2VuIiwiZXhwIjoxNzEwOTA3MTAwLCJzY29wZSI6WyJ1c2VyOnJlYWQiLCJkYXRhOnJlYWQiXX0.p9RNN28G38VCczbO6JgkTRfcb079_xDcDm2i4-HUqUdSZKre6jllx1IWhmwG0cm79EhC3OjJ0_zoPfKj2sP4lrPm27iXzd6x_SfD4LKS4zAJI2IERXjU05T9zWU4bfZWk0EinBysV0stvvEtZIBHczD_uAXCB5YLvyBX-O_kXqqkigNQupG9RsmE4GOjhG7pGLL_tdDYXkN46JAw-vMyXlhsdOntuZCjDOpcD4hsIueKwaqm6aLBKUTE1Htwpk0MUYmvl7AF03XDgWjhwRnJVOk_MkdF44bjSCAmsQ5uTYbWipUJjDqUy38b4xiRRRB0_qsg_kZ-DBOAFzUtYN6ilA"
 }"#,
         ),
     ];
-    crate::runtime::contract::check_all("spec/secure-service-account.yaml", cases);
+    ::aps_auth_runtime::contract::check_all("spec/secure-service-account.yaml", cases);
 }

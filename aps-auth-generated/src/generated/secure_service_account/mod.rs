@@ -24,53 +24,53 @@ pub const API_TITLE: &str = "Secure Service Account";
 pub const API_VERSION: &str = "1.0";
 /// Every operation of the document, in document order: the name of its method, its
 /// HTTP method and its path template.
-pub const OPERATIONS: &[crate::OperationInfo] = &[
-    crate::OperationInfo {
+pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
+    ::aps_auth_runtime::OperationInfo {
         name: "get_all_service_accounts",
         method: "GET",
         path: "/authentication/v2/service-accounts",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_service_account",
         method: "POST",
         path: "/authentication/v2/service-accounts",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_service_account",
         method: "GET",
         path: "/authentication/v2/service-accounts/{serviceAccountId}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "delete_service_account",
         method: "DELETE",
         path: "/authentication/v2/service-accounts/{serviceAccountId}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "enable_disable_service_account",
         method: "PATCH",
         path: "/authentication/v2/service-accounts/{serviceAccountId}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "get_all_service_account_keys",
         method: "GET",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "create_service_account_key",
         method: "POST",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "delete_service_account_key",
         method: "DELETE",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "enable_disable_service_account_key",
         method: "PATCH",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}",
     },
-    crate::OperationInfo {
+    ::aps_auth_runtime::OperationInfo {
         name: "exchange_jwt_assertion",
         method: "POST",
         path: "/authentication/v2/token",
@@ -82,82 +82,83 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
 /// stops compiling when the document loses the operation.
 pub mod endpoints {
     /// `GET /authentication/v2/service-accounts`: the `get_all_service_accounts` operation.
-    pub const GET_ALL_SERVICE_ACCOUNTS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_ALL_SERVICE_ACCOUNTS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_all_service_accounts",
         method: "GET",
         path: "/authentication/v2/service-accounts",
     };
     /// `POST /authentication/v2/service-accounts`: the `create_service_account` operation.
-    pub const CREATE_SERVICE_ACCOUNT: crate::OperationInfo = crate::OperationInfo {
+    pub const CREATE_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_service_account",
         method: "POST",
         path: "/authentication/v2/service-accounts",
     };
     /// `GET /authentication/v2/service-accounts/{serviceAccountId}`: the `get_service_account` operation.
-    pub const GET_SERVICE_ACCOUNT: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_service_account",
         method: "GET",
         path: "/authentication/v2/service-accounts/{serviceAccountId}",
     };
     /// `DELETE /authentication/v2/service-accounts/{serviceAccountId}`: the `delete_service_account` operation.
-    pub const DELETE_SERVICE_ACCOUNT: crate::OperationInfo = crate::OperationInfo {
+    pub const DELETE_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "delete_service_account",
         method: "DELETE",
         path: "/authentication/v2/service-accounts/{serviceAccountId}",
     };
     /// `PATCH /authentication/v2/service-accounts/{serviceAccountId}`: the `enable_disable_service_account` operation.
-    pub const ENABLE_DISABLE_SERVICE_ACCOUNT: crate::OperationInfo = crate::OperationInfo {
+    pub const ENABLE_DISABLE_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "enable_disable_service_account",
         method: "PATCH",
         path: "/authentication/v2/service-accounts/{serviceAccountId}",
     };
     /// `GET /authentication/v2/service-accounts/{serviceAccountId}/keys`: the `get_all_service_account_keys` operation.
-    pub const GET_ALL_SERVICE_ACCOUNT_KEYS: crate::OperationInfo = crate::OperationInfo {
+    pub const GET_ALL_SERVICE_ACCOUNT_KEYS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_all_service_account_keys",
         method: "GET",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys",
     };
     /// `POST /authentication/v2/service-accounts/{serviceAccountId}/keys`: the `create_service_account_key` operation.
-    pub const CREATE_SERVICE_ACCOUNT_KEY: crate::OperationInfo = crate::OperationInfo {
+    pub const CREATE_SERVICE_ACCOUNT_KEY: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_service_account_key",
         method: "POST",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys",
     };
     /// `DELETE /authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}`: the `delete_service_account_key` operation.
-    pub const DELETE_SERVICE_ACCOUNT_KEY: crate::OperationInfo = crate::OperationInfo {
+    pub const DELETE_SERVICE_ACCOUNT_KEY: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "delete_service_account_key",
         method: "DELETE",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}",
     };
     /// `PATCH /authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}`: the `enable_disable_service_account_key` operation.
-    pub const ENABLE_DISABLE_SERVICE_ACCOUNT_KEY: crate::OperationInfo = crate::OperationInfo {
+    pub const ENABLE_DISABLE_SERVICE_ACCOUNT_KEY: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "enable_disable_service_account_key",
         method: "PATCH",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}",
     };
     /// `POST /authentication/v2/token`: the `exchange_jwt_assertion` operation.
-    pub const EXCHANGE_JWT_ASSERTION: crate::OperationInfo = crate::OperationInfo {
+    pub const EXCHANGE_JWT_ASSERTION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "exchange_jwt_assertion",
         method: "POST",
         path: "/authentication/v2/token",
     };
 }
-/// A client for this document's operations: the crate's [`crate::Client`] (base
+/// A client for this document's operations: the crate's [`super::Client`] (base
 /// URL, HTTP client, timeout) with this API's methods.
 #[derive(Debug, Clone)]
-pub struct Client(crate::Client);
+pub struct Client(super::Client);
 impl Client {
     /// A client for the document's first server, with default settings.
-    pub fn new() -> Result<Self, crate::ConfigError> {
-        let base = DEFAULT_BASE_URL.ok_or(crate::ConfigError::MissingBaseUrl)?;
-        crate::Client::builder().base_url(base).build().map(Client)
+    pub fn new() -> Result<Self, ::aps_auth_runtime::ConfigError> {
+        let base = DEFAULT_BASE_URL
+            .ok_or(::aps_auth_runtime::ConfigError::MissingBaseUrl)?;
+        super::Client::builder().base_url(base).build().map(Client)
     }
     /// Uses a configured runtime client (its base URL must be this API's).
-    pub fn from_client(client: crate::Client) -> Self {
+    pub fn from_client(client: super::Client) -> Self {
         Client(client)
     }
     /// The runtime client underneath.
-    pub fn inner(&self) -> &crate::Client {
+    pub fn inner(&self) -> &super::Client {
         &self.0
     }
 }

@@ -210,14 +210,17 @@ impl<'a> GetAllServiceAccountsCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<ServiceAccounts>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<ServiceAccounts>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_all_service_accounts",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["application:service_account:read"],
                 },
             ],
@@ -238,7 +241,9 @@ impl<'a> GetAllServiceAccountsCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(GetAllServiceAccountsCall => ServiceAccounts, serde_json::Value);
+::aps_auth_runtime::contract::builder!(
+    GetAllServiceAccountsCall => ServiceAccounts, serde_json::Value
+);
 /// A call of [`super::Client::create_service_account`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateServiceAccountCall<'a> {
@@ -256,14 +261,17 @@ impl<'a> CreateServiceAccountCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<ServiceAccount>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<ServiceAccount>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_service_account",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["application:service_account:write"],
                 },
             ],
@@ -286,7 +294,9 @@ impl<'a> CreateServiceAccountCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(CreateServiceAccountCall => ServiceAccount, serde_json::Value);
+::aps_auth_runtime::contract::builder!(
+    CreateServiceAccountCall => ServiceAccount, serde_json::Value
+);
 /// A call of [`super::Client::get_service_account`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetServiceAccountCall<'a> {
@@ -305,16 +315,16 @@ impl<'a> GetServiceAccountCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<ServiceAccountDetails>,
-        crate::Error<serde_json::Value>,
+        ::aps_auth_runtime::ApiResponse<ServiceAccountDetails>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_service_account",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["application:service_account:read"],
                 },
             ],
@@ -343,7 +353,7 @@ impl<'a> GetServiceAccountCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     GetServiceAccountCall => ServiceAccountDetails, serde_json::Value
 );
 /// A call of [`super::Client::delete_service_account`]: set optional inputs, then `.await` it (or call `send`).
@@ -363,14 +373,17 @@ impl<'a> DeleteServiceAccountCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<()>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "delete_service_account",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["application:service_account:write"],
                 },
             ],
@@ -399,7 +412,7 @@ impl<'a> DeleteServiceAccountCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(DeleteServiceAccountCall => (), serde_json::Value);
+::aps_auth_runtime::contract::builder!(DeleteServiceAccountCall => (), serde_json::Value);
 /// A call of [`super::Client::enable_disable_service_account`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct EnableDisableServiceAccountCall<'a> {
@@ -419,16 +432,16 @@ impl<'a> EnableDisableServiceAccountCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<ServiceAccountDetails>,
-        crate::Error<serde_json::Value>,
+        ::aps_auth_runtime::ApiResponse<ServiceAccountDetails>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "enable_disable_service_account",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["application:service_account:write"],
                 },
             ],
@@ -459,7 +472,7 @@ impl<'a> EnableDisableServiceAccountCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     EnableDisableServiceAccountCall => ServiceAccountDetails, serde_json::Value
 );
 /// A call of [`super::Client::get_all_service_account_keys`]: set optional inputs, then `.await` it (or call `send`).
@@ -480,16 +493,16 @@ impl<'a> GetAllServiceAccountKeysCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<ServiceAccountKeys>,
-        crate::Error<serde_json::Value>,
+        ::aps_auth_runtime::ApiResponse<ServiceAccountKeys>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "get_all_service_account_keys",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["application:service_account_key:read"],
                 },
             ],
@@ -519,7 +532,7 @@ impl<'a> GetAllServiceAccountKeysCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     GetAllServiceAccountKeysCall => ServiceAccountKeys, serde_json::Value
 );
 /// A call of [`super::Client::create_service_account_key`]: set optional inputs, then `.await` it (or call `send`).
@@ -540,16 +553,16 @@ impl<'a> CreateServiceAccountKeyCall<'a> {
     pub async fn send(
         self,
     ) -> Result<
-        crate::ApiResponse<ServiceAccountPrivateKey>,
-        crate::Error<serde_json::Value>,
+        ::aps_auth_runtime::ApiResponse<ServiceAccountPrivateKey>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
     > {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "create_service_account_key",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["application:service_account_key:write"],
                 },
             ],
@@ -579,7 +592,7 @@ impl<'a> CreateServiceAccountKeyCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(
+::aps_auth_runtime::contract::builder!(
     CreateServiceAccountKeyCall => ServiceAccountPrivateKey, serde_json::Value
 );
 /// A call of [`super::Client::delete_service_account_key`]: set optional inputs, then `.await` it (or call `send`).
@@ -600,14 +613,17 @@ impl<'a> DeleteServiceAccountKeyCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<()>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "delete_service_account_key",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["application:service_account_key:write"],
                 },
             ],
@@ -638,7 +654,7 @@ impl<'a> DeleteServiceAccountKeyCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(DeleteServiceAccountKeyCall => (), serde_json::Value);
+::aps_auth_runtime::contract::builder!(DeleteServiceAccountKeyCall => (), serde_json::Value);
 /// A call of [`super::Client::enable_disable_service_account_key`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct EnableDisableServiceAccountKeyCall<'a> {
@@ -658,14 +674,17 @@ impl<'a> EnableDisableServiceAccountKeyCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<()>, crate::Error<serde_json::Value>> {
-        static AUTH: crate::OperationAuth = crate::OperationAuth {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<()>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
+        static AUTH: ::aps_auth_runtime::OperationAuth = ::aps_auth_runtime::OperationAuth {
             operation: "enable_disable_service_account_key",
             optional: false,
             options: &[
-                crate::AuthOption {
+                ::aps_auth_runtime::AuthOption {
                     scheme: "2-legged",
-                    grants: crate::Grants::APP,
+                    grants: ::aps_auth_runtime::Grants::APP,
                     scopes: &["application:service_account_key:write"],
                 },
             ],
@@ -698,7 +717,7 @@ impl<'a> EnableDisableServiceAccountKeyCall<'a> {
             .await
     }
 }
-crate::runtime::contract::builder!(EnableDisableServiceAccountKeyCall => (), serde_json::Value);
+::aps_auth_runtime::contract::builder!(EnableDisableServiceAccountKeyCall => (), serde_json::Value);
 /// A call of [`super::Client::exchange_jwt_assertion`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ExchangeJwtAssertionCall<'a> {
@@ -731,14 +750,17 @@ impl<'a> ExchangeJwtAssertionCall<'a> {
     /// Sends the request and decodes the answer (awaiting the builder does the same).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<ExchangeJwtToken>, crate::Error<serde_json::Value>> {
+    ) -> Result<
+        ::aps_auth_runtime::ApiResponse<ExchangeJwtToken>,
+        ::aps_auth_runtime::Error<serde_json::Value>,
+    > {
         let url = self.client.0.endpoint(&["authentication", "v2", "token"], &[]);
         let request = self.client.0.request(reqwest::Method::POST, url);
-        let mut headers = crate::runtime::contract::Pairs::new();
+        let mut headers = ::aps_auth_runtime::contract::Pairs::new();
         if let Some(value) = &self.authorization {
             headers.push("Authorization", value.clone());
         }
-        let request = crate::runtime::contract::with_headers(request, &headers)?;
+        let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         let request = self
             .client
             .0
@@ -756,4 +778,6 @@ impl<'a> ExchangeJwtAssertionCall<'a> {
         self.client.0.send_json(request).await
     }
 }
-crate::runtime::contract::builder!(ExchangeJwtAssertionCall => ExchangeJwtToken, serde_json::Value);
+::aps_auth_runtime::contract::builder!(
+    ExchangeJwtAssertionCall => ExchangeJwtToken, serde_json::Value
+);

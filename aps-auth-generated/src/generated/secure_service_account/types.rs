@@ -14,7 +14,7 @@ pub struct CreateServiceAccountPayload {
     #[serde(rename = "lastName")]
     pub last_name: String,
 }
-crate::runtime::contract::object!(CreateServiceAccountPayload {
+::aps_auth_runtime::contract::object!(CreateServiceAccountPayload {
     required(name, "name"),
     required(first_name, "firstName"),
     required(last_name, "lastName"),
@@ -42,7 +42,7 @@ pub struct ServiceAccounts {
     #[serde(rename = "serviceAccounts", skip_serializing_if = "Option::is_none")]
     pub service_accounts: Option<Vec<ServiceAccountDetails>>,
 }
-crate::runtime::contract::object!(ServiceAccounts {
+::aps_auth_runtime::contract::object!(ServiceAccounts {
     optional(service_accounts, "serviceAccounts"),
 });
 impl ServiceAccounts {
@@ -54,7 +54,7 @@ impl ServiceAccounts {
         }
     }
 }
-crate::runtime::contract::setters!(ServiceAccounts {
+::aps_auth_runtime::contract::setters!(ServiceAccounts {
     with_service_accounts(service_accounts, "service_accounts"): Vec<ServiceAccountDetails>,
 });
 /// Contains details of a service account
@@ -89,7 +89,7 @@ pub struct ServiceAccountDetails {
     #[serde(rename = "expiresAt", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
 }
-crate::runtime::contract::object!(ServiceAccountDetails {
+::aps_auth_runtime::contract::object!(ServiceAccountDetails {
     optional(service_account_id, "serviceAccountId"),
     optional(email, "email"),
     optional(created_by, "createdBy"),
@@ -113,7 +113,7 @@ impl ServiceAccountDetails {
         }
     }
 }
-crate::runtime::contract::setters!(ServiceAccountDetails {
+::aps_auth_runtime::contract::setters!(ServiceAccountDetails {
     with_service_account_id(service_account_id, "service_account_id"): String,
     with_email(email, "email"): String,
     with_created_by(created_by, "created_by"): String,
@@ -135,7 +135,7 @@ pub enum ServiceAccountDetailsStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(ServiceAccountDetailsStatus {
+::aps_auth_runtime::contract::open_enum!(ServiceAccountDetailsStatus {
     ENABLED = "ENABLED",
     DISABLED = "DISABLED",
     DEACTIVATED = "DEACTIVATED",
@@ -147,7 +147,7 @@ pub struct EnableDisableServiceAccountPayload {
     /// The status of the service account
     pub status: Status,
 }
-crate::runtime::contract::object!(EnableDisableServiceAccountPayload {
+::aps_auth_runtime::contract::object!(EnableDisableServiceAccountPayload {
     required(status, "status"),
 });
 impl EnableDisableServiceAccountPayload {
@@ -168,7 +168,7 @@ pub enum Status {
     /// `DISABLED`
     DISABLED,
 }
-crate::runtime::contract::closed_enum!(Status {
+::aps_auth_runtime::contract::closed_enum!(Status {
     ENABLED = "ENABLED",
     DISABLED = "DISABLED",
 });
@@ -179,7 +179,7 @@ pub struct EnableDisableServiceAccountKeyPayload {
     /// The status of the service account key
     pub status: Status,
 }
-crate::runtime::contract::object!(EnableDisableServiceAccountKeyPayload {
+::aps_auth_runtime::contract::object!(EnableDisableServiceAccountKeyPayload {
     required(status, "status"),
 });
 impl EnableDisableServiceAccountKeyPayload {
@@ -200,9 +200,9 @@ pub struct ServiceAccountPrivateKey {
     pub kid: Option<String>,
     /// The private key value, in PEM format.
     #[serde(rename = "privateKey", skip_serializing_if = "Option::is_none")]
-    pub private_key: Option<crate::SecretString>,
+    pub private_key: Option<::aps_auth_runtime::SecretString>,
 }
-crate::runtime::contract::object!(ServiceAccountPrivateKey {
+::aps_auth_runtime::contract::object!(ServiceAccountPrivateKey {
     optional(kid, "kid"),
     optional(private_key, "privateKey"),
 });
@@ -216,9 +216,9 @@ impl ServiceAccountPrivateKey {
         }
     }
 }
-crate::runtime::contract::setters!(ServiceAccountPrivateKey {
+::aps_auth_runtime::contract::setters!(ServiceAccountPrivateKey {
     with_kid(kid, "kid"): String,
-    with_private_key(private_key, "private_key"): crate::SecretString,
+    with_private_key(private_key, "private_key"): ::aps_auth_runtime::SecretString,
 });
 /// Contains details of a list of service account keys
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -228,7 +228,7 @@ pub struct ServiceAccountKeys {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<ServiceAccountKeyDetails>>,
 }
-crate::runtime::contract::object!(ServiceAccountKeys {
+::aps_auth_runtime::contract::object!(ServiceAccountKeys {
     optional(keys, "keys"),
 });
 impl ServiceAccountKeys {
@@ -238,7 +238,7 @@ impl ServiceAccountKeys {
         ServiceAccountKeys { keys: None }
     }
 }
-crate::runtime::contract::setters!(ServiceAccountKeys {
+::aps_auth_runtime::contract::setters!(ServiceAccountKeys {
     with_keys(keys, "keys"): Vec<ServiceAccountKeyDetails>,
 });
 /// Service Account Key Details
@@ -262,7 +262,7 @@ pub struct ServiceAccountKeyDetails {
     #[serde(rename = "accessedAt", skip_serializing_if = "Option::is_none")]
     pub accessed_at: Option<String>,
 }
-crate::runtime::contract::object!(ServiceAccountKeyDetails {
+::aps_auth_runtime::contract::object!(ServiceAccountKeyDetails {
     optional(kid, "kid"),
     optional(status, "status"),
     optional(created_at, "createdAt"),
@@ -280,7 +280,7 @@ impl ServiceAccountKeyDetails {
         }
     }
 }
-crate::runtime::contract::setters!(ServiceAccountKeyDetails {
+::aps_auth_runtime::contract::setters!(ServiceAccountKeyDetails {
     with_kid(kid, "kid"): String,
     with_status(status, "status"): ServiceAccountKeyDetailsStatus,
     with_created_at(created_at, "created_at"): String,
@@ -297,7 +297,7 @@ pub enum ServiceAccountKeyDetailsStatus {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(ServiceAccountKeyDetailsStatus {
+::aps_auth_runtime::contract::open_enum!(ServiceAccountKeyDetailsStatus {
     ENABLED = "ENABLED",
     DISABLED = "DISABLED",
 });
@@ -309,7 +309,7 @@ pub enum GrantType {
     #[default]
     UrnIetfParamsOauthGrantTypeJwtBearer,
 }
-crate::runtime::contract::closed_enum!(GrantType {
+::aps_auth_runtime::contract::closed_enum!(GrantType {
     UrnIetfParamsOauthGrantTypeJwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer",
 });
 /// Contains the details of a newly created service account
@@ -323,7 +323,7 @@ pub struct ServiceAccount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
-crate::runtime::contract::object!(ServiceAccount {
+::aps_auth_runtime::contract::object!(ServiceAccount {
     optional(service_account_id, "serviceAccountId"),
     optional(email, "email"),
 });
@@ -337,7 +337,7 @@ impl ServiceAccount {
         }
     }
 }
-crate::runtime::contract::setters!(ServiceAccount {
+::aps_auth_runtime::contract::setters!(ServiceAccount {
     with_service_account_id(service_account_id, "service_account_id"): String,
     with_email(email, "email"): String,
 });
@@ -347,7 +347,7 @@ crate::runtime::contract::setters!(ServiceAccount {
 pub struct ExchangeJwtToken {
     /// access token value
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<crate::SecretString>,
+    pub access_token: Option<::aps_auth_runtime::SecretString>,
     /// type of token
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<ExchangeJwtTokenTokenType>,
@@ -355,7 +355,7 @@ pub struct ExchangeJwtToken {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
 }
-crate::runtime::contract::object!(ExchangeJwtToken {
+::aps_auth_runtime::contract::object!(ExchangeJwtToken {
     optional(access_token, "access_token"),
     optional(token_type, "token_type"),
     optional(expires_in, "expires_in"),
@@ -371,8 +371,8 @@ impl ExchangeJwtToken {
         }
     }
 }
-crate::runtime::contract::setters!(ExchangeJwtToken {
-    with_access_token(access_token, "access_token"): crate::SecretString,
+::aps_auth_runtime::contract::setters!(ExchangeJwtToken {
+    with_access_token(access_token, "access_token"): ::aps_auth_runtime::SecretString,
     with_token_type(token_type, "token_type"): ExchangeJwtTokenTokenType,
     with_expires_in(expires_in, "expires_in"): i64,
 });
@@ -385,7 +385,7 @@ pub enum ExchangeJwtTokenTokenType {
     /// A value the document does not list, kept as sent.
     Other(String),
 }
-crate::runtime::contract::open_enum!(ExchangeJwtTokenTokenType {
+::aps_auth_runtime::contract::open_enum!(ExchangeJwtTokenTokenType {
     Bearer = "Bearer",
 });
 /// Scope
@@ -435,7 +435,7 @@ pub enum Scope2 {
     /// `application:service_account_key:read`
     ApplicationServiceAccountKeyRead,
 }
-crate::runtime::contract::closed_enum!(Scope2 {
+::aps_auth_runtime::contract::closed_enum!(Scope2 {
     UserRead = "user:read",
     UserWrite = "user:write",
     UserProfileRead = "user-profile:read",
@@ -469,14 +469,14 @@ pub struct ExchangeJwtAssertionRequest {
     pub client_id: Option<String>,
     /// This attribute is optional; it serves as an additional option where the client can either use the authorization header or opt to send this information in the body.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<crate::SecretString>,
+    pub client_secret: Option<::aps_auth_runtime::SecretString>,
     /// The value of the JWT assertion.
-    pub assertion: crate::SecretString,
+    pub assertion: ::aps_auth_runtime::SecretString,
     /// This is a space-delimited list of scopes. The scope in the token endpoint request body should be a subset of or the same as the scope specified in the assertion. If the scope is not present, then the returned access token will have the same scope as the assertion.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Vec<Scope2>>,
 }
-crate::runtime::contract::object!(ExchangeJwtAssertionRequest {
+::aps_auth_runtime::contract::object!(ExchangeJwtAssertionRequest {
     required(grant_type, "grant_type"),
     optional(client_id, "client_id"),
     optional(client_secret, "client_secret"),
@@ -488,7 +488,7 @@ impl ExchangeJwtAssertionRequest {
     /// `with_` methods).
     pub fn new(
         grant_type: impl Into<GrantType>,
-        assertion: impl Into<crate::SecretString>,
+        assertion: impl Into<::aps_auth_runtime::SecretString>,
     ) -> Self {
         ExchangeJwtAssertionRequest {
             grant_type: grant_type.into(),
@@ -499,9 +499,9 @@ impl ExchangeJwtAssertionRequest {
         }
     }
 }
-crate::runtime::contract::setters!(ExchangeJwtAssertionRequest {
+::aps_auth_runtime::contract::setters!(ExchangeJwtAssertionRequest {
     with_client_id(client_id, "client_id"): String,
-    with_client_secret(client_secret, "client_secret"): crate::SecretString,
+    with_client_secret(client_secret, "client_secret"): ::aps_auth_runtime::SecretString,
     with_scope(scope, "scope"): Vec<Scope2>,
 });
 /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
@@ -520,7 +520,7 @@ pub enum Scope {
     /// A scope the document does not declare.
     Other(String),
 }
-crate::runtime::contract::open_enum!(Scope {
+::aps_auth_runtime::contract::open_enum!(Scope {
     ApplicationServiceAccountWrite = "application:service_account:write",
     ApplicationServiceAccountRead = "application:service_account:read",
     ApplicationServiceAccountKeyWrite = "application:service_account_key:write",
@@ -547,4 +547,4 @@ impl AsRef<str> for Scope {
     }
 }
 /// A list of scopes, written on the wire as one space-separated string (`data:read data:write`).
-pub type Scopes = crate::ScopeList<Scope>;
+pub type Scopes = ::aps_auth_runtime::ScopeList<Scope>;

@@ -10,14 +10,11 @@
 //! inside a field names the field path (`field `a`: field `b`: invalid type ...`) instead of a
 //! line and column.
 
-// What a document's structs need of this depends on the document (`rest` only for a flattened map).
-#![allow(dead_code)]
-
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::lenient;
+use crate::lenient;
 
 /// A JSON object whose fields are being taken.
 pub struct Object(Map<String, Value>);
@@ -113,13 +110,14 @@ fn unexpected(value: &Value) -> serde::de::Unexpected<'_> {
 /// `Deserialize` for a generated struct:
 /// `object!(Name { required(field, "wire"), optional(other, "other"), rest(extra, "") })`,
 /// the flattened map (`rest`) last.
-#[allow(unused_macros)] // a document without structs leaves it unused
+#[doc(hidden)]
+#[macro_export]
 macro_rules! object {
     ($name:ident { $( $kind:ident($field:ident, $wire:literal) ),* $(,)? }) => {
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 #[allow(unused_mut, unused_variables)] // an empty struct takes nothing
-                let mut object = $crate::runtime::object::Object::read(
+                let mut object = $crate::__private::Object::read(
                     deserializer,
                     concat!("an object (", stringify!($name), ")"),
                 )?;
@@ -127,14 +125,13 @@ macro_rules! object {
                     $(
                         $field: object
                             .$kind($wire)
-                            .map_err(<D::Error as ::serde::de::Error>::custom)?,
+                            .map_err(<D::Error as $crate::__private::serde::de::Error>::custom)?,
                     )*
                 })
             }
         }
     };
 }
-pub(crate) use object;
 
 #[cfg(test)]
 mod tests {

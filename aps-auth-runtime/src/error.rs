@@ -51,6 +51,22 @@ pub enum Error<E> {
 }
 
 impl<E> Error<E> {
+    /// The same error with another error body type: an [`Error::Api`] goes through `api`, every
+    /// other variant is kept as it is. (The OAuth layer reads error bodies as its protocol's.)
+    #[doc(hidden)]
+    pub fn map_api<F>(self, api: impl FnOnce(ApiError<E>) -> Error<F>) -> Error<F> {
+        match self {
+            Error::Api(e) => api(*e),
+            Error::Status(e) => Error::Status(e),
+            Error::Decode(e) => Error::Decode(e),
+            Error::BodyTooLarge { status, limit } => Error::BodyTooLarge { status, limit },
+            Error::Redirected { status } => Error::Redirected { status },
+            Error::Transport(e) => Error::Transport(e),
+            Error::InvalidRequest(e) => Error::InvalidRequest(e),
+            Error::Auth(e) => Error::Auth(e),
+        }
+    }
+
     /// The HTTP status of the answer, when there was one.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -153,6 +169,18 @@ pub struct ApiError<E> {
 }
 
 impl<E> ApiError<E> {
+    /// An error answer read by a layer above the runtime (the OAuth layer reads error bodies as
+    /// its protocol's): the struct is `#[non_exhaustive]`, so other crates build it here.
+    #[doc(hidden)]
+    pub fn new(status: StatusCode, body: E, raw: RawBody, headers: HeaderMap) -> Self {
+        ApiError {
+            status,
+            body,
+            raw,
+            headers,
+        }
+    }
+
     /// The `X-RateLimit-*` headers of the answer.
     pub fn rate_limit(&self) -> RateLimit {
         RateLimit::from_headers(&self.headers)
@@ -173,6 +201,26 @@ pub struct StatusError {
     pub body: RawBody,
     /// The answer's headers.
     pub headers: HeaderMap,
+}
+
+impl StatusError {
+    /// An error answer read by a layer above the runtime, as [`ApiError::new`].
+    #[doc(hidden)]
+    pub fn new(
+        status: StatusCode,
+        content_type: Option<String>,
+        reason: String,
+        body: RawBody,
+        headers: HeaderMap,
+    ) -> Self {
+        StatusError {
+            status,
+            content_type,
+            reason,
+            body,
+            headers,
+        }
+    }
 }
 
 /// A success answer whose body does not decode as documented.

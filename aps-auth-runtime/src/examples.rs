@@ -11,17 +11,17 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// One check: the example's JSON text in, why it failed out.
-pub(crate) type Check = fn(&str) -> Result<(), String>;
+pub type Check = fn(&str) -> Result<(), String>;
 
 /// An answer's example decodes into `T`.
-pub(crate) fn answer<T: DeserializeOwned>(json: &str) -> Result<(), String> {
+pub fn answer<T: DeserializeOwned>(json: &str) -> Result<(), String> {
     serde_json::from_str::<T>(json)
         .map(drop)
         .map_err(|e| format!("does not decode: {e}"))
 }
 
 /// A request's example decodes into `T`, encodes, and decodes again to the same JSON.
-pub(crate) fn request<T: Serialize + DeserializeOwned>(json: &str) -> Result<(), String> {
+pub fn request<T: Serialize + DeserializeOwned>(json: &str) -> Result<(), String> {
     let original: Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
     let decoded: T =
         serde_json::from_value(original.clone()).map_err(|e| format!("does not decode: {e}"))?;
@@ -58,7 +58,7 @@ fn kept_as_given(original: &Value, encoded: &Value, at: &str) -> Result<(), Stri
 }
 
 /// Runs every check, then fails once, naming each example that failed by its JSON pointer.
-pub(crate) fn check_all(document: &str, cases: &[(&str, Check, &str)]) {
+pub fn check_all(document: &str, cases: &[(&str, Check, &str)]) {
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|(pointer, check, json)| {

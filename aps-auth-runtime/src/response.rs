@@ -19,7 +19,8 @@ pub struct ApiResponse<T> {
 }
 
 impl<T> ApiResponse<T> {
-    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: T) -> Self {
+    #[doc(hidden)] // for the OAuth layer's tests
+    pub fn new(status: StatusCode, headers: HeaderMap, body: T) -> Self {
         ApiResponse {
             status,
             headers,

@@ -40,7 +40,7 @@ const SECRET_KEYS: &[&str] = &[
 const REDACTED: &str = "[redacted]";
 
 /// Whether `key` names a secret, ignoring ASCII case, `_` and `-`.
-pub(crate) fn is_secret_key(key: &str) -> bool {
+pub fn is_secret_key(key: &str) -> bool {
     // No secret key is longer than this; longer keys are not normalised at all.
     const LONGEST: usize = 24;
     if key.len() > LONGEST * 2 {
@@ -58,14 +58,14 @@ fn normalize(key: &str) -> String {
 }
 
 /// Redacts a body: JSON structurally, anything else textually.
-pub(crate) fn redact_body(text: &str) -> String {
+pub fn redact_body(text: &str) -> String {
     redact_body_sent(text, &SentSecrets::default(), false)
 }
 
 /// Redacts a body as [`redact_body`] does, and masks every value in `sent` wherever it appears
 /// (as itself, percent- or form-encoded, or JSON-escaped). `cut`: the text was cut short, so a
 /// secret may be cut short at its end too.
-pub(crate) fn redact_body_sent(text: &str, sent: &SentSecrets, cut: bool) -> String {
+pub fn redact_body_sent(text: &str, sent: &SentSecrets, cut: bool) -> String {
     match serde_json::from_str::<Value>(text) {
         Ok(mut value) => {
             redact_value(&mut value, sent);
@@ -111,7 +111,7 @@ fn redact_value(value: &mut Value, sent: &SentSecrets) {
 /// text the server sent (bodies, `error_description`, APS's `developerMessage`...), as itself
 /// and in its encoded forms. `Debug` shows how many there are, nothing else.
 #[derive(Clone, Default)]
-pub(crate) struct SentSecrets(Vec<String>);
+pub struct SentSecrets(Vec<String>);
 
 impl fmt::Debug for SentSecrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -120,7 +120,7 @@ impl fmt::Debug for SentSecrets {
 }
 
 /// Server text redacted by the text scanner and with these secrets masked.
-pub(crate) trait RedactSent {
+pub trait RedactSent {
     /// Redacts every text of `self` that came from the server, masking `sent`.
     fn redact_sent(&mut self, sent: &SentSecrets);
 }
@@ -137,7 +137,7 @@ impl RedactSent for () {
 
 impl SentSecrets {
     /// Adds a value the request sends (an empty one is no secret).
-    pub(crate) fn add(&mut self, value: &str) {
+    pub fn add(&mut self, value: &str) {
         if !value.is_empty() && !self.0.iter().any(|v| v == value) {
             self.0.push(value.to_owned());
             // Longest first: a secret that contains another is masked whole.
@@ -146,8 +146,7 @@ impl SentSecrets {
     }
 
     /// Adds every value of `other`.
-    #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
-    pub(crate) fn extend(&mut self, other: &SentSecrets) {
+    pub fn extend(&mut self, other: &SentSecrets) {
         for value in &other.0 {
             self.add(value);
         }
@@ -156,7 +155,7 @@ impl SentSecrets {
     /// Adds the credential of an `Authorization` header value: a bearer token, or the Basic
     /// credential and the password it encodes (form-urlencoded, as RFC 6749 section 2.3.1 has
     /// the client secret).
-    pub(crate) fn add_authorization(&mut self, value: &HeaderValue) {
+    pub fn add_authorization(&mut self, value: &HeaderValue) {
         let Ok(value) = value.to_str() else {
             return;
         };
@@ -179,13 +178,13 @@ impl SentSecrets {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// Server text for an error: every sent secret masked, then JWTs, `Bearer` credentials and
     /// secret keys' values as in a body.
-    pub(crate) fn redact(&self, text: &str) -> String {
+    pub fn redact(&self, text: &str) -> String {
         redact_text(&self.mask(text, false))
     }
 
@@ -193,7 +192,7 @@ impl SentSecrets {
     /// with any of its bytes percent-encoded (either case of hex) or, for a space, as `+`, or
     /// JSON-escaped (`\"`, `\\`, `\/`, `\u00XX`). With `cut`, a secret cut short by the end of the
     /// text is masked too.
-    pub(crate) fn mask<'t>(&self, text: &'t str, cut: bool) -> Cow<'t, str> {
+    pub fn mask<'t>(&self, text: &'t str, cut: bool) -> Cow<'t, str> {
         if self.0.is_empty() || text.is_empty() {
             return Cow::Borrowed(text);
         }
@@ -315,7 +314,7 @@ fn is_b64token_byte(b: u8) -> bool {
 
 /// Masks, in text that is not JSON, the values of secret keys (`key=value`, `"key": value`,
 /// `key: value`, quoted or not), JWTs and `Bearer` credentials.
-pub(crate) fn redact_text(text: &str) -> String {
+pub fn redact_text(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     // `text[copied..i]` is still to be copied to `out`.
@@ -500,7 +499,7 @@ fn value_end(bytes: &[u8], start: usize) -> usize {
 
 /// Removes quoted values from a decoder message (`invalid type: string "..."`), which could
 /// otherwise echo a secret.
-pub(crate) fn scrub_message(message: &str) -> String {
+pub fn scrub_message(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut in_quote = false;
     for c in message.chars() {
@@ -521,7 +520,7 @@ pub(crate) fn scrub_message(message: &str) -> String {
 /// A decoder message about a body that may carry tokens, with nothing of the body left: quoted
 /// and backquoted values (`string "..."`, ``integer `123` ``, ``unknown field `x` ``) removed,
 /// secrets masked as in a body, and any remaining long token-like word masked too.
-pub(crate) fn scrub_sensitive_message(message: &str) -> String {
+pub fn scrub_sensitive_message(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut open: Option<char> = None;
     for c in message.chars() {
@@ -566,6 +565,7 @@ pub(crate) fn scrub_sensitive_message(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Rng;
 
     #[test]
     fn json_bodies_lose_their_tokens() {
@@ -775,26 +775,15 @@ mod tests {
         );
     }
 
-    /// A small deterministic generator (xorshift64*), so the property tests need no dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items[self.below(items.len())]
-        }
-
+    /// What the property tests draw besides the shared generator's values.
+    trait Draw {
         /// A secret of characters filler text never uses (upper case and digits).
+        fn secret(&mut self) -> String;
+        /// Eighteen digits, the first never 0.
+        fn digits(&mut self) -> String;
+    }
+
+    impl Draw for Rng {
         fn secret(&mut self) -> String {
             const ALPHABET: &[u8] = b"BDFGHJKLMNPQRVWXYZ23456789";
             (0..24)

@@ -192,7 +192,7 @@ impl BasicCredentials {
 /// `Basic base64(urlencode(id):urlencode(secret))`, marked sensitive (RFC 6749 section 2.3.1:
 /// both are form-urlencoded before base64). `None` only if the value could not be a header,
 /// which base64 text always can.
-pub(crate) fn basic_authorization(client_id: &str, client_secret: &str) -> Option<HeaderValue> {
+pub fn basic_authorization(client_id: &str, client_secret: &str) -> Option<HeaderValue> {
     let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let pair = format!("{}:{}", encode(client_id), encode(client_secret));
     let mut value = HeaderValue::try_from(format!(

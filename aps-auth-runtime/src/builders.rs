@@ -5,7 +5,8 @@
 
 /// `builder!(NameCall)`: the redacted `Debug`. `builder!(NameCall => Ok, Err)`: that, and
 /// `IntoFuture` with `Output = Result<ApiResponse<Ok>, Error<Err>>`, which boxes `send()`.
-#[allow(unused_macros)] // a document without enums, unions or calls leaves some unused
+#[doc(hidden)]
+#[macro_export]
 macro_rules! builder {
     ($builder:ident) => {
         impl ::std::fmt::Debug for $builder<'_> {
@@ -15,7 +16,7 @@ macro_rules! builder {
         }
     };
     ($builder:ident => $ok:ty, $err:ty) => {
-        $crate::runtime::builders::builder!($builder);
+        $crate::builder!($builder);
 
         impl<'a> ::std::future::IntoFuture for $builder<'a> {
             type Output = Result<$crate::ApiResponse<$ok>, $crate::Error<$err>>;
@@ -27,12 +28,12 @@ macro_rules! builder {
         }
     };
 }
-pub(crate) use builder;
 
 /// `setters!(Name { with_a(a, "a"): A, #[deprecated] with_b(r#b, "b"): B })`: for each optional
 /// field, `pub fn with_a(self, value: impl Into<A>) -> Self`, which sets it to `Some(value)`,
 /// documented "Sets `a`." (the string is the field's name as the reader knows it).
-#[allow(unused_macros)] // a document without optional fields leaves it unused
+#[doc(hidden)]
+#[macro_export]
 macro_rules! setters {
     ($name:ident { $( $(#[$attr:meta])* $setter:ident($field:ident, $label:literal): $ty:ty ),* $(,)? }) => {
         impl $name {
@@ -47,7 +48,6 @@ macro_rules! setters {
         }
     };
 }
-pub(crate) use setters;
 
 #[cfg(test)]
 mod tests {

@@ -279,7 +279,7 @@ fn escape(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::object::object;
+    use crate::object;
 
     #[derive(Debug, PartialEq)]
     struct Extension {

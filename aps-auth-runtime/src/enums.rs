@@ -6,7 +6,8 @@
 //! The macros are crate-private (`pub(crate) use`): they are not part of the crate's API.
 
 /// `Display` and `Serialize` through the enum's `as_str`: shared by both string enum macros.
-#[allow(unused_macros)] // a document without string enums leaves it unused
+#[doc(hidden)]
+#[macro_export]
 macro_rules! as_str_impls {
     ($name:ident) => {
         impl ::std::fmt::Display for $name {
@@ -15,19 +16,21 @@ macro_rules! as_str_impls {
             }
         }
 
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
     };
 }
-#[allow(unused_imports)] // used only through the two macros below
-pub(crate) use as_str_impls;
 
 /// A closed string enum (unknown values are refused): `as_str`, `Display`, `Serialize`,
 /// `Deserialize`. `closed_enum!(Name { Variant = "wire", ... })`.
-#[allow(unused_macros)] // a document without enums, unions or calls leaves some unused
+#[doc(hidden)]
+#[macro_export]
 macro_rules! closed_enum {
     ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
         impl $name {
@@ -39,14 +42,14 @@ macro_rules! closed_enum {
             }
         }
 
-        $crate::runtime::enums::as_str_impls!($name);
+        $crate::as_str_impls!($name);
 
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <String as $crate::__private::serde::Deserialize>::deserialize(deserializer)?;
                 match value.as_str() {
                     $( $wire => Ok($name::$variant), )*
-                    other => Err(<D::Error as ::serde::de::Error>::unknown_variant(
+                    other => Err(<D::Error as $crate::__private::serde::de::Error>::unknown_variant(
                         other,
                         &[$( $wire ),*],
                     )),
@@ -55,11 +58,11 @@ macro_rules! closed_enum {
         }
     };
 }
-pub(crate) use closed_enum;
 
 /// An open string enum (`Other(String)` keeps unlisted values): `as_str`, `From<&str>`,
 /// `Display`, `Serialize`, `Deserialize`. `open_enum!(Name { Variant = "wire", ... })`.
-#[allow(unused_macros)] // a document without enums, unions or calls leaves some unused
+#[doc(hidden)]
+#[macro_export]
 macro_rules! open_enum {
     ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
         impl $name {
@@ -81,17 +84,16 @@ macro_rules! open_enum {
             }
         }
 
-        $crate::runtime::enums::as_str_impls!($name);
+        $crate::as_str_impls!($name);
 
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <String as $crate::__private::serde::Deserialize>::deserialize(deserializer)?;
                 Ok($name::from(value.as_str()))
             }
         }
     };
 }
-pub(crate) use open_enum;
 
 /// The serde impls of a `oneOf`/`anyOf` enum whose last variant is `Other(serde_json::Value)`.
 ///
@@ -105,16 +107,17 @@ pub(crate) use open_enum;
 ///   `propertyName` is such a path; `tag = "kind"` is `path = ["kind"]`).
 ///
 /// Serialising writes the alternative's own value either way.
-#[allow(unused_macros)] // a document without enums, unions or calls leaves some unused
+#[doc(hidden)]
+#[macro_export]
 macro_rules! one_of {
     ($name:ident { $($variant:ident),* $(,)? }) => {
-        $crate::runtime::enums::one_of!(@serialize $name { $($variant),* });
+        $crate::one_of!(@serialize $name { $($variant),* });
 
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <$crate::__private::serde_json::Value as $crate::__private::serde::Deserialize>::deserialize(deserializer)?;
                 $(
-                    if let Ok(alternative) = ::serde::Deserialize::deserialize(&value) {
+                    if let Ok(alternative) = $crate::__private::serde::Deserialize::deserialize(&value) {
                         return Ok($name::$variant(alternative));
                     }
                 )*
@@ -123,22 +126,22 @@ macro_rules! one_of {
         }
     };
     ($name:ident, tag = $tag:literal { $($variant:ident = $value:literal),* $(,)? }) => {
-        $crate::runtime::enums::one_of!($name, path = [$tag] { $($variant = $value),* });
+        $crate::one_of!($name, path = [$tag] { $($variant = $value),* });
     };
     ($name:ident, path = [$($key:literal),+ $(,)?] { $($variant:ident = $value:literal),* $(,)? }) => {
-        $crate::runtime::enums::one_of!(@serialize $name { $($variant),* });
+        $crate::one_of!(@serialize $name { $($variant),* });
 
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <$crate::__private::serde_json::Value as $crate::__private::serde::Deserialize>::deserialize(deserializer)?;
                 let tag = Some(&value)
                     $( .and_then(|v| v.get($key)) )+
-                    .and_then(::serde_json::Value::as_str);
+                    .and_then($crate::__private::serde_json::Value::as_str);
                 match tag {
                     $(
-                        Some($value) => ::serde::Deserialize::deserialize(&value)
+                        Some($value) => $crate::__private::serde::Deserialize::deserialize(&value)
                             .map($name::$variant)
-                            .map_err(<D::Error as ::serde::de::Error>::custom),
+                            .map_err(<D::Error as $crate::__private::serde::de::Error>::custom),
                     )*
                     _ => Ok($name::Other(value)),
                 }
@@ -146,17 +149,16 @@ macro_rules! one_of {
         }
     };
     (@serialize $name:ident { $($variant:ident),* }) => {
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
-                    $( $name::$variant(value) => ::serde::Serialize::serialize(value, serializer), )*
-                    $name::Other(value) => ::serde::Serialize::serialize(value, serializer),
+                    $( $name::$variant(value) => $crate::__private::serde::Serialize::serialize(value, serializer), )*
+                    $name::Other(value) => $crate::__private::serde::Serialize::serialize(value, serializer),
                 }
             }
         }
     };
 }
-pub(crate) use one_of;
 
 #[cfg(test)]
 mod tests {

@@ -1,31 +1,30 @@
-//! The runtime contract: everything generated code may use, in one place.
-//!
-//! Generated files (`src/generated/`) call nothing of the runtime but what this module defines or
-//! re-exports; the generator (`aps-auth-codegen`, `emit/`) writes paths to exactly these items.
-//! Changing a signature here is changing the generator's target: regenerate and run the tests.
+//! The runtime contract: everything generated code may use beside the public types of the
+//! crate root, in one place. Generated files name these items as
+//! `::aps_auth_runtime::contract::...`; the generator (`aps-auth-codegen`, `emit/`) writes paths
+//! to exactly these. Changing a signature here is changing the generator's target: regenerate
+//! and run the tests.
 //!
 //! | item | used by generated code for |
 //! |---|---|
-//! | methods of `crate::Client`, defined here | `endpoint` (URL from path segments and query pairs), `endpoint_on` (the same for an operation with a server of its own), `request`, `send_json` / `send_json_optional` / `send_empty` / `send_text` / `send_bytes` (send and decode) |
+//! | `client!` (`client_macro.rs`, re-exported here) | the root module's `Client` and `ClientBuilder`: a newtype of [`Client`] with the document's default base URL |
+//! | methods of [`Client`], defined here | `endpoint` (URL from path segments and query pairs), `endpoint_on` (the same for an operation with a server of its own), `request`, `send_json` / `send_json_optional` / `send_empty` / `send_text` / `send_bytes` (send and decode) |
 //! | [`Pairs`], [`with_headers`], [`with_cookies`], defined here | query, header and cookie parameters |
-//! | `crate::ScopeList` (`scopes.rs`) | `pub type Scopes = crate::ScopeList<Scope>` |
-//! | `crate::Error`, `crate::ApiResponse` | every operation's result |
-//! | `crate::SecretString` | secret-bearing fields (`expose_secret` when written into a request) |
-//! | `crate::ConfigError` | `Client::new` of a secondary document's client |
-//! | [`OperationInfo`] (`crate::OperationInfo`) | each module's `OPERATIONS` table |
+//! | `ScopeList` (`scopes.rs`) | `pub type Scopes = ::aps_auth_runtime::ScopeList<Scope>` |
+//! | `Error`, `ApiResponse` | every operation's result |
+//! | `SecretString` | secret-bearing fields (`expose_secret` when written into a request) |
+//! | `ConfigError` | `Client::new` of a secondary document's client |
+//! | [`OperationInfo`] | each module's `OPERATIONS` table |
 //! | `builder!`, `setters!` (`builders.rs`, re-exported here) | each call builder's redacted `Debug` and its `IntoFuture`; the `with_` setters of structs |
 //! | `object!` (`object.rs`, re-exported here) | each struct's `Deserialize` |
 //! | `closed_enum!`, `open_enum!`, `one_of!` (`enums.rs`, re-exported here) | the glue of string enums (`as_str`, `Display`, serde) and the serde impls of `oneOf`/`anyOf` enums |
-//! | `crate::OneOrMany` (`one_or_many.rs`) | a field whose document's own example contradicts its single or array shape |
-//! | `answer`, `request`, `check_all`, `Check` (`examples.rs`, test builds only) | the `examples.rs` test of each generated module: the document's examples decode |
-//! | `crate::OperationAuth`, `crate::AuthOption`, `crate::Grants` (`auth.rs`), and `Client::send_authorized`, defined here | an operation that takes a bearer token: its `security`, and sending with a token from the call or the client's source |
+//! | `OneOrMany` (`one_or_many.rs`) | a field whose document's own example contradicts its single or array shape |
+//! | `answer`, `request`, `check_all`, `Check` (`examples.rs`, re-exported here) | the `examples.rs` test of each generated module (a `#[cfg(test)]` module): the document's examples decode |
+//! | `OperationAuth`, `AuthOption`, `Grants` (`auth.rs`), and `Client::send_authorized`, defined here | an operation that takes a bearer token: its `security`, and sending with a token from the call or the client's source |
 //! | `Client::basic_authorized`, defined here | an operation whose `security` is HTTP Basic: `Authorization: Basic` from the call's or the client's credentials |
 //!
-//! Public types are named through the crate root, where they are re-exported beside the
-//! generated types; `aps-auth-codegen`'s `naming::RUNTIME_NAMES` lists the root's runtime names
-//! so no generated type shadows one (a test checks the two agree).
-//! Which helpers a document's code uses depends on the document, hence `dead_code` is allowed.
-#![allow(dead_code)]
+//! Public types are named through the crate root. The generated crate re-exports them at its
+//! own root beside the generated types; `aps-auth-codegen`'s `naming::RUNTIME_NAMES` lists them
+//! so no generated type shadows one (a test derives the list's duty from the real exports).
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -33,31 +32,24 @@ use url::Url;
 
 use std::future::Future;
 
-use super::auth::{AuthError, OperationAuth, basic_authorization};
+use crate::auth::{AuthError, OperationAuth, basic_authorization};
+use crate::client::Client;
+use crate::decode::{content_type, decode_json};
+use crate::error::{DecodeError, Error, RawBody};
+use crate::response::ApiResponse;
 
-// Not every document has enums or calls: these are used as its code needs them.
-use super::client::{Client, content_type, decode_json};
-use super::error::{DecodeError, Error, RawBody};
-/// The generated example tests (`examples.rs` of each generated module).
-#[cfg(test)]
-#[allow(unused_imports)] // a document without examples uses none
-pub(crate) use super::examples::{Check, answer, check_all, request};
-use super::response::ApiResponse;
-#[allow(unused_imports)]
-pub(crate) use super::{
-    builders::{builder, setters},
-    enums::{closed_enum, one_of, open_enum},
-    object::object,
-};
+pub use crate::examples::{Check, answer, check_all, request};
+pub use crate::{builder, client, closed_enum, object, one_of, open_enum, setters};
 
-/// The methods generated operations call on the client.
+/// The methods generated operations call on the client (doc-hidden: for generated code only).
+#[doc(hidden)]
 impl Client {
     /// Sends `request` with a bearer token: `explicit` when the call was given one, else one from
     /// the client's token source for the first of `auth`'s options the source serves (with that
     /// option's scopes). When the server answers `401` to a token from the source, the source
     /// drops it and, if it may have another, the request is sent once more with a fresh one.
     /// `send` sends and decodes (one of the `send_*` methods).
-    pub(crate) async fn send_authorized<T, E, F, Fut>(
+    pub async fn send_authorized<T, E, F, Fut>(
         &self,
         auth: &'static OperationAuth,
         explicit: Option<&str>,
@@ -113,7 +105,7 @@ impl Client {
     /// the call set the operation's own `Authorization` header parameter, which is sent as it
     /// is. Without credentials, an operation that may be called without them is sent as it is;
     /// the others fail before sending.
-    pub(crate) fn basic_authorized<E>(
+    pub fn basic_authorized<E>(
         &self,
         operation: &'static str,
         optional: bool,
@@ -142,24 +134,15 @@ impl Client {
 
     /// The base URL with `segments` appended (each one percent-encoded) and `query` added
     /// (form-urlencoded).
-    pub(crate) fn endpoint(&self, segments: &[&str], query: &[(String, String)]) -> Url {
-        let mut url = self.parts().0.clone();
-        // The base URL has a host (checked when the client was built), so it has path segments.
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        }
-        url
+    pub fn endpoint(&self, segments: &[&str], query: &[(String, String)]) -> Url {
+        join(self.parts().0.clone(), segments, query)
     }
 
     /// The URL of an operation the document serves from a server of its own (`servers` on the
     /// operation or its path): that server while the client uses the document's default server
     /// (`document_default`), else the client's base URL, so that a base URL given by the user (a
     /// test server, a proxy) applies to every operation.
-    pub(crate) fn endpoint_on(
+    pub fn endpoint_on(
         &self,
         document_default: Option<&str>,
         server: &str,
@@ -172,23 +155,15 @@ impl Client {
                 d.as_str().trim_end_matches('/') == self.base_url().as_str().trim_end_matches('/')
             });
         let own = Url::parse(server).ok().filter(|u| !u.cannot_be_a_base());
-        match (on_default, own) {
-            (true, Some(mut url)) => {
-                if let Ok(mut path) = url.path_segments_mut() {
-                    path.pop_if_empty().extend(segments);
-                }
-                if !query.is_empty() {
-                    url.query_pairs_mut()
-                        .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-                }
-                url
-            }
-            _ => self.endpoint(segments, query),
-        }
+        let base = match (on_default, own) {
+            (true, Some(url)) => url,
+            _ => self.parts().0.clone(),
+        };
+        join(base, segments, query)
     }
 
     /// A request with the client's timeout (and `Authorization` header, if any) applied.
-    pub(crate) fn request(&self, method: Method, url: Url) -> RequestBuilder {
+    pub fn request(&self, method: Method, url: Url) -> RequestBuilder {
         let (_, http, timeout, authorization) = self.parts();
         let mut request = http.request(method, url);
         if let Some(timeout) = timeout {
@@ -201,7 +176,7 @@ impl Client {
     }
 
     /// Sends and decodes a JSON answer.
-    pub(crate) async fn send_json<T: DeserializeOwned, E: DeserializeOwned>(
+    pub async fn send_json<T: DeserializeOwned, E: DeserializeOwned>(
         &self,
         request: RequestBuilder,
     ) -> Result<ApiResponse<T>, Error<E>> {
@@ -210,7 +185,7 @@ impl Client {
 
     /// Sends and decodes a JSON answer that may also be empty (`204 No Content`, or a `200`
     /// without a body): `None` then.
-    pub(crate) async fn send_json_optional<T: DeserializeOwned, E: DeserializeOwned>(
+    pub async fn send_json_optional<T: DeserializeOwned, E: DeserializeOwned>(
         &self,
         request: RequestBuilder,
     ) -> Result<ApiResponse<Option<T>>, Error<E>> {
@@ -222,7 +197,7 @@ impl Client {
     }
 
     /// Sends; any body of a success answer is ignored.
-    pub(crate) async fn send_empty<E: DeserializeOwned>(
+    pub async fn send_empty<E: DeserializeOwned>(
         &self,
         request: RequestBuilder,
     ) -> Result<ApiResponse<()>, Error<E>> {
@@ -231,7 +206,7 @@ impl Client {
     }
 
     /// Sends and returns a text answer.
-    pub(crate) async fn send_text<E: DeserializeOwned>(
+    pub async fn send_text<E: DeserializeOwned>(
         &self,
         request: RequestBuilder,
     ) -> Result<ApiResponse<String>, Error<E>> {
@@ -248,7 +223,7 @@ impl Client {
     }
 
     /// Sends and returns the answer's bytes.
-    pub(crate) async fn send_bytes<E: DeserializeOwned>(
+    pub async fn send_bytes<E: DeserializeOwned>(
         &self,
         request: RequestBuilder,
     ) -> Result<ApiResponse<Vec<u8>>, Error<E>> {
@@ -257,26 +232,44 @@ impl Client {
     }
 }
 
+/// `base` with `segments` appended (each one percent-encoded) and `query` added
+/// (form-urlencoded): the one place URLs of operations are built.
+fn join(mut url: Url, segments: &[&str], query: &[(String, String)]) -> Url {
+    // A base URL has a host (checked when the client was built, or by `endpoint_on`), so it
+    // has path segments.
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    if !query.is_empty() {
+        url.query_pairs_mut()
+            .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
+    url
+}
+
 /// Name/value pairs collected by generated code for a query string or headers.
 #[derive(Debug, Default)]
-pub(crate) struct Pairs(Vec<(String, String)>);
+pub struct Pairs(Vec<(String, String)>);
 
 impl Pairs {
-    pub(crate) fn new() -> Self {
+    /// No pairs.
+    pub fn new() -> Self {
         Pairs(Vec::new())
     }
 
-    pub(crate) fn push(&mut self, name: impl Into<String>, value: String) {
+    /// Adds a pair.
+    pub fn push(&mut self, name: impl Into<String>, value: String) {
         self.0.push((name.into(), value));
     }
 
-    pub(crate) fn as_slice(&self) -> &[(String, String)] {
+    /// The pairs, in the order they were added.
+    pub fn as_slice(&self) -> &[(String, String)] {
         &self.0
     }
 }
 
 /// Adds header parameters, refusing values that cannot be sent in a header.
-pub(crate) fn with_headers<E>(
+pub fn with_headers<E>(
     request: reqwest::RequestBuilder,
     headers: &Pairs,
 ) -> Result<reqwest::RequestBuilder, Error<E>> {
@@ -294,7 +287,7 @@ pub(crate) fn with_headers<E>(
 
 /// Adds cookie parameters as one `Cookie` header, percent-encoding what a cookie value cannot
 /// hold (RFC 6265: controls, space, `"`, `,`, `;`, `\`, and `%` itself).
-pub(crate) fn with_cookies<E>(
+pub fn with_cookies<E>(
     request: reqwest::RequestBuilder,
     cookies: &Pairs,
 ) -> Result<reqwest::RequestBuilder, Error<E>> {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// in the shape it was decoded from (or built with).
 ///
 /// ```
-/// use aps_auth_generated::OneOrMany;
+/// use aps_auth_runtime::OneOrMany;
 ///
 /// let one: OneOrMany<u32> = serde_json::from_str("7").unwrap();
 /// let many: OneOrMany<u32> = serde_json::from_str("[7, 8]").unwrap();
