@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use super::protocol::ExtraFields;
 use crate::SecretString;
 
-/// The stored form of a [`Token`] ([`Token::to_stored`]): serialisable with serde (JSON, a
-/// database row), expiry as wall-clock time (milliseconds since the Unix epoch). It holds the
-/// tokens in clear; its `Debug` does not show them.
+/// The stored form of a [`Token`](super::Token)
+/// ([`Token::to_stored`](super::Token::to_stored)): serialisable with serde (JSON, a database
+/// row), expiry as wall-clock time (milliseconds since the Unix epoch). It holds the tokens in
+/// clear; its `Debug` does not show them.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredToken {
     pub(super) access_token: SecretString,
