@@ -48,10 +48,11 @@ pub const PRELUDE_NAMES: &[&str] = &[
     "Self",
 ];
 
-/// The type names `aps-auth-generated` exports at its root from its runtime (its runtime
-/// contract, `runtime/contract.rs`, and the client's builder and error types). The generated
-/// types are glob-re-exported beside them, so none may take one of these names. The
-/// `aps-auth-tests` suite checks this list against the crate's `lib.rs`.
+/// The type names `aps-auth-generated` exports at its root beside the generated types: the
+/// runtime crate's public types (`aps-auth-runtime`) and the generated module's `Client` and
+/// `ClientBuilder`. The generated types are glob-re-exported beside them, so none may take one
+/// of these names. `aps-auth-tests` (`runtime_contract.rs`) generates a document whose schemas
+/// take every name the crate's `lib.rs` exports and fails if one keeps it.
 pub const RUNTIME_NAMES: &[&str] = &[
     "AuthError",
     "AuthOption",

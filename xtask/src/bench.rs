@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use aps_auth_codegen::{Options, generate};
 
-use crate::check_generated::{crate_template, write_scratch_crate};
+use crate::scratch::{crate_template, write_scratch_crate};
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");

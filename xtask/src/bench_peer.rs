@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use aps_auth_codegen::GeneratedFile;
 
-use crate::check_generated::{crate_template, write_scratch_crate};
+use crate::scratch::{crate_template, write_scratch_crate};
 
 /// The manifest of the crate that holds progenitor's output: the dependencies progenitor's
 /// README lists for generated code (reqwest without TLS: nothing here talks to a network).

@@ -1,10 +1,10 @@
 //! `cargo xtask check-generated`: proves that generated code compiles warning-free, for documents
 //! other than the one the crate is built from.
 //!
-//! Each document is generated into `target/check-generated/<name>/`, a copy of the
-//! `aps-auth-generated` crate (hand-written runtime included) whose `src/generated/` is replaced,
-//! then checked with `cargo clippy --all-targets -- -D warnings`. All copies share the workspace's
-//! `target/` directory and `Cargo.lock`, so dependencies are not built again.
+//! Each document is generated into `target/check-generated/<name>/`, a scratch crate of its
+//! generated code alone that depends on the runtime crate by path (`scratch.rs`), then checked
+//! with `cargo clippy --all-targets -- -D warnings`. All scratch crates share the target
+//! directory and the workspace's `Cargo.lock`, so dependencies are not built again.
 //!
 //! `check-generated --aps` checks Autodesk's published documents for other APS services
 //! (`../shared/specs/aps/`) as `spec/` would hold them: one multi-document set, beside the
@@ -15,6 +15,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use aps_auth_codegen::{Options, generate};
+
+use crate::scratch::{crate_template, target_dir, write_scratch_crate};
 
 /// One document's outcome.
 struct Row {
@@ -279,7 +281,7 @@ fn check_one(
         .args(["clippy", "--quiet", "--all-targets", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(root.join("target"))
+        .arg(target_dir(root))
         .args(["--", "-D", "warnings"])
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -308,7 +310,7 @@ fn check_one(
             ])
             .arg(dir.join("Cargo.toml"))
             .arg("--target-dir")
-            .arg(root.join("target"))
+            .arg(target_dir(root))
             .output()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
         if !out.status.success() {
@@ -322,59 +324,6 @@ fn check_one(
         row.behaviour = true;
     }
     Ok(())
-}
-
-/// Writes a copy of `aps-auth-generated` at `dir` whose `src/generated/` holds `files`.
-pub fn write_scratch_crate(
-    root: &Path,
-    dir: &Path,
-    name: &str,
-    files: &[aps_auth_codegen::GeneratedFile],
-    template: &str,
-) -> Result<PathBuf, String> {
-    let _ = std::fs::remove_dir_all(dir);
-    copy_dir(&root.join("aps-auth-generated/src"), &dir.join("src"))?;
-    let generated = dir.join("src/generated");
-    let _ = std::fs::remove_dir_all(&generated);
-    std::fs::create_dir_all(&generated).map_err(|e| e.to_string())?;
-    for file in files {
-        let path = generated.join(&file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        std::fs::write(&path, &file.contents).map_err(|e| e.to_string())?;
-    }
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        template
-            .replace("@NAME@", &format!("check-{name}"))
-            .replace("@FEATURES@", &module_features(files)),
-    )
-    .map_err(|e| e.to_string())?;
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
-    Ok(dir.to_path_buf())
-}
-
-/// The `[features]` lines for the other documents' modules among `files` (`<module>/mod.rs`):
-/// each module's feature (`Layout::module_feature`), on by default, so the scratch crate
-/// compiles and checks every module the root's `mod.rs` declares.
-fn module_features(files: &[aps_auth_codegen::GeneratedFile]) -> String {
-    let mut features: Vec<String> = files
-        .iter()
-        .filter_map(|f| f.path.strip_suffix("/mod.rs"))
-        .map(aps_auth_codegen::Layout::module_feature)
-        .collect();
-    features.sort();
-    features.dedup();
-    if features.is_empty() {
-        return String::new();
-    }
-    let quoted: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
-    let mut out = format!("default = [{}]\n", quoted.join(", "));
-    for feature in &features {
-        out.push_str(&format!("{feature} = []\n"));
-    }
-    out
 }
 
 /// The scratch crate's name for a document named `name`: lower case, words joined by `-`
@@ -407,77 +356,4 @@ fn count_runtime_like_fns(files: &[aps_auth_codegen::GeneratedFile]) -> usize {
                 + f.contents.matches("    pub fn ").count()
         })
         .sum()
-}
-
-/// The scratch crate's manifest: `aps-auth-generated`'s dependency sections, in a one-package
-/// workspace that carries the root manifest's `[workspace.package]` and `[workspace.dependencies]`
-/// (minus path dependencies), so `workspace = true` entries resolve as they do here, and the
-/// member's `[lints.rust]` (the `cfg(docsrs)` the crate and the generated code use).
-/// `@NAME@` stands for the package name, `@FEATURES@` for the features of the other documents'
-/// modules ([`write_scratch_crate`] fills both in).
-pub fn crate_template(root: &Path) -> Result<String, String> {
-    let read = |p: &str| {
-        std::fs::read_to_string(root.join(p)).map_err(|e| format!("cannot read {p}: {e}"))
-    };
-    let workspace = read("Cargo.toml")?;
-    let member = read("aps-auth-generated/Cargo.toml")?;
-    let section = |text: &str, header: &str| -> Option<String> {
-        let start = text.find(&format!("\n{header}\n"))? + 1;
-        let body: Vec<&str> = text[start..]
-            .lines()
-            .enumerate()
-            .take_while(|(i, l)| *i == 0 || !l.starts_with('['))
-            .map(|(_, l)| l)
-            .filter(|l| !l.contains("path ="))
-            .collect();
-        Some(body.join("\n") + "\n")
-    };
-    if !member.contains("\n[dependencies]\n") {
-        return Err("aps-auth-generated has no [dependencies]".into());
-    }
-    let mut out = String::from(
-        "# Scratch crate written by `cargo xtask check-generated`.\n[package]\nname = \"@NAME@\"\nversion = \"0.0.0\"\n\
-         edition.workspace = true\nrust-version.workspace = true\npublish = false\n\n",
-    );
-    // No `oauth` feature by default: that layer is written against the APS document's types.
-    // The other documents' modules are each behind a feature, enabled here (`@FEATURES@`).
-    out.push_str("[features]\noauth = []\n@FEATURES@\n");
-    // Only the dependency and lint tables: the member's bench and example targets are not copied.
-    let mut keep = false;
-    for line in member.lines() {
-        if line.starts_with('[') {
-            keep = matches!(
-                line.trim(),
-                "[dependencies]" | "[dev-dependencies]" | "[lints.rust]"
-            );
-        }
-        if keep {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out.push_str("\n[workspace]\n\n");
-    for header in ["[workspace.package]", "[workspace.dependencies]"] {
-        out.push_str(&section(&workspace, header).ok_or(format!("no {header} in Cargo.toml"))?);
-        out.push('\n');
-    }
-    Ok(out)
-}
-
-/// Copies a directory tree.
-pub(crate) fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    for entry in std::fs::read_dir(from)
-        .map_err(|e| format!("cannot list {}: {e}", from.display()))?
-        .flatten()
-    {
-        let path = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(entry.file_name()))?;
-        } else {
-            std::fs::copy(&path, to.join(entry.file_name()))
-                .map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
-        }
-    }
-    Ok(())
 }

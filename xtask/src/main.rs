@@ -25,6 +25,7 @@ mod bench_peer;
 mod check_generated;
 mod evolve;
 mod random_spec;
+mod scratch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

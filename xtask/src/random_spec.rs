@@ -8,26 +8,13 @@
 
 use serde_json::{Map, Value, json};
 
-/// A small deterministic PRNG (xorshift64*), so a seed always gives the same document.
-struct Rng(u64);
+/// The deterministic generator (xorshift64*) the runtime's property tests use too: one copy,
+/// in the runtime crate, included by path (it names nothing of either crate), so a seed always
+/// gives the same document.
+#[path = "../../aps-auth-runtime/src/test_rng.rs"]
+mod test_rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
+use test_rng::Rng;
 
 const NAMES: &[&str] = &[
     "id",

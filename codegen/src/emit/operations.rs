@@ -426,13 +426,19 @@ fn auth_inputs(auth: &Auth) -> Option<Input> {
             name: quote!(basic_auth),
             field_ty: quote!(Option<(&'a str, &'a str)>),
             required: None,
-            setter: quote! {
+            setter: {
+                let link = format!(
+                    " ([`{}::ClientBuilder::basic_credentials`]).",
+                    super::RUNTIME_CRATE
+                );
+                quote! {
                 /// Sends these client credentials (as `Authorization: Basic`, each form-urlencoded
                 /// as RFC 6749 section 2.3.1 requires) instead of the client's
-                /// ([`crate::ClientBuilder::basic_credentials`]).
+                #[doc = #link]
                 pub fn basic_auth(mut self, client_id: &'a str, client_secret: &'a str) -> Self {
                     self.basic_auth = Some((client_id, client_secret));
                     self
+                }
                 }
             },
             borrows: true,

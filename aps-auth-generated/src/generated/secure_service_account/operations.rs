@@ -737,7 +737,7 @@ impl<'a> ExchangeJwtAssertionCall<'a> {
     }
     /// Sends these client credentials (as `Authorization: Basic`, each form-urlencoded
     /// as RFC 6749 section 2.3.1 requires) instead of the client's
-    /// ([`crate::ClientBuilder::basic_credentials`]).
+    /// ([`aps_auth_runtime::ClientBuilder::basic_credentials`]).
     pub fn basic_auth(mut self, client_id: &'a str, client_secret: &'a str) -> Self {
         self.basic_auth = Some((client_id, client_secret));
         self
