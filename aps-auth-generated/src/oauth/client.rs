@@ -139,7 +139,7 @@ impl OAuthClientBuilder {
                 issuer,
                 jwks_min_refetch: self.jwks_min_refetch,
                 trusted_audiences: self.trusted_audiences,
-                keys: Arc::default(),
+                keys: KeyCache::default(),
             }),
         })
     }
@@ -169,7 +169,7 @@ struct Inner {
     /// Audiences an ID token may name besides the client id.
     trusted_audiences: Vec<String>,
     /// The issuer's key set, cached (`oidc.rs`).
-    keys: Arc<KeyCache>,
+    keys: KeyCache,
 }
 
 impl OAuthClient {
@@ -231,7 +231,7 @@ impl OAuthClient {
         &self.inner.trusted_audiences
     }
 
-    pub(crate) fn key_cache(&self) -> &Arc<KeyCache> {
+    pub(crate) fn key_cache(&self) -> &KeyCache {
         &self.inner.keys
     }
 
