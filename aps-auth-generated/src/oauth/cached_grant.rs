@@ -39,11 +39,21 @@ pub(super) struct CachedGrant<G> {
 }
 
 /// The slots by scope set, and which scope set each cached token belongs to.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Slots {
     by_scopes: HashMap<String, Arc<Slot>>,
     /// SHA-256 of a cached access token -> its scope set: no secret is kept twice.
     by_token: HashMap<[u8; 32], String>,
+}
+
+impl std::fmt::Debug for Slots {
+    /// The slots (whose tokens show redacted); not the fingerprints, which would let a reader
+    /// confirm a guessed token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slots")
+            .field("by_scopes", &self.by_scopes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The cached token of one scope set, and the attempt in flight to renew it.
@@ -220,8 +230,12 @@ mod tests {
     }
 
     #[test]
-    fn fingerprints_tell_tokens_apart() {
+    fn fingerprints_tell_tokens_apart_and_stay_out_of_debug() {
         assert_eq!(fingerprint("a"), fingerprint("a"));
         assert_ne!(fingerprint("a"), fingerprint("b"));
+        let mut slots = super::Slots::default();
+        slots.by_token.insert(fingerprint("a"), "data:read".into());
+        let shown = format!("{slots:?}");
+        assert!(!shown.contains("by_token"), "{shown}");
     }
 }
