@@ -53,6 +53,7 @@ pub use generated::operations::*;
 pub use generated::types;
 #[allow(unused_imports)] // a document may declare no types
 pub use generated::types::*;
+#[doc(inline)] // documented at the root, as before the runtime was a crate of its own
 pub use generated::{Client, ClientBuilder};
 
 /// The README's examples, compiled as doctests so the quickstart stays true.

@@ -4,10 +4,11 @@
 //!    release into `target/peer`, never by the main workspace's `cargo build` or `cargo test`),
 //!    which times both generators in one process and writes both outputs.
 //! 2. Compile cost: for every document both generators read, `cargo check` and `cargo build` of
-//!    a crate holding our output (a copy of `aps-auth-generated` with its OAuth layer off, as
-//!    `check-generated` makes it) and of a crate holding progenitor's output (with the runtime
-//!    crates its documentation asks for). Dependencies are built first and not timed; each timed
-//!    run starts with `cargo clean -p <crate>`, so it compiles that crate and nothing else.
+//!    a crate holding our output (the scratch crate `check-generated` makes: the generated code,
+//!    depending on the runtime crate `aps-auth-runtime`) and of a crate holding progenitor's
+//!    output (with the runtime crates its documentation asks for). Dependencies are built first
+//!    and not timed; each timed run starts with `cargo clean -p <crate>`, so it compiles that
+//!    crate and nothing else, or (the bracketed figures) that crate and its runtime crate.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -115,15 +116,11 @@ pub fn run(cargo: &str, root: &Path, runs: usize, compile_runs: usize) -> Result
 
     println!("\n### Compile cost of the generated code, side by side\n");
     println!(
-        "| document | ours: `cargo check` | progenitor: `cargo check`, output (+ `progenitor-client`) | check ours / progenitor (+ client) | ours: `cargo build` | progenitor: `cargo build`, output (+ client) | build ours / progenitor (+ client) |"
+        "| document | ours: `cargo check`, output (+ `aps-auth-runtime`) | progenitor: `cargo check`, output (+ `progenitor-client`) | check ours / progenitor (+ runtimes) | ours: `cargo build`, output (+ runtime) | progenitor: `cargo build`, output (+ client) | build ours / progenitor (+ runtimes) |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let template = crate_template(root)?;
-    let empty = "openapi: 3.1.0\ninfo:\n  title: Empty\n  version: '0'\npaths: {}\n";
-    let runtime_alone = aps_auth_codegen::generate(empty, &aps_auth_codegen::Options::default())
-        .map_err(|e| e.to_string())?
-        .files;
-    let mut rows = vec![("runtime alone (ours, empty document)", None)];
+    let mut rows = vec![("our runtime alone (aps-auth-runtime)", None)];
     let mut skipped = Vec::new();
     for name in &both {
         let bytes = dir_bytes(&out.join(name));
@@ -135,23 +132,25 @@ pub fn run(cargo: &str, root: &Path, runs: usize, compile_runs: usize) -> Result
     }
     for (label, name) in rows {
         let slug = slug(label);
-        let files = match name {
-            Some(name) => read_files(&out.join(name).join("ours"))?,
-            None => runtime_alone.clone(),
+        let ours = match name {
+            Some(name) => {
+                let files = read_files(&out.join(name).join("ours"))?;
+                let ours_dir = write_scratch_crate(
+                    root,
+                    &root.join("target/peer/crates/ours").join(&slug),
+                    &slug,
+                    &files,
+                    &template,
+                )?;
+                Build {
+                    manifest: ours_dir.join("Cargo.toml"),
+                    package: format!("check-{slug}"),
+                    target: root.join("target/bench/target"),
+                }
+                .cost(cargo, compile_runs, Some("aps-auth-runtime"))?
+            }
+            None => Build::runtime(root).cost(cargo, compile_runs, None)?,
         };
-        let ours_dir = write_scratch_crate(
-            root,
-            &root.join("target/peer/crates/ours").join(&slug),
-            &slug,
-            &files,
-            &template,
-        )?;
-        let ours = Build {
-            manifest: ours_dir.join("Cargo.toml"),
-            package: format!("check-{slug}"),
-            target: root.join("target/bench/target"),
-        }
-        .cost(cargo, compile_runs, None)?;
         let theirs = match name {
             Some(name) => {
                 let dir = root.join("target/peer/crates/theirs").join(&slug);
@@ -189,17 +188,19 @@ pub fn run(cargo: &str, root: &Path, runs: usize, compile_runs: usize) -> Result
                 secs(ours.build)
             ),
             Some(Ok(theirs)) => println!(
-                "| {label} | {} | {} ({}) | {} ({}) | {} | {} ({}) | {} ({}) |",
+                "| {label} | {} ({}) | {} ({}) | {} ({}) | {} ({}) | {} ({}) | {} ({}) |",
                 secs(ours.check),
+                secs(ours.check_with_runtime),
                 secs(theirs.check),
                 secs(theirs.check_with_runtime),
                 ratio(ours.check, theirs.check),
-                ratio(ours.check, theirs.check_with_runtime),
+                ratio(ours.check_with_runtime, theirs.check_with_runtime),
                 secs(ours.build),
+                secs(ours.build_with_runtime),
                 secs(theirs.build),
                 secs(theirs.build_with_runtime),
                 ratio(ours.build, theirs.build),
-                ratio(ours.build, theirs.build_with_runtime)
+                ratio(ours.build_with_runtime, theirs.build_with_runtime)
             ),
             Some(Err(why)) => println!(
                 "| {label} | {} | {} | | {} | | |",
@@ -221,9 +222,9 @@ pub fn run(cargo: &str, root: &Path, runs: usize, compile_runs: usize) -> Result
     );
     println!(
         "Medians of {compile_runs} runs, dev profile; dependencies built beforehand and not \
-         timed; each run follows `cargo clean -p` of the crate. Our crate holds its hand-written \
-         runtime (first row: that runtime alone); progenitor's runtime is the crate \
-         `progenitor-client`, prebuilt in the first figure and cleaned and rebuilt with the \
+         timed; each run follows `cargo clean -p` of the crate. Each output needs its runtime \
+         crate (ours: `aps-auth-runtime`, first row: that crate alone; progenitor's: \
+         `progenitor-client`), prebuilt in the first figure and cleaned and rebuilt with the \
          output in the bracketed one."
     );
     Ok(())
@@ -280,14 +281,14 @@ fn read_files(dir: &Path) -> Result<Vec<GeneratedFile>, String> {
 }
 
 /// One crate to compile.
-struct Build {
+pub(crate) struct Build {
     manifest: PathBuf,
     package: String,
     target: PathBuf,
 }
 
 /// Medians of `cargo check` and `cargo build` of the crate alone, and of the crate with its
-/// runtime crate (progenitor's output needs `progenitor-client`; our runtime is in the crate).
+/// runtime crate (ours needs `aps-auth-runtime`, progenitor's output `progenitor-client`).
 struct Cost {
     check: Duration,
     build: Duration,
@@ -296,6 +297,15 @@ struct Cost {
 }
 
 impl Build {
+    /// Our runtime crate, `aps-auth-runtime`, built in the benchmarks' target directory.
+    pub(crate) fn runtime(root: &Path) -> Build {
+        Build {
+            manifest: root.join("aps-auth-runtime/Cargo.toml"),
+            package: "aps-auth-runtime".into(),
+            target: root.join("target/bench/target"),
+        }
+    }
+
     fn cargo(&self, cargo: &str, verb: &str) -> Command {
         let mut command = Command::new(cargo);
         command
@@ -310,7 +320,7 @@ impl Build {
 
     /// `cargo clean -p` of the crate and of `also`, then `cargo <verb>`, timed; the first of its
     /// errors when it fails.
-    fn time(&self, cargo: &str, verb: &str, also: &[&str]) -> Result<Duration, String> {
+    pub(crate) fn time(&self, cargo: &str, verb: &str, also: &[&str]) -> Result<Duration, String> {
         let mut clean = self.cargo(cargo, "clean");
         clean.args(["-p", &self.package]);
         for package in also {

@@ -9,10 +9,10 @@
 //! - `cargo xtask check`: fail with a short diff when the committed generated code or a name map
 //!   is stale.
 //! - `cargo xtask check-generated [SPEC...]`: generate each document (default: the fixtures in
-//!   `tests/fixtures/`) into a scratch copy of the `aps-auth-generated` crate under `target/` and
-//!   run `cargo clippy -D warnings` on it, printing a table of the results.
+//!   `tests/fixtures/`) into a scratch crate under `target/` that depends on the runtime crate
+//!   and run `cargo clippy -D warnings` on it, printing a table of the results.
 //! - `cargo xtask corpus`: `check-generated` over the real-world documents in `../shared/specs/`.
-//! - `cargo xtask bench [--quick] [--peer]`: the benchmarks (see BENCHMARKS.md).
+//! - `cargo xtask bench [--quick] [--peer] [--cost]`: the benchmarks (see BENCHMARKS.md).
 //! - `cargo xtask evolve [SCENARIO...]`: the spec-evolution suite (`evolve.rs`).
 //!
 //! `generate`, `report` and `check` take `--spec PATH` (one document, no name map) or
@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         Some("evolve") => evolve::run(&workspace_root(), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} and the name maps from the documents in {SPEC_DIR}/,\n                            then print the API changes (BREAKING ones marked)\n  report                    print the API changes only, writing nothing\n  check                     fail if the committed generated code or a name map is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  check-generated --random N   the same for N seeded random documents\n  corpus                    check-generated over the real-world documents in ../shared/specs/\n  bench [--quick] [--peer]  run the benchmarks (BENCHMARKS.md); --peer: only the comparison with progenitor\n  evolve [SCENARIO..]       the spec-evolution suite: realistic updates of the APS document, each generated,\n                            built (OAuth layer, examples, a downstream crate) and reported\n\n  generate, report and check take --spec PATH (no name map) or --spec-dir DIR, and --out DIR"
+                "usage: cargo xtask <command>\n\n  generate                  regenerate {OUT_DIR} and the name maps from the documents in {SPEC_DIR}/,\n                            then print the API changes (BREAKING ones marked)\n  report                    print the API changes only, writing nothing\n  check                     fail if the committed generated code or a name map is stale\n  check-generated [SPEC..]  generate each spec (default: tests/fixtures/*) into a scratch crate and clippy it\n  check-generated --random N   the same for N seeded random documents\n  corpus                    check-generated over the real-world documents in ../shared/specs/\n  bench [--quick] [--peer] [--cost]  run the benchmarks (BENCHMARKS.md); --peer: only the comparison with\n                            progenitor; --cost: only `cargo check` of generated code against the runtime alone\n  evolve [SCENARIO..]       the spec-evolution suite: realistic updates of the APS document, each generated,\n                            built (OAuth layer, examples, a downstream crate) and reported\n\n  generate, report and check take --spec PATH (no name map) or --spec-dir DIR, and --out DIR"
             );
             return ExitCode::from(2);
         }

@@ -17,7 +17,7 @@
 //! Generated code calls only the runtime crate, `aps-auth-runtime`: its public types (`Error`,
 //! `ApiResponse`, `SecretString`...) and its doc-hidden contract (`contract`: the macros and
 //! send helpers), so the generated files stay small. It names the runtime by the absolute path
-//! [`runtime`] writes ([`RUNTIME_CRATE`] is the one place the crate's name is written), and
+//! `runtime()` writes ([`RUNTIME_CRATE`] is the one place the crate's name is written), and
 //! the module's own `Client` relatively (`super::Client`), never through `crate::`.
 
 mod endpoints;
@@ -38,7 +38,7 @@ use crate::model::{Api, TypeRef};
 pub use types::TypesItem;
 
 /// The name of the crate generated code calls, `aps-auth-runtime`, as Rust writes it: the one
-/// place it is written (generated code names it as `::aps_auth_runtime`, see [`runtime`]).
+/// place it is written (generated code names it as `::aps_auth_runtime`).
 pub const RUNTIME_CRATE: &str = "aps_auth_runtime";
 
 /// The path of the runtime's contract module as generated code writes it, with its trailing
