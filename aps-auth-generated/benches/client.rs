@@ -127,7 +127,7 @@ async fn main() {
     let run_client = || async {
         let t = Instant::now();
         let token = client.refresh(&refresh_token).await.expect("client call");
-        assert!(!token.access_token().secret().is_empty());
+        assert!(!token.access_token().expose_secret().is_empty());
         t.elapsed()
     };
     let run_raw = || async {

@@ -194,7 +194,7 @@ async fn run(url: &str, rounds: usize, batch: usize) {
         );
         let back = store.load(&key).await.expect("store read").expect("a hit");
         let token = Token::from_stored(back.token);
-        assert_eq!(token.access_token().secret(), access_token);
+        assert_eq!(token.access_token().expose_secret(), access_token);
         assert!(!token.expires_within(Duration::from_secs(60)));
     }
 

@@ -78,7 +78,7 @@ async fn two_legged_with_basic_auth_body_auth_and_an_awkward_secret() {
             "{name}"
         );
         assert!(token.expires_in() > Duration::from_secs(3000), "{name}");
-        assert!(!token.access_token().secret().is_empty());
+        assert!(!token.access_token().expose_secret().is_empty());
     }
 }
 
@@ -139,7 +139,7 @@ async fn authorization_code_with_pkce_then_profile_refresh_introspect_revoke() {
         assert_eq!(profile.user_id.as_deref(), Some("ada"));
 
         let introspected = client
-            .introspect(token.access_token().secret())
+            .introspect(token.access_token().expose_secret())
             .await
             .unwrap();
         assert!(introspected.active, "{name}");
@@ -166,7 +166,7 @@ async fn authorization_code_with_pkce_then_profile_refresh_introspect_revoke() {
             .await
             .unwrap();
         let introspected = client
-            .introspect(refreshed.access_token().secret())
+            .introspect(refreshed.access_token().expose_secret())
             .await
             .unwrap();
         assert!(!introspected.active, "{name}");
@@ -233,9 +233,9 @@ async fn refusals_of_the_three_legged_flow_are_typed() {
         .get_token(
             &GetTokenRequest::new(GetTokenRequestGrantType::AuthorizationCode)
                 .with_client_id(PUBLIC_CLIENT_ID)
-                .with_code(SecretString::new(code.secret()))
+                .with_code(SecretString::new(code.expose_secret()))
                 .with_redirect_uri("http://127.0.0.1:43210/elsewhere")
-                .with_code_verifier(SecretString::new(request.pkce_verifier().secret())),
+                .with_code_verifier(SecretString::new(request.pkce_verifier().expose_secret())),
         )
         .await
         .map_err(OAuthError::from)

@@ -81,7 +81,7 @@ async fn two_legged_uses_basic_auth_with_form_encoded_credentials() {
         .token(&scopes("data:read"))
         .await
         .unwrap();
-    assert_eq!(token.access_token().secret(), TOKEN);
+    assert_eq!(token.access_token().expose_secret(), TOKEN);
     assert_eq!(token.scopes().to_string(), "data:read");
     assert!(token.expires_in() > Duration::from_secs(3500));
     assert_eq!(token.rate_limit().remaining, Some(41));
@@ -157,7 +157,7 @@ async fn concurrent_callers_on_a_cold_cache_cause_one_request() {
         })
         .collect();
     for task in tasks {
-        assert_eq!(task.await.unwrap().unwrap().secret(), TOKEN);
+        assert_eq!(task.await.unwrap().unwrap().expose_secret(), TOKEN);
     }
 }
 
@@ -400,14 +400,17 @@ async fn a_refresh_without_scope_keeps_the_grants_scopes() {
         .refresh_grant(&granted("r-without-scope"))
         .await
         .unwrap();
-    assert_eq!(fresh.access_token().secret(), "a2");
+    assert_eq!(fresh.access_token().expose_secret(), "a2");
     assert_eq!(fresh.scopes().to_string(), "data:read data:write");
     let narrowed = client
         .refresh_grant(&granted("r-with-scope"))
         .await
         .unwrap();
     assert_eq!(narrowed.scopes().to_string(), "data:read");
-    assert_eq!(narrowed.refresh_token().unwrap().secret(), "r-with-scope");
+    assert_eq!(
+        narrowed.refresh_token().unwrap().expose_secret(),
+        "r-with-scope"
+    );
 
     // A session does the same.
     let session = client.session(granted("r-without-scope"));
@@ -464,7 +467,7 @@ async fn a_session_refreshes_once_for_concurrent_callers() {
                 session
                     .refresh()
                     .await
-                    .map(|t| t.access_token().secret().to_owned())
+                    .map(|t| t.access_token().expose_secret().to_owned())
             })
         })
         .collect();
@@ -472,7 +475,7 @@ async fn a_session_refreshes_once_for_concurrent_callers() {
         assert_eq!(task.await.unwrap().unwrap(), "a2");
     }
     let current = session.current();
-    assert_eq!(current.refresh_token().unwrap().secret(), "rotated");
+    assert_eq!(current.refresh_token().unwrap().expose_secret(), "rotated");
 }
 
 /// A refresh whose caller is dropped after the request left still completes, and the session
@@ -491,8 +494,8 @@ async fn a_refresh_survives_its_caller_being_dropped() {
         .expect("the refresh finishes")
         .unwrap();
     let current = session.current();
-    assert_eq!(current.access_token().secret(), "a2");
-    assert_eq!(current.refresh_token().unwrap().secret(), "rotated");
+    assert_eq!(current.access_token().expose_secret(), "a2");
+    assert_eq!(current.refresh_token().unwrap().expose_secret(), "rotated");
 }
 
 #[test]
@@ -523,14 +526,14 @@ fn authorization_requests_carry_pkce_state_and_nonce() {
     assert_eq!(query["scope"], "openid data:read user-profile:read");
     assert_eq!(query["code_challenge_method"], "S256");
     assert_eq!(query["code_challenge"].len(), 43);
-    assert_eq!(query["state"], a.state().secret());
+    assert_eq!(query["state"], a.state().expose_secret());
     assert_eq!(Some(query["nonce"].as_str()), a.nonce());
     assert_ne!(a.state(), b.state());
     assert_ne!(a.nonce(), b.nonce());
     let b_query: std::collections::HashMap<String, String> =
         b.url().query_pairs().into_owned().collect();
     assert_ne!(query["code_challenge"], b_query["code_challenge"]);
-    assert!(!format!("{a:?}").contains(a.state().secret()));
+    assert!(!format!("{a:?}").contains(a.state().expose_secret()));
 }
 
 #[test]
@@ -541,7 +544,7 @@ fn callbacks_are_checked_locally() {
         let request = client
             .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
             .unwrap();
-        let state = request.state().secret().to_owned();
+        let state = request.state().expose_secret().to_owned();
         (request, state)
     };
 
@@ -551,7 +554,7 @@ fn callbacks_are_checked_locally() {
             "http://127.0.0.1:8080/callback?code=abc&state={state}"
         ))
         .unwrap();
-    assert_eq!(code.secret(), "abc");
+    assert_eq!(code.expose_secret(), "abc");
     // The same redirect again (a replay, or a second tab): refused.
     let err = request
         .callback(&format!(
@@ -738,7 +741,7 @@ async fn tracing_output_never_contains_a_secret() {
         REFRESH,
         SECRET,
         "the-code-value",
-        request.state().secret(),
+        request.state().expose_secret(),
     ] {
         assert!(
             !everything.contains(secret),
@@ -880,15 +883,22 @@ async fn a_shared_session_is_refreshed_once_for_every_client_of_the_store() {
     let second = client(&store).resume_session("user-7").await.unwrap();
     let mut saved = second.watch();
     let (a, b) = tokio::join!(first.access_token(), second.access_token());
-    assert_eq!(a.unwrap().access_token().secret(), "a2");
-    assert_eq!(b.unwrap().access_token().secret(), "a2");
+    assert_eq!(a.unwrap().access_token().expose_secret(), "a2");
+    assert_eq!(b.unwrap().access_token().expose_secret(), "a2");
     assert!(saved.has_changed().unwrap());
     assert_eq!(
-        saved.borrow_and_update().refresh_token().unwrap().secret(),
+        saved
+            .borrow_and_update()
+            .refresh_token()
+            .unwrap()
+            .expose_secret(),
         "rotated"
     );
     let third = client(&store).resume_session("user-7").await.unwrap();
-    assert_eq!(third.current().refresh_token().unwrap().secret(), "rotated");
+    assert_eq!(
+        third.current().refresh_token().unwrap().expose_secret(),
+        "rotated"
+    );
     let missing = client(&store).resume_session("nobody").await.unwrap_err();
     assert!(
         matches!(missing, OAuthError::SignInRequired(_)),
@@ -960,7 +970,7 @@ async fn a_foreign_version_in_the_store_is_treated_as_absent_without_a_panic() {
     let entry = store.load(&key).await.unwrap().unwrap();
     assert_eq!(entry.version, 1);
     let replaced = aps_auth_generated::oauth::Token::from_stored(entry.token);
-    assert_eq!(replaced.access_token().secret(), "a1");
+    assert_eq!(replaced.access_token().expose_secret(), "a1");
 
     // Another writer puts the foreign version back: it is no session to resume, and the refresh
     // neither adopts it nor overflows.
@@ -976,7 +986,7 @@ async fn a_foreign_version_in_the_store_is_treated_as_absent_without_a_panic() {
         "{missing:?}"
     );
     let token = session.access_token().await.unwrap();
-    assert_eq!(token.access_token().secret(), "a2");
+    assert_eq!(token.access_token().expose_secret(), "a2");
     let entry = store.load(&key).await.unwrap().unwrap();
     assert_eq!(entry.version, 2);
     assert!(!format!("{:?}", entry.token).contains("foreign"));
@@ -986,7 +996,7 @@ async fn a_foreign_version_in_the_store_is_treated_as_absent_without_a_panic() {
     );
     let resumed = client.resume_session("user-9").await.unwrap();
     assert_eq!(
-        resumed.current().refresh_token().unwrap().secret(),
+        resumed.current().refresh_token().unwrap().expose_secret(),
         "rotated"
     );
 }
@@ -1074,10 +1084,10 @@ async fn a_store_answering_only_maximal_versions_causes_no_panic() {
     // Never adopted from the store: each refresh is this session's own, with its latest token.
     let first = session.refresh().await;
     let second = session.refresh().await;
-    assert_eq!(first.unwrap().access_token().secret(), "a2");
-    assert_eq!(second.unwrap().access_token().secret(), "a3");
+    assert_eq!(first.unwrap().access_token().expose_secret(), "a2");
+    assert_eq!(second.unwrap().access_token().expose_secret(), "a3");
     assert_eq!(
-        session.current().refresh_token().unwrap().secret(),
+        session.current().refresh_token().unwrap().expose_secret(),
         "rotated-2"
     );
     let key = StoreKey::session("spa", "user-9");
@@ -1242,7 +1252,7 @@ async fn a_server_echoing_what_the_request_sent_shows_none_of_it() {
             let request = client
                 .start_authorization("http://127.0.0.1:8080/callback", &scopes("data:read"))
                 .unwrap();
-            secrets.push(request.pkce_verifier().secret().to_owned());
+            secrets.push(request.pkce_verifier().expose_secret().to_owned());
             let errors = [
                 client
                     .two_legged()
@@ -1330,8 +1340,8 @@ async fn server_words_quoted_in_other_errors_hide_the_requests_secrets() {
         "{shown}"
     );
 
-    let state = request.state().secret().to_owned();
-    let verifier = request.pkce_verifier().secret().to_owned();
+    let state = request.state().expose_secret().to_owned();
+    let verifier = request.pkce_verifier().expose_secret().to_owned();
     let description = form_encoded(&format!("state {state} verifier {verifier}"));
     let err = request
         .callback(&format!(

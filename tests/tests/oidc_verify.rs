@@ -521,7 +521,7 @@ fn a_redirect_from_another_issuer_is_refused() {
     let scopes = "data:read".parse().unwrap();
     let callback = "http://127.0.0.1:8080/callback";
     let request = client.start_authorization(callback, &scopes).unwrap();
-    let state = request.state().secret().to_owned();
+    let state = request.state().expose_secret().to_owned();
     let mixed_up = format!("{callback}?code=c&state={state}&iss=https%3A%2F%2Fevil.example");
     let err = request.callback(&mixed_up).unwrap_err();
     assert!(
@@ -531,7 +531,7 @@ fn a_redirect_from_another_issuer_is_refused() {
     // RFC 9207 section 2.4: simple string comparison, so the issuer with a trailing slash
     // (which the ID token's `iss` check refuses too) is another issuer.
     let request = client.start_authorization(callback, &scopes).unwrap();
-    let state = request.state().secret().to_owned();
+    let state = request.state().expose_secret().to_owned();
     let slashed =
         format!("{callback}?code=c&state={state}&iss=https%3A%2F%2Fdeveloper.api.autodesk.com%2F");
     let err = request.callback(&slashed).unwrap_err();
@@ -540,10 +540,10 @@ fn a_redirect_from_another_issuer_is_refused() {
         "{err}"
     );
     let request = client.start_authorization(callback, &scopes).unwrap();
-    let state = request.state().secret().to_owned();
+    let state = request.state().expose_secret().to_owned();
     let genuine =
         format!("{callback}?code=c&state={state}&iss=https%3A%2F%2Fdeveloper.api.autodesk.com");
-    assert_eq!(request.callback(&genuine).unwrap().secret(), "c");
+    assert_eq!(request.callback(&genuine).unwrap().expose_secret(), "c");
 }
 
 /// Against the real OpenID provider: a sign-in asking for `openid` gets its ID token verified
@@ -573,7 +573,7 @@ async fn a_real_sign_in_with_openid_verifies_the_id_token() {
     assert_eq!(claims.aud, [BASIC_CLIENT.0]);
     assert_eq!(claims.iss, client.issuer());
     // The same token with another nonce, or for another client, is refused.
-    let id_token = token.id_token().unwrap().secret().to_owned();
+    let id_token = token.id_token().unwrap().expose_secret().to_owned();
     let err = client
         .verify_id_token(&id_token, Some("another-nonce"))
         .await
@@ -611,7 +611,7 @@ async fn real_access_tokens_verify_across_a_key_rotation() {
     let scopes = "data:read".parse().unwrap();
     let before = client.two_legged().token(&scopes).await.unwrap();
     let claims = verifier
-        .verify(before.access_token().secret())
+        .verify(before.access_token().expose_secret())
         .await
         .unwrap();
     assert_eq!(claims.client_id.as_deref(), Some(JWT_CLIENT.0));
@@ -627,22 +627,22 @@ async fn real_access_tokens_verify_across_a_key_rotation() {
     .build()
     .unwrap();
     let after = fresh_client.two_legged().token(&scopes).await.unwrap();
-    let header = jsonwebtoken::decode_header(after.access_token().secret()).unwrap();
+    let header = jsonwebtoken::decode_header(after.access_token().expose_secret()).unwrap();
     assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
     verifier
-        .verify(after.access_token().secret())
+        .verify(after.access_token().expose_secret())
         .await
         .unwrap();
     // The refetched set no longer holds the old key.
     let err = verifier
-        .verify(before.access_token().secret())
+        .verify(before.access_token().expose_secret())
         .await
         .unwrap_err();
     assert_eq!(check_of(&err), TokenCheck::UnknownKey, "{err}");
     let err = verifier
         .clone()
         .require_scopes(["bucket:delete"])
-        .verify(after.access_token().secret())
+        .verify(after.access_token().expose_secret())
         .await
         .unwrap_err();
     assert_eq!(check_of(&err), TokenCheck::Scope, "{err}");

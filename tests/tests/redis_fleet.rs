@@ -79,7 +79,7 @@ async fn two_legged_worker() -> String {
     let mut tokens = Vec::new();
     for caller in callers {
         match caller.await.unwrap() {
-            Ok(token) => tokens.push(token.access_token().secret().to_owned()),
+            Ok(token) => tokens.push(token.access_token().expose_secret().to_owned()),
             Err(e) => return format!("error {e}"),
         }
     }
@@ -100,8 +100,8 @@ async fn refresh_worker() -> String {
     match session.refresh().await {
         Ok(token) => format!(
             "ok {} {}",
-            token.access_token().secret(),
-            token.refresh_token().map_or("-", |t| t.secret())
+            token.access_token().expose_secret(),
+            token.refresh_token().map_or("-", |t| t.expose_secret())
         ),
         Err(OAuthError::SignInRequired(_)) => "sign_in_required".into(),
         Err(e) => format!("error {e}"),
@@ -495,10 +495,13 @@ async fn a_version_redis_store_never_wrote_is_treated_as_absent_and_overwritten(
     // A foreign version written over the session before its refresh.
     redis.command(&["HSET", &key, "v", "18446744073709551615", "t", &foreign]);
     let token = session.access_token().await.unwrap();
-    assert_eq!(token.access_token().secret(), "at-1");
+    assert_eq!(token.access_token().expose_secret(), "at-1");
     assert_eq!(redis.command(&["HGET", &key, "v"]), "$1\r\n2\r\n");
     assert_eq!(redis.command(&["EXISTS", &lock]), ":0\r\n");
     let resumed = client.resume_session("user-1").await.unwrap();
-    assert_eq!(resumed.current().refresh_token().unwrap().secret(), "rt-1");
+    assert_eq!(
+        resumed.current().refresh_token().unwrap().expose_secret(),
+        "rt-1"
+    );
     assert_eq!(refresh_requests(&server).await, 1);
 }

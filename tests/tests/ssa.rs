@@ -22,45 +22,10 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-/// TEST-ONLY RSA 2048 key pair (`openssl genpkey`), the same as the unit tests'. It protects
-/// nothing.
-const TEST_ONLY_PRIVATE_KEY: &str = "-----BEGIN PRIVATE KEY-----\n\
-MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQCoQKrBR0oPYohV\n\
-ElAbZPu9tTWo/EJrp9roYyjr7rHX+ogfQDo+VKqh+zzvquvha3/+OAEr0lkYAVpS\n\
-oxbdJhHbVIitp8dh4GAM30Tcg9dxR3FCcNPwCNYW4pNluMgzygK3+cUe5yXT+6YT\n\
-gXtto2/F6QjO+Q67hLWbBKDwmxd8yX10QallvhLfBtkbgr6tZaA80RdYAFRHN3Vo\n\
-P18BIMxtAI629hExBdwSuShOA9KiovUvgC6Nh02heJ0CwadYyPfZNkzwTy5Mmtmo\n\
-XwioN1ZAkYALBhvgIvbqxztVLZpfz7nAAKNRJ4DzHw9IaERJWOIT2G/lAByPLTCw\n\
-ECjFq8Z1AgMBAAECggEADHnb4sBIhS+HPT4OycxvjLejjPsRNpTLYX2VpGw338E1\n\
-PfjJpaMqXx+w4XMV62P8D67tCoGeFzuY2PvWHC8dSXUEbx87ys3HRLnhjBoMONtV\n\
-UkBPig/KedPyat6MadqwebfmazSbB3o0Usnzi91Mn0Sr+vAlrLeNR9T/ohe9/B2B\n\
-J1SIDMlXjsqhftuHkiXIMZdberkvBjVK/JaB/0YsM4dgEcS6EHu4coAmGTKJvnAI\n\
-Q0ThJpjxKhSoT8rRL511apApA90QwMWEX1zeF4COKteOzUNurjedA2amaH2YZOiK\n\
-rk/ZoMCq3jDb9JyEZM9hDP0SYdBFfvQWCugUPL/Z2QKBgQDQaC7FAVWiRy1IDVOl\n\
-ofOtclZ0GT/4WG2YvG/mH3mQBxcKTf+Ff018rAgdWae/Aq+CdYm2hKdiqK8UkIR2\n\
-/vd5PpQHp3mIGDvPslxmpejEtfqdK5AiWUs2+zGeBXDskyWvVI8cm3vzJm38+DUO\n\
-QEo+vmSipi43q7cH9b0VnOny7wKBgQDOrP5sC6o6hCNNa9CRl4AnYHLpQxlxRK5d\n\
-HABu3OHSYY0zxYf9xp0T8+y/3k5kyKGRnLfiiZjFc9WQuYykDcdeMdMS5p17VQ9u\n\
-2RkKKwEgWtr81QScqUIpAlW8NKjjW7Z5O5/4rP59sp6Ks+LqyBrouX6KEHhKnxBU\n\
-kWA0mTZM2wKBgQCcFIqCbJ9vq5LUFXcB4yqWSb1Jsedg3QknjGjZldT68vRkeUnW\n\
-9yJXLpfdM1oYCbDcKZ77nJmnn+GPqzQp0oYQvbcrjFfOfye8Qz5Eehi7yfZpY0jN\n\
-EMbt5G6ihDywUPu2NcQAjsnjrnJNNK63f5qbJwhDb+XJN8caJQZ5e00S7QKBgQCG\n\
-ckEb9kapxFXWwoEuhPioJPT7y1uctIodJd8eP3Bj1HPvrts1emOqnC5x7mLe6yk3\n\
-uVRh+RK5uA3BFQNpoVEFdLIThJQDrCTa/j1swOb9rjzw5n4Wj4DrfopZYYRQStQc\n\
-b240bg0rpeu+3SCLjNr8c9beZ7JpEKql6OBFtzl8qwKBgQC64B8GANG9wA2Ej7g1\n\
-3yXR3MwSsOArTH4xgdUTL0FNEyYaZwcU0CxpEHkL46jy4t5jIOQyXHHl1wNwAzNn\n\
-A8TSnH6h+pFmchVJBxeqk5D7Woc1dDu0jlt9mhvGgWlxEr8CLDRYfdLHMwvuDPHW\n\
-2xPrvIEP1rCOq3DV3+ykdV4LYQ==\n\
------END PRIVATE KEY-----\n";
-const TEST_ONLY_PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----\n\
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqECqwUdKD2KIVRJQG2T7\n\
-vbU1qPxCa6fa6GMo6+6x1/qIH0A6PlSqofs876rr4Wt//jgBK9JZGAFaUqMW3SYR\n\
-21SIrafHYeBgDN9E3IPXcUdxQnDT8AjWFuKTZbjIM8oCt/nFHucl0/umE4F7baNv\n\
-xekIzvkOu4S1mwSg8JsXfMl9dEGpZb4S3wbZG4K+rWWgPNEXWABURzd1aD9fASDM\n\
-bQCOtvYRMQXcErkoTgPSoqL1L4AujYdNoXidAsGnWMj32TZM8E8uTJrZqF8IqDdW\n\
-QJGACwYb4CL26sc7VS2aX8+5wACjUSeA8x8PSGhESVjiE9hv5QAcjy0wsBAoxavG\n\
-dQIDAQAB\n\
------END PUBLIC KEY-----\n";
+/// TEST-ONLY RSA 2048 key pair (`openssl genpkey`, PKCS#8 as APS returns it), the one copy in
+/// `tests/keys/jwt/`. It protects nothing.
+const TEST_ONLY_PRIVATE_KEY: &str = include_str!("../keys/jwt/ssa-test-only.pem");
+const TEST_ONLY_PUBLIC_KEY: &str = include_str!("../keys/jwt/ssa-public-test-only.pem");
 
 const CLIENT_ID: &str = "ssa-app";
 const SECRET: &str = "ssa-s3cret";
@@ -152,7 +117,7 @@ async fn the_token_request_is_a_jwt_bearer_grant_with_a_signed_assertion() {
         .token(&scopes("data:read user-profile:read"))
         .await
         .unwrap();
-    assert_eq!(token.access_token().secret(), "AT-1");
+    assert_eq!(token.access_token().expose_secret(), "AT-1");
     assert_eq!(token.scopes().to_string(), "data:read user-profile:read");
 
     let requests = server.received_requests().await.unwrap();
@@ -179,6 +144,42 @@ async fn the_token_request_is_a_jwt_bearer_grant_with_a_signed_assertion() {
     assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 32));
 }
 
+#[tokio::test]
+async fn every_assertion_is_issued_now_with_its_own_jti_and_no_scope_claim_without_scopes() {
+    let server = MockServer::start().await;
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(token_answer("AT-1", 3600))
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    provider.token(&scopes("data:read")).await.unwrap();
+    provider.token(&Scopes::default()).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let audience = format!("{}{TOKEN_PATH}", server.uri());
+    let claims: Vec<Value> = requests
+        .iter()
+        .map(|r| verified_claims(&field(r, "assertion").unwrap(), &audience))
+        .collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for c in &claims {
+        let iat = c["iat"].as_u64().unwrap();
+        assert!(iat.abs_diff(now) <= 5, "{iat} vs {now}");
+        assert_eq!(c["jti"].as_str().unwrap().len(), 32);
+    }
+    assert_ne!(
+        claims[0]["jti"], claims[1]["jti"],
+        "every assertion has its own jti"
+    );
+    assert_eq!(claims[0]["scope"], json!(["data:read"]));
+    assert!(
+        claims[1].get("scope").is_none(),
+        "no scopes: no scope claim"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_concurrent_callers_cause_one_request_and_share_the_cache() {
     let server = MockServer::start().await;
@@ -202,7 +203,12 @@ async fn a_hundred_concurrent_callers_cause_one_request_and_share_the_cache() {
         .collect();
     for caller in callers {
         assert_eq!(
-            caller.await.unwrap().unwrap().access_token().secret(),
+            caller
+                .await
+                .unwrap()
+                .unwrap()
+                .access_token()
+                .expose_secret(),
             "AT-1"
         );
     }
@@ -233,7 +239,7 @@ async fn tokens_are_cached_per_scope_set_and_renewed_ahead_of_expiry() {
             .await
             .unwrap()
             .access_token()
-            .secret(),
+            .expose_secret(),
         "AT-1"
     );
     assert_eq!(
@@ -242,14 +248,14 @@ async fn tokens_are_cached_per_scope_set_and_renewed_ahead_of_expiry() {
             .await
             .unwrap()
             .access_token()
-            .secret(),
+            .expose_secret(),
         "AT-1"
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
     // A 2 s token is renewed at half its life, before it expires.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let renewed = provider.token(&wanted).await.unwrap();
-    assert_eq!(renewed.access_token().secret(), "AT-2");
+    assert_eq!(renewed.access_token().expose_secret(), "AT-2");
     // Another scope set is another token.
     provider.token(&scopes("data:write")).await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 3);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aps_auth_generated::oauth::{Credentials, OAuthClient, RetryPolicy, Token};
 use aps_auth_generated::{
-    AuthError, AuthOption, Client, Error, Grants, SecretString, StaticToken, TokenSource,
+    AuthError, AuthOption, Client, Error, Grants, Scopes, SecretString, StaticToken, TokenSource,
 };
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
@@ -231,7 +231,10 @@ async fn a_refused_token_is_renewed_and_the_call_retried_once() {
         .build()
         .unwrap();
     api.get_user_profile().await.unwrap();
-    assert_eq!(session.current().refresh_token().unwrap().secret(), "r2");
+    assert_eq!(
+        session.current().refresh_token().unwrap().expose_secret(),
+        "r2"
+    );
 }
 
 /// A refresh answer without `scope` (RFC 6749 section 6: the scope originally granted) keeps the
@@ -275,7 +278,7 @@ async fn a_refresh_answer_without_scope_keeps_the_grants_scopes() {
         assert_eq!(answer.status(), 200);
     }
     let current = session.current();
-    assert_eq!(current.access_token().secret(), "a2");
+    assert_eq!(current.access_token().expose_secret(), "a2");
     assert_eq!(current.scopes().to_string(), "user-profile:read data:read");
 }
 
@@ -328,7 +331,7 @@ async fn a_refused_application_token_is_forgotten_and_fetched_again() {
             .await
             .unwrap()
             .access_token()
-            .secret(),
+            .expose_secret(),
         "app-1"
     );
     provider.forget("app-1").await;
@@ -338,7 +341,7 @@ async fn a_refused_application_token_is_forgotten_and_fetched_again() {
             .await
             .unwrap()
             .access_token()
-            .secret(),
+            .expose_secret(),
         "app-2"
     );
     // A second provider of the same client (sharing its store) sees the new one, not the old.
@@ -349,9 +352,62 @@ async fn a_refused_application_token_is_forgotten_and_fetched_again() {
             .await
             .unwrap()
             .access_token()
-            .secret(),
+            .expose_secret(),
         "app-2"
     );
+}
+
+/// `forget` finds the refused token's own scope set: the other scope sets keep their tokens, in
+/// the cache and in the store, and a token the provider never handed out changes nothing.
+#[tokio::test]
+async fn forgetting_a_token_touches_its_own_scope_set_only() {
+    let server = MockServer::start().await;
+    let issued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = issued.clone();
+    Mock::given(path("/authentication/v2/token"))
+        .respond_with(move |_: &wiremock::Request| {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": format!("app-{n}"), "expires_in": 3600}))
+        })
+        .mount(&server)
+        .await;
+    let oauth = OAuthClient::builder(Credentials::public("svc"))
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let provider = oauth.two_legged();
+    let (read, write): (Scopes, Scopes) =
+        ("data:read".parse().unwrap(), "data:write".parse().unwrap());
+    let token = |scopes: Scopes| {
+        let provider = provider.clone();
+        async move {
+            let token = provider.token(&scopes).await.unwrap();
+            token.access_token().expose_secret().to_owned()
+        }
+    };
+    assert_eq!(token(read.clone()).await, "app-1");
+    assert_eq!(token(write.clone()).await, "app-2");
+    provider.forget("never-issued").await;
+    provider.forget("app-1").await;
+    assert_eq!(
+        token(write.clone()).await,
+        "app-2",
+        "the other set's cache stays"
+    );
+    assert_eq!(
+        token(read.clone()).await,
+        "app-3",
+        "the refused one is fetched again"
+    );
+    let other = oauth.two_legged();
+    let from_store = other.token(&write).await.unwrap();
+    assert_eq!(
+        from_store.access_token().expose_secret(),
+        "app-2",
+        "the store keeps it"
+    );
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
 
 /// A Data Management body goes out as the JSON:API media type its document declares, with the

@@ -3,93 +3,86 @@
 //! operation the layer uses, or changed one incompatibly, is refused with one sentence per
 //! problem, instead of a rustc error inside `src/oauth/` later.
 //!
-//! The layer speaks OAuth in its own types (`oauth/protocol.rs`), so it needs little: the
-//! endpoints (found by method name in the generated `OPERATIONS` table; the name map keeps those
-//! names stable), the user-profile call with its model, and the `Scope`/`Scopes` types.
+//! The operations are the layer's own list, `oauth/endpoints.rs` (read here at build time): each
+//! names a generated `endpoints` constant with the HTTP method it is called with, or as a
+//! redirect, and the compiler checks the same facts. This file only says them in words, and
+//! adds what the compiler cannot see: call or redirect, required parameters the layer does not
+//! send, the user-profile call's shape and the `Scope`/`Scopes` types.
 
 use aps_auth_codegen::model::{Api, Auth, Operation, OperationKind, ResponseBody, TypeRef};
 
-/// One operation the layer uses, and what it must be like.
-struct Need {
-    /// The Rust method name (what `OPERATIONS` lists).
-    name: &'static str,
-    /// What the layer uses it for, in words.
-    role: &'static str,
-    /// Whether it is a browser redirect (a URL builder) rather than a call.
-    redirect: bool,
-    /// The HTTP method.
-    method: &'static str,
-    /// The parameters the layer sends (in the query): a required parameter not in this list is
-    /// one the layer would leave out.
-    sends: &'static [&'static str],
-}
+/// The layer's list of the generated operations it uses.
+const LAYER_ENDPOINTS: &str = include_str!("../../aps-auth-generated/src/oauth/endpoints.rs");
 
-/// What the layer puts in the authorize URL (RFC 6749 4.1.1, RFC 7636 4.3, OpenID Connect).
-const AUTHORIZE_PARAMS: &[&str] = &[
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-];
-
-const NEEDS: &[Need] = &[
-    Need {
-        name: "authorize_url",
-        role: "the authorization endpoint",
-        redirect: true,
-        method: "GET",
-        sends: AUTHORIZE_PARAMS,
-    },
-    Need {
-        name: "get_token",
-        role: "the token endpoint",
-        redirect: false,
-        method: "POST",
-        sends: &[],
-    },
-    Need {
-        name: "revoke_token",
-        role: "the revocation endpoint",
-        redirect: false,
-        method: "POST",
-        sends: &[],
-    },
-    Need {
-        name: "introspect_token",
-        role: "the introspection endpoint",
-        redirect: false,
-        method: "POST",
-        sends: &[],
-    },
-    Need {
-        name: "get_keys",
-        role: "the key set",
-        redirect: false,
-        method: "GET",
-        sends: &[],
-    },
-    Need {
-        name: "logout_url",
-        role: "the end-session endpoint",
-        redirect: true,
-        method: "GET",
-        sends: &["post_logout_redirect_uri"],
-    },
-    Need {
-        name: "get_user_profile",
-        role: "the user profile",
-        redirect: false,
-        method: "GET",
-        sends: &[],
-    },
-];
+/// The user-profile call, made through its generated method.
+const PROFILE: &str = "get_user_profile";
 
 /// The user-profile model the layer returns.
 const PROFILE_TYPE: &str = "UserProfile";
+
+/// One operation the layer uses, and what it must be like.
+struct Need {
+    /// The Rust method name (the generated constant's name in lower case).
+    name: String,
+    /// What the layer uses it for (the constant's first doc line).
+    role: String,
+    /// Whether it is a browser redirect (a URL builder) rather than a call.
+    redirect: bool,
+    /// The HTTP method.
+    method: String,
+}
+
+/// The needs `oauth/endpoints.rs` lists (`call(generated::X, "M")`, `redirect(generated::X)`),
+/// and the profile call.
+fn needs() -> Vec<Need> {
+    let (mut out, mut role) = (Vec::new(), String::new());
+    for line in LAYER_ENDPOINTS.lines().map(str::trim) {
+        if let Some(doc) = line.strip_prefix("/// ") {
+            role = doc.split(" (").next().unwrap_or(doc).to_lowercase();
+        } else if let Some((_, used)) = line.split_once("= ") {
+            let parts: Vec<&str> = used
+                .split(['(', ',', ')', '"', ';'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect();
+            if let [kind @ ("call" | "redirect"), constant, method @ ..] = parts.as_slice() {
+                out.push(Need {
+                    name: constant.trim_start_matches("generated::").to_lowercase(),
+                    role: std::mem::take(&mut role).trim_end_matches('.').to_owned(),
+                    redirect: *kind == "redirect",
+                    method: method.first().unwrap_or(&"GET").to_string(),
+                });
+            }
+        }
+    }
+    out.push(Need {
+        name: PROFILE.into(),
+        role: "the user profile".into(),
+        redirect: false,
+        method: "GET".into(),
+    });
+    out
+}
+
+/// The parameters the layer puts in a redirect's query: a required parameter not in this list
+/// is one the layer would leave out.
+fn sends(name: &str) -> &'static [&'static str] {
+    match name {
+        // RFC 6749 4.1.1, RFC 7636 4.3, OpenID Connect.
+        "authorize_url" => &[
+            "response_type",
+            "client_id",
+            "redirect_uri",
+            "scope",
+            "state",
+            "nonce",
+            "code_challenge",
+            "code_challenge_method",
+        ],
+        "logout_url" => &["post_logout_redirect_uri"],
+        _ => &[],
+    }
+}
 
 /// Checks the model of the document the crate's root module is generated from (lowered with
 /// its name map, once, by `cargo xtask generate`): `Err` with one line per problem.
@@ -104,7 +97,7 @@ pub fn check(api: &Api, document: &str) -> Result<(), String> {
 /// Every way `api` falls short of what the OAuth layer needs, one sentence each (empty: fine).
 pub fn problems(api: &Api, document: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for need in NEEDS {
+    for need in needs() {
         let Some(op) = api.operations.iter().find(|op| op.fn_name == need.name) else {
             out.push(format!(
                 "{document}: the OAuth layer needs an operation named `{}` ({}), and the document has none; if it was renamed, pin its old name in the name map",
@@ -112,12 +105,12 @@ pub fn problems(api: &Api, document: &str) -> Vec<String> {
             ));
             continue;
         };
-        if let Some(why) = mismatch(need, op, api) {
+        if let Some(why) = mismatch(&need, op, api) {
             out.push(format!(
                 "{document}: the OAuth layer uses `{}` ({}) as {}, but {why}",
                 need.name,
                 need.role,
-                shape(need)
+                shape(&need)
             ));
         }
     }
@@ -158,14 +151,14 @@ fn mismatch(need: &Need, op: &Operation, api: &Api) -> Option<String> {
     if let Some(p) = op
         .params
         .iter()
-        .find(|p| p.required && !need.sends.contains(&p.wire_name.as_str()))
+        .find(|p| p.required && !sends(&need.name).contains(&p.wire_name.as_str()))
     {
         return Some(format!(
             "it now requires the parameter `{}`, which the layer does not send",
             p.wire_name
         ));
     }
-    if need.name == "get_user_profile" {
+    if need.name == PROFILE {
         return profile_mismatch(op, api);
     }
     None
@@ -215,6 +208,30 @@ mod tests {
             crate::freshness::workspace_root().join("spec/aps-authentication-v2.yaml"),
         )
         .expect("the APS document")
+    }
+
+    #[test]
+    fn the_needs_are_the_layers_endpoints_and_the_profile() {
+        let needs = super::needs();
+        let names: Vec<&str> = needs.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "get_token",
+                "revoke_token",
+                "introspect_token",
+                "get_keys",
+                "authorize_url",
+                "logout_url",
+                "get_user_profile"
+            ]
+        );
+        assert_eq!(needs[0].role, "the token endpoint");
+        assert_eq!(
+            (needs[0].method.as_str(), needs[0].redirect),
+            ("POST", false)
+        );
+        assert_eq!((needs[4].method.as_str(), needs[4].redirect), ("GET", true));
     }
 
     #[test]

@@ -71,4 +71,64 @@ pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
         path: "/userinfo",
     },
 ];
+/// Every operation of the document as a constant: the name of its method, its HTTP
+/// method and its path template. The constant is named after the method in upper
+/// case, so code that needs an operation's endpoint (the OAuth layer) names it and
+/// stops compiling when the document loses the operation.
+pub mod endpoints {
+    /// `GET /authentication/v2/authorize`: the `authorize_url` operation.
+    pub const AUTHORIZE_URL: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "authorize_url",
+        method: "GET",
+        path: "/authentication/v2/authorize",
+    };
+    /// `POST /authentication/v2/token`: the `get_token` operation.
+    pub const GET_TOKEN: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_token",
+        method: "POST",
+        path: "/authentication/v2/token",
+    };
+    /// `POST /authentication/v2/revoke`: the `revoke_token` operation.
+    pub const REVOKE_TOKEN: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "revoke_token",
+        method: "POST",
+        path: "/authentication/v2/revoke",
+    };
+    /// `GET /authentication/v2/keys`: the `get_keys` operation.
+    pub const GET_KEYS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_keys",
+        method: "GET",
+        path: "/authentication/v2/keys",
+    };
+    /// `GET /userprofile/v1/users/@me`: the `get_user_profile` operation.
+    pub const GET_USER_PROFILE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_user_profile",
+        method: "GET",
+        path: "/userprofile/v1/users/@me",
+    };
+    /// `POST /authentication/v2/introspect`: the `introspect_token` operation.
+    pub const INTROSPECT_TOKEN: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "introspect_token",
+        method: "POST",
+        path: "/authentication/v2/introspect",
+    };
+    /// `GET /authentication/v2/logout`: the `logout_url` operation.
+    pub const LOGOUT_URL: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "logout_url",
+        method: "GET",
+        path: "/authentication/v2/logout",
+    };
+    /// `GET /.well-known/openid-configuration`: the `get_open_id_configuration` operation.
+    pub const GET_OPEN_ID_CONFIGURATION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_open_id_configuration",
+        method: "GET",
+        path: "/.well-known/openid-configuration",
+    };
+    /// `GET /userinfo`: the `get_user_info` operation.
+    pub const GET_USER_INFO: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_user_info",
+        method: "GET",
+        path: "/userinfo",
+    };
+}
 ::aps_auth_runtime::contract::client!(DEFAULT_BASE_URL);

@@ -1,126 +1,25 @@
-//! [`OAuthClient`]: the generated client plus the application's credentials, client
-//! authentication, retries and token bookkeeping. Every flow starts here.
+//! [`OAuthClient`] and its builder: the generated client plus the application's credentials,
+//! retries, store and issuer settings, and the token requests every grant sends through it.
+//! Every flow starts here; the calls flows share are in `calls.rs`, each grant's entry point
+//! beside its provider.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::error::{OAuthError, as_protocol_error};
-use super::oidc::KeyCache;
-use super::protocol::{ErrorBody, Form, Introspection, JsonWebKeySet, TokenAnswer, TokenTypeHint};
+use super::credentials::Credentials;
+use super::endpoints;
+use super::error::OAuthError;
+use super::keys::KeyCache;
+use super::protocol::{ErrorBody, Form, TokenAnswer};
 use super::retry::{Repeat, RetryPolicy, with_retry};
-use super::secrets::{AccessToken, ClientSecret, RefreshToken};
 use super::store::{MemoryStore, TokenStore};
 use super::token::Token;
-use crate::{ApiResponse, Client, ClientBuilder, ConfigError, Error, Scopes, UserProfile};
+use crate::{ApiResponse, Client, ClientBuilder, ConfigError, Error, OperationInfo, Scopes};
 use aps_auth_runtime::redact::SentSecrets;
-
-/// The operations of the generated API the layer finds its endpoints by (method names, pinned by
-/// the name map). `cargo xtask generate` checks the document still has them.
-pub(crate) mod ops {
-    /// The token endpoint (RFC 6749 section 3.2).
-    pub const TOKEN: &str = "get_token";
-    /// The revocation endpoint (RFC 7009).
-    pub const REVOKE: &str = "revoke_token";
-    /// The introspection endpoint (RFC 7662).
-    pub const INTROSPECT: &str = "introspect_token";
-    /// The key set (RFC 7517).
-    pub const KEYS: &str = "get_keys";
-    /// The authorization endpoint (RFC 6749 section 3.1), a browser redirect.
-    pub const AUTHORIZE: &str = "authorize_url";
-    /// The end-session endpoint (OpenID Connect RP-initiated logout), a browser redirect.
-    pub const LOGOUT: &str = "logout_url";
-}
-
-/// How a confidential client proves its identity at the token endpoint. Never both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ClientAuthMethod {
-    /// HTTP Basic (`client_secret_basic`), with id and secret form-urlencoded before base64 as
-    /// RFC 6749 section 2.3.1 requires. The default.
-    #[default]
-    Basic,
-    /// `client_id` and `client_secret` in the form body (`client_secret_post`).
-    RequestBody,
-}
-
-/// An application's credentials.
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    client_id: String,
-    client_secret: Option<ClientSecret>,
-    method: ClientAuthMethod,
-}
-
-impl Credentials {
-    /// A confidential client (it has a secret), authenticating with HTTP Basic.
-    pub fn confidential(client_id: impl Into<String>, client_secret: ClientSecret) -> Self {
-        Credentials {
-            client_id: client_id.into(),
-            client_secret: Some(client_secret),
-            method: ClientAuthMethod::Basic,
-        }
-    }
-
-    /// A public client (no secret, e.g. a desktop or single-page app): it sends `client_id` only
-    /// and relies on PKCE.
-    pub fn public(client_id: impl Into<String>) -> Self {
-        Credentials {
-            client_id: client_id.into(),
-            client_secret: None,
-            method: ClientAuthMethod::Basic,
-        }
-    }
-
-    /// Chooses how the secret is sent.
-    pub fn with_auth_method(mut self, method: ClientAuthMethod) -> Self {
-        self.method = method;
-        self
-    }
-
-    /// The client id.
-    pub fn client_id(&self) -> &str {
-        &self.client_id
-    }
-
-    /// The `Authorization: Basic` value, when this client authenticates that way (the
-    /// runtime's encoding, shared with operations whose `security` is HTTP Basic).
-    fn basic_header(&self) -> Option<HeaderValue> {
-        let secret = self.client_secret.as_ref()?;
-        if self.method != ClientAuthMethod::Basic {
-            return None;
-        }
-        aps_auth_runtime::auth::basic_authorization(&self.client_id, secret.secret())
-    }
-
-    /// `client_id` and `client_secret` for a form body, as the auth method says.
-    fn body_fields(&self) -> (Option<String>, Option<String>) {
-        match (&self.client_secret, self.method) {
-            (Some(_), ClientAuthMethod::Basic) => (None, None),
-            (Some(secret), ClientAuthMethod::RequestBody) => (
-                Some(self.client_id.clone()),
-                Some(secret.secret().to_owned()),
-            ),
-            (None, _) => (Some(self.client_id.clone()), None),
-        }
-    }
-
-    /// Adds the client authentication fields a form body carries (none with HTTP Basic), and
-    /// records the client secret among the request's secrets however it is sent.
-    fn authenticate(&self, form: &mut Form) {
-        let (client_id, client_secret) = self.body_fields();
-        form.set_opt("client_id", client_id);
-        if let Some(secret) = client_secret {
-            form.set_secret("client_secret", &secret);
-        }
-        if let Some(secret) = &self.client_secret {
-            form.sends_secret(secret.secret());
-        }
-    }
-}
 
 /// Builds an [`OAuthClient`].
 #[derive(Debug)]
@@ -240,7 +139,7 @@ impl OAuthClientBuilder {
                 issuer,
                 jwks_min_refetch: self.jwks_min_refetch,
                 trusted_audiences: self.trusted_audiences,
-                keys: Arc::default(),
+                keys: KeyCache::default(),
             }),
         })
     }
@@ -270,7 +169,7 @@ struct Inner {
     /// Audiences an ID token may name besides the client id.
     trusted_audiences: Vec<String>,
     /// The issuer's key set, cached (`oidc.rs`).
-    keys: Arc<KeyCache>,
+    keys: KeyCache,
 }
 
 impl OAuthClient {
@@ -336,15 +235,27 @@ impl OAuthClient {
         &self.inner.keys
     }
 
-    /// The URL of a generated operation, looked up by method name in the `OPERATIONS` table.
-    pub(crate) fn endpoint(&self, operation: &'static str) -> Result<Url, OAuthError> {
-        let info = crate::generated::OPERATIONS
-            .iter()
-            .find(|op| op.name == operation)
-            .filter(|op| !op.path.contains('{'))
-            .ok_or(OAuthError::MissingOperation(operation))?;
-        let segments: Vec<&str> = info.path.trim_start_matches('/').split('/').collect();
-        Ok(self.inner.api.endpoint(&segments, &[]))
+    /// The URL of one of the generated operations the layer uses (`endpoints.rs`, whose
+    /// constants the compiler checks against the generated code: no path parameters).
+    pub(crate) fn endpoint(&self, operation: OperationInfo) -> Url {
+        let segments: Vec<&str> = operation.path.trim_start_matches('/').split('/').collect();
+        self.inner.api.endpoint(&segments, &[])
+    }
+
+    /// The client for token-endpoint-like calls (it sends `Authorization: Basic` when the
+    /// credentials say so).
+    pub(super) fn token_api(&self) -> &Client {
+        &self.inner.token_api
+    }
+
+    /// How failed requests are retried.
+    pub(super) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// Adds the client authentication fields to a form (none with HTTP Basic).
+    pub(super) fn authenticate(&self, form: &mut Form) {
+        self.inner.credentials.authenticate(form);
     }
 
     /// A token request for `grant_type` with the client authentication fields filled in.
@@ -357,17 +268,15 @@ impl OAuthClient {
 
     /// POSTs a form to a token-endpoint-like operation (with client authentication) and decodes
     /// the answer as `T`, retrying as `repeat` allows.
-    async fn post_form<T: DeserializeOwned>(
+    pub(super) async fn post_form<T: DeserializeOwned>(
         &self,
-        operation: &'static str,
+        operation: OperationInfo,
         form: &Form,
         repeat: Repeat,
     ) -> Result<ApiResponse<T>, Error<ErrorBody>> {
-        let url = self
-            .endpoint(operation)
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let url = self.endpoint(operation);
         let api = &self.inner.token_api;
-        with_retry(&self.inner.retry, repeat, operation, || {
+        with_retry(&self.inner.retry, repeat, operation.name, || {
             let request = api.request(Method::POST, url.clone()).form(form.pairs());
             api.send_json_sensitive::<T, ErrorBody>(request, form.sent())
         })
@@ -384,7 +293,7 @@ impl OAuthClient {
         let grant_type = form.get("grant_type").unwrap_or_default().to_owned();
         tracing::debug!(grant_type = %grant_type, scope = ?form.get("scope"), "token request");
         let answer = self
-            .post_form::<TokenAnswer>(ops::TOKEN, &form, repeat)
+            .post_form::<TokenAnswer>(endpoints::TOKEN, &form, repeat)
             .await;
         let received = Instant::now();
         let token = Token::from_response(answer?, received, requested, form.sent())?;
@@ -405,188 +314,35 @@ impl OAuthClient {
         let first = build()?;
         let grant_type = first.get("grant_type").unwrap_or_default().to_owned();
         tracing::debug!(grant_type = %grant_type, scope = ?first.get("scope"), "token request");
-        let url = self.endpoint(ops::TOKEN)?;
+        let url = self.endpoint(endpoints::TOKEN);
         let (url, api) = (&url, &self.inner.token_api);
         // Every attempt's secrets (each has its own assertion), so that no answer shows any.
         let mut sent = SentSecrets::default();
         let mut first = Some(first);
-        let answer = with_retry(&self.inner.retry, Repeat::Safe, ops::TOKEN, || {
-            let form = first
-                .take()
-                .map_or_else(|| build().map_err(|e| e.to_string()), Ok);
-            if let Ok(form) = &form {
-                sent.extend(form.sent());
-            }
-            let sent = sent.clone();
-            async move {
-                let form = form.map_err(Error::InvalidRequest)?;
-                let request = api.request(Method::POST, url.clone()).form(form.pairs());
-                api.send_json_sensitive::<TokenAnswer, ErrorBody>(request, &sent)
-                    .await
-            }
-        })
+        let answer = with_retry(
+            &self.inner.retry,
+            Repeat::Safe,
+            endpoints::TOKEN.name,
+            || {
+                let form = first
+                    .take()
+                    .map_or_else(|| build().map_err(|e| e.to_string()), Ok);
+                if let Ok(form) = &form {
+                    sent.extend(form.sent());
+                }
+                let sent = sent.clone();
+                async move {
+                    let form = form.map_err(Error::InvalidRequest)?;
+                    let request = api.request(Method::POST, url.clone()).form(form.pairs());
+                    api.send_json_sensitive::<TokenAnswer, ErrorBody>(request, &sent)
+                        .await
+                }
+            },
+        )
         .await;
         let received = Instant::now();
         let token = Token::from_response(answer?, received, requested, &sent)?;
         tracing::debug!(grant_type = %grant_type, expires_in_s = token.expires_in().as_secs(), "token received");
         Ok(token)
-    }
-
-    /// Exchanges a refresh token for a new token. The answer's refresh token replaces the old
-    /// one when the server rotates it (it is kept otherwise). Sent once, never retried: a rotated
-    /// refresh token may already be spent. For concurrent callers, use a
-    /// [`super::UserSession`], which refreshes once for all of them.
-    ///
-    /// The new token's scopes are the ones the answer names; this call does not know the grant's,
-    /// so an answer without `scope` gives a token without scopes. [`OAuthClient::refresh_grant`]
-    /// (and a [`super::UserSession`]) keep the grant's scopes then, as RFC 6749 section 5.1 says.
-    pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token, OAuthError> {
-        self.refresh_granted(refresh_token, None).await
-    }
-
-    /// Refreshes `token`'s grant with its refresh token, as [`OAuthClient::refresh`] does. When
-    /// the answer names no `scope`, the new token has `token`'s scopes (RFC 6749 sections 5.1 and
-    /// 6: an omitted scope is the one originally granted). A token without refresh token is
-    /// [`OAuthError::SignInRequired`].
-    pub async fn refresh_grant(&self, token: &Token) -> Result<Token, OAuthError> {
-        let Some(refresh_token) = token.refresh_token() else {
-            return Err(OAuthError::sign_in_required(
-                "the token has no refresh token",
-                None,
-            ));
-        };
-        self.refresh_granted(refresh_token, Some(token.scopes()))
-            .await
-    }
-
-    /// A refresh whose answer, when it names no `scope`, has the `granted` scopes.
-    pub(crate) async fn refresh_granted(
-        &self,
-        refresh_token: &RefreshToken,
-        granted: Option<&Scopes>,
-    ) -> Result<Token, OAuthError> {
-        let mut form = self.token_form("refresh_token");
-        form.set_secret("refresh_token", refresh_token.secret());
-        let mut token = self.request_token(form, Repeat::Never, granted).await?;
-        token.keep_refresh_token(Some(refresh_token));
-        Ok(token)
-    }
-
-    /// Revokes a token (RFC 7009). Any 200 answer is success, whatever its body.
-    pub async fn revoke(&self, token: &str, hint: TokenTypeHint) -> Result<(), OAuthError> {
-        let mut form = Form::default();
-        form.set_secret("token", token)
-            .set("token_type_hint", hint.as_str());
-        // RFC 7009 identifies the client as the token endpoint does; APS also wants `client_id`.
-        form.set("client_id", self.inner.credentials.client_id.clone());
-        self.inner.credentials.authenticate(&mut form);
-        let url = self.endpoint(ops::REVOKE)?;
-        let api = &self.inner.token_api;
-        with_retry(&self.inner.retry, Repeat::Safe, ops::REVOKE, || {
-            let request = api.request(Method::POST, url.clone()).form(form.pairs());
-            api.send_empty_sensitive::<ErrorBody>(request, form.sent())
-        })
-        .await?;
-        Ok(())
-    }
-
-    /// Revokes an access token.
-    pub async fn revoke_access_token(&self, token: &AccessToken) -> Result<(), OAuthError> {
-        self.revoke(token.secret(), TokenTypeHint::AccessToken)
-            .await
-    }
-
-    /// Revokes a refresh token.
-    pub async fn revoke_refresh_token(&self, token: &RefreshToken) -> Result<(), OAuthError> {
-        self.revoke(token.secret(), TokenTypeHint::RefreshToken)
-            .await
-    }
-
-    /// Introspects a token (RFC 7662). An inactive token is a normal answer (`active: false`),
-    /// not an error.
-    pub async fn introspect(&self, token: &str) -> Result<Introspection, OAuthError> {
-        let mut form = Form::default();
-        form.set_secret("token", token);
-        self.inner.credentials.authenticate(&mut form);
-        let answer = self
-            .post_form::<Introspection>(ops::INTROSPECT, &form, Repeat::Safe)
-            .await?;
-        Ok(answer.into_inner())
-    }
-
-    /// The signed-in user's profile (the document's own operation and model).
-    pub async fn user_profile(
-        &self,
-        access_token: &AccessToken,
-    ) -> Result<UserProfile, OAuthError> {
-        let answer = with_retry(&self.inner.retry, Repeat::Safe, "profile", || async {
-            self.inner
-                .api
-                .get_user_profile()
-                .bearer_token(access_token.secret())
-                .await
-                .map_err(as_protocol_error)
-        })
-        .await?;
-        Ok(answer.into_inner())
-    }
-
-    /// The public keys that sign APS JWTs.
-    pub async fn keys(&self) -> Result<JsonWebKeySet, OAuthError> {
-        let url = self.endpoint(ops::KEYS)?;
-        let api = &self.inner.api;
-        let answer = with_retry(&self.inner.retry, Repeat::Safe, "keys", || {
-            api.send_json::<JsonWebKeySet, ErrorBody>(api.request(Method::GET, url.clone()))
-        })
-        .await?;
-        Ok(answer.into_inner())
-    }
-
-    /// The URL that ends the user's Autodesk session, optionally sending them on afterwards.
-    pub fn logout_url(&self, post_logout_redirect_uri: Option<&str>) -> Result<Url, OAuthError> {
-        let mut url = self.endpoint(ops::LOGOUT)?;
-        if let Some(uri) = post_logout_redirect_uri {
-            url.query_pairs_mut()
-                .append_pair("post_logout_redirect_uri", uri);
-        }
-        Ok(url)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use base64::Engine as _;
-
-    use super::*;
-
-    #[test]
-    fn basic_auth_form_encodes_before_base64() {
-        let c = Credentials::confidential("my id", ClientSecret::new("s3cr+t/:%&= x"));
-        let header = c.basic_header().unwrap();
-        let b64 = header.to_str().unwrap().strip_prefix("Basic ").unwrap();
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .unwrap();
-        assert_eq!(
-            String::from_utf8(decoded).unwrap(),
-            "my+id:s3cr%2Bt%2F%3A%25%26%3D+x"
-        );
-        assert_eq!(c.body_fields().0, None);
-        assert!(c.body_fields().1.is_none());
-    }
-
-    #[test]
-    fn body_auth_and_public_clients_never_send_both() {
-        let post = Credentials::confidential("id", ClientSecret::new("s"))
-            .with_auth_method(ClientAuthMethod::RequestBody);
-        assert!(post.basic_header().is_none());
-        let (id, secret) = post.body_fields();
-        assert_eq!(id.as_deref(), Some("id"));
-        assert_eq!(secret.as_deref(), Some("s"));
-        let public = Credentials::public("id");
-        assert!(public.basic_header().is_none());
-        assert_eq!(public.body_fields().0.as_deref(), Some("id"));
-        assert!(public.body_fields().1.is_none());
-        assert!(!format!("{post:?}").contains("\"s\""));
     }
 }

@@ -15,8 +15,15 @@
 //! The layer speaks the OAuth 2.0 protocol in its own types (`protocol.rs`): it writes its form
 //! bodies and reads token, error, introspection and key-set answers itself, so a change to the
 //! document's schemas never breaks it. From the generated API it takes the endpoints (the
-//! `OPERATIONS` table) and the user profile; `cargo xtask generate` refuses a document that
-//! lacks what the layer needs.
+//! generated `endpoints` constants, so a document without one does not compile) and the user
+//! profile; `cargo xtask generate` refuses such a document first, in words.
+//!
+//! Its files depend on each other in one direction (a test in `tests/tests/oauth_layers.rs`
+//! fails on a cycle): leaves (`secrets`, `code`, `protocol`, `claims`, `stored`, `retry`,
+//! `endpoints`), then `store`, `error`, `flight`, `token`, `keys`, `credentials`; then
+//! `client` ([`OAuthClient`] and its token requests); then what is built on it (`calls`,
+//! `coordinate`, `cached_grant`, `oidc`); then the flows (`two_legged`, `ssa`, `session`,
+//! `three_legged`) and `token_source` on top.
 //!
 //! ```no_run
 //! use aps_auth_generated::oauth::{ClientSecret, Credentials, OAuthClient};
@@ -32,10 +39,17 @@
 //! # }
 //! ```
 
+mod cached_grant;
+mod calls;
+mod claims;
 mod client;
+mod code;
 mod coordinate;
+mod credentials;
+mod endpoints;
 mod error;
 mod flight;
+mod keys;
 mod oidc;
 mod protocol;
 #[cfg(feature = "redis")]
@@ -45,19 +59,19 @@ mod secrets;
 mod session;
 mod ssa;
 mod store;
+mod stored;
 mod three_legged;
 mod token;
 mod token_source;
 mod two_legged;
 
-pub use client::{
-    ClientAuthMethod, Credentials, DEFAULT_LOCK_TTL, OAuthClient, OAuthClientBuilder,
-};
-pub use error::{OAuthError, OAuthErrorCode, Refusal, SignInRequired};
-pub use oidc::{
-    AccessTokenClaims, AccessTokenVerifier, CLOCK_SKEW, DEFAULT_JWKS_MAX_AGE, IdTokenClaims,
-    TokenCheck, TokenRejected,
-};
+pub use claims::{AccessTokenClaims, CLOCK_SKEW, IdTokenClaims, TokenCheck, TokenRejected};
+pub use client::{DEFAULT_LOCK_TTL, OAuthClient, OAuthClientBuilder};
+pub use code::OAuthErrorCode;
+pub use credentials::{ClientAuthMethod, Credentials};
+pub use error::{OAuthError, Refusal, SignInRequired};
+pub use keys::DEFAULT_JWKS_MAX_AGE;
+pub use oidc::AccessTokenVerifier;
 pub use protocol::{
     ErrorBody, ExtraFields, Introspection, JsonWebKey, JsonWebKeySet, MAX_LIFETIME, TokenTypeHint,
 };
@@ -72,6 +86,7 @@ pub use ssa::{ASSERTION_LIFETIME, JWT_BEARER_GRANT_TYPE, ServiceAccountKey, SsaP
 pub use store::{
     Expected, LockToken, MemoryStore, StoreEntry, StoreError, StoreFuture, StoreKey, TokenStore,
 };
+pub use stored::StoredToken;
 pub use three_legged::{AuthorizationRequest, AuthorizationRequestParts};
-pub use token::{ASSUMED_LIFETIME, StoredToken, Token};
+pub use token::{ASSUMED_LIFETIME, Token};
 pub use two_legged::TwoLeggedProvider;

@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::error::OAuthErrorCode;
+use super::code::OAuthErrorCode;
 use crate::Scopes;
 use aps_auth_runtime::redact::{RedactSent, SentSecrets};
 
@@ -121,7 +121,7 @@ impl fmt::Debug for ExtraFields {
 /// A successful token answer (RFC 6749 section 5.1), as sent.
 #[derive(Deserialize)]
 pub(crate) struct TokenAnswer {
-    pub(crate) access_token: Option<String>,
+    pub(crate) access_token: Option<crate::SecretString>,
     pub(crate) token_type: Option<String>,
     #[serde(default, deserialize_with = "lenient_seconds")]
     pub(crate) expires_in: Option<Seconds>,

@@ -1,5 +1,6 @@
 //! Newtypes for every secret of an OAuth flow. `Debug` prints `Name([redacted])`, there is no
-//! `Display`, and the value comes out only through `secret()`.
+//! `Display`, and the value comes out only through `expose_secret()` (the name
+//! [`SecretString`](crate::SecretString) uses), or as the `SecretString` itself (`From`).
 
 use crate::SecretString;
 
@@ -16,14 +17,15 @@ macro_rules! secret_newtype {
             }
 
             /// The secret value. Call this only where the value must be used.
-            pub fn secret(&self) -> &str {
+            pub fn expose_secret(&self) -> &str {
                 self.0.expose_secret()
             }
 
-            // Not every kind of secret is sent in a request body.
-            #[allow(dead_code)]
-            pub(crate) fn to_secret_string(&self) -> SecretString {
-                self.0.clone()
+            /// The secret value: the former name of
+            #[doc = concat!("[`", stringify!($name), "::expose_secret`].")]
+            #[deprecated(note = "use `expose_secret`, the name `SecretString` uses")]
+            pub fn secret(&self) -> &str {
+                self.expose_secret()
             }
         }
 
@@ -36,6 +38,13 @@ macro_rules! secret_newtype {
         impl From<SecretString> for $name {
             fn from(value: SecretString) -> Self {
                 $name(value)
+            }
+        }
+
+        impl From<$name> for SecretString {
+            /// The value as the runtime's secret string, unwrapped without a copy.
+            fn from(value: $name) -> Self {
+                value.0
             }
         }
     };
@@ -100,7 +109,7 @@ impl PkceVerifier {
     pub fn challenge_s256(&self) -> String {
         use base64::Engine as _;
         use sha2::Digest as _;
-        let digest = sha2::Sha256::digest(self.secret().as_bytes());
+        let digest = sha2::Sha256::digest(self.expose_secret().as_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
     }
 }
@@ -129,12 +138,21 @@ mod tests {
     }
 
     #[test]
+    #[allow(deprecated)]
+    fn the_value_comes_out_by_expose_secret_the_old_name_or_as_a_secret_string() {
+        let token = AccessToken::new("abc");
+        assert_eq!(token.expose_secret(), "abc");
+        assert_eq!(token.secret(), "abc");
+        assert_eq!(SecretString::from(token).expose_secret(), "abc");
+    }
+
+    #[test]
     fn verifiers_are_random_unreserved_and_match_rfc_7636() {
         let a = PkceVerifier::generate().unwrap();
         let b = PkceVerifier::generate().unwrap();
         assert_ne!(a, b);
-        assert_eq!(a.secret().len(), 64);
-        assert!(a.secret().bytes().all(|c| UNRESERVED.contains(&c)));
+        assert_eq!(a.expose_secret().len(), 64);
+        assert!(a.expose_secret().bytes().all(|c| UNRESERVED.contains(&c)));
         // RFC 7636 appendix B.
         let rfc = PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         assert_eq!(

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::watch;
 
 use super::client::OAuthClient;
+use super::code::OAuthErrorCode;
 use super::coordinate::{self, Done, Outcome};
-use super::error::{OAuthError, OAuthErrorCode};
+use super::error::OAuthError;
 use super::flight::SingleFlight;
 use super::store::{Expected, StoreEntry, StoreKey, next_version};
 use super::token::Token;
@@ -188,7 +189,7 @@ impl UserSession {
     /// next [`UserSession::access_token`] refreshes.
     pub fn expire(&self, access_token: &str) {
         let mut state = self.inner.state();
-        if state.token.access_token().secret() == access_token {
+        if state.token.access_token().expose_secret() == access_token {
             state.token.expire();
         }
     }

@@ -8,8 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use url::Url;
 
-use super::client::{OAuthClient, ops};
-use super::error::{OAuthError, OAuthErrorCode};
+use super::claims::{TokenCheck, TokenRejected};
+use super::client::OAuthClient;
+use super::code::OAuthErrorCode;
+use super::endpoints;
+use super::error::OAuthError;
 use super::retry::Repeat;
 use super::secrets::{AuthorizationCode, CsrfState, PkceVerifier, random_unreserved};
 use super::token::Token;
@@ -52,7 +55,7 @@ impl OAuthClient {
         let verifier = PkceVerifier::generate()?;
         // The protocol's parameters, each once, whatever the document lists (RFC 6749 section
         // 4.1.1, RFC 7636 section 4.3, OpenID Connect's `nonce`).
-        let mut url = self.endpoint(ops::AUTHORIZE)?;
+        let mut url = self.endpoint(endpoints::AUTHORIZE);
         {
             let mut query = url.query_pairs_mut();
             query
@@ -60,7 +63,7 @@ impl OAuthClient {
                 .append_pair("client_id", self.credentials().client_id())
                 .append_pair("redirect_uri", redirect_uri)
                 .append_pair("scope", &scopes.to_string())
-                .append_pair("state", state.secret());
+                .append_pair("state", state.expose_secret());
             if let Some(nonce) = &nonce {
                 query.append_pair("nonce", nonce);
             }
@@ -88,24 +91,24 @@ impl OAuthClient {
         code: AuthorizationCode,
     ) -> Result<Token, OAuthError> {
         let mut form = self.token_form("authorization_code");
-        form.set_secret("code", code.secret())
+        form.set_secret("code", code.expose_secret())
             .set("redirect_uri", request.redirect_uri.clone())
-            .set_secret("code_verifier", request.verifier.secret());
+            .set_secret("code_verifier", request.verifier.expose_secret());
         let mut token = self
             .request_token(form, Repeat::Never, Some(&request.scopes))
             .await?;
         // OpenID Connect: the ID token is verified before the token is handed out.
         if request.scopes.iter().any(|s| s.as_str() == "openid") {
             let Some(id_token) = token.id_token() else {
-                return Err(OAuthError::TokenRejected(super::oidc::TokenRejected {
+                return Err(OAuthError::TokenRejected(TokenRejected {
                     token: "ID token",
-                    check: super::oidc::TokenCheck::Missing,
+                    check: TokenCheck::Missing,
                     detail: "the token answer has no `id_token`, though `openid` was asked for"
                         .into(),
                 }));
             };
             let claims = self
-                .verify_id_token(id_token.secret(), request.nonce.as_deref())
+                .verify_id_token(id_token.expose_secret(), request.nonce.as_deref())
                 .await?;
             token.set_id_token_claims(claims);
         }
@@ -150,9 +153,9 @@ impl AuthorizationRequest {
         AuthorizationRequestParts {
             url: self.url.to_string(),
             redirect_uri: self.redirect_uri.clone(),
-            state: self.state.secret().to_owned(),
+            state: self.state.expose_secret().to_owned(),
             nonce: self.nonce.clone(),
-            verifier: self.verifier.secret().to_owned(),
+            verifier: self.verifier.expose_secret().to_owned(),
             scopes: self.scopes.to_string(),
             issuer: self.issuer.clone(),
         }
@@ -257,8 +260,8 @@ impl AuthorizationRequest {
         // What the redirect says is the server's (or anyone's) text: shown redacted, with this
         // request's secrets masked.
         let mut sent = SentSecrets::default();
-        sent.add(self.state.secret());
-        sent.add(self.verifier.secret());
+        sent.add(self.state.expose_secret());
+        sent.add(self.verifier.expose_secret());
         if url.scheme() != expected.scheme()
             || url.host() != expected.host()
             || url.port_or_known_default() != expected.port_or_known_default()
@@ -323,15 +326,18 @@ mod tests {
             .unwrap();
         let parts = request.to_parts();
         let debug = format!("{parts:?}");
-        assert!(!debug.contains(request.state().secret()), "{debug}");
-        assert!(!debug.contains(request.pkce_verifier().secret()), "{debug}");
+        assert!(!debug.contains(request.state().expose_secret()), "{debug}");
+        assert!(
+            !debug.contains(request.pkce_verifier().expose_secret()),
+            "{debug}"
+        );
         let json = serde_json::to_string(&parts).unwrap();
         let back = AuthorizationRequest::from_parts(serde_json::from_str(&json).unwrap()).unwrap();
         assert_eq!(back.url(), request.url());
         assert_eq!(back.nonce(), request.nonce());
         assert_eq!(back.pkce_verifier(), request.pkce_verifier());
-        let redirect = format!("/cb?code=c1&state={}", request.state().secret());
-        assert_eq!(back.callback(&redirect).unwrap().secret(), "c1");
+        let redirect = format!("/cb?code=c1&state={}", request.state().expose_secret());
+        assert_eq!(back.callback(&redirect).unwrap().expose_secret(), "c1");
         assert!(back.callback(&redirect).is_err(), "state is one-time");
 
         let mut broken = parts.clone();

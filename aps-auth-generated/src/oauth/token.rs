@@ -1,13 +1,13 @@
 //! [`Token`]: an access token with the instant it expires, its scopes and its refresh token;
-//! [`StoredToken`], its stored form (wall-clock expiry, serialisable), made only on request.
+//! its stored form is `stored.rs`'s [`StoredToken`], made only on request.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
-use serde::{Deserialize, Serialize};
-
+use super::claims::IdTokenClaims;
 use super::error::OAuthError;
 use super::protocol::{ExtraFields, MAX_LIFETIME, TokenAnswer};
 use super::secrets::{AccessToken, IdToken, RefreshToken};
+use super::stored::{StoredToken, unix_millis};
 use crate::{ApiResponse, RateLimit, Scopes};
 use aps_auth_runtime::redact::SentSecrets;
 
@@ -26,7 +26,7 @@ pub struct Token {
     refresh_token: Option<RefreshToken>,
     id_token: Option<IdToken>,
     /// The verified claims of the ID token (after a code exchange that asked for `openid`).
-    id_token_claims: Option<Box<super::oidc::IdTokenClaims>>,
+    id_token_claims: Option<Box<IdTokenClaims>>,
     extra: ExtraFields,
     rate_limit: RateLimit,
 }
@@ -60,7 +60,7 @@ impl Token {
             None => ASSUMED_LIFETIME,
         };
         Ok(Token {
-            access_token: AccessToken::new(access_token),
+            access_token: AccessToken::from(access_token),
             token_type,
             expires_at: received.checked_add(lifetime).unwrap_or(received),
             lifetime,
@@ -80,6 +80,11 @@ impl Token {
     /// The access token.
     pub fn access_token(&self) -> &AccessToken {
         &self.access_token
+    }
+
+    /// The access token, taken out of the token (for a bearer header: no copy of the secret).
+    pub fn into_access_token(self) -> AccessToken {
+        self.access_token
     }
 
     /// `Bearer`.
@@ -126,11 +131,11 @@ impl Token {
     /// (signature, issuer, audience, times, nonce). `None` when `openid` was not asked for, and
     /// for a token from a refresh or a stored form (verify those with
     /// [`OAuthClient::verify_id_token`](super::OAuthClient::verify_id_token)).
-    pub fn id_token_claims(&self) -> Option<&super::oidc::IdTokenClaims> {
+    pub fn id_token_claims(&self) -> Option<&IdTokenClaims> {
         self.id_token_claims.as_deref()
     }
 
-    pub(crate) fn set_id_token_claims(&mut self, claims: super::oidc::IdTokenClaims) {
+    pub(crate) fn set_id_token_claims(&mut self, claims: IdTokenClaims) {
         self.id_token_claims = Some(Box::new(claims));
     }
 
@@ -153,13 +158,16 @@ impl Token {
             .checked_add(self.expires_in())
             .unwrap_or_else(SystemTime::now);
         StoredToken {
-            access_token: self.access_token.secret().to_owned(),
+            access_token: self.access_token.clone().into(),
             token_type: self.token_type.clone(),
             expires_at_ms: unix_millis(expires_at),
             lifetime_s: self.lifetime.as_secs(),
             scope: self.scopes.to_string(),
-            refresh_token: self.refresh_token.as_ref().map(|t| t.secret().to_owned()),
-            id_token: self.id_token.as_ref().map(|t| t.secret().to_owned()),
+            refresh_token: self
+                .refresh_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
+            id_token: self.id_token.as_ref().map(|t| t.expose_secret().to_owned()),
             extra: self.extra.clone(),
         }
     }
@@ -173,7 +181,7 @@ impl Token {
             Duration::from_millis(stored.expires_at_ms.saturating_sub(now_ms)).min(MAX_LIFETIME);
         let now = Instant::now();
         Token {
-            access_token: AccessToken::new(stored.access_token),
+            access_token: AccessToken::from(stored.access_token),
             token_type: stored.token_type,
             expires_at: now.checked_add(left).unwrap_or(now),
             lifetime: Duration::from_secs(stored.lifetime_s).min(MAX_LIFETIME),
@@ -196,65 +204,6 @@ impl Token {
             self.refresh_token = previous.cloned();
         }
     }
-}
-
-/// The stored form of a [`Token`] ([`Token::to_stored`]): serialisable with serde (JSON, a
-/// database row), expiry as wall-clock time (milliseconds since the Unix epoch). It holds the
-/// tokens in clear; its `Debug` does not show them.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredToken {
-    access_token: String,
-    token_type: String,
-    expires_at_ms: u64,
-    lifetime_s: u64,
-    #[serde(default)]
-    scope: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    id_token: Option<String>,
-    #[serde(default)]
-    extra: ExtraFields,
-}
-
-impl StoredToken {
-    pub(crate) fn access_token(&self) -> &str {
-        &self.access_token
-    }
-
-    /// When the token expires (wall-clock).
-    pub fn expires_at(&self) -> SystemTime {
-        UNIX_EPOCH
-            .checked_add(Duration::from_millis(self.expires_at_ms))
-            .unwrap_or(UNIX_EPOCH)
-    }
-
-    /// Whether it carries a refresh token.
-    pub fn has_refresh_token(&self) -> bool {
-        self.refresh_token.is_some()
-    }
-}
-
-impl std::fmt::Debug for StoredToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredToken")
-            .field("token_type", &self.token_type)
-            .field("expires_at_ms", &self.expires_at_ms)
-            .field("scope", &self.scope)
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("id_token", &self.id_token.as_ref().map(|_| "[redacted]"))
-            .field("extra", &self.extra)
-            .finish_non_exhaustive()
-    }
-}
-
-fn unix_millis(at: SystemTime) -> u64 {
-    at.duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -295,9 +244,9 @@ mod tests {
         );
         let json = serde_json::to_string(&stored).unwrap();
         let back = Token::from_stored(serde_json::from_str(&json).unwrap());
-        assert_eq!(back.access_token().secret(), "AT-1");
-        assert_eq!(back.refresh_token().unwrap().secret(), "RT-1");
-        assert_eq!(back.id_token().unwrap().secret(), "ID-1");
+        assert_eq!(back.access_token().expose_secret(), "AT-1");
+        assert_eq!(back.refresh_token().unwrap().expose_secret(), "RT-1");
+        assert_eq!(back.id_token().unwrap().expose_secret(), "ID-1");
         assert_eq!(back.scopes().to_string(), "data:read");
         assert!(back.extra().get("x").is_some());
         let left = back.expires_in().as_secs();

@@ -31,7 +31,7 @@ impl TokenSource for TwoLeggedProvider {
     ) -> TokenFuture<'a, Result<SecretString, AuthError>> {
         Box::pin(async move {
             let token = self.token(&scopes_of(option)).await.map_err(source_error)?;
-            Ok(SecretString::new(token.access_token().secret()))
+            Ok(token.into_access_token().into())
         })
     }
 
@@ -56,7 +56,7 @@ impl TokenSource for SsaProvider {
     ) -> TokenFuture<'a, Result<SecretString, AuthError>> {
         Box::pin(async move {
             let token = self.token(&scopes_of(option)).await.map_err(source_error)?;
-            Ok(SecretString::new(token.access_token().secret()))
+            Ok(token.into_access_token().into())
         })
     }
 
@@ -97,7 +97,7 @@ impl TokenSource for UserSession {
             if !after.is_empty() {
                 return Err(AuthError::MissingScopes { missing: after });
             }
-            Ok(SecretString::new(token.access_token().secret()))
+            Ok(token.into_access_token().into())
         })
     }
 

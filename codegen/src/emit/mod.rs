@@ -7,6 +7,7 @@
 //! | file | renders |
 //! |---|---|
 //! | `module.rs` | `mod.rs`: module docs, `DEFAULT_BASE_URL`, feature-gated submodules, a nested `Client` |
+//! | `endpoints.rs` | `mod.rs`'s `endpoints` module: one `OperationInfo` constant per operation |
 //! | `types.rs` | `types.rs`: its items in order, structs, fields, aliases, newtypes |
 //! | `enums.rs` | string enums (closed and open) and the `Scope` enum |
 //! | `unions.rs` | `oneOf`/`anyOf` enums, untagged or dispatched on a tag |
@@ -21,6 +22,7 @@
 //! `runtime()` writes ([`RUNTIME_CRATE`] is the one place the crate's name is written), and
 //! the module's own `Client` relatively (`super::Client`), never through `crate::`.
 
+mod endpoints;
 mod enums;
 mod examples;
 mod inputs;

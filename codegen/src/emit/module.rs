@@ -32,6 +32,7 @@ impl Emitter<'_> {
             let (method, path) = (op.method.as_str(), &op.path);
             quote!(#rt::OperationInfo { name: #name, method: #method, path: #path })
         });
+        let endpoints = self.endpoints();
         let title = &api.title;
         let version = &api.version;
         let base_doc = match layout {
@@ -115,6 +116,7 @@ impl Emitter<'_> {
             /// Every operation of the document, in document order: the name of its method, its
             /// HTTP method and its path template.
             pub const OPERATIONS: &[#rt::OperationInfo] = &[ #( #operations ),* ];
+            #endpoints
 
             #client
         }

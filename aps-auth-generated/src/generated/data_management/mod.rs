@@ -227,6 +227,258 @@ pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
         path: "/data/v1/projects/{project_id}/commands",
     },
 ];
+/// Every operation of the document as a constant: the name of its method, its HTTP
+/// method and its path template. The constant is named after the method in upper
+/// case, so code that needs an operation's endpoint (the OAuth layer) names it and
+/// stops compiling when the document loses the operation.
+pub mod endpoints {
+    /// `GET /project/v1/hubs`: the `get_hubs` operation.
+    pub const GET_HUBS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_hubs",
+        method: "GET",
+        path: "/project/v1/hubs",
+    };
+    /// `GET /project/v1/hubs/{hub_id}`: the `get_hub` operation.
+    pub const GET_HUB: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_hub",
+        method: "GET",
+        path: "/project/v1/hubs/{hub_id}",
+    };
+    /// `GET /project/v1/hubs/{hub_id}/projects`: the `get_hub_projects` operation.
+    pub const GET_HUB_PROJECTS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_hub_projects",
+        method: "GET",
+        path: "/project/v1/hubs/{hub_id}/projects",
+    };
+    /// `GET /project/v1/hubs/{hub_id}/projects/{project_id}`: the `get_project` operation.
+    pub const GET_PROJECT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_project",
+        method: "GET",
+        path: "/project/v1/hubs/{hub_id}/projects/{project_id}",
+    };
+    /// `GET /project/v1/hubs/{hub_id}/projects/{project_id}/hub`: the `get_project_hub` operation.
+    pub const GET_PROJECT_HUB: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_project_hub",
+        method: "GET",
+        path: "/project/v1/hubs/{hub_id}/projects/{project_id}/hub",
+    };
+    /// `GET /project/v1/hubs/{hub_id}/projects/{project_id}/topFolders`: the `get_project_top_folders` operation.
+    pub const GET_PROJECT_TOP_FOLDERS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_project_top_folders",
+        method: "GET",
+        path: "/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders",
+    };
+    /// `GET /data/v1/projects/{project_id}/folders/{folder_id}`: the `get_folder` operation.
+    pub const GET_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_folder",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/folders/{folder_id}",
+    };
+    /// `PATCH /data/v1/projects/{project_id}/folders/{folder_id}`: the `patch_folder` operation.
+    pub const PATCH_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "patch_folder",
+        method: "PATCH",
+        path: "/data/v1/projects/{project_id}/folders/{folder_id}",
+    };
+    /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/parent`: the `get_folder_parent` operation.
+    pub const GET_FOLDER_PARENT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_folder_parent",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/folders/{folder_id}/parent",
+    };
+    /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/contents`: the `get_folder_contents` operation.
+    pub const GET_FOLDER_CONTENTS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_folder_contents",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/folders/{folder_id}/contents",
+    };
+    /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/refs`: the `get_folder_refs` operation.
+    pub const GET_FOLDER_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_folder_refs",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/folders/{folder_id}/refs",
+    };
+    /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/search`: the `get_folder_search` operation.
+    pub const GET_FOLDER_SEARCH: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_folder_search",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/folders/{folder_id}/search",
+    };
+    /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs`: the `get_folder_relationships_refs` operation.
+    pub const GET_FOLDER_RELATIONSHIPS_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_folder_relationships_refs",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
+    };
+    /// `POST /data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs`: the `create_folder_relationships_ref` operation.
+    pub const CREATE_FOLDER_RELATIONSHIPS_REF: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_folder_relationships_ref",
+        method: "POST",
+        path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
+    };
+    /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/relationships/links`: the `get_folder_relationships_links` operation.
+    pub const GET_FOLDER_RELATIONSHIPS_LINKS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_folder_relationships_links",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/links",
+    };
+    /// `GET /data/v1/projects/{project_id}/items/{item_id}`: the `get_item` operation.
+    pub const GET_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_item",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/items/{item_id}",
+    };
+    /// `PATCH /data/v1/projects/{project_id}/items/{item_id}`: the `patch_item` operation.
+    pub const PATCH_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "patch_item",
+        method: "PATCH",
+        path: "/data/v1/projects/{project_id}/items/{item_id}",
+    };
+    /// `GET /data/v1/projects/{project_id}/items/{item_id}/parent`: the `get_item_parent_folder` operation.
+    pub const GET_ITEM_PARENT_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_item_parent_folder",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/items/{item_id}/parent",
+    };
+    /// `GET /data/v1/projects/{project_id}/items/{item_id}/relationships/refs`: the `get_item_relationships_refs` operation.
+    pub const GET_ITEM_RELATIONSHIPS_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_item_relationships_refs",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
+    };
+    /// `POST /data/v1/projects/{project_id}/items/{item_id}/relationships/refs`: the `create_item_relationships_ref` operation.
+    pub const CREATE_ITEM_RELATIONSHIPS_REF: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_item_relationships_ref",
+        method: "POST",
+        path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
+    };
+    /// `GET /data/v1/projects/{project_id}/items/{item_id}/refs`: the `get_item_refs` operation.
+    pub const GET_ITEM_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_item_refs",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/items/{item_id}/refs",
+    };
+    /// `GET /data/v1/projects/{project_id}/items/{item_id}/relationships/links`: the `get_item_relationships_links` operation.
+    pub const GET_ITEM_RELATIONSHIPS_LINKS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_item_relationships_links",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/links",
+    };
+    /// `GET /data/v1/projects/{project_id}/items/{item_id}/tip`: the `get_item_tip` operation.
+    pub const GET_ITEM_TIP: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_item_tip",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/items/{item_id}/tip",
+    };
+    /// `GET /data/v1/projects/{project_id}/items/{item_id}/versions`: the `get_item_versions` operation.
+    pub const GET_ITEM_VERSIONS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_item_versions",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/items/{item_id}/versions",
+    };
+    /// `GET /data/v1/projects/{project_id}/versions/{version_id}`: the `get_version` operation.
+    pub const GET_VERSION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_version",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/versions/{version_id}",
+    };
+    /// `PATCH /data/v1/projects/{project_id}/versions/{version_id}`: the `patch_version` operation.
+    pub const PATCH_VERSION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "patch_version",
+        method: "PATCH",
+        path: "/data/v1/projects/{project_id}/versions/{version_id}",
+    };
+    /// `GET /data/v1/projects/{project_id}/versions/{version_id}/item`: the `get_version_item` operation.
+    pub const GET_VERSION_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_version_item",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/versions/{version_id}/item",
+    };
+    /// `GET /data/v1/projects/{project_id}/versions/{version_id}/refs`: the `get_version_refs` operation.
+    pub const GET_VERSION_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_version_refs",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/versions/{version_id}/refs",
+    };
+    /// `GET /data/v1/projects/{project_id}/versions/{version_id}/relationships/refs`: the `get_version_relationships_refs` operation.
+    pub const GET_VERSION_RELATIONSHIPS_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_version_relationships_refs",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
+    };
+    /// `POST /data/v1/projects/{project_id}/versions/{version_id}/relationships/refs`: the `create_version_relationships_ref` operation.
+    pub const CREATE_VERSION_RELATIONSHIPS_REF: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_version_relationships_ref",
+        method: "POST",
+        path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
+    };
+    /// `GET /projects/{project_id}/versions/{version_id}/relationships/links`: the `get_version_relationships_links` operation.
+    pub const GET_VERSION_RELATIONSHIPS_LINKS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_version_relationships_links",
+        method: "GET",
+        path: "/projects/{project_id}/versions/{version_id}/relationships/links",
+    };
+    /// `POST /data/v1/projects/{project_id}/storage`: the `create_storage` operation.
+    pub const CREATE_STORAGE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_storage",
+        method: "POST",
+        path: "/data/v1/projects/{project_id}/storage",
+    };
+    /// `POST /data/v1/projects/{project_id}/folders`: the `create_folder` operation.
+    pub const CREATE_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_folder",
+        method: "POST",
+        path: "/data/v1/projects/{project_id}/folders",
+    };
+    /// `POST /data/v1/projects/{project_id}/items`: the `create_item` operation.
+    pub const CREATE_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_item",
+        method: "POST",
+        path: "/data/v1/projects/{project_id}/items",
+    };
+    /// `POST /data/v1/projects/{project_id}/versions`: the `create_version` operation.
+    pub const CREATE_VERSION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_version",
+        method: "POST",
+        path: "/data/v1/projects/{project_id}/versions",
+    };
+    /// `GET /data/v1/projects/{project_id}/versions/{version_id}/downloadFormats`: the `get_version_download_formats` operation.
+    pub const GET_VERSION_DOWNLOAD_FORMATS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_version_download_formats",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/versions/{version_id}/downloadFormats",
+    };
+    /// `GET /data/v1/projects/{project_id}/versions/{version_id}/downloads`: the `get_version_downloads` operation.
+    pub const GET_VERSION_DOWNLOADS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_version_downloads",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/versions/{version_id}/downloads",
+    };
+    /// `GET /data/v1/projects/{project_id}/downloads/{download_id}`: the `get_download` operation.
+    pub const GET_DOWNLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_download",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/downloads/{download_id}",
+    };
+    /// `POST /data/v1/projects/{project_id}/downloads`: the `create_download` operation.
+    pub const CREATE_DOWNLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_download",
+        method: "POST",
+        path: "/data/v1/projects/{project_id}/downloads",
+    };
+    /// `GET /data/v1/projects/{project_id}/jobs/{job_id}`: the `get_download_job` operation.
+    pub const GET_DOWNLOAD_JOB: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_download_job",
+        method: "GET",
+        path: "/data/v1/projects/{project_id}/jobs/{job_id}",
+    };
+    /// `POST /data/v1/projects/{project_id}/commands`: the `execute_command` operation.
+    pub const EXECUTE_COMMAND: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "execute_command",
+        method: "POST",
+        path: "/data/v1/projects/{project_id}/commands",
+    };
+}
 /// A client for this document's operations: the crate's [`super::Client`] (base
 /// URL, HTTP client, timeout) with this API's methods.
 #[derive(Debug, Clone)]

@@ -112,6 +112,126 @@ pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
         path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload",
     },
 ];
+/// Every operation of the document as a constant: the name of its method, its HTTP
+/// method and its path template. The constant is named after the method in upper
+/// case, so code that needs an operation's endpoint (the OAuth layer) names it and
+/// stops compiling when the document loses the operation.
+pub mod endpoints {
+    /// `GET /oss/v2/buckets`: the `get_buckets` operation.
+    pub const GET_BUCKETS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_buckets",
+        method: "GET",
+        path: "/oss/v2/buckets",
+    };
+    /// `POST /oss/v2/buckets`: the `create_bucket` operation.
+    pub const CREATE_BUCKET: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_bucket",
+        method: "POST",
+        path: "/oss/v2/buckets",
+    };
+    /// `DELETE /oss/v2/buckets/{bucketKey}`: the `delete_bucket` operation.
+    pub const DELETE_BUCKET: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "delete_bucket",
+        method: "DELETE",
+        path: "/oss/v2/buckets/{bucketKey}",
+    };
+    /// `GET /oss/v2/buckets/{bucketKey}/details`: the `get_bucket_details` operation.
+    pub const GET_BUCKET_DETAILS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_bucket_details",
+        method: "GET",
+        path: "/oss/v2/buckets/{bucketKey}/details",
+    };
+    /// `DELETE /oss/v2/buckets/{bucketKey}/objects/{objectKey}`: the `delete_object` operation.
+    pub const DELETE_OBJECT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "delete_object",
+        method: "DELETE",
+        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}",
+    };
+    /// `GET /oss/v2/buckets/{bucketKey}/objects`: the `get_objects` operation.
+    pub const GET_OBJECTS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_objects",
+        method: "GET",
+        path: "/oss/v2/buckets/{bucketKey}/objects",
+    };
+    /// `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/details`: the `get_object_details` operation.
+    pub const GET_OBJECT_DETAILS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_object_details",
+        method: "GET",
+        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/details",
+    };
+    /// `POST /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signed`: the `create_signed_resource` operation.
+    pub const CREATE_SIGNED_RESOURCE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_signed_resource",
+        method: "POST",
+        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signed",
+    };
+    /// `GET /oss/v2/signedresources/{hash}`: the `get_signed_resource` operation.
+    pub const GET_SIGNED_RESOURCE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_signed_resource",
+        method: "GET",
+        path: "/oss/v2/signedresources/{hash}",
+    };
+    /// `PUT /oss/v2/signedresources/{hash}`: the `upload_signed_resource` operation.
+    pub const UPLOAD_SIGNED_RESOURCE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "upload_signed_resource",
+        method: "PUT",
+        path: "/oss/v2/signedresources/{hash}",
+    };
+    /// `DELETE /oss/v2/signedresources/{hash}`: the `delete_signed_resource` operation.
+    pub const DELETE_SIGNED_RESOURCE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "delete_signed_resource",
+        method: "DELETE",
+        path: "/oss/v2/signedresources/{hash}",
+    };
+    /// `PUT /oss/v2/signedresources/{hash}/resumable`: the `upload_signed_resources_chunk` operation.
+    pub const UPLOAD_SIGNED_RESOURCES_CHUNK: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "upload_signed_resources_chunk",
+        method: "PUT",
+        path: "/oss/v2/signedresources/{hash}/resumable",
+    };
+    /// `PUT /oss/v2/buckets/{bucketKey}/objects/{objectKey}/copyto/{newObjKey}`: the `copy_to` operation.
+    pub const COPY_TO: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "copy_to",
+        method: "PUT",
+        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/copyto/{newObjKey}",
+    };
+    /// `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3download`: the `signed_s3_download` operation.
+    pub const SIGNED_S3_DOWNLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "signed_s3_download",
+        method: "GET",
+        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3download",
+    };
+    /// `POST /oss/v2/buckets/{bucketKey}/objects/batchsigneds3upload`: the `batch_signed_s3_upload` operation.
+    pub const BATCH_SIGNED_S3_UPLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "batch_signed_s3_upload",
+        method: "POST",
+        path: "/oss/v2/buckets/{bucketKey}/objects/batchsigneds3upload",
+    };
+    /// `POST /oss/v2/buckets/{bucketKey}/objects/batchcompleteupload`: the `batch_complete_upload` operation.
+    pub const BATCH_COMPLETE_UPLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "batch_complete_upload",
+        method: "POST",
+        path: "/oss/v2/buckets/{bucketKey}/objects/batchcompleteupload",
+    };
+    /// `POST /oss/v2/buckets/{bucketKey}/objects/batchsigneds3download`: the `batch_signed_s3_download` operation.
+    pub const BATCH_SIGNED_S3_DOWNLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "batch_signed_s3_download",
+        method: "POST",
+        path: "/oss/v2/buckets/{bucketKey}/objects/batchsigneds3download",
+    };
+    /// `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload`: the `signed_s3_upload` operation.
+    pub const SIGNED_S3_UPLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "signed_s3_upload",
+        method: "GET",
+        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload",
+    };
+    /// `POST /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload`: the `complete_signed_s3_upload` operation.
+    pub const COMPLETE_SIGNED_S3_UPLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "complete_signed_s3_upload",
+        method: "POST",
+        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload",
+    };
+}
 /// A client for this document's operations: the crate's [`super::Client`] (base
 /// URL, HTTP client, timeout) with this API's methods.
 #[derive(Debug, Clone)]

@@ -76,6 +76,72 @@ pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
         path: "/authentication/v2/token",
     },
 ];
+/// Every operation of the document as a constant: the name of its method, its HTTP
+/// method and its path template. The constant is named after the method in upper
+/// case, so code that needs an operation's endpoint (the OAuth layer) names it and
+/// stops compiling when the document loses the operation.
+pub mod endpoints {
+    /// `GET /authentication/v2/service-accounts`: the `get_all_service_accounts` operation.
+    pub const GET_ALL_SERVICE_ACCOUNTS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_all_service_accounts",
+        method: "GET",
+        path: "/authentication/v2/service-accounts",
+    };
+    /// `POST /authentication/v2/service-accounts`: the `create_service_account` operation.
+    pub const CREATE_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_service_account",
+        method: "POST",
+        path: "/authentication/v2/service-accounts",
+    };
+    /// `GET /authentication/v2/service-accounts/{serviceAccountId}`: the `get_service_account` operation.
+    pub const GET_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_service_account",
+        method: "GET",
+        path: "/authentication/v2/service-accounts/{serviceAccountId}",
+    };
+    /// `DELETE /authentication/v2/service-accounts/{serviceAccountId}`: the `delete_service_account` operation.
+    pub const DELETE_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "delete_service_account",
+        method: "DELETE",
+        path: "/authentication/v2/service-accounts/{serviceAccountId}",
+    };
+    /// `PATCH /authentication/v2/service-accounts/{serviceAccountId}`: the `enable_disable_service_account` operation.
+    pub const ENABLE_DISABLE_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "enable_disable_service_account",
+        method: "PATCH",
+        path: "/authentication/v2/service-accounts/{serviceAccountId}",
+    };
+    /// `GET /authentication/v2/service-accounts/{serviceAccountId}/keys`: the `get_all_service_account_keys` operation.
+    pub const GET_ALL_SERVICE_ACCOUNT_KEYS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "get_all_service_account_keys",
+        method: "GET",
+        path: "/authentication/v2/service-accounts/{serviceAccountId}/keys",
+    };
+    /// `POST /authentication/v2/service-accounts/{serviceAccountId}/keys`: the `create_service_account_key` operation.
+    pub const CREATE_SERVICE_ACCOUNT_KEY: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "create_service_account_key",
+        method: "POST",
+        path: "/authentication/v2/service-accounts/{serviceAccountId}/keys",
+    };
+    /// `DELETE /authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}`: the `delete_service_account_key` operation.
+    pub const DELETE_SERVICE_ACCOUNT_KEY: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "delete_service_account_key",
+        method: "DELETE",
+        path: "/authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}",
+    };
+    /// `PATCH /authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}`: the `enable_disable_service_account_key` operation.
+    pub const ENABLE_DISABLE_SERVICE_ACCOUNT_KEY: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "enable_disable_service_account_key",
+        method: "PATCH",
+        path: "/authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}",
+    };
+    /// `POST /authentication/v2/token`: the `exchange_jwt_assertion` operation.
+    pub const EXCHANGE_JWT_ASSERTION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
+        name: "exchange_jwt_assertion",
+        method: "POST",
+        path: "/authentication/v2/token",
+    };
+}
 /// A client for this document's operations: the crate's [`super::Client`] (base
 /// URL, HTTP client, timeout) with this API's methods.
 #[derive(Debug, Clone)]

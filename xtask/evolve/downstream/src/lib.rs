@@ -80,14 +80,14 @@ pub async fn flows(redirect: &str) -> Result<Token, OAuthError> {
     .map_err(|e| OAuthError::InvalidRedirect(e.to_string()))?;
     let scopes: Scopes = "data:read".parse().unwrap_or_default();
     let two_legged = client.two_legged().token(&scopes).await?;
-    let _ = two_legged.access_token().secret();
+    let _ = two_legged.access_token().expose_secret();
     let request = client.start_authorization("http://127.0.0.1:8080/callback", &scopes)?;
     let code = request.callback(redirect)?;
     let token = client.exchange_code(&request, code).await?;
     let profile = client.user_profile(token.access_token()).await?;
     let _ = profile.first_name;
-    let _ = client.introspect(token.access_token().secret()).await?.active;
-    client.revoke(token.access_token().secret(), TokenTypeHint::AccessToken).await?;
+    let _ = client.introspect(token.access_token().expose_secret()).await?.active;
+    client.revoke(token.access_token().expose_secret(), TokenTypeHint::AccessToken).await?;
     let _keys = client.keys().await?.keys.len();
     let _logout = client.logout_url(None)?;
     let session = client.session(token);
