@@ -117,7 +117,15 @@ pub fn discover(dir: &Path, shown: &str) -> Result<Vec<Document>, String> {
         module: None,
         names: map_path(&primary),
     }];
-    let mut taken = naming::Namespace::with_reserved(&["types", "operations", "r#mod"]);
+    // The root module's own submodules (`endpoints` holds its operation constants, `examples` its
+    // examples test): a document named like one gets `_2`.
+    let mut taken = naming::Namespace::with_reserved(&[
+        "types",
+        "operations",
+        "endpoints",
+        "examples",
+        "r#mod",
+    ]);
     for name in names {
         let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
         let module = taken.claim(&naming::snake(stem));
@@ -328,5 +336,20 @@ mod tests {
     fn the_primary_document_alone_needs_no_feature() {
         let (_dir, docs) = docs(&[PRIMARY]);
         assert_eq!(check_features(&docs, "", CRATE_MANIFEST), Ok(()));
+    }
+
+    #[test]
+    fn a_document_named_like_a_root_submodule_gets_another_module_name() {
+        let (_dir, docs) = docs(&[PRIMARY, "endpoints.yaml", "types.json", "examples.yaml"]);
+        let modules: Vec<Option<String>> = docs.iter().map(|d| d.module.clone()).collect();
+        assert_eq!(
+            modules,
+            [
+                None,
+                Some("endpoints_2".to_owned()),
+                Some("examples_2".to_owned()),
+                Some("types_2".to_owned())
+            ]
+        );
     }
 }
