@@ -21,7 +21,7 @@
 //   `https://developer.api.autodesk.com`, header `kid` of the current signing key); every other
 //   client gets opaque ones.
 // - `ssa-client` may use the JWT-bearer grant (RFC 7523) of APS Secure Service Accounts, with
-//   assertions signed by the test-only key tests/oidc/ssa-test-key.pem (checks in jwt.mjs).
+//   assertions signed by the test-only key tests/keys/jwt/ssa-test-only.pem (checks in jwt.mjs).
 // - `POST /__test/rotate-keys[?keep_old=1]` rotates the signing key. oidc-provider reads its keys
 //   once, at construction, so this builds a new Provider in this process (same HTTP server,
 //   issuer, counters, resource-route state and in-memory storage: sessions, grants and opaque
@@ -29,6 +29,7 @@
 //   (`GET /authentication/v2/keys`, `Cache-Control: public, max-age=60`) is served by this file.
 
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 
 import {
@@ -101,8 +102,9 @@ const SSA_CLIENT_ID = 'ssa-client';
 const JWKS_MAX_AGE = 60;
 
 // ---------------------------------------------------------------------------------------------
-// TEST-ONLY service account key: the public half of tests/oidc/ssa-test-key.pem (committed on
-// purpose as a test fixture). It protects nothing; never reuse it anywhere else.
+// TEST-ONLY service account key: the public half of tests/keys/jwt/ssa-test-only.pem (committed on
+// purpose as a test fixture, the one copy the Rust tests sign with too), derived here at start.
+// It protects nothing; never reuse it anywhere else.
 // ---------------------------------------------------------------------------------------------
 const SERVICE_ACCOUNTS = [
   {
@@ -110,16 +112,9 @@ const SERVICE_ACCOUNTS = [
     clientId: SSA_CLIENT_ID,
     kid: 'ssa-kid-1',
     scopes: APS_SCOPES,
-    publicKeyPem: `-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAx4Y9wMHjWtmJVhgXdItu
-uyOW9/dr0CEoAvJ4j+QpAcgCOG8Q3tBl8Dc+NtISuxgfhCebphr7/gc3DrVVZn2j
-PV8P75Go87rb1W4/vmpB0fh5JhhApzCEMtrswUYEpflXXmj8GPwnfKz9GnSfORLk
-0wmtU6NIqGu2R2AVwym1nzlc4uSKlS6ZA/vHoRXjdwjg5nxY8tNLGzLQZVHsfpQw
-2iRHAq4rtur868E0+dlu2zc16pPm2Fux+Isobq54R2DKLzUVH/Bku8DxydLQU1Mn
-mRTp0CPhJcumwaYm0sxYLDd6U0CDPaIWSZp2IuJB/PbFMkbE51TZytEaZB6iiJ3u
-pwIDAQAB
------END PUBLIC KEY-----
-`,
+    publicKeyPem: crypto
+      .createPublicKey(fs.readFileSync(new URL('../keys/jwt/ssa-test-only.pem', import.meta.url)))
+      .export({ type: 'spki', format: 'pem' }),
   },
 ];
 
