@@ -3,7 +3,8 @@
 //! writes each enum's definition (its variants and their docs) and one macro call beside it,
 //! so the generated files stay small and the glue is the same everywhere.
 //!
-//! The macros are crate-private (`pub(crate) use`): they are not part of the crate's API.
+//! The macros are exported for generated code only: `#[doc(hidden)]`, named through the runtime
+//! contract (`::aps_auth_runtime::contract::open_enum!`...), not part of the crate's API.
 
 /// `Display` and `Serialize` through the enum's `as_str`: shared by both string enum macros.
 #[doc(hidden)]
