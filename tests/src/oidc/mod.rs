@@ -140,7 +140,8 @@ pub const SSA_KEY_ID: &str = "ssa-kid-1";
 
 /// Path of the TEST-ONLY private key (PKCS#8 PEM, RSA 2048) of the service account key
 /// [`SSA_KEY_ID`], committed on purpose as a test fixture. It protects nothing.
-pub const SSA_TEST_KEY_PEM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keys/jwt/ssa-test-only.pem");
+pub const SSA_TEST_KEY_PEM: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/keys/jwt/ssa-test-only.pem");
 
 /// The key id of the server's signing key before any [`OidcServer::rotate_keys`].
 pub const INITIAL_SIGNING_KEY_ID: &str = "aps-auth-test-only-rs256";
