@@ -8,7 +8,8 @@ use super::client::OAuthClient;
 use super::endpoints;
 use super::error::{OAuthError, as_protocol_error};
 use super::protocol::{ErrorBody, Form, Introspection, JsonWebKeySet, TokenTypeHint};
-use super::retry::{Repeat, with_retry};
+use aps_auth_runtime::RetryPolicy;
+use aps_auth_runtime::retry::{Repeat, with_retry};
 use super::secrets::{AccessToken, RefreshToken};
 use super::token::Token;
 use crate::{ApiResponse, Scopes, UserProfile};
@@ -110,6 +111,8 @@ impl OAuthClient {
             self.api()
                 .get_user_profile()
                 .bearer_token(access_token.expose_secret())
+                // Retried here, as the layer's policy says, with the layer's errors.
+                .retry_policy(RetryPolicy::none())
                 .await
                 .map_err(as_protocol_error)
         })

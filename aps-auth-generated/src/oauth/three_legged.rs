@@ -13,7 +13,7 @@ use super::client::OAuthClient;
 use super::code::OAuthErrorCode;
 use super::endpoints;
 use super::error::OAuthError;
-use super::retry::Repeat;
+use aps_auth_runtime::retry::Repeat;
 use super::secrets::{AuthorizationCode, CsrfState, PkceVerifier, random_unreserved};
 use super::token::Token;
 use crate::Scopes;

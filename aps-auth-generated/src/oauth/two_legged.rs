@@ -6,7 +6,7 @@
 use super::cached_grant::{CachedGrant, Grant};
 use super::client::OAuthClient;
 use super::error::OAuthError;
-use super::retry::Repeat;
+use aps_auth_runtime::retry::Repeat;
 use super::store::StoreKey;
 use super::token::Token;
 use crate::Scopes;
