@@ -133,8 +133,12 @@ fn within_budget(elapsed: Duration, delay: Duration, budget: Duration) -> bool {
 /// How long to wait before retrying after `err`, or `None` when it is not worth retrying.
 fn retry_delay<E>(policy: &RetryPolicy, attempt: u32, err: &Error<E>) -> Option<Duration> {
     let retryable = match err {
+        // Refused or dropped connections, timeouts, and answers cut off mid-body.
         Error::Transport(e) => {
-            e.is_connect() || e.is_timeout() || e.is_request() && e.status().is_none()
+            e.is_connect()
+                || e.is_timeout()
+                || e.is_body()
+                || e.is_request() && e.status().is_none()
         }
         _ => {
             matches!(err.status(), Some(s) if s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error())

@@ -88,7 +88,7 @@ pub mod endpoints {
         method: "POST",
         path: "/authentication/v2/introspect",
         operation_id: "introspectToken",
-        idempotent: false,
+        idempotent: true,
     };
     /// `GET /authentication/v2/logout`: the `logout_url` operation.
     pub const LOGOUT_URL: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {

@@ -73,6 +73,22 @@ mod tests {
     }
 
     #[test]
+    fn an_operation_marked_idempotent_says_so_in_its_constant() {
+        let module = generated(
+            "paths:\n  /search:\n    post:\n      operationId: search\n      x-idempotent: true\n      responses:\n        '204': {description: ok}\n",
+            "mod.rs",
+            Options::default(),
+        );
+        assert!(
+            module.contains(&squash(
+                r#"operation_id: "search", idempotent: true, };"#
+            )),
+            "{module}"
+        );
+        assert!(module.contains(&squash("OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[endpoints::SEARCH]")), "{module}");
+    }
+
+    #[test]
     fn raw_and_keyword_names_become_plain_upper_case() {
         assert_eq!(const_name("r#type"), "TYPE");
         assert_eq!(const_name("self_"), "SELF_");
