@@ -133,11 +133,13 @@ fn within_budget(elapsed: Duration, delay: Duration, budget: Duration) -> bool {
 /// How long to wait before retrying after `err`, or `None` when it is not worth retrying.
 fn retry_delay<E>(policy: &RetryPolicy, attempt: u32, err: &Error<E>) -> Option<Duration> {
     let retryable = match err {
-        // Refused or dropped connections, timeouts, and answers cut off mid-body.
+        // Refused or dropped connections, timeouts, and answers cut off mid-body (which reqwest
+        // reports as a body or decode error: the runtime reads bytes, never reqwest's JSON).
         Error::Transport(e) => {
             e.is_connect()
                 || e.is_timeout()
                 || e.is_body()
+                || e.is_decode()
                 || e.is_request() && e.status().is_none()
         }
         _ => {
