@@ -40,6 +40,7 @@ pub mod generated;
 #[cfg_attr(docsrs, doc(cfg(feature = "oauth")))]
 pub mod oauth;
 
+pub use aps_auth_runtime::RetryPolicy;
 #[doc(hidden)] // for the crate's benchmarks
 pub use aps_auth_runtime::decode_answer;
 pub use aps_auth_runtime::{ApiError, DecodeError, Error, RawBody, StatusError};
@@ -47,7 +48,6 @@ pub use aps_auth_runtime::{ApiResponse, RateLimit};
 pub use aps_auth_runtime::{AuthError, AuthOption, BasicCredentials, Grants, OperationAuth};
 pub use aps_auth_runtime::{ConfigError, DEFAULT_TIMEOUT};
 pub use aps_auth_runtime::{OneOrMany, OperationInfo, ScopeList, SecretString, Unparsed};
-pub use aps_auth_runtime::RetryPolicy;
 pub use aps_auth_runtime::{StaticToken, TokenSource};
 #[allow(unused_imports)] // a document may declare no operations
 pub use generated::operations::*;

@@ -122,7 +122,10 @@ mod tests {
         .retry_policy(crate::RetryPolicy::none())
         .timeout(std::time::Duration::from_secs(1));
         assert_eq!(answer.options.retry, Some(crate::RetryPolicy::none()));
-        assert_eq!(answer.options.timeout, Some(std::time::Duration::from_secs(1)));
+        assert_eq!(
+            answer.options.timeout,
+            Some(std::time::Duration::from_secs(1))
+        );
         let answer = answer.await;
         assert!(matches!(answer, Err(crate::Error::InvalidRequest(m)) if m == "6 bytes"));
     }

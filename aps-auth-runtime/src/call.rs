@@ -92,7 +92,12 @@ impl Client {
             let (result, attempts) = run(&policy, repeat, operation.operation_id, |left| {
                 let again = built
                     .try_clone()
-                    .map(|r| RequestBuilder::from_parts(http.clone(), with_timeout(r, options.timeout, left)))
+                    .map(|r| {
+                        RequestBuilder::from_parts(
+                            http.clone(),
+                            with_timeout(r, options.timeout, left),
+                        )
+                    })
                     .map(&send);
                 async move {
                     match again {

@@ -14,6 +14,7 @@
 #[doc(hidden)] // the OAuth layer's token sources and client authentication
 pub mod auth;
 mod builders;
+mod call;
 mod client;
 mod client_macro;
 #[doc(hidden)]
@@ -30,7 +31,6 @@ pub mod redact;
 mod response;
 #[doc(hidden)] // `with_retry` and `Repeat` for the OAuth layer
 pub mod retry;
-mod call;
 mod scopes;
 mod secret;
 #[cfg(test)]

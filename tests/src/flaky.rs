@@ -73,7 +73,9 @@ pub struct FlakyServer {
 impl FlakyServer {
     /// Starts a server on an ephemeral port of 127.0.0.1.
     pub async fn start() -> FlakyServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local address");
         let state = Arc::new(Mutex::new(State::default()));
         let shared = Arc::clone(&state);

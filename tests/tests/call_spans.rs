@@ -152,7 +152,10 @@ async fn a_call_has_one_span_with_http_client_fields_and_no_secret() {
     let f = &calls[1].fields;
     let field = |name: &str| f.get(name).map(String::as_str);
     assert_eq!(field("otel.name"), Some("getHubProjects"));
-    assert_eq!(field("url.template"), Some("/project/v1/hubs/{hub_id}/projects"));
+    assert_eq!(
+        field("url.template"),
+        Some("/project/v1/hubs/{hub_id}/projects")
+    );
     assert_eq!(field("http.response.status_code"), Some("404"));
     assert_eq!(field("http.request.resend_count"), Some("1"));
     assert_eq!(field("error.type"), Some("404"));
@@ -173,7 +176,11 @@ async fn a_call_that_never_got_an_answer_says_why() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    server.script("/authentication/v2/keys", vec![], Reply::Stall(Duration::from_secs(5)));
+    server.script(
+        "/authentication/v2/keys",
+        vec![],
+        Reply::Stall(Duration::from_secs(5)),
+    );
     client
         .get_keys()
         .timeout(Duration::from_millis(50))

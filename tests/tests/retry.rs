@@ -43,7 +43,10 @@ async fn a_429_burst_with_retry_after_is_waited_out() {
     let server = FlakyServer::start().await;
     let burst = vec![Reply::retry_after(429, "0"); 3];
     server.script(KEYS, burst, Reply::status(200, JWKS));
-    let answer = client(&server, Some(fast(4))).get_keys().await.expect("keys");
+    let answer = client(&server, Some(fast(4)))
+        .get_keys()
+        .await
+        .expect("keys");
     assert_eq!(answer.status(), 200);
     assert_eq!(server.count("GET", KEYS), 4);
 }
@@ -134,10 +137,10 @@ async fn a_post_the_document_marks_idempotent_is_retried() {
     assert_eq!(server.count("POST", INTROSPECT), 3);
     // The body was sent again, whole, each time.
     assert!(
-        server
-            .seen()
-            .iter()
-            .all(|s| s.headers.to_ascii_lowercase().contains("content-length: 11")),
+        server.seen().iter().all(|s| s
+            .headers
+            .to_ascii_lowercase()
+            .contains("content-length: 11")),
         "{:?}",
         server.seen()
     );
@@ -146,7 +149,11 @@ async fn a_post_the_document_marks_idempotent_is_retried() {
 #[tokio::test]
 async fn the_final_error_names_its_attempts() {
     let server = FlakyServer::start().await;
-    server.script(KEYS, vec![], Reply::status(503, r#"{"developerMessage":"down"}"#));
+    server.script(
+        KEYS,
+        vec![],
+        Reply::status(503, r#"{"developerMessage":"down"}"#),
+    );
     let err = client(&server, Some(fast(3)))
         .get_keys()
         .await
@@ -154,7 +161,10 @@ async fn the_final_error_names_its_attempts() {
     assert_eq!(server.count("GET", KEYS), 3);
     assert_eq!(err.attempts(), 3);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
-    assert!(err.to_string().starts_with("after 3 attempts: HTTP 503"), "{err}");
+    assert!(
+        err.to_string().starts_with("after 3 attempts: HTTP 503"),
+        "{err}"
+    );
     let Error::Retried { attempts, last } = err else {
         panic!("not a retried error");
     };
@@ -165,7 +175,11 @@ async fn the_final_error_names_its_attempts() {
 #[tokio::test]
 async fn a_retry_after_beyond_the_deadline_is_not_waited_for() {
     let server = FlakyServer::start().await;
-    server.script(KEYS, vec![Reply::retry_after(429, "1")], Reply::status(200, JWKS));
+    server.script(
+        KEYS,
+        vec![Reply::retry_after(429, "1")],
+        Reply::status(200, JWKS),
+    );
     // Backoff would retry within milliseconds; the server's word (1 s) is past the deadline.
     let policy = RetryPolicy {
         max_elapsed: Duration::from_millis(200),
@@ -215,7 +229,11 @@ async fn the_deadline_bounds_the_attempts() {
 async fn per_call_overrides_replace_the_clients_policy_and_timeout() {
     let server = FlakyServer::start().await;
     // The client never retries; this call does.
-    server.script(KEYS, vec![Reply::status(503, "{}")], Reply::status(200, JWKS));
+    server.script(
+        KEYS,
+        vec![Reply::status(503, "{}")],
+        Reply::status(200, JWKS),
+    );
     let client = client(&server, Some(RetryPolicy::none()));
     client
         .get_keys()
@@ -223,8 +241,15 @@ async fn per_call_overrides_replace_the_clients_policy_and_timeout() {
         .await
         .expect("retried by the call's policy");
     assert_eq!(server.count("GET", KEYS), 2);
-    server.script(KEYS, vec![Reply::status(503, "{}")], Reply::status(200, JWKS));
-    client.get_keys().await.expect_err("the client's policy: once");
+    server.script(
+        KEYS,
+        vec![Reply::status(503, "{}")],
+        Reply::status(200, JWKS),
+    );
+    client
+        .get_keys()
+        .await
+        .expect_err("the client's policy: once");
     assert_eq!(server.count("GET", KEYS), 3);
     // The call's timeout applies to each attempt, and a timeout is retried.
     let stall = Reply::Stall(Duration::from_secs(5));

@@ -65,6 +65,8 @@ mod token;
 mod token_source;
 mod two_legged;
 
+/// How failed requests are retried: the runtime's policy, shared with every generated call.
+pub use aps_auth_runtime::RetryPolicy;
 pub use claims::{AccessTokenClaims, CLOCK_SKEW, IdTokenClaims, TokenCheck, TokenRejected};
 pub use client::{DEFAULT_LOCK_TTL, OAuthClient, OAuthClientBuilder};
 pub use code::OAuthErrorCode;
@@ -77,8 +79,6 @@ pub use protocol::{
 };
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
-/// How failed requests are retried: the runtime's policy, shared with every generated call.
-pub use aps_auth_runtime::RetryPolicy;
 pub use secrets::{
     AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, PkceVerifier, RefreshToken,
 };

@@ -80,12 +80,15 @@ mod tests {
             Options::default(),
         );
         assert!(
+            module.contains(&squash(r#"operation_id: "search", idempotent: true, };"#)),
+            "{module}"
+        );
+        assert!(
             module.contains(&squash(
-                r#"operation_id: "search", idempotent: true, };"#
+                "OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[endpoints::SEARCH]"
             )),
             "{module}"
         );
-        assert!(module.contains(&squash("OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[endpoints::SEARCH]")), "{module}");
     }
 
     #[test]

@@ -329,7 +329,12 @@ mod tests {
         // Sent through the runtime's `send_operation` (retries, timeout, span) with the
         // operation's `endpoints` constant and the call's overrides.
         assert!(out.contains(&squash("self.client.send_operation(&super::endpoints::SEND, &self.options, request, |request| { self.client.send_authorized(&AUTH, self.bearer_token, request, |request| self.client.send_json(request),) },).await")), "{out}");
-        assert!(out.contains(&squash("SendCall { client: self, options: Default::default(),")), "{out}");
+        assert!(
+            out.contains(&squash(
+                "SendCall { client: self, options: Default::default(),"
+            )),
+            "{out}"
+        );
         assert!(
             out.contains(&squash("pub fn body(mut self, value: &'a str) -> Self")),
             "{out}"
