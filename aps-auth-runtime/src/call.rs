@@ -81,7 +81,10 @@ impl Client {
         let result = async {
             let built = built.map_err(Error::Transport)?;
             let policy = options.retry.unwrap_or(*self.retry_policy());
-            let repeat = match repeatable(operation) && built.try_clone().is_some() {
+            // A body held in memory can be sent again (a stream cannot): `try_clone` without
+            // the clone.
+            let rebuildable = built.body().is_none_or(|b| b.as_bytes().is_some());
+            let repeat = match repeatable(operation) && rebuildable {
                 true => Repeat::Safe,
                 false => Repeat::Never,
             };
