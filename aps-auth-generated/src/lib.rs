@@ -40,6 +40,7 @@ pub mod generated;
 #[cfg_attr(docsrs, doc(cfg(feature = "oauth")))]
 pub mod oauth;
 
+pub use aps_auth_runtime::RetryPolicy;
 #[doc(hidden)] // for the crate's benchmarks
 pub use aps_auth_runtime::decode_answer;
 pub use aps_auth_runtime::{ApiError, DecodeError, Error, RawBody, StatusError};

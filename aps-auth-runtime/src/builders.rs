@@ -3,8 +3,10 @@
 //! the `IntoFuture` that makes `.await` on the builder send it. `setters!`: the `with_<field>`
 //! setters of a generated struct's optional fields.
 
-/// `builder!(NameCall)`: the redacted `Debug`. `builder!(NameCall => Ok, Err)`: that, and
-/// `IntoFuture` with `Output = Result<ApiResponse<Ok>, Error<Err>>`, which boxes `send()`.
+/// `builder!(NameCall)`: the redacted `Debug`. `builder!(NameCall => Ok, Err)`: that, the
+/// per-call `retry_policy` and `timeout` setters (the builder has an `options:
+/// contract::CallOptions` field), and `IntoFuture` with `Output = Result<ApiResponse<Ok>,
+/// Error<Err>>`, which boxes `send()`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! builder {
@@ -17,6 +19,23 @@ macro_rules! builder {
     };
     ($builder:ident => $ok:ty, $err:ty) => {
         $crate::builder!($builder);
+
+        impl<'a> $builder<'a> {
+            /// Retries this call as `policy` says, instead of the client's policy
+            /// (`ClientBuilder::retry_policy`); `RetryPolicy::none()` sends it once. Only a call
+            /// safe to repeat is ever retried.
+            pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+                self.options.retry = Some(policy);
+                self
+            }
+
+            /// The timeout of each attempt of this call, instead of the client's
+            /// (`ClientBuilder::timeout`). A retry's timeout also ends at the retry deadline.
+            pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.options.timeout = Some(timeout);
+                self
+            }
+        }
 
         impl<'a> ::std::future::IntoFuture for $builder<'a> {
             type Output = Result<$crate::ApiResponse<$ok>, $crate::Error<$err>>;
@@ -53,6 +72,7 @@ macro_rules! setters {
 mod tests {
     struct SecretCall<'a> {
         token: &'a str,
+        options: crate::contract::CallOptions,
     }
 
     impl SecretCall<'_> {
@@ -86,13 +106,27 @@ mod tests {
 
     #[test]
     fn debug_prints_the_builders_name_and_no_input() {
-        let call = SecretCall { token: "s3cr3t" };
+        let call = SecretCall {
+            token: "s3cr3t",
+            options: Default::default(),
+        };
         assert_eq!(format!("{call:?}"), "SecretCall { .. }");
     }
 
     #[tokio::test]
     async fn awaiting_the_builder_sends_it() {
-        let answer = SecretCall { token: "s3cr3t" }.await;
+        let answer = SecretCall {
+            token: "s3cr3t",
+            options: Default::default(),
+        }
+        .retry_policy(crate::RetryPolicy::none())
+        .timeout(std::time::Duration::from_secs(1));
+        assert_eq!(answer.options.retry, Some(crate::RetryPolicy::none()));
+        assert_eq!(
+            answer.options.timeout,
+            Some(std::time::Duration::from_secs(1))
+        );
+        let answer = answer.await;
         assert!(matches!(answer, Err(crate::Error::InvalidRequest(m)) if m == "6 bytes"));
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::auth::{BasicCredentials, TokenSource};
+use crate::retry::RetryPolicy;
 
 /// The timeout applied to each request unless [`ClientBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -40,6 +41,8 @@ pub struct Client {
     /// Whether an answer that does not decode strictly is an error at once, rather than decoded
     /// again leniently (`lenient.rs`).
     pub(crate) strict_decoding: bool,
+    /// How calls safe to repeat are retried.
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for Client {
@@ -48,6 +51,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.base_url.as_str())
             .field("timeout", &self.timeout)
             .field("max_body_size", &self.max_body_size)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -84,6 +88,7 @@ pub struct ClientBuilder {
     token_source: Option<Arc<dyn TokenSource>>,
     basic_credentials: Option<BasicCredentials>,
     strict_decoding: bool,
+    retry: Option<RetryPolicy>,
     /// The base URL used when none is given: the document's first server.
     default_base_url: Option<&'static str>,
     /// The `User-Agent` of the default HTTP client.
@@ -160,6 +165,16 @@ impl ClientBuilder {
         self
     }
 
+    /// How generated calls are retried (default: [`RetryPolicy::default`]: up to 4 attempts
+    /// within 30 s); [`RetryPolicy::none`] turns retries off. Only calls safe to repeat are ever
+    /// retried: `GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`, and operations the document marks
+    /// `x-idempotent: true`; never another `POST` or `PATCH`, nor a request whose body cannot be
+    /// sent again. A call's `.retry_policy(..)` overrides this for that call.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
     /// Validates the settings and builds the client.
     pub fn build(self) -> Result<Client, ConfigError> {
         let raw = match self.base_url {
@@ -191,6 +206,7 @@ impl ClientBuilder {
             token_source: self.token_source,
             basic_credentials: self.basic_credentials,
             strict_decoding: self.strict_decoding,
+            retry: self.retry.unwrap_or_default(),
         })
     }
 }
@@ -272,6 +288,20 @@ impl Client {
     /// The HTTP Basic client credentials, if the client has them.
     pub fn basic_credentials(&self) -> Option<&BasicCredentials> {
         self.basic_credentials.as_ref()
+    }
+
+    /// How generated calls are retried (see [`ClientBuilder::retry_policy`]).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// A copy of this client (sharing its connections) whose calls are retried as `policy`
+    /// says (see [`ClientBuilder::retry_policy`]).
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Client {
+        Client {
+            retry: policy,
+            ..self.clone()
+        }
     }
 }
 

@@ -75,6 +75,17 @@ macro_rules! client {
                 self.0.basic_credentials()
             }
 
+            /// How calls are retried (see [`ClientBuilder::retry_policy`]).
+            pub fn retry_policy(&self) -> &$crate::RetryPolicy {
+                self.0.retry_policy()
+            }
+
+            /// A copy of this client (sharing its connections) whose calls are retried as
+            /// `policy` says (see [`ClientBuilder::retry_policy`]).
+            pub fn with_retry_policy(&self, policy: $crate::RetryPolicy) -> Client {
+                Client(self.0.with_retry_policy(policy))
+            }
+
             /// A copy of this client that sends `value` as the `Authorization` header of every
             /// request (client authentication of the OAuth layer's token-endpoint client).
             #[doc(hidden)]
@@ -160,6 +171,16 @@ macro_rules! client {
             /// answer whose required parts do not decode is an `Error::Decode`.
             pub fn strict_decoding(self, strict: bool) -> Self {
                 ClientBuilder(self.0.strict_decoding(strict))
+            }
+
+            /// How calls are retried (default: `RetryPolicy::default()`: up to 4 attempts within
+            /// 30 s); `RetryPolicy::none()` turns retries off. Only calls safe to repeat are
+            /// ever retried: `GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`, and operations the
+            /// document marks `x-idempotent: true`; never another `POST` or `PATCH`, nor a
+            /// request whose body cannot be sent again. A call's `.retry_policy(..)` overrides
+            /// this for that call.
+            pub fn retry_policy(self, policy: $crate::RetryPolicy) -> Self {
+                ClientBuilder(self.0.retry_policy(policy))
             }
 
             /// Validates the settings and builds the client.

@@ -7,6 +7,7 @@
 //! | item | used by generated code for |
 //! |---|---|
 //! | `client!` (`client_macro.rs`, re-exported here) | the root module's `Client` and `ClientBuilder`: a newtype of [`Client`] with the document's default base URL |
+//! | `Client::send_operation`, [`CallOptions`] (`call.rs`) | every call: its retries, its timeout and its span, given the operation's [`OperationInfo`] constant (`endpoints`) |
 //! | methods of [`Client`], defined here | `endpoint` (URL from path segments and query pairs), `endpoint_on` (the same for an operation with a server of its own), `request`, `send_json` / `send_json_optional` / `send_empty` / `send_text` / `send_bytes` (send and decode) |
 //! | [`Pairs`], [`with_headers`], [`with_cookies`], defined here | query, header and cookie parameters |
 //! | `ScopeList` (`scopes.rs`) | `pub type Scopes = ::aps_auth_runtime::ScopeList<Scope>` |
@@ -38,6 +39,7 @@ use crate::decode::{content_type, decode_json};
 use crate::error::{DecodeError, Error, RawBody};
 use crate::response::ApiResponse;
 
+pub use crate::call::CallOptions;
 pub use crate::examples::{Check, answer, check_all, request};
 pub use crate::{builder, client, closed_enum, object, one_of, open_enum, setters};
 
@@ -324,6 +326,12 @@ pub struct OperationInfo {
     pub method: &'static str,
     /// The path template as the document writes it (`/authentication/v2/token`).
     pub path: &'static str,
+    /// The document's `operationId` (or, without one, the name derived from method and path):
+    /// the name of the call's span (`otel.name`).
+    pub operation_id: &'static str,
+    /// Whether the document marks the operation idempotent (`x-idempotent: true`), so that a
+    /// `POST` or `PATCH` is retried like a `GET` ([`crate::RetryPolicy`]).
+    pub idempotent: bool,
 }
 
 #[cfg(test)]

@@ -48,6 +48,15 @@ pub enum Error<E> {
     /// none of the operation's schemes or lacks its scopes, or it failed; or no HTTP Basic
     /// credentials for an operation that needs them. Nothing was sent.
     Auth(Box<super::auth::AuthError>),
+    /// A call sent more than once ([`crate::RetryPolicy`]) that failed every time: `last` is the
+    /// last attempt's error. [`Error::status`], [`Error::headers`] and [`Error::raw_body`] read
+    /// the last attempt's.
+    Retried {
+        /// Attempts made in all, the first included (at least 2).
+        attempts: u32,
+        /// The last attempt's error.
+        last: Box<Error<E>>,
+    },
 }
 
 impl<E> Error<E> {
@@ -64,6 +73,20 @@ impl<E> Error<E> {
             Error::Transport(e) => Error::Transport(e),
             Error::InvalidRequest(e) => Error::InvalidRequest(e),
             Error::Auth(e) => Error::Auth(e),
+            Error::Retried { attempts, last } => Error::Retried {
+                attempts,
+                last: Box::new(last.map_api(api)),
+            },
+        }
+    }
+
+    /// How many times the request was sent: `attempts` of an [`Error::Retried`], else 1 (0 when
+    /// nothing was sent: an [`Error::InvalidRequest`] or [`Error::Auth`]).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Retried { attempts, .. } => *attempts,
+            Error::InvalidRequest(_) | Error::Auth(_) => 0,
+            _ => 1,
         }
     }
 
@@ -76,6 +99,7 @@ impl<E> Error<E> {
             Error::BodyTooLarge { status, .. } | Error::Redirected { status } => Some(*status),
             Error::Transport(e) => e.status(),
             Error::InvalidRequest(_) | Error::Auth(_) => None,
+            Error::Retried { last, .. } => last.status(),
         }
     }
 
@@ -90,6 +114,7 @@ impl<E> Error<E> {
             | Error::Transport(_)
             | Error::InvalidRequest(_)
             | Error::Auth(_) => None,
+            Error::Retried { last, .. } => last.headers(),
         }
     }
 
@@ -104,6 +129,7 @@ impl<E> Error<E> {
             | Error::Transport(_)
             | Error::InvalidRequest(_)
             | Error::Auth(_) => None,
+            Error::Retried { last, .. } => last.raw_body(),
         }
     }
 }
@@ -139,6 +165,7 @@ impl<E> fmt::Display for Error<E> {
             Error::Transport(e) => write!(f, "request failed: {e}"),
             Error::InvalidRequest(msg) => write!(f, "invalid request: {msg}"),
             Error::Auth(e) => write!(f, "no token: {e}"),
+            Error::Retried { attempts, last } => write!(f, "after {attempts} attempts: {last}"),
         }
     }
 }
@@ -148,6 +175,7 @@ impl<E: fmt::Debug> std::error::Error for Error<E> {
         match self {
             Error::Transport(e) => Some(e),
             Error::Auth(e) => Some(&**e),
+            Error::Retried { last, .. } => last.source(),
             _ => None,
         }
     }

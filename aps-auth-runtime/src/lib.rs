@@ -14,6 +14,7 @@
 #[doc(hidden)] // the OAuth layer's token sources and client authentication
 pub mod auth;
 mod builders;
+mod call;
 mod client;
 mod client_macro;
 #[doc(hidden)]
@@ -28,6 +29,8 @@ mod one_or_many;
 #[doc(hidden)] // the OAuth layer masks what it sends in the errors it builds
 pub mod redact;
 mod response;
+#[doc(hidden)] // `with_retry` and `Repeat` for the OAuth layer
+pub mod retry;
 mod scopes;
 mod secret;
 #[cfg(test)]
@@ -43,6 +46,7 @@ pub use lenient::Unparsed;
 pub use lenient::decode_answer;
 pub use one_or_many::OneOrMany;
 pub use response::{ApiResponse, RateLimit};
+pub use retry::RetryPolicy;
 pub use scopes::ScopeList;
 pub use secret::SecretString;
 

@@ -259,6 +259,9 @@ pub struct Operation {
     pub doc: String,
     /// Whether the operation is `deprecated`.
     pub deprecated: bool,
+    /// Whether the document marks the operation idempotent (`x-idempotent: true`): a call of it
+    /// is retried even when its method (`POST`, `PATCH`) is not safe to repeat.
+    pub idempotent: bool,
     /// The path, split into segments.
     pub segments: Vec<Segment>,
     /// The parameters, in declaration order (path-level ones first).

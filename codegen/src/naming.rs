@@ -76,6 +76,7 @@ pub const RUNTIME_NAMES: &[&str] = &[
     "OperationInfo",
     "OneOrMany",
     "Unparsed",
+    "RetryPolicy",
 ];
 
 /// Types every generated module defines itself, whatever the document says.

@@ -1,5 +1,6 @@
 //! Shared helpers for the workspace's snapshot and integration tests (in `tests/`).
 
+pub mod flaky;
 pub mod oidc;
 pub mod redis;
 

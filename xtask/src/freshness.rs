@@ -585,7 +585,8 @@ mod tests {
         assert!(reports[0].changes.is_empty(), "{:?}", reports[0].changes);
 
         // The map pins the method name: the operationId can go. Only the map's record of the
-        // document's text is stale then, and the document counts as changed.
+        // document's text is stale then, and the operation's id in its `endpoints` constant
+        // (the document's, which names its span), and the document counts as changed.
         dir.write(
             "spec/api.yaml",
             "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {responses: {'200': {description: ok}}}}\n",
@@ -593,8 +594,13 @@ mod tests {
         let outputs = target.generate().unwrap();
         assert!(outputs[0].changed);
         let stale = target.apply(&outputs, Mode::Check).unwrap().stale;
-        assert_eq!(stale.len(), 1, "{stale:?}");
-        assert!(stale[0].contains("\"source\""), "{stale:?}");
+        assert_eq!(stale.len(), 2, "{stale:?}");
+        assert!(
+            stale[0].contains("-        operation_id: \"getA\"")
+                && !stale[0].contains("name: \"get_a\""),
+            "{stale:?}"
+        );
+        assert!(stale[1].contains("\"source\""), "{stale:?}");
         target.apply(&outputs, Mode::Write).unwrap();
         assert!(!target.generate().unwrap()[0].changed);
     }

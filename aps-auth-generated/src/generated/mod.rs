@@ -22,57 +22,23 @@ pub const DEFAULT_BASE_URL: Option<&str> = Some("https://developer.api.autodesk.
 pub const API_TITLE: &str = "Autodesk Authentication API";
 /// `info.version` of the document.
 pub const API_VERSION: &str = "2.0.0";
-/// Every operation of the document, in document order: the name of its method, its
-/// HTTP method and its path template.
+/// Every operation of the document, in document order (its `endpoints` constants):
+/// the name of its method, its HTTP method, its path template, its operation id and
+/// whether it is idempotent.
 pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
-    ::aps_auth_runtime::OperationInfo {
-        name: "authorize_url",
-        method: "GET",
-        path: "/authentication/v2/authorize",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_token",
-        method: "POST",
-        path: "/authentication/v2/token",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "revoke_token",
-        method: "POST",
-        path: "/authentication/v2/revoke",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_keys",
-        method: "GET",
-        path: "/authentication/v2/keys",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_user_profile",
-        method: "GET",
-        path: "/userprofile/v1/users/@me",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "introspect_token",
-        method: "POST",
-        path: "/authentication/v2/introspect",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "logout_url",
-        method: "GET",
-        path: "/authentication/v2/logout",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_open_id_configuration",
-        method: "GET",
-        path: "/.well-known/openid-configuration",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_user_info",
-        method: "GET",
-        path: "/userinfo",
-    },
+    endpoints::AUTHORIZE_URL,
+    endpoints::GET_TOKEN,
+    endpoints::REVOKE_TOKEN,
+    endpoints::GET_KEYS,
+    endpoints::GET_USER_PROFILE,
+    endpoints::INTROSPECT_TOKEN,
+    endpoints::LOGOUT_URL,
+    endpoints::GET_OPEN_ID_CONFIGURATION,
+    endpoints::GET_USER_INFO,
 ];
 /// Every operation of the document as a constant: the name of its method, its HTTP
-/// method and its path template. The constant is named after the method in upper
+/// method, its path template, its operation id and whether it is idempotent
+/// (what its call's retries and span use). The constant is named after the method in upper
 /// case, so code that needs an operation's endpoint (the OAuth layer) names it and
 /// stops compiling when the document loses the operation.
 pub mod endpoints {
@@ -81,54 +47,72 @@ pub mod endpoints {
         name: "authorize_url",
         method: "GET",
         path: "/authentication/v2/authorize",
+        operation_id: "authorize",
+        idempotent: false,
     };
     /// `POST /authentication/v2/token`: the `get_token` operation.
     pub const GET_TOKEN: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_token",
         method: "POST",
         path: "/authentication/v2/token",
+        operation_id: "getToken",
+        idempotent: false,
     };
     /// `POST /authentication/v2/revoke`: the `revoke_token` operation.
     pub const REVOKE_TOKEN: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "revoke_token",
         method: "POST",
         path: "/authentication/v2/revoke",
+        operation_id: "revokeToken",
+        idempotent: false,
     };
     /// `GET /authentication/v2/keys`: the `get_keys` operation.
     pub const GET_KEYS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_keys",
         method: "GET",
         path: "/authentication/v2/keys",
+        operation_id: "getKeys",
+        idempotent: false,
     };
     /// `GET /userprofile/v1/users/@me`: the `get_user_profile` operation.
     pub const GET_USER_PROFILE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_user_profile",
         method: "GET",
         path: "/userprofile/v1/users/@me",
+        operation_id: "getUserProfile",
+        idempotent: false,
     };
     /// `POST /authentication/v2/introspect`: the `introspect_token` operation.
     pub const INTROSPECT_TOKEN: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "introspect_token",
         method: "POST",
         path: "/authentication/v2/introspect",
+        operation_id: "introspectToken",
+        idempotent: true,
     };
     /// `GET /authentication/v2/logout`: the `logout_url` operation.
     pub const LOGOUT_URL: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "logout_url",
         method: "GET",
         path: "/authentication/v2/logout",
+        operation_id: "logout",
+        idempotent: false,
     };
     /// `GET /.well-known/openid-configuration`: the `get_open_id_configuration` operation.
     pub const GET_OPEN_ID_CONFIGURATION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_open_id_configuration",
         method: "GET",
         path: "/.well-known/openid-configuration",
+        operation_id: "getOpenIdConfiguration",
+        idempotent: false,
     };
     /// `GET /userinfo`: the `get_user_info` operation.
     pub const GET_USER_INFO: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_user_info",
         method: "GET",
         path: "/userinfo",
+        operation_id: "getUserInfo",
+        idempotent: false,
     };
 }
 ::aps_auth_runtime::contract::client!(DEFAULT_BASE_URL);

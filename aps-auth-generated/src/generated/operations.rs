@@ -37,7 +37,11 @@ impl super::Client {
     ///
     /// Set optional inputs on the returned builder, then `.await` it (or call `send`).
     pub fn get_token<'a>(&'a self, body: &'a GetTokenRequest) -> GetTokenCall<'a> {
-        GetTokenCall { client: self, body }
+        GetTokenCall {
+            client: self,
+            options: Default::default(),
+            body,
+        }
     }
     /// Autodesk Revoke Token
     ///
@@ -52,6 +56,7 @@ impl super::Client {
     ) -> RevokeTokenCall<'a> {
         RevokeTokenCall {
             client: self,
+            options: Default::default(),
             body,
         }
     }
@@ -63,7 +68,10 @@ impl super::Client {
     ///
     /// Set optional inputs on the returned builder, then `.await` it (or call `send`).
     pub fn get_keys(&self) -> GetKeysCall<'_> {
-        GetKeysCall { client: self }
+        GetKeysCall {
+            client: self,
+            options: Default::default(),
+        }
     }
     /// Autodesk Get User Profile
     ///
@@ -75,6 +83,7 @@ impl super::Client {
     pub fn get_user_profile(&self) -> GetUserProfileCall<'_> {
         GetUserProfileCall {
             client: self,
+            options: Default::default(),
             bearer_token: None,
         }
     }
@@ -91,6 +100,7 @@ impl super::Client {
     ) -> IntrospectTokenCall<'a> {
         IntrospectTokenCall {
             client: self,
+            options: Default::default(),
             body,
         }
     }
@@ -117,6 +127,7 @@ impl super::Client {
     pub fn get_open_id_configuration(&self) -> GetOpenIdConfigurationCall<'_> {
         GetOpenIdConfigurationCall {
             client: self,
+            options: Default::default(),
         }
     }
     /// OpenID Connect UserInfo
@@ -129,6 +140,7 @@ impl super::Client {
     pub fn get_user_info(&self) -> GetUserInfoCall<'_> {
         GetUserInfoCall {
             client: self,
+            options: Default::default(),
             bearer_token: None,
         }
     }
@@ -192,6 +204,7 @@ impl<'a> AuthorizeUrl<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetTokenCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     body: &'a GetTokenRequest,
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
@@ -207,7 +220,14 @@ impl<'a> GetTokenCall<'a> {
         let request = self.client.request(reqwest::Method::POST, url);
         let body = self.body;
         let request = request.form(body);
-        self.client.send_json(request).await
+        self.client
+            .send_operation(
+                &super::endpoints::GET_TOKEN,
+                &self.options,
+                request,
+                |request| self.client.send_json(request),
+            )
+            .await
     }
 }
 ::aps_auth_runtime::contract::builder!(GetTokenCall => TokenResponse, ErrorResponse);
@@ -215,6 +235,7 @@ impl<'a> GetTokenCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct RevokeTokenCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     body: &'a RevokeTokenRequest,
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
@@ -230,7 +251,14 @@ impl<'a> RevokeTokenCall<'a> {
         let request = self.client.request(reqwest::Method::POST, url);
         let body = self.body;
         let request = request.form(body);
-        self.client.send_empty(request).await
+        self.client
+            .send_operation(
+                &super::endpoints::REVOKE_TOKEN,
+                &self.options,
+                request,
+                |request| self.client.send_empty(request),
+            )
+            .await
     }
 }
 ::aps_auth_runtime::contract::builder!(RevokeTokenCall => (), ErrorResponse);
@@ -238,6 +266,7 @@ impl<'a> RevokeTokenCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetKeysCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetKeysCall<'a> {
@@ -250,7 +279,14 @@ impl<'a> GetKeysCall<'a> {
     > {
         let url = self.client.endpoint(&["authentication", "v2", "keys"], &[]);
         let request = self.client.request(reqwest::Method::GET, url);
-        self.client.send_json(request).await
+        self.client
+            .send_operation(
+                &super::endpoints::GET_KEYS,
+                &self.options,
+                request,
+                |request| self.client.send_json(request),
+            )
+            .await
     }
 }
 ::aps_auth_runtime::contract::builder!(GetKeysCall => JWKSResponse, serde_json::Value);
@@ -258,6 +294,7 @@ impl<'a> GetKeysCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetUserProfileCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bearer_token: Option<&'a str>,
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
@@ -288,11 +325,20 @@ impl<'a> GetUserProfileCall<'a> {
         let url = self.client.endpoint(&["userprofile", "v1", "users", "@me"], &[]);
         let request = self.client.request(reqwest::Method::GET, url);
         self.client
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_USER_PROFILE,
+                &self.options,
                 request,
-                |request| self.client.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -302,6 +348,7 @@ impl<'a> GetUserProfileCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct IntrospectTokenCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     body: &'a IntrospectTokenRequest,
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
@@ -317,7 +364,14 @@ impl<'a> IntrospectTokenCall<'a> {
         let request = self.client.request(reqwest::Method::POST, url);
         let body = self.body;
         let request = request.form(body);
-        self.client.send_json(request).await
+        self.client
+            .send_operation(
+                &super::endpoints::INTROSPECT_TOKEN,
+                &self.options,
+                request,
+                |request| self.client.send_json(request),
+            )
+            .await
     }
 }
 ::aps_auth_runtime::contract::builder!(IntrospectTokenCall => IntrospectionResponse, ErrorResponse);
@@ -352,6 +406,7 @@ impl<'a> LogoutUrl<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetOpenIdConfigurationCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
 impl<'a> GetOpenIdConfigurationCall<'a> {
@@ -364,7 +419,14 @@ impl<'a> GetOpenIdConfigurationCall<'a> {
     > {
         let url = self.client.endpoint(&[".well-known", "openid-configuration"], &[]);
         let request = self.client.request(reqwest::Method::GET, url);
-        self.client.send_json(request).await
+        self.client
+            .send_operation(
+                &super::endpoints::GET_OPEN_ID_CONFIGURATION,
+                &self.options,
+                request,
+                |request| self.client.send_json(request),
+            )
+            .await
     }
 }
 ::aps_auth_runtime::contract::builder!(
@@ -374,6 +436,7 @@ impl<'a> GetOpenIdConfigurationCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetUserInfoCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bearer_token: Option<&'a str>,
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
@@ -411,11 +474,20 @@ impl<'a> GetUserInfoCall<'a> {
             );
         let request = self.client.request(reqwest::Method::GET, url);
         self.client
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_USER_INFO,
+                &self.options,
                 request,
-                |request| self.client.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.send_json(request),
+                        )
+                },
             )
             .await
     }

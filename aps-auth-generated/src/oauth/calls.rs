@@ -8,10 +8,11 @@ use super::client::OAuthClient;
 use super::endpoints;
 use super::error::{OAuthError, as_protocol_error};
 use super::protocol::{ErrorBody, Form, Introspection, JsonWebKeySet, TokenTypeHint};
-use super::retry::{Repeat, with_retry};
 use super::secrets::{AccessToken, RefreshToken};
 use super::token::Token;
 use crate::{ApiResponse, Scopes, UserProfile};
+use aps_auth_runtime::RetryPolicy;
+use aps_auth_runtime::retry::{Repeat, with_retry};
 
 impl OAuthClient {
     /// Exchanges a refresh token for a new token. The answer's refresh token replaces the old
@@ -110,6 +111,8 @@ impl OAuthClient {
             self.api()
                 .get_user_profile()
                 .bearer_token(access_token.expose_secret())
+                // Retried here, as the layer's policy says, with the layer's errors.
+                .retry_policy(RetryPolicy::none())
                 .await
                 .map_err(as_protocol_error)
         })

@@ -15,11 +15,12 @@ use super::endpoints;
 use super::error::OAuthError;
 use super::keys::KeyCache;
 use super::protocol::{ErrorBody, Form, TokenAnswer};
-use super::retry::{Repeat, RetryPolicy, with_retry};
 use super::store::{MemoryStore, TokenStore};
 use super::token::Token;
 use crate::{ApiResponse, Client, ClientBuilder, ConfigError, Error, OperationInfo, Scopes};
+use aps_auth_runtime::RetryPolicy;
 use aps_auth_runtime::redact::SentSecrets;
+use aps_auth_runtime::retry::{Repeat, with_retry};
 
 /// Builds an [`OAuthClient`].
 #[derive(Debug)]

@@ -19,8 +19,9 @@
 //! profile; `cargo xtask generate` refuses such a document first, in words.
 //!
 //! Its files depend on each other in one direction (a test in `tests/tests/oauth_layers.rs`
-//! fails on a cycle): leaves (`secrets`, `code`, `protocol`, `claims`, `stored`, `retry`,
-//! `endpoints`), then `store`, `error`, `flight`, `token`, `keys`, `credentials`; then
+//! fails on a cycle): leaves (`secrets`, `code`, `protocol`, `claims`, `stored`,
+//! `endpoints`; retries are the runtime's, `aps_auth_runtime::retry`), then `store`, `error`,
+//! `flight`, `token`, `keys`, `credentials`; then
 //! `client` ([`OAuthClient`] and its token requests); then what is built on it (`calls`,
 //! `coordinate`, `cached_grant`, `oidc`); then the flows (`two_legged`, `ssa`, `session`,
 //! `three_legged`) and `token_source` on top.
@@ -54,7 +55,6 @@ mod oidc;
 mod protocol;
 #[cfg(feature = "redis")]
 mod redis_store;
-mod retry;
 mod secrets;
 mod session;
 mod ssa;
@@ -65,6 +65,8 @@ mod token;
 mod token_source;
 mod two_legged;
 
+/// How failed requests are retried: the runtime's policy, shared with every generated call.
+pub use aps_auth_runtime::RetryPolicy;
 pub use claims::{AccessTokenClaims, CLOCK_SKEW, IdTokenClaims, TokenCheck, TokenRejected};
 pub use client::{DEFAULT_LOCK_TTL, OAuthClient, OAuthClientBuilder};
 pub use code::OAuthErrorCode;
@@ -77,7 +79,6 @@ pub use protocol::{
 };
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
-pub use retry::RetryPolicy;
 pub use secrets::{
     AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, PkceVerifier, RefreshToken,
 };

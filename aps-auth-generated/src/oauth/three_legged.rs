@@ -13,11 +13,11 @@ use super::client::OAuthClient;
 use super::code::OAuthErrorCode;
 use super::endpoints;
 use super::error::OAuthError;
-use super::retry::Repeat;
 use super::secrets::{AuthorizationCode, CsrfState, PkceVerifier, random_unreserved};
 use super::token::Token;
 use crate::Scopes;
 use aps_auth_runtime::redact::SentSecrets;
+use aps_auth_runtime::retry::Repeat;
 
 /// A started authorization: send the user to [`AuthorizationRequest::url`], keep this value
 /// (it holds the PKCE verifier and the `state`), and give it the redirect when the user comes back.

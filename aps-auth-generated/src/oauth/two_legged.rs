@@ -6,10 +6,10 @@
 use super::cached_grant::{CachedGrant, Grant};
 use super::client::OAuthClient;
 use super::error::OAuthError;
-use super::retry::Repeat;
 use super::store::StoreKey;
 use super::token::Token;
 use crate::Scopes;
+use aps_auth_runtime::retry::Repeat;
 
 /// Two-legged (client credentials) tokens for one application.
 ///

@@ -15,7 +15,8 @@ impl Emitter<'_> {
         let consts = self.api.operations.iter().map(endpoint_const);
         quote! {
             /// Every operation of the document as a constant: the name of its method, its HTTP
-            /// method and its path template. The constant is named after the method in upper
+            /// method, its path template, its operation id and whether it is idempotent
+            /// (what its call's retries and span use). The constant is named after the method in upper
             /// case, so code that needs an operation's endpoint (the OAuth layer) names it and
             /// stops compiling when the document loses the operation.
             pub mod endpoints {
@@ -33,14 +34,20 @@ pub(super) fn const_name(fn_name: &str) -> String {
 
 fn endpoint_const(op: &Operation) -> TokenStream {
     let name = crate::naming::unraw(&op.fn_name);
-    let (method, path) = (op.method.as_str(), &op.path);
+    let (method, path, id, idempotent) = (op.method.as_str(), &op.path, &op.id, op.idempotent);
     let doc = format!(" `{method} {path}`: the `{name}` operation.");
     let ident = Ident::new(&const_name(&op.fn_name), Span::call_site());
     let rt = super::runtime();
     quote! {
         #[doc = #doc]
         pub const #ident: #rt::OperationInfo =
-            #rt::OperationInfo { name: #name, method: #method, path: #path };
+            #rt::OperationInfo {
+                name: #name,
+                method: #method,
+                path: #path,
+                operation_id: #id,
+                idempotent: #idempotent,
+            };
     }
 }
 
@@ -59,7 +66,26 @@ mod tests {
         );
         assert!(
             module.contains(&squash(
-                r#"pub const GET_TOKEN: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo { name: "get_token", method: "POST", path: "/authentication/v2/token", };"#
+                r#"pub const GET_TOKEN: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo { name: "get_token", method: "POST", path: "/authentication/v2/token", operation_id: "get-token", idempotent: false, };"#
+            )),
+            "{module}"
+        );
+    }
+
+    #[test]
+    fn an_operation_marked_idempotent_says_so_in_its_constant() {
+        let module = generated(
+            "paths:\n  /search:\n    post:\n      operationId: search\n      x-idempotent: true\n      responses:\n        '204': {description: ok}\n",
+            "mod.rs",
+            Options::default(),
+        );
+        assert!(
+            module.contains(&squash(r#"operation_id: "search", idempotent: true, };"#)),
+            "{module}"
+        );
+        assert!(
+            module.contains(&squash(
+                "OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[endpoints::SEARCH]"
             )),
             "{module}"
         );

@@ -27,10 +27,10 @@ impl Emitter<'_> {
             Some(url) => quote!(Some(#url)),
             None => quote!(None),
         };
+        // The `endpoints` constants, so each operation's description is written once.
         let operations = api.operations.iter().map(|op| {
-            let name = crate::naming::unraw(&op.fn_name);
-            let (method, path) = (op.method.as_str(), &op.path);
-            quote!(#rt::OperationInfo { name: #name, method: #method, path: #path })
+            let constant = quote::format_ident!("{}", super::endpoints::const_name(&op.fn_name));
+            quote!(endpoints::#constant)
         });
         let endpoints = self.endpoints();
         let title = &api.title;
@@ -113,8 +113,9 @@ impl Emitter<'_> {
             pub const API_TITLE: &str = #title;
             /// `info.version` of the document.
             pub const API_VERSION: &str = #version;
-            /// Every operation of the document, in document order: the name of its method, its
-            /// HTTP method and its path template.
+            /// Every operation of the document, in document order (its `endpoints` constants):
+            /// the name of its method, its HTTP method, its path template, its operation id and
+            /// whether it is idempotent.
             pub const OPERATIONS: &[#rt::OperationInfo] = &[ #( #operations ),* ];
             #endpoints
 

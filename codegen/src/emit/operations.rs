@@ -102,13 +102,18 @@ impl Emitter<'_> {
         } else {
             quote!(&self)
         };
+        // A call keeps its own overrides (`retry_policy`, `timeout`: the runtime's `builder!`).
+        let options = match op.kind {
+            OperationKind::Redirect => quote!(),
+            OperationKind::Call { .. } => quote!(options: Default::default(),),
+        };
         quote! {
             #doc
             #deprecated
             #many
             #digits
             pub fn #name #generics (#self_ref, #( #args ),*) -> #builder<#lifetime> {
-                #builder { client: self, #( #inits ),* }
+                #builder { client: self, #options #( #inits ),* }
             }
         }
     }
@@ -137,11 +142,19 @@ impl Emitter<'_> {
             OperationKind::Call { .. } => "a call does nothing until it is awaited",
         };
         let (finish, beside) = self.finish(op);
+        let options = match op.kind {
+            OperationKind::Redirect => quote!(),
+            OperationKind::Call { .. } => {
+                let contract = super::contract();
+                quote!(options: #contract::CallOptions,)
+            }
+        };
         quote! {
             #[doc = #doc]
             #[must_use = #must_use]
             pub struct #builder<'a> {
                 client: &'a #client,
+                #options
                 #( #fields )*
             }
 
@@ -211,14 +224,19 @@ impl Emitter<'_> {
         let output = quote!(Result<#rt::ApiResponse<#success_ty>, #rt::Error<#error_ty>>);
         let bearer = input_field(op, InputSource::BearerToken)
             .map_or_else(|| format_ident!("bearer_token"), |(field, _)| field);
-        let (auth_static, dispatch) = match &op.auth {
+        let (auth_static, sent) = match &op.auth {
             Auth::Bearer { optional, options } => (
                 operation_auth(op, *optional, options),
                 quote! {
-                    #receiver.send_authorized(&AUTH, self.#bearer, request, |request| #receiver.#send(request)).await
+                    #receiver.send_authorized(&AUTH, self.#bearer, request, |request| #receiver.#send(request))
                 },
             ),
-            _ => (quote!(), quote!(#receiver.#send(request).await)),
+            _ => (quote!(), quote!(#receiver.#send(request))),
+        };
+        // Retries, the call's timeout and its span: the runtime's, given the operation's constant.
+        let constant = format_ident!("{}", super::endpoints::const_name(&op.fn_name));
+        let dispatch = quote! {
+            #receiver.send_operation(&super::endpoints::#constant, &self.options, request, |request| #sent).await
         };
         let send_fn = quote! {
             /// Sends the request and decodes the answer (awaiting the builder does the same).
@@ -308,7 +326,15 @@ mod tests {
             "{out}"
         );
         assert!(out.contains(&squash("options: &[::aps_auth_runtime::AuthOption { scheme: \"b\", grants: ::aps_auth_runtime::Grants::ANY, scopes: &[], },]")), "{out}");
-        assert!(out.contains(&squash("self.client.send_authorized(&AUTH, self.bearer_token, request, |request| self.client.send_json(request),).await")), "{out}");
+        // Sent through the runtime's `send_operation` (retries, timeout, span) with the
+        // operation's `endpoints` constant and the call's overrides.
+        assert!(out.contains(&squash("self.client.send_operation(&super::endpoints::SEND, &self.options, request, |request| { self.client.send_authorized(&AUTH, self.bearer_token, request, |request| self.client.send_json(request),) },).await")), "{out}");
+        assert!(
+            out.contains(&squash(
+                "SendCall { client: self, options: Default::default(),"
+            )),
+            "{out}"
+        );
         assert!(
             out.contains(&squash("pub fn body(mut self, value: &'a str) -> Self")),
             "{out}"

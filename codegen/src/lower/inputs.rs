@@ -26,6 +26,10 @@ pub(super) const BUILDER_NAMES: &[&str] = &[
     "send",
     "url",
     "into_future",
+    // The call's own overrides (the runtime's `builder!`) and where it keeps them.
+    "options",
+    "retry_policy",
+    "timeout",
 ];
 
 /// The inputs of `op` (whose parameters, auth and body are lowered): arguments first, in order,

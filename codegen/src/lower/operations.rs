@@ -12,6 +12,10 @@ use crate::error::{ErrorKind, Pointer, SpecError};
 use crate::model::{HttpMethod, Media, Operation, OperationKind};
 use crate::naming::{self, Namespace};
 
+/// The vendor extension that marks an operation idempotent (`x-idempotent: true`; `oas3` keeps
+/// extensions without their `x-`), so its calls are retried whatever their method.
+pub(crate) const IDEMPOTENT: &str = "idempotent";
+
 impl Lowerer<'_> {
     /// Every operation of `paths`, in document order, with collision-free method names.
     pub(super) fn operations(&mut self) -> Result<Vec<Operation>> {
@@ -136,6 +140,7 @@ impl Lowerer<'_> {
             pointer: ptr.to_string(),
             doc,
             deprecated: op.deprecated == Some(true),
+            idempotent: op.extensions.get(IDEMPOTENT) == Some(&serde_json::Value::Bool(true)),
             segments,
             params,
             builder: String::new(),

@@ -163,6 +163,13 @@ fn operation(api: &Api, op: &Operation) -> Item {
         })),
         Auth::None | Auth::ApiKey { .. } => {}
     }
+    // A `POST` or `PATCH` the document says may be repeated is retried like a `GET`: shown in
+    // review (calls of other operations are retried by their method alone).
+    if op.idempotent {
+        members.push(Line::plain(Entry::Other(
+            "idempotent: retried (x-idempotent)".into(),
+        )));
+    }
     Item {
         line: Line {
             deprecated: op.deprecated,

@@ -18,217 +18,55 @@ pub const DEFAULT_BASE_URL: Option<&str> = Some("https://developer.api.autodesk.
 pub const API_TITLE: &str = "Data Management";
 /// `info.version` of the document.
 pub const API_VERSION: &str = "1.0";
-/// Every operation of the document, in document order: the name of its method, its
-/// HTTP method and its path template.
+/// Every operation of the document, in document order (its `endpoints` constants):
+/// the name of its method, its HTTP method, its path template, its operation id and
+/// whether it is idempotent.
 pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_hubs",
-        method: "GET",
-        path: "/project/v1/hubs",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_hub",
-        method: "GET",
-        path: "/project/v1/hubs/{hub_id}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_hub_projects",
-        method: "GET",
-        path: "/project/v1/hubs/{hub_id}/projects",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_project",
-        method: "GET",
-        path: "/project/v1/hubs/{hub_id}/projects/{project_id}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_project_hub",
-        method: "GET",
-        path: "/project/v1/hubs/{hub_id}/projects/{project_id}/hub",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_project_top_folders",
-        method: "GET",
-        path: "/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_folder",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/folders/{folder_id}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "patch_folder",
-        method: "PATCH",
-        path: "/data/v1/projects/{project_id}/folders/{folder_id}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_folder_parent",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/folders/{folder_id}/parent",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_folder_contents",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/folders/{folder_id}/contents",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_folder_refs",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/folders/{folder_id}/refs",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_folder_search",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/folders/{folder_id}/search",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_folder_relationships_refs",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_folder_relationships_ref",
-        method: "POST",
-        path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_folder_relationships_links",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/links",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_item",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/items/{item_id}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "patch_item",
-        method: "PATCH",
-        path: "/data/v1/projects/{project_id}/items/{item_id}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_item_parent_folder",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/items/{item_id}/parent",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_item_relationships_refs",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_item_relationships_ref",
-        method: "POST",
-        path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_item_refs",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/items/{item_id}/refs",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_item_relationships_links",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/links",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_item_tip",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/items/{item_id}/tip",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_item_versions",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/items/{item_id}/versions",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_version",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/versions/{version_id}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "patch_version",
-        method: "PATCH",
-        path: "/data/v1/projects/{project_id}/versions/{version_id}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_version_item",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/versions/{version_id}/item",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_version_refs",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/versions/{version_id}/refs",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_version_relationships_refs",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_version_relationships_ref",
-        method: "POST",
-        path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_version_relationships_links",
-        method: "GET",
-        path: "/projects/{project_id}/versions/{version_id}/relationships/links",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_storage",
-        method: "POST",
-        path: "/data/v1/projects/{project_id}/storage",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_folder",
-        method: "POST",
-        path: "/data/v1/projects/{project_id}/folders",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_item",
-        method: "POST",
-        path: "/data/v1/projects/{project_id}/items",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_version",
-        method: "POST",
-        path: "/data/v1/projects/{project_id}/versions",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_version_download_formats",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/versions/{version_id}/downloadFormats",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_version_downloads",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/versions/{version_id}/downloads",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_download",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/downloads/{download_id}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_download",
-        method: "POST",
-        path: "/data/v1/projects/{project_id}/downloads",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_download_job",
-        method: "GET",
-        path: "/data/v1/projects/{project_id}/jobs/{job_id}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "execute_command",
-        method: "POST",
-        path: "/data/v1/projects/{project_id}/commands",
-    },
+    endpoints::GET_HUBS,
+    endpoints::GET_HUB,
+    endpoints::GET_HUB_PROJECTS,
+    endpoints::GET_PROJECT,
+    endpoints::GET_PROJECT_HUB,
+    endpoints::GET_PROJECT_TOP_FOLDERS,
+    endpoints::GET_FOLDER,
+    endpoints::PATCH_FOLDER,
+    endpoints::GET_FOLDER_PARENT,
+    endpoints::GET_FOLDER_CONTENTS,
+    endpoints::GET_FOLDER_REFS,
+    endpoints::GET_FOLDER_SEARCH,
+    endpoints::GET_FOLDER_RELATIONSHIPS_REFS,
+    endpoints::CREATE_FOLDER_RELATIONSHIPS_REF,
+    endpoints::GET_FOLDER_RELATIONSHIPS_LINKS,
+    endpoints::GET_ITEM,
+    endpoints::PATCH_ITEM,
+    endpoints::GET_ITEM_PARENT_FOLDER,
+    endpoints::GET_ITEM_RELATIONSHIPS_REFS,
+    endpoints::CREATE_ITEM_RELATIONSHIPS_REF,
+    endpoints::GET_ITEM_REFS,
+    endpoints::GET_ITEM_RELATIONSHIPS_LINKS,
+    endpoints::GET_ITEM_TIP,
+    endpoints::GET_ITEM_VERSIONS,
+    endpoints::GET_VERSION,
+    endpoints::PATCH_VERSION,
+    endpoints::GET_VERSION_ITEM,
+    endpoints::GET_VERSION_REFS,
+    endpoints::GET_VERSION_RELATIONSHIPS_REFS,
+    endpoints::CREATE_VERSION_RELATIONSHIPS_REF,
+    endpoints::GET_VERSION_RELATIONSHIPS_LINKS,
+    endpoints::CREATE_STORAGE,
+    endpoints::CREATE_FOLDER,
+    endpoints::CREATE_ITEM,
+    endpoints::CREATE_VERSION,
+    endpoints::GET_VERSION_DOWNLOAD_FORMATS,
+    endpoints::GET_VERSION_DOWNLOADS,
+    endpoints::GET_DOWNLOAD,
+    endpoints::CREATE_DOWNLOAD,
+    endpoints::GET_DOWNLOAD_JOB,
+    endpoints::EXECUTE_COMMAND,
 ];
 /// Every operation of the document as a constant: the name of its method, its HTTP
-/// method and its path template. The constant is named after the method in upper
+/// method, its path template, its operation id and whether it is idempotent
+/// (what its call's retries and span use). The constant is named after the method in upper
 /// case, so code that needs an operation's endpoint (the OAuth layer) names it and
 /// stops compiling when the document loses the operation.
 pub mod endpoints {
@@ -237,246 +75,328 @@ pub mod endpoints {
         name: "get_hubs",
         method: "GET",
         path: "/project/v1/hubs",
+        operation_id: "getHubs",
+        idempotent: false,
     };
     /// `GET /project/v1/hubs/{hub_id}`: the `get_hub` operation.
     pub const GET_HUB: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_hub",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}",
+        operation_id: "getHub",
+        idempotent: false,
     };
     /// `GET /project/v1/hubs/{hub_id}/projects`: the `get_hub_projects` operation.
     pub const GET_HUB_PROJECTS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_hub_projects",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects",
+        operation_id: "getHubProjects",
+        idempotent: false,
     };
     /// `GET /project/v1/hubs/{hub_id}/projects/{project_id}`: the `get_project` operation.
     pub const GET_PROJECT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_project",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}",
+        operation_id: "getProject",
+        idempotent: false,
     };
     /// `GET /project/v1/hubs/{hub_id}/projects/{project_id}/hub`: the `get_project_hub` operation.
     pub const GET_PROJECT_HUB: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_project_hub",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}/hub",
+        operation_id: "getProjectHub",
+        idempotent: false,
     };
     /// `GET /project/v1/hubs/{hub_id}/projects/{project_id}/topFolders`: the `get_project_top_folders` operation.
     pub const GET_PROJECT_TOP_FOLDERS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_project_top_folders",
         method: "GET",
         path: "/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders",
+        operation_id: "getProjectTopFolders",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}`: the `get_folder` operation.
     pub const GET_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}",
+        operation_id: "getFolder",
+        idempotent: false,
     };
     /// `PATCH /data/v1/projects/{project_id}/folders/{folder_id}`: the `patch_folder` operation.
     pub const PATCH_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "patch_folder",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}",
+        operation_id: "patchFolder",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/parent`: the `get_folder_parent` operation.
     pub const GET_FOLDER_PARENT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_parent",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/parent",
+        operation_id: "getFolderParent",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/contents`: the `get_folder_contents` operation.
     pub const GET_FOLDER_CONTENTS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_contents",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/contents",
+        operation_id: "getFolderContents",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/refs`: the `get_folder_refs` operation.
     pub const GET_FOLDER_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/refs",
+        operation_id: "getFolderRefs",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/search`: the `get_folder_search` operation.
     pub const GET_FOLDER_SEARCH: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_search",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/search",
+        operation_id: "getFolderSearch",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs`: the `get_folder_relationships_refs` operation.
     pub const GET_FOLDER_RELATIONSHIPS_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
+        operation_id: "getFolderRelationshipsRefs",
+        idempotent: false,
     };
     /// `POST /data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs`: the `create_folder_relationships_ref` operation.
     pub const CREATE_FOLDER_RELATIONSHIPS_REF: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_folder_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/refs",
+        operation_id: "createFolderRelationshipsRef",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/folders/{folder_id}/relationships/links`: the `get_folder_relationships_links` operation.
     pub const GET_FOLDER_RELATIONSHIPS_LINKS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_folder_relationships_links",
         method: "GET",
         path: "/data/v1/projects/{project_id}/folders/{folder_id}/relationships/links",
+        operation_id: "getFolderRelationshipsLinks",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}`: the `get_item` operation.
     pub const GET_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}",
+        operation_id: "getItem",
+        idempotent: false,
     };
     /// `PATCH /data/v1/projects/{project_id}/items/{item_id}`: the `patch_item` operation.
     pub const PATCH_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "patch_item",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/items/{item_id}",
+        operation_id: "patchItem",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/parent`: the `get_item_parent_folder` operation.
     pub const GET_ITEM_PARENT_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_parent_folder",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/parent",
+        operation_id: "getItemParentFolder",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/relationships/refs`: the `get_item_relationships_refs` operation.
     pub const GET_ITEM_RELATIONSHIPS_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
+        operation_id: "getItemRelationshipsRefs",
+        idempotent: false,
     };
     /// `POST /data/v1/projects/{project_id}/items/{item_id}/relationships/refs`: the `create_item_relationships_ref` operation.
     pub const CREATE_ITEM_RELATIONSHIPS_REF: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_item_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/refs",
+        operation_id: "createItemRelationshipsRef",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/refs`: the `get_item_refs` operation.
     pub const GET_ITEM_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/refs",
+        operation_id: "getItemRefs",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/relationships/links`: the `get_item_relationships_links` operation.
     pub const GET_ITEM_RELATIONSHIPS_LINKS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_relationships_links",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/relationships/links",
+        operation_id: "getItemRelationshipsLinks",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/tip`: the `get_item_tip` operation.
     pub const GET_ITEM_TIP: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_tip",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/tip",
+        operation_id: "getItemTip",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/items/{item_id}/versions`: the `get_item_versions` operation.
     pub const GET_ITEM_VERSIONS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_item_versions",
         method: "GET",
         path: "/data/v1/projects/{project_id}/items/{item_id}/versions",
+        operation_id: "getItemVersions",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}`: the `get_version` operation.
     pub const GET_VERSION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}",
+        operation_id: "getVersion",
+        idempotent: false,
     };
     /// `PATCH /data/v1/projects/{project_id}/versions/{version_id}`: the `patch_version` operation.
     pub const PATCH_VERSION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "patch_version",
         method: "PATCH",
         path: "/data/v1/projects/{project_id}/versions/{version_id}",
+        operation_id: "patchVersion",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}/item`: the `get_version_item` operation.
     pub const GET_VERSION_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_item",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/item",
+        operation_id: "getVersionItem",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}/refs`: the `get_version_refs` operation.
     pub const GET_VERSION_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/refs",
+        operation_id: "getVersionRefs",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}/relationships/refs`: the `get_version_relationships_refs` operation.
     pub const GET_VERSION_RELATIONSHIPS_REFS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_relationships_refs",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
+        operation_id: "getVersionRelationshipsRefs",
+        idempotent: false,
     };
     /// `POST /data/v1/projects/{project_id}/versions/{version_id}/relationships/refs`: the `create_version_relationships_ref` operation.
     pub const CREATE_VERSION_RELATIONSHIPS_REF: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_version_relationships_ref",
         method: "POST",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/relationships/refs",
+        operation_id: "createVersionRelationshipsRef",
+        idempotent: false,
     };
     /// `GET /projects/{project_id}/versions/{version_id}/relationships/links`: the `get_version_relationships_links` operation.
     pub const GET_VERSION_RELATIONSHIPS_LINKS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_relationships_links",
         method: "GET",
         path: "/projects/{project_id}/versions/{version_id}/relationships/links",
+        operation_id: "getVersionRelationshipsLinks",
+        idempotent: false,
     };
     /// `POST /data/v1/projects/{project_id}/storage`: the `create_storage` operation.
     pub const CREATE_STORAGE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_storage",
         method: "POST",
         path: "/data/v1/projects/{project_id}/storage",
+        operation_id: "createStorage",
+        idempotent: false,
     };
     /// `POST /data/v1/projects/{project_id}/folders`: the `create_folder` operation.
     pub const CREATE_FOLDER: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_folder",
         method: "POST",
         path: "/data/v1/projects/{project_id}/folders",
+        operation_id: "createFolder",
+        idempotent: false,
     };
     /// `POST /data/v1/projects/{project_id}/items`: the `create_item` operation.
     pub const CREATE_ITEM: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_item",
         method: "POST",
         path: "/data/v1/projects/{project_id}/items",
+        operation_id: "createItem",
+        idempotent: false,
     };
     /// `POST /data/v1/projects/{project_id}/versions`: the `create_version` operation.
     pub const CREATE_VERSION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_version",
         method: "POST",
         path: "/data/v1/projects/{project_id}/versions",
+        operation_id: "createVersion",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}/downloadFormats`: the `get_version_download_formats` operation.
     pub const GET_VERSION_DOWNLOAD_FORMATS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_download_formats",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/downloadFormats",
+        operation_id: "getVersionDownloadFormats",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/versions/{version_id}/downloads`: the `get_version_downloads` operation.
     pub const GET_VERSION_DOWNLOADS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_version_downloads",
         method: "GET",
         path: "/data/v1/projects/{project_id}/versions/{version_id}/downloads",
+        operation_id: "getVersionDownloads",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/downloads/{download_id}`: the `get_download` operation.
     pub const GET_DOWNLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_download",
         method: "GET",
         path: "/data/v1/projects/{project_id}/downloads/{download_id}",
+        operation_id: "getDownload",
+        idempotent: false,
     };
     /// `POST /data/v1/projects/{project_id}/downloads`: the `create_download` operation.
     pub const CREATE_DOWNLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_download",
         method: "POST",
         path: "/data/v1/projects/{project_id}/downloads",
+        operation_id: "createDownload",
+        idempotent: false,
     };
     /// `GET /data/v1/projects/{project_id}/jobs/{job_id}`: the `get_download_job` operation.
     pub const GET_DOWNLOAD_JOB: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_download_job",
         method: "GET",
         path: "/data/v1/projects/{project_id}/jobs/{job_id}",
+        operation_id: "getDownloadJob",
+        idempotent: false,
     };
     /// `POST /data/v1/projects/{project_id}/commands`: the `execute_command` operation.
     pub const EXECUTE_COMMAND: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "execute_command",
         method: "POST",
         path: "/data/v1/projects/{project_id}/commands",
+        operation_id: "executeCommand",
+        idempotent: false,
     };
 }
 /// A client for this document's operations: the crate's [`super::Client`] (base

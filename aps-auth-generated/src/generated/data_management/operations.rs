@@ -20,6 +20,7 @@ impl super::Client {
     pub fn get_hubs(&self) -> GetHubsCall<'_> {
         GetHubsCall {
             client: self,
+            options: Default::default(),
             x_user_id: None,
             filter_id: None,
             filter_name: None,
@@ -41,6 +42,7 @@ impl super::Client {
     pub fn get_hub(&self, hub_id: impl Into<String>) -> GetHubCall<'_> {
         GetHubCall {
             client: self,
+            options: Default::default(),
             hub_id: hub_id.into(),
             x_user_id: None,
             bearer_token: None,
@@ -62,6 +64,7 @@ impl super::Client {
     pub fn get_hub_projects(&self, hub_id: impl Into<String>) -> GetHubProjectsCall<'_> {
         GetHubProjectsCall {
             client: self,
+            options: Default::default(),
             hub_id: hub_id.into(),
             x_user_id: None,
             filter_id: None,
@@ -91,6 +94,7 @@ impl super::Client {
     ) -> GetProjectCall<'_> {
         GetProjectCall {
             client: self,
+            options: Default::default(),
             hub_id: hub_id.into(),
             project_id: project_id.into(),
             x_user_id: None,
@@ -113,6 +117,7 @@ impl super::Client {
     ) -> GetProjectHubCall<'_> {
         GetProjectHubCall {
             client: self,
+            options: Default::default(),
             hub_id: hub_id.into(),
             project_id: project_id.into(),
             x_user_id: None,
@@ -139,6 +144,7 @@ impl super::Client {
     ) -> GetProjectTopFoldersCall<'_> {
         GetProjectTopFoldersCall {
             client: self,
+            options: Default::default(),
             hub_id: hub_id.into(),
             project_id: project_id.into(),
             x_user_id: None,
@@ -163,6 +169,7 @@ impl super::Client {
     ) -> GetFolderCall<'_> {
         GetFolderCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             folder_id: folder_id.into(),
             if_modified_since: None,
@@ -190,6 +197,7 @@ impl super::Client {
     ) -> PatchFolderCall<'_> {
         PatchFolderCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             folder_id: folder_id.into(),
             x_user_id: None,
@@ -213,6 +221,7 @@ impl super::Client {
     ) -> GetFolderParentCall<'_> {
         GetFolderParentCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             folder_id: folder_id.into(),
             x_user_id: None,
@@ -237,6 +246,7 @@ impl super::Client {
     ) -> GetFolderContentsCall<'_> {
         GetFolderContentsCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             folder_id: folder_id.into(),
             x_user_id: None,
@@ -269,6 +279,7 @@ impl super::Client {
     ) -> GetFolderRefsCall<'_> {
         GetFolderRefsCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             folder_id: folder_id.into(),
             x_user_id: None,
@@ -305,6 +316,7 @@ impl super::Client {
     ) -> GetFolderSearchCall<'_> {
         GetFolderSearchCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             folder_id: folder_id.into(),
             filter: None,
@@ -332,6 +344,7 @@ impl super::Client {
     ) -> GetFolderRelationshipsRefsCall<'_> {
         GetFolderRelationshipsRefsCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             folder_id: folder_id.into(),
             x_user_id: None,
@@ -357,6 +370,7 @@ impl super::Client {
     ) -> CreateFolderRelationshipsRefCall<'_> {
         CreateFolderRelationshipsRefCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             folder_id: folder_id.into(),
             x_user_id: None,
@@ -382,6 +396,7 @@ impl super::Client {
     ) -> GetFolderRelationshipsLinksCall<'_> {
         GetFolderRelationshipsLinksCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             folder_id: folder_id.into(),
             x_user_id: None,
@@ -407,6 +422,7 @@ impl super::Client {
     ) -> GetItemCall<'_> {
         GetItemCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             item_id: item_id.into(),
             x_user_id: None,
@@ -430,6 +446,7 @@ impl super::Client {
     ) -> PatchItemCall<'_> {
         PatchItemCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             item_id: item_id.into(),
             x_user_id: None,
@@ -453,6 +470,7 @@ impl super::Client {
     ) -> GetItemParentFolderCall<'_> {
         GetItemParentFolderCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             item_id: item_id.into(),
             x_user_id: None,
@@ -479,6 +497,7 @@ impl super::Client {
     ) -> GetItemRelationshipsRefsCall<'_> {
         GetItemRelationshipsRefsCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             item_id: item_id.into(),
             x_user_id: None,
@@ -504,6 +523,7 @@ impl super::Client {
     ) -> CreateItemRelationshipsRefCall<'_> {
         CreateItemRelationshipsRefCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             item_id: item_id.into(),
             x_user_id: None,
@@ -532,6 +552,7 @@ impl super::Client {
     ) -> GetItemRefsCall<'_> {
         GetItemRefsCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             item_id: item_id.into(),
             x_user_id: None,
@@ -559,6 +580,7 @@ impl super::Client {
     ) -> GetItemRelationshipsLinksCall<'_> {
         GetItemRelationshipsLinksCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             item_id: item_id.into(),
             x_user_id: None,
@@ -581,6 +603,7 @@ impl super::Client {
     ) -> GetItemTipCall<'_> {
         GetItemTipCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             item_id: item_id.into(),
             x_user_id: None,
@@ -603,6 +626,7 @@ impl super::Client {
     ) -> GetItemVersionsCall<'_> {
         GetItemVersionsCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             item_id: item_id.into(),
             x_user_id: None,
@@ -630,6 +654,7 @@ impl super::Client {
     ) -> GetVersionCall<'_> {
         GetVersionCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             version_id: version_id.into(),
             x_user_id: None,
@@ -653,6 +678,7 @@ impl super::Client {
     ) -> PatchVersionCall<'_> {
         PatchVersionCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             version_id: version_id.into(),
             bearer_token: None,
@@ -675,6 +701,7 @@ impl super::Client {
     ) -> GetVersionItemCall<'_> {
         GetVersionItemCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             version_id: version_id.into(),
             x_user_id: None,
@@ -703,6 +730,7 @@ impl super::Client {
     ) -> GetVersionRefsCall<'_> {
         GetVersionRefsCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             version_id: version_id.into(),
             x_user_id: None,
@@ -735,6 +763,7 @@ impl super::Client {
     ) -> GetVersionRelationshipsRefsCall<'_> {
         GetVersionRelationshipsRefsCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             version_id: version_id.into(),
             x_user_id: None,
@@ -760,6 +789,7 @@ impl super::Client {
     ) -> CreateVersionRelationshipsRefCall<'_> {
         CreateVersionRelationshipsRefCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             version_id: version_id.into(),
             x_user_id: None,
@@ -783,6 +813,7 @@ impl super::Client {
     ) -> GetVersionRelationshipsLinksCall<'_> {
         GetVersionRelationshipsLinksCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             version_id: version_id.into(),
             x_user_id: None,
@@ -804,6 +835,7 @@ impl super::Client {
     ) -> CreateStorageCall<'_> {
         CreateStorageCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             x_user_id: None,
             bearer_token: None,
@@ -826,6 +858,7 @@ impl super::Client {
     pub fn create_folder(&self, project_id: impl Into<String>) -> CreateFolderCall<'_> {
         CreateFolderCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             x_user_id: None,
             bearer_token: None,
@@ -854,6 +887,7 @@ impl super::Client {
     pub fn create_item(&self, project_id: impl Into<String>) -> CreateItemCall<'_> {
         CreateItemCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             copy_from: None,
             x_user_id: None,
@@ -886,6 +920,7 @@ impl super::Client {
     ) -> CreateVersionCall<'_> {
         CreateVersionCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             x_user_id: None,
             copy_from: None,
@@ -909,6 +944,7 @@ impl super::Client {
     ) -> GetVersionDownloadFormatsCall<'_> {
         GetVersionDownloadFormatsCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             version_id: version_id.into(),
             x_user_id: None,
@@ -931,6 +967,7 @@ impl super::Client {
     ) -> GetVersionDownloadsCall<'_> {
         GetVersionDownloadsCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             version_id: version_id.into(),
             x_user_id: None,
@@ -953,6 +990,7 @@ impl super::Client {
     ) -> GetDownloadCall<'_> {
         GetDownloadCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             download_id: download_id.into(),
             x_user_id: None,
@@ -973,6 +1011,7 @@ impl super::Client {
     ) -> CreateDownloadCall<'_> {
         CreateDownloadCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             x_user_id: None,
             bearer_token: None,
@@ -996,6 +1035,7 @@ impl super::Client {
     ) -> GetDownloadJobCall<'_> {
         GetDownloadJobCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             job_id: job_id.into(),
             x_user_id: None,
@@ -1022,6 +1062,7 @@ impl super::Client {
     ) -> ExecuteCommandCall<'_> {
         ExecuteCommandCall {
             client: self,
+            options: Default::default(),
             project_id: project_id.into(),
             x_user_id: None,
             bearer_token: None,
@@ -1033,6 +1074,7 @@ impl super::Client {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetHubsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     x_user_id: Option<String>,
     filter_id: Option<Vec<String>>,
     filter_name: Option<Vec<String>>,
@@ -1123,11 +1165,21 @@ impl<'a> GetHubsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_HUBS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1137,6 +1189,7 @@ impl<'a> GetHubsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetHubCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     hub_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
@@ -1190,11 +1243,21 @@ impl<'a> GetHubCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_HUB,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1204,6 +1267,7 @@ impl<'a> GetHubCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetHubProjectsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     hub_id: String,
     x_user_id: Option<String>,
     filter_id: Option<Vec<String>>,
@@ -1312,11 +1376,21 @@ impl<'a> GetHubProjectsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_HUB_PROJECTS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1326,6 +1400,7 @@ impl<'a> GetHubProjectsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetProjectCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     hub_id: String,
     project_id: String,
     x_user_id: Option<String>,
@@ -1390,11 +1465,21 @@ impl<'a> GetProjectCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_PROJECT,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1404,6 +1489,7 @@ impl<'a> GetProjectCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetProjectHubCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     hub_id: String,
     project_id: String,
     x_user_id: Option<String>,
@@ -1469,11 +1555,21 @@ impl<'a> GetProjectHubCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_PROJECT_HUB,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1483,6 +1579,7 @@ impl<'a> GetProjectHubCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetProjectTopFoldersCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     hub_id: String,
     project_id: String,
     x_user_id: Option<String>,
@@ -1579,11 +1676,21 @@ impl<'a> GetProjectTopFoldersCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_PROJECT_TOP_FOLDERS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1593,6 +1700,7 @@ impl<'a> GetProjectTopFoldersCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     folder_id: String,
     if_modified_since: Option<String>,
@@ -1670,11 +1778,21 @@ impl<'a> GetFolderCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_FOLDER,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1684,6 +1802,7 @@ impl<'a> GetFolderCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PatchFolderCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     folder_id: String,
     x_user_id: Option<String>,
@@ -1762,11 +1881,21 @@ impl<'a> PatchFolderCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::PATCH_FOLDER,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1776,6 +1905,7 @@ impl<'a> PatchFolderCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderParentCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     folder_id: String,
     x_user_id: Option<String>,
@@ -1841,11 +1971,21 @@ impl<'a> GetFolderParentCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_FOLDER_PARENT,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1855,6 +1995,7 @@ impl<'a> GetFolderParentCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderContentsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     folder_id: String,
     x_user_id: Option<String>,
@@ -2017,11 +2158,21 @@ impl<'a> GetFolderContentsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_FOLDER_CONTENTS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2031,6 +2182,7 @@ impl<'a> GetFolderContentsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRefsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     folder_id: String,
     x_user_id: Option<String>,
@@ -2137,11 +2289,21 @@ impl<'a> GetFolderRefsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_FOLDER_REFS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2151,6 +2313,7 @@ impl<'a> GetFolderRefsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderSearchCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     folder_id: String,
     filter: Option<Vec<String>>,
@@ -2225,11 +2388,21 @@ impl<'a> GetFolderSearchCall<'a> {
         let request = self.client.0.request(reqwest::Method::GET, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_FOLDER_SEARCH,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2239,6 +2412,7 @@ impl<'a> GetFolderSearchCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRelationshipsRefsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     folder_id: String,
     x_user_id: Option<String>,
@@ -2368,11 +2542,21 @@ impl<'a> GetFolderRelationshipsRefsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_FOLDER_RELATIONSHIPS_REFS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2384,6 +2568,7 @@ impl<'a> GetFolderRelationshipsRefsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateFolderRelationshipsRefCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     folder_id: String,
     x_user_id: Option<String>,
@@ -2464,11 +2649,21 @@ impl<'a> CreateFolderRelationshipsRefCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_FOLDER_RELATIONSHIPS_REF,
+                &self.options,
                 request,
-                |request| self.client.0.send_empty(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_empty(request),
+                        )
+                },
             )
             .await
     }
@@ -2478,6 +2673,7 @@ impl<'a> CreateFolderRelationshipsRefCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRelationshipsLinksCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     folder_id: String,
     x_user_id: Option<String>,
@@ -2544,11 +2740,21 @@ impl<'a> GetFolderRelationshipsLinksCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_FOLDER_RELATIONSHIPS_LINKS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2560,6 +2766,7 @@ impl<'a> GetFolderRelationshipsLinksCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
@@ -2640,11 +2847,21 @@ impl<'a> GetItemCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_ITEM,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2654,6 +2871,7 @@ impl<'a> GetItemCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PatchItemCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
@@ -2732,11 +2950,21 @@ impl<'a> PatchItemCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::PATCH_ITEM,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2746,6 +2974,7 @@ impl<'a> PatchItemCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemParentFolderCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
@@ -2811,11 +3040,21 @@ impl<'a> GetItemParentFolderCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_ITEM_PARENT_FOLDER,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2825,6 +3064,7 @@ impl<'a> GetItemParentFolderCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemRelationshipsRefsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
@@ -2954,11 +3194,21 @@ impl<'a> GetItemRelationshipsRefsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_ITEM_RELATIONSHIPS_REFS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2970,6 +3220,7 @@ impl<'a> GetItemRelationshipsRefsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateItemRelationshipsRefCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
@@ -3050,11 +3301,21 @@ impl<'a> CreateItemRelationshipsRefCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_ITEM_RELATIONSHIPS_REF,
+                &self.options,
                 request,
-                |request| self.client.0.send_empty(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_empty(request),
+                        )
+                },
             )
             .await
     }
@@ -3064,6 +3325,7 @@ impl<'a> CreateItemRelationshipsRefCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemRefsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
@@ -3170,11 +3432,21 @@ impl<'a> GetItemRefsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_ITEM_REFS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -3184,6 +3456,7 @@ impl<'a> GetItemRefsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemRelationshipsLinksCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
@@ -3250,11 +3523,21 @@ impl<'a> GetItemRelationshipsLinksCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_ITEM_RELATIONSHIPS_LINKS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -3266,6 +3549,7 @@ impl<'a> GetItemRelationshipsLinksCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemTipCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
@@ -3331,11 +3615,21 @@ impl<'a> GetItemTipCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_ITEM_TIP,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -3345,6 +3639,7 @@ impl<'a> GetItemTipCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetItemVersionsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     item_id: String,
     x_user_id: Option<String>,
@@ -3475,11 +3770,21 @@ impl<'a> GetItemVersionsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_ITEM_VERSIONS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -3489,6 +3794,7 @@ impl<'a> GetItemVersionsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     version_id: String,
     x_user_id: Option<String>,
@@ -3553,11 +3859,21 @@ impl<'a> GetVersionCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_VERSION,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -3567,6 +3883,7 @@ impl<'a> GetVersionCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PatchVersionCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     version_id: String,
     bearer_token: Option<&'a str>,
@@ -3632,11 +3949,21 @@ impl<'a> PatchVersionCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::PATCH_VERSION,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -3646,6 +3973,7 @@ impl<'a> PatchVersionCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionItemCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     version_id: String,
     x_user_id: Option<String>,
@@ -3711,11 +4039,21 @@ impl<'a> GetVersionItemCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_VERSION_ITEM,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -3725,6 +4063,7 @@ impl<'a> GetVersionItemCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionRefsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     version_id: String,
     x_user_id: Option<String>,
@@ -3831,11 +4170,21 @@ impl<'a> GetVersionRefsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_VERSION_REFS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -3845,6 +4194,7 @@ impl<'a> GetVersionRefsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionRelationshipsRefsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     version_id: String,
     x_user_id: Option<String>,
@@ -3974,11 +4324,21 @@ impl<'a> GetVersionRelationshipsRefsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_VERSION_RELATIONSHIPS_REFS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -3990,6 +4350,7 @@ impl<'a> GetVersionRelationshipsRefsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateVersionRelationshipsRefCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     version_id: String,
     x_user_id: Option<String>,
@@ -4070,11 +4431,21 @@ impl<'a> CreateVersionRelationshipsRefCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_VERSION_RELATIONSHIPS_REF,
+                &self.options,
                 request,
-                |request| self.client.0.send_empty(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_empty(request),
+                        )
+                },
             )
             .await
     }
@@ -4084,6 +4455,7 @@ impl<'a> CreateVersionRelationshipsRefCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionRelationshipsLinksCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     version_id: String,
     x_user_id: Option<String>,
@@ -4148,11 +4520,21 @@ impl<'a> GetVersionRelationshipsLinksCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_VERSION_RELATIONSHIPS_LINKS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -4164,6 +4546,7 @@ impl<'a> GetVersionRelationshipsLinksCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateStorageCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
@@ -4234,11 +4617,21 @@ impl<'a> CreateStorageCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_STORAGE,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -4248,6 +4641,7 @@ impl<'a> CreateStorageCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateFolderCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
@@ -4318,11 +4712,21 @@ impl<'a> CreateFolderCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_FOLDER,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -4332,6 +4736,7 @@ impl<'a> CreateFolderCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateItemCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     copy_from: Option<String>,
     x_user_id: Option<String>,
@@ -4432,11 +4837,21 @@ impl<'a> CreateItemCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_ITEM,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -4446,6 +4861,7 @@ impl<'a> CreateItemCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateVersionCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     x_user_id: Option<String>,
     copy_from: Option<String>,
@@ -4541,11 +4957,21 @@ impl<'a> CreateVersionCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_VERSION,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -4555,6 +4981,7 @@ impl<'a> CreateVersionCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionDownloadFormatsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     version_id: String,
     x_user_id: Option<String>,
@@ -4620,11 +5047,21 @@ impl<'a> GetVersionDownloadFormatsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_VERSION_DOWNLOAD_FORMATS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -4636,6 +5073,7 @@ impl<'a> GetVersionDownloadFormatsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionDownloadsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     version_id: String,
     x_user_id: Option<String>,
@@ -4715,11 +5153,21 @@ impl<'a> GetVersionDownloadsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_VERSION_DOWNLOADS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -4729,6 +5177,7 @@ impl<'a> GetVersionDownloadsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetDownloadCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     download_id: String,
     x_user_id: Option<String>,
@@ -4793,11 +5242,21 @@ impl<'a> GetDownloadCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_DOWNLOAD,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -4807,6 +5266,7 @@ impl<'a> GetDownloadCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateDownloadCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
@@ -4877,11 +5337,21 @@ impl<'a> CreateDownloadCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_DOWNLOAD,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -4891,6 +5361,7 @@ impl<'a> CreateDownloadCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetDownloadJobCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     job_id: String,
     x_user_id: Option<String>,
@@ -4955,11 +5426,21 @@ impl<'a> GetDownloadJobCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_DOWNLOAD_JOB,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -4969,6 +5450,7 @@ impl<'a> GetDownloadJobCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ExecuteCommandCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     project_id: String,
     x_user_id: Option<String>,
     bearer_token: Option<&'a str>,
@@ -5039,11 +5521,21 @@ impl<'a> ExecuteCommandCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::EXECUTE_COMMAND,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }

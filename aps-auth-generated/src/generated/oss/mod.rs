@@ -13,107 +13,33 @@ pub const DEFAULT_BASE_URL: Option<&str> = Some("https://developer.api.autodesk.
 pub const API_TITLE: &str = "oss";
 /// `info.version` of the document.
 pub const API_VERSION: &str = "1.0";
-/// Every operation of the document, in document order: the name of its method, its
-/// HTTP method and its path template.
+/// Every operation of the document, in document order (its `endpoints` constants):
+/// the name of its method, its HTTP method, its path template, its operation id and
+/// whether it is idempotent.
 pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_buckets",
-        method: "GET",
-        path: "/oss/v2/buckets",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_bucket",
-        method: "POST",
-        path: "/oss/v2/buckets",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "delete_bucket",
-        method: "DELETE",
-        path: "/oss/v2/buckets/{bucketKey}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_bucket_details",
-        method: "GET",
-        path: "/oss/v2/buckets/{bucketKey}/details",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "delete_object",
-        method: "DELETE",
-        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_objects",
-        method: "GET",
-        path: "/oss/v2/buckets/{bucketKey}/objects",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_object_details",
-        method: "GET",
-        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/details",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_signed_resource",
-        method: "POST",
-        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signed",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_signed_resource",
-        method: "GET",
-        path: "/oss/v2/signedresources/{hash}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "upload_signed_resource",
-        method: "PUT",
-        path: "/oss/v2/signedresources/{hash}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "delete_signed_resource",
-        method: "DELETE",
-        path: "/oss/v2/signedresources/{hash}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "upload_signed_resources_chunk",
-        method: "PUT",
-        path: "/oss/v2/signedresources/{hash}/resumable",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "copy_to",
-        method: "PUT",
-        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/copyto/{newObjKey}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "signed_s3_download",
-        method: "GET",
-        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3download",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "batch_signed_s3_upload",
-        method: "POST",
-        path: "/oss/v2/buckets/{bucketKey}/objects/batchsigneds3upload",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "batch_complete_upload",
-        method: "POST",
-        path: "/oss/v2/buckets/{bucketKey}/objects/batchcompleteupload",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "batch_signed_s3_download",
-        method: "POST",
-        path: "/oss/v2/buckets/{bucketKey}/objects/batchsigneds3download",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "signed_s3_upload",
-        method: "GET",
-        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "complete_signed_s3_upload",
-        method: "POST",
-        path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload",
-    },
+    endpoints::GET_BUCKETS,
+    endpoints::CREATE_BUCKET,
+    endpoints::DELETE_BUCKET,
+    endpoints::GET_BUCKET_DETAILS,
+    endpoints::DELETE_OBJECT,
+    endpoints::GET_OBJECTS,
+    endpoints::GET_OBJECT_DETAILS,
+    endpoints::CREATE_SIGNED_RESOURCE,
+    endpoints::GET_SIGNED_RESOURCE,
+    endpoints::UPLOAD_SIGNED_RESOURCE,
+    endpoints::DELETE_SIGNED_RESOURCE,
+    endpoints::UPLOAD_SIGNED_RESOURCES_CHUNK,
+    endpoints::COPY_TO,
+    endpoints::SIGNED_S3_DOWNLOAD,
+    endpoints::BATCH_SIGNED_S3_UPLOAD,
+    endpoints::BATCH_COMPLETE_UPLOAD,
+    endpoints::BATCH_SIGNED_S3_DOWNLOAD,
+    endpoints::SIGNED_S3_UPLOAD,
+    endpoints::COMPLETE_SIGNED_S3_UPLOAD,
 ];
 /// Every operation of the document as a constant: the name of its method, its HTTP
-/// method and its path template. The constant is named after the method in upper
+/// method, its path template, its operation id and whether it is idempotent
+/// (what its call's retries and span use). The constant is named after the method in upper
 /// case, so code that needs an operation's endpoint (the OAuth layer) names it and
 /// stops compiling when the document loses the operation.
 pub mod endpoints {
@@ -122,114 +48,152 @@ pub mod endpoints {
         name: "get_buckets",
         method: "GET",
         path: "/oss/v2/buckets",
+        operation_id: "get_buckets",
+        idempotent: false,
     };
     /// `POST /oss/v2/buckets`: the `create_bucket` operation.
     pub const CREATE_BUCKET: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_bucket",
         method: "POST",
         path: "/oss/v2/buckets",
+        operation_id: "create_bucket",
+        idempotent: false,
     };
     /// `DELETE /oss/v2/buckets/{bucketKey}`: the `delete_bucket` operation.
     pub const DELETE_BUCKET: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "delete_bucket",
         method: "DELETE",
         path: "/oss/v2/buckets/{bucketKey}",
+        operation_id: "delete_bucket",
+        idempotent: false,
     };
     /// `GET /oss/v2/buckets/{bucketKey}/details`: the `get_bucket_details` operation.
     pub const GET_BUCKET_DETAILS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_bucket_details",
         method: "GET",
         path: "/oss/v2/buckets/{bucketKey}/details",
+        operation_id: "get_bucket_details",
+        idempotent: false,
     };
     /// `DELETE /oss/v2/buckets/{bucketKey}/objects/{objectKey}`: the `delete_object` operation.
     pub const DELETE_OBJECT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "delete_object",
         method: "DELETE",
         path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}",
+        operation_id: "delete_object",
+        idempotent: false,
     };
     /// `GET /oss/v2/buckets/{bucketKey}/objects`: the `get_objects` operation.
     pub const GET_OBJECTS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_objects",
         method: "GET",
         path: "/oss/v2/buckets/{bucketKey}/objects",
+        operation_id: "get_objects",
+        idempotent: false,
     };
     /// `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/details`: the `get_object_details` operation.
     pub const GET_OBJECT_DETAILS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_object_details",
         method: "GET",
         path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/details",
+        operation_id: "get_object_details",
+        idempotent: false,
     };
     /// `POST /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signed`: the `create_signed_resource` operation.
     pub const CREATE_SIGNED_RESOURCE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_signed_resource",
         method: "POST",
         path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signed",
+        operation_id: "create_signed_resource",
+        idempotent: false,
     };
     /// `GET /oss/v2/signedresources/{hash}`: the `get_signed_resource` operation.
     pub const GET_SIGNED_RESOURCE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_signed_resource",
         method: "GET",
         path: "/oss/v2/signedresources/{hash}",
+        operation_id: "get_signed_resource",
+        idempotent: false,
     };
     /// `PUT /oss/v2/signedresources/{hash}`: the `upload_signed_resource` operation.
     pub const UPLOAD_SIGNED_RESOURCE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "upload_signed_resource",
         method: "PUT",
         path: "/oss/v2/signedresources/{hash}",
+        operation_id: "upload_signed_resource",
+        idempotent: false,
     };
     /// `DELETE /oss/v2/signedresources/{hash}`: the `delete_signed_resource` operation.
     pub const DELETE_SIGNED_RESOURCE: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "delete_signed_resource",
         method: "DELETE",
         path: "/oss/v2/signedresources/{hash}",
+        operation_id: "delete_signed_resource",
+        idempotent: false,
     };
     /// `PUT /oss/v2/signedresources/{hash}/resumable`: the `upload_signed_resources_chunk` operation.
     pub const UPLOAD_SIGNED_RESOURCES_CHUNK: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "upload_signed_resources_chunk",
         method: "PUT",
         path: "/oss/v2/signedresources/{hash}/resumable",
+        operation_id: "upload_signed_resources_chunk",
+        idempotent: false,
     };
     /// `PUT /oss/v2/buckets/{bucketKey}/objects/{objectKey}/copyto/{newObjKey}`: the `copy_to` operation.
     pub const COPY_TO: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "copy_to",
         method: "PUT",
         path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/copyto/{newObjKey}",
+        operation_id: "copyTo",
+        idempotent: false,
     };
     /// `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3download`: the `signed_s3_download` operation.
     pub const SIGNED_S3_DOWNLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "signed_s3_download",
         method: "GET",
         path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3download",
+        operation_id: "signed_s3_download",
+        idempotent: false,
     };
     /// `POST /oss/v2/buckets/{bucketKey}/objects/batchsigneds3upload`: the `batch_signed_s3_upload` operation.
     pub const BATCH_SIGNED_S3_UPLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "batch_signed_s3_upload",
         method: "POST",
         path: "/oss/v2/buckets/{bucketKey}/objects/batchsigneds3upload",
+        operation_id: "batch_signed_s3_upload",
+        idempotent: false,
     };
     /// `POST /oss/v2/buckets/{bucketKey}/objects/batchcompleteupload`: the `batch_complete_upload` operation.
     pub const BATCH_COMPLETE_UPLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "batch_complete_upload",
         method: "POST",
         path: "/oss/v2/buckets/{bucketKey}/objects/batchcompleteupload",
+        operation_id: "batch_complete_upload",
+        idempotent: false,
     };
     /// `POST /oss/v2/buckets/{bucketKey}/objects/batchsigneds3download`: the `batch_signed_s3_download` operation.
     pub const BATCH_SIGNED_S3_DOWNLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "batch_signed_s3_download",
         method: "POST",
         path: "/oss/v2/buckets/{bucketKey}/objects/batchsigneds3download",
+        operation_id: "batch_signed_s3_download",
+        idempotent: false,
     };
     /// `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload`: the `signed_s3_upload` operation.
     pub const SIGNED_S3_UPLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "signed_s3_upload",
         method: "GET",
         path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload",
+        operation_id: "signed_s3_upload",
+        idempotent: false,
     };
     /// `POST /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload`: the `complete_signed_s3_upload` operation.
     pub const COMPLETE_SIGNED_S3_UPLOAD: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "complete_signed_s3_upload",
         method: "POST",
         path: "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload",
+        operation_id: "complete_signed_s3_upload",
+        idempotent: false,
     };
 }
 /// A client for this document's operations: the crate's [`super::Client`] (base

@@ -15,6 +15,7 @@ impl super::Client {
     pub fn get_buckets(&self) -> GetBucketsCall<'_> {
         GetBucketsCall {
             client: self,
+            options: Default::default(),
             region: None,
             limit: None,
             start_at: None,
@@ -40,6 +41,7 @@ impl super::Client {
     ) -> CreateBucketCall<'a> {
         CreateBucketCall {
             client: self,
+            options: Default::default(),
             region: region.into(),
             body,
             bearer_token: None,
@@ -60,6 +62,7 @@ impl super::Client {
     pub fn delete_bucket(&self, bucket_key: impl Into<String>) -> DeleteBucketCall<'_> {
         DeleteBucketCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             bearer_token: None,
         }
@@ -80,6 +83,7 @@ impl super::Client {
     ) -> GetBucketDetailsCall<'_> {
         GetBucketDetailsCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             bearer_token: None,
         }
@@ -98,6 +102,7 @@ impl super::Client {
     ) -> DeleteObjectCall<'_> {
         DeleteObjectCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             object_key: object_key.into(),
             bearer_token: None,
@@ -116,6 +121,7 @@ impl super::Client {
     pub fn get_objects(&self, bucket_key: impl Into<String>) -> GetObjectsCall<'_> {
         GetObjectsCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             limit: None,
             begins_with: None,
@@ -137,6 +143,7 @@ impl super::Client {
     ) -> GetObjectDetailsCall<'_> {
         GetObjectDetailsCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             object_key: object_key.into(),
             if_modified_since: None,
@@ -163,6 +170,7 @@ impl super::Client {
     ) -> CreateSignedResourceCall<'_> {
         CreateSignedResourceCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             object_key: object_key.into(),
             access: None,
@@ -187,6 +195,7 @@ impl super::Client {
     ) -> GetSignedResourceCall<'_> {
         GetSignedResourceCall {
             client: self,
+            options: Default::default(),
             hash: hash.into(),
             range: None,
             if_none_match: None,
@@ -219,6 +228,7 @@ impl super::Client {
     ) -> UploadSignedResourceCall<'a> {
         UploadSignedResourceCall {
             client: self,
+            options: Default::default(),
             hash: hash.into(),
             content_length: content_length.into(),
             body,
@@ -245,6 +255,7 @@ impl super::Client {
     ) -> DeleteSignedResourceCall<'_> {
         DeleteSignedResourceCall {
             client: self,
+            options: Default::default(),
             hash: hash.into(),
             x_ads_region: None,
             bearer_token: None,
@@ -269,6 +280,7 @@ impl super::Client {
     ) -> UploadSignedResourcesChunkCall<'a> {
         UploadSignedResourcesChunkCall {
             client: self,
+            options: Default::default(),
             hash: hash.into(),
             content_range: content_range.into(),
             session_id: session_id.into(),
@@ -294,6 +306,7 @@ impl super::Client {
     ) -> CopyToCall<'_> {
         CopyToCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             object_key: object_key.into(),
             new_obj_key: new_obj_key.into(),
@@ -323,6 +336,7 @@ impl super::Client {
     ) -> SignedS3DownloadCall<'_> {
         SignedS3DownloadCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             object_key: object_key.into(),
             if_none_match: None,
@@ -356,6 +370,7 @@ impl super::Client {
     ) -> BatchSignedS3UploadCall<'_> {
         BatchSignedS3UploadCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             use_acceleration: None,
             minutes_expiration: None,
@@ -379,6 +394,7 @@ impl super::Client {
     ) -> BatchCompleteUploadCall<'_> {
         BatchCompleteUploadCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             bearer_token: None,
             body: None,
@@ -401,6 +417,7 @@ impl super::Client {
     ) -> BatchSignedS3DownloadCall<'a> {
         BatchSignedS3DownloadCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             body,
             public_resource_fallback: None,
@@ -431,6 +448,7 @@ impl super::Client {
     ) -> SignedS3UploadCall<'_> {
         SignedS3UploadCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             object_key: object_key.into(),
             parts: None,
@@ -457,6 +475,7 @@ impl super::Client {
     ) -> CompleteSignedS3UploadCall<'a> {
         CompleteSignedS3UploadCall {
             client: self,
+            options: Default::default(),
             bucket_key: bucket_key.into(),
             object_key: object_key.into(),
             content_type: content_type.into(),
@@ -474,6 +493,7 @@ impl super::Client {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetBucketsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     region: Option<Region>,
     limit: Option<i64>,
     start_at: Option<String>,
@@ -555,11 +575,21 @@ impl<'a> GetBucketsCall<'a> {
         let request = self.client.0.request(reqwest::Method::GET, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_BUCKETS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -569,6 +599,7 @@ impl<'a> GetBucketsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateBucketCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     region: Region,
     body: &'a CreateBucketsPayload,
     bearer_token: Option<&'a str>,
@@ -607,11 +638,21 @@ impl<'a> CreateBucketCall<'a> {
         let request = request.json(body);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_BUCKET,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -621,6 +662,7 @@ impl<'a> CreateBucketCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteBucketCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     bearer_token: Option<&'a str>,
 }
@@ -656,11 +698,21 @@ impl<'a> DeleteBucketCall<'a> {
         let request = self.client.0.request(reqwest::Method::DELETE, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::DELETE_BUCKET,
+                &self.options,
                 request,
-                |request| self.client.0.send_empty(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_empty(request),
+                        )
+                },
             )
             .await
     }
@@ -670,6 +722,7 @@ impl<'a> DeleteBucketCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetBucketDetailsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     bearer_token: Option<&'a str>,
 }
@@ -708,11 +761,21 @@ impl<'a> GetBucketDetailsCall<'a> {
         let request = self.client.0.request(reqwest::Method::GET, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_BUCKET_DETAILS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -722,6 +785,7 @@ impl<'a> GetBucketDetailsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteObjectCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     object_key: String,
     bearer_token: Option<&'a str>,
@@ -768,11 +832,21 @@ impl<'a> DeleteObjectCall<'a> {
         let request = self.client.0.request(reqwest::Method::DELETE, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::DELETE_OBJECT,
+                &self.options,
                 request,
-                |request| self.client.0.send_empty(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_empty(request),
+                        )
+                },
             )
             .await
     }
@@ -782,6 +856,7 @@ impl<'a> DeleteObjectCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetObjectsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     limit: Option<i64>,
     begins_with: Option<String>,
@@ -859,11 +934,21 @@ impl<'a> GetObjectsCall<'a> {
         let request = self.client.0.request(reqwest::Method::GET, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_OBJECTS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -873,6 +958,7 @@ impl<'a> GetObjectsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetObjectDetailsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     object_key: String,
     if_modified_since: Option<String>,
@@ -948,11 +1034,21 @@ impl<'a> GetObjectDetailsCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_OBJECT_DETAILS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -964,6 +1060,7 @@ impl<'a> GetObjectDetailsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateSignedResourceCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     object_key: String,
     access: Option<Access>,
@@ -1047,11 +1144,21 @@ impl<'a> CreateSignedResourceCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_SIGNED_RESOURCE,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1063,6 +1170,7 @@ impl<'a> CreateSignedResourceCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetSignedResourceCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     hash: String,
     range: Option<String>,
     if_none_match: Option<String>,
@@ -1200,11 +1308,21 @@ impl<'a> GetSignedResourceCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_SIGNED_RESOURCE,
+                &self.options,
                 request,
-                |request| self.client.0.send_bytes(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_bytes(request),
+                        )
+                },
             )
             .await
     }
@@ -1214,6 +1332,7 @@ impl<'a> GetSignedResourceCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct UploadSignedResourceCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     hash: String,
     content_length: i32,
     body: &'a UploadSignedResourceRequest,
@@ -1312,11 +1431,21 @@ impl<'a> UploadSignedResourceCall<'a> {
         let request = request.form(body);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::UPLOAD_SIGNED_RESOURCE,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1326,6 +1455,7 @@ impl<'a> UploadSignedResourceCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteSignedResourceCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     hash: String,
     x_ads_region: Option<Region>,
     bearer_token: Option<&'a str>,
@@ -1385,11 +1515,21 @@ impl<'a> DeleteSignedResourceCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::DELETE_SIGNED_RESOURCE,
+                &self.options,
                 request,
-                |request| self.client.0.send_empty(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_empty(request),
+                        )
+                },
             )
             .await
     }
@@ -1399,6 +1539,7 @@ impl<'a> DeleteSignedResourceCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct UploadSignedResourcesChunkCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     hash: String,
     content_range: String,
     session_id: String,
@@ -1490,11 +1631,21 @@ impl<'a> UploadSignedResourcesChunkCall<'a> {
         let request = request.form(body);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::UPLOAD_SIGNED_RESOURCES_CHUNK,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1506,6 +1657,7 @@ impl<'a> UploadSignedResourcesChunkCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CopyToCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     object_key: String,
     new_obj_key: String,
@@ -1555,11 +1707,21 @@ impl<'a> CopyToCall<'a> {
         let request = self.client.0.request(reqwest::Method::PUT, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::COPY_TO,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1569,6 +1731,7 @@ impl<'a> CopyToCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct SignedS3DownloadCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     object_key: String,
     if_none_match: Option<String>,
@@ -1719,11 +1882,21 @@ impl<'a> SignedS3DownloadCall<'a> {
         let request = ::aps_auth_runtime::contract::with_headers(request, &headers)?;
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::SIGNED_S3_DOWNLOAD,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1735,6 +1908,7 @@ impl<'a> SignedS3DownloadCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct BatchSignedS3UploadCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     use_acceleration: Option<bool>,
     minutes_expiration: Option<i64>,
@@ -1821,11 +1995,21 @@ impl<'a> BatchSignedS3UploadCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::BATCH_SIGNED_S3_UPLOAD,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1837,6 +2021,7 @@ impl<'a> BatchSignedS3UploadCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct BatchCompleteUploadCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     bearer_token: Option<&'a str>,
     body: Option<&'a BatchcompleteuploadObject>,
@@ -1892,11 +2077,21 @@ impl<'a> BatchCompleteUploadCall<'a> {
         };
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::BATCH_COMPLETE_UPLOAD,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -1908,6 +2103,7 @@ impl<'a> BatchCompleteUploadCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct BatchSignedS3DownloadCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     body: &'a Batchsigneds3downloadObject,
     public_resource_fallback: Option<bool>,
@@ -1988,11 +2184,21 @@ impl<'a> BatchSignedS3DownloadCall<'a> {
         let request = request.json(body);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::BATCH_SIGNED_S3_DOWNLOAD,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2004,6 +2210,7 @@ impl<'a> BatchSignedS3DownloadCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct SignedS3UploadCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     object_key: String,
     parts: Option<i64>,
@@ -2114,11 +2321,21 @@ impl<'a> SignedS3UploadCall<'a> {
         let request = self.client.0.request(reqwest::Method::GET, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::SIGNED_S3_UPLOAD,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -2130,6 +2347,7 @@ impl<'a> SignedS3UploadCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CompleteSignedS3UploadCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bucket_key: String,
     object_key: String,
     content_type: String,
@@ -2239,11 +2457,21 @@ impl<'a> CompleteSignedS3UploadCall<'a> {
         let request = request.json(body);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::COMPLETE_SIGNED_S3_UPLOAD,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }

@@ -22,62 +22,24 @@ pub const DEFAULT_BASE_URL: Option<&str> = Some("https://developer.api.autodesk.
 pub const API_TITLE: &str = "Secure Service Account";
 /// `info.version` of the document.
 pub const API_VERSION: &str = "1.0";
-/// Every operation of the document, in document order: the name of its method, its
-/// HTTP method and its path template.
+/// Every operation of the document, in document order (its `endpoints` constants):
+/// the name of its method, its HTTP method, its path template, its operation id and
+/// whether it is idempotent.
 pub const OPERATIONS: &[::aps_auth_runtime::OperationInfo] = &[
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_all_service_accounts",
-        method: "GET",
-        path: "/authentication/v2/service-accounts",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_service_account",
-        method: "POST",
-        path: "/authentication/v2/service-accounts",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_service_account",
-        method: "GET",
-        path: "/authentication/v2/service-accounts/{serviceAccountId}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "delete_service_account",
-        method: "DELETE",
-        path: "/authentication/v2/service-accounts/{serviceAccountId}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "enable_disable_service_account",
-        method: "PATCH",
-        path: "/authentication/v2/service-accounts/{serviceAccountId}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "get_all_service_account_keys",
-        method: "GET",
-        path: "/authentication/v2/service-accounts/{serviceAccountId}/keys",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "create_service_account_key",
-        method: "POST",
-        path: "/authentication/v2/service-accounts/{serviceAccountId}/keys",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "delete_service_account_key",
-        method: "DELETE",
-        path: "/authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "enable_disable_service_account_key",
-        method: "PATCH",
-        path: "/authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}",
-    },
-    ::aps_auth_runtime::OperationInfo {
-        name: "exchange_jwt_assertion",
-        method: "POST",
-        path: "/authentication/v2/token",
-    },
+    endpoints::GET_ALL_SERVICE_ACCOUNTS,
+    endpoints::CREATE_SERVICE_ACCOUNT,
+    endpoints::GET_SERVICE_ACCOUNT,
+    endpoints::DELETE_SERVICE_ACCOUNT,
+    endpoints::ENABLE_DISABLE_SERVICE_ACCOUNT,
+    endpoints::GET_ALL_SERVICE_ACCOUNT_KEYS,
+    endpoints::CREATE_SERVICE_ACCOUNT_KEY,
+    endpoints::DELETE_SERVICE_ACCOUNT_KEY,
+    endpoints::ENABLE_DISABLE_SERVICE_ACCOUNT_KEY,
+    endpoints::EXCHANGE_JWT_ASSERTION,
 ];
 /// Every operation of the document as a constant: the name of its method, its HTTP
-/// method and its path template. The constant is named after the method in upper
+/// method, its path template, its operation id and whether it is idempotent
+/// (what its call's retries and span use). The constant is named after the method in upper
 /// case, so code that needs an operation's endpoint (the OAuth layer) names it and
 /// stops compiling when the document loses the operation.
 pub mod endpoints {
@@ -86,60 +48,80 @@ pub mod endpoints {
         name: "get_all_service_accounts",
         method: "GET",
         path: "/authentication/v2/service-accounts",
+        operation_id: "get-all-service-accounts",
+        idempotent: false,
     };
     /// `POST /authentication/v2/service-accounts`: the `create_service_account` operation.
     pub const CREATE_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_service_account",
         method: "POST",
         path: "/authentication/v2/service-accounts",
+        operation_id: "create-service-account",
+        idempotent: false,
     };
     /// `GET /authentication/v2/service-accounts/{serviceAccountId}`: the `get_service_account` operation.
     pub const GET_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_service_account",
         method: "GET",
         path: "/authentication/v2/service-accounts/{serviceAccountId}",
+        operation_id: "get-service-account",
+        idempotent: false,
     };
     /// `DELETE /authentication/v2/service-accounts/{serviceAccountId}`: the `delete_service_account` operation.
     pub const DELETE_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "delete_service_account",
         method: "DELETE",
         path: "/authentication/v2/service-accounts/{serviceAccountId}",
+        operation_id: "delete-service-account",
+        idempotent: false,
     };
     /// `PATCH /authentication/v2/service-accounts/{serviceAccountId}`: the `enable_disable_service_account` operation.
     pub const ENABLE_DISABLE_SERVICE_ACCOUNT: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "enable_disable_service_account",
         method: "PATCH",
         path: "/authentication/v2/service-accounts/{serviceAccountId}",
+        operation_id: "enable-disable-service-account",
+        idempotent: false,
     };
     /// `GET /authentication/v2/service-accounts/{serviceAccountId}/keys`: the `get_all_service_account_keys` operation.
     pub const GET_ALL_SERVICE_ACCOUNT_KEYS: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "get_all_service_account_keys",
         method: "GET",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys",
+        operation_id: "get-all-service-account-keys",
+        idempotent: false,
     };
     /// `POST /authentication/v2/service-accounts/{serviceAccountId}/keys`: the `create_service_account_key` operation.
     pub const CREATE_SERVICE_ACCOUNT_KEY: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "create_service_account_key",
         method: "POST",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys",
+        operation_id: "create-service-account-key",
+        idempotent: false,
     };
     /// `DELETE /authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}`: the `delete_service_account_key` operation.
     pub const DELETE_SERVICE_ACCOUNT_KEY: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "delete_service_account_key",
         method: "DELETE",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}",
+        operation_id: "delete-service-account-key",
+        idempotent: false,
     };
     /// `PATCH /authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}`: the `enable_disable_service_account_key` operation.
     pub const ENABLE_DISABLE_SERVICE_ACCOUNT_KEY: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "enable_disable_service_account_key",
         method: "PATCH",
         path: "/authentication/v2/service-accounts/{serviceAccountId}/keys/{keyId}",
+        operation_id: "enable-disable-service-account-key",
+        idempotent: false,
     };
     /// `POST /authentication/v2/token`: the `exchange_jwt_assertion` operation.
     pub const EXCHANGE_JWT_ASSERTION: ::aps_auth_runtime::OperationInfo = ::aps_auth_runtime::OperationInfo {
         name: "exchange_jwt_assertion",
         method: "POST",
         path: "/authentication/v2/token",
+        operation_id: "exchange-jwt-assertion",
+        idempotent: false,
     };
 }
 /// A client for this document's operations: the crate's [`super::Client`] (base

@@ -14,6 +14,7 @@ impl super::Client {
     pub fn get_all_service_accounts(&self) -> GetAllServiceAccountsCall<'_> {
         GetAllServiceAccountsCall {
             client: self,
+            options: Default::default(),
             bearer_token: None,
         }
     }
@@ -34,6 +35,7 @@ impl super::Client {
     ) -> CreateServiceAccountCall<'a> {
         CreateServiceAccountCall {
             client: self,
+            options: Default::default(),
             body,
             bearer_token: None,
         }
@@ -51,6 +53,7 @@ impl super::Client {
     ) -> GetServiceAccountCall<'_> {
         GetServiceAccountCall {
             client: self,
+            options: Default::default(),
             service_account_id: service_account_id.into(),
             bearer_token: None,
         }
@@ -68,6 +71,7 @@ impl super::Client {
     ) -> DeleteServiceAccountCall<'_> {
         DeleteServiceAccountCall {
             client: self,
+            options: Default::default(),
             service_account_id: service_account_id.into(),
             bearer_token: None,
         }
@@ -91,6 +95,7 @@ impl super::Client {
     ) -> EnableDisableServiceAccountCall<'a> {
         EnableDisableServiceAccountCall {
             client: self,
+            options: Default::default(),
             service_account_id: service_account_id.into(),
             body,
             bearer_token: None,
@@ -109,6 +114,7 @@ impl super::Client {
     ) -> GetAllServiceAccountKeysCall<'_> {
         GetAllServiceAccountKeysCall {
             client: self,
+            options: Default::default(),
             service_account_id: service_account_id.into(),
             bearer_token: None,
         }
@@ -132,6 +138,7 @@ impl super::Client {
     ) -> CreateServiceAccountKeyCall<'_> {
         CreateServiceAccountKeyCall {
             client: self,
+            options: Default::default(),
             service_account_id: service_account_id.into(),
             bearer_token: None,
         }
@@ -150,6 +157,7 @@ impl super::Client {
     ) -> DeleteServiceAccountKeyCall<'_> {
         DeleteServiceAccountKeyCall {
             client: self,
+            options: Default::default(),
             service_account_id: service_account_id.into(),
             key_id: key_id.into(),
             bearer_token: None,
@@ -170,6 +178,7 @@ impl super::Client {
     ) -> EnableDisableServiceAccountKeyCall<'a> {
         EnableDisableServiceAccountKeyCall {
             client: self,
+            options: Default::default(),
             service_account_id: service_account_id.into(),
             key_id: key_id.into(),
             body,
@@ -188,6 +197,7 @@ impl super::Client {
     pub fn exchange_jwt_assertion(&self) -> ExchangeJwtAssertionCall<'_> {
         ExchangeJwtAssertionCall {
             client: self,
+            options: Default::default(),
             authorization: None,
             basic_auth: None,
             body: None,
@@ -198,6 +208,7 @@ impl super::Client {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetAllServiceAccountsCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     bearer_token: Option<&'a str>,
 }
 #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
@@ -232,11 +243,21 @@ impl<'a> GetAllServiceAccountsCall<'a> {
         let request = self.client.0.request(reqwest::Method::GET, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_ALL_SERVICE_ACCOUNTS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -248,6 +269,7 @@ impl<'a> GetAllServiceAccountsCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateServiceAccountCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     body: &'a CreateServiceAccountPayload,
     bearer_token: Option<&'a str>,
 }
@@ -285,11 +307,21 @@ impl<'a> CreateServiceAccountCall<'a> {
         let request = request.json(body);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_SERVICE_ACCOUNT,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -301,6 +333,7 @@ impl<'a> CreateServiceAccountCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetServiceAccountCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     service_account_id: String,
     bearer_token: Option<&'a str>,
 }
@@ -344,11 +377,21 @@ impl<'a> GetServiceAccountCall<'a> {
         let request = self.client.0.request(reqwest::Method::GET, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_SERVICE_ACCOUNT,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -360,6 +403,7 @@ impl<'a> GetServiceAccountCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteServiceAccountCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     service_account_id: String,
     bearer_token: Option<&'a str>,
 }
@@ -403,11 +447,21 @@ impl<'a> DeleteServiceAccountCall<'a> {
         let request = self.client.0.request(reqwest::Method::DELETE, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::DELETE_SERVICE_ACCOUNT,
+                &self.options,
                 request,
-                |request| self.client.0.send_empty(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_empty(request),
+                        )
+                },
             )
             .await
     }
@@ -417,6 +471,7 @@ impl<'a> DeleteServiceAccountCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct EnableDisableServiceAccountCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     service_account_id: String,
     body: &'a EnableDisableServiceAccountPayload,
     bearer_token: Option<&'a str>,
@@ -463,11 +518,21 @@ impl<'a> EnableDisableServiceAccountCall<'a> {
         let request = request.json(body);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::ENABLE_DISABLE_SERVICE_ACCOUNT,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -479,6 +544,7 @@ impl<'a> EnableDisableServiceAccountCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetAllServiceAccountKeysCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     service_account_id: String,
     bearer_token: Option<&'a str>,
 }
@@ -523,11 +589,21 @@ impl<'a> GetAllServiceAccountKeysCall<'a> {
         let request = self.client.0.request(reqwest::Method::GET, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::GET_ALL_SERVICE_ACCOUNT_KEYS,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -539,6 +615,7 @@ impl<'a> GetAllServiceAccountKeysCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateServiceAccountKeyCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     service_account_id: String,
     bearer_token: Option<&'a str>,
 }
@@ -583,11 +660,21 @@ impl<'a> CreateServiceAccountKeyCall<'a> {
         let request = self.client.0.request(reqwest::Method::POST, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::CREATE_SERVICE_ACCOUNT_KEY,
+                &self.options,
                 request,
-                |request| self.client.0.send_json(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_json(request),
+                        )
+                },
             )
             .await
     }
@@ -599,6 +686,7 @@ impl<'a> CreateServiceAccountKeyCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteServiceAccountKeyCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     service_account_id: String,
     key_id: String,
     bearer_token: Option<&'a str>,
@@ -645,11 +733,21 @@ impl<'a> DeleteServiceAccountKeyCall<'a> {
         let request = self.client.0.request(reqwest::Method::DELETE, url);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::DELETE_SERVICE_ACCOUNT_KEY,
+                &self.options,
                 request,
-                |request| self.client.0.send_empty(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_empty(request),
+                        )
+                },
             )
             .await
     }
@@ -659,6 +757,7 @@ impl<'a> DeleteServiceAccountKeyCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct EnableDisableServiceAccountKeyCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     service_account_id: String,
     key_id: String,
     body: &'a EnableDisableServiceAccountKeyPayload,
@@ -708,11 +807,21 @@ impl<'a> EnableDisableServiceAccountKeyCall<'a> {
         let request = request.json(body);
         self.client
             .0
-            .send_authorized(
-                &AUTH,
-                self.bearer_token,
+            .send_operation(
+                &super::endpoints::ENABLE_DISABLE_SERVICE_ACCOUNT_KEY,
+                &self.options,
                 request,
-                |request| self.client.0.send_empty(request),
+                |request| {
+                    self
+                        .client
+                        .0
+                        .send_authorized(
+                            &AUTH,
+                            self.bearer_token,
+                            request,
+                            |request| self.client.0.send_empty(request),
+                        )
+                },
             )
             .await
     }
@@ -722,6 +831,7 @@ impl<'a> EnableDisableServiceAccountKeyCall<'a> {
 #[must_use = "a call does nothing until it is awaited"]
 pub struct ExchangeJwtAssertionCall<'a> {
     client: &'a super::Client,
+    options: ::aps_auth_runtime::contract::CallOptions,
     authorization: Option<String>,
     basic_auth: Option<(&'a str, &'a str)>,
     body: Option<&'a ExchangeJwtAssertionRequest>,
@@ -775,7 +885,15 @@ impl<'a> ExchangeJwtAssertionCall<'a> {
             Some(body) => request.form(body),
             None => request,
         };
-        self.client.0.send_json(request).await
+        self.client
+            .0
+            .send_operation(
+                &super::endpoints::EXCHANGE_JWT_ASSERTION,
+                &self.options,
+                request,
+                |request| self.client.0.send_json(request),
+            )
+            .await
     }
 }
 ::aps_auth_runtime::contract::builder!(

@@ -1,6 +1,9 @@
-//! Retries: 429 and 503 honouring `Retry-After`, otherwise capped exponential backoff with
-//! jitter; bounded in attempts and in total time. Requests that must not be repeated (an
-//! authorization-code exchange, a refresh that rotates its token) are never retried.
+//! Retries, the one implementation the generated calls and the OAuth layer share: `429` and
+//! `503` honour `Retry-After` (delta seconds or an HTTP date), `502`, `504`, other `5xx` and
+//! connection errors get capped exponential backoff with jitter; bounded in attempts and in
+//! total time. Whether a request may be repeated at all is the caller's word ([`Repeat`]): a
+//! generated call repeats only methods safe to repeat (or an operation the document marks
+//! idempotent), the OAuth layer never repeats a code exchange or a refresh.
 
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime};
@@ -10,7 +13,14 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 use crate::Error;
 
-/// How failed requests are retried.
+/// How failed requests are retried: on by default for every generated call whose request is
+/// safe to repeat (`GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`, or an operation the document marks
+/// `x-idempotent: true`); see [`crate::ClientBuilder::retry_policy`].
+///
+/// A retry is made after a `429` or `503` (waiting what `Retry-After` says, when it says), a
+/// `5xx`, or a connection error or timeout, while attempts are left and the wait ends within
+/// [`RetryPolicy::max_elapsed`] of the first attempt: a `Retry-After` longer than what is left
+/// of that deadline ends the retries (it is never waited out beyond it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 = never retry).
@@ -19,7 +29,8 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// The cap on one backoff.
     pub max_backoff: Duration,
-    /// The cap on the total time spent, waits included; a retry that would end later is not made.
+    /// The cap on the total time spent, waits included; a retry that would start later is not
+    /// made, and a retry's own timeout ends at this deadline.
     pub max_elapsed: Duration,
 }
 
@@ -45,44 +56,70 @@ impl RetryPolicy {
 }
 
 /// Whether a request may be sent again.
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Repeat {
-    /// Idempotent: retried on 429, 5xx and transport errors.
+pub enum Repeat {
+    /// Safe to repeat: retried on 429, 5xx and connection errors.
     Safe,
-    /// Single-use (authorization code, rotating refresh token): sent once.
+    /// Single-use (a POST, an authorization code, a rotating refresh token): sent once.
     Never,
 }
 
-/// Runs `send` until it succeeds, fails in a way not worth retrying, or the policy is spent.
-pub(crate) async fn with_retry<T, E, F, Fut>(
+/// Runs `send` until it succeeds, fails in a way not worth retrying, or the policy is spent;
+/// the last error as it is (the OAuth layer's form).
+#[doc(hidden)]
+pub async fn with_retry<T, E, F, Fut>(
     policy: &RetryPolicy,
     repeat: Repeat,
-    what: &'static str,
+    what: &str,
     mut send: F,
 ) -> Result<T, Error<E>>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error<E>>>,
 {
+    run(policy, repeat, what, |_| send()).await.0
+}
+
+/// Runs `send` (given the time left before the deadline, for the attempt's timeout) as
+/// [`with_retry`] does; the result and the number of attempts made.
+pub(crate) async fn run<T, E, F, Fut>(
+    policy: &RetryPolicy,
+    repeat: Repeat,
+    what: &str,
+    mut send: F,
+) -> (Result<T, Error<E>>, u32)
+where
+    F: FnMut(Option<Duration>) -> Fut,
+    Fut: Future<Output = Result<T, Error<E>>>,
+{
     let started = Instant::now();
     let mut attempt = 1;
+    let mut left = None;
     loop {
-        let err = match send().await {
-            Ok(value) => return Ok(value),
+        let err = match send(left).await {
+            Ok(value) => return (Ok(value), attempt),
             Err(err) => err,
         };
         if repeat == Repeat::Never || attempt >= policy.max_attempts {
-            return Err(err);
+            return (Err(err), attempt);
         }
         let Some(delay) = retry_delay(policy, attempt, &err) else {
-            return Err(err);
+            return (Err(err), attempt);
         };
-        if !within_budget(started.elapsed(), delay, policy.max_elapsed) {
-            tracing::debug!(what, attempt, "not retrying: the retry budget is spent");
-            return Err(err);
+        let elapsed = started.elapsed();
+        if !within_budget(elapsed, delay, policy.max_elapsed) {
+            tracing::debug!(what, attempt, "not retrying: the retry deadline would pass");
+            return (Err(err), attempt);
         }
-        tracing::debug!(what, attempt, status = ?err.status(), delay_ms = delay.as_millis() as u64, "retrying");
+        tracing::debug!(what, attempt, status = ?err.status(), delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "retrying");
         tokio::time::sleep(delay).await;
+        left = Some(
+            policy
+                .max_elapsed
+                .saturating_sub(started.elapsed())
+                .max(Duration::from_millis(1)),
+        );
         attempt += 1;
     }
 }
@@ -96,8 +133,14 @@ fn within_budget(elapsed: Duration, delay: Duration, budget: Duration) -> bool {
 /// How long to wait before retrying after `err`, or `None` when it is not worth retrying.
 fn retry_delay<E>(policy: &RetryPolicy, attempt: u32, err: &Error<E>) -> Option<Duration> {
     let retryable = match err {
+        // Refused or dropped connections, timeouts, and answers cut off mid-body (which reqwest
+        // reports as a body or decode error: the runtime reads bytes, never reqwest's JSON).
         Error::Transport(e) => {
-            e.is_connect() || e.is_timeout() || e.is_request() && e.status().is_none()
+            e.is_connect()
+                || e.is_timeout()
+                || e.is_body()
+                || e.is_decode()
+                || e.is_request() && e.status().is_none()
         }
         _ => {
             matches!(err.status(), Some(s) if s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error())
@@ -106,19 +149,20 @@ fn retry_delay<E>(policy: &RetryPolicy, attempt: u32, err: &Error<E>) -> Option<
     if !retryable {
         return None;
     }
-    let status = err.status();
     if matches!(
-        status,
+        err.status(),
         Some(StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)
     ) && let Some(after) = err.headers().and_then(retry_after)
     {
-        return Some(after);
+        // Clamped by the deadline: `run` does not wait past `max_elapsed`.
+        return Some(after.min(policy.max_elapsed));
     }
     Some(backoff(policy, attempt))
 }
 
-/// `Retry-After` as seconds or as an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+/// `Retry-After` as delta seconds or as an HTTP date (a date in the past is no wait).
+#[doc(hidden)]
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -173,6 +217,8 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
+        h.insert(RETRY_AFTER, HeaderValue::from_static("-1"));
+        assert_eq!(retry_after(&h), None);
     }
 
     #[test]
@@ -198,6 +244,16 @@ mod tests {
             Duration::from_secs(2),
             Duration::from_secs(30)
         ));
+        // Clamped to the deadline, and so not waited (the deadline has started).
+        let err: Error<()> = Error::Status(Box::new(crate::StatusError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            "throttled".into(),
+            crate::RawBody::new(b"", false),
+            h,
+        )));
+        let policy = RetryPolicy::default();
+        assert_eq!(retry_delay(&policy, 1, &err), Some(policy.max_elapsed));
     }
 
     #[test]
@@ -218,6 +274,7 @@ mod tests {
                 tenth >= Duration::from_millis(500) && tenth <= Duration::from_millis(1000),
                 "{tenth:?}"
             );
+            assert!(backoff(&p, u32::MAX) <= Duration::from_millis(1000));
         }
     }
 }
