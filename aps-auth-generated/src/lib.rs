@@ -48,6 +48,7 @@ pub use aps_auth_runtime::{AuthError, AuthOption, BasicCredentials, Grants, Oper
 pub use aps_auth_runtime::{ConfigError, DEFAULT_TIMEOUT};
 pub use aps_auth_runtime::{OneOrMany, OperationInfo, ScopeList, SecretString, Unparsed};
 pub use aps_auth_runtime::{StaticToken, TokenSource};
+pub use aps_auth_runtime::{DEFAULT_MAX_PAGES, Items, PageError, Pages};
 #[allow(unused_imports)] // a document may declare no operations
 pub use generated::operations::*;
 pub use generated::types;

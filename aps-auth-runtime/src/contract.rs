@@ -165,6 +165,8 @@ impl Client {
     /// A request with the client's timeout (and `Authorization` header, if any) applied.
     pub fn request(&self, method: Method, url: Url) -> RequestBuilder {
         let (_, http, timeout, authorization) = self.parts();
+        // A page stream sends a page's call to its next link (`paging/redirect.rs`).
+        let url = crate::paging::redirect::take(self).unwrap_or(url);
         let mut request = http.request(method, url);
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);

@@ -76,6 +76,9 @@ pub const RUNTIME_NAMES: &[&str] = &[
     "OperationInfo",
     "OneOrMany",
     "Unparsed",
+    "Pages",
+    "Items",
+    "PageError",
 ];
 
 /// Types every generated module defines itself, whatever the document says.

@@ -137,6 +137,7 @@ impl Emitter<'_> {
             OperationKind::Call { .. } => "a call does nothing until it is awaited",
         };
         let (finish, beside) = self.finish(op);
+        let paging = self.paging(op);
         quote! {
             #[doc = #doc]
             #[must_use = #must_use]
@@ -153,6 +154,7 @@ impl Emitter<'_> {
             }
 
             #beside
+            #paging
         }
     }
 
