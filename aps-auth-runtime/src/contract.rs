@@ -166,7 +166,7 @@ impl Client {
     pub fn request(&self, method: Method, url: Url) -> RequestBuilder {
         let (_, http, timeout, authorization) = self.parts();
         // A page stream sends a page's call to its next link (`paging/redirect.rs`).
-        let url = crate::paging::redirect::take(self).unwrap_or(url);
+        let url = crate::paging::redirect::take(self, url);
         let mut request = http.request(method, url);
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);

@@ -116,6 +116,7 @@ impl<'a, T, E> Pages<'a, T, E> {
         self.state = State::InFlight(WithUrl {
             client: id,
             url,
+            sent: None,
             inner: (self.call)(),
         });
     }
@@ -156,7 +157,7 @@ impl<T, E> Stream for Pages<'_, T, E> {
         let State::InFlight(call) = &mut this.state else {
             return Poll::Ready(None);
         };
-        match Pin::new(call).poll(cx) {
+        match Pin::new(&mut *call).poll(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Err(error)) => {
                 let page = this.page;
@@ -164,6 +165,10 @@ impl<T, E> Stream for Pages<'_, T, E> {
                 Poll::Ready(Some(Err(PageError::Call { page, error })))
             }
             Poll::Ready(Ok(answer)) => {
+                // Page 1's URL too is a page fetched (a link back to it is a loop).
+                if let Some(sent) = call.sent.take() {
+                    this.seen.insert(&sent);
+                }
                 this.state = this.after(&answer);
                 Poll::Ready(Some(Ok(answer)))
             }
