@@ -181,7 +181,10 @@ async fn main() {
     }
     stream_times.sort();
     hand_times.sort();
-    let (s50, s99) = (percentile(&stream_times, 0.5), percentile(&stream_times, 0.99));
+    let (s50, s99) = (
+        percentile(&stream_times, 0.5),
+        percentile(&stream_times, 0.99),
+    );
     let (h50, h99) = (percentile(&hand_times, 0.5), percentile(&hand_times, 0.99));
     println!(
         "| per page ({} walks of {PAGES} pages of {PER_PAGE} objects each) | p50 | p99 |",
@@ -193,7 +196,11 @@ async fn main() {
         us(h50),
         us(h99)
     );
-    println!("| stream: `get_objects(..).pages()` | {} | {} |", us(s50), us(s99));
+    println!(
+        "| stream: `get_objects(..).pages()` | {} | {} |",
+        us(s50),
+        us(s99)
+    );
     println!(
         "| ratio stream / by hand | {:.3} | {:.3} |",
         s50.as_secs_f64() / h50.as_secs_f64(),

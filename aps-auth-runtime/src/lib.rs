@@ -43,9 +43,9 @@ pub use lenient::Unparsed;
 #[doc(hidden)] // for the generated crate's benchmarks
 pub use lenient::decode_answer;
 pub use one_or_many::OneOrMany;
-pub use paging::{DEFAULT_MAX_PAGES, Items, PageError, Pages};
 #[doc(hidden)] // generated code states where the next link is
 pub use paging::NextLink;
+pub use paging::{DEFAULT_MAX_PAGES, Items, PageError, Pages};
 pub use response::{ApiResponse, RateLimit};
 pub use scopes::ScopeList;
 pub use secret::SecretString;

@@ -62,7 +62,9 @@ where
         }
         None
     };
-    let error = tokio::time::timeout(BOUND, walk).await.expect("bounded in time");
+    let error = tokio::time::timeout(BOUND, walk)
+        .await
+        .expect("bounded in time");
     (items, error)
 }
 
@@ -196,7 +198,10 @@ async fn versions_and_oss_objects_page_too() {
         .collect();
     assert_eq!(objects.len(), PAGED_OBJECTS);
     assert_eq!(keys.len(), PAGED_OBJECTS, "every object exactly once");
-    assert_eq!(count(&server, OBJECTS).await, PAGED_OBJECTS.div_ceil(100) as u64);
+    assert_eq!(
+        count(&server, OBJECTS).await,
+        PAGED_OBJECTS.div_ceil(100) as u64
+    );
 }
 
 #[tokio::test]
@@ -240,9 +245,19 @@ async fn a_next_link_to_another_origin_is_refused_and_nothing_reaches_it() {
         other => panic!("{other:?}"),
     }
     let text = error.to_string();
-    assert!(text.contains("page 1") && text.contains(&foreign_url), "{text}");
-    assert!(!text.contains("page%5B") && !text.contains(&token), "{text}");
-    assert_eq!((requests, authorization), (0, 0), "nothing reached the other origin");
+    assert!(
+        text.contains("page 1") && text.contains(&foreign_url),
+        "{text}"
+    );
+    assert!(
+        !text.contains("page%5B") && !text.contains(&token),
+        "{text}"
+    );
+    assert_eq!(
+        (requests, authorization),
+        (0, 0),
+        "nothing reached the other origin"
+    );
     assert_eq!(count(&server, CONTENTS).await, 1);
 
     // Another host (which does not resolve): refused before any lookup, likewise.

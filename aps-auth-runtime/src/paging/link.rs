@@ -104,7 +104,10 @@ mod tests {
     fn plain_http_is_refused_off_loopback() {
         let base = Url::parse("http://build.internal/").unwrap();
         let e = resolve::<()>(&base, Some("/next"), 1);
-        assert!(matches!(e, Err(PageError::InsecureNextLink { page: 1, .. })));
+        assert!(matches!(
+            e,
+            Err(PageError::InsecureNextLink { page: 1, .. })
+        ));
         let local = Url::parse("http://127.0.0.1:9/").unwrap();
         assert!(resolve::<()>(&local, Some("/next"), 1).unwrap().is_some());
     }

@@ -132,10 +132,16 @@ impl<'a, T, E> Pages<'a, T, E> {
         if unread {
             return State::Failed(PageError::UnreadableNextLink { page, pointer });
         }
-        match link::resolve(self.client.base_url(), (self.next.read)(answer.body()), page) {
+        match link::resolve(
+            self.client.base_url(),
+            (self.next.read)(answer.body()),
+            page,
+        ) {
             Err(e) => State::Failed(e),
             Ok(None) => State::Done,
-            Ok(Some(_)) if page >= self.max_pages => State::Failed(PageError::TooManyPages { page }),
+            Ok(Some(_)) if page >= self.max_pages => {
+                State::Failed(PageError::TooManyPages { page })
+            }
             Ok(Some(url)) if !self.seen.insert(&url) => State::Failed(PageError::Loop { page }),
             Ok(Some(url)) => State::Next(url),
         }

@@ -83,8 +83,14 @@ mod tests {
 
     #[tokio::test]
     async fn only_the_streams_client_and_its_first_request_are_redirected() {
-        let ours = Client::builder().base_url("http://127.0.0.1:1").build().unwrap();
-        let other = Client::builder().base_url("http://127.0.0.1:2").build().unwrap();
+        let ours = Client::builder()
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let other = Client::builder()
+            .base_url("http://127.0.0.1:2")
+            .build()
+            .unwrap();
         let built = Url::parse("http://127.0.0.1:1/built").unwrap();
         let next = Url::parse("http://127.0.0.1:1/next").unwrap();
         let (o, b) = (&ours, built.clone());

@@ -39,7 +39,7 @@ impl Emitter<'_> {
         let pages_doc = format!(
             " Every page of the answer, in order: page 1 as this call was built, then each page \
              its predecessor's next link (`{next_pointer}`) names, until a page has none. See \
-             [`crate::Pages`] for the bound on pages and the links it refuses."
+             [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses."
         );
         let pages = quote! {
             #[doc = #pages_doc]
@@ -128,10 +128,21 @@ mod tests {
             "paths:\n  /c:\n    get:\n      operationId: list\n      parameters: [{name: 'page[number]', in: query, schema: {type: integer}}]\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: object, required: [data], properties: {links: {type: object, properties: {next: {type: object, required: [href], properties: {href: {type: string}}}}}, data: {type: array, items: {type: string}}}}}}}\n",
             "operations.rs",
         );
-        assert!(out.contains(&squash("impl ::std::clone::Clone for ListCall<'_>")), "{out}");
+        assert!(
+            out.contains(&squash("impl ::std::clone::Clone for ListCall<'_>")),
+            "{out}"
+        );
         assert!(out.contains(&squash("pub fn pages(self,) -> ::aps_auth_runtime::Pages<'a, ListResponse, serde_json::Value>")), "{out}");
-        assert!(out.contains(&squash("Some(page.links.as_ref()?.next.as_ref()?.href.as_str())")), "{out}");
-        assert!(out.contains(&squash("pointer: \"/links/next/href\"")), "{out}");
+        assert!(
+            out.contains(&squash(
+                "Some(page.links.as_ref()?.next.as_ref()?.href.as_str())"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&squash("pointer: \"/links/next/href\"")),
+            "{out}"
+        );
         assert!(out.contains(&squash("pub fn items(self,) -> ::aps_auth_runtime::Items<'a, ListResponse, String, serde_json::Value>")), "{out}");
         assert!(out.contains(&squash("Some(page.data)")), "{out}");
     }

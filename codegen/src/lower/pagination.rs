@@ -76,7 +76,10 @@ fn stated_pagination(
     at: &Pointer,
 ) -> Result<Pagination, SpecError> {
     let Some(next) = map.get("next").and_then(Value::as_str) else {
-        return Err(refuse(at, "needs `next`: the JSON pointer of the next link"));
+        return Err(refuse(
+            at,
+            "needs `next`: the JSON pointer of the next link",
+        ));
     };
     let next = next_link(api, success, next).ok_or_else(|| {
         refuse(
@@ -198,7 +201,12 @@ mod tests {
     fn a_json_api_next_link_object_and_its_data_are_found() {
         let p = pagination(&JSON_API.replace("EXT", "")).unwrap().unwrap();
         assert_eq!(p.next.pointer, "/links/next/href");
-        let steps: Vec<_> = p.next.steps.iter().map(|s| (s.field.as_str(), s.optional)).collect();
+        let steps: Vec<_> = p
+            .next
+            .steps
+            .iter()
+            .map(|s| (s.field.as_str(), s.optional))
+            .collect();
         assert_eq!(steps, [("links", true), ("next", true), ("href", false)]);
         let items = p.items.unwrap();
         assert_eq!(items.path.pointer, "/data");
@@ -226,7 +234,10 @@ mod tests {
     fn the_extension_turns_it_off_or_states_it() {
         let off = JSON_API.replace("EXT", "      x-aps-pagination: false\n");
         assert_eq!(pagination(&off).unwrap(), None);
-        let stated = JSON_API.replace("EXT", "      x-aps-pagination: {next: /links/next/href, items: /included}\n");
+        let stated = JSON_API.replace(
+            "EXT",
+            "      x-aps-pagination: {next: /links/next/href, items: /included}\n",
+        );
         let p = pagination(&stated).unwrap().unwrap();
         assert!(p.stated);
         assert_eq!(p.items.unwrap().path.pointer, "/included");
@@ -236,7 +247,10 @@ mod tests {
     fn a_stated_pointer_that_leads_nowhere_is_refused() {
         let bad = JSON_API.replace("EXT", "      x-aps-pagination: {next: /links/prev}\n");
         let e = pagination(&bad).unwrap_err();
-        assert!(e.contains("x-aps-pagination") && e.contains("/links/prev"), "{e}");
+        assert!(
+            e.contains("x-aps-pagination") && e.contains("/links/prev"),
+            "{e}"
+        );
         let bad = JSON_API.replace("EXT", "      x-aps-pagination: {next: /data}\n");
         assert!(pagination(&bad).is_err());
         let bad = JSON_API.replace("EXT", "      x-aps-pagination: yes\n");

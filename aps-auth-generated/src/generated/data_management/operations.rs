@@ -1339,7 +1339,7 @@ impl ::std::clone::Clone for GetHubProjectsCall<'_> {
     }
 }
 impl<'a> GetHubProjectsCall<'a> {
-    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`crate::Pages`] for the bound on pages and the links it refuses.
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
     pub fn pages(self) -> ::aps_auth_runtime::Pages<'a, Projects, serde_json::Value> {
         fn read(page: &Projects) -> Option<&str> {
             Some(page.links.as_ref()?.next.as_ref()?.href.as_ref()?.as_str())
@@ -2091,7 +2091,7 @@ impl ::std::clone::Clone for GetFolderContentsCall<'_> {
     }
 }
 impl<'a> GetFolderContentsCall<'a> {
-    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`crate::Pages`] for the bound on pages and the links it refuses.
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
     pub fn pages(
         self,
     ) -> ::aps_auth_runtime::Pages<'a, FolderContents, serde_json::Value> {
@@ -2343,7 +2343,7 @@ impl ::std::clone::Clone for GetFolderSearchCall<'_> {
     }
 }
 impl<'a> GetFolderSearchCall<'a> {
-    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`crate::Pages`] for the bound on pages and the links it refuses.
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
     pub fn pages(self) -> ::aps_auth_runtime::Pages<'a, Search, serde_json::Value> {
         fn read(page: &Search) -> Option<&str> {
             Some(page.links.as_ref()?.next.as_ref()?.href.as_ref()?.as_str())
@@ -3638,7 +3638,7 @@ impl ::std::clone::Clone for GetItemVersionsCall<'_> {
     }
 }
 impl<'a> GetItemVersionsCall<'a> {
-    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`crate::Pages`] for the bound on pages and the links it refuses.
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
     pub fn pages(self) -> ::aps_auth_runtime::Pages<'a, Versions, serde_json::Value> {
         fn read(page: &Versions) -> Option<&str> {
             Some(page.links.as_ref()?.next.as_ref()?.href.as_ref()?.as_str())

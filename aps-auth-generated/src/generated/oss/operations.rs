@@ -577,7 +577,7 @@ impl ::std::clone::Clone for GetBucketsCall<'_> {
     }
 }
 impl<'a> GetBucketsCall<'a> {
-    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/next`) names, until a page has none. See [`crate::Pages`] for the bound on pages and the links it refuses.
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/next`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
     pub fn pages(self) -> ::aps_auth_runtime::Pages<'a, Buckets, serde_json::Value> {
         fn read(page: &Buckets) -> Option<&str> {
             Some(page.next.as_ref()?.as_str())
@@ -918,7 +918,7 @@ impl ::std::clone::Clone for GetObjectsCall<'_> {
     }
 }
 impl<'a> GetObjectsCall<'a> {
-    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/next`) names, until a page has none. See [`crate::Pages`] for the bound on pages and the links it refuses.
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/next`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
     pub fn pages(
         self,
     ) -> ::aps_auth_runtime::Pages<'a, BucketObjects, serde_json::Value> {
