@@ -50,8 +50,17 @@ pub struct NextLink<T> {
 }
 
 /// The pages of a paged operation, in order, as a [`Stream`] of
-/// `Result<ApiResponse<T>, PageError<E>>` (see the [module](self) docs). After an error the
-/// stream ends.
+/// `Result<ApiResponse<T>, PageError<E>>` (a generated call builder's `pages()`).
+///
+/// Page 1 is the call as it was built; each later page is the same call (same headers, token
+/// and decoding) sent to the previous page's next link, resolved against the client's base URL.
+/// One request is in flight at a time, none is sent before the stream is polled for its page,
+/// and none after the last page (no next link, or a `null` or blank one). A next link to another
+/// origin than the base URL's, plain HTTP off loopback, one that repeats a page already fetched
+/// or one that did not decode, and a next link on the last page the bound allows
+/// ([`Pages::max_pages`], [`DEFAULT_MAX_PAGES`] by default), end the stream with a [`PageError`]
+/// naming the page, yielded after the page that carried the link; nothing is sent to such a
+/// link, so the token only goes to the base URL's origin. After an error the stream ends.
 #[must_use = "a stream does nothing until it is polled"]
 pub struct Pages<'a, T, E> {
     client: &'a Client,
