@@ -122,12 +122,7 @@ impl<'a, T, E> Pages<'a, T, E> {
     fn start(&mut self, url: Option<Url>) {
         self.page += 1;
         let id = std::ptr::from_ref(self.client) as usize;
-        self.state = State::InFlight(WithUrl {
-            client: id,
-            url,
-            sent: None,
-            inner: (self.call)(),
-        });
+        self.state = State::InFlight(WithUrl::new(id, url, (self.call)()));
     }
 
     /// What follows the page just received: the next request, the end, or an error.
@@ -181,8 +176,8 @@ impl<T, E> Stream for Pages<'_, T, E> {
             }
             Poll::Ready(Ok(answer)) => {
                 // Page 1's URL too is a page fetched (a link back to it is a loop).
-                if let Some(sent) = call.sent.take() {
-                    this.seen.insert(&sent);
+                if let Some(sent) = call.sent() {
+                    this.seen.insert(sent);
                 }
                 this.state = this.after(&answer);
                 Poll::Ready(Some(Ok(answer)))
