@@ -283,12 +283,15 @@ pub struct Operation {
 }
 
 /// How a paged operation's next page is found: a next link in the answer (a URL, maybe
-/// relative, that the next request goes to), and where each page's items are.
+/// relative, that the next request goes to) or a cursor (a value the next request sends in a
+/// query parameter), and where each page's items are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pagination {
-    /// The next link: a string field of the success type (absent, `null` or blank on the last
-    /// page).
+    /// The next link, or the cursor: a string field of the success type (absent, `null` or
+    /// blank on the last page).
     pub next: FieldPath,
+    /// The query parameter (its wire name) the cursor is sent in; `None` when `next` is a link.
+    pub param: Option<String>,
     /// The page's item array, when it is clear which one it is.
     pub items: Option<ItemArray>,
     /// Whether the document stated it (`x-aps-pagination`) rather than its shape showing it.

@@ -55,6 +55,23 @@ pub(super) fn resolve<E>(
     Ok(Some(url))
 }
 
+/// The URL of the page after `sent` when the answer's cursor is `cursor`: `sent` with the query
+/// parameter `param` set to it. An absent, `null` or blank cursor is the last page.
+pub(super) fn with_cursor(sent: &Url, param: &str, cursor: Option<&str>) -> Option<Url> {
+    let cursor = cursor.filter(|c| !c.trim().is_empty())?;
+    let mut next = sent.clone();
+    let kept: Vec<(String, String)> = sent
+        .query_pairs()
+        .filter(|(k, _)| k != param)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    next.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(param, cursor);
+    Some(next)
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -110,6 +127,15 @@ mod tests {
         ));
         let local = Url::parse("http://127.0.0.1:9/").unwrap();
         assert!(resolve::<()>(&local, Some("/next"), 1).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_cursor_replaces_its_parameter_and_keeps_the_others() {
+        let sent = Url::parse("https://h/list?limit=5&pageToken=a&q=x").unwrap();
+        let next = with_cursor(&sent, "pageToken", Some("b c")).unwrap();
+        assert_eq!(next.as_str(), "https://h/list?limit=5&q=x&pageToken=b+c");
+        assert!(with_cursor(&sent, "pageToken", Some(" ")).is_none());
+        assert!(with_cursor(&sent, "pageToken", None).is_none());
     }
 
     #[test]

@@ -45,8 +45,11 @@ type PageFuture<'a, T, E> =
 pub struct NextLink<T> {
     /// Where the link is in the answer (a JSON pointer), for errors and lenient decoding.
     pub pointer: &'static str,
-    /// The link, read from a decoded page.
+    /// The link (or cursor), read from a decoded page.
     pub read: fn(&T) -> Option<&str>,
+    /// When the value read is a cursor: the query parameter the next request sends it in (the
+    /// next page is the previous page's URL with that parameter set).
+    pub param: Option<&'static str>,
 }
 
 /// The pages of a paged operation, in order, as a [`Stream`] of
@@ -125,8 +128,9 @@ impl<'a, T, E> Pages<'a, T, E> {
         self.state = State::InFlight(WithUrl::new(id, url, (self.call)()));
     }
 
-    /// What follows the page just received: the next request, the end, or an error.
-    fn after(&mut self, answer: &ApiResponse<T>) -> State<'a, T, E> {
+    /// What follows the page just received (sent to `sent`): the next request, the end, or an
+    /// error.
+    fn after(&mut self, answer: &ApiResponse<T>, sent: Option<&Url>) -> State<'a, T, E> {
         let page = self.page;
         let pointer = self.next.pointer;
         let unread = answer.unparsed().iter().any(|u| {
@@ -136,11 +140,14 @@ impl<'a, T, E> Pages<'a, T, E> {
         if unread {
             return State::Failed(PageError::UnreadableNextLink { page, pointer });
         }
-        match link::resolve(
-            self.client.base_url(),
-            (self.next.read)(answer.body()),
-            page,
-        ) {
+        let value = (self.next.read)(answer.body());
+        let next = match (self.next.param, sent) {
+            (Some(param), Some(sent)) => Ok(link::with_cursor(sent, param, value)),
+            // (A call that sent nothing through this client: no URL to set the cursor on.)
+            (Some(_), None) => Ok(None),
+            (None, _) => link::resolve(self.client.base_url(), value, page),
+        };
+        match next {
             Err(e) => State::Failed(e),
             Ok(None) => State::Done,
             Ok(Some(_)) if page >= self.max_pages => {
@@ -176,10 +183,11 @@ impl<T, E> Stream for Pages<'_, T, E> {
             }
             Poll::Ready(Ok(answer)) => {
                 // Page 1's URL too is a page fetched (a link back to it is a loop).
-                if let Some(sent) = call.sent() {
+                let sent = call.sent().cloned();
+                if let Some(sent) = &sent {
                     this.seen.insert(sent);
                 }
-                this.state = this.after(&answer);
+                this.state = this.after(&answer, sent.as_ref());
                 Poll::Ready(Some(Ok(answer)))
             }
         }

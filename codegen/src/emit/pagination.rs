@@ -35,11 +35,22 @@ impl Emitter<'_> {
             quote!(#n: ::std::clone::Clone::clone(&self.#n),)
         });
         let next_pointer = &pagination.next.pointer;
+        let param = match &pagination.param {
+            Some(param) => quote!(Some(#param)),
+            None => quote!(None),
+        };
         let next_expr = borrowed(&pagination.next);
+        let how = match &pagination.param {
+            Some(param) => format!(
+                "this call again with the query parameter `{param}` set to its predecessor's \
+                 cursor (`{next_pointer}`)"
+            ),
+            None => format!("each page its predecessor's next link (`{next_pointer}`) names"),
+        };
         let pages_doc = format!(
-            " Every page of the answer, in order: page 1 as this call was built, then each page \
-             its predecessor's next link (`{next_pointer}`) names, until a page has none. See \
-             [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses."
+            " Every page of the answer, in order: page 1 as this call was built, then {how}, \
+             until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on \
+             pages and the links it refuses."
         );
         let pages = quote! {
             #[doc = #pages_doc]
@@ -47,7 +58,7 @@ impl Emitter<'_> {
                 fn read(page: &#page_ty) -> Option<&str> {
                     Some(#next_expr)
                 }
-                let next = #rt::NextLink { pointer: #next_pointer, read };
+                let next = #rt::NextLink { pointer: #next_pointer, read, param: #param };
                 #rt::Pages::new(#client, self, next)
             }
         };

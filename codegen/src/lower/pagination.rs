@@ -6,11 +6,16 @@
 //! string) and `/next` (OSS's buckets and objects) that is a string field; the item array is
 //! `/data`, `/items` or `/results`, when exactly one of them is an array field.
 //!
+//! Without a next link, a cursor: the first of [`CURSORS`] that is a string field, when the
+//! operation has an optional query parameter among [`CURSOR_PARAMS`]; the next page is the same
+//! request with that parameter set to the cursor.
+//!
 //! The vendor extension `x-aps-pagination` on the operation states or overrides it:
 //! `x-aps-pagination: false` turns paging off; `x-aps-pagination: {next: /links/next/href,
 //! items: /data}` names the next link (a string field) and, optionally, the item array (an
-//! array field), as JSON pointers into the success body. A stated pointer that leads nowhere
-//! is refused, naming the extension.
+//! array field), as JSON pointers into the success body; `param: <query parameter>` beside
+//! `next` makes `next` a cursor sent in that parameter. A stated pointer that leads nowhere, or
+//! a `param` that is not a query parameter of the operation, is refused, naming the extension.
 
 use serde_json::Value;
 
@@ -19,6 +24,24 @@ use crate::model::*;
 
 /// Where a next link is looked for, in order.
 const NEXT_LINKS: [&str; 3] = ["/links/next/href", "/links/next", "/next"];
+/// Where a cursor is looked for, in order.
+const CURSORS: [&str; 6] = [
+    "/nextCursor",
+    "/next_cursor",
+    "/nextPageToken",
+    "/next_page_token",
+    "/nextToken",
+    "/continuationToken",
+];
+/// The query parameters a cursor is sent in, in order.
+const CURSOR_PARAMS: [&str; 6] = [
+    "cursor",
+    "pageToken",
+    "page_token",
+    "nextToken",
+    "continuationToken",
+    "after",
+];
 /// Where an item array is looked for.
 const ITEM_ARRAYS: [&str; 3] = ["/data", "/items", "/results"];
 /// The vendor extension.
@@ -40,7 +63,7 @@ pub(super) fn detect(api: &mut Api, raw: &Value) -> Result<(), SpecError> {
         };
         let pagination = match (stated, success) {
             (Some(Value::Bool(false)), _) => None,
-            (Some(Value::Object(map)), Some(t)) => Some(stated_pagination(api, t, map, &at)?),
+            (Some(Value::Object(map)), Some(t)) => Some(stated_pagination(api, op, t, map, &at)?),
             (Some(_), None) => {
                 return Err(refuse(
                     &at,
@@ -53,7 +76,7 @@ pub(super) fn detect(api: &mut Api, raw: &Value) -> Result<(), SpecError> {
                     "must be `false` or an object with `next` (and maybe `items`)",
                 ));
             }
-            (None, Some(t)) if op.method == HttpMethod::Get => shaped(api, t),
+            (None, Some(t)) if op.method == HttpMethod::Get => shaped(api, op, t),
             (None, _) => None,
         };
         api.operations[i].pagination = pagination;
@@ -71,6 +94,7 @@ fn refuse(at: &Pointer, why: &str) -> SpecError {
 /// The pagination an operation's extension states.
 fn stated_pagination(
     api: &Api,
+    op: &Operation,
     success: &TypeRef,
     map: &serde_json::Map<String, Value>,
     at: &Pointer,
@@ -87,6 +111,16 @@ fn stated_pagination(
             &format!("names `next: {next}`, which is not a string field of the success body"),
         )
     })?;
+    let param = match map.get("param") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(param)) if query_param(op, param) => Some(param.clone()),
+        Some(_) => {
+            return Err(refuse(
+                at,
+                "names a `param` that is not a query parameter of the operation",
+            ));
+        }
+    };
     let items = match map.get("items") {
         None | Some(Value::Null) => None,
         Some(Value::String(items)) => Some(item_array(api, success, items).ok_or_else(|| {
@@ -99,16 +133,27 @@ fn stated_pagination(
     };
     Ok(Pagination {
         next,
+        param,
         items,
         stated: true,
     })
 }
 
 /// The pagination the success type's shape shows, if any.
-fn shaped(api: &Api, success: &TypeRef) -> Option<Pagination> {
-    let next = NEXT_LINKS
+fn shaped(api: &Api, op: &Operation, success: &TypeRef) -> Option<Pagination> {
+    let link = NEXT_LINKS
         .iter()
-        .find_map(|pointer| next_link(api, success, pointer))?;
+        .find_map(|pointer| next_link(api, success, pointer));
+    let (next, param) = match link {
+        Some(link) => (link, None),
+        None => {
+            let param = CURSOR_PARAMS.iter().find(|p| query_param(op, p))?;
+            let cursor = CURSORS
+                .iter()
+                .find_map(|pointer| next_link(api, success, pointer))?;
+            (cursor, Some((*param).to_owned()))
+        }
+    };
     let mut arrays = ITEM_ARRAYS
         .iter()
         .filter_map(|pointer| item_array(api, success, pointer));
@@ -118,8 +163,19 @@ fn shaped(api: &Api, success: &TypeRef) -> Option<Pagination> {
     };
     Some(Pagination {
         next,
+        param,
         items,
         stated: false,
+    })
+}
+
+/// Whether the operation has an optional query parameter named `name` (a scalar).
+fn query_param(op: &Operation, name: &str) -> bool {
+    op.params.iter().any(|p| {
+        p.location == ParamLocation::Query
+            && p.wire_name == name
+            && !p.required
+            && matches!(p.shape, ParamShape::Scalar(_))
     })
 }
 
@@ -220,6 +276,25 @@ mod tests {
         let p = pagination(spec).unwrap().unwrap();
         assert_eq!(p.next.pointer, "/next");
         assert_eq!(p.items.unwrap().path.pointer, "/items");
+    }
+
+    #[test]
+    fn a_cursor_and_its_query_parameter_are_found_or_stated() {
+        let spec = "paths:\n  /b:\n    get:\n      parameters: [{name: pageToken, in: query, schema: {type: string}}]\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: object, properties: {nextPageToken: {type: string}, results: {type: array, items: {type: integer}}}}}}}\n";
+        let p = pagination(spec).unwrap().unwrap();
+        assert_eq!(p.next.pointer, "/nextPageToken");
+        assert_eq!(p.param.as_deref(), Some("pageToken"));
+        // Without the parameter, a cursor is not a way to the next page.
+        let without = spec.replace(
+            "parameters: [{name: pageToken, in: query, schema: {type: string}}]\n      ",
+            "",
+        );
+        assert_eq!(pagination(&without).unwrap(), None);
+        let stated = without.replace("      responses:", "      parameters: [{name: from, in: query, schema: {type: string}}]\n      x-aps-pagination: {next: /nextPageToken, param: from}\n      responses:");
+        let p = pagination(&stated).unwrap().unwrap();
+        assert_eq!(p.param.as_deref(), Some("from"));
+        let bad = stated.replace("param: from", "param: nope");
+        assert!(pagination(&bad).unwrap_err().contains("param"));
     }
 
     #[test]

@@ -580,6 +580,14 @@ mod tests {
         );
         // The surface reads back.
         assert!(diff(&new, &new).is_empty());
+        // A cursor: its query parameter shows, and reads back.
+        let cursor = "paths:\n  /c:\n    get:\n      operationId: list\n      parameters: [{name: pageToken, in: query, schema: {type: string}}]\n      @\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: object, properties: {nextPageToken: {type: string}}}}}}\n";
+        let (_, new, found) = changed(cursor, "x-aps-pagination: false", "description: paged");
+        assert_eq!(
+            found,
+            ["          fn list: added pages next=/nextPageToken param=pageToken"]
+        );
+        assert!(diff(&new, &new).is_empty());
     }
 
     #[test]

@@ -120,10 +120,13 @@ pub enum Entry {
         required: bool,
     },
     /// `pages next=/links/next/href items=/data (Item)`: the call builder's `pages()` follows
-    /// that next link; `items()` streams the items of that array, of that type.
+    /// that next link (or, with `param=<name>`, sends that cursor in that query parameter);
+    /// `items()` streams the items of that array, of that type.
     Pages {
-        /// The JSON pointer of the next link.
+        /// The JSON pointer of the next link or cursor.
         next: String,
+        /// The query parameter a cursor is sent in.
+        param: Option<String>,
         /// The JSON pointer of the item array and the item type.
         items: Option<(String, String)>,
     },
@@ -322,8 +325,11 @@ impl fmt::Display for Entry {
                 let need = if *required { "required" } else { "optional" };
                 write!(f, "{BASIC}{scheme} ({need})")
             }
-            Entry::Pages { next, items } => {
+            Entry::Pages { next, param, items } => {
                 write!(f, "{PAGES}{next}")?;
+                if let Some(param) = param {
+                    write!(f, " param={param}")?;
+                }
                 match items {
                     Some((pointer, ty)) => write!(f, " items={pointer} ({ty})"),
                     None => Ok(()),

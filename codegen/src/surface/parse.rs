@@ -147,7 +147,7 @@ fn parse_entry(text: &str) -> Option<Entry> {
         });
     }
     if let Some(rest) = text.strip_prefix(PAGES) {
-        let (next, items) = match rest.split_once(" items=") {
+        let (rest, items) = match rest.split_once(" items=") {
             Some((next, items)) => {
                 let (pointer, ty) = items.split_once(" (")?;
                 let ty = ty.strip_suffix(')')?;
@@ -155,8 +155,13 @@ fn parse_entry(text: &str) -> Option<Entry> {
             }
             None => (rest, None),
         };
+        let (next, param) = match rest.split_once(" param=") {
+            Some((next, param)) => (next, Some(param.to_owned())),
+            None => (rest, None),
+        };
         return Some(Entry::Pages {
             next: next.to_owned(),
+            param,
             items,
         });
     }

@@ -167,6 +167,7 @@ fn operation(api: &Api, op: &Operation) -> Item {
     if let Some(p) = &op.pagination {
         members.push(Line::plain(Entry::Pages {
             next: p.next.pointer.clone(),
+            param: p.param.clone(),
             items: p
                 .items
                 .as_ref()

@@ -1347,6 +1347,7 @@ impl<'a> GetHubProjectsCall<'a> {
         let next = ::aps_auth_runtime::NextLink {
             pointer: "/links/next/href",
             read,
+            param: None,
         };
         ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
     }
@@ -2101,6 +2102,7 @@ impl<'a> GetFolderContentsCall<'a> {
         let next = ::aps_auth_runtime::NextLink {
             pointer: "/links/next/href",
             read,
+            param: None,
         };
         ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
     }
@@ -2351,6 +2353,7 @@ impl<'a> GetFolderSearchCall<'a> {
         let next = ::aps_auth_runtime::NextLink {
             pointer: "/links/next/href",
             read,
+            param: None,
         };
         ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
     }
@@ -3646,6 +3649,7 @@ impl<'a> GetItemVersionsCall<'a> {
         let next = ::aps_auth_runtime::NextLink {
             pointer: "/links/next/href",
             read,
+            param: None,
         };
         ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
     }

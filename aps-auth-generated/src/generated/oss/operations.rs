@@ -585,6 +585,7 @@ impl<'a> GetBucketsCall<'a> {
         let next = ::aps_auth_runtime::NextLink {
             pointer: "/next",
             read,
+            param: None,
         };
         ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
     }
@@ -928,6 +929,7 @@ impl<'a> GetObjectsCall<'a> {
         let next = ::aps_auth_runtime::NextLink {
             pointer: "/next",
             read,
+            param: None,
         };
         ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
     }
