@@ -56,7 +56,9 @@ pub struct NextLink<T> {
 /// `Result<ApiResponse<T>, PageError<E>>` (a generated call builder's `pages()`).
 ///
 /// Page 1 is the call as it was built; each later page is the same call (same headers, token
-/// and decoding) sent to the previous page's next link, resolved against the client's base URL.
+/// and decoding) sent to the previous page's next link, resolved against the client's base URL
+/// (or, for an operation that pages by cursor, to the previous page's URL with the cursor
+/// parameter set to the cursor the page carried).
 /// One request is in flight at a time, none is sent before the stream is polled for its page,
 /// and none after the last page (no next link, or a `null` or blank one). A next link to another
 /// origin than the base URL's, plain HTTP off loopback, one that repeats a page already fetched
