@@ -2,7 +2,8 @@
 //! generated call builders' `pages()` and `items()`).
 //!
 //! [`Pages`] sends page 1 as the call was built, then, for as long as the answer has a next
-//! link, the same call again with its URL replaced by the link (`redirect.rs`): same headers,
+//! link (or cursor: the previous URL with the cursor parameter set), the same call again with
+//! its URL replaced by that (`redirect.rs`): same headers,
 //! same authentication, same decoding as the single call. One request is in flight at a time and
 //! none starts before the stream is polled for its page; nothing is sent after the last page
 //! (an absent, `null` or blank link). A link is resolved against the client's base URL and
