@@ -9,7 +9,8 @@
 //! Register `http://127.0.0.1:8080/callback` as a callback URL of your APS app (or set
 //! `APS_CALLBACK_PORT`; `0` picks a free port). `APS_BASE_URL` overrides the API's address. The
 //! program prints the URL to open, waits for the redirect, then checks: the user profile; Data
-//! Management's hubs, the first hub's projects, its top folders, a folder's contents and an item;
+//! Management's hubs, the first hub's projects, its top folders, a folder's contents and an item
+//! (the projects and the contents listed whole, every page followed);
 //! a refresh (the new access token works, a rotated refresh token is kept); the rate-limit
 //! headers; and, with a two-legged token, an OSS bucket: create, upload a small file through a
 //! signed S3 URL, download it back, compare, delete. Each line is `ok` or the typed error; the
@@ -19,7 +20,9 @@
 //! declares: the user session for Data Management, the two-legged provider for OSS.
 
 use std::fmt::Display;
+use std::future::poll_fn;
 use std::io::Write as _;
+use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,7 +36,8 @@ use aps_auth_generated::generated::oss::{
 use aps_auth_generated::oauth::{
     AuthorizationCode, AuthorizationRequest, ClientSecret, Credentials, OAuthClient, UserSession,
 };
-use aps_auth_generated::{Client, RateLimit};
+use aps_auth_generated::{Client, Items, PageError, RateLimit};
+use futures_core::Stream;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -298,18 +302,11 @@ async fn user_checks(checks: &mut Checklist, api: &Client, session: &UserSession
         }
         return refresh_check(checks, api, session).await;
     };
-    let projects = checks.check("projects", dm.get_hub_projects(&hub).await, |p| {
-        format!(
-            "{} project(s) in the first hub",
-            p.data.as_ref().map_or(0, Vec::len)
-        )
+    let projects = every_item(dm.get_hub_projects(&hub).items()).await;
+    let projects = checks.check("projects", projects, |(p, pages)| {
+        format!("{} project(s) in the first hub, {pages} page(s)", p.len())
     });
-    let project = projects.and_then(|p| {
-        p.into_inner()
-            .data
-            .and_then(|d| d.into_iter().next())
-            .map(|p| p.id)
-    });
+    let project = projects.and_then(|(p, _)| p.into_iter().next().map(|p| p.id));
     let Some(project) = project else {
         for what in ["top folders", "folder contents", "item"] {
             checks.skip(what, "no project");
@@ -329,17 +326,14 @@ async fn user_checks(checks: &mut Checklist, api: &Client, session: &UserSession
     });
     let item = match folder {
         Some(folder) => {
-            let contents = checks.check(
-                "folder contents",
-                dm.get_folder_contents(&project, &folder).await,
-                |c| format!("{} entr(ies)", c.data.as_ref().map_or(0, Vec::len)),
-            );
-            contents.and_then(|c| {
-                c.into_inner().data.and_then(|d| {
-                    d.into_iter().find_map(|entry| match entry {
-                        FolderContentsDataItem::ItemData(item) => Some(item.id),
-                        _ => None,
-                    })
+            let contents = every_item(dm.get_folder_contents(&project, &folder).items()).await;
+            let contents = checks.check("folder contents", contents, |(c, pages)| {
+                format!("{} entr(ies), {pages} page(s)", c.len())
+            });
+            contents.and_then(|(c, _)| {
+                c.into_iter().find_map(|entry| match entry {
+                    FolderContentsDataItem::ItemData(item) => Some(item.id),
+                    _ => None,
                 })
             })
         }
@@ -359,6 +353,17 @@ async fn user_checks(checks: &mut Checklist, api: &Client, session: &UserSession
         None => checks.skip("item", "the folder holds no item"),
     }
     refresh_check(checks, api, session).await;
+}
+
+/// Every item of a paged listing, every page followed, and how many pages that took.
+async fn every_item<T, I: Unpin, E>(
+    mut items: Items<'_, T, I, E>,
+) -> Result<(Vec<I>, u64), PageError<E>> {
+    let mut all = Vec::new();
+    while let Some(item) = poll_fn(|cx| Pin::new(&mut items).poll_next(cx)).await {
+        all.push(item?);
+    }
+    Ok((all, items.pages_requested()))
 }
 
 /// A refresh: the new access token works, and a rotated refresh token is what the session keeps.

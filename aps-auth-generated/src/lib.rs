@@ -47,6 +47,7 @@ pub use aps_auth_runtime::{ApiError, DecodeError, Error, RawBody, StatusError};
 pub use aps_auth_runtime::{ApiResponse, RateLimit};
 pub use aps_auth_runtime::{AuthError, AuthOption, BasicCredentials, Grants, OperationAuth};
 pub use aps_auth_runtime::{ConfigError, DEFAULT_TIMEOUT};
+pub use aps_auth_runtime::{DEFAULT_MAX_PAGES, Items, PageError, Pages};
 pub use aps_auth_runtime::{OneOrMany, OperationInfo, ScopeList, SecretString, Unparsed};
 pub use aps_auth_runtime::{StaticToken, TokenSource};
 #[allow(unused_imports)] // a document may declare no operations

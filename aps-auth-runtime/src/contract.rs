@@ -21,6 +21,7 @@
 //! | `OneOrMany` (`one_or_many.rs`) | a field whose document's own example contradicts its single or array shape |
 //! | `answer`, `request`, `check_all`, `Check` (`examples.rs`, re-exported here) | the `examples.rs` test of each generated module (a `#[cfg(test)]` module): the document's examples decode |
 //! | `OperationAuth`, `AuthOption`, `Grants` (`auth.rs`), and `Client::send_authorized`, defined here | an operation that takes a bearer token: its `security`, and sending with a token from the call or the client's source |
+//! | `Pages`, `Items`, `NextLink` (`paging/`) | a paged operation's `pages()` and `items()`: the streams, and where the next link is |
 //! | `Client::basic_authorized`, defined here | an operation whose `security` is HTTP Basic: `Authorization: Basic` from the call's or the client's credentials |
 //!
 //! Public types are named through the crate root. The generated crate re-exports them at its
@@ -167,6 +168,8 @@ impl Client {
     /// A request with the client's timeout (and `Authorization` header, if any) applied.
     pub fn request(&self, method: Method, url: Url) -> RequestBuilder {
         let (_, http, timeout, authorization) = self.parts();
+        // A page stream sends a page's call to its next link (`paging/redirect.rs`).
+        let url = crate::paging::redirect::take(self, url);
         let mut request = http.request(method, url);
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);

@@ -26,6 +26,7 @@ mod examples;
 mod lenient;
 mod object;
 mod one_or_many;
+mod paging;
 #[doc(hidden)] // the OAuth layer masks what it sends in the errors it builds
 pub mod redact;
 mod response;
@@ -45,6 +46,9 @@ pub use lenient::Unparsed;
 #[doc(hidden)] // for the generated crate's benchmarks
 pub use lenient::decode_answer;
 pub use one_or_many::OneOrMany;
+#[doc(hidden)] // generated code states where the next link is
+pub use paging::NextLink;
+pub use paging::{DEFAULT_MAX_PAGES, Items, PageError, Pages};
 pub use response::{ApiResponse, RateLimit};
 pub use retry::RetryPolicy;
 pub use scopes::ScopeList;

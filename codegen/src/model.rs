@@ -280,6 +280,52 @@ pub struct Operation {
     pub server: Option<String>,
     /// A request, or a browser redirect for which a URL is built.
     pub kind: OperationKind,
+    /// How the answers page, when they do (`lower/pagination.rs`): the call builder then has
+    /// `pages()` (and `items()` when the item array is known).
+    pub pagination: Option<Pagination>,
+}
+
+/// How a paged operation's next page is found: a next link in the answer (a URL, maybe
+/// relative, that the next request goes to) or a cursor (a value the next request sends in a
+/// query parameter), and where each page's items are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pagination {
+    /// The next link, or the cursor: a string field of the success type (absent, `null` or
+    /// blank on the last page).
+    pub next: FieldPath,
+    /// The query parameter (its wire name) the cursor is sent in; `None` when `next` is a link.
+    pub param: Option<String>,
+    /// The page's item array, when it is clear which one it is.
+    pub items: Option<ItemArray>,
+    /// Whether the document stated it (`x-aps-pagination`) rather than its shape showing it.
+    pub stated: bool,
+}
+
+/// A value inside the success type, reached through struct fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldPath {
+    /// Where it is in the answer (a JSON pointer, `/links/next/href`).
+    pub pointer: String,
+    /// The fields followed from the success type, in order.
+    pub steps: Vec<PathStep>,
+}
+
+/// One field of a [`FieldPath`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathStep {
+    /// The Rust field name.
+    pub field: String,
+    /// Whether the field is an `Option`.
+    pub optional: bool,
+}
+
+/// A page's item array: where it is and the type of one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemArray {
+    /// The array field (its last step is the array itself).
+    pub path: FieldPath,
+    /// The type of one item.
+    pub item: TypeRef,
 }
 
 /// An HTTP method (the eight OpenAPI knows).

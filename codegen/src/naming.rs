@@ -77,6 +77,9 @@ pub const RUNTIME_NAMES: &[&str] = &[
     "OneOrMany",
     "Unparsed",
     "RetryPolicy",
+    "Pages",
+    "Items",
+    "PageError",
 ];
 
 /// Types every generated module defines itself, whatever the document says.

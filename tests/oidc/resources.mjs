@@ -34,8 +34,13 @@
 // They answer S3-style XML errors, as S3 does.
 //
 // Every request to these routes is counted by route template (see `resourceCounts`).
+//
+// Paged listings (a big folder, an item's versions, a bucket's objects, hostile next links) are
+// in paging.mjs.
 
 import crypto from 'node:crypto';
+
+import { pagedListings } from './paging.mjs';
 
 /** The largest request body accepted (signed upload PUTs included). */
 const MAX_BODY = 64 * 1024 * 1024;
@@ -591,6 +596,13 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
     return record;
   }
 
+  const paged = pagedListings({
+    authorize, dm, notFound, jsonApiError, send, issuer, ITEMS, item, version, folderPathOf, itemPathOf,
+    objectId, objectUrl: objectLocation,
+    ossError: (ctx, status, reason) => ossError(ctx, status, reason),
+    knownHubProject: (ctx, _hub, projectId) => knownHubProject(ctx, HUB_ID, projectId),
+  });
+
   // --- Routes ---------------------------------------------------------------------------------
 
   /** [method, template, handler(ctx, params)]; templates use `{name}` for one path segment. */
@@ -615,6 +627,7 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
     ['GET', '/data/v1/projects/{project_id}/folders/{folder_id}/contents', async (ctx, p) => {
       if (!(await authorize(ctx, ['data:read'], false))) return;
       if (!knownHubProject(ctx, HUB_ID, p.project_id)) return;
+      if (paged.contents(ctx, p.folder_id)) return;
       const f = FOLDERS.get(p.folder_id);
       if (!f) return notFound(ctx, 'folder', p.folder_id);
       // An empty folder's contents: `data: []` and no `included`, as the service sends them.
@@ -829,6 +842,7 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
       ctx.status = 200;
       ctx.body = object.bytes;
     }],
+    ...paged.routes,
   ].map(([method, template, handler]) => ({
     method,
     template,
@@ -888,5 +902,5 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
     await hit.route.handler(ctx, hit.params);
   }
 
-  return { middleware, counts, resetCounts };
+  return { middleware, counts, resetCounts, foreign: paged.foreign };
 }

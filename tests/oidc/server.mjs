@@ -27,6 +27,8 @@
 //   issuer, counters, resource-route state and in-memory storage: sessions, grants and opaque
 //   tokens survive; ID tokens signed by a dropped key no longer work as id_token_hint). The JWKS
 //   (`GET /authentication/v2/keys`, `Cache-Control: public, max-age=60`) is served by this file.
+// - `GET /__test/foreign`: what reached the second listener of paging.mjs (the other origin of
+//   the hostile next links): `{url, requests, authorization}`.
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -414,6 +416,10 @@ async function testRoutes(ctx, next) {
   }
   if (path === '/__test/resource-counts' && ctx.method === 'GET') {
     json(ctx, 200, resources.counts);
+    return;
+  }
+  if (path === '/__test/foreign' && ctx.method === 'GET') {
+    json(ctx, 200, resources.foreign());
     return;
   }
   if (path === '/__test/reset' && ctx.method === 'POST') {

@@ -79,7 +79,8 @@ async fn the_guides_checklist_passes_against_the_test_server() {
     // Revit model whose extension data is strings, not the objects the schemas declare.
     for expected in [
         "[ ok ] top folders: 2 folder(s)",
-        "[ ok ] folder contents: 3 entr(ies)",
+        "[ ok ] folder contents: 3 entr(ies), 1 page(s)",
+        "[ ok ] projects: 1 project(s) in the first hub, 1 page(s)",
         "[ ok ] item: `my_model.rvt`",
     ] {
         assert!(lines.contains(&expected), "no {expected:?} in {lines:#?}");

@@ -5,6 +5,9 @@
 //!   `reqwest`, and the token provider (`aps-auth-generated/benches/client.rs`);
 //! - decoding a large Data Management answer strictly and, with one unexpected value, leniently
 //!   (`aps-auth-generated/benches/decode.rs`, feature `data-management`);
+//! - walking a paged OSS listing with the generated `pages()` stream against the same requests
+//!   made by hand with the generated single call, per page (`aps-auth-generated/benches/paging.rs`,
+//!   feature `oss`);
 //! - a token store hit on Redis against the same hit in memory, with a real `redis-server`
 //!   that the benchmark starts (`aps-auth-generated/benches/store.rs`, feature `redis`);
 //! - `cargo xtask generate` end to end, with and without a spec change;
@@ -52,6 +55,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         "decode",
         &["data-management"],
     )?;
+    println!("\n## Paging: the `pages()` stream against following `next` by hand (per page)\n");
+    run_bench(&cargo, root, verb, "aps-auth-generated", "paging", &["oss"])?;
     println!("\n## Token store hit, Redis against memory (redis-server on 127.0.0.1)\n");
     run_bench(
         &cargo,

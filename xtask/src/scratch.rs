@@ -28,6 +28,7 @@ pub use aps_auth_runtime::{
     DecodeError, Error, Grants, OneOrMany, OperationAuth, OperationInfo, RateLimit, RawBody,
     ScopeList, SecretString, StaticToken, StatusError, TokenSource, Unparsed,
 };
+pub use aps_auth_runtime::{DEFAULT_MAX_PAGES, Items, PageError, Pages};
 ";
 
 /// The dependencies of a scratch crate: the runtime, and the crates generated code names itself
@@ -42,6 +43,7 @@ url.workspace = true
 
 [dev-dependencies]
 tokio = { workspace = true, features = [\"macros\", \"rt-multi-thread\", \"net\", \"io-util\"] }
+futures-core = { version = \"0.3\", default-features = false }
 
 [lints.rust]
 unexpected_cfgs = { level = \"warn\", check-cfg = [\"cfg(docsrs)\"] }

@@ -15,6 +15,7 @@
 //! | `operations.rs` | `operations.rs`: one method per operation, or a URL builder |
 //! | `inputs.rs` | a call builder's inputs: fields, positional arguments, setters |
 //! | `request.rs` | the statements of `send` that put the inputs into the request |
+//! | `pagination.rs` | a paged call builder's `pages()`, `items()` and `Clone` |
 //!
 //! Generated code calls only the runtime crate, `aps-auth-runtime`: its public types (`Error`,
 //! `ApiResponse`, `SecretString`...) and its doc-hidden contract (`contract`: the macros and
@@ -28,6 +29,7 @@ mod examples;
 mod inputs;
 mod module;
 mod operations;
+mod pagination;
 mod params;
 mod request;
 mod types;

@@ -149,6 +149,7 @@ impl Emitter<'_> {
                 quote!(options: #contract::CallOptions,)
             }
         };
+        let paging = self.paging(op);
         quote! {
             #[doc = #doc]
             #[must_use = #must_use]
@@ -166,6 +167,7 @@ impl Emitter<'_> {
             }
 
             #beside
+            #paging
         }
     }
 

@@ -23,6 +23,7 @@
 //! | `inputs.rs` | a call's API shape: which inputs are arguments (in which order), which setters |
 //! | `responses.rs` | success bodies, error types, redirects |
 //! | `auth.rs` | security schemes, scopes, how an operation authenticates |
+//! | `pagination.rs` | which operations page and how: a next link and an item array, from shapes or `x-aps-pagination` |
 //! | `fixups.rs` | whole-model passes: recursion, open enums, boxing, final type order |
 //! | `pinning.rs` | lowering with a name map: pins given where types are created, the map of the result |
 
@@ -40,6 +41,7 @@ mod media;
 mod oauth;
 mod object;
 mod operations;
+mod pagination;
 mod params;
 mod path;
 mod pinning;
@@ -131,7 +133,8 @@ pub(crate) fn lower_pinned(
         relaxed: doc.examples.decisions.clone(),
         examples: Vec::new(),
     };
-    let api = examples::resolve(api, doc);
+    let mut api = examples::resolve(api, doc);
+    pagination::detect(&mut api, &doc.raw)?;
     Ok((api, lowerer.warnings, named))
 }
 

@@ -149,6 +149,7 @@ impl Lowerer<'_> {
             auth,
             kind,
             server: own_server(&op.servers),
+            pagination: None,
         };
         operation.inputs = super::inputs::inputs(&operation);
         Ok(Some(operation))

@@ -170,6 +170,19 @@ fn compare_member(
             changes.push(token_change(key, old, new));
             return;
         }
+        // Another next link changes no caller; `items()` gone or of another type does.
+        (Entry::Pages { items: was, .. }, Entry::Pages { items: now, .. }) => {
+            let items_kept = match (was, now) {
+                (Some((_, was)), Some((_, now))) => was == now,
+                (Some(_), None) => false,
+                (None, _) => true,
+            };
+            changes.push(Change {
+                breaking: !items_kept,
+                what: format!("{key}: now `{new}` (was `{old}`)"),
+            });
+            return;
+        }
         // Credentials that became required break calls made without them.
         (Entry::Basic { .. }, Entry::Basic { required, .. }) => {
             changes.push(Change {
@@ -545,6 +558,36 @@ mod tests {
                 .iter()
                 .any(|c| c.contains("relaxed"))
         );
+    }
+
+    #[test]
+    fn paging_appearing_is_added_and_disappearing_breaks() {
+        let doc = "paths:\n  /c:\n    get:\n      operationId: list\n      @\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: object, properties: {next: {type: string}, items: {type: array, items: {type: integer}}}}}}}\n";
+        let (old, new, found) = changed(doc, "x-aps-pagination: false", "description: paged");
+        assert!(old.starts_with("fn list() -> ListResponse, errors serde_json::Value\nstruct"));
+        assert!(
+            new.contains("\n  pages next=/next items=/items (i64)\n"),
+            "{new}"
+        );
+        assert_eq!(
+            found,
+            ["          fn list: added pages next=/next items=/items (i64)"]
+        );
+        let gone = changes(&new, &old);
+        assert_eq!(
+            gone,
+            ["BREAKING  fn list: removed pages next=/next items=/items (i64)"]
+        );
+        // The surface reads back.
+        assert!(diff(&new, &new).is_empty());
+        // A cursor: its query parameter shows, and reads back.
+        let cursor = "paths:\n  /c:\n    get:\n      operationId: list\n      parameters: [{name: pageToken, in: query, schema: {type: string}}]\n      @\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: object, properties: {nextPageToken: {type: string}}}}}}\n";
+        let (_, new, found) = changed(cursor, "x-aps-pagination: false", "description: paged");
+        assert_eq!(
+            found,
+            ["          fn list: added pages next=/nextPageToken param=pageToken"]
+        );
+        assert!(diff(&new, &new).is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::{BASIC, DEPRECATED, RELAXED, TAG, WIRE};
+use super::{BASIC, DEPRECATED, PAGES, RELAXED, TAG, WIRE};
 use crate::naming::unraw;
 
 /// One item of a surface and its members.
@@ -119,6 +119,17 @@ pub enum Entry {
         /// Calls without credentials fail.
         required: bool,
     },
+    /// `pages next=/links/next/href items=/data (Item)`: the call builder's `pages()` follows
+    /// that next link (or, with `param=<name>`, sends that cursor in that query parameter);
+    /// `items()` streams the items of that array, of that type.
+    Pages {
+        /// The JSON pointer of the next link or cursor.
+        next: String,
+        /// The query parameter a cursor is sent in.
+        param: Option<String>,
+        /// The JSON pointer of the item array and the item type.
+        items: Option<(String, String)>,
+    },
     /// A line this version does not read (an older format): compared as text.
     Other(String),
 }
@@ -140,6 +151,7 @@ impl Entry {
             Entry::Variant { name, .. } => format!("variant {name}"),
             Entry::Token { scheme, .. } => format!("token {scheme}"),
             Entry::Basic { scheme, .. } => format!("{BASIC}{scheme}"),
+            Entry::Pages { .. } => "pages".into(),
             Entry::Other(text) => {
                 let (kind, rest) = text.split_once(' ').unwrap_or((text, ""));
                 format!("{kind} {}", name_at_start(rest))
@@ -159,6 +171,7 @@ impl Entry {
             | Entry::Variant { name, .. } => unraw(name),
             Entry::Token { scheme, .. } | Entry::Basic { scheme, .. } => scheme,
             Entry::New(_) => "new",
+            Entry::Pages { .. } => "pages",
             Entry::Relaxed(text) | Entry::Other(text) => text,
         }
     }
@@ -311,6 +324,16 @@ impl fmt::Display for Entry {
             Entry::Basic { scheme, required } => {
                 let need = if *required { "required" } else { "optional" };
                 write!(f, "{BASIC}{scheme} ({need})")
+            }
+            Entry::Pages { next, param, items } => {
+                write!(f, "{PAGES}{next}")?;
+                if let Some(param) = param {
+                    write!(f, " param={param}")?;
+                }
+                match items {
+                    Some((pointer, ty)) => write!(f, " items={pointer} ({ty})"),
+                    None => Ok(()),
+                }
             }
             Entry::Other(text) => f.write_str(text),
         }

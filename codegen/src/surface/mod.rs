@@ -15,7 +15,9 @@
 //!   it is written (`= path "id"`, `= query "tags" (repeated)`, `= header "x-user-id"`), a
 //!   required one in a `required param` line of its own beside the signature, and each
 //!   bearer-token scheme the client's source is asked for, with its scopes
-//!   (`token 2-legged (app) scopes [data:read]`);
+//!   (`token 2-legged (app) scopes [data:read]`), and, for an operation that pages, how
+//!   (`pages next=/links/next/href items=/data (FolderContentsDataItem)`: its builder's
+//!   `pages()` follows that next link, `items()` streams that array's items);
 //! - every struct is `#[non_exhaustive]`, built with `new(required fields...)` and a
 //!   `with_<field>` setter per optional field: `struct GetTokenRequest`,
 //!   `  fn new(grant_type: GetTokenRequestGrantType)`,
@@ -63,6 +65,9 @@ const WIRE: &str = " = ";
 
 /// What starts the line of an operation's HTTP Basic scheme (`basic <scheme> (required)`).
 const BASIC: &str = "basic ";
+
+/// What starts the line of a paged operation (`pages next=/links/next/href items=/data (T)`).
+const PAGES: &str = "pages next=";
 
 /// What starts the wire part of a tagged union's line (`enum Pet tag "kind"`).
 const TAG: &str = " tag ";

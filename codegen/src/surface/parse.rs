@@ -3,7 +3,7 @@
 //! [`Entry::Other`], compared as text.
 
 use super::item::{Arg, Entry, Item, Line, name_at_start};
-use super::{BASIC, DEPRECATED, RELAXED, TAG, WIRE};
+use super::{BASIC, DEPRECATED, PAGES, RELAXED, TAG, WIRE};
 
 impl Item {
     /// A surface's text read back: items in order, each with its members.
@@ -144,6 +144,25 @@ fn parse_entry(text: &str) -> Option<Entry> {
             scheme: scheme.to_owned(),
             whose: whose.to_owned(),
             scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+        });
+    }
+    if let Some(rest) = text.strip_prefix(PAGES) {
+        let (rest, items) = match rest.split_once(" items=") {
+            Some((next, items)) => {
+                let (pointer, ty) = items.split_once(" (")?;
+                let ty = ty.strip_suffix(')')?;
+                (next, Some((pointer.to_owned(), ty.to_owned())))
+            }
+            None => (rest, None),
+        };
+        let (next, param) = match rest.split_once(" param=") {
+            Some((next, param)) => (next, Some(param.to_owned())),
+            None => (rest, None),
+        };
+        return Some(Entry::Pages {
+            next: next.to_owned(),
+            param,
+            items,
         });
     }
     if let Some(rest) = text.strip_prefix(BASIC) {

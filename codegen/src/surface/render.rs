@@ -170,6 +170,17 @@ fn operation(api: &Api, op: &Operation) -> Item {
             "idempotent: retried (x-idempotent)".into(),
         )));
     }
+    // How the call builder's `pages()` and `items()` page.
+    if let Some(p) = &op.pagination {
+        members.push(Line::plain(Entry::Pages {
+            next: p.next.pointer.clone(),
+            param: p.param.clone(),
+            items: p
+                .items
+                .as_ref()
+                .map(|i| (i.path.pointer.clone(), ty(api, &i.item))),
+        }));
+    }
     Item {
         line: Line {
             deprecated: op.deprecated,

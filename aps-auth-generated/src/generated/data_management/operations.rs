@@ -1396,6 +1396,49 @@ impl<'a> GetHubProjectsCall<'a> {
     }
 }
 ::aps_auth_runtime::contract::builder!(GetHubProjectsCall => Projects, serde_json::Value);
+impl ::std::clone::Clone for GetHubProjectsCall<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client,
+            options: self.options,
+            hub_id: ::std::clone::Clone::clone(&self.hub_id),
+            x_user_id: ::std::clone::Clone::clone(&self.x_user_id),
+            filter_id: ::std::clone::Clone::clone(&self.filter_id),
+            filter_extension_type: ::std::clone::Clone::clone(
+                &self.filter_extension_type,
+            ),
+            page_number: ::std::clone::Clone::clone(&self.page_number),
+            page_limit: ::std::clone::Clone::clone(&self.page_limit),
+            bearer_token: ::std::clone::Clone::clone(&self.bearer_token),
+        }
+    }
+}
+impl<'a> GetHubProjectsCall<'a> {
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
+    pub fn pages(self) -> ::aps_auth_runtime::Pages<'a, Projects, serde_json::Value> {
+        fn read(page: &Projects) -> Option<&str> {
+            Some(page.links.as_ref()?.next.as_ref()?.href.as_ref()?.as_str())
+        }
+        let next = ::aps_auth_runtime::NextLink {
+            pointer: "/links/next/href",
+            read,
+            param: None,
+        };
+        ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
+    }
+    /// Every item of every page (`/data` of each page), in order: [`Self::pages`], one page held at a time.
+    pub fn items(
+        self,
+    ) -> ::aps_auth_runtime::Items<'a, Projects, ProjectData, serde_json::Value> {
+        fn take(page: Projects) -> Vec<ProjectData> {
+            fn inner(page: Projects) -> Option<Vec<ProjectData>> {
+                page.data
+            }
+            inner(page).unwrap_or_default()
+        }
+        ::aps_auth_runtime::Items::new(self.pages(), take)
+    }
+}
 /// A call of [`super::Client::get_project`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetProjectCall<'a> {
@@ -2178,6 +2221,62 @@ impl<'a> GetFolderContentsCall<'a> {
     }
 }
 ::aps_auth_runtime::contract::builder!(GetFolderContentsCall => FolderContents, serde_json::Value);
+impl ::std::clone::Clone for GetFolderContentsCall<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client,
+            options: self.options,
+            project_id: ::std::clone::Clone::clone(&self.project_id),
+            folder_id: ::std::clone::Clone::clone(&self.folder_id),
+            x_user_id: ::std::clone::Clone::clone(&self.x_user_id),
+            filter_type: ::std::clone::Clone::clone(&self.filter_type),
+            filter_id: ::std::clone::Clone::clone(&self.filter_id),
+            filter_extension_type: ::std::clone::Clone::clone(
+                &self.filter_extension_type,
+            ),
+            filter_last_modified_time_rollup: ::std::clone::Clone::clone(
+                &self.filter_last_modified_time_rollup,
+            ),
+            page_number: ::std::clone::Clone::clone(&self.page_number),
+            page_limit: ::std::clone::Clone::clone(&self.page_limit),
+            include_hidden: ::std::clone::Clone::clone(&self.include_hidden),
+            bearer_token: ::std::clone::Clone::clone(&self.bearer_token),
+        }
+    }
+}
+impl<'a> GetFolderContentsCall<'a> {
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
+    pub fn pages(
+        self,
+    ) -> ::aps_auth_runtime::Pages<'a, FolderContents, serde_json::Value> {
+        fn read(page: &FolderContents) -> Option<&str> {
+            Some(page.links.next.as_ref()?.href.as_ref()?.as_str())
+        }
+        let next = ::aps_auth_runtime::NextLink {
+            pointer: "/links/next/href",
+            read,
+            param: None,
+        };
+        ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
+    }
+    /// Every item of every page (`/data` of each page), in order: [`Self::pages`], one page held at a time.
+    pub fn items(
+        self,
+    ) -> ::aps_auth_runtime::Items<
+        'a,
+        FolderContents,
+        FolderContentsDataItem,
+        serde_json::Value,
+    > {
+        fn take(page: FolderContents) -> Vec<FolderContentsDataItem> {
+            fn inner(page: FolderContents) -> Option<Vec<FolderContentsDataItem>> {
+                page.data
+            }
+            inner(page).unwrap_or_default()
+        }
+        ::aps_auth_runtime::Items::new(self.pages(), take)
+    }
+}
 /// A call of [`super::Client::get_folder_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRefsCall<'a> {
@@ -2408,6 +2507,45 @@ impl<'a> GetFolderSearchCall<'a> {
     }
 }
 ::aps_auth_runtime::contract::builder!(GetFolderSearchCall => Search, serde_json::Value);
+impl ::std::clone::Clone for GetFolderSearchCall<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client,
+            options: self.options,
+            project_id: ::std::clone::Clone::clone(&self.project_id),
+            folder_id: ::std::clone::Clone::clone(&self.folder_id),
+            filter: ::std::clone::Clone::clone(&self.filter),
+            page_number: ::std::clone::Clone::clone(&self.page_number),
+            bearer_token: ::std::clone::Clone::clone(&self.bearer_token),
+        }
+    }
+}
+impl<'a> GetFolderSearchCall<'a> {
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
+    pub fn pages(self) -> ::aps_auth_runtime::Pages<'a, Search, serde_json::Value> {
+        fn read(page: &Search) -> Option<&str> {
+            Some(page.links.as_ref()?.next.as_ref()?.href.as_ref()?.as_str())
+        }
+        let next = ::aps_auth_runtime::NextLink {
+            pointer: "/links/next/href",
+            read,
+            param: None,
+        };
+        ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
+    }
+    /// Every item of every page (`/data` of each page), in order: [`Self::pages`], one page held at a time.
+    pub fn items(
+        self,
+    ) -> ::aps_auth_runtime::Items<'a, Search, VersionData, serde_json::Value> {
+        fn take(page: Search) -> Vec<VersionData> {
+            fn inner(page: Search) -> Option<Vec<VersionData>> {
+                Some(page.data)
+            }
+            inner(page).unwrap_or_default()
+        }
+        ::aps_auth_runtime::Items::new(self.pages(), take)
+    }
+}
 /// A call of [`super::Client::get_folder_relationships_refs`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetFolderRelationshipsRefsCall<'a> {
@@ -3790,6 +3928,53 @@ impl<'a> GetItemVersionsCall<'a> {
     }
 }
 ::aps_auth_runtime::contract::builder!(GetItemVersionsCall => Versions, serde_json::Value);
+impl ::std::clone::Clone for GetItemVersionsCall<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client,
+            options: self.options,
+            project_id: ::std::clone::Clone::clone(&self.project_id),
+            item_id: ::std::clone::Clone::clone(&self.item_id),
+            x_user_id: ::std::clone::Clone::clone(&self.x_user_id),
+            filter_id: ::std::clone::Clone::clone(&self.filter_id),
+            filter_extension_type: ::std::clone::Clone::clone(
+                &self.filter_extension_type,
+            ),
+            filter_version_number: ::std::clone::Clone::clone(
+                &self.filter_version_number,
+            ),
+            page_number: ::std::clone::Clone::clone(&self.page_number),
+            page_limit: ::std::clone::Clone::clone(&self.page_limit),
+            bearer_token: ::std::clone::Clone::clone(&self.bearer_token),
+        }
+    }
+}
+impl<'a> GetItemVersionsCall<'a> {
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/links/next/href`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
+    pub fn pages(self) -> ::aps_auth_runtime::Pages<'a, Versions, serde_json::Value> {
+        fn read(page: &Versions) -> Option<&str> {
+            Some(page.links.as_ref()?.next.as_ref()?.href.as_ref()?.as_str())
+        }
+        let next = ::aps_auth_runtime::NextLink {
+            pointer: "/links/next/href",
+            read,
+            param: None,
+        };
+        ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
+    }
+    /// Every item of every page (`/data` of each page), in order: [`Self::pages`], one page held at a time.
+    pub fn items(
+        self,
+    ) -> ::aps_auth_runtime::Items<'a, Versions, VersionData, serde_json::Value> {
+        fn take(page: Versions) -> Vec<VersionData> {
+            fn inner(page: Versions) -> Option<Vec<VersionData>> {
+                page.data
+            }
+            inner(page).unwrap_or_default()
+        }
+        ::aps_auth_runtime::Items::new(self.pages(), take)
+    }
+}
 /// A call of [`super::Client::get_version`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetVersionCall<'a> {

@@ -595,6 +595,44 @@ impl<'a> GetBucketsCall<'a> {
     }
 }
 ::aps_auth_runtime::contract::builder!(GetBucketsCall => Buckets, serde_json::Value);
+impl ::std::clone::Clone for GetBucketsCall<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client,
+            options: self.options,
+            region: ::std::clone::Clone::clone(&self.region),
+            limit: ::std::clone::Clone::clone(&self.limit),
+            start_at: ::std::clone::Clone::clone(&self.start_at),
+            bearer_token: ::std::clone::Clone::clone(&self.bearer_token),
+        }
+    }
+}
+impl<'a> GetBucketsCall<'a> {
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/next`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
+    pub fn pages(self) -> ::aps_auth_runtime::Pages<'a, Buckets, serde_json::Value> {
+        fn read(page: &Buckets) -> Option<&str> {
+            Some(page.next.as_ref()?.as_str())
+        }
+        let next = ::aps_auth_runtime::NextLink {
+            pointer: "/next",
+            read,
+            param: None,
+        };
+        ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
+    }
+    /// Every item of every page (`/items` of each page), in order: [`Self::pages`], one page held at a time.
+    pub fn items(
+        self,
+    ) -> ::aps_auth_runtime::Items<'a, Buckets, BucketsItems, serde_json::Value> {
+        fn take(page: Buckets) -> Vec<BucketsItems> {
+            fn inner(page: Buckets) -> Option<Vec<BucketsItems>> {
+                Some(page.items)
+            }
+            inner(page).unwrap_or_default()
+        }
+        ::aps_auth_runtime::Items::new(self.pages(), take)
+    }
+}
 /// A call of [`super::Client::create_bucket`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct CreateBucketCall<'a> {
@@ -954,6 +992,47 @@ impl<'a> GetObjectsCall<'a> {
     }
 }
 ::aps_auth_runtime::contract::builder!(GetObjectsCall => BucketObjects, serde_json::Value);
+impl ::std::clone::Clone for GetObjectsCall<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client,
+            options: self.options,
+            bucket_key: ::std::clone::Clone::clone(&self.bucket_key),
+            limit: ::std::clone::Clone::clone(&self.limit),
+            begins_with: ::std::clone::Clone::clone(&self.begins_with),
+            start_at: ::std::clone::Clone::clone(&self.start_at),
+            bearer_token: ::std::clone::Clone::clone(&self.bearer_token),
+        }
+    }
+}
+impl<'a> GetObjectsCall<'a> {
+    /// Every page of the answer, in order: page 1 as this call was built, then each page its predecessor's next link (`/next`) names, until a page has none. See [`Pages`](::aps_auth_runtime::Pages) for the bound on pages and the links it refuses.
+    pub fn pages(
+        self,
+    ) -> ::aps_auth_runtime::Pages<'a, BucketObjects, serde_json::Value> {
+        fn read(page: &BucketObjects) -> Option<&str> {
+            Some(page.next.as_ref()?.as_str())
+        }
+        let next = ::aps_auth_runtime::NextLink {
+            pointer: "/next",
+            read,
+            param: None,
+        };
+        ::aps_auth_runtime::Pages::new(&self.client.0, self, next)
+    }
+    /// Every item of every page (`/items` of each page), in order: [`Self::pages`], one page held at a time.
+    pub fn items(
+        self,
+    ) -> ::aps_auth_runtime::Items<'a, BucketObjects, ObjectDetails, serde_json::Value> {
+        fn take(page: BucketObjects) -> Vec<ObjectDetails> {
+            fn inner(page: BucketObjects) -> Option<Vec<ObjectDetails>> {
+                page.items
+            }
+            inner(page).unwrap_or_default()
+        }
+        ::aps_auth_runtime::Items::new(self.pages(), take)
+    }
+}
 /// A call of [`super::Client::get_object_details`]: set optional inputs, then `.await` it (or call `send`).
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetObjectDetailsCall<'a> {
