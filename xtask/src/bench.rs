@@ -90,11 +90,18 @@ fn run_bench(
     features: &[&str],
 ) -> Result<(), String> {
     let mut command = Command::new(cargo);
-    command
-        .current_dir(root)
-        .args([verb, "--quiet", "-p", package, "--bench", bench]);
-    if !features.is_empty() {
-        command.args(["--features", &features.join(",")]);
+    command.current_dir(root).args([verb, "--quiet"]);
+    if verb == "test" {
+        // Smoke mode (`--quick`, run by CI right after `cargo test --workspace`): with the whole
+        // workspace selected, features unify exactly as they did for the tests, so only the
+        // benchmark binary is built; `-p` with `--features` would build the crate and its
+        // dependencies again, once per feature set.
+        command.args(["--workspace", "--bench", bench]);
+    } else {
+        command.args(["-p", package, "--bench", bench]);
+        if !features.is_empty() {
+            command.args(["--features", &features.join(",")]);
+        }
     }
     let status = command
         .stderr(Stdio::inherit())

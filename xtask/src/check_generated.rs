@@ -1,10 +1,11 @@
 //! `cargo xtask check-generated`: proves that generated code compiles warning-free, for documents
 //! other than the one the crate is built from.
 //!
-//! Each document is generated into `target/check-generated/<name>/`, a scratch crate of its
-//! generated code alone that depends on the runtime crate by path (`scratch.rs`), then checked
-//! with `cargo clippy --all-targets -- -D warnings`. All scratch crates share the target
-//! directory and the workspace's `Cargo.lock`, so dependencies are not built again.
+//! Each document is generated into `target/check-generated/<suite>/<name>/`, a scratch crate of
+//! its generated code alone that depends on the runtime crate by path (`scratch.rs`). The suite's
+//! crates are then checked together, by one `cargo clippy --all-targets -- -D warnings` over a
+//! scratch workspace of them all (`suite.rs`), which builds the dependencies once and uses every
+//! core; each error is reported against its document.
 //!
 //! `check-generated --aps` checks Autodesk's published documents for other APS services
 //! (`../shared/specs/aps/`) as `spec/` would hold them: one multi-document set, beside the
@@ -16,11 +17,16 @@ use std::time::Instant;
 
 use aps_auth_codegen::{Options, generate};
 
-use crate::scratch::{crate_template, target_dir, write_scratch_crate};
+use crate::scratch::{member_template, target_dir, write_scratch_crate};
+use crate::suite;
 
 /// One document's outcome.
 struct Row {
     name: String,
+    /// The document.
+    spec: PathBuf,
+    /// The crate's directory under the suite's workspace (its package is `check-<crate_dir>`).
+    crate_dir: String,
     operations: usize,
     types: usize,
     lines: usize,
@@ -53,7 +59,8 @@ pub fn corpus(root: &Path) -> Result<(), String> {
         .map(|p| p.display().to_string())
         .collect();
     docs.sort();
-    run(root, &docs)
+    let docs = docs.iter().map(PathBuf::from).collect();
+    check(root, "corpus", docs, false)
 }
 
 /// Where Autodesk's published documents for other APS services are kept (see its SOURCES.md).
@@ -90,6 +97,12 @@ fn aps_documents(root: &Path) -> Result<Option<PathBuf>, String> {
 }
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    let suite = match args.first().map(String::as_str) {
+        Some("--aps") => "aps",
+        Some("--random") => "random",
+        None => "fixtures",
+        Some(_) => "given",
+    };
     let specs: Vec<PathBuf> = if let [flag] = args
         && flag == "--aps"
     {
@@ -139,9 +152,18 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     };
     // A random document may be refused (a `$ref` cycle, a duplicate operationId): that is a
     // correct answer. Only code that does not compile is a failure there.
-    let refusals_ok = matches!(args.first().map(String::as_str), Some("--random"));
-    let template = crate_template(root)?;
+    check(root, suite, specs, suite == "random")
+}
+
+/// Generates every document of `specs` into a crate of the scratch workspace
+/// `target/check-generated/<suite>/`, clippies them all in one cargo run, runs the fixtures'
+/// behaviour tests, and prints a table. `refusals_ok`: a refusal with a pointer is an answer.
+fn check(root: &Path, suite: &str, specs: Vec<PathBuf>, refusals_ok: bool) -> Result<(), String> {
+    let suite_dir = root.join("target/check-generated").join(suite);
+    let _ = std::fs::remove_dir_all(&suite_dir);
+    let template = member_template();
     let mut rows = Vec::new();
+    let mut members = Vec::new();
     for spec in &specs {
         let started = Instant::now();
         let name = spec
@@ -153,6 +175,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             .collect::<String>();
         let mut row = Row {
             name: name.clone(),
+            spec: spec.clone(),
+            crate_dir: unique_crate_name(&name, &members),
             operations: 0,
             types: 0,
             lines: 0,
@@ -161,15 +185,50 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             behaviour: false,
             seconds: 0.0,
         };
-        row.result = match check_one(root, spec, &name, &template, &mut row) {
+        row.result = match generate_one(root, &suite_dir, spec, &template, &mut row) {
             Err(e) if refusals_ok && e.starts_with("refused: #") => {
                 row.refused = Some(e);
                 Ok(())
             }
-            other => other,
+            Ok(()) => {
+                members.push(row.crate_dir.clone());
+                Ok(())
+            }
+            Err(e) => Err(e),
         };
         row.seconds = started.elapsed().as_secs_f64();
         rows.push(row);
+    }
+    if !members.is_empty() {
+        let started = Instant::now();
+        suite::write_workspace(root, &suite_dir, &members)?;
+        let mut findings = suite::clippy(root, &suite_dir)?;
+        println!(
+            "clippy over {} generated crates, in one cargo run: {:.1} s",
+            members.len(),
+            started.elapsed().as_secs_f64()
+        );
+        for row in rows.iter_mut().filter(|r| r.refused.is_none()) {
+            if let Some(errors) = findings.remove(&row.crate_dir) {
+                row.result = Err(format!("cargo clippy failed:\n{}", errors.join("\n")));
+            }
+        }
+        if let Some(errors) = findings.remove("(outside the suite)") {
+            return Err(format!(
+                "cargo clippy failed outside the generated crates:\n{}",
+                errors.join("\n")
+            ));
+        }
+        for row in rows
+            .iter_mut()
+            .filter(|r| r.result.is_ok() && r.refused.is_none())
+        {
+            let started = Instant::now();
+            if let Err(e) = behaviour_tests(root, &suite_dir, row) {
+                row.result = Err(e);
+            }
+            row.seconds += started.elapsed().as_secs_f64();
+        }
     }
     println!(
         "\n| document | operations | types | lines | result | time (s) |\n|---|---:|---:|---:|---|---:|"
@@ -206,10 +265,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     }
 }
 
-fn check_one(
+/// Generates one document into its crate of the suite (`row.crate_dir` under `suite_dir`) and
+/// counts what came out into `row`. An `Err` starting with `refused: ` is the generator's refusal.
+fn generate_one(
     root: &Path,
+    suite_dir: &Path,
     spec: &Path,
-    name: &str,
     template: &str,
     row: &mut Row,
 ) -> Result<(), String> {
@@ -267,63 +328,67 @@ fn check_one(
         })
         .sum();
 
-    let crate_name = crate_name(name);
-    let dir = write_scratch_crate(
+    write_scratch_crate(
         root,
-        &root.join("target/check-generated").join(&crate_name),
-        &crate_name,
+        &suite_dir.join(&row.crate_dir),
+        &row.crate_dir,
         &output.files,
         template,
     )?;
+    Ok(())
+}
 
+/// Runs a fixture's behaviour tests (`tests/fixtures/<name>.rs`) against its generated crate,
+/// with the crate's own unit tests (the generated `examples.rs` test: the document's examples
+/// decode). A document without such a file has none: nothing to do.
+fn behaviour_tests(root: &Path, suite_dir: &Path, row: &mut Row) -> Result<(), String> {
+    let spec = &row.spec;
+    let behaviour = spec.with_extension("rs");
+    if !(spec.is_file() && behaviour.is_file()) {
+        return Ok(());
+    }
+    let dir = suite_dir.join(&row.crate_dir);
+    let tests_dir = dir.join("tests");
+    std::fs::create_dir_all(&tests_dir).map_err(|e| e.to_string())?;
+    std::fs::copy(&behaviour, tests_dir.join("behaviour.rs")).map_err(|e| e.to_string())?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["clippy", "--quiet", "--all-targets", "--manifest-path"])
+        .args([
+            "test",
+            "--quiet",
+            "--lib",
+            "--test",
+            "behaviour",
+            "--manifest-path",
+        ])
         .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir(root))
-        .args(["--", "-D", "warnings"])
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !out.status.success() {
         return Err(format!(
-            "cargo clippy failed:\n{}",
+            "behaviour tests ({}) failed:\n{}{}",
+            behaviour.display(),
+            String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    // Behaviour tests written for a fixture (`tests/fixtures/<name>.rs`) run against its code.
-    let behaviour = spec.with_extension("rs");
-    if spec.is_file() && behaviour.is_file() {
-        let tests_dir = dir.join("tests");
-        std::fs::create_dir_all(&tests_dir).map_err(|e| e.to_string())?;
-        std::fs::copy(&behaviour, tests_dir.join("behaviour.rs")).map_err(|e| e.to_string())?;
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        // `--lib` too: the generated `examples.rs` test (the document's own examples decode).
-        let out = Command::new(cargo)
-            .args([
-                "test",
-                "--quiet",
-                "--lib",
-                "--test",
-                "behaviour",
-                "--manifest-path",
-            ])
-            .arg(dir.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(target_dir(root))
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "behaviour tests ({}) failed:\n{}{}",
-                behaviour.display(),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        row.behaviour = true;
-    }
+    row.behaviour = true;
     Ok(())
+}
+
+/// The crate directory for a document named `name` ([`crate_name`]), made unique among the
+/// suite's `taken` ones (two documents `a.yaml` and `a.json` would otherwise be one member).
+fn unique_crate_name(name: &str, taken: &[String]) -> String {
+    let base = crate_name(name);
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
 }
 
 /// The scratch crate's name for a document named `name`: lower case, words joined by `-`

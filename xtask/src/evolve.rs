@@ -10,13 +10,14 @@
 //!   (`xtask/evolve/downstream/`) still compiles;
 //! - the change report names the change and marks exactly the breaking ones `BREAKING`.
 //!
-//! Each scenario gets a scratch workspace in `target/evolve/<scenario>/` (a copy of
-//! `aps-auth-generated` with the scenario's generated code, and the downstream crate) that shares
-//! the workspace's `target/` and `Cargo.lock`, so dependencies are built once.
+//! Each scenario's crates go to `target/evolve/<scenario>/` (a copy of `aps-auth-generated` with
+//! the scenario's generated code, and the downstream crate). All scenarios are members of one
+//! scratch workspace, `target/evolve/`, built by one clippy run and one unit-test build that share
+//! the workspace's `target/` and `Cargo.lock`, so dependencies are built once and scenarios build
+//! side by side.
 //! `cargo xtask evolve NAME...` runs only the named scenarios.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use aps_auth_codegen::{load, surface};
@@ -24,38 +25,63 @@ use serde_json::Value;
 use xtask::documents;
 use xtask::layer;
 
-use crate::scratch::{self, copy_dir, read, write};
+use crate::scratch::{copy_dir, read, write};
+use crate::suite;
 
 mod scenarios;
 
 use scenarios::{Expect, PRIMARY, Scenario, scenarios};
 
 /// Runs the scenarios (all, or those named in `args`) and prints a table.
+///
+/// Every scenario is generated and its report checked first; the scenarios that build are then
+/// written as members of one scratch workspace (`target/evolve/`) and built together: one clippy
+/// run over all of them and one build of their unit tests (`suite.rs`), each error given back to
+/// its scenario.
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let base_text = std::fs::read_to_string(root.join("spec").join(PRIMARY))
         .map_err(|e| format!("cannot read spec/{PRIMARY}: {e}"))?;
     let base: Value = load::parse_text(&base_text).map_err(|e| e.to_string())?;
     let base_surface = generate(root, "base", &base, root)?.surface;
-    let template = workspace_template(root)?;
-    let mut failures = Vec::new();
-    println!("| scenario | update | expected | report | build | time (s) |");
-    println!("|---|---|---|---|---|---:|");
+    let evolve_dir = root.join("target/evolve");
+    let _ = std::fs::remove_dir_all(&evolve_dir);
+    let mut rows = Vec::new();
     for scenario in scenarios() {
         if !args.is_empty() && !args.iter().any(|a| a == scenario.name) {
             continue;
         }
         let started = Instant::now();
-        let result = run_one(root, &scenario, &base, &base_surface, &template);
-        let (report, build) = match &result {
-            Ok(cells) => cells.clone(),
+        let outcome = run_one(root, &scenario, &base, &base_surface);
+        rows.push(Row {
+            scenario,
+            outcome,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    build_all(root, &evolve_dir, &mut rows)?;
+    println!("| scenario | update | expected | report | build | time (s) |");
+    println!("|---|---|---|---|---|---:|");
+    let mut failures = Vec::new();
+    for row in &rows {
+        let (report, build) = match &row.outcome {
+            Ok(Outcome::Refused(report)) => (report.clone(), "-".to_owned()),
+            Ok(Outcome::Built { report, compatible }) => (
+                report.clone(),
+                match compatible {
+                    true => "crate + downstream clippy-clean, unit tests pass",
+                    false => "crate clippy-clean, unit tests pass",
+                }
+                .to_owned(),
+            ),
             Err(why) => {
-                failures.push(format!("{}: {why}", scenario.name));
+                failures.push(format!("{}: {why}", row.scenario.name));
                 (
                     "FAILED".into(),
                     why.lines().next().unwrap_or_default().to_owned(),
                 )
             }
         };
+        let scenario = &row.scenario;
         println!(
             "| {} | {} | {} | {} | {} | {:.0} |",
             scenario.name,
@@ -63,7 +89,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             expected(&scenario.expect),
             report,
             build,
-            started.elapsed().as_secs_f64()
+            row.seconds
         );
     }
     match failures.is_empty() {
@@ -76,6 +102,85 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     }
 }
 
+/// One scenario's line of the table; `seconds` is its own time (generation, report, tests).
+struct Row {
+    scenario: Scenario,
+    outcome: Result<Outcome, String>,
+    seconds: f64,
+}
+
+/// What became of a scenario that did not fail.
+enum Outcome {
+    /// Refused as expected, with the report's cell.
+    Refused(String),
+    /// Written to its directory to be built (and then built) with the report's cell;
+    /// `compatible`: the downstream crate is built too.
+    Built { report: String, compatible: bool },
+}
+
+/// Builds every written scenario together (see [`run`]) and turns the scenarios whose clippy,
+/// test build or tests failed into failures.
+fn build_all(root: &Path, dir: &Path, rows: &mut [Row]) -> Result<(), String> {
+    let mut members = Vec::new();
+    let mut packages = Vec::new();
+    for row in rows.iter() {
+        if let Ok(Outcome::Built { compatible, .. }) = row.outcome {
+            let name = row.scenario.name;
+            members.push(format!("{name}/aps-auth-generated"));
+            packages.push(format!("evolve-{name}"));
+            if compatible {
+                members.push(format!("{name}/downstream"));
+            }
+        }
+    }
+    if members.is_empty() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    suite::write_workspace(root, dir, &members)?;
+    let mut failed = suite::clippy(root, dir)?;
+    let clippy = started.elapsed().as_secs_f64();
+    let (built_failed, executables) = suite::build_tests(root, dir, &packages)?;
+    for (scenario, errors) in built_failed {
+        failed.entry(scenario).or_default().extend(errors);
+    }
+    println!(
+        "{} scenarios built together: clippy {clippy:.0} s, unit-test build {:.0} s",
+        packages.len(),
+        started.elapsed().as_secs_f64() - clippy
+    );
+    if let Some(errors) = failed.remove("(outside the suite)") {
+        return Err(format!(
+            "cargo failed outside the scenarios:\n{}",
+            errors.join("\n")
+        ));
+    }
+    for row in rows.iter_mut() {
+        let name = row.scenario.name;
+        if !matches!(row.outcome, Ok(Outcome::Built { .. })) {
+            continue;
+        }
+        if let Some(errors) = failed.remove(name) {
+            let shown: Vec<&str> = errors.iter().flat_map(|e| e.lines()).take(40).collect();
+            row.outcome = Err(format!("cargo failed:\n{}", shown.join("\n")));
+            continue;
+        }
+        let started = Instant::now();
+        let crate_dir = dir.join(name).join("aps-auth-generated");
+        let tests = executables.get(name).map(Vec::as_slice).unwrap_or_default();
+        if tests.is_empty() {
+            row.outcome = Err("cargo built no unit-test binary for the crate".into());
+        }
+        for executable in tests {
+            if let Err(e) = suite::run_tests(executable, &crate_dir) {
+                row.outcome = Err(e);
+            }
+        }
+        row.seconds += started.elapsed().as_secs_f64();
+    }
+    Ok(())
+}
+
 fn expected(expect: &Expect) -> String {
     match expect {
         Expect::Unchanged => "no API change".into(),
@@ -85,14 +190,13 @@ fn expected(expect: &Expect) -> String {
     }
 }
 
-/// One scenario: generate, check refusal and report, build. Returns the report and build cells.
+/// One scenario: generate, check refusal and report, write its crates to build.
 fn run_one(
     root: &Path,
     scenario: &Scenario,
     base: &Value,
     base_surface: &str,
-    template: &str,
-) -> Result<(String, String), String> {
+) -> Result<Outcome, String> {
     let dir = root.join("target/evolve").join(scenario.name);
     let mut doc = base.clone();
     (scenario.edit)(&mut doc);
@@ -105,21 +209,17 @@ fn run_one(
         if !err.contains(what) {
             return Err(format!("the refusal does not name {what}: {err}"));
         }
-        return Ok((
-            format!("refused: {}", err.lines().next().unwrap_or_default()),
-            "-".into(),
-        ));
+        return Ok(Outcome::Refused(format!(
+            "refused: {}",
+            err.lines().next().unwrap_or_default()
+        )));
     }
     let generated = generated?;
     let changes = surface::diff(base_surface, &generated.surface);
     let report = check_report(&scenario.expect, &changes)?;
     let compatible = !matches!(scenario.expect, Expect::Breaking(_));
-    build(root, &dir, &generated.files, template, compatible)?;
-    let build = match compatible {
-        true => "crate + downstream clippy-clean, unit tests pass",
-        false => "crate clippy-clean, unit tests pass",
-    };
-    Ok((report, build.into()))
+    write_scenario(root, &dir, &generated.files, compatible)?;
+    Ok(Outcome::Built { report, compatible })
 }
 
 /// What the report must say, checked; the report's cell.
@@ -187,22 +287,12 @@ fn generate(root: &Path, name: &str, doc: &Value, dir: &Path) -> Result<Generate
     Ok(Generated { files, surface })
 }
 
-/// The scratch workspace's manifest: the workspace's package and dependency tables, with the
-/// generated crate and (for compatible updates) the downstream crate as members.
-fn workspace_template(root: &Path) -> Result<String, String> {
-    Ok(format!(
-        "# Scratch workspace written by `cargo xtask evolve`.\n[workspace]\nresolver = \"3\"\nmembers = [@MEMBERS@]\n\n{}",
-        scratch::workspace_tables(root)?
-    ))
-}
-
-/// Writes the scratch workspace and builds it: clippy (warnings denied) over every target of the
-/// generated crate (and the downstream crate when `downstream`), then the crate's unit tests.
-fn build(
+/// Writes a scenario's crates into `dir`: a copy of `aps-auth-generated` holding the scenario's
+/// generated code, and (when `downstream`) the downstream crate; [`build_all`] builds them.
+fn write_scenario(
     root: &Path,
     dir: &Path,
     files: &[aps_auth_codegen::GeneratedFile],
-    template: &str,
     downstream: bool,
 ) -> Result<(), String> {
     let krate = dir.join("aps-auth-generated");
@@ -245,52 +335,11 @@ fn build(
     }
     let down = dir.join("downstream");
     let _ = std::fs::remove_dir_all(&down);
-    copy_dir(&root.join("xtask/evolve/downstream/src"), &down.join("src"))?;
-    let manifest =
-        read(&root.join("xtask/evolve/downstream/Cargo.toml.in"))?.replace("@SCENARIO@", &scenario);
-    write(&down.join("Cargo.toml"), &manifest)?;
-    let members = match downstream {
-        true => "\"aps-auth-generated\", \"downstream\"",
-        false => "\"aps-auth-generated\"",
-    };
-    write(
-        &dir.join("Cargo.toml"),
-        &template.replace("@MEMBERS@", members),
-    )?;
-    write(&dir.join("Cargo.lock"), &read(&root.join("Cargo.lock"))?)?;
-    let clippy = [
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--quiet",
-        "--",
-        "-D",
-        "warnings",
-    ];
-    cargo(root, dir, &clippy)?;
-    cargo(root, dir, &["test", "-p", &package, "--lib", "--quiet"])
-}
-
-/// Runs cargo in the scratch workspace with the workspace's target directory (or the one
-/// `CARGO_TARGET_DIR` names, as cargo itself would).
-fn cargo(root: &Path, dir: &Path, args: &[&str]) -> Result<(), String> {
-    let target = scratch::target_dir(root);
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if output.status.success() {
-        return Ok(());
+    if downstream {
+        copy_dir(&root.join("xtask/evolve/downstream/src"), &down.join("src"))?;
+        let manifest = read(&root.join("xtask/evolve/downstream/Cargo.toml.in"))?
+            .replace("@SCENARIO@", &scenario);
+        write(&down.join("Cargo.toml"), &manifest)?;
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| {
-            !l.trim_start().starts_with("Compiling") && !l.trim_start().starts_with("Checking")
-        })
-        .take(40)
-        .collect();
-    Err(format!("cargo {} failed:\n{}", args[0], errors.join("\n")))
+    Ok(())
 }

@@ -26,6 +26,7 @@ mod check_generated;
 mod evolve;
 mod random_spec;
 mod scratch;
+mod suite;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

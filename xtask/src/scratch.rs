@@ -90,11 +90,20 @@ fn absolute_path(line: &str, root: &Path) -> String {
 /// modules ([`write_scratch_crate`] fills both in).
 pub fn crate_template(root: &Path) -> Result<String, String> {
     Ok(format!(
-        "# Scratch crate written by `cargo xtask`.\n[package]\nname = \"@NAME@\"\nversion = \"0.0.0\"\n\
-         edition.workspace = true\nrust-version.workspace = true\npublish = false\n\n\
-         [features]\n@FEATURES@\n{DEPENDENCIES}\n[workspace]\n\n{}",
+        "{}\n[workspace]\n\n{}",
+        member_template(),
         workspace_tables(root)?
     ))
+}
+
+/// A scratch crate's manifest as a member of a scratch workspace that carries the tables
+/// (`suite.rs`): the package alone, with the same `@NAME@` and `@FEATURES@`.
+pub fn member_template() -> String {
+    format!(
+        "# Scratch crate written by `cargo xtask`.\n[package]\nname = \"@NAME@\"\nversion = \"0.0.0\"\n\
+         edition.workspace = true\nrust-version.workspace = true\npublish = false\n\n\
+         [features]\n@FEATURES@\n{DEPENDENCIES}"
+    )
 }
 
 /// Writes a scratch crate named `check-<name>` at `dir` whose `src/generated/` holds `files`.
