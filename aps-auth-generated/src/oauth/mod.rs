@@ -47,6 +47,10 @@ mod client;
 mod code;
 mod coordinate;
 mod credentials;
+#[cfg(feature = "encryption")]
+mod encrypted_store;
+#[cfg(feature = "encryption")]
+mod encryption;
 mod endpoints;
 mod error;
 mod flight;
@@ -71,6 +75,10 @@ pub use claims::{AccessTokenClaims, CLOCK_SKEW, IdTokenClaims, TokenCheck, Token
 pub use client::{DEFAULT_LOCK_TTL, OAuthClient, OAuthClientBuilder};
 pub use code::OAuthErrorCode;
 pub use credentials::{ClientAuthMethod, Credentials};
+#[cfg(feature = "encryption")]
+pub use encrypted_store::{EncryptedStore, EncryptedStoreError};
+#[cfg(feature = "encryption")]
+pub use encryption::{EncryptionKey, EntryRefused, KeyError, KeyRing};
 pub use error::{OAuthError, Refusal, SignInRequired};
 pub use keys::DEFAULT_JWKS_MAX_AGE;
 pub use oidc::AccessTokenVerifier;
