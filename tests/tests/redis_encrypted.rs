@@ -19,7 +19,7 @@ use aps_auth_generated::oauth::{
 use aps_auth_tests::redis::RedisServer;
 use base64::Engine as _;
 use serde_json::json;
-use wiremock::matchers::{body_string_contains, path};
+use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const ROLE: &str = "APS_ENCRYPTED_ROLE";
