@@ -26,6 +26,10 @@
 //! `coordinate`, `cached_grant`, `oidc`); then the flows (`two_legged`, `ssa`, `session`,
 //! `three_legged`) and `token_source` on top.
 //!
+//! With the cargo feature `encryption`, [`EncryptedStore`] seals any store's entries at rest under
+//! the application's [`KeyRing`] (`encryption` is a leaf; `encrypted_store` sits beside
+//! `redis_store`).
+//!
 //! ```no_run
 //! use aps_auth_generated::oauth::{ClientSecret, Credentials, OAuthClient};
 //! use aps_auth_generated::Scope;
