@@ -26,8 +26,8 @@
 //! `coordinate`, `cached_grant`, `oidc`); then the flows (`two_legged`, `ssa`, `session`,
 //! `three_legged`) and `token_source` on top.
 //!
-//! With the cargo feature `encryption`, [`EncryptedStore`] seals any store's entries at rest under
-//! the application's [`KeyRing`] (`encryption` is a leaf; `encrypted_store` sits beside
+//! With the cargo feature `encryption`, `EncryptedStore` seals any store's entries at rest under
+//! the application's `KeyRing` (`encryption` is a leaf; `encrypted_store` sits beside
 //! `redis_store`).
 //!
 //! ```no_run
