@@ -450,6 +450,24 @@ async fn a_tampered_or_moved_entry_is_refused_and_treated_as_absent() {
     let resumed = client.resume_session("user-2").await.unwrap().current();
     assert_eq!(resumed.refresh_token(), token.refresh_token());
 
+    // A tampered two-legged token is not used: the next process asks the server again, and
+    // the fresh token replaces it.
+    let scopes = "data:read".parse().unwrap();
+    client.two_legged().token(&scopes).await.unwrap();
+    let two_legged = StoreKey::two_legged(CLIENT_ID, "data:read");
+    let raw = format!("aps-auth:{}", two_legged.as_str());
+    let t = redis.command(&["HGET", &raw, "t"]);
+    let t = t.split("\r\n").nth(1).unwrap();
+    redis.command(&["HSET", &raw, "t", &t.replacen("v1.1.", "v1.9.", 1)]);
+    assert_eq!(
+        store.load_verified(&two_legged).await,
+        refused(EntryRefused::UnknownKey { key_id: "9".into() })
+    );
+    let other = self::client(&server.uri(), &redis.url(), &keys);
+    other.two_legged().token(&scopes).await.unwrap();
+    assert_eq!(requests(&server, "client_credentials").await, 2);
+    assert!(store.load_verified(&two_legged).await.unwrap().is_some());
+
     // The refusals were logged, without a token or a ciphertext.
     let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     assert!(

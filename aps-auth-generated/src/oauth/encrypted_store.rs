@@ -15,6 +15,9 @@
 //! for again. As with a version the layer never writes, such an entry is overwritten by the
 //! next write that expects none ([`Expected::Version`]`(0)`), compared on its own version.
 //! Versions, locks and removals are the inner store's, unchanged.
+//!
+//! The inner store's own prefix is not bound (the wrapper does not see it): applications that
+//! share a store, a client id and session ids should not share a key ring either.
 
 use std::sync::Arc;
 use std::time::Duration;
