@@ -1,10 +1,12 @@
-//! Token store benchmark (cargo feature `redis`): the cost of a "store hit", reading a cached
-//! two-legged token and turning it into a [`Token`] with [`Token::from_stored`] (what the
-//! provider does with a hit), from a [`RedisStore`] on a real `redis-server` against the same
-//! read from a [`MemoryStore`].
+//! Token store benchmark (cargo features `redis`, `encryption`): the cost of a "store hit",
+//! reading a cached two-legged token and turning it into a [`Token`] with [`Token::from_stored`]
+//! (what the provider does with a hit), from a [`RedisStore`] on a real `redis-server` against
+//! the same read from a [`MemoryStore`]; and what encryption at rest adds ([`EncryptedStore`]
+//! over each, opening the XChaCha20-Poly1305 envelope).
 //!
-//! - Memory and Redis hits run in interleaved batches whose order alternates; p50 and p99 of
-//!   each operation, and the ratio redis / memory at p50 and p99.
+//! - Memory and Redis hits, plain and encrypted, run in interleaved batches whose order
+//!   alternates; p50 and p99 of each operation, the ratio redis / memory, and the ratio
+//!   encrypted / plain for each store, at p50 and p99.
 //! - For context, a raw Redis round trip on the same kind of connection (a `ConnectionManager`):
 //!   `PING`, and the very `HMGET` the store sends, without decoding; the ratio store hit / raw
 //!   round trip shows what the store adds over the network.
@@ -12,9 +14,9 @@
 //! The benchmark starts its own `redis-server` on a free port of 127.0.0.1 (no persistence, in
 //! a temporary directory) and kills it at the end, also when it fails.
 //!
-//! `cargo bench -p aps-auth-generated --bench store --features redis` measures;
-//! `cargo test -p aps-auth-generated --bench store --features redis` is a smoke run with few
-//! iterations.
+//! `cargo bench -p aps-auth-generated --bench store --features redis,encryption` measures;
+//! `cargo test -p aps-auth-generated --bench store --features redis,encryption` is a smoke run
+//! with few iterations.
 
 use std::future::Future;
 use std::io::{self, Read, Write};
@@ -24,7 +26,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aps_auth_generated::oauth::{
-    Expected, MemoryStore, RedisStore, StoreEntry, StoreKey, StoredToken, Token, TokenStore,
+    EncryptedStore, EncryptionKey, Expected, KeyRing, MemoryStore, RedisStore, StoreEntry,
+    StoreKey, StoredToken, Token, TokenStore,
 };
 
 /// How long to wait for the started server to answer `PING`.
@@ -184,7 +187,22 @@ async fn run(url: &str, rounds: usize, batch: usize) {
 
     let memory = MemoryStore::new();
     let redis = RedisStore::new(url).expect("a Redis store");
-    for store in [&memory as &dyn TokenStore, &redis] {
+    let keys = KeyRing::new("1", EncryptionKey::generate().expect("a key")).expect("a key ring");
+    let sealed_memory = EncryptedStore::new(MemoryStore::new(), keys.clone());
+    // Its own prefix: the plain store's entry stays as it is.
+    let sealed_redis = EncryptedStore::new(
+        RedisStore::new(url)
+            .expect("a Redis store")
+            .with_prefix("aps-auth-sealed:"),
+        keys,
+    );
+    let stores = [
+        &memory as &dyn TokenStore,
+        &redis,
+        &sealed_memory,
+        &sealed_redis,
+    ];
+    for store in stores {
         assert!(
             store
                 .save(&key, &entry, Expected::Any, ttl)
@@ -231,6 +249,8 @@ async fn run(url: &str, rounds: usize, batch: usize) {
     };
     let memory_hit = || hit(&memory, &key);
     let redis_hit = || hit(&redis, &key);
+    let sealed_memory_hit = || hit(&sealed_memory, &key);
+    let sealed_redis_hit = || hit(&sealed_redis, &key);
 
     // Warm up every path (connections, allocator, caches).
     for _ in 0..batch {
@@ -238,15 +258,17 @@ async fn run(url: &str, rounds: usize, batch: usize) {
         time(redis_hit).await;
         time(raw_hmget).await;
         time(raw_ping).await;
+        time(sealed_memory_hit).await;
+        time(sealed_redis_hit).await;
     }
 
-    let mut times: [Vec<Duration>; 4] = Default::default();
+    let mut times: [Vec<Duration>; 6] = Default::default();
     for round in 0..rounds {
         // Alternate the order, so drift on a shared machine hits every kind alike.
-        let order: [usize; 4] = if round % 2 == 0 {
-            [0, 1, 2, 3]
+        let order: [usize; 6] = if round % 2 == 0 {
+            [0, 1, 2, 3, 4, 5]
         } else {
-            [3, 2, 1, 0]
+            [5, 4, 3, 2, 1, 0]
         };
         for which in order {
             for _ in 0..batch {
@@ -254,7 +276,9 @@ async fn run(url: &str, rounds: usize, batch: usize) {
                     0 => time(memory_hit).await,
                     1 => time(redis_hit).await,
                     2 => time(raw_hmget).await,
-                    _ => time(raw_ping).await,
+                    3 => time(raw_ping).await,
+                    4 => time(sealed_memory_hit).await,
+                    _ => time(sealed_redis_hit).await,
                 };
                 times[which].push(t);
             }
@@ -263,7 +287,7 @@ async fn run(url: &str, rounds: usize, batch: usize) {
     for t in &mut times {
         t.sort();
     }
-    let [p50, p99]: [[Duration; 4]; 2] =
+    let [p50, p99]: [[Duration; 6]; 2] =
         [0.5, 0.99].map(|p| std::array::from_fn(|i| percentile(&times[i], p)));
     let ratio = |a: usize, b: usize| {
         format!(
@@ -300,4 +324,14 @@ async fn run(url: &str, rounds: usize, batch: usize) {
     println!("| `PING` | {} | {} |", us(p50[3]), us(p99[3]));
     println!("| ratio store hit / `HMGET` {}", ratio(1, 2));
     println!("| ratio store hit / `PING` {}", ratio(1, 3));
+    println!();
+    println!(
+        "| encryption at rest: `EncryptedStore` hit, XChaCha20-Poly1305 ({} each) | p50 | p99 |",
+        times[4].len()
+    );
+    println!("|---|---:|---:|");
+    println!("| over `MemoryStore` | {} | {} |", us(p50[4]), us(p99[4]));
+    println!("| over `RedisStore` | {} | {} |", us(p50[5]), us(p99[5]));
+    println!("| ratio encrypted / plain, memory {}", ratio(4, 0));
+    println!("| ratio encrypted / plain, redis {}", ratio(5, 1));
 }

@@ -9,7 +9,8 @@
 //!   made by hand with the generated single call, per page (`aps-auth-generated/benches/paging.rs`,
 //!   feature `oss`);
 //! - a token store hit on Redis against the same hit in memory, with a real `redis-server`
-//!   that the benchmark starts (`aps-auth-generated/benches/store.rs`, feature `redis`);
+//!   that the benchmark starts, and each through `EncryptedStore` against plain
+//!   (`aps-auth-generated/benches/store.rs`, features `redis`, `encryption`);
 //! - `cargo xtask generate` end to end, with and without a spec change;
 //! - the cost of the generated code: lines, and `cargo check` time after a spec change, against
 //!   `cargo check` of the runtime crate alone (`--cost`: only this);
@@ -57,14 +58,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     )?;
     println!("\n## Paging: the `pages()` stream against following `next` by hand (per page)\n");
     run_bench(&cargo, root, verb, "aps-auth-generated", "paging", &["oss"])?;
-    println!("\n## Token store hit, Redis against memory (redis-server on 127.0.0.1)\n");
+    println!(
+        "\n## Token store hit, Redis against memory, plain and encrypted (redis-server on 127.0.0.1)\n"
+    );
     run_bench(
         &cargo,
         root,
         verb,
         "aps-auth-generated",
         "store",
-        &["redis"],
+        &["redis", "encryption"],
     )?;
     println!("\n## `cargo xtask generate`, end to end\n");
     generate_end_to_end(root, if quick { 1 } else { 10 })?;

@@ -26,6 +26,10 @@
 //! `coordinate`, `cached_grant`, `oidc`); then the flows (`two_legged`, `ssa`, `session`,
 //! `three_legged`) and `token_source` on top.
 //!
+//! With the cargo feature `encryption`, `EncryptedStore` seals any store's entries at rest under
+//! the application's `KeyRing` (`encryption` is a leaf; `encrypted_store` sits beside
+//! `redis_store`).
+//!
 //! ```no_run
 //! use aps_auth_generated::oauth::{ClientSecret, Credentials, OAuthClient};
 //! use aps_auth_generated::Scope;
@@ -47,6 +51,10 @@ mod client;
 mod code;
 mod coordinate;
 mod credentials;
+#[cfg(feature = "encryption")]
+mod encrypted_store;
+#[cfg(feature = "encryption")]
+mod encryption;
 mod endpoints;
 mod error;
 mod flight;
@@ -71,6 +79,10 @@ pub use claims::{AccessTokenClaims, CLOCK_SKEW, IdTokenClaims, TokenCheck, Token
 pub use client::{DEFAULT_LOCK_TTL, OAuthClient, OAuthClientBuilder};
 pub use code::OAuthErrorCode;
 pub use credentials::{ClientAuthMethod, Credentials};
+#[cfg(feature = "encryption")]
+pub use encrypted_store::{EncryptedStore, EncryptedStoreError};
+#[cfg(feature = "encryption")]
+pub use encryption::{EncryptionKey, EntryRefused, KeyError, KeyRing};
 pub use error::{OAuthError, Refusal, SignInRequired};
 pub use keys::DEFAULT_JWKS_MAX_AGE;
 pub use oidc::AccessTokenVerifier;
