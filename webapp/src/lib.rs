@@ -152,3 +152,41 @@ pub async fn serve(
     axum::serve(listener, app.router()).await?;
     Ok(())
 }
+
+/// The program: logs to stderr, reads [`Config::from_env`], serves, and prints
+/// `LISTENING http://<bound address>` on stdout once it accepts connections (a test or a
+/// supervisor reads the port there when `APP_LISTEN` asked for port 0). Returns on a fatal
+/// error only, having said why on stderr.
+pub async fn run_from_env() -> std::process::ExitCode {
+    use std::io::Write as _;
+    // A second call in one process keeps the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("aps-auth-webapp: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let served = serve(config, |bound, app| {
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "LISTENING http://{bound}");
+        let _ = out.flush();
+        tracing::info!(
+            redirect_uri = %app.redirect_uri,
+            secure_cookies = app.secure_cookies,
+            "serving"
+        );
+    })
+    .await;
+    match served {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("aps-auth-webapp: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
