@@ -122,17 +122,38 @@ pub(super) fn raw_request(port: u16, method: &str, path: &str, body: &str) -> Op
         body.len()
     )
     .ok()?;
+    // Read until the body is complete (chromedriver may keep the connection open).
     let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).ok()?;
-    let answer = String::from_utf8(answer).ok()?;
-    let (head, body) = answer.split_once("\r\n\r\n")?;
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        return dechunk(body);
+    let mut buf = [0_u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
+        answer.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&answer);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let head = head.to_ascii_lowercase();
+            if head.contains("transfer-encoding: chunked") {
+                if let Some(decoded) = dechunk(body) {
+                    return Some(decoded);
+                }
+            } else if let Some(length) = content_length(&head) {
+                if body.len() >= length {
+                    return body.get(..length).map(str::to_owned);
+                }
+            } else if n == 0 {
+                return Some(body.to_owned());
+            }
+        }
+        if n == 0 {
+            return None;
+        }
     }
-    Some(body.to_owned())
+}
+
+/// The `Content-Length` of a response head (lowercased).
+fn content_length(head: &str) -> Option<usize> {
+    head.lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse().ok())
 }
 
 /// A chunked body decoded.
