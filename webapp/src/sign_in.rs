@@ -65,12 +65,12 @@ impl CallbackError {
 /// then off to APS.
 pub async fn login(State(app): State<Arc<App>>) -> Response {
     let started = async {
+        let scopes = crate::SCOPES
+            .parse()
+            .map_err(|e| format!("the app's scopes: {e}"))?;
         let request = app
             .oauth
-            .start_authorization(
-                &app.redirect_uri,
-                &crate::SCOPES.parse().unwrap_or_default(),
-            )
+            .start_authorization(&app.redirect_uri, &scopes)
             .map_err(|e| e.to_string())?;
         let id = Id::generate().map_err(|e| e.to_string())?;
         app.pending
