@@ -93,6 +93,11 @@ fn public_base_url(text: &str) -> Result<Url, ConfigError> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(wrong(format!("`{text}` has a query or fragment")));
     }
+    if url.path() != "/" {
+        return Err(wrong(format!(
+            "`{text}` has a path: give the origin only (the app's routes are at its root)"
+        )));
+    }
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
@@ -161,6 +166,8 @@ mod tests {
             "APP_BASE_URL"
         );
         assert!(base("ftp://127.0.0.1").is_err() && base("http://127.0.0.1/?a=1").is_err());
+        assert!(base("https://app.example.com/app").is_err());
+        assert!(base("https://app.example.com/").is_ok());
         assert!(is_loopback_http(
             &base("http://localhost:1").unwrap().base_url.unwrap()
         ));

@@ -149,8 +149,28 @@ pub async fn serve(
     };
     let app = Arc::new(App::new(&config, base_url, token_store(&config)?)?);
     ready(bound, &app);
-    axum::serve(listener, app.router()).await?;
+    axum::serve(listener, app.router())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting connections and let the requests under way finish (a
+/// refresh in flight saves its rotated refresh token).
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
 }
 
 /// The program: logs to stderr, reads [`Config::from_env`], serves, and prints
