@@ -17,11 +17,10 @@ use aps_auth_generated::oauth::{
 use aps_auth_tests::oidc::{BASIC_CLIENT, HUB_ID, OidcServer, PROJECT_ID};
 use aps_auth_tests::redis::RedisServer;
 use aps_auth_tests::webapp::WebApp;
+
+use super::APP;
 use aps_auth_tests::webdriver::Chromium;
 use serde_json::Value;
-
-/// The app's program (this crate's binary: the app's own `main`).
-const APP: &str = env!("CARGO_BIN_EXE_webapp-under-test");
 
 /// Bound of one test's browser work.
 const TEST_TIMEOUT: Duration = Duration::from_secs(150);

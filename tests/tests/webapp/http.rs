@@ -5,10 +5,10 @@
 //! progress is refused with a page that says so; every answer carries the app's headers.
 
 use aps_auth_tests::webapp::WebApp;
+
+use super::APP;
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
-
-const APP: &str = env!("CARGO_BIN_EXE_webapp-under-test");
 
 /// The app behind `https://app.example.com`, with APS at a loopback address nobody answers on
 /// (nothing here reaches APS).
