@@ -96,6 +96,10 @@ fn secrets_of(token: &Token) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
+    let Some(browser) = Chromium::start("two_instances_sign_in_browse_refresh_and_sign_out").await
+    else {
+        return;
+    };
     let Some(oidc) = OidcServer::start_with_access_token_ttl(3) else {
         return;
     };
@@ -104,10 +108,6 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
     // B answers the callbacks of sign-ins started on A: A's public address is B's.
     let b = WebApp::start(APP, &app_env(&oidc, Some(&redis_url), None));
     let a = WebApp::start(APP, &app_env(&oidc, Some(&redis_url), Some(b.base_url())));
-    let Some(browser) = Chromium::start("two_instances_sign_in_browse_refresh_and_sign_out").await
-    else {
-        return;
-    };
     bounded(async {
         let store = RedisStore::new(&redis_url).unwrap();
         let mut seen = Vec::new(); // every page source and app URL the browser got
@@ -281,14 +281,14 @@ async fn sign_in_at_provider_checking_the_sign_in_cookie(browser: &Chromium, oid
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_and_replayed_callbacks_are_refused_in_a_real_browser() {
+    let Some(browser) = Chromium::start("forged_and_replayed_callbacks_are_refused").await else {
+        return;
+    };
     let Some(oidc) = OidcServer::start() else {
         return;
     };
     // One instance, tokens in memory (no REDIS_URL).
     let app = WebApp::start(APP, &app_env(&oidc, None, None));
-    let Some(browser) = Chromium::start("forged_and_replayed_callbacks_are_refused").await else {
-        return;
-    };
     bounded(async {
         // A sign-in is under way; a callback with another state comes back: refused.
         browser.goto(&app.url("/login")).await;
