@@ -114,7 +114,17 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
 
         // Opening A sends the browser to the provider's real login page.
         browser.goto(&a.url("/")).await;
-        sign_in_at_provider_checking_the_sign_in_cookie(&browser, &oidc).await;
+        browser.wait_for_url(oidc.base_url()).await;
+        let sign_in = browser
+            .cookie("aps_sign_in")
+            .await
+            .expect("a sign-in cookie");
+        assert_cookie_flags(&sign_in);
+        // The request's parts wait in Redis, under a hash of the sign-in id, for any instance.
+        let pending = redis.command(&["KEYS", "aps-auth-webapp:sign-in:*"]);
+        assert!(pending.starts_with("*1\r\n"), "{pending}");
+        assert!(!pending.contains(sign_in["value"].as_str().unwrap()));
+        sign_in_at_provider(&browser, &oidc).await;
         let home = browser.wait_for_url(&b.url("/")).await;
         assert_eq!(
             home,
@@ -135,6 +145,11 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
                 .into_iter()
                 .filter(|u| u.starts_with(a.base_url())),
         );
+        // B took them out: nothing is left to replay.
+        assert_eq!(
+            redis.command(&["KEYS", "aps-auth-webapp:sign-in:*"]),
+            "*0\r\n"
+        );
         browser.wait_for("#hubs").await;
         let text = browser.text().await;
         assert!(
@@ -151,6 +166,11 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
         assert_cookie_flags(&cookie);
         assert!(browser.cookie("aps_sign_in").await.is_none());
         let session_id = cookie["value"].as_str().unwrap().to_owned();
+        let keys = redis.command(&["KEYS", "*"]);
+        assert!(
+            keys.contains("aps-auth:v1:3l:") && !keys.contains(&session_id),
+            "{keys}"
+        );
         let (_, first) = stored_session(&store, &session_id).await.expect("in Redis");
 
         // A hub's projects on B (by clicking), a project's top folders and a folder on A (the
@@ -266,17 +286,6 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
         }
     })
     .await;
-}
-
-/// [`sign_in_at_provider`], checking first the flags of the sign-in cookie the app set.
-async fn sign_in_at_provider_checking_the_sign_in_cookie(browser: &Chromium, oidc: &OidcServer) {
-    browser.wait_for_url(oidc.base_url()).await;
-    let cookie = browser
-        .cookie("aps_sign_in")
-        .await
-        .expect("a sign-in cookie");
-    assert_cookie_flags(&cookie);
-    sign_in_at_provider(browser, oidc).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
