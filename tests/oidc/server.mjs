@@ -79,6 +79,14 @@ const APS_SCOPES = [
 const ALL_SCOPES = [...APS_SCOPES, 'openid', 'offline_access'];
 const CLIENT_SCOPE = ALL_SCOPES.join(' ');
 
+/**
+ * Lifetime of opaque access tokens in seconds: `APS_TEST_ACCESS_TOKEN_TTL` (a positive integer;
+ * the browser tests make it short so that refreshes happen while browsing), else 3600.
+ */
+const ACCESS_TOKEN_TTL = Number.parseInt(process.env.APS_TEST_ACCESS_TOKEN_TTL ?? '', 10) > 0
+  ? Number.parseInt(process.env.APS_TEST_ACCESS_TOKEN_TTL, 10)
+  : 3600;
+
 /** Base path of the APS-style endpoints. */
 const AUTH = '/authentication/v2';
 
@@ -352,7 +360,7 @@ function createProvider(signingKey) {
     // not needed.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     ttl: {
-      AccessToken: 3600,
+      AccessToken: ACCESS_TOKEN_TTL,
       ClientCredentials: 3600,
       AuthorizationCode: 600,
       Grant: 14 * 24 * 3600,

@@ -3,6 +3,8 @@
 pub mod flaky;
 pub mod oidc;
 pub mod redis;
+pub mod webapp;
+pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 

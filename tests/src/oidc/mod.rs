@@ -217,10 +217,20 @@ impl OidcServer {
     /// `npm ci` fails, or when the server does not print its `LISTENING` line within 30 s (the
     /// panic message includes the server's stderr).
     pub fn start() -> Option<OidcServer> {
+        Self::start_with(&[])
+    }
+
+    /// As [`OidcServer::start`], with opaque access tokens that expire after `seconds` (instead
+    /// of 3600), so that a test sees sessions refresh.
+    pub fn start_with_access_token_ttl(seconds: u32) -> Option<OidcServer> {
+        Self::start_with(&[("APS_TEST_ACCESS_TOKEN_TTL", seconds.max(1).to_string())])
+    }
+
+    fn start_with(env: &[(&str, String)]) -> Option<OidcServer> {
         let dir = server_dir();
         npm::ensure_node_and_dependencies(&dir).ok()?;
         Some(OidcServer {
-            process: ServerProcess::spawn(&dir),
+            process: ServerProcess::spawn(&dir, env),
             http: harness_http_client(),
         })
     }

@@ -27,17 +27,19 @@ pub(super) struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Spawns `node server.mjs` in `dir` with `PORT=0` and waits for its `LISTENING` line.
+    /// Spawns `node server.mjs` in `dir` with `PORT=0` (and `env`) and waits for its
+    /// `LISTENING` line.
     ///
     /// # Panics
     ///
     /// When node cannot be started, or when the line does not come within [`START_TIMEOUT`]
     /// (the process is then killed, and its stderr is part of the message).
-    pub(super) fn spawn(dir: &Path) -> ServerProcess {
+    pub(super) fn spawn(dir: &Path, env: &[(&str, String)]) -> ServerProcess {
         let mut child = Command::new(node_program())
             .arg("server.mjs")
             .current_dir(dir)
             .env("PORT", "0")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
