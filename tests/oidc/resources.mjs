@@ -839,6 +839,12 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
       if (fault?.kind === 'slow') await delay(fault.ms ?? 1000);
       const received = await store.receive(ctx.req);
       if (received === undefined) return s3Error(ctx, 400, 'EntityTooLarge', 'Body too large');
+      if (received === null) return s3Error(ctx, 400, 'IncompleteBody', 'The body did not arrive whole');
+      if (state.uploads.get(record.uploadKey) !== upload) {
+        // Completed (or gone) while this body arrived: it is not part of the object.
+        store.remove([received]);
+        return s3Error(ctx, 404, 'NoSuchUpload', 'The upload is no longer in progress');
+      }
       const earlier = upload.parts.get(record.part);
       if (earlier) store.remove([earlier]);
       upload.parts.set(record.part, received);

@@ -50,7 +50,10 @@ export function s3Store() {
     return found;
   }
 
-  /** Streams the request body into a new file: `{file, size, etag}`, undefined when too large. */
+  /**
+   * Streams the request body into a new file: `{file, size, etag}`, undefined when too large,
+   * null when the body did not arrive whole.
+   */
   async function receive(req) {
     files += 1;
     const file = path.join(dir, `part-${process.pid}-${files}`);
@@ -69,10 +72,15 @@ export function s3Store() {
         if (!out.write(chunk)) await once(out, 'drain');
       }
       await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
-    } catch (err) {
+    } catch {
       out.destroy();
       fs.rmSync(file, { force: true });
-      throw err;
+      return null;
+    }
+    if (!req.complete) {
+      // The client went away mid-body: S3 stores nothing.
+      fs.rmSync(file, { force: true });
+      return null;
     }
     return { file, size, etag: md5.digest('hex') };
   }
