@@ -146,6 +146,10 @@ impl Download {
             Dest::Writer { next, .. } => *next,
             Dest::File(_) => 0,
         };
+        let file = match &dest {
+            Dest::File(path) => Some(path.clone()),
+            Dest::Writer { .. } => None,
+        };
         let mut todo = (start..ranges)
             .filter(|i| !self.state.borrow().done.contains(i))
             .peekable();
@@ -164,7 +168,7 @@ impl Download {
                 if Instant::now() >= url.until {
                     url = self.fetch_url().await?;
                 }
-                self.spawn(&mut flight, &dest, &url.url, i, size, part_size)
+                self.spawn(&mut flight, file.as_deref(), &url.url, i, size, part_size)
                     .await?;
             }
             let Some(joined) = flight.join_next().await else {
@@ -191,7 +195,7 @@ impl Download {
                     }
                     *n += 1;
                     url = self.fetch_url().await?;
-                    self.spawn(&mut flight, &dest, &url.url, i, size, part_size)
+                    self.spawn(&mut flight, file.as_deref(), &url.url, i, size, part_size)
                         .await?;
                 }
                 Err(reason) => return Err(TransferError::Range { start, end, reason }),
@@ -204,7 +208,7 @@ impl Download {
     async fn spawn(
         &self,
         flight: &mut JoinSet<(u64, RangeResult)>,
-        dest: &Dest<'_>,
+        file: Option<&Path>,
         url: &SignedUrl,
         i: u64,
         size: u64,
@@ -212,15 +216,15 @@ impl Download {
     ) -> Result<(), TransferError> {
         let start = i * part_size;
         let end = start + range_len(size, part_size, i);
-        let sink = match dest {
-            Dest::File(path) => Sink::File(
+        let sink = match file {
+            Some(path) => Sink::File(
                 tokio::fs::OpenOptions::new()
                     .write(true)
                     .open(path)
                     .await
                     .map_err(|e| write_error(start, e))?,
             ),
-            Dest::Writer { .. } => Sink::Buffer(Vec::with_capacity((end - start) as usize)),
+            None => Sink::Buffer(Vec::with_capacity((end - start) as usize)),
         };
         let (storage, url) = (self.transfer.storage(), url.clone());
         flight.spawn(async move { (i, storage.get(&url, start, end, sink).await) });

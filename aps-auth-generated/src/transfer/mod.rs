@@ -188,3 +188,18 @@ impl Transfer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The transfers' futures can be spawned (checked at compile time).
+    #[allow(dead_code)]
+    fn futures_are_send(t: Transfer, out: Vec<u8>) {
+        fn send<T: Send>(_: T) {}
+        send(t.upload("b", "o").from_reader(&b""[..], None));
+        send(t.upload("b", "o").from_file("f"));
+        send(t.download("b", "o").to_writer(out));
+        send(t.download("b", "o").to_file("f"));
+    }
+}
