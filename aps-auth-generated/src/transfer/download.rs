@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::time::Instant;
 
-use base64::Engine;
-use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::Transfer;
+use super::checksum::{file_sha1, sha1_hex};
 use super::error::{PartFailure, TransferError};
 use super::progress::{Progress, Reporter};
 use super::signed::{SignedUrl, use_until};
@@ -47,6 +47,8 @@ enum Dest<'w> {
     Writer {
         writer: Pin<Box<dyn AsyncWrite + Send + 'w>>,
         pending: BTreeMap<u64, Vec<u8>>,
+        /// Buffers written out, used again (their pages stay mapped).
+        spare: Vec<Vec<u8>>,
         next: u64,
         sha1: Option<sha1_smol::Sha1>,
     },
@@ -115,6 +117,7 @@ impl Download {
         self.run(Dest::Writer {
             writer: Box::pin(writer),
             pending: BTreeMap::new(),
+            spare: Vec::new(),
             next,
             sha1: (next == 0).then(sha1_smol::Sha1::new),
         })
@@ -125,6 +128,12 @@ impl Download {
         let t = &self.transfer;
         t.check()?;
         let mut url = self.fetch_url().await?;
+        if let Dest::Writer { sha1, .. } = &mut dest
+            && self.state.borrow().sha1.is_none()
+        {
+            // Nothing to check against: no hashing.
+            *sha1 = None;
+        }
         let (size, part_size) = {
             let s = self.state.borrow();
             (s.size, s.part_size)
@@ -168,8 +177,16 @@ impl Download {
                 if Instant::now() >= url.until {
                     url = self.fetch_url().await?;
                 }
-                self.spawn(&mut flight, file.as_deref(), &url.url, i, size, part_size)
-                    .await?;
+                let spare = spare_buffer(&mut dest);
+                self.spawn(
+                    &mut flight,
+                    file.as_deref(),
+                    spare,
+                    &url.url,
+                    i,
+                    (size, part_size),
+                )
+                .await?;
             }
             let Some(joined) = flight.join_next().await else {
                 break;
@@ -195,8 +212,16 @@ impl Download {
                     }
                     *n += 1;
                     url = self.fetch_url().await?;
-                    self.spawn(&mut flight, file.as_deref(), &url.url, i, size, part_size)
-                        .await?;
+                    let spare = spare_buffer(&mut dest);
+                    self.spawn(
+                        &mut flight,
+                        file.as_deref(),
+                        spare,
+                        &url.url,
+                        i,
+                        (size, part_size),
+                    )
+                    .await?;
                 }
                 Err(reason) => return Err(TransferError::Range { start, end, reason }),
             }
@@ -209,10 +234,10 @@ impl Download {
         &self,
         flight: &mut JoinSet<(u64, RangeResult)>,
         file: Option<&Path>,
+        spare: Option<Vec<u8>>,
         url: &SignedUrl,
         i: u64,
-        size: u64,
-        part_size: u64,
+        (size, part_size): (u64, u64),
     ) -> Result<(), TransferError> {
         let start = i * part_size;
         let end = start + range_len(size, part_size, i);
@@ -224,7 +249,11 @@ impl Download {
                     .await
                     .map_err(|e| write_error(start, e))?,
             ),
-            None => Sink::Buffer(Vec::with_capacity((end - start) as usize)),
+            None => {
+                let mut buffer = spare.unwrap_or_default();
+                buffer.reserve_exact((end - start) as usize);
+                Sink::Buffer(buffer)
+            }
         };
         let (storage, url) = (self.transfer.storage(), url.clone());
         flight.spawn(async move { (i, storage.get(&url, start, end, sink).await) });
@@ -242,6 +271,7 @@ impl Download {
         let Dest::Writer {
             writer,
             pending,
+            spare,
             next,
             sha1,
         } = dest
@@ -262,6 +292,9 @@ impl Download {
             }
             self.mark(*next);
             *next += 1;
+            let mut bytes = bytes;
+            bytes.clear();
+            spare.push(bytes);
         }
         Ok(())
     }
@@ -387,48 +420,14 @@ impl DownloadState {
     }
 }
 
+/// A buffer written out, for the next range of a writer.
+fn spare_buffer(dest: &mut Dest<'_>) -> Option<Vec<u8>> {
+    match dest {
+        Dest::Writer { spare, .. } => spare.pop(),
+        Dest::File(_) => None,
+    }
+}
+
 fn write_error(offset: u64, source: std::io::Error) -> TransferError {
     TransferError::Destination { offset, source }
-}
-
-/// OSS's `sha1` as lowercase hex: the service sends hex, the document says `format: byte`
-/// (base64); anything else is not checked.
-fn sha1_hex(value: &str) -> Option<String> {
-    if value.len() == 40 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Some(value.to_ascii_lowercase());
-    }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(value)
-        .ok()?;
-    (bytes.len() == 20).then(|| bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// The SHA-1 of a file, read in 256 KiB pieces.
-async fn file_sha1(file: &mut tokio::fs::File) -> std::io::Result<String> {
-    let mut sha1 = sha1_smol::Sha1::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file.read(&mut buf).await?;
-        if n == 0 {
-            return Ok(sha1.digest().to_string());
-        }
-        sha1.update(&buf[..n]);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn osss_sha1_is_read_as_hex_or_base64() {
-        let hex = "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12";
-        assert_eq!(sha1_hex(hex).as_deref(), Some(hex));
-        assert_eq!(sha1_hex(&hex.to_uppercase()).as_deref(), Some(hex));
-        assert_eq!(
-            sha1_hex("L9ThxnotKPzthJ7hu3bnORuT6xI=").as_deref(),
-            Some(hex)
-        );
-        assert_eq!(sha1_hex("not a digest"), None);
-    }
 }

@@ -23,6 +23,7 @@
 //! # }
 //! ```
 
+mod checksum;
 mod download;
 mod error;
 mod limits;
