@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use aps_auth_generated::RetryPolicy;
 use aps_auth_generated::transfer::{
-    MIN_PART_SIZE, PartFailure, Transfer, TransferError, UploadState,
+    DownloadState, MIN_PART_SIZE, PartFailure, Transfer, TransferError, UploadState,
 };
 use aps_auth_tests::oidc::OidcServer;
 use serde_json::json;
@@ -313,6 +313,69 @@ async fn a_reader_of_unknown_length_uploads_and_downloads_into_a_writer() {
             matches!(err, TransferError::Source { offset: 3, .. }),
             "{err:?}"
         );
+    })
+    .await
+    .expect("bounded in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_download_resumes_from_what_is_written() {
+    let server = server!();
+    tokio::time::timeout(LIMIT, async {
+        let oss = oss_with_bucket(&server, "resume-down").await;
+        let file = TestFile::new("resume-down", 3 * MIN_PART_SIZE + 77, 19);
+        let transfer = Transfer::new(oss).unwrap().parallelism(2);
+        transfer
+            .upload("resume-down", "obj.bin")
+            .from_file(&file.path)
+            .await
+            .unwrap();
+        let range = 1 << 20;
+        let small = transfer.clone().part_size(range);
+        // The range at 6 MiB hangs: the download stops there, with earlier ranges written.
+        server
+            .s3_faults(json!([{"op": "get", "start": 6 * range, "kind": "slow", "ms": 60_000}]))
+            .await;
+        let copy = file.sibling(".down");
+        let download = small.download("resume-down", "obj.bin");
+        let mut state = download.state();
+        let run = download.to_file(&copy);
+        let enough = async {
+            loop {
+                state.changed().await.unwrap();
+                if state.borrow().done.len() >= 5 {
+                    return;
+                }
+            }
+        };
+        tokio::select! {
+            outcome = run => panic!("the download should hang at 6 MiB: {outcome:?}"),
+            () = enough => {}
+        }
+        let persisted = serde_json::to_string(&*state.borrow()).unwrap();
+        let resumed: DownloadState = serde_json::from_str(&persisted).unwrap();
+        assert_eq!(resumed.size, file.len);
+        assert!(!resumed.done.contains(&6));
+        let written: Vec<u64> = resumed.done.iter().copied().collect();
+
+        server.s3_faults(json!([])).await;
+        server.reset_counts().await;
+        let outcome = small
+            .download("resume-down", "obj.bin")
+            .resume(resumed)
+            .to_file(&copy)
+            .await
+            .unwrap();
+        assert!(outcome.sha1_checked);
+        assert!(same_bytes(&file.path, &copy).await);
+        let gets = server.s3_stats().await["gets"].clone();
+        for i in &written {
+            assert!(
+                gets[(i * range).to_string()].is_null(),
+                "range {i} fetched again: {gets}"
+            );
+        }
+        assert_eq!(gets["6291456"], 1, "{gets}");
     })
     .await
     .expect("bounded in time");
