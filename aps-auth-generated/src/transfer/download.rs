@@ -3,8 +3,7 @@
 //! in order, at most parallelism of them buffered); size and SHA-1 checked at the end.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::pin::Pin;
+use std::path::Path;
 use std::time::Instant;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
@@ -13,11 +12,12 @@ use tokio::task::JoinSet;
 
 use super::Transfer;
 use super::checksum::{file_sha1, sha1_hex};
+use super::dest::{Dest, bounds, fresh_sink, refused_again, spare_buffer, write_error};
 use super::error::{PartFailure, TransferError};
 use super::progress::{Progress, Reporter};
 use super::signed::{SignedUrl, use_until};
 use super::state::{DownloadState, range_len};
-use super::storage::{RangeResult, Sink, url_refused};
+use super::storage::{Fetched, RangeFailure, Sink, url_refused};
 
 /// What a finished download was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,19 +39,6 @@ pub struct Download {
     state: watch::Sender<DownloadState>,
     resumed: bool,
     progress: Reporter,
-}
-
-/// Where the ranges go.
-enum Dest<'w> {
-    File(PathBuf),
-    Writer {
-        writer: Pin<Box<dyn AsyncWrite + Send + 'w>>,
-        pending: BTreeMap<u64, Vec<u8>>,
-        /// Buffers written out, used again (their pages stay mapped).
-        spare: Vec<Vec<u8>>,
-        next: u64,
-        sha1: Option<sha1_smol::Sha1>,
-    },
 }
 
 /// The signed URL in hand and until when it is used.
@@ -162,7 +149,12 @@ impl Download {
         let mut todo = (start..ranges)
             .filter(|i| !self.state.borrow().done.contains(i))
             .peekable();
-        let mut flight: JoinSet<(u64, RangeResult)> = JoinSet::new();
+        if t.parallelism == 1 && file.is_none() {
+            self.in_order(&mut dest, url, todo, (size, part_size))
+                .await?;
+            return self.verify(dest, size).await;
+        }
+        let mut flight: JoinSet<(u64, Fetched<'static>)> = JoinSet::new();
         let mut refreshes: BTreeMap<u64, u32> = BTreeMap::new();
         loop {
             while flight.len() < t.parallelism
@@ -177,87 +169,95 @@ impl Download {
                 if Instant::now() >= url.until {
                     url = self.fetch_url().await?;
                 }
-                let spare = spare_buffer(&mut dest);
-                self.spawn(
-                    &mut flight,
-                    file.as_deref(),
-                    spare,
-                    &url.url,
-                    i,
-                    (size, part_size),
-                )
-                .await?;
+                let (start, end) = bounds(i, size, part_size);
+                let sink = fresh_sink(file.as_deref(), spare_buffer(&mut dest), start, end).await?;
+                self.spawn(&mut flight, &url.url, i, (start, end), sink);
             }
             let Some(joined) = flight.join_next().await else {
                 break;
             };
-            let (i, outcome) = joined.map_err(|e| TransferError::Range {
+            let (i, fetched) = joined.map_err(|e| TransferError::Range {
                 start: 0,
                 end: 0,
                 reason: PartFailure::BadAnswer(format!("a range's task ended: {e}")),
             })?;
-            let (start, end) = (i * part_size, i * part_size + range_len(size, part_size, i));
-            match outcome {
-                Ok(Ok(sink)) => self.written(&mut dest, i, sink, part_size).await?,
-                Ok(Err((offset, e))) => return Err(write_error(offset, e)),
-                Err(reason) if url_refused(&reason) => {
+            let (start, end) = bounds(i, size, part_size);
+            match fetched.outcome {
+                Ok(()) => self.written(&mut dest, i, fetched.sink, part_size).await?,
+                Err(RangeFailure::Write(offset, e)) => return Err(write_error(offset, e)),
+                Err(RangeFailure::Storage(reason)) if url_refused(&reason) => {
                     let n = refreshes.entry(i).or_insert(0);
-                    if *n >= t.max_url_refreshes {
-                        let refreshes = *n;
-                        return Err(TransferError::Range {
-                            start,
-                            end,
-                            reason: PartFailure::UrlRefused { refreshes },
-                        });
-                    }
                     *n += 1;
+                    refused_again(*n, t.max_url_refreshes, start, end)?;
                     url = self.fetch_url().await?;
-                    let spare = spare_buffer(&mut dest);
-                    self.spawn(
-                        &mut flight,
-                        file.as_deref(),
-                        spare,
-                        &url.url,
-                        i,
-                        (size, part_size),
-                    )
-                    .await?;
+                    self.spawn(&mut flight, &url.url, i, (fetched.at, end), fetched.sink);
                 }
-                Err(reason) => return Err(TransferError::Range { start, end, reason }),
+                Err(RangeFailure::Storage(reason)) => {
+                    return Err(TransferError::Range { start, end, reason });
+                }
             }
         }
         self.verify(dest, size).await
     }
 
-    /// Starts range `i`'s `GET`.
-    async fn spawn(
+    /// One range at a time, straight into the writer (a retry goes on after the bytes written).
+    async fn in_order(
         &self,
-        flight: &mut JoinSet<(u64, RangeResult)>,
-        file: Option<&Path>,
-        spare: Option<Vec<u8>>,
-        url: &SignedUrl,
-        i: u64,
+        dest: &mut Dest<'_>,
+        mut url: Url,
+        todo: impl Iterator<Item = u64>,
         (size, part_size): (u64, u64),
     ) -> Result<(), TransferError> {
-        let start = i * part_size;
-        let end = start + range_len(size, part_size, i);
-        let sink = match file {
-            Some(path) => Sink::File(
-                tokio::fs::OpenOptions::new()
-                    .write(true)
-                    .open(path)
-                    .await
-                    .map_err(|e| write_error(start, e))?,
-            ),
-            None => {
-                let mut buffer = spare.unwrap_or_default();
-                buffer.reserve_exact((end - start) as usize);
-                Sink::Buffer(buffer)
-            }
+        let Dest::Writer {
+            writer, next, sha1, ..
+        } = dest
+        else {
+            return Ok(());
         };
-        let (storage, url) = (self.transfer.storage(), url.clone());
-        flight.spawn(async move { (i, storage.get(&url, start, end, sink).await) });
+        let storage = self.transfer.storage();
+        for i in todo {
+            let (start, end) = bounds(i, size, part_size);
+            let (mut from, mut refreshes) = (start, 0);
+            loop {
+                if Instant::now() >= url.until {
+                    url = self.fetch_url().await?;
+                }
+                let sink = Sink::Writer {
+                    writer: writer.as_mut(),
+                    sha1: sha1.as_mut(),
+                };
+                let fetched = storage.get(&url.url, from, end, sink).await;
+                from = fetched.at;
+                match fetched.outcome {
+                    Ok(()) => break,
+                    Err(RangeFailure::Write(offset, e)) => return Err(write_error(offset, e)),
+                    Err(RangeFailure::Storage(reason)) if url_refused(&reason) => {
+                        refreshes += 1;
+                        refused_again(refreshes, self.transfer.max_url_refreshes, start, end)?;
+                        url = self.fetch_url().await?;
+                    }
+                    Err(RangeFailure::Storage(reason)) => {
+                        return Err(TransferError::Range { start, end, reason });
+                    }
+                }
+            }
+            self.mark(i);
+            *next += 1;
+        }
         Ok(())
+    }
+
+    /// Starts the `GET` of bytes `from..end` of range `i`.
+    fn spawn(
+        &self,
+        flight: &mut JoinSet<(u64, Fetched<'static>)>,
+        url: &SignedUrl,
+        i: u64,
+        (from, end): (u64, u64),
+        sink: Sink<'static>,
+    ) {
+        let (storage, url) = (self.transfer.storage(), url.clone());
+        flight.spawn(async move { (i, storage.get(&url, from, end, sink).await) });
     }
 
     /// Range `i` arrived: for a writer, every range now in order is written.
@@ -265,7 +265,7 @@ impl Download {
         &self,
         dest: &mut Dest<'_>,
         i: u64,
-        sink: Sink,
+        sink: Sink<'static>,
         part_size: u64,
     ) -> Result<(), TransferError> {
         let Dest::Writer {
@@ -418,16 +418,4 @@ impl DownloadState {
     fn range_len(&self, i: u64) -> u64 {
         range_len(self.size, self.part_size, i)
     }
-}
-
-/// A buffer written out, for the next range of a writer.
-fn spare_buffer(dest: &mut Dest<'_>) -> Option<Vec<u8>> {
-    match dest {
-        Dest::Writer { spare, .. } => spare.pop(),
-        Dest::File(_) => None,
-    }
-}
-
-fn write_error(offset: u64, source: std::io::Error) -> TransferError {
-    TransferError::Destination { offset, source }
 }

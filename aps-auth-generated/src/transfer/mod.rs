@@ -24,6 +24,7 @@
 //! ```
 
 mod checksum;
+mod dest;
 mod download;
 mod error;
 mod limits;

@@ -3,13 +3,15 @@
 //! layer's too) with the transfer's [`RetryPolicy`]. A refused URL (`403`) is not retried here:
 //! the transfer replaces it and tries again.
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aps_auth_runtime::retry::{Repeat, with_retry};
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, ETAG, RANGE};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Mutex;
 
 use super::error::PartFailure;
@@ -28,23 +30,26 @@ pub(crate) struct Storage {
     pub(crate) timeout: Duration,
 }
 
-/// Where a range's bytes go: a file handle at the range's offset, or a buffer.
-#[derive(Debug)]
-pub(crate) enum Sink {
+/// Where a range's bytes go: a file handle at the range's offset, a buffer, or the transfer's
+/// writer itself (one range at a time, hashed on the way when asked).
+pub(crate) enum Sink<'w> {
     /// Written at the offset.
     File(tokio::fs::File),
-    /// Collected (cleared at each attempt).
+    /// Collected.
     Buffer(Vec<u8>),
+    /// Written through, in order.
+    Writer {
+        writer: Pin<&'w mut (dyn AsyncWrite + Send + 'w)>,
+        sha1: Option<&'w mut sha1_smol::Sha1>,
+    },
 }
 
-impl Sink {
+impl Sink<'_> {
+    /// Ready to take bytes from `offset` on (what an earlier attempt wrote is kept).
     async fn begin(&mut self, offset: u64) -> std::io::Result<()> {
         match self {
             Sink::File(f) => f.seek(std::io::SeekFrom::Start(offset)).await.map(drop),
-            Sink::Buffer(b) => {
-                b.clear();
-                Ok(())
-            }
+            Sink::Buffer(_) | Sink::Writer { .. } => Ok(()),
         }
     }
 
@@ -55,19 +60,38 @@ impl Sink {
                 b.extend_from_slice(chunk);
                 Ok(())
             }
+            Sink::Writer { writer, sha1 } => {
+                writer.write_all(chunk).await?;
+                if let Some(sha1) = sha1 {
+                    sha1.update(chunk);
+                }
+                Ok(())
+            }
         }
     }
 
     async fn finish(&mut self) -> std::io::Result<()> {
         match self {
             Sink::File(f) => f.flush().await,
-            Sink::Buffer(_) => Ok(()),
+            Sink::Buffer(_) | Sink::Writer { .. } => Ok(()),
         }
     }
 }
 
-/// The outcome of a range: the sink, or why it failed (`Ok(Err(_))`: writing failed).
-pub(crate) type RangeResult = Result<Result<Sink, (u64, std::io::Error)>, PartFailure>;
+/// Why a range stopped.
+pub(crate) enum RangeFailure {
+    /// Writing at this offset failed.
+    Write(u64, std::io::Error),
+    /// The storage failed (after the retries).
+    Storage(PartFailure),
+}
+
+/// A range's `GET`: the sink back, how far the bytes reached, and the outcome.
+pub(crate) struct Fetched<'w> {
+    pub(crate) sink: Sink<'w>,
+    pub(crate) at: u64,
+    pub(crate) outcome: Result<(), RangeFailure>,
+}
 
 impl Storage {
     /// `PUT`s one part; the `ETag` the storage answered.
@@ -105,38 +129,41 @@ impl Storage {
         .map_err(failure)
     }
 
-    /// `GET`s bytes `start..end` into `sink` (from its start again at each attempt).
-    pub(crate) async fn get(
+    /// `GET`s bytes `from..end` into `sink`; a retry asks for the bytes after those already
+    /// written (`Range: bytes=<reached>-`), so nothing is written twice.
+    pub(crate) async fn get<'w>(
         &self,
         url: &SignedUrl,
-        start: u64,
+        from: u64,
         end: u64,
-        sink: Sink,
-    ) -> RangeResult {
+        sink: Sink<'w>,
+    ) -> Fetched<'w> {
+        let reached = AtomicU64::new(from);
         let sink = Mutex::new(sink);
         let outcome = with_retry(
             &self.policy,
             Repeat::Safe,
             "oss transfer: range download",
             || {
+                let from = reached.load(Ordering::Relaxed);
                 let request = self
                     .http
                     .get(url.expose_secret())
                     .timeout(self.timeout)
-                    .header(RANGE, format!("bytes={start}-{}", end - 1));
-                let sink = &sink;
+                    .header(RANGE, format!("bytes={from}-{}", end - 1));
+                let (sink, reached) = (&sink, &reached);
                 async move {
                     let mut answer = request.send().await.map_err(transport)?;
                     let status = answer.status();
                     if !status.is_success() {
                         return Err(refused(answer).await);
                     }
-                    check_range(status, answer.headers().get(CONTENT_RANGE), start, end)?;
+                    check_range(status, answer.headers().get(CONTENT_RANGE), from, end)?;
                     let mut sink = sink.lock().await;
-                    if let Err(e) = sink.begin(start).await {
-                        return Ok(Err((start, e)));
+                    if let Err(e) = sink.begin(from).await {
+                        return Ok(Err((from, e)));
                     }
-                    let mut at = start;
+                    let mut at = from;
                     while let Some(chunk) = answer.chunk().await.map_err(transport)? {
                         if at + chunk.len() as u64 > end {
                             return Err(bad("the body is longer than the range".into()));
@@ -145,21 +172,26 @@ impl Storage {
                             return Ok(Err((at, e)));
                         }
                         at += chunk.len() as u64;
+                        reached.store(at, Ordering::Relaxed);
                     }
                     if at != end {
-                        return Err(bad(format!(
-                            "the body ended after {} of {} bytes",
-                            at - start,
-                            end - start
-                        )));
+                        return Err(bad(format!("the body ended {} bytes short", end - at)));
                     }
                     Ok(sink.finish().await.map_err(|e| (at, e)))
                 }
             },
         )
-        .await
-        .map_err(failure)?;
-        Ok(outcome.map(|()| sink.into_inner()))
+        .await;
+        let outcome = match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err((at, e))) => Err(RangeFailure::Write(at, e)),
+            Err(e) => Err(RangeFailure::Storage(failure(e))),
+        };
+        Fetched {
+            sink: sink.into_inner(),
+            at: reached.into_inner(),
+            outcome,
+        }
     }
 }
 
