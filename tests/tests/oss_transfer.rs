@@ -21,7 +21,7 @@ const LIMIT: Duration = Duration::from_secs(120);
 
 macro_rules! server {
     () => {
-        match OidcServer::start() {
+        match (captured_logs(), OidcServer::start()).1 {
             Some(server) => server,
             None => return,
         }
@@ -36,6 +36,40 @@ fn quick_retries(attempts: u32) -> RetryPolicy {
         max_backoff: Duration::from_millis(100),
         max_elapsed: Duration::from_secs(20),
     }
+}
+
+/// What the tracing of this test binary wrote.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every log line of this test binary (debug and up, the transfers' spawned tasks included),
+/// through one global subscriber.
+fn captured_logs() -> Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let writer = captured.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::DEBUG)
+                .with_writer(move || writer.clone())
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in this test binary");
+            captured
+        })
+        .clone()
 }
 
 /// PUTs the server counted for `part`.
@@ -207,6 +241,12 @@ async fn every_scripted_fault_is_recovered() {
         });
         assert!(resumed_inside, "{gets}");
         assert_eq!(gets[(3 * part).to_string()], 2, "{gets}");
+
+        // Retries and refreshed URLs were logged, and no signed URL with them.
+        let logs = String::from_utf8_lossy(&captured_logs().0.lock().unwrap()).into_owned();
+        assert!(logs.contains("retrying"), "{logs}");
+        assert!(logs.contains("signed URL refused"), "{logs}");
+        assert!(!logs.contains("s3-fake"), "{logs}");
     })
     .await
     .expect("bounded in time");
