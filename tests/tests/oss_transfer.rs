@@ -118,6 +118,14 @@ async fn an_interrupted_upload_resumes_without_sending_a_finished_part() {
         assert_eq!(done_before, resumed.bytes_done());
 
         server.s3_faults(json!([])).await;
+        // A state is for its own object only.
+        let err = transfer
+            .upload("resume-bucket", "another.bin")
+            .resume(resumed.clone())
+            .from_file(&file.path)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TransferError::Options(_)), "{err:?}");
         let upload = transfer
             .upload("resume-bucket", "resumed.bin")
             .resume(resumed);
@@ -428,6 +436,13 @@ async fn an_interrupted_download_resumes_from_what_is_written() {
 
         server.s3_faults(json!([])).await;
         server.reset_counts().await;
+        let err = small
+            .download("resume-down", "other.bin")
+            .resume(resumed.clone())
+            .to_file(&copy)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TransferError::Options(_)), "{err:?}");
         let outcome = small
             .download("resume-down", "obj.bin")
             .resume(resumed)

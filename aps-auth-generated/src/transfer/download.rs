@@ -38,6 +38,8 @@ pub struct Download {
     transfer: Transfer,
     state: watch::Sender<DownloadState>,
     resumed: bool,
+    /// A resumed state of another bucket or object: refused when the transfer starts.
+    foreign: bool,
     progress: Reporter,
 }
 
@@ -61,6 +63,7 @@ impl Download {
             transfer,
             state: watch::Sender::new(state),
             resumed: false,
+            foreign: false,
             progress: Reporter::new(),
         }
     }
@@ -69,6 +72,9 @@ impl Download {
     /// plain writer: the ranges from the start without a gap, after which the writer must
     /// stand). Refused when the object's size changed since.
     pub fn resume(mut self, state: DownloadState) -> Self {
+        let ours = self.state.borrow();
+        self.foreign = (&state.bucket, &state.object_key) != (&ours.bucket, &ours.object_key);
+        drop(ours);
         self.resumed = true;
         self.state.send_replace(state);
         self
@@ -114,6 +120,7 @@ impl Download {
     async fn run(self, mut dest: Dest<'_>) -> Result<DownloadOutcome, TransferError> {
         let t = &self.transfer;
         t.check()?;
+        super::upload::check_target(self.foreign)?;
         let mut url = self.fetch_url().await?;
         if let Dest::Writer { sha1, .. } = &mut dest
             && self.state.borrow().sha1.is_none()

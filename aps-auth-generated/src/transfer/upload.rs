@@ -31,6 +31,8 @@ pub struct Upload {
     transfer: Transfer,
     state: watch::Sender<UploadState>,
     resumed: bool,
+    /// A resumed state of another bucket or object: refused when the transfer starts.
+    foreign: bool,
     content_type: Option<String>,
     progress: Reporter,
 }
@@ -45,6 +47,7 @@ impl Upload {
             transfer,
             state: watch::Sender::new(UploadState::new(bucket, object_key, part_size, None)),
             resumed: false,
+            foreign: false,
             content_type: None,
             progress: Reporter::new(),
         }
@@ -53,6 +56,9 @@ impl Upload {
     /// Resumes an interrupted upload of the same object from the same source: the parts
     /// `state` lists are not sent again (a state without an upload key starts afresh).
     pub fn resume(mut self, state: UploadState) -> Self {
+        let ours = self.state.borrow();
+        self.foreign = (&state.bucket, &state.object_key) != (&ours.bucket, &ours.object_key);
+        drop(ours);
         self.resumed = state.upload_key.is_some();
         self.state.send_replace(state);
         self
@@ -99,6 +105,7 @@ impl Upload {
     async fn run(self, mut source: Source<'_>) -> Result<ObjectDetails, TransferError> {
         let t = &self.transfer;
         t.check()?;
+        check_target(self.foreign)?;
         let len = source.len;
         let part_size = self.prepare(len)?;
         let total_parts = match len {
@@ -177,6 +184,16 @@ impl Upload {
         let part_size = self.state.borrow().part_size;
         limits::check_part_size(part_size)?;
         Ok(part_size)
+    }
+}
+
+/// Refuses a resumed state of another bucket or object.
+pub(crate) fn check_target(foreign: bool) -> Result<(), TransferError> {
+    match foreign {
+        true => Err(TransferError::Options(
+            "the resumed state is of another bucket or object".into(),
+        )),
+        false => Ok(()),
     }
 }
 
