@@ -58,6 +58,9 @@ pub const DEFAULT_PARALLELISM: usize = 4;
 pub const DEFAULT_MINUTES_EXPIRATION: u32 = 10;
 /// The default timeout of one part's or range's attempt.
 pub const DEFAULT_PART_TIMEOUT: Duration = Duration::from_secs(120);
+/// The least deadline of one part's or range's retries by default: an attempt moving megabytes
+/// may take long, and a deadline of a JSON call's length would forbid retrying it.
+pub const MIN_RETRY_DEADLINE: Duration = Duration::from_secs(300);
 /// How many fresh URLs a part or range gets after its URL is refused, by default.
 pub const DEFAULT_MAX_URL_REFRESHES: u32 = 3;
 
@@ -79,7 +82,7 @@ pub struct Transfer {
 
 impl Transfer {
     /// Transfers through `oss` (its token source signs the OSS calls; its retry policy retries
-    /// parts and ranges), with the defaults: [`DEFAULT_PART_SIZE`], [`DEFAULT_PARALLELISM`],
+    /// parts and ranges, with a deadline of at least [`MIN_RETRY_DEADLINE`]), with the defaults: [`DEFAULT_PART_SIZE`], [`DEFAULT_PARALLELISM`],
     /// [`DEFAULT_MINUTES_EXPIRATION`], [`MAX_URLS_PER_REQUEST`], [`DEFAULT_PART_TIMEOUT`].
     ///
     /// Fails only when no HTTP client can be built for the signed URLs (no TLS backend).
@@ -88,8 +91,12 @@ impl Transfer {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| TransferError::Options(format!("HTTP client: {e}")))?;
+        let policy = *oss.inner().retry_policy();
         Ok(Transfer {
-            retry: *oss.inner().retry_policy(),
+            retry: RetryPolicy {
+                max_elapsed: policy.max_elapsed.max(MIN_RETRY_DEADLINE),
+                ..policy
+            },
             oss,
             http,
             part_size: DEFAULT_PART_SIZE,
@@ -126,7 +133,8 @@ impl Transfer {
         self
     }
 
-    /// How each part's or range's request is retried (default: the OSS client's policy).
+    /// How each part's or range's request is retried (default: the OSS client's policy, its
+    /// deadline raised to [`MIN_RETRY_DEADLINE`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
