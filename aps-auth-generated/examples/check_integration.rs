@@ -12,8 +12,9 @@
 //! Management's hubs, the first hub's projects, its top folders, a folder's contents and an item
 //! (the projects and the contents listed whole, every page followed);
 //! a refresh (the new access token works, a rotated refresh token is kept); the rate-limit
-//! headers; and, with a two-legged token, an OSS bucket: create, upload a small file through a
-//! signed S3 URL, download it back, compare, delete. Each line is `ok` or the typed error; the
+//! headers; and, with a two-legged token, an OSS bucket: create, upload a file of three parts
+//! (11 MiB) through signed S3 URLs with the transfer helper, download it back in ranges, compare,
+//! delete. Each line is `ok` or the typed error; the
 //! exit code is non-zero if any check failed. No token or secret is printed.
 //!
 //! Every API call gets its token from the client's token source, for the scopes the operation
@@ -31,11 +32,12 @@ use std::time::{Duration, Instant};
 use aps_auth_generated::generated::data_management::{self, types::FolderContentsDataItem};
 use aps_auth_generated::generated::oss::{
     self,
-    types::{Completes3uploadBody, CreateBucketsPayload, PolicyKey, Region},
+    types::{CreateBucketsPayload, PolicyKey, Region},
 };
 use aps_auth_generated::oauth::{
     AuthorizationCode, AuthorizationRequest, ClientSecret, Credentials, OAuthClient, UserSession,
 };
+use aps_auth_generated::transfer::{MIN_PART_SIZE, Transfer};
 use aps_auth_generated::{Client, Items, PageError, RateLimit};
 use futures_core::Stream;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -404,7 +406,13 @@ async fn oss_checks(checks: &mut Checklist, api: &Client) {
     );
     let bucket = format!("aps-auth-check-{suffix}");
     let object = "check.txt";
-    let payload = b"aps-auth integration check\n".to_vec();
+    // Three parts: two of S3's smallest part size (5 MiB), and a short last one.
+    let payload: Vec<u8> = b"aps-auth integration check\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(2 * MIN_PART_SIZE as usize + 1000)
+        .collect();
 
     let created = checks.check(
         "OSS: create bucket",
@@ -430,7 +438,7 @@ async fn oss_checks(checks: &mut Checklist, api: &Client) {
         let _progress = Progress::start("uploading");
         upload(&oss, &bucket, object, &payload).await
     };
-    let uploaded = checks.check("OSS: upload (signed S3 URL)", uploaded, |size| {
+    let uploaded = checks.check("OSS: upload (3 parts, signed S3 URLs)", uploaded, |size| {
         format!("{size} bytes")
     });
     if uploaded.is_some() {
@@ -468,71 +476,36 @@ async fn oss_checks(checks: &mut Checklist, api: &Client) {
     );
 }
 
-/// Signed upload: ask for a URL, PUT the bytes there (the URL is the credential: no token), then
-/// ask OSS to complete the object.
+/// Upload through the transfer helper: signed URLs in a batch, the parts `PUT` in parallel (the
+/// URLs are the credential: no token), then OSS completes the object.
 async fn upload(
     oss: &oss::Client,
     bucket: &str,
     object: &str,
     payload: &[u8],
 ) -> Result<i64, String> {
-    let signed = oss
-        .signed_s3_upload(bucket, object)
+    let transfer = Transfer::new(oss.clone())
+        .map_err(|e| e.to_string())?
+        .part_size(MIN_PART_SIZE);
+    let done = transfer
+        .upload(bucket, object)
+        .from_reader(payload, Some(payload.len() as u64))
         .await
-        .map_err(|e| format!("signed URL: {e}"))?
-        .into_inner();
-    let url = signed.urls.first().ok_or("OSS gave no upload URL")?;
-    let put = plain_http()?
-        .put(url)
-        .body(payload.to_vec())
-        .send()
-        .await
-        .map_err(|e| format!("PUT to the signed URL: {}", e.without_url()))?;
-    if !put.status().is_success() {
-        return Err(format!("PUT to the signed URL: HTTP {}", put.status()));
-    }
-    let done = oss
-        .complete_signed_s3_upload(
-            bucket,
-            object,
-            "application/json",
-            &Completes3uploadBody::new(signed.upload_key),
-        )
-        .await
-        .map_err(|e| format!("complete: {e}"))?
-        .into_inner();
+        .map_err(|e| e.to_string())?;
     Ok(done.size.unwrap_or(payload.len() as i64))
 }
 
+/// Download through the transfer helper: ranges fetched in parallel, written in order, size and
+/// SHA-1 checked.
 async fn download(oss: &oss::Client, bucket: &str, object: &str) -> Result<Vec<u8>, String> {
-    let signed = oss
-        .signed_s3_download(bucket, object)
+    let transfer = Transfer::new(oss.clone()).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    transfer
+        .download(bucket, object)
+        .to_writer(&mut bytes)
         .await
-        .map_err(|e| format!("signed URL: {e}"))?
-        .into_inner();
-    let url = signed.url.ok_or("OSS gave no download URL")?;
-    let answer = plain_http()?
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| format!("GET from the signed URL: {}", e.without_url()))?;
-    if !answer.status().is_success() {
-        return Err(format!("GET from the signed URL: HTTP {}", answer.status()));
-    }
-    Ok(answer
-        .bytes()
-        .await
-        .map_err(|e| format!("reading the download: {}", e.without_url()))?
-        .to_vec())
-}
-
-/// A client for the signed storage URLs, which carry their own credentials (never a token).
-fn plain_http() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok(bytes)
 }
 
 /// Serves the callback: reads each request's target until one is the redirect, answers the

@@ -39,6 +39,9 @@ pub mod generated;
 #[cfg(feature = "oauth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oauth")))]
 pub mod oauth;
+#[cfg(feature = "oss")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oss")))]
+pub mod transfer;
 
 pub use aps_auth_runtime::RetryPolicy;
 #[doc(hidden)] // for the crate's benchmarks

@@ -308,6 +308,13 @@ impl RawBody {
         }
     }
 
+    /// A body a layer above the runtime did not keep (the signed-storage transfers of the
+    /// generated crate: an S3 error body can echo what the signed URL carried).
+    #[doc(hidden)]
+    pub fn not_kept() -> Self {
+        Self::withheld()
+    }
+
     /// The (redacted) text.
     pub fn as_str(&self) -> &str {
         &self.text

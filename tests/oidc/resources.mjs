@@ -31,7 +31,10 @@
 //
 // The signed URLs (`/s3-fake/upload/<id>`, `/s3-fake/download/<id>`) need no token: the URL is
 // the credential. An upload URL works once; both expire (`minutesExpiration`, default 2 minutes).
-// They answer S3-style XML errors, as S3 does.
+// They answer S3-style XML errors, as S3 does. Uploads come in parts (`parts`, `firstPart`,
+// `uploadKey`; parts of any size: the helper keeps S3's 5 MiB minimum itself), downloads
+// answer `Range` with `206` and `Content-Range`. Parts and objects live on disk, and faults can
+// be scripted: see s3.mjs.
 //
 // Every request to these routes is counted by route template (see `resourceCounts`).
 //
@@ -39,8 +42,11 @@
 // in paging.mjs.
 
 import crypto from 'node:crypto';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
 
 import { pagedListings } from './paging.mjs';
+import { dropConnection, delay, s3Store } from './s3.mjs';
 
 /** The largest request body accepted (signed upload PUTs included). */
 const MAX_BODY = 64 * 1024 * 1024;
@@ -81,7 +87,7 @@ function newState() {
   return {
     /** bucketKey -> { bucketKey, bucketOwner, createdDate, policyKey, permissions, region, objects } */
     buckets: new Map(),
-    /** uploadKey -> { bucketKey, objectKey, parts: Map<partNumber, Buffer>, issued: Set, expiresAt } */
+    /** uploadKey -> { bucketKey, objectKey, parts: Map<partNumber, {file, size, etag}>, expiresAt } */
     uploads: new Map(),
     /** signed URL id -> { kind, expiresAt, ... } */
     signed: new Map(),
@@ -192,6 +198,7 @@ function intParam(ctx, name, fallback, min, max) {
  */
 export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
   const state = newState();
+  const store = s3Store();
 
   // --- Authentication -------------------------------------------------------------------------
 
@@ -675,9 +682,12 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
     ['DELETE', '/oss/v2/buckets/{bucketKey}', async (ctx, p) => {
       const found = await authorize(ctx, ['bucket:delete'], true);
       if (!found || !ownBucket(ctx, found, p.bucketKey)) return;
+      for (const object of state.buckets.get(p.bucketKey).objects.values()) store.remove(object.parts);
       state.buckets.delete(p.bucketKey);
       for (const [key, upload] of state.uploads) {
-        if (upload.bucketKey === p.bucketKey) state.uploads.delete(key);
+        if (upload.bucketKey !== p.bucketKey) continue;
+        store.remove([...upload.parts.values()]);
+        state.uploads.delete(key);
       }
       ctx.status = 200;
       ctx.body = '';
@@ -706,14 +716,12 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
           bucketKey: p.bucketKey,
           objectKey: p.objectKey,
           parts: new Map(),
-          issued: new Set(),
           expiresAt: Date.now() + 24 * 3600 * 1000,
         };
         state.uploads.set(uploadKey, upload);
       }
       const urls = [];
       for (let part = firstPart; part < firstPart + parts; part += 1) {
-        upload.issued.add(part);
         urls.push(sign('upload', ttl, { uploadKey, part }));
       }
       send(ctx, 200, {
@@ -735,14 +743,13 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
         return ossError(ctx, 400, 'Unknown uploadKey for this object');
       }
       const numbers = [...upload.parts.keys()].sort((a, b) => a - b);
-      if (numbers.length === 0 || numbers.some((n, i) => n !== i + 1)
-        || [...upload.issued].some((n) => !upload.parts.has(n))) {
+      if (numbers.length === 0 || numbers.some((n, i) => n !== i + 1)) {
         return ossError(ctx, 400, 'Not every part of this upload has been uploaded');
       }
       const chunks = numbers.map((n) => upload.parts.get(n));
-      const bytes = Buffer.concat(chunks.map((c) => c.bytes));
-      if (body.size !== undefined && body.size !== bytes.length) {
-        return ossError(ctx, 400, `size ${body.size} does not match the ${bytes.length} bytes uploaded`);
+      const size = chunks.reduce((sum, c) => sum + c.size, 0);
+      if (body.size !== undefined && body.size !== size) {
+        return ossError(ctx, 400, `size ${body.size} does not match the ${size} bytes uploaded`);
       }
       if (body.eTags !== undefined && (!Array.isArray(body.eTags)
         || body.eTags.length !== chunks.length
@@ -750,19 +757,23 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
         return ossError(ctx, 400, 'eTags do not match the uploaded parts');
       }
       state.uploads.delete(body.uploadKey);
+      const { sha1, md5 } = await store.digests(chunks, size);
       const object = {
         bucketKey: p.bucketKey,
         objectId: objectId(p.bucketKey, p.objectKey),
         objectKey: p.objectKey,
         // The hex digest, as the service sends it (the document says `format: byte`).
-        sha1: crypto.createHash('sha1').update(bytes).digest('hex'),
-        size: bytes.length,
+        sha1,
+        size,
         contentType: ctx.get('x-ads-meta-Content-Type') || 'application/octet-stream',
         location: objectLocation(p.bucketKey, p.objectKey),
       };
+      const replaced = bucket.objects.get(p.objectKey);
+      if (replaced) store.remove(replaced.parts);
       bucket.objects.set(p.objectKey, {
         ...object,
-        bytes,
+        parts: chunks,
+        md5,
         contentDisposition: ctx.get('x-ads-meta-Content-Disposition') || undefined,
       });
       send(ctx, 200, { ...object, policyKey: bucket.policyKey });
@@ -794,7 +805,10 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
       if (!found) return;
       const bucket = ownBucket(ctx, found, p.bucketKey);
       if (!bucket) return;
-      if (!bucket.objects.delete(p.objectKey)) return ossError(ctx, 404, `Object ${p.objectKey} does not exist`);
+      const gone = bucket.objects.get(p.objectKey);
+      if (!gone) return ossError(ctx, 404, `Object ${p.objectKey} does not exist`);
+      store.remove(gone.parts);
+      bucket.objects.delete(p.objectKey);
       ctx.status = 200;
       ctx.body = '';
     }],
@@ -806,12 +820,35 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
       if (!record || record.used || !upload) {
         return s3Error(ctx, 403, 'AccessDenied', 'Unknown, expired or already used signed URL');
       }
+      store.count('put', record.part);
+      const fault = store.fault('put', record.part);
+      if (fault?.kind === 'status') {
+        return s3Error(ctx, fault.status ?? 500, 'InternalError', 'Injected fault');
+      }
+      if (fault?.kind === 'expire') {
+        for (const other of state.signed.values()) {
+          if (other.kind === 'upload' && other.uploadKey === record.uploadKey) other.expiresAt = 0;
+        }
+        return s3Error(ctx, 403, 'AccessDenied', 'Request has expired');
+      }
       record.used = true;
-      const bytes = await readBody(ctx.req);
-      if (bytes === undefined) return s3Error(ctx, 400, 'EntityTooLarge', 'Body too large');
-      const etag = crypto.createHash('md5').update(bytes).digest('hex');
-      upload.parts.set(record.part, { bytes, etag });
-      ctx.set('ETag', `"${etag}"`);
+      if (fault?.kind === 'drop') {
+        await once(ctx.req, 'data');
+        return dropConnection(ctx);
+      }
+      if (fault?.kind === 'slow') await delay(fault.ms ?? 1000);
+      const received = await store.receive(ctx.req);
+      if (received === undefined) return s3Error(ctx, 400, 'EntityTooLarge', 'Body too large');
+      if (received === null) return s3Error(ctx, 400, 'IncompleteBody', 'The body did not arrive whole');
+      if (state.uploads.get(record.uploadKey) !== upload) {
+        // Completed (or gone) while this body arrived: it is not part of the object.
+        store.remove([received]);
+        return s3Error(ctx, 404, 'NoSuchUpload', 'The upload is no longer in progress');
+      }
+      const earlier = upload.parts.get(record.part);
+      if (earlier) store.remove([earlier]);
+      upload.parts.set(record.part, received);
+      ctx.set('ETag', `"${received.etag}"`);
       ctx.status = 200;
       ctx.body = '';
     }],
@@ -820,27 +857,54 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
       if (!record) return s3Error(ctx, 403, 'AccessDenied', 'Unknown or expired signed URL');
       const object = state.buckets.get(record.bucketKey)?.objects.get(record.objectKey);
       if (!object) return s3Error(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
-      ctx.set('ETag', `"${crypto.createHash('md5').update(object.bytes).digest('hex')}"`);
-      ctx.set('Accept-Ranges', 'bytes');
-      if (record.params['content-disposition']) ctx.set('Content-Disposition', record.params['content-disposition']);
-      if (record.params['cache-control']) ctx.set('Cache-Control', record.params['cache-control']);
-      ctx.type = record.params['content-type'];
-      const size = object.bytes.length;
+      const size = object.size;
       const range = /^bytes=(\d*)-(\d*)$/.exec(ctx.get('range') || '');
-      if (range && (range[1] !== '' || range[2] !== '')) {
-        let start = range[1] === '' ? Math.max(size - Number(range[2]), 0) : Number(range[1]);
-        let end = range[1] === '' || range[2] === '' ? size - 1 : Math.min(Number(range[2]), size - 1);
+      const ranged = range && (range[1] !== '' || range[2] !== '');
+      let start = 0;
+      let end = size - 1;
+      if (ranged) {
+        start = range[1] === '' ? Math.max(size - Number(range[2]), 0) : Number(range[1]);
+        end = range[1] === '' || range[2] === '' ? size - 1 : Math.min(Number(range[2]), size - 1);
         if (start >= size || start > end) {
           ctx.set('Content-Range', `bytes */${size}`);
           return s3Error(ctx, 416, 'InvalidRange', 'The requested range is not satisfiable');
         }
+      }
+      store.count('get', start);
+      const fault = store.fault('get', start);
+      if (fault?.kind === 'status') {
+        return s3Error(ctx, fault.status ?? 500, 'InternalError', 'Injected fault');
+      }
+      if (fault?.kind === 'expire') {
+        state.signed.delete(p.id);
+        return s3Error(ctx, 403, 'AccessDenied', 'Request has expired');
+      }
+      if (fault?.kind === 'slow') await delay(fault.ms ?? 1000);
+      ctx.set('ETag', `"${object.md5}"`);
+      ctx.set('Accept-Ranges', 'bytes');
+      if (record.params['content-disposition']) ctx.set('Content-Disposition', record.params['content-disposition']);
+      if (record.params['cache-control']) ctx.set('Cache-Control', record.params['cache-control']);
+      ctx.type = record.params['content-type'];
+      if (ranged) {
         ctx.status = 206;
         ctx.set('Content-Range', `bytes ${start}-${end}/${size}`);
-        ctx.body = object.bytes.subarray(start, end + 1);
+      } else {
+        ctx.status = 200;
+      }
+      if (fault?.kind === 'drop') {
+        // Half the range, then the connection goes.
+        ctx.respond = false;
+        ctx.res.writeHead(ctx.status, { ...ctx.response.headers, 'content-length': String(end - start + 1) });
+        const half = Math.floor((end - start + 1) / 2);
+        for await (const chunk of store.read(object.parts, start, start + Math.max(half, 1) - 1)) {
+          ctx.res.write(chunk);
+        }
+        await delay(50);
+        ctx.req.socket.destroy();
         return;
       }
-      ctx.status = 200;
-      ctx.body = object.bytes;
+      ctx.body = size === 0 ? '' : Readable.from(store.read(object.parts, start, end));
+      ctx.length = size === 0 ? 0 : end - start + 1;
     }],
     ...paged.routes,
   ].map(([method, template, handler]) => ({
@@ -902,5 +966,14 @@ export function resourceRoutes({ provider, issuer, findJwtAccessToken }) {
     await hit.route.handler(ctx, hit.params);
   }
 
-  return { middleware, counts, resetCounts, foreign: paged.foreign };
+  return {
+    middleware,
+    counts,
+    resetCounts() {
+      resetCounts();
+      store.reset();
+    },
+    foreign: paged.foreign,
+    s3: store,
+  };
 }

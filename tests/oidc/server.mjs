@@ -29,6 +29,8 @@
 //   (`GET /authentication/v2/keys`, `Cache-Control: public, max-age=60`) is served by this file.
 // - `GET /__test/foreign`: what reached the second listener of paging.mjs (the other origin of
 //   the hostile next links): `{url, requests, authorization}`.
+// - `POST /__test/s3-faults` (a JSON array) scripts faults of the fake S3 behind the signed URLs,
+//   `GET /__test/s3-stats` reads its counters (PUTs per part, GETs per range start): s3.mjs.
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -424,6 +426,27 @@ async function testRoutes(ctx, next) {
   }
   if (path === '/__test/resource-counts' && ctx.method === 'GET') {
     json(ctx, 200, resources.counts);
+    return;
+  }
+  if (path === '/__test/s3-faults' && ctx.method === 'POST') {
+    const chunks = [];
+    for await (const chunk of ctx.req) chunks.push(chunk);
+    let list;
+    try {
+      list = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      list = undefined;
+    }
+    if (!Array.isArray(list)) {
+      json(ctx, 400, { error: 'a JSON array of faults' });
+      return;
+    }
+    resources.s3.setFaults(list);
+    json(ctx, 200, { faults: list.length });
+    return;
+  }
+  if (path === '/__test/s3-stats' && ctx.method === 'GET') {
+    json(ctx, 200, resources.s3.stats());
     return;
   }
   if (path === '/__test/foreign' && ctx.method === 'GET') {

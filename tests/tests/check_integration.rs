@@ -82,6 +82,9 @@ async fn the_guides_checklist_passes_against_the_test_server() {
         "[ ok ] folder contents: 3 entr(ies), 1 page(s)",
         "[ ok ] projects: 1 project(s) in the first hub, 1 page(s)",
         "[ ok ] item: `my_model.rvt`",
+        // A multi-part upload through the transfer helper, and its ranged download.
+        "[ ok ] OSS: upload (3 parts, signed S3 URLs): 10486760 bytes",
+        "[ ok ] OSS: download and compare: 10486760 bytes, identical",
     ] {
         assert!(lines.contains(&expected), "no {expected:?} in {lines:#?}");
     }

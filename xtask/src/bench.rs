@@ -59,6 +59,17 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     println!("\n## Paging: the `pages()` stream against following `next` by hand (per page)\n");
     run_bench(&cargo, root, verb, "aps-auth-generated", "paging", &["oss"])?;
     println!(
+        "\n## OSS transfers: the helper against a hand-written reqwest loop, parallel against sequential\n"
+    );
+    run_bench(
+        &cargo,
+        root,
+        verb,
+        "aps-auth-generated",
+        "transfer",
+        &["oss"],
+    )?;
+    println!(
         "\n## Token store hit, Redis against memory, plain and encrypted (redis-server on 127.0.0.1)\n"
     );
     run_bench(

@@ -18,6 +18,7 @@
 //! | token request counters  | `GET /__test/counts`, `POST /__test/reset`  |
 //! | signing key rotation    | `POST /__test/rotate-keys[?keep_old=1]`     |
 //! | resource route counters | `GET /__test/resource-counts`               |
+//! | fake S3 faults, counters | `POST /__test/s3-faults`, `GET /__test/s3-stats` |
 //!
 //! Fake APS resource routes (`tests/oidc/resources.mjs`), paths as in Autodesk's Data Management
 //! and OSS documents, answering JSON that validates against their schemas:
@@ -42,8 +43,9 @@
 //! otherwise) with the route's scope (403 naming it otherwise). Data Management routes take user
 //! (three-legged) and app (two-legged) tokens, OSS routes app tokens only. The Data Management
 //! data is fixed: [`HUB_ID`], [`PROJECT_ID`], [`TOP_FOLDER_ID`], [`ITEM_ID`]; unknown ids answer
-//! 404 with a JSON:API error document. Buckets and objects live in the server's memory; a signed
-//! upload URL works once.
+//! 404 with a JSON:API error document. Buckets live in the server's memory, uploaded parts and
+//! objects in a temp directory removed when the server stops; a signed upload URL works once.
+//! Uploads come in parts (`parts`, `firstPart`, `uploadKey`), downloads answer `Range` with 206.
 //!
 //! The configured clients are [`BASIC_CLIENT`], [`POST_CLIENT`], [`WEIRD_CLIENT`],
 //! [`PUBLIC_CLIENT_ID`], [`JWT_CLIENT`] (JWT access tokens) and [`SSA_CLIENT`] (the JWT-bearer
@@ -293,6 +295,40 @@ impl OidcServer {
             .json()
             .await
             .expect("GET /__test/resource-counts: invalid JSON")
+    }
+
+    /// Scripts the fake S3's faults (`POST /__test/s3-faults`, replacing the script): a list of
+    /// `{"op": "put", "part": n, "kind": "status" | "expire" | "drop" | "slow", ...}` or
+    /// `{"op": "get", "start": <first byte>, ...}` entries, with `times` (default 1), `status`
+    /// and `ms`; see `tests/oidc/s3.mjs`.
+    pub async fn s3_faults(&self, faults: serde_json::Value) {
+        let response = self
+            .http
+            .post(self.url("/__test/s3-faults"))
+            .json(&faults)
+            .send()
+            .await
+            .expect("POST /__test/s3-faults failed");
+        assert!(
+            response.status().is_success(),
+            "POST /__test/s3-faults: {}",
+            response.status()
+        );
+    }
+
+    /// The fake S3's counters (`GET /__test/s3-stats`): `{"puts": {"<part>": n}, "gets":
+    /// {"<range start>": n}}`, every PUT and GET that reached a valid signed URL.
+    pub async fn s3_stats(&self) -> serde_json::Value {
+        let response = self
+            .http
+            .get(self.url("/__test/s3-stats"))
+            .send()
+            .await
+            .expect("GET /__test/s3-stats failed");
+        response
+            .json()
+            .await
+            .expect("GET /__test/s3-stats: invalid JSON")
     }
 
     /// Sets all token endpoint and resource route request counters back to zero

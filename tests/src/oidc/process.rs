@@ -2,8 +2,9 @@
 //! names its port, collecting its stderr for diagnostics, and stopping it on drop.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -24,7 +25,12 @@ pub(super) struct ServerProcess {
     base_url: String,
     /// Everything the server wrote to stderr so far.
     stderr: Arc<Mutex<String>>,
+    /// The fake S3's parts and objects (`S3_FAKE_DIR`), removed on drop.
+    s3_dir: PathBuf,
 }
+
+/// Numbers the servers of this test process, for their S3 directories.
+static SERVERS: AtomicU32 = AtomicU32::new(0);
 
 impl ServerProcess {
     /// Spawns `node server.mjs` in `dir` with `PORT=0` (and `env`) and waits for its
@@ -35,11 +41,17 @@ impl ServerProcess {
     /// When node cannot be started, or when the line does not come within [`START_TIMEOUT`]
     /// (the process is then killed, and its stderr is part of the message).
     pub(super) fn spawn(dir: &Path, env: &[(&str, String)]) -> ServerProcess {
+        let s3_dir = std::env::temp_dir().join(format!(
+            "aps-auth-s3-{}-{}",
+            std::process::id(),
+            SERVERS.fetch_add(1, Ordering::Relaxed)
+        ));
         let mut child = Command::new(node_program())
             .arg("server.mjs")
             .current_dir(dir)
             .env("PORT", "0")
             .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("S3_FAKE_DIR", &s3_dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -56,6 +68,7 @@ impl ServerProcess {
             let _ = child.kill();
             let status = child.wait().ok();
             let _ = stderr_thread.join();
+            let _ = std::fs::remove_dir_all(&s3_dir);
             let stderr = lock(&stderr).clone();
             panic!(
                 "the test OIDC server (node server.mjs in {}) did not start within {:?}: \
@@ -71,6 +84,7 @@ impl ServerProcess {
             stdin,
             base_url: base_url.to_owned(),
             stderr,
+            s3_dir,
         }
     }
 
@@ -95,6 +109,7 @@ impl Drop for ServerProcess {
         drop(self.stdin.take());
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.s3_dir);
     }
 }
 
