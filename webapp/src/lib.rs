@@ -7,6 +7,9 @@
 //! - Several instances behind a load balancer without sticky sessions share one Redis
 //!   (`REDIS_URL`): the token store (sessions, refreshed with rotation under the store's lock)
 //!   and the sign-ins in progress, so the callback may land on another instance than `/login`.
+//! - With `APS_TOKEN_KEYS` both are sealed at rest under that key ring (`EncryptedStore`,
+//!   `KeyRing::seal`); without it they are in clear, which [`Config::from_lookup`] refuses on
+//!   Redis off loopback unless `APP_ALLOW_CLEAR_TOKENS=1`.
 //! - The browser only ever holds random opaque ids (cookies `HttpOnly`, `SameSite=Lax`,
 //!   `Secure` unless on loopback http); no token, code, verifier or secret reaches a page, a
 //!   cookie, a URL of the app's or a log line.
