@@ -25,6 +25,8 @@ const APP_VARIABLES: &[&str] = &[
     "REDIS_URL",
     "APP_LISTEN",
     "APP_BASE_URL",
+    "APS_TOKEN_KEYS",
+    "APP_ALLOW_CLEAR_TOKENS",
 ];
 
 /// A running app; dropping it kills the process.

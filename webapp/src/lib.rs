@@ -7,6 +7,9 @@
 //! - Several instances behind a load balancer without sticky sessions share one Redis
 //!   (`REDIS_URL`): the token store (sessions, refreshed with rotation under the store's lock)
 //!   and the sign-ins in progress, so the callback may land on another instance than `/login`.
+//! - With `APS_TOKEN_KEYS` both are sealed at rest under that key ring (`EncryptedStore`,
+//!   `KeyRing::seal`); without it they are in clear, which [`Config::from_lookup`] refuses on
+//!   Redis off loopback unless `APP_ALLOW_CLEAR_TOKENS=1`.
 //! - The browser only ever holds random opaque ids (cookies `HttpOnly`, `SameSite=Lax`,
 //!   `Secure` unless on loopback http); no token, code, verifier or secret reaches a page, a
 //!   cookie, a URL of the app's or a log line.
@@ -26,7 +29,7 @@ use std::sync::Arc;
 
 use aps_auth_generated::Client;
 use aps_auth_generated::oauth::{
-    ClientSecret, Credentials, MemoryStore, OAuthClient, RedisStore, TokenStore,
+    ClientSecret, Credentials, EncryptedStore, MemoryStore, OAuthClient, RedisStore, TokenStore,
 };
 use axum::Router;
 use axum::routing::get;
@@ -57,12 +60,17 @@ pub enum StartError {
     Io(#[from] std::io::Error),
 }
 
-/// The token store of the settings: Redis when `REDIS_URL` is set, memory otherwise. Wrap it
-/// here to change how tokens are kept (every session goes through it).
+/// The token store of the settings: Redis when `REDIS_URL` is set, memory otherwise; its
+/// entries sealed under `APS_TOKEN_KEYS` ([`EncryptedStore`]) when set. Wrap it here to change
+/// how tokens are kept (every session goes through it).
 pub fn token_store(config: &Config) -> Result<Arc<dyn TokenStore>, StartError> {
-    Ok(match &config.redis_url {
-        Some(url) => Arc::new(RedisStore::new(url)?),
-        None => Arc::new(MemoryStore::new()),
+    Ok(match (&config.redis_url, &config.token_keys) {
+        (Some(url), Some(keys)) => {
+            Arc::new(EncryptedStore::new(RedisStore::new(url)?, keys.clone()))
+        }
+        (Some(url), None) => Arc::new(RedisStore::new(url)?),
+        (None, Some(keys)) => Arc::new(EncryptedStore::new(MemoryStore::new(), keys.clone())),
+        (None, None) => Arc::new(MemoryStore::new()),
     })
 }
 
@@ -103,7 +111,7 @@ impl App {
             api = api.base_url(aps.clone());
         }
         let pending = match &config.redis_url {
-            Some(url) => pending::PendingSignIns::redis(url)?,
+            Some(url) => pending::PendingSignIns::redis(url, config.token_keys.clone())?,
             None => pending::PendingSignIns::memory(),
         };
         let redirect_uri = format!("{}/callback", base_url.as_str().trim_end_matches('/'));
@@ -147,6 +155,12 @@ pub async fn serve(
             reason: format!("no URL for {bound}: {e}"),
         })?,
     };
+    if config.clear_on_redis() {
+        tracing::warn!(
+            "APS_TOKEN_KEYS is not set: tokens and sign-ins in progress are stored in clear on \
+             Redis (allowed on loopback or with APP_ALLOW_CLEAR_TOKENS=1); set it to seal them"
+        );
+    }
     let app = Arc::new(App::new(&config, base_url, token_store(&config)?)?);
     ready(bound, &app);
     axum::serve(listener, app.router())
@@ -191,6 +205,10 @@ pub async fn run_from_env() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let config_key_id = config
+        .token_keys
+        .as_ref()
+        .map(|k| k.current_id().to_owned());
     let served = serve(config, |bound, app| {
         let mut out = std::io::stdout();
         let _ = writeln!(out, "LISTENING http://{bound}");
@@ -198,6 +216,7 @@ pub async fn run_from_env() -> std::process::ExitCode {
         tracing::info!(
             redirect_uri = %app.redirect_uri,
             secure_cookies = app.secure_cookies,
+            sealed_with_key = config_key_id.as_deref().unwrap_or("none"),
             "serving"
         );
     })

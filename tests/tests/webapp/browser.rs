@@ -3,7 +3,9 @@
 //! (every page of a paged folder), sees its session refreshed (access tokens live 3 s here),
 //! and signs out; two instances share one real Redis and the callback lands on the other one;
 //! forged and replayed callbacks are refused with a page that says so; cookie flags as
-//! specified; no secret in any page, log, cookie or app URL.
+//! specified; no secret in any page, log, cookie or app URL. Both instances seal what they keep
+//! in Redis under one key ring: a raw dump of Redis holds no token, `state` or PKCE verifier,
+//! and one instance restarted with a rotated ring keeps the session going.
 //!
 //! Skipped only with `APS_AUTH_SKIP_BROWSER_TESTS=1` (or `APS_AUTH_SKIP_NODE_TESTS=1` without
 //! Node.js); a failure saves a screenshot under `target/browser-screenshots/`.
@@ -12,13 +14,14 @@ use std::future::Future;
 use std::time::Duration;
 
 use aps_auth_generated::oauth::{
-    ClientSecret, Credentials, OAuthClient, RedisStore, StoreKey, Token, TokenStore,
+    ClientSecret, Credentials, EncryptedStore, KeyRing, OAuthClient, RedisStore, StoreKey, Token,
 };
 use aps_auth_tests::oidc::{BASIC_CLIENT, HUB_ID, OidcServer, PROJECT_ID};
 use aps_auth_tests::redis::RedisServer;
 use aps_auth_tests::webapp::WebApp;
 
 use super::APP;
+use super::at_rest::{assert_none_in, dump, key_text, pending_sign_in, ring, ring_text};
 use aps_auth_tests::webdriver::Chromium;
 use serde_json::Value;
 
@@ -44,11 +47,13 @@ fn segment(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
 
-/// The app's environment against `oidc` (and `redis`), with `base_url` as its public address.
+/// The app's environment against `oidc` (and `redis`), with `base_url` as its public address,
+/// sealing under `keys` (`APS_TOKEN_KEYS`).
 fn app_env<'a>(
     oidc: &'a OidcServer,
     redis: Option<&'a str>,
     base_url: Option<&'a str>,
+    keys: Option<&'a str>,
 ) -> Vec<(&'a str, &'a str)> {
     let mut env = vec![
         ("APS_CLIENT_ID", BASIC_CLIENT.0),
@@ -57,6 +62,7 @@ fn app_env<'a>(
     ];
     env.extend(redis.map(|url| ("REDIS_URL", url)));
     env.extend(base_url.map(|url| ("APP_BASE_URL", url)));
+    env.extend(keys.map(|keys| ("APS_TOKEN_KEYS", keys)));
     env
 }
 
@@ -80,18 +86,39 @@ fn assert_cookie_flags(cookie: &Value) {
     assert_eq!(value.len(), 43, "a 256-bit base64url id: {cookie}");
 }
 
-/// The session kept in Redis under the session cookie's id.
-async fn stored_session(store: &RedisStore, session_id: &str) -> Option<(u64, Token)> {
+/// The session kept in Redis under the session cookie's id, opened with `keys` as the app's
+/// `EncryptedStore` opens it (an entry that does not open fails the test).
+async fn stored_session(redis_url: &str, keys: &KeyRing, session_id: &str) -> Option<(u64, Token)> {
+    let store = EncryptedStore::new(RedisStore::new(redis_url).unwrap(), keys.clone());
     let key = StoreKey::session(BASIC_CLIENT.0, session_id);
-    let entry = store.load(&key).await.expect("Redis answers");
+    let entry = store
+        .load_verified(&key)
+        .await
+        .expect("Redis answers, the entry opens");
     entry.map(|e| (e.version, Token::from_stored(e.token)))
 }
 
-/// The access and refresh tokens of `token`, as text.
+/// The access, refresh and ID tokens of `token`, as text.
 fn secrets_of(token: &Token) -> Vec<String> {
     let mut secrets = vec![token.access_token().expose_secret().to_owned()];
     secrets.extend(token.refresh_token().map(|t| t.expose_secret().to_owned()));
+    secrets.extend(token.id_token().map(|t| t.expose_secret().to_owned()));
     secrets
+}
+
+/// The version of the key that sealed the session's entry, read raw from Redis: `v1.<id>.`.
+fn sealed_with(redis: &RedisServer, session_id: &str) -> String {
+    let key = format!(
+        "aps-auth:{}",
+        StoreKey::session(BASIC_CLIENT.0, session_id).as_str()
+    );
+    let reply = redis.command(&["HGET", &key, "t"]);
+    let stand_in = reply.split("\r\n").nth(1).unwrap_or_default();
+    let envelope = stand_in
+        .split("\"access_token\":\"")
+        .nth(1)
+        .unwrap_or_default();
+    envelope.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,11 +132,18 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
     };
     let redis = RedisServer::start();
     let redis_url = redis.url();
-    // B answers the callbacks of sign-ins started on A: A's public address is B's.
-    let b = WebApp::start(APP, &app_env(&oidc, Some(&redis_url), None));
-    let a = WebApp::start(APP, &app_env(&oidc, Some(&redis_url), Some(b.base_url())));
+    // Both instances seal with key 1; B answers the callbacks of sign-ins started on A (A's
+    // public address is B's).
+    let (old_ring, keys) = (ring_text(("1", 1), &[]), ring(("1", 1), &[]));
+    let new_ring = ring_text(("2", 2), &[("1", 1)]);
+    let b = WebApp::start(
+        APP,
+        &app_env(&oidc, Some(&redis_url), None, Some(&old_ring)),
+    );
+    let a_env = |keys| app_env(&oidc, Some(&redis_url), Some(b.base_url()), Some(keys));
+    let mut a = WebApp::start(APP, &a_env(&old_ring));
     bounded(async {
-        let store = RedisStore::new(&redis_url).unwrap();
+        let stored_session = |keys, id| stored_session(&redis_url, keys, id);
         let mut seen = Vec::new(); // every page source and app URL the browser got
 
         // Opening A sends the browser to the provider's real login page.
@@ -121,9 +155,16 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
             .expect("a sign-in cookie");
         assert_cookie_flags(&sign_in);
         // The request's parts wait in Redis, under a hash of the sign-in id, for any instance.
-        let pending = redis.command(&["KEYS", "aps-auth-webapp:sign-in:*"]);
-        assert!(pending.starts_with("*1\r\n"), "{pending}");
+        // They are sealed: the test's copy of the ring opens them under their key, and no
+        // `state` or PKCE verifier is in Redis, in clear or in base64.
+        let (pending, raw, parts) = pending_sign_in(&redis, &keys);
         assert!(!pending.contains(sign_in["value"].as_str().unwrap()));
+        assert!(raw.starts_with("v1.1."), "{raw}");
+        let pending_secrets = ["state", "verifier"].map(|field| {
+            let value = parts[field].as_str().expect("state and verifier");
+            (field, value.to_owned())
+        });
+        assert_none_in(&dump(&redis), &pending_secrets);
         sign_in_at_provider(&browser, &oidc).await;
         let home = browser.wait_for_url(&b.url("/")).await;
         assert_eq!(
@@ -133,6 +174,11 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
         );
         let requested = browser.requested_urls().await;
         assert!(requested.contains(&a.url("/login")), "{requested:#?}");
+        let authorize = parts["url"].as_str().unwrap().to_owned();
+        assert!(
+            requested.contains(&authorize),
+            "the opened parts are the sign-in's"
+        );
         assert!(
             requested
                 .iter()
@@ -166,12 +212,12 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
         assert_cookie_flags(&cookie);
         assert!(browser.cookie("aps_sign_in").await.is_none());
         let session_id = cookie["value"].as_str().unwrap().to_owned();
-        let keys = redis.command(&["KEYS", "*"]);
+        let names = redis.command(&["KEYS", "*"]);
         assert!(
-            keys.contains("aps-auth:v1:3l:") && !keys.contains(&session_id),
-            "{keys}"
+            names.contains("aps-auth:v1:3l:") && !names.contains(&session_id),
+            "{names}"
         );
-        let (_, first) = stored_session(&store, &session_id).await.expect("in Redis");
+        let (_, first) = stored_session(&keys, &session_id).await.expect("in Redis");
 
         // A hub's projects on B (by clicking), a project's top folders and a folder on A (the
         // session comes from Redis: A never saw this sign-in).
@@ -201,7 +247,7 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
         // Once the access token has expired, browsing refreshes the session (a rotated refresh
         // token, saved to Redis) while listing a folder of 12 pages. (The pages above may have
         // refreshed it already on a slow machine: wait for the expiry of the one stored now.)
-        let (version, current) = stored_session(&store, &session_id).await.expect("in Redis");
+        let (version, current) = stored_session(&keys, &session_id).await.expect("in Redis");
         tokio::time::sleep_until((current.expires_at() + Duration::from_millis(300)).into()).await;
         let refreshes = oidc.grant_count("refresh_token").await;
         browser
@@ -223,7 +269,7 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
             "no refresh while browsing"
         );
         let (refreshed_version, refreshed) =
-            stored_session(&store, &session_id).await.expect("in Redis");
+            stored_session(&keys, &session_id).await.expect("in Redis");
         assert!(refreshed_version > version);
         assert_ne!(refreshed.access_token(), current.access_token());
         assert_ne!(
@@ -235,6 +281,49 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
         // B uses the refreshed session.
         browser.goto(&b.url("/")).await;
         assert!(browser.text().await.contains("Test User (alice)"));
+        // Redis holds none of the session's tokens so far, in clear or in base64.
+        let mut token_secrets: Vec<(&str, String)> = [&first, &current, &refreshed]
+            .into_iter()
+            .flat_map(secrets_of)
+            .map(|secret| ("token", secret))
+            .collect();
+        let raw = dump(&redis);
+        assert!(
+            raw.contains("aps-auth-sealed"),
+            "the session is in the dump: {raw}"
+        );
+        assert_none_in(&raw, &token_secrets);
+
+        // Rotation: A restarts with key 2 current and key 1 kept. It reads the session sealed
+        // with key 1; its next refresh seals it with key 2.
+        assert_eq!(sealed_with(&redis, &session_id), "v1.1");
+        seen.extend(
+            browser
+                .requested_urls()
+                .await
+                .into_iter()
+                .filter(|u| u.starts_with(a.base_url()) || u.starts_with(b.base_url())),
+        );
+        seen.push(a.log());
+        a = WebApp::start(APP, &a_env(&new_ring));
+        let keys = ring(("2", 2), &[("1", 1)]);
+        browser.goto(&a.url("/")).await;
+        browser.wait_for("#hubs").await;
+        assert!(browser.text().await.contains("Test User (alice)"));
+        let (version, current) = stored_session(&keys, &session_id).await.expect("in Redis");
+        tokio::time::sleep_until((current.expires_at() + Duration::from_millis(300)).into()).await;
+        browser.goto(&a.url("/")).await;
+        browser.wait_for("#hubs").await;
+        let (rotated_version, rotated) = stored_session(&keys, &session_id).await.expect("kept");
+        assert!(rotated_version > version, "refreshed after the restart");
+        assert_ne!(rotated.refresh_token(), current.refresh_token(), "rotated");
+        assert_eq!(
+            sealed_with(&redis, &session_id),
+            "v1.2",
+            "sealed with the new key"
+        );
+        token_secrets.extend(secrets_of(&rotated).into_iter().map(|s| ("token", s)));
+        assert_none_in(&dump(&redis), &token_secrets);
 
         // Sign out on A: the tokens are revoked, the session forgotten, the cookie cleared.
         browser.goto(&a.url("/")).await;
@@ -248,7 +337,7 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
         seen.push(browser.source().await);
         assert!(browser.cookie("aps_session").await.is_none());
         assert!(
-            stored_session(&store, &session_id).await.is_none(),
+            stored_session(&keys, &session_id).await.is_none(),
             "forgotten"
         );
         let oauth = OAuthClient::builder(Credentials::confidential(
@@ -258,7 +347,7 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
         .base_url(oidc.base_url())
         .build()
         .unwrap();
-        for token in secrets_of(&refreshed) {
+        for token in secrets_of(&rotated).into_iter().take(2) {
             assert!(!oauth.introspect(&token).await.unwrap().active, "revoked");
         }
 
@@ -271,10 +360,10 @@ async fn two_instances_sign_in_browse_refresh_and_sign_out_in_a_real_browser() {
                 .filter(|u| u.starts_with(a.base_url()) || u.starts_with(b.base_url())),
         );
         seen.extend([a.log(), b.log(), session_id]);
-        let mut secrets = vec![BASIC_CLIENT.1.to_owned()];
-        secrets.extend(secrets_of(&first));
-        secrets.extend(secrets_of(&current));
-        secrets.extend(secrets_of(&refreshed));
+        // The client secret, the keys, the tokens, the sign-in's `state` and verifier.
+        let mut secrets = vec![BASIC_CLIENT.1.to_owned(), key_text(1), key_text(2)];
+        secrets.extend(token_secrets.into_iter().map(|(_, secret)| secret));
+        secrets.extend(pending_secrets.into_iter().map(|(_, secret)| secret));
         for secret in &secrets {
             for text in &seen {
                 assert!(
@@ -297,7 +386,7 @@ async fn forged_and_replayed_callbacks_are_refused_in_a_real_browser() {
         return;
     };
     // One instance, tokens in memory (no REDIS_URL).
-    let app = WebApp::start(APP, &app_env(&oidc, None, None));
+    let app = WebApp::start(APP, &app_env(&oidc, None, None, None));
     bounded(async {
         // A sign-in is under way; a callback with another state comes back: refused.
         browser.goto(&app.url("/login")).await;

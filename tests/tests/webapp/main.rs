@@ -2,6 +2,7 @@
 //! authorization server needed) and in headless Chromium against the test OAuth server
 //! (`browser.rs`). One test binary for both, to link once.
 
+mod at_rest;
 mod browser;
 mod http;
 
