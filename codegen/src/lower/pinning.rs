@@ -97,6 +97,15 @@ fn name_map(api: &Api, doc: &Document, named: &Named) -> NameMap {
         map.inline
             .insert(inline_key(&doc.raw, &t.pointer), t.name.clone());
     }
+    // A type merged into an identical one keeps that one's name: the next run gives it to the
+    // first of them it lowers, and the others merge into it again.
+    for (pointer, name) in &named.merged {
+        if !pointer.is_empty() && !seen.contains_key(pointer.as_str()) {
+            map.inline
+                .entry(inline_key(&doc.raw, pointer))
+                .or_insert_with(|| name.clone());
+        }
+    }
     map
 }
 
@@ -375,8 +384,9 @@ mod tests {
     }
 
     #[test]
-    fn a_schema_two_types_are_made_for_gives_its_pin_to_the_first() {
-        // A path-level parameter is lowered once per operation of its path.
+    fn a_schema_two_types_are_made_for_is_one_type_under_its_pin() {
+        // A path-level parameter is lowered once per operation of its path: the two identical
+        // types merge into the first, which has the pin, and the map keeps it.
         let body = "paths:\n  /a:\n    parameters:\n      - {name: mode, in: query, schema: {type: string, enum: [x, y]}}\n    get: {operationId: a, responses: {'200': {description: ok}}}\n    post: {operationId: b, responses: {'200': {description: ok}}}\n";
         let mut map = NameMap::default();
         map.inline.insert(
@@ -384,10 +394,47 @@ mod tests {
             "Mode".into(),
         );
         let (api, _, again) = run(body, Some(&map));
-        assert_eq!(type_names(&api), ["Mode", "BMode"]);
-        assert!(
-            again.inline.is_empty(),
-            "a shared schema is pinned by no one"
+        assert_eq!(type_names(&api), ["Mode"]);
+        assert_eq!(again.inline, map.inline);
+    }
+
+    #[test]
+    fn identical_inline_schemas_share_a_type_and_a_new_copy_renames_nothing() {
+        let payload = |name: &str| {
+            format!(
+                "  /{name}:\n    post:\n      operationId: {name}\n      requestBody:\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                sender: {{type: object, required: [id], properties: {{id: {{type: integer}}, login: {{type: string}}}}}}\n                kind: {{type: string, enum: [a, b]}}\n      responses: {{'204': {{description: ok}}}}\n"
+            )
+        };
+        let body = format!("paths:\n{}{}", payload("beta"), payload("gamma"));
+        let (api, _, map) = run(&body, None);
+        let first = type_names(&api).join(",");
+        assert_eq!(first, "BetaRequest,BetaRequestSender,BetaRequestKind");
+        // Every copy's pointer is pinned to the shared name.
+        let senders: Vec<&str> = map
+            .inline
+            .iter()
+            .filter(|(k, _)| k.ends_with("/sender"))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(senders, ["BetaRequestSender", "BetaRequestSender"]);
+        // A new payload with the same inline schemas, first in the document: with the map,
+        // it merges into the pinned types and nothing is renamed.
+        let grown = format!(
+            "paths:\n{}{}{}",
+            payload("alpha"),
+            payload("beta"),
+            payload("gamma")
+        );
+        let (api, _, again) = run(&grown, Some(&map));
+        assert_eq!(type_names(&api).join(","), first);
+        for (key, name) in &map.inline {
+            assert_eq!(&again.inline[key], name, "{key}");
+        }
+        // Without the map, the first copy in the document names the group.
+        let (api, _, _) = run(&grown, None);
+        assert_eq!(
+            type_names(&api).join(","),
+            "AlphaRequest,AlphaRequestSender,AlphaRequestKind"
         );
     }
 }

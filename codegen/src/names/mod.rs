@@ -12,7 +12,9 @@
 //!   with the same schema (documentation aside, see [`fingerprint`]) is a rename: the new one
 //!   inherits the pinned name, with a [`Warning`](crate::Warning) that says so;
 //! - every other named type (request bodies, inline objects and enums, success unions), by the
-//!   JSON pointer of its schema.
+//!   JSON pointer of its schema. Identical inline schemas share one type (`lower/merge.rs`):
+//!   each of their pointers is pinned to its name, which is the one name several inline entries
+//!   may have; a new copy merges into the pinned type, so adding one renames nothing.
 //!
 //! New items get fresh names that never take a pinned one; the map produced by a run
 //! ([`Generated::names`](crate::Generated)) holds exactly the items of the document, so entries of
