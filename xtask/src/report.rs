@@ -84,7 +84,7 @@ impl DocumentReport {
         let known: BTreeSet<&str> = before.inline.values().map(String::as_str).collect();
         let mut into: BTreeMap<&str, &str> = BTreeMap::new();
         for (key, old) in &before.inline {
-            if let Some(new) = after.inline.get(key)
+            if let Some(new) = after.merged.get(key).or_else(|| after.inline.get(key))
                 && new != old
                 && known.contains(new.as_str())
             {

@@ -16,18 +16,19 @@ use crate::model::{
 
 /// Runs the passes over `types` (indexed by id) and returns them in emission `order`, with every
 /// reference (in types and operations) renumbered to match, and the types merged into others
-/// (see `merge.rs`; `components` are never merged, names in `pinned` stand for their group).
+/// (see `merge.rs`; `components` are never merged; a group takes the name in `given`, the names
+/// the name map gave, one of its members has).
 pub(super) fn run(
     mut types: Vec<TypeDef>,
     order: &[TypeId],
     operations: &mut [Operation],
     components: &BTreeSet<TypeId>,
-    pinned: &BTreeSet<String>,
+    given: &BTreeSet<String>,
 ) -> Result<(Vec<TypeDef>, Vec<Merged>)> {
     newtype_recursive_aliases(&mut types);
     open_response_enums(&mut types, operations);
     let mut order = order.to_vec();
-    let merged = merge_identical(&mut types, &mut order, operations, components, pinned);
+    let merged = merge_identical(&mut types, &mut order, operations, components, given);
     box_recursive_fields(&mut types);
     box_union_variants(&mut types);
     Ok((into_emission_order(types, &order, operations)?, merged))

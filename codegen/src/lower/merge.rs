@@ -8,10 +8,11 @@
 //! code rustc checks and a reader wades through for nothing. Component schemas are never merged:
 //! the document named each.
 //!
-//! Which type stands for a group: a member whose name the name map pins, else the first in
-//! emission order; it keeps its name and its documentation. The pointers of the members merged
-//! into it go into the name map under its name (see `pinning.rs`), so that a document that gains
-//! one more copy (a new payload) renames nothing: the copy merges into the pinned type.
+//! Which type stands for a group: the first in emission order, with its documentation; its name
+//! is the one the name map gave a member, if any, else its own. The name map pins it by that
+//! type's pointer (see `pinning.rs`), so that a document that gains one more copy (a new
+//! payload) renames nothing: the group keeps its pinned name. Types of union variants (whose
+//! variant names come from them) and schemas lowered into several types stay apart.
 //!
 //! Shapes are compared with their references resolved to their group, repeated until nothing
 //! changes, so two objects whose fields hold identical (merged) inline objects merge too. A
@@ -28,22 +29,48 @@ pub(crate) type Merged = (String, String);
 
 /// Merges the identical inline types among `order` (every type not in `components`), rewrites
 /// every reference to a merged-away type (in types and operations) and drops it from `order`.
-/// `pinned` are the names the name map gave. Returns the merged-away types' pointers with the
-/// name of the type each merged into, in emission order.
+/// The first of a group in emission order stands for it (its docs and pointer); the group takes
+/// the name in `given` (the names the name map gave) one of its members has: a group's pin
+/// goes to the first of its schemas lowered, which need not be the first emitted. Returns the
+/// merged-away types' pointers with the name of the type each merged into, in emission order.
 pub(super) fn merge_identical(
     types: &mut [TypeDef],
     order: &mut Vec<TypeId>,
     operations: &mut [Operation],
     components: &BTreeSet<TypeId>,
-    pinned: &BTreeSet<String>,
+    given: &BTreeSet<String>,
 ) -> Vec<Merged> {
-    // Candidates in priority order: pinned names first, then emission order.
-    let mut candidates: Vec<TypeId> = order
+    // A union's variants are named after their types when lowered: a variant type keeps its
+    // own type, so that name does not depend on which copy took a pin.
+    let variant_types: BTreeSet<TypeId> = types
+        .iter()
+        .flat_map(|t| match &t.kind {
+            TypeKind::Union { variants, .. } => variants
+                .iter()
+                .filter_map(|v| match &v.ty {
+                    TypeRef::Named(id) => Some(*id),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    // A schema lowered into several types (recursion through `$ref`s, a path-level parameter)
+    // is named by the order it is reached in, not by its pointer alone: such types stay apart.
+    let mut lowered_at: HashMap<&str, usize> = HashMap::new();
+    for id in order.iter() {
+        *lowered_at.entry(types[id.0].pointer.as_str()).or_default() += 1;
+    }
+    let candidates: Vec<TypeId> = order
         .iter()
         .copied()
-        .filter(|id| !components.contains(id) && mergeable(&types[id.0].kind))
+        .filter(|id| {
+            !components.contains(id)
+                && !variant_types.contains(id)
+                && lowered_at[types[id.0].pointer.as_str()] == 1
+                && mergeable(&types[id.0].kind)
+        })
         .collect();
-    candidates.sort_by_key(|id| !pinned.contains(&types[id.0].name));
     let mut group: Vec<usize> = (0..types.len()).collect();
     loop {
         let mut first: HashMap<String, usize> = HashMap::new();
@@ -62,6 +89,13 @@ pub(super) fn merge_identical(
     }
     if group.iter().enumerate().all(|(i, &g)| i == g) {
         return Vec::new();
+    }
+    // The group's type takes the name the map gave one of its members.
+    for &id in &candidates {
+        let rep = group[id.0];
+        if rep != id.0 && given.contains(&types[id.0].name) && !given.contains(&types[rep].name) {
+            types[rep].name = types[id.0].name.clone();
+        }
     }
     let mut resolve = |t: &mut TypeRef| {
         if let TypeRef::Named(id) = t {
@@ -152,8 +186,8 @@ mod tests {
     ) -> (Vec<TypeId>, Vec<Merged>) {
         let mut order: Vec<TypeId> = (0..types.len()).map(TypeId).collect();
         let components = components.iter().map(|&i| TypeId(i)).collect();
-        let pinned = pinned.iter().map(|s| (*s).to_owned()).collect();
-        let merged = merge_identical(types, &mut order, &mut [], &components, &pinned);
+        let given: BTreeSet<String> = pinned.iter().map(|s| (*s).to_owned()).collect();
+        let merged = merge_identical(types, &mut order, &mut [], &components, &given);
         (order, merged)
     }
 
@@ -194,15 +228,32 @@ mod tests {
     }
 
     #[test]
-    fn a_pinned_member_stands_for_its_group() {
+    fn a_group_keeps_the_name_the_map_gave_a_member() {
         let mut types = vec![
             def("New", "#/new", object(vec![field("id", TypeRef::I64, "")])),
             def("Old", "#/old", object(vec![field("id", TypeRef::I64, "")])),
             def("Other", "#/o", object(vec![field("id", TypeRef::Bool, "")])),
         ];
         let (order, merged) = run(&mut types, &[], &["Old"]);
-        assert_eq!(order, vec![TypeId(1), TypeId(2)]);
-        assert_eq!(merged, vec![("#/new".into(), "Old".into())]);
+        assert_eq!(order, vec![TypeId(0), TypeId(2)]);
+        assert_eq!(types[0].name, "Old");
+        assert_eq!(merged, vec![("#/old".into(), "Old".into())]);
+    }
+
+    #[test]
+    fn the_group_takes_the_name_the_map_gave_whichever_member_has_it() {
+        // Both schemas are pinned (to one name); the second lowered got a fresh name.
+        let mut types = vec![
+            def("Fresh", "#/a", object(vec![field("id", TypeRef::I64, "")])),
+            def("Pinned", "#/b", object(vec![field("id", TypeRef::I64, "")])),
+        ];
+        let mut order = vec![TypeId(0), TypeId(1)];
+        let given = ["Pinned".to_owned()].into_iter().collect();
+        let merged = merge_identical(&mut types, &mut order, &mut [], &BTreeSet::new(), &given);
+        assert_eq!(order, vec![TypeId(0)]);
+        assert_eq!(types[0].name, "Pinned");
+        assert_eq!(types[0].pointer, "#/a");
+        assert_eq!(merged, vec![("#/b".into(), "Pinned".into())]);
     }
 
     #[test]
