@@ -5,9 +5,11 @@
 //! large documents, so a file made of many independent items ([`format_items`]) is emitted,
 //! parsed and printed in chunks on several threads. prettyplease prints a file as its inner
 //! attributes followed by each item in turn, so the concatenated chunks are byte-for-byte the
-//! file printed whole (a test checks this). Calls of the runtime's macros are then laid out one
-//! entry per line (`format/macro_calls.rs`).
+//! file printed whole (a test checks this). Calls of the runtime's macros are laid out one
+//! entry per line (`format/macro_calls.rs`); the top-level ones, the bulk of a large file, are
+//! printed straight from their tokens without `syn` (`format/direct.rs`).
 
+mod direct;
 mod macro_calls;
 
 use proc_macro2::TokenStream;
@@ -19,7 +21,24 @@ pub fn format_file(tokens: TokenStream, header: &str) -> Result<String, SpecErro
     Ok(format!("{header}\n{}", unparse(tokens)?))
 }
 
+/// The text of `tokens`: top-level runtime macro calls printed directly (`format/direct.rs`),
+/// the items between them through `syn` and `prettyplease`.
 fn unparse(tokens: TokenStream) -> Result<String, SpecError> {
+    let mut out = String::new();
+    for segment in direct::split(tokens) {
+        match segment {
+            direct::Segment::Items(items) => out.push_str(&unparse_items(items)?),
+            direct::Segment::Call(text) => {
+                out.push_str(&text);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `tokens` parsed by `syn` and printed by `prettyplease`, runtime macro calls laid out.
+fn unparse_items(tokens: TokenStream) -> Result<String, SpecError> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
         SpecError::new(
             Pointer::root(),
@@ -94,6 +113,60 @@ pub(crate) fn format_chunked<T: Sync>(
 mod tests {
     use super::*;
     use crate::{Options, emit, load, lower};
+
+    /// Printing the top-level runtime macro calls directly gives exactly what `syn`,
+    /// `prettyplease` and the layout of `macro_calls.rs` give, on every fixture and document of
+    /// `spec/`; and every such call of those documents is printed directly.
+    #[test]
+    fn direct_calls_are_exactly_the_syn_way() {
+        let mut calls = 0;
+        let dir = |d: &str| {
+            let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+            std::fs::read_dir(format!("{root}/{d}"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "json"))
+                .collect::<Vec<_>>()
+        };
+        let mut docs = dir("tests/fixtures");
+        docs.extend(dir("spec"));
+        docs.sort();
+        for path in docs {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let Ok(doc) = load::load(&text) else { continue };
+            let Ok((api, _)) = lower::lower(&doc, &Options::default()) else {
+                continue;
+            };
+            let layout = emit::Layout::default();
+            for tokens in [emit::types(&api, &layout), emit::operations(&api, &layout)] {
+                let segments = direct::split(tokens.clone());
+                calls += segments
+                    .iter()
+                    .filter(|s| matches!(s, direct::Segment::Call(_)))
+                    .count();
+                for segment in &segments {
+                    if let direct::Segment::Items(items) = segment {
+                        let text = unparse_items(items.clone()).unwrap();
+                        assert!(
+                            !text
+                                .lines()
+                                .any(|l| l.starts_with("::aps_auth_runtime::contract::")),
+                            "{}: a top-level call went the syn way:\n{text}",
+                            path.display()
+                        );
+                    }
+                }
+                let (direct, syn_way) = (
+                    unparse(tokens.clone()).unwrap(),
+                    unparse_items(tokens).unwrap(),
+                );
+                let differs = direct.lines().zip(syn_way.lines()).find(|(a, b)| a != b);
+                assert_eq!(differs, None, "{}", path.display());
+                assert_eq!(direct, syn_way, "{}", path.display());
+            }
+        }
+        assert!(calls > 500, "only {calls} calls printed directly");
+    }
 
     /// Chunked formatting must give the bytes of whole-file formatting, for any chunk size.
     #[test]

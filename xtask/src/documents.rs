@@ -78,6 +78,8 @@ pub struct DocumentOutput {
     /// Whether the document's text differs from the one its name map was written from (a
     /// document without a map counts as changed).
     pub changed: bool,
+    /// The name map it was generated with (the committed one), if any.
+    pub previous_names: Option<NameMap>,
 }
 
 /// A fingerprint of a document's text (64-bit FNV-1a, hex): only to tell whether it changed.
@@ -230,7 +232,7 @@ pub fn generate_documents(docs: &[Document]) -> Result<Vec<DocumentOutput>, Stri
         let options = Options {
             source_name: doc.source_name.clone(),
             layout,
-            names,
+            names: names.clone(),
             ..Options::default()
         };
         let mut generated =
@@ -249,6 +251,7 @@ pub fn generate_documents(docs: &[Document]) -> Result<Vec<DocumentOutput>, Stri
             surface: generated.surface,
             warnings: generated.output.warnings,
             changed,
+            previous_names: names,
         });
     }
     Ok(outputs)

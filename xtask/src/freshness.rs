@@ -284,7 +284,12 @@ impl Target {
             .iter()
             .zip(outputs)
             .map(|(doc, output)| {
-                DocumentReport::new(doc, &output.surface, &self.surfaces, SURFACE_SNAPSHOTS)
+                let mut report =
+                    DocumentReport::new(doc, &output.surface, &self.surfaces, SURFACE_SNAPSHOTS);
+                if let Some(before) = &output.previous_names {
+                    report.note_merges(before, &output.names);
+                }
+                report
             })
             .collect()
     }

@@ -8,9 +8,11 @@
 //! however many times `generate` runs before the snapshot is accepted, and nothing stores a second
 //! copy of the surface. The comparison itself is `aps_auth_codegen::surface::diff`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use aps_auth_codegen::names::NameMap;
 use aps_auth_codegen::surface::{self, Change};
 
 use crate::documents::Document;
@@ -72,6 +74,31 @@ impl DocumentReport {
             source_name: doc.source_name.clone(),
             baseline,
             changes: surface::diff(old, surface),
+        }
+    }
+
+    /// Says, on each removed type that was merged into an identical one (generated once, see
+    /// the generator's `lower/merge.rs`), which: a schema the `before` map gave the removed name
+    /// now has, in the `after` map, the name of a type that `before` already had.
+    pub fn note_merges(&mut self, before: &NameMap, after: &NameMap) {
+        let known: BTreeSet<&str> = before.inline.values().map(String::as_str).collect();
+        let mut into: BTreeMap<&str, &str> = BTreeMap::new();
+        for (key, old) in &before.inline {
+            if let Some(new) = after.merged.get(key).or_else(|| after.inline.get(key))
+                && new != old
+                && known.contains(new.as_str())
+            {
+                into.entry(old.as_str()).or_insert(new.as_str());
+            }
+        }
+        for change in &mut self.changes {
+            let Some(rest) = change.what.strip_prefix("removed ") else {
+                continue;
+            };
+            let name = rest.split_whitespace().nth(1).unwrap_or_default();
+            if let Some(new) = into.get(name) {
+                change.what = format!("{} (merged into `{new}`: the same shape)", change.what);
+            }
         }
     }
 
@@ -150,5 +177,35 @@ mod tests {
             "public API of spec/api.yaml (against the committed surface, snaps/api_surface__api.yaml.snap):\n  BREAKING  removed fn a() -> (), errors E\n            added fn b() -> (), errors E\n            enum K: added variant B = \"b\"\n  3 changes: 1 breaking, 2 non-breaking"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_removed_type_merged_into_an_identical_one_says_so() {
+        let map = |entries: &[(&str, &str)]| NameMap {
+            inline: entries
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..NameMap::default()
+        };
+        let before = map(&[("#/a", "ASender"), ("#/b", "BSender"), ("#/c", "CKind")]);
+        // `#/c` was renamed by hand to a name no type had: not a merge.
+        let after = map(&[("#/a", "ASender"), ("#/b", "ASender"), ("#/c", "Kind")]);
+        let mut report = DocumentReport {
+            source_name: "spec/api.yaml".into(),
+            baseline: None,
+            changes: surface::diff(
+                "struct ASender\nstruct BSender\nenum CKind\n",
+                "struct ASender\nenum Kind\n",
+            ),
+        };
+        report.note_merges(&before, &after);
+        let lines: Vec<String> = report.changes.iter().map(|c| c.what.clone()).collect();
+        assert!(
+            lines
+                .contains(&"removed struct BSender (merged into `ASender`: the same shape)".into()),
+            "{lines:?}"
+        );
+        assert!(lines.contains(&"removed enum CKind".into()), "{lines:?}");
     }
 }

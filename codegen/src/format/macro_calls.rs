@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 static CALL: LazyLock<String> = LazyLock::new(crate::emit::contract_prefix);
 
 /// Lines longer than this are broken (prettyplease's own width).
-const WIDTH: usize = 100;
+pub(super) const WIDTH: usize = 100;
 
 /// Lays out every runtime macro call that starts a line of `text`.
 pub(super) fn layout(text: String) -> String {

@@ -1,11 +1,13 @@
 //! Whole-model passes once every schema and operation is lowered: recursive aliases become
-//! newtypes, fields that close a cycle are boxed, enums reachable from answers are opened, union
-//! variants holding structs or unions are boxed, and types are put in emission order (which is
-//! also the order of their [`TypeId`]s in [`crate::model::Api::types`]).
+//! newtypes, enums reachable from answers are opened, identical inline types are merged
+//! (`merge.rs`), fields that close a cycle are boxed, union variants holding structs or unions
+//! are boxed, and types are put in emission order (which is also the order of their
+//! [`TypeId`]s in [`crate::model::Api::types`]).
 
 use std::collections::BTreeSet;
 
 use super::Result;
+use super::merge::{Merged, merge_identical};
 use crate::error::{ErrorKind, Pointer, SpecError};
 use crate::model::{
     ObjectFields, Operation, OperationKind, ParamShape, ResponseBody, SegmentPart, TypeDef, TypeId,
@@ -13,17 +15,23 @@ use crate::model::{
 };
 
 /// Runs the passes over `types` (indexed by id) and returns them in emission `order`, with every
-/// reference (in types and operations) renumbered to match.
+/// reference (in types and operations) renumbered to match, and the types merged into others
+/// (see `merge.rs`; `components` are never merged; a group takes the name in `given`, the names
+/// the name map gave, one of its members has).
 pub(super) fn run(
     mut types: Vec<TypeDef>,
     order: &[TypeId],
     operations: &mut [Operation],
-) -> Result<Vec<TypeDef>> {
+    components: &BTreeSet<TypeId>,
+    given: &BTreeSet<String>,
+) -> Result<(Vec<TypeDef>, Vec<Merged>)> {
     newtype_recursive_aliases(&mut types);
-    box_recursive_fields(&mut types);
     open_response_enums(&mut types, operations);
+    let mut order = order.to_vec();
+    let merged = merge_identical(&mut types, &mut order, operations, components, given);
+    box_recursive_fields(&mut types);
     box_union_variants(&mut types);
-    into_emission_order(types, order, operations)
+    Ok((into_emission_order(types, &order, operations)?, merged))
 }
 
 /// Rust type aliases cannot refer to themselves (`type Tree = Vec<Tree>`): such an alias becomes
@@ -177,7 +185,7 @@ fn into_emission_order(
 }
 
 /// Calls `f` on every `Named` reference inside a type definition.
-fn for_each_ref_in_type(kind: &mut TypeKind, f: &mut impl FnMut(&mut TypeRef)) {
+pub(super) fn for_each_ref_in_type(kind: &mut TypeKind, f: &mut impl FnMut(&mut TypeRef)) {
     match kind {
         TypeKind::Struct { fields } => fields.iter_mut().for_each(|x| walk(&mut x.ty, f)),
         TypeKind::Alias(ty) | TypeKind::Newtype(ty) => walk(ty, f),
@@ -187,7 +195,7 @@ fn for_each_ref_in_type(kind: &mut TypeKind, f: &mut impl FnMut(&mut TypeRef)) {
 }
 
 /// Calls `f` on every `Named` reference an operation holds.
-fn for_each_ref_in_operation(op: &mut Operation, f: &mut impl FnMut(&mut TypeRef)) {
+pub(super) fn for_each_ref_in_operation(op: &mut Operation, f: &mut impl FnMut(&mut TypeRef)) {
     for segment in &mut op.segments {
         for part in segment.iter_mut() {
             if let SegmentPart::Param { shape, .. } = part {

@@ -25,6 +25,7 @@
 //! | `auth.rs` | security schemes, scopes, how an operation authenticates |
 //! | `pagination.rs` | which operations page and how: a next link and an item array, from shapes or `x-aps-pagination` |
 //! | `fixups.rs` | whole-model passes: recursion, open enums, boxing, final type order |
+//! | `merge.rs` | identical inline types generated once |
 //! | `pinning.rs` | lowering with a name map: pins given where types are created, the map of the result |
 
 mod annotations;
@@ -38,6 +39,7 @@ mod examples;
 mod fixups;
 mod inputs;
 mod media;
+mod merge;
 mod oauth;
 mod object;
 mod operations;
@@ -76,6 +78,8 @@ pub(crate) struct Named {
     pub(crate) components: BTreeMap<String, String>,
     /// The inline pins given to a type.
     pub(crate) pins_given: BTreeSet<String>,
+    /// The pointers of the inline types merged into an identical one, with its name.
+    pub(crate) merged: Vec<merge::Merged>,
 }
 
 /// [`lower`] with the names `pins` pins, each given where its type is created; also says how
@@ -105,15 +109,24 @@ pub(crate) fn lower_pinned(
     lowerer.components()?;
     let mut operations = lowerer.operations()?;
     lowerer.webhooks()?;
-    let named = Named {
+    let mut named = Named {
         components: lowerer
             .components
             .iter()
             .map(|(c, id)| (c.clone(), lowerer.types[id.0].name.clone()))
             .collect(),
         pins_given: std::mem::take(&mut lowerer.pins_given),
+        merged: Vec::new(),
     };
-    let types = fixups::run(lowerer.types, &lowerer.order, &mut operations)?;
+    let component_ids = lowerer.components.values().copied().collect();
+    let (types, merged) = fixups::run(
+        lowerer.types,
+        &lowerer.order,
+        &mut operations,
+        &component_ids,
+        &named.pins_given,
+    )?;
+    named.merged = merged;
     let spec = &doc.spec;
     let api = Api {
         title: spec.info.title.clone(),

@@ -97,6 +97,16 @@ fn name_map(api: &Api, doc: &Document, named: &Named) -> NameMap {
         map.inline
             .insert(inline_key(&doc.raw, &t.pointer), t.name.clone());
     }
+    // A type merged into an identical one is not pinned: the group's name is pinned by the
+    // pointer of the type that stands for it, and a copy's own pin would hand the next run a
+    // name that is taken (the copy would get a fresh one, and its inline children names
+    // derived from that). They are recorded apart, for the change report.
+    for (pointer, name) in &named.merged {
+        if !pointer.is_empty() {
+            map.merged
+                .insert(inline_key(&doc.raw, pointer), name.clone());
+        }
+    }
     map
 }
 
@@ -388,6 +398,45 @@ mod tests {
         assert!(
             again.inline.is_empty(),
             "a shared schema is pinned by no one"
+        );
+    }
+
+    #[test]
+    fn identical_inline_schemas_share_a_type_and_a_new_copy_renames_nothing() {
+        let payload = |name: &str| {
+            format!(
+                "  /{name}:\n    post:\n      operationId: {name}\n      requestBody:\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                sender: {{type: object, required: [id], properties: {{id: {{type: integer}}, login: {{type: string}}}}}}\n                kind: {{type: string, enum: [a, b]}}\n      responses: {{'204': {{description: ok}}}}\n"
+            )
+        };
+        let body = format!("paths:\n{}{}", payload("beta"), payload("gamma"));
+        let (api, _, map) = run(&body, None);
+        let first = type_names(&api).join(",");
+        assert_eq!(first, "BetaRequest,BetaRequestSender,BetaRequestKind");
+        // The group's name is pinned by the pointer of the type that stands for it.
+        let senders: Vec<&str> = map
+            .inline
+            .iter()
+            .filter(|(k, _)| k.ends_with("/sender"))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(senders, ["BetaRequestSender"]);
+        // A new payload with the same inline schemas, first in the document: with the map,
+        // it merges into the pinned types and nothing is renamed.
+        let grown = format!(
+            "paths:\n{}{}{}",
+            payload("alpha"),
+            payload("beta"),
+            payload("gamma")
+        );
+        let (api, _, again) = run(&grown, Some(&map));
+        assert_eq!(type_names(&api).join(","), first);
+        let names = |m: &NameMap| m.inline.values().cloned().collect::<BTreeSet<String>>();
+        assert_eq!(names(&again), names(&map));
+        // Without the map, the first copy in the document names the group.
+        let (api, _, _) = run(&grown, None);
+        assert_eq!(
+            type_names(&api).join(","),
+            "AlphaRequest,AlphaRequestSender,AlphaRequestKind"
         );
     }
 }

@@ -12,7 +12,10 @@
 //!   with the same schema (documentation aside, see [`fingerprint`]) is a rename: the new one
 //!   inherits the pinned name, with a [`Warning`](crate::Warning) that says so;
 //! - every other named type (request bodies, inline objects and enums, success unions), by the
-//!   JSON pointer of its schema.
+//!   JSON pointer of its schema. Identical inline schemas share one type (`lower/merge.rs`),
+//!   pinned by the pointer of the copy that stands for the group; a new copy merges into it and
+//!   the group keeps its pinned name, so adding one renames nothing. (Several inline entries may
+//!   share a name, as a hand edit or an older map may have it.)
 //!
 //! New items get fresh names that never take a pinned one; the map produced by a run
 //! ([`Generated::names`](crate::Generated)) holds exactly the items of the document, so entries of
@@ -57,6 +60,10 @@ pub struct NameMap {
     /// name, see [`inline_key`]) -> its type name.
     #[serde(default)]
     pub inline: BTreeMap<String, String>,
+    /// [`inline_key`] of a schema whose type merged into an identical one -> that type's name.
+    /// A record for readers and the change report, not a pin.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub merged: BTreeMap<String, String>,
     /// `METHOD /path` -> the method name (`POST /authentication/v2/token` -> `get_token`).
     #[serde(default)]
     pub operations: BTreeMap<String, String>,

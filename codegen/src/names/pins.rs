@@ -127,7 +127,8 @@ impl Pins {
         Ok((pins, warnings))
     }
 
-    /// Refuses pins that are not identifiers of their kind, reserved, or given to two items.
+    /// Refuses pins that are not identifiers of their kind, reserved, or given to two items
+    /// (several inline schemas may share a name: the type they merged into).
     fn validate(&self) -> Result<(), SpecError> {
         let refuse = |at: String, message: String| {
             SpecError::new(
@@ -147,11 +148,15 @@ impl Pins {
         let types = self
             .components
             .iter()
-            .map(|(c, n)| (component_pointer(c), n))
-            .chain(self.inline.iter().map(|(p, n)| (p.clone(), n)))
-            .chain(self.builders.iter().map(|(k, n)| (operation_ptr(k), n)));
-        let mut taken: BTreeMap<&str, String> = BTreeMap::new();
-        for (at, name) in types {
+            .map(|(c, n)| (component_pointer(c), n, false))
+            .chain(self.inline.iter().map(|(p, n)| (p.clone(), n, true)))
+            .chain(
+                self.builders
+                    .iter()
+                    .map(|(k, n)| (operation_ptr(k), n, false)),
+            );
+        let mut taken: BTreeMap<&str, (String, bool)> = BTreeMap::new();
+        for (at, name, inline) in types {
             if !naming::is_type_name(name) {
                 return Err(refuse(
                     at,
@@ -166,11 +171,17 @@ impl Pins {
                     ),
                 ));
             }
-            if let Some(first) = taken.insert(name, at.clone()) {
-                return Err(refuse(
-                    at,
-                    format!("`{name}` is pinned twice (also for {first})"),
-                ));
+            // Identical inline schemas share one type, so one name for several inline schemas
+            // is what the map of a merged type holds.
+            match taken.insert(name, (at.clone(), inline)) {
+                Some((_, true)) if inline => {}
+                Some((first, _)) => {
+                    return Err(refuse(
+                        at,
+                        format!("`{name}` is pinned twice (also for {first})"),
+                    ));
+                }
+                None => {}
             }
         }
         let mut taken: BTreeMap<&str, &str> = BTreeMap::new();

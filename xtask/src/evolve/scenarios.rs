@@ -139,6 +139,21 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "identical-inline-copy",
+            what: "a new operation, first in the document, whose inline form body and enum copy revoke's: they merge into the existing types, nothing renamed",
+            expect: Expect::Additive("revoke_all"),
+            edit: |doc| {
+                let mut op = doc["paths"]["/authentication/v2/revoke"]["post"].clone();
+                op["operationId"] = json!("revokeAll");
+                let mut paths = serde_json::Map::new();
+                paths.insert("/authentication/v2/revoke-all".into(), json!({"post": op}));
+                if let Some(old) = doc["paths"].as_object() {
+                    paths.extend(old.clone());
+                }
+                doc["paths"] = Value::Object(paths);
+            },
+        },
+        Scenario {
             name: "pkce-on-authorize",
             what: "the authorize endpoint documents PKCE and response_mode (the layer sends each once)",
             expect: Expect::Additive("code_challenge"),

@@ -276,7 +276,7 @@ impl super::Client {
         hash: impl Into<String>,
         content_range: impl Into<String>,
         session_id: impl Into<String>,
-        body: &'a UploadSignedResourcesChunkRequest,
+        body: &'a UploadSignedResourceRequest,
     ) -> UploadSignedResourcesChunkCall<'a> {
         UploadSignedResourcesChunkCall {
             client: self,
@@ -1622,7 +1622,7 @@ pub struct UploadSignedResourcesChunkCall<'a> {
     hash: String,
     content_range: String,
     session_id: String,
-    body: &'a UploadSignedResourcesChunkRequest,
+    body: &'a UploadSignedResourceRequest,
     content_type: Option<String>,
     content_disposition: Option<String>,
     x_ads_region: Option<Region>,

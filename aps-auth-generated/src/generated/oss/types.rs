@@ -1384,27 +1384,6 @@ impl UploadSignedResourceRequest {
         }
     }
 }
-/// The object at `#/paths/~1oss~1v2~1signedresources~1{hash}~1resumable/put/requestBody/content/application~1x-www-form-urlencoded/schema`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[non_exhaustive]
-pub struct UploadSignedResourcesChunkRequest {
-    /// The chunk to upload.
-    ///
-    /// Format: `binary` (kept as a `String`).
-    pub body: String,
-}
-::aps_auth_runtime::contract::object!(UploadSignedResourcesChunkRequest {
-    required(body, "body"),
-});
-impl UploadSignedResourcesChunkRequest {
-    /// A value with the required fields; the others start empty (set them with the
-    /// `with_` methods).
-    pub fn new(body: impl Into<String>) -> Self {
-        UploadSignedResourcesChunkRequest {
-            body: body.into(),
-        }
-    }
-}
 /// The success answers of `#/paths/~1oss~1v2~1signedresources~1{hash}~1resumable/put/responses`, told apart by their shape.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
