@@ -17,18 +17,22 @@ use crate::model::{
 /// Runs the passes over `types` (indexed by id) and returns them in emission `order`, with every
 /// reference (in types and operations) renumbered to match, and the types merged into others
 /// (see `merge.rs`; `components` are never merged; a group takes the name in `given`, the names
-/// the name map gave, one of its members has).
+/// the name map gave, one of its members has; a merged-away type named in `published`, the names
+/// the name map holds, stays as an alias).
 pub(super) fn run(
     mut types: Vec<TypeDef>,
     order: &[TypeId],
     operations: &mut [Operation],
     components: &BTreeSet<TypeId>,
     given: &BTreeSet<String>,
+    published: &BTreeSet<String>,
 ) -> Result<(Vec<TypeDef>, Vec<Merged>)> {
     newtype_recursive_aliases(&mut types);
     open_response_enums(&mut types, operations);
     let mut order = order.to_vec();
-    let merged = merge_identical(&mut types, &mut order, operations, components, given);
+    let merged = merge_identical(
+        &mut types, &mut order, operations, components, given, published,
+    );
     box_recursive_fields(&mut types);
     box_union_variants(&mut types);
     Ok((into_emission_order(types, &order, operations)?, merged))

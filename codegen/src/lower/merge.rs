@@ -9,10 +9,12 @@
 //! the document named each.
 //!
 //! Which type stands for a group: the first in emission order, with its documentation; its name
-//! is the one the name map gave a member, if any, else its own. The name map pins it by that
-//! type's pointer (see `pinning.rs`), so that a document that gains one more copy (a new
-//! payload) renames nothing: the group keeps its pinned name. Types of union variants (whose
-//! variant names come from them) and schemas lowered into several types stay apart.
+//! is the one the name map gave a member, if any, else its own. Another member whose name the map
+//! pinned (a name already published) stays, as an alias of it, so no caller breaks. The name map
+//! pins the group by that type's pointer (see `pinning.rs`), so that a document that gains one
+//! more copy (a new payload) renames nothing: the group keeps its pinned name. Types of union
+//! variants (whose variant names come from them) and schemas lowered into several types stay
+//! apart.
 //!
 //! Shapes are compared with their references resolved to their group, repeated until nothing
 //! changes, so two objects whose fields hold identical (merged) inline objects merge too. A
@@ -33,12 +35,15 @@ pub(crate) type Merged = (String, String);
 /// the name in `given` (the names the name map gave) one of its members has: a group's pin
 /// goes to the first of its schemas lowered, which need not be the first emitted. Returns the
 /// merged-away types' pointers with the name of the type each merged into, in emission order.
+/// A merged-away type named in `published` (every type name the name map holds) becomes an alias
+/// of its group's type instead, and stays.
 pub(super) fn merge_identical(
     types: &mut [TypeDef],
     order: &mut Vec<TypeId>,
     operations: &mut [Operation],
     components: &BTreeSet<TypeId>,
     given: &BTreeSet<String>,
+    published: &BTreeSet<String>,
 ) -> Vec<Merged> {
     // A union's variants are named after their types when lowered: a variant type keeps its
     // own type, so that name does not depend on which copy took a pin.
@@ -107,6 +112,25 @@ pub(super) fn merge_identical(
     }
     for op in operations.iter_mut() {
         for_each_ref_in_operation(op, &mut resolve);
+    }
+    // A merged-away type whose name the name map holds (`published`: it was generated before)
+    // stays, as another name for its group's type, so code that names it still compiles.
+    for &id in order.iter() {
+        let rep = group[id.0];
+        if rep != id.0
+            && published.contains(&types[id.0].name)
+            && types[id.0].name != types[rep].name
+        {
+            let (name, rep_name) = (types[id.0].name.clone(), types[rep].name.clone());
+            let def = &mut types[id.0];
+            def.doc = format!(
+                "Another name for [`{rep_name}`], the same shape: `{name}` was a type of its \
+                 own before identical inline schemas shared one type, and stays so that code \
+                 naming it compiles."
+            );
+            def.kind = TypeKind::Alias(TypeRef::Named(TypeId(rep)));
+            group[id.0] = id.0;
+        }
     }
     let merged = order
         .iter()
@@ -187,7 +211,7 @@ mod tests {
         let mut order: Vec<TypeId> = (0..types.len()).map(TypeId).collect();
         let components = components.iter().map(|&i| TypeId(i)).collect();
         let given: BTreeSet<String> = pinned.iter().map(|s| (*s).to_owned()).collect();
-        let merged = merge_identical(types, &mut order, &mut [], &components, &given);
+        let merged = merge_identical(types, &mut order, &mut [], &components, &given, &given);
         (order, merged)
     }
 
@@ -249,7 +273,14 @@ mod tests {
         ];
         let mut order = vec![TypeId(0), TypeId(1)];
         let given = ["Pinned".to_owned()].into_iter().collect();
-        let merged = merge_identical(&mut types, &mut order, &mut [], &BTreeSet::new(), &given);
+        let merged = merge_identical(
+            &mut types,
+            &mut order,
+            &mut [],
+            &BTreeSet::new(),
+            &given,
+            &given,
+        );
         assert_eq!(order, vec![TypeId(0)]);
         assert_eq!(types[0].name, "Pinned");
         assert_eq!(types[0].pointer, "#/a");
@@ -317,5 +348,22 @@ mod tests {
             types[2].kind,
             TypeKind::Alias(TypeRef::Array(Box::new(named(0))))
         );
+    }
+
+    #[test]
+    fn a_copy_whose_name_was_pinned_stays_as_an_alias_of_its_group() {
+        let int = || TypeRef::I64;
+        let mut types = vec![
+            def("First", "#/a", object(vec![field("x", int(), "an x")])),
+            def("Second", "#/b", object(vec![field("x", int(), "an x")])),
+            def("Third", "#/c", object(vec![field("x", int(), "an x")])),
+        ];
+        // `First` and `Second` were published (pinned); `Third` is a new copy.
+        let (order, merged) = run(&mut types, &[], &["First", "Second"]);
+        assert_eq!(order, [TypeId(0), TypeId(1)]);
+        assert_eq!(types[1].name, "Second");
+        assert_eq!(types[1].kind, TypeKind::Alias(TypeRef::Named(TypeId(0))));
+        assert!(types[1].doc.contains("[`First`]"), "{}", types[1].doc);
+        assert_eq!(merged, [("#/c".to_owned(), "First".to_owned())]);
     }
 }

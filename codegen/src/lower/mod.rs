@@ -119,12 +119,19 @@ pub(crate) fn lower_pinned(
         merged: Vec::new(),
     };
     let component_ids = lowerer.components.values().copied().collect();
+    // Every inline name the name map holds: names generated before (resolved or not).
+    let published: BTreeSet<String> = options
+        .names
+        .iter()
+        .flat_map(|map| map.inline.values().cloned())
+        .collect();
     let (types, merged) = fixups::run(
         lowerer.types,
         &lowerer.order,
         &mut operations,
         &component_ids,
         &named.pins_given,
+        &published,
     )?;
     named.merged = merged;
     let spec = &doc.spec;

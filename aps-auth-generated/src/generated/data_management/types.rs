@@ -455,6 +455,8 @@ impl ProjectDataRelationships {
     with_cost(cost, "cost"): JsonApiRelationshipsLinksOnlyBim,
     with_locations(locations, "locations"): JsonApiRelationshipsLinksOnlyBim,
 });
+/// Another name for \[`HubDataRelationshipsProjects`\], the same shape: `ProjectDataRelationshipsTopFolders` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ProjectDataRelationshipsTopFolders = HubDataRelationshipsProjects;
 /// An object that reporesents a top-level folder.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -642,6 +644,8 @@ impl TopFolderData {
         }
     }
 }
+/// Another name for \[`FolderDataRelationships`\], the same shape: `TopFolderDataRelationships` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type TopFolderDataRelationships = FolderDataRelationships;
 /// The properties of a folder.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -1932,6 +1936,8 @@ impl Refs {
         }
     }
 }
+/// Another name for \[`FolderRefsDataItem`\], the same shape: `RefsDataItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type RefsDataItem = FolderRefsDataItem;
 /// RelationshipRefs
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2023,6 +2029,8 @@ impl RelationshipRefsDataItem {
     with_id(id, "id"): String,
     with_meta(meta, "meta"): MetaRefs,
 });
+/// Another name for \[`FolderRefsDataItem`\], the same shape: `RelationshipRefsIncludedItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type RelationshipRefsIncludedItem = FolderRefsDataItem;
 /// Successful retrieval of the versions collection associated with a specific item.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -2252,6 +2260,12 @@ impl VersionDataRelationshipsStorage {
     with_data(data, "data"): JsonApiTypeId,
     with_meta(meta, "meta"): JsonApiMetaLink,
 });
+/// Another name for \[`VersionDataRelationshipsStorage`\], the same shape: `VersionDataRelationshipsDerivatives` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type VersionDataRelationshipsDerivatives = VersionDataRelationshipsStorage;
+/// Another name for \[`VersionDataRelationshipsStorage`\], the same shape: `VersionDataRelationshipsThumbnails` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type VersionDataRelationshipsThumbnails = VersionDataRelationshipsStorage;
+/// Another name for \[`HubDataRelationshipsProjects`\], the same shape: `VersionDataRelationshipsDownloadFormats` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type VersionDataRelationshipsDownloadFormats = HubDataRelationshipsProjects;
 /// The properties of a version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -2871,6 +2885,10 @@ impl FolderPayloadDataRelationships {
         }
     }
 }
+/// Another name for \[`ModifyFolderPayloadDataRelationshipsParent`\], the same shape: `FolderPayloadDataRelationshipsParent` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type FolderPayloadDataRelationshipsParent = ModifyFolderPayloadDataRelationshipsParent;
+/// Another name for \[`ModifyFolderPayloadDataRelationshipsParentData`\], the same shape: `FolderPayloadDataRelationshipsParentData` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type FolderPayloadDataRelationshipsParentData = ModifyFolderPayloadDataRelationshipsParentData;
 /// Describe the item to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -3084,6 +3102,10 @@ impl ItemPayloadDataRelationshipsTipData {
         }
     }
 }
+/// Another name for \[`ModifyFolderPayloadDataRelationshipsParent`\], the same shape: `ItemPayloadDataRelationshipsParent` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ItemPayloadDataRelationshipsParent = ModifyFolderPayloadDataRelationshipsParent;
+/// Another name for \[`ModifyFolderPayloadDataRelationshipsParentData`\], the same shape: `ItemPayloadDataRelationshipsParentData` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ItemPayloadDataRelationshipsParentData = ModifyFolderPayloadDataRelationshipsParentData;
 /// The object at `#/components/schemas/ItemPayload/properties/included/items`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -3153,6 +3175,8 @@ impl ItemPayloadIncludedItemAttributes {
         }
     }
 }
+/// Another name for \[`ItemPayloadDataAttributesExtension`\], the same shape: `ItemPayloadIncludedItemAttributesExtension` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ItemPayloadIncludedItemAttributesExtension = ItemPayloadDataAttributesExtension;
 /// A container of links to resources that are related to the item to be created.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -3329,6 +3353,8 @@ impl VersionPayloadDataAttributes {
 ::aps_auth_runtime::contract::setters!(VersionPayloadDataAttributes {
     with_display_name(display_name, "display_name"): String,
 });
+/// Another name for \[`FolderPayloadDataAttributesExtension`\], the same shape: `VersionPayloadDataAttributesExtension` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type VersionPayloadDataAttributesExtension = FolderPayloadDataAttributesExtension;
 /// A container of links to resources that are related to the version to be created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -3404,6 +3430,10 @@ impl VersionPayloadDataRelationshipsItemData {
         }
     }
 }
+/// Another name for \[`ItemPayloadIncludedItemRelationshipsStorage`\], the same shape: `VersionPayloadDataRelationshipsStorage` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type VersionPayloadDataRelationshipsStorage = ItemPayloadIncludedItemRelationshipsStorage;
+/// Another name for \[`ItemPayloadIncludedItemRelationshipsStorageData`\], the same shape: `VersionPayloadDataRelationshipsStorageData` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type VersionPayloadDataRelationshipsStorageData = ItemPayloadIncludedItemRelationshipsStorageData;
 /// Information on other resources that will share a custom relationship with the version being created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -3960,6 +3990,8 @@ impl DownloadDataAttributes {
 ::aps_auth_runtime::contract::setters!(DownloadDataAttributes {
     with_format(format, "format"): DownloadFormatsDataAttributesFormatsItem,
 });
+/// Another name for \[`DownloadFormatsDataAttributesFormatsItem`\], the same shape: `DownloadDataAttributesFormat` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type DownloadDataAttributesFormat = DownloadFormatsDataAttributesFormatsItem;
 /// Contains links to the resources directly related to the download.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4214,6 +4246,10 @@ impl DownloadPayloadDataRelationships {
         }
     }
 }
+/// Another name for \[`ItemPayloadDataRelationshipsTip`\], the same shape: `DownloadPayloadDataRelationshipsSource` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type DownloadPayloadDataRelationshipsSource = ItemPayloadDataRelationshipsTip;
+/// Another name for \[`ItemPayloadDataRelationshipsTipData`\], the same shape: `DownloadPayloadDataRelationshipsSourceData` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type DownloadPayloadDataRelationshipsSourceData = ItemPayloadDataRelationshipsTipData;
 /// An object that represents the response to a Create Download request.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -4823,6 +4859,12 @@ impl ListItemsPayloadAttributesExtensionData {
 ::aps_auth_runtime::contract::setters!(ListItemsPayloadAttributesExtensionData {
     with_include_path_in_project(include_path_in_project, "include_path_in_project"): bool,
 });
+/// Another name for \[`PublishModelJobPayloadRelationships`\], the same shape: `ListItemsPayloadRelationships` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ListItemsPayloadRelationships = PublishModelJobPayloadRelationships;
+/// Another name for \[`PublishModelJobPayloadRelationshipsResources`\], the same shape: `ListItemsPayloadRelationshipsResources` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ListItemsPayloadRelationshipsResources = PublishModelJobPayloadRelationshipsResources;
+/// Another name for \[`PublishModelJobPayloadRelationshipsResourcesDataItem`\], the same shape: `ListItemsPayloadRelationshipsResourcesDataItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ListItemsPayloadRelationshipsResourcesDataItem = PublishModelJobPayloadRelationshipsResourcesDataItem;
 /// The ``data`` object returned by the ListItems command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5065,6 +5107,10 @@ impl ListItemsTest {
     with_attributes(attributes, "attributes"): ListItemsAttributes,
     with_relationships(relationships, "relationships"): ListItemsTestRelationships,
 });
+/// Another name for \[`ListItemsAttributes`\], the same shape: `ListItemsTestAttributes` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ListItemsTestAttributes = ListItemsAttributes;
+/// Another name for \[`ListItemsAttributesExtension`\], the same shape: `ListItemsTestAttributesExtension` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ListItemsTestAttributesExtension = ListItemsAttributesExtension;
 /// The object at `#/components/schemas/ListItemsTest/properties/relationships`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -5404,6 +5450,8 @@ impl ListRefsAttributes {
     with_status(status, "status"): CommandExecutionStatus,
     with_extension(extension, "extension"): ListRefsPayloadAttributesExtension,
 });
+/// Another name for \[`ListRefsPayloadAttributesExtension`\], the same shape: `ListRefsAttributesExtension` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ListRefsAttributesExtension = ListRefsPayloadAttributesExtension;
 /// Contains the list of versions that were
 /// checked.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -5993,6 +6041,12 @@ impl CheckPermissionAttributesExtensionDataPermissionsItemDetails {
     with_download(download, "download"): bool,
     with_view(view, "view"): bool,
 });
+/// Another name for \[`CheckPermissionPayloadRelationships`\], the same shape: `CheckPermissionRelationships` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CheckPermissionRelationships = CheckPermissionPayloadRelationships;
+/// Another name for \[`CheckPermissionPayloadRelationshipsResources`\], the same shape: `CheckPermissionRelationshipsResources` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CheckPermissionRelationshipsResources = CheckPermissionPayloadRelationshipsResources;
+/// Another name for \[`CheckPermissionPayloadRelationshipsResourcesDataItem`\], the same shape: `CheckPermissionRelationshipsResourcesDataItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CheckPermissionRelationshipsResourcesDataItem = CheckPermissionPayloadRelationshipsResourcesDataItem;
 /// An object that contains the input required to execute the PublishModel command.
 ///
 /// The PublishModel Command publishes the latest version of a Collaboration for Revit (C4R) model to BIM 360 Docs.  See the \[Developer's Guide topic on the PublishModel command\](/en/docs/data/v2/developers_guide/commands/publishmodel/) for more information.
@@ -6055,6 +6109,14 @@ impl PublishModelPayloadAttributes {
 ::aps_auth_runtime::contract::setters!(PublishModelPayloadAttributes {
     with_extension(extension, "extension"): PublishModelJobAttributesExtension,
 });
+/// Another name for \[`PublishModelJobAttributesExtension`\], the same shape: `PublishModelPayloadAttributesExtension` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PublishModelPayloadAttributesExtension = PublishModelJobAttributesExtension;
+/// Another name for \[`PublishModelJobPayloadRelationships`\], the same shape: `PublishModelPayloadRelationships` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PublishModelPayloadRelationships = PublishModelJobPayloadRelationships;
+/// Another name for \[`PublishModelJobPayloadRelationshipsResources`\], the same shape: `PublishModelPayloadRelationshipsResources` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PublishModelPayloadRelationshipsResources = PublishModelJobPayloadRelationshipsResources;
+/// Another name for \[`PublishModelJobPayloadRelationshipsResourcesDataItem`\], the same shape: `PublishModelPayloadRelationshipsResourcesDataItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PublishModelPayloadRelationshipsResourcesDataItem = PublishModelJobPayloadRelationshipsResourcesDataItem;
 /// The ``data`` object returned by the PublishModel command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6123,6 +6185,8 @@ impl PublishModelAttributes {
     with_extension(extension, "extension"): PublishModelJobAttributesExtension,
     with_status(status, "status"): CommandExecutionStatus,
 });
+/// Another name for \[`PublishModelJobAttributesExtension`\], the same shape: `PublishModelAttributesExtension` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PublishModelAttributesExtension = PublishModelJobAttributesExtension;
 /// An object that contains the input data to execute the PublishWithoutLinks command.
 ///
 /// The PublishWithoutLinks command publishes the latest version of a Collaboration for Revit (C4R) model without the links it contains to BIM 360 Docs. See the \[Developer's Guide topic on the PublishWithoutLinks command\](/en/docs/data/v2/developers_guide/commands/publishwithoutlinks/) for more information.
@@ -6217,6 +6281,12 @@ impl PublishWithoutLinksPayloadAttributesExtension {
     with_type(r#type, "type"): TypeCommandtypePublishWithoutLinks,
     with_version(version, "version"): String,
 });
+/// Another name for \[`PublishModelJobPayloadRelationships`\], the same shape: `PublishWithoutLinksPayloadRelationships` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PublishWithoutLinksPayloadRelationships = PublishModelJobPayloadRelationships;
+/// Another name for \[`PublishModelJobPayloadRelationshipsResources`\], the same shape: `PublishWithoutLinksPayloadRelationshipsResources` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PublishWithoutLinksPayloadRelationshipsResources = PublishModelJobPayloadRelationshipsResources;
+/// Another name for \[`PublishModelJobPayloadRelationshipsResourcesDataItem`\], the same shape: `PublishWithoutLinksPayloadRelationshipsResourcesDataItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PublishWithoutLinksPayloadRelationshipsResourcesDataItem = PublishModelJobPayloadRelationshipsResourcesDataItem;
 /// The ``data`` object returned by the PublishWithoutLinks command.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6285,6 +6355,8 @@ impl PublishWithoutLinksAttributes {
     with_extension(extension, "extension"): PublishWithoutLinksPayloadAttributesExtension,
     with_status(status, "status"): CommandExecutionStatus,
 });
+/// Another name for \[`PublishWithoutLinksPayloadAttributesExtension`\], the same shape: `PublishWithoutLinksAttributesExtension` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PublishWithoutLinksAttributesExtension = PublishWithoutLinksPayloadAttributesExtension;
 /// A container of additional properties that extends the default properties of a version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -6544,6 +6616,8 @@ impl JsonApiLinksSelf {
 ::aps_auth_runtime::contract::setters!(JsonApiLinksSelf {
     with_self_(self_, "self_"): CheckPermissionAttributesExtensionSchema,
 });
+/// Another name for \[`CheckPermissionAttributesExtensionSchema`\], the same shape: `JsonApiLinksSelfSelf` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type JsonApiLinksSelfSelf = CheckPermissionAttributesExtensionSchema;
 /// An object containing the hyperlink to the referenced resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -6589,6 +6663,8 @@ impl JsonApiLinksRelated {
 ::aps_auth_runtime::contract::setters!(JsonApiLinksRelated {
     with_related(related, "related"): CheckPermissionAttributesExtensionSchema,
 });
+/// Another name for \[`CheckPermissionAttributesExtensionSchema`\], the same shape: `JsonApiLinksRelatedRelated` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type JsonApiLinksRelatedRelated = CheckPermissionAttributesExtensionSchema;
 /// An object containing the ``id`` and ``type`` properties of a resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
@@ -7064,6 +7140,8 @@ impl JsonApiRelationshipsRefsDataItemMetaExtension {
 ::aps_auth_runtime::contract::setters!(JsonApiRelationshipsRefsDataItemMetaExtension {
     with_data(data, "data"): VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData,
 });
+/// Another name for \[`VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData`\], the same shape: `JsonApiRelationshipsRefsDataItemMetaExtensionData` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type JsonApiRelationshipsRefsDataItemMetaExtensionData = VersionPayloadDataRelationshipsRefsDataItemMetaExtensionData;
 /// An object that is returned with responses that can be split across multiple pages. "Next," "Previous," and "First" are available only if the response is split across multiple pages.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -7104,6 +7182,14 @@ impl PaginationInfo {
     with_next(next, "next"): CheckPermissionAttributesExtensionSchema,
     with_prev(prev, "prev"): CheckPermissionAttributesExtensionSchema,
 });
+/// Another name for \[`CheckPermissionAttributesExtensionSchema`\], the same shape: `PaginationInfoSelf` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PaginationInfoSelf = CheckPermissionAttributesExtensionSchema;
+/// Another name for \[`CheckPermissionAttributesExtensionSchema`\], the same shape: `PaginationInfoFirst` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PaginationInfoFirst = CheckPermissionAttributesExtensionSchema;
+/// Another name for \[`CheckPermissionAttributesExtensionSchema`\], the same shape: `PaginationInfoNext` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PaginationInfoNext = CheckPermissionAttributesExtensionSchema;
+/// Another name for \[`CheckPermissionAttributesExtensionSchema`\], the same shape: `PaginationInfoPrev` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PaginationInfoPrev = CheckPermissionAttributesExtensionSchema;
 /// The type of the relationship. Will always be ``xrefs:autodesk.core:Xref``.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
@@ -8017,6 +8103,410 @@ impl GetHubsError2MetaWarningsItem {
     with_source(source, "source"): serde_json::Value,
     with_meta(meta, "meta"): serde_json::Value,
 });
+/// Another name for \[`GetHubsError`\], the same shape: `GetHubError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetHubError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetHubError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetHubError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetHubError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetHubProjectsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubProjectsError = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetHubProjectsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubProjectsError2 = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetHubProjectsError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubProjectsError3 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetHubProjectsError3Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubProjectsError3Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetHubProjectsError3MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubProjectsError3MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetHubProjectsError4` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetHubProjectsError4 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetProjectError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetProjectError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetProjectError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetProjectError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetProjectError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetProjectHubError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectHubError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetProjectHubError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectHubError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetProjectHubError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectHubError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetProjectHubError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectHubError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetProjectHubError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectHubError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetProjectTopFoldersError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectTopFoldersError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetProjectTopFoldersError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectTopFoldersError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetProjectTopFoldersError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectTopFoldersError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetProjectTopFoldersError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectTopFoldersError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetProjectTopFoldersError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetProjectTopFoldersError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderError = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderError2 = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetFolderError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderError3 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetFolderError3Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderError3Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetFolderError3MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderError3MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderError4` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderError4 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `PatchFolderError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchFolderError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `PatchFolderError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchFolderError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `PatchFolderError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchFolderError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `PatchFolderError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchFolderError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `PatchFolderError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchFolderError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `PatchFolderError4` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchFolderError4 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderParentError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderParentError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetFolderParentError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderParentError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetFolderParentError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderParentError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetFolderParentError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderParentError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderParentError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderParentError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderContentsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderContentsError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetFolderContentsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderContentsError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetFolderContentsError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderContentsError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetFolderContentsError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderContentsError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderContentsError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderContentsError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderRefsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRefsError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetFolderRefsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRefsError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetFolderRefsError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRefsError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetFolderRefsError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRefsError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderRefsError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRefsError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderSearchError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderSearchError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetFolderSearchError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderSearchError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetFolderSearchError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderSearchError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetFolderSearchError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderSearchError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderSearchError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderSearchError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderRelationshipsRefsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRelationshipsRefsError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetFolderRelationshipsRefsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRelationshipsRefsError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetFolderRelationshipsRefsError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRelationshipsRefsError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetFolderRelationshipsRefsError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRelationshipsRefsError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderRelationshipsRefsError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRelationshipsRefsError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateFolderRelationshipsRefError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderRelationshipsRefError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `CreateFolderRelationshipsRefError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderRelationshipsRefError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `CreateFolderRelationshipsRefError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderRelationshipsRefError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `CreateFolderRelationshipsRefError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderRelationshipsRefError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateFolderRelationshipsRefError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderRelationshipsRefError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderRelationshipsLinksError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRelationshipsLinksError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetFolderRelationshipsLinksError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRelationshipsLinksError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetFolderRelationshipsLinksError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRelationshipsLinksError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetFolderRelationshipsLinksError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRelationshipsLinksError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetFolderRelationshipsLinksError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetFolderRelationshipsLinksError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetItemError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetItemError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetItemError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `PatchItemError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchItemError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `PatchItemError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchItemError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `PatchItemError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchItemError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `PatchItemError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchItemError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `PatchItemError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchItemError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `PatchItemError4` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchItemError4 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemParentFolderError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemParentFolderError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetItemParentFolderError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemParentFolderError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetItemParentFolderError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemParentFolderError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetItemParentFolderError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemParentFolderError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemParentFolderError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemParentFolderError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemRelationshipsRefsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRelationshipsRefsError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetItemRelationshipsRefsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRelationshipsRefsError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetItemRelationshipsRefsError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRelationshipsRefsError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetItemRelationshipsRefsError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRelationshipsRefsError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemRelationshipsRefsError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRelationshipsRefsError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateItemRelationshipsRefError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemRelationshipsRefError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `CreateItemRelationshipsRefError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemRelationshipsRefError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `CreateItemRelationshipsRefError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemRelationshipsRefError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `CreateItemRelationshipsRefError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemRelationshipsRefError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateItemRelationshipsRefError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemRelationshipsRefError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemRefsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRefsError = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemRefsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRefsError2 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemRelationshipsLinksError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRelationshipsLinksError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetItemRelationshipsLinksError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRelationshipsLinksError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetItemRelationshipsLinksError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRelationshipsLinksError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetItemRelationshipsLinksError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRelationshipsLinksError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemRelationshipsLinksError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemRelationshipsLinksError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemTipError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemTipError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetItemTipError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemTipError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetItemTipError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemTipError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetItemTipError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemTipError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemTipError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemTipError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemVersionsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemVersionsError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetItemVersionsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemVersionsError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetItemVersionsError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemVersionsError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetItemVersionsError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemVersionsError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetItemVersionsError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetItemVersionsError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetVersionError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetVersionError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetVersionError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `PatchVersionError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchVersionError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `PatchVersionError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchVersionError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `PatchVersionError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchVersionError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `PatchVersionError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchVersionError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `PatchVersionError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchVersionError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `PatchVersionError4` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type PatchVersionError4 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionItemError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionItemError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetVersionItemError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionItemError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetVersionItemError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionItemError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetVersionItemError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionItemError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionItemError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionItemError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionRefsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRefsError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetVersionRefsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRefsError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetVersionRefsError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRefsError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetVersionRefsError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRefsError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionRefsError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRefsError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionRelationshipsRefsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRelationshipsRefsError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetVersionRelationshipsRefsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRelationshipsRefsError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetVersionRelationshipsRefsError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRelationshipsRefsError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetVersionRelationshipsRefsError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRelationshipsRefsError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionRelationshipsRefsError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRelationshipsRefsError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateVersionRelationshipsRefError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionRelationshipsRefError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `CreateVersionRelationshipsRefError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionRelationshipsRefError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `CreateVersionRelationshipsRefError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionRelationshipsRefError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `CreateVersionRelationshipsRefError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionRelationshipsRefError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateVersionRelationshipsRefError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionRelationshipsRefError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionRelationshipsLinksError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRelationshipsLinksError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetVersionRelationshipsLinksError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRelationshipsLinksError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetVersionRelationshipsLinksError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRelationshipsLinksError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetVersionRelationshipsLinksError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRelationshipsLinksError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionRelationshipsLinksError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionRelationshipsLinksError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateStorageError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateStorageError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `CreateStorageError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateStorageError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `CreateStorageError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateStorageError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `CreateStorageError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateStorageError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateStorageError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateStorageError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateFolderError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `CreateFolderError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `CreateFolderError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `CreateFolderError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateFolderError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateFolderError4` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderError4 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateFolderError5` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateFolderError5 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateItemError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `CreateItemError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `CreateItemError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `CreateItemError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateItemError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateItemError4` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemError4 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateItemError5` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateItemError5 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateVersionError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `CreateVersionError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `CreateVersionError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `CreateVersionError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateVersionError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `CreateVersionError4` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type CreateVersionError4 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionDownloadFormatsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionDownloadFormatsError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetVersionDownloadFormatsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionDownloadFormatsError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetVersionDownloadFormatsError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionDownloadFormatsError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetVersionDownloadFormatsError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionDownloadFormatsError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionDownloadFormatsError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionDownloadFormatsError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionDownloadsError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionDownloadsError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetVersionDownloadsError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionDownloadsError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetVersionDownloadsError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionDownloadsError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetVersionDownloadsError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionDownloadsError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetVersionDownloadsError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetVersionDownloadsError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetDownloadError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetDownloadError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetDownloadError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetDownloadError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetDownloadError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetDownloadError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetDownloadError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetDownloadError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetDownloadError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetDownloadError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `GetDownloadJobError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetDownloadJobError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `GetDownloadJobError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetDownloadJobError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `GetDownloadJobError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetDownloadJobError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `GetDownloadJobError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetDownloadJobError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `GetDownloadJobError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type GetDownloadJobError3 = GetHubsError;
+/// Another name for \[`GetHubsError`\], the same shape: `ExecuteCommandError` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ExecuteCommandError = GetHubsError;
+/// Another name for \[`GetHubsError2`\], the same shape: `ExecuteCommandError2` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ExecuteCommandError2 = GetHubsError2;
+/// Another name for \[`GetHubsError2Meta`\], the same shape: `ExecuteCommandError2Meta` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ExecuteCommandError2Meta = GetHubsError2Meta;
+/// Another name for \[`GetHubsError2MetaWarningsItem`\], the same shape: `ExecuteCommandError2MetaWarningsItem` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ExecuteCommandError2MetaWarningsItem = GetHubsError2MetaWarningsItem;
+/// Another name for \[`GetHubsError`\], the same shape: `ExecuteCommandError3` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type ExecuteCommandError3 = GetHubsError;
 /// An OAuth 2.0 scope. The variants are the scopes the document's security schemes declare;
 /// [`Scope::Other`] carries any other scope, so an answer naming a new scope still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

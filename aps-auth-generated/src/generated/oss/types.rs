@@ -1384,6 +1384,8 @@ impl UploadSignedResourceRequest {
         }
     }
 }
+/// Another name for \[`UploadSignedResourceRequest`\], the same shape: `UploadSignedResourcesChunkRequest` was a type of its own before identical inline schemas shared one type, and stays so that code naming it compiles.
+pub type UploadSignedResourcesChunkRequest = UploadSignedResourceRequest;
 /// The success answers of `#/paths/~1oss~1v2~1signedresources~1{hash}~1resumable/put/responses`, told apart by their shape.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
