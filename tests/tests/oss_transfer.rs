@@ -95,18 +95,13 @@ async fn an_interrupted_upload_resumes_without_sending_a_finished_part() {
         let mut state = upload.state();
         let mut progress = upload.progress();
         let run = upload.from_file(&file.path);
-        let enough = async {
-            loop {
-                state.changed().await.unwrap();
-                if state.borrow().parts.len() >= 4 {
-                    return;
-                }
-            }
-        };
-        tokio::select! {
-            outcome = run => panic!("the upload should hang on part 5: {outcome:?}"),
-            () = enough => {}
-        }
+        interrupt_when(
+            run,
+            &mut state,
+            |s| s.parts.len() >= 4,
+            "the upload should hang on part 5",
+        )
+        .await;
         // The future is dropped: the application persists the state (JSON here).
         let persisted = serde_json::to_string(&*state.borrow()).unwrap();
         assert!(!persisted.contains("s3-fake"), "{persisted}");
@@ -416,18 +411,13 @@ async fn an_interrupted_download_resumes_from_what_is_written() {
         let download = small.download("resume-down", "obj.bin");
         let mut state = download.state();
         let run = download.to_file(&copy);
-        let enough = async {
-            loop {
-                state.changed().await.unwrap();
-                if state.borrow().done.len() >= 5 {
-                    return;
-                }
-            }
-        };
-        tokio::select! {
-            outcome = run => panic!("the download should hang at 6 MiB: {outcome:?}"),
-            () = enough => {}
-        }
+        interrupt_when(
+            run,
+            &mut state,
+            |s| s.done.len() >= 5,
+            "the download should hang at 6 MiB",
+        )
+        .await;
         let persisted = serde_json::to_string(&*state.borrow()).unwrap();
         let resumed: DownloadState = serde_json::from_str(&persisted).unwrap();
         assert_eq!(resumed.size, file.len);
@@ -462,4 +452,29 @@ async fn an_interrupted_download_resumes_from_what_is_written() {
     })
     .await
     .expect("bounded in time");
+}
+
+/// Runs `transfer` until the state it publishes on `state` satisfies `enough`, then drops it: an
+/// interrupted transfer. Panics when the transfer ends first (`what`: why it should not have).
+async fn interrupt_when<S, T>(
+    transfer: T,
+    state: &mut tokio::sync::watch::Receiver<S>,
+    enough: impl Fn(&S) -> bool,
+    what: &str,
+) where
+    T: std::future::Future,
+    T::Output: std::fmt::Debug,
+{
+    let reached = async {
+        loop {
+            state.changed().await.unwrap();
+            if enough(&state.borrow()) {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        outcome = transfer => panic!("{what}: {outcome:?}"),
+        () = reached => {}
+    }
 }
